@@ -1,0 +1,1 @@
+Console.WriteLine("ShapeSafe benchmarks: coming with the kernels.");

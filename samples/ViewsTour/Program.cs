@@ -1,0 +1,1 @@
+Console.WriteLine("ShapeSafe views tour: coming with the tensor core.");
