@@ -1,0 +1,150 @@
+namespace ShapeSafe;
+
+public partial class Tensor
+{
+    internal static Tensor Create(Storage storage, int[] sizes) =>
+        new(storage, sizes, Rules.ContiguousStrides(sizes), 0);
+
+    internal static Tensor Uninitialized(DType dtype, int[] sizes) =>
+        Create(Storage.AllocateUninitialized(dtype, checked((int)CountOf(sizes))), sizes);
+
+    internal static long CountOf(int[] sizes)
+    {
+        long n = 1;
+        foreach (var s in sizes)
+        {
+            if (s < 0)
+                throw new ShapeException("Tensor", $"negative dimension {s} in shape {Rules.Format(sizes)}");
+            n *= s;
+        }
+        if (n > Array.MaxLength)
+            throw new ShapeException("Tensor", $"shape {Rules.Format(sizes)} has {n} elements, more than a managed array can hold");
+        return n;
+    }
+
+    /// <summary>A tensor of zeros (Float32 unless <paramref name="dtype"/> says otherwise).</summary>
+    public static Tensor Zeros(int[] shape, DType dtype) => Create(Storage.Allocate(dtype, (int)CountOf(shape)), (int[])shape.Clone());
+
+    /// <summary>A Float32 tensor of zeros.</summary>
+    public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
+
+    /// <summary>A tensor of ones.</summary>
+    public static Tensor Ones(int[] shape, DType dtype) => Full(shape, 1f, dtype);
+
+    /// <summary>A Float32 tensor of ones.</summary>
+    public static Tensor Ones(params int[] shape) => Full(shape, 1f);
+
+    /// <summary>A tensor whose contents are unspecified (here: zeros, since managed memory is zeroed).</summary>
+    public static Tensor Empty(params int[] shape) => Zeros(shape);
+
+    /// <summary>A tensor filled with <paramref name="value"/>.</summary>
+    public static Tensor Full(int[] shape, float value, DType dtype = DType.Float32)
+    {
+        var t = Uninitialized(dtype, (int[])shape.Clone());
+        if (dtype == DType.Float32) Array.Fill(t.FloatData, value);
+        else Array.Fill(t.LongData, (long)value);
+        return t;
+    }
+
+    /// <summary>The n×n identity matrix.</summary>
+    public static Tensor Eye(int n) => Eye(n, n);
+
+    /// <summary>An n×m matrix with ones on the diagonal.</summary>
+    public static Tensor Eye(int n, int m)
+    {
+        var t = Zeros(n, m);
+        var data = t.FloatData;
+        for (int i = 0; i < Math.Min(n, m); i++) data[i * m + i] = 1f;
+        return t;
+    }
+
+    /// <summary>Zeros with the shape and dtype of <paramref name="like"/>.</summary>
+    public static Tensor ZerosLike(Tensor like) => Zeros(like.Sizes, like.DType);
+
+    /// <summary>Ones with the shape and dtype of <paramref name="like"/>.</summary>
+    public static Tensor OnesLike(Tensor like) => Full(like.Sizes, 1f, like.DType);
+
+    /// <summary>A tensor filled with <paramref name="value"/> with the shape and dtype of <paramref name="like"/>.</summary>
+    public static Tensor FullLike(Tensor like, float value) => Full(like.Sizes, value, like.DType);
+
+    /// <summary><c>[0, 1, …, end-1]</c> as Int64.</summary>
+    public static Tensor Arange(long end) => Arange(0, end, 1);
+
+    /// <summary><c>[start, start+step, …)</c> up to but excluding <paramref name="end"/>, as Int64.</summary>
+    public static Tensor Arange(long start, long end, long step = 1)
+    {
+        if (step == 0) throw new ArgumentException("Arange: step must be nonzero", nameof(step));
+        if ((step > 0 && end < start) || (step < 0 && end > start))
+            throw new ArgumentException($"Arange: upper bound and larger bound inconsistent with step sign (start {start}, end {end}, step {step})");
+        long n = (end - start + step - Math.Sign(step)) / step;
+        var data = new long[n];
+        for (long i = 0; i < n; i++) data[i] = start + i * step;
+        return Create(new Storage(data), new[] { (int)n });
+    }
+
+    /// <summary><c>[start, start+step, …)</c> as Float32 (PyTorch: any floating-point argument gives a float tensor).</summary>
+    public static Tensor Arange(double start, double end, double step = 1)
+    {
+        if (step == 0) throw new ArgumentException("Arange: step must be nonzero", nameof(step));
+        if ((step > 0 && end < start) || (step < 0 && end > start))
+            throw new ArgumentException($"Arange: upper bound and larger bound inconsistent with step sign (start {start}, end {end}, step {step})");
+        long n = (long)Math.Ceiling((end - start) / step);
+        var data = new float[n];
+        for (long i = 0; i < n; i++) data[i] = (float)(start + i * step);
+        return Create(new Storage(data), new[] { (int)n });
+    }
+
+    /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
+    public static Tensor FromArray(float[] data, params int[] shape)
+    {
+        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
+        CheckLength("FromArray", data.Length, sizes);
+        return Create(new Storage((float[])data.Clone()), sizes);
+    }
+
+    /// <summary>An Int64 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
+    public static Tensor FromArray(long[] data, params int[] shape)
+    {
+        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
+        CheckLength("FromArray", data.Length, sizes);
+        return Create(new Storage((long[])data.Clone()), sizes);
+    }
+
+    /// <summary>A 2-D Float32 tensor copied from a rectangular array.</summary>
+    public static Tensor FromArray(float[,] data)
+    {
+        int rows = data.GetLength(0), cols = data.GetLength(1);
+        var flat = new float[rows * cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                flat[i * cols + j] = data[i, j];
+        return Create(new Storage(flat), new[] { rows, cols });
+    }
+
+    /// <summary>A 2-D Int64 tensor copied from a rectangular array.</summary>
+    public static Tensor FromArray(long[,] data)
+    {
+        int rows = data.GetLength(0), cols = data.GetLength(1);
+        var flat = new long[rows * cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                flat[i * cols + j] = data[i, j];
+        return Create(new Storage(flat), new[] { rows, cols });
+    }
+
+    /// <summary>A 0-dim Float32 tensor.</summary>
+    public static Tensor Scalar(float value) => Create(new Storage(new[] { value }), Array.Empty<int>());
+
+    /// <summary>A 0-dim Int64 tensor.</summary>
+    public static Tensor Scalar(long value) => Create(new Storage(new[] { value }), Array.Empty<int>());
+
+    /// <summary>A float converts to a 0-dim tensor, so <c>b[1] = 0f</c> and <c>t + 1f</c> read naturally.</summary>
+    public static implicit operator Tensor(float value) => Scalar(value);
+
+    static void CheckLength(string op, int length, int[] sizes)
+    {
+        long n = CountOf(sizes);
+        if (n != length)
+            throw new ShapeException(op, $"{length} values cannot fill shape {Rules.Format(sizes)} ({n} elements)");
+    }
+}

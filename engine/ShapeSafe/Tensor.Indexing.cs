@@ -1,0 +1,85 @@
+namespace ShapeSafe;
+
+// The indexers are named "At" in metadata because Item() is the PyTorch method for reading a scalar.
+
+/// <summary>One position in a tensor index: a single index (drops the dim) or a range (keeps it, as a slice).</summary>
+public readonly struct TensorIndex
+{
+    readonly Index _index;
+    readonly Range _range;
+
+    TensorIndex(Index index, Range range, bool isRange)
+    {
+        _index = index;
+        _range = range;
+        IsRange = isRange;
+    }
+
+    /// <summary>True for a slice such as <c>2..</c>.</summary>
+    public bool IsRange { get; }
+
+    /// <summary>A single index such as <c>1</c> or <c>^1</c>.</summary>
+    public static implicit operator TensorIndex(int index) => new(index >= 0 ? new Index(index) : new Index(-index, fromEnd: true), default, false);
+
+    /// <summary>A single index counted from either end.</summary>
+    public static implicit operator TensorIndex(Index index) => new(index, default, false);
+
+    /// <summary>A slice such as <c>2..</c>, <c>..3</c> or <c>..</c>.</summary>
+    public static implicit operator TensorIndex(Range range) => new(default, range, true);
+
+    internal Tensor ApplyTo(Tensor t, int dim)
+    {
+        if (!IsRange)
+        {
+            int size = t.Rank > dim ? t.Size(dim) : 0;
+            int i = _index.IsFromEnd ? -_index.Value : _index.Value;
+            if (_index.IsFromEnd && _index.Value == 0) i = size;
+            return t.Select(dim, i);
+        }
+        if (t.Rank <= dim)
+            throw new ShapeException("Index", $"too many indices for tensor of shape {Rules.Format(t.Sizes)}");
+        var (start, length) = _range.GetOffsetAndLength(t.Size(dim));
+        return t.Slice(dim, start, start + length);
+    }
+}
+
+public partial class Tensor
+{
+    /// <summary><c>t[i]</c>: the slice at index <paramref name="index"/> of dim 0, without that dim (a view). Setting copies into it.</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public Tensor this[int index]
+    {
+        get => Select(0, index);
+        set => Select(0, index).CopyFrom(value);
+    }
+
+    /// <summary><c>t[2..]</c>: a slice of dim 0 (a view). Setting copies into it.</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public Tensor this[Range range]
+    {
+        get => ((TensorIndex)range).ApplyTo(this, 0);
+        set => ((TensorIndex)range).ApplyTo(this, 0).CopyFrom(value);
+    }
+
+    /// <summary><c>t[1, ..]</c>, <c>t[.., 0]</c>, <c>t[1, 2]</c>: one entry per leading dim; ranges keep the dim, indices drop it.</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public Tensor this[params TensorIndex[] indices]
+    {
+        get => Index(indices);
+        set => Index(indices).CopyFrom(value);
+    }
+
+    Tensor Index(TensorIndex[] indices)
+    {
+        if (indices.Length > Rank)
+            throw new ShapeException("Index", $"too many indices ({indices.Length}) for tensor of shape {Rules.Format(Sizes)}");
+        var t = this;
+        int dim = 0;
+        foreach (var index in indices)
+        {
+            t = index.ApplyTo(t, dim);
+            if (index.IsRange) dim++;
+        }
+        return t;
+    }
+}

@@ -1,0 +1,283 @@
+using ShapeSafe.Kernels.Strided;
+
+namespace ShapeSafe;
+
+// View and shape ops (seed sections 1 and 3). Views share storage; the rest copy. Each one runs
+// its rule from ShapeSafe.Shapes, so the engine and the analyzers agree on what is legal.
+public partial class Tensor
+{
+    /// <summary>
+    /// A view with a new shape over the same storage (one <c>-1</c> is inferred). Throws
+    /// <see cref="ShapeException"/> when the layout cannot express it; use <see cref="Reshape"/> then.
+    /// </summary>
+    public Tensor View(params int[] shape) => WithLayout(Rules.View(Layout, shape));
+
+    /// <summary>A tensor of the new shape: a view when the layout allows it (as <see cref="View"/>), else a contiguous copy.</summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        if (Rules.TryReshapeAsView(Layout, shape, out var sizes, out var view))
+            return WithLayout(view);
+        var copy = Contiguous();
+        return new Tensor(copy.Storage, sizes, Rules.ContiguousStrides(sizes), 0);
+    }
+
+    /// <summary>This tensor when it is already contiguous; otherwise a contiguous copy (new storage).</summary>
+    public Tensor Contiguous() => IsContiguous ? this : CopyContiguous();
+
+    /// <summary>A copy in new storage. Dense layouts keep their strides (PyTorch's preserve_format); others become contiguous.</summary>
+    public Tensor Clone()
+    {
+        if (TryDenseOrder(out var order) && !IsContiguous)
+        {
+            var storage = Storage.AllocateUninitialized(DType, Count);
+            var strides = new int[Rank];
+            int s = 1;
+            for (int i = order.Length - 1; i >= 0; i--)
+            {
+                strides[order[i]] = s;
+                s *= Math.Max(Sizes[order[i]], 1);
+            }
+            var clone = new Tensor(storage, (int[])Sizes.Clone(), strides, 0);
+            clone.CopyFrom(this);
+            return clone;
+        }
+        return CopyContiguous();
+    }
+
+    /// <summary>A tensor over the same storage that is cut off from autograd.</summary>
+    public Tensor Detach() => new(Storage, Sizes, StrideArray, Offset);
+
+    /// <summary>Swaps two dims (a view).</summary>
+    public Tensor Transpose(int dim0, int dim1) => WithLayout(Rules.Transpose(Layout, dim0, dim1));
+
+    /// <summary>Reorders the dims (a view): output dim i is input dim <c>dims[i]</c>.</summary>
+    public Tensor Permute(params int[] dims) => WithLayout(Rules.Permute(Layout, dims));
+
+    /// <summary>Removes every dim of size 1 (a view).</summary>
+    public Tensor Squeeze() => WithLayout(Rules.Squeeze(Layout));
+
+    /// <summary>Removes dim <paramref name="dim"/> when its size is 1 (a view; unchanged otherwise).</summary>
+    public Tensor Squeeze(int dim) => WithLayout(Rules.Squeeze(Layout, dim));
+
+    /// <summary>Inserts a dim of size 1 at <paramref name="dim"/> (a view).</summary>
+    public Tensor Unsqueeze(int dim) => WithLayout(Rules.Unsqueeze(Layout, dim));
+
+    /// <summary>Broadcasts size-1 dims to larger sizes without copying (stride 0); <c>-1</c> keeps a size.</summary>
+    public Tensor Expand(params int[] shape) => WithLayout(Rules.Expand(Layout, shape));
+
+    /// <summary>Broadcasts to <paramref name="shape"/> (a view, as <see cref="Expand"/>).</summary>
+    public Tensor BroadcastTo(params int[] shape) => WithLayout(Rules.Expand(Layout, shape, "BroadcastTo"));
+
+    /// <summary>Tiles the tensor: dim i is repeated <c>repeats[i]</c> times (a copy).</summary>
+    public Tensor Repeat(params int[] repeats)
+    {
+        var outSizes = Rules.Repeat(Sizes, repeats);
+        var result = Uninitialized(DType, outSizes);
+        if (result.NumEl == 0) return result;
+
+        // View the result as [r0, s0, r1, s1, ...] and copy the source into it with stride 0 along each r.
+        int n = repeats.Length, pad = n - Rank;
+        var outStrides = result.StrideArray;
+        var sizes = new int[2 * n];
+        var dstStrides = new int[2 * n];
+        var srcStrides = new int[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            int s = i < pad ? 1 : Sizes[i - pad];
+            sizes[2 * i] = repeats[i];
+            sizes[2 * i + 1] = s;
+            dstStrides[2 * i] = s * outStrides[i];
+            dstStrides[2 * i + 1] = outStrides[i];
+            srcStrides[2 * i] = 0;
+            srcStrides[2 * i + 1] = i < pad ? 0 : StrideArray[i - pad];
+        }
+        if (DType == DType.Float32)
+            StridedLayout.Copy(FloatData, sizes, srcStrides, Offset, result.FloatData, dstStrides, 0);
+        else
+            StridedLayout.Copy(LongData, sizes, srcStrides, Offset, result.LongData, dstStrides, 0);
+        return result;
+    }
+
+    /// <summary>Merges dims <paramref name="startDim"/>..<paramref name="endDim"/> into one (a view when possible, as <see cref="Reshape"/>).</summary>
+    public Tensor Flatten(int startDim = 0, int endDim = -1)
+    {
+        var shape = Rules.Flatten(Sizes, startDim, endDim);
+        if (Rank > 0 && Rules.NormalizeDim("Flatten", startDim, Rank) == Rules.NormalizeDim("Flatten", endDim, Rank))
+            return this;
+        return Reshape(shape);
+    }
+
+    /// <summary>A 1-D tensor of all elements (a view when possible).</summary>
+    public Tensor Ravel() => Reshape(-1);
+
+    /// <summary>Elements <paramref name="start"/> .. start+length-1 along <paramref name="dim"/> (a view).</summary>
+    public Tensor Narrow(int dim, int start, int length) => WithLayout(Rules.Narrow(Layout, dim, start, length));
+
+    /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, without that dim (a view).</summary>
+    public Tensor Select(int dim, int index) => WithLayout(Rules.Select(Layout, dim, index));
+
+    /// <summary>Python's <c>t[..., start:end:step, ...]</c> along <paramref name="dim"/> (a view; bounds clamp).</summary>
+    public Tensor Slice(int dim, int start, int end, int step = 1) => WithLayout(Rules.Slice(Layout, dim, start, end, step));
+
+    /// <summary>Every window of <paramref name="size"/> elements, <paramref name="step"/> apart, along <paramref name="dim"/>, as a new last dim (a view).</summary>
+    public Tensor Unfold(int dim, int size, int step) => WithLayout(Rules.Unfold(Layout, dim, size, step));
+
+    /// <summary>Pieces of <paramref name="size"/> along <paramref name="dim"/> (the last may be smaller); each is a view.</summary>
+    public Tensor[] Split(int size, int dim = 0) => SplitBySizes(Rules.SplitSizes(Sizes, size, dim), dim);
+
+    /// <summary>Pieces with the given sizes along <paramref name="dim"/>; they must add up to the dim's size.</summary>
+    public Tensor[] Split(int[] sizes, int dim = 0)
+    {
+        Rules.CheckSplitWithSizes(Sizes, sizes, dim);
+        return SplitBySizes(sizes, dim);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="chunks"/> views along <paramref name="dim"/>, each of size ceil(n / chunks) but the last
+    /// (PyTorch: 10 in 3 chunks gives 4, 4, 2).
+    /// </summary>
+    public Tensor[] Chunk(int chunks, int dim = 0) => SplitBySizes(Rules.ChunkSizes(Sizes, chunks, dim), dim);
+
+    Tensor[] SplitBySizes(int[] sizes, int dim)
+    {
+        int d = Rules.NormalizeDim("Split", dim, Rank, Sizes);
+        var pieces = new Tensor[sizes.Length];
+        int start = 0;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            pieces[i] = Narrow(d, start, sizes[i]);
+            start += sizes[i];
+        }
+        return pieces;
+    }
+
+    /// <summary>The entries at <paramref name="index"/> (Int64, 0-D or 1-D) along <paramref name="dim"/> (a copy).</summary>
+    public Tensor IndexSelect(int dim, Tensor index)
+    {
+        if (index.DType != DType.Int64)
+            throw new ArgumentException($"IndexSelect: index must be Int64, got {index.DType} (shape {Rules.Format(index.Sizes)})", nameof(index));
+        var outShape = Rules.IndexSelect(Sizes, dim, index.Sizes);
+        var idx = index.ToInt64Array();
+        var result = Uninitialized(DType, outShape);
+        if (Rank == 0)
+        {
+            if (idx[0] != 0)
+                throw new ArgumentException($"IndexSelect: index {idx[0]} is out of range for a 0-dim tensor");
+            result.CopyFrom(this);
+            return result;
+        }
+        int d = Rules.NormalizeDim("IndexSelect", dim, Rank, Sizes);
+        int size = Sizes[d];
+        var target = outShape.Length == Rank ? result : result.Unsqueeze(d);
+        for (int i = 0; i < idx.Length; i++)
+        {
+            long k = idx[i];
+            if (k < -size || k >= size)
+                throw new ArgumentException($"IndexSelect: index {k} is out of range for dimension {d} with size {size} (shape {Rules.Format(Sizes)})");
+            if (k < 0) k += size;
+            target.Select(d, i).CopyFrom(Select(d, (int)k));
+        }
+        return result;
+    }
+
+    /// <summary>Joins tensors along an existing dim; all other sizes must match. Mixed dtypes promote to Float32.</summary>
+    public static Tensor Cat(IEnumerable<Tensor> tensors, int dim = 0)
+    {
+        var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
+        var shapes = new int[list.Count][];
+        for (int i = 0; i < shapes.Length; i++) shapes[i] = list[i].Sizes;
+        var outShape = Rules.Cat(shapes, dim);
+        var dtype = PromoteAll(list);
+        var result = Uninitialized(dtype, outShape);
+        if (result.NumEl == 0) return result;
+        int d = Rules.NormalizeDim("Cat", dim, outShape.Length, outShape);
+        int at = 0;
+        foreach (var t in list)
+        {
+            if (t.Rank == 1 && t.Sizes[0] == 0 && outShape.Length != 1) continue;
+            int len = t.Sizes[d];
+            result.Narrow(d, at, len).CopyFrom(t);
+            at += len;
+        }
+        return result;
+    }
+
+    /// <summary>Joins equally shaped tensors along a new dim <paramref name="dim"/>.</summary>
+    public static Tensor Stack(IEnumerable<Tensor> tensors, int dim = 0)
+    {
+        var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
+        var shapes = new int[list.Count][];
+        for (int i = 0; i < shapes.Length; i++) shapes[i] = list[i].Sizes;
+        var outShape = Rules.Stack(shapes, dim);
+        int d = Rules.NormalizeDim("Stack", dim, outShape.Length, outShape);
+        var result = Uninitialized(PromoteAll(list), outShape);
+        for (int i = 0; i < list.Count; i++)
+            result.Select(d, i).CopyFrom(list[i]);
+        return result;
+    }
+
+    /// <summary>Copies <paramref name="source"/> into this tensor (in place), broadcasting it to this shape and converting its dtype.</summary>
+    public Tensor CopyFrom(Tensor source)
+    {
+        var src = source.Sizes.AsSpan().SequenceEqual(Sizes)
+            ? source
+            : source.WithLayout(Rules.Expand(source.Layout, Sizes, "CopyFrom"));
+        if (src.DType != DType) src = src.ToDType(DType);
+        else if (ReferenceEquals(src.Storage, Storage)) src = src.CopyContiguous();
+        if (DType == DType.Float32)
+            StridedLayout.Copy(src.FloatData, Sizes, src.StrideArray, src.Offset, FloatData, StrideArray, Offset);
+        else
+            StridedLayout.Copy(src.LongData, Sizes, src.StrideArray, src.Offset, LongData, StrideArray, Offset);
+        return this;
+    }
+
+    /// <summary>A copy converted to <paramref name="dtype"/> (this tensor itself when it already has that dtype).</summary>
+    public Tensor ToDType(DType dtype)
+    {
+        if (dtype == DType) return this;
+        if (dtype == DType.Float32)
+        {
+            var longs = ToInt64Array();
+            var floats = new float[longs.Length];
+            for (int i = 0; i < longs.Length; i++) floats[i] = longs[i];
+            return Create(new Storage(floats), (int[])Sizes.Clone());
+        }
+        return Create(new Storage(ToInt64Array()), (int[])Sizes.Clone());
+    }
+
+    Tensor CopyContiguous()
+    {
+        var result = Uninitialized(DType, (int[])Sizes.Clone());
+        if (result.NumEl == 0) return result;
+        if (DType == DType.Float32)
+            StridedLayout.Copy(FloatData, Sizes, StrideArray, Offset, result.FloatData, result.StrideArray, 0);
+        else
+            StridedLayout.Copy(LongData, Sizes, StrideArray, Offset, result.LongData, result.StrideArray, 0);
+        return result;
+    }
+
+    /// <summary>True with the dims ordered outermost-first when the layout is a permutation of a contiguous one.</summary>
+    bool TryDenseOrder(out int[] order)
+    {
+        order = Enumerable.Range(0, Rank).ToArray();
+        var strides = StrideArray;
+        var sizes = Sizes;
+        Array.Sort(order, (x, y) => strides[y].CompareTo(strides[x]) != 0 ? strides[y].CompareTo(strides[x]) : x.CompareTo(y));
+        int expected = 1;
+        for (int i = order.Length - 1; i >= 0; i--)
+        {
+            int d = order[i];
+            if (sizes[d] == 1) continue;
+            if (strides[d] != expected) return false;
+            expected *= sizes[d];
+        }
+        return true;
+    }
+
+    static DType PromoteAll(IReadOnlyList<Tensor> tensors)
+    {
+        foreach (var t in tensors)
+            if (t.DType == DType.Float32) return DType.Float32;
+        return tensors.Count == 0 ? DType.Float32 : DType.Int64;
+    }
+}
