@@ -4,7 +4,9 @@ internal static partial class RandomKernels
 {
     /// <summary>
     /// <c>torch.rand</c> / <c>uniform_(from, to)</c> for float: one 32-bit draw per element, its
-    /// low 24 bits scaled to [0, 1), then <c>x * (to - from) + from</c> in float.
+    /// low 24 bits scaled to [0, 1), then <c>x * (to - from) + from</c> in float as one fused
+    /// multiply-add: LibTorch's x86-64 kernels are compiled with FMA contraction, and only the
+    /// fused form reproduces its <c>uniform_(from, to)</c> bit for bit.
     /// </summary>
     internal static void FillUniform(Span<float> data, double from = 0, double to = 1, Generator? generator = null)
     {
@@ -26,7 +28,7 @@ internal static partial class RandomKernels
             var engine = gen.Engine;
             for (int i = 0; i < data.Length; i++)
             {
-                data[i] = UniformFloat(engine) * width + lo;
+                data[i] = MathF.FusedMultiplyAdd(UniformFloat(engine), width, lo);
             }
         }
     }
