@@ -23,7 +23,7 @@ public partial class Tensor
         var terms = new List<LabeledTensor>();
         for (int i = 0; i < operands.Length; i++)
             terms.Add(LabeledTensor.From(operands[i], plan.DimLabels[i]));
-        if (terms.Count == 1) terms.Add(new LabeledTensor(Scalar(1f), new Dictionary<int, (int, int)>(), Array.Empty<int>()));
+        if (terms.Count == 1) terms.Add(LabeledTensor.From(Scalar(1f), Array.Empty<int>()));
 
         var acc = terms[0];
         for (int i = 1; i < terms.Count; i++)
@@ -53,52 +53,50 @@ public partial class Tensor
         return LabeledTensor.From(product, labels);
     }
 
-    /// <summary>A tensor whose dims carry einsum labels; each label appears once (repeats were folded into diagonals).</summary>
+    /// <summary>A tensor whose dims carry einsum labels; a label seen twice in one operand (as in "ii") reads its diagonal.</summary>
     sealed class LabeledTensor
     {
         readonly Tensor _tensor;
-        readonly Dictionary<int, (int Size, int Stride)> _dims;
+        readonly int[] _dimLabels;
 
-        public LabeledTensor(Tensor tensor, Dictionary<int, (int Size, int Stride)> dims, int[] labels)
+        LabeledTensor(Tensor tensor, int[] dimLabels)
         {
             _tensor = tensor;
-            _dims = dims;
-            Labels = labels;
+            _dimLabels = dimLabels;
+            Labels = dimLabels.Distinct().ToArray();
         }
 
+        /// <summary>Each label once, in order of first appearance.</summary>
         public int[] Labels { get; }
 
-        /// <summary>Labels each dim; a label seen twice (as in "ii") becomes one dim whose stride is the sum: the diagonal.</summary>
-        public static LabeledTensor From(Tensor t, int[] dimLabels)
-        {
-            var dims = new Dictionary<int, (int, int)>();
-            var order = new List<int>();
-            for (int d = 0; d < dimLabels.Length; d++)
-            {
-                int label = dimLabels[d];
-                if (dims.TryGetValue(label, out var seen))
-                {
-                    dims[label] = (Math.Min(seen.Item1, t.Sizes[d]), seen.Item2 + t.StrideArray[d]);
-                    continue;
-                }
-                dims[label] = (t.Sizes[d], t.StrideArray[d]);
-                order.Add(label);
-            }
-            return new LabeledTensor(t, dims, order.ToArray());
-        }
+        public static LabeledTensor From(Tensor t, int[] dimLabels) => new(t, dimLabels);
 
-        /// <summary>A view with the given label order; missing or size-1 labels broadcast with stride 0.</summary>
-        public Tensor Arrange(int[] labels, Dictionary<int, int> sizes)
+        /// <summary>
+        /// A view with the given label order: a repeated label's stride is the sum of its dims' strides
+        /// (the diagonal); a missing or size-1 label broadcasts with stride 0. Recorded for autograd.
+        /// </summary>
+        public Tensor Arrange(int[] labels, Dictionary<int, int> sizes) =>
+            _tensor.ViewOp("EinsumBackward", layout => ArrangeLayout(layout, labels, sizes));
+
+        Layout<int> ArrangeLayout(Layout<int> layout, int[] labels, Dictionary<int, int> sizes)
         {
             var outSizes = new int[labels.Length];
             var outStrides = new int[labels.Length];
             for (int i = 0; i < labels.Length; i++)
             {
                 int size = sizes[labels[i]];
+                int stride = 0;
+                bool present = false;
+                for (int d = 0; d < _dimLabels.Length; d++)
+                {
+                    if (_dimLabels[d] != labels[i] || layout.Sizes[d] != size) continue;
+                    stride += layout.Strides[d];
+                    present = true;
+                }
                 outSizes[i] = size;
-                outStrides[i] = _dims.TryGetValue(labels[i], out var dim) && dim.Size == size ? dim.Stride : 0;
+                outStrides[i] = present ? stride : 0;
             }
-            return _tensor.WithLayout(new Layout<int>(outSizes, outStrides, _tensor.Offset));
+            return new Layout<int>(outSizes, outStrides, layout.Offset);
         }
     }
 }

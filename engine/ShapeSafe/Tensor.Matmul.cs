@@ -1,3 +1,4 @@
+using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Strided;
 
@@ -14,8 +15,18 @@ public partial class Tensor
     /// <summary>PyTorch's <c>torch.matmul</c>: dot, matrix-vector, matrix-matrix or batched with broadcast batch dims.</summary>
     public static Tensor Matmul(Tensor a, Tensor b)
     {
+        var result = MatmulForward(a, b);
+        if (!MustRecord(a, b)) return result;
+        string name = (a.Rank, b.Rank) switch { (1, 1) => "DotBackward", (2, 1) => "MvBackward", (2, 2) => "MmBackward", _ => "MatmulBackward" };
+        return result.Recorded(name, new Tensor?[] { a, b }, g => MatmulGradient.Compute(g, a, b));
+    }
+
+    static Tensor MatmulForward(Tensor a, Tensor b)
+    {
         var outShape = Rules.Matmul(a.Sizes, b.Sizes);
         CheckFloat("Matmul", a, b);
+        a = a.Detach();     // the views below are plumbing, not part of the graph
+        b = b.Detach();
         var result = Uninitialized(DType.Float32, outShape);
 
         // Promote 1-D operands to matrices as PyTorch does: [k] → [1, k] on the left, [k] → [k, 1] on the right.
@@ -52,7 +63,7 @@ public partial class Tensor
         CheckFloat("Mm", a, b);
         var result = Uninitialized(DType.Float32, outShape);
         Gemm2D(a, b, result.FloatData, 0, outShape[1]);
-        return result;
+        return RecordProduct(result, "MmBackward", a, b);
     }
 
     /// <summary>Batched matrix product of two 3-D tensors with the same batch size (no broadcasting).</summary>
@@ -62,7 +73,7 @@ public partial class Tensor
         CheckFloat("Bmm", a, b);
         var result = Uninitialized(DType.Float32, outShape);
         BatchedGemm(a, b, new[] { outShape[0] }, result.FloatData, outShape[1], outShape[2]);
-        return result;
+        return RecordProduct(result, "BmmBackward", a, b);
     }
 
     /// <summary>Dot product of two 1-D tensors of the same size (a 0-dim result).</summary>
@@ -71,8 +82,8 @@ public partial class Tensor
         Rules.Dot(a.Sizes, b.Sizes);
         CheckFloat("Dot", a, b);
         var result = Uninitialized(DType.Float32, Array.Empty<int>());
-        Gemm2D(a.Unsqueeze(0), b.Unsqueeze(1), result.FloatData, 0, 1);
-        return result;
+        Gemm2D(a.Detach().Unsqueeze(0), b.Detach().Unsqueeze(1), result.FloatData, 0, 1);
+        return RecordProduct(result, "DotBackward", a, b);
     }
 
     /// <summary>Matrix-vector product: [n, m] × [m] → [n].</summary>
@@ -81,9 +92,12 @@ public partial class Tensor
         var outShape = Rules.Mv(a.Sizes, v.Sizes);
         CheckFloat("Mv", a, v);
         var result = Uninitialized(DType.Float32, outShape);
-        Gemm2D(a, v.Unsqueeze(1), result.FloatData, 0, 1);
-        return result;
+        Gemm2D(a, v.Detach().Unsqueeze(1), result.FloatData, 0, 1);
+        return RecordProduct(result, "MvBackward", a, v);
     }
+
+    static Tensor RecordProduct(Tensor result, string name, Tensor a, Tensor b) =>
+        MustRecord(a, b) ? result.Recorded(name, new Tensor?[] { a, b }, g => MatmulGradient.Compute(g, a, b)) : result;
 
     /// <summary>C[offset..] (row-major, row stride <paramref name="ldc"/>) = a × b for 2-D a and b, read through their strides.</summary>
     static void Gemm2D(Tensor a, Tensor b, float[] c, int cOffset, int ldc)
