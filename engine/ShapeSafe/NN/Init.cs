@@ -41,8 +41,9 @@ public static class Init
             tensor.LongData.AsSpan(tensor.StorageOffset, tensor.Count).Fill((long)value);
             return tensor;
         }
+        var fill = tensor.DType == DType.Float32 ? Tensor.Scalar((float)value) : Tensor.Scalar((long)value);
         using (Autograd.NoGrad())
-            tensor.CopyFrom(Tensor.Full(Array.Empty<int>(), (float)value, tensor.DType));
+            tensor.CopyFrom(fill);
         return tensor;
     }
 

@@ -91,6 +91,17 @@ public sealed class SafetensorsTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_dictionary_is_an_empty_object_padded_to_eight_bytes()
+    {
+        var path = PathOf("empty.safetensors");
+
+        Safetensors.Save(path, new Dictionary<string, Tensor>());
+
+        Assert.Equal(new byte[] { 8, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'}', 32, 32, 32, 32, 32, 32 }, File.ReadAllBytes(path));
+        Assert.Empty(Safetensors.Load(path));
+    }
+
+    [Fact]
     public void A_file_written_by_another_writer_reads_back()
     {
         // Keys out of order, offsets not in key order, whitespace in the JSON: all legal.

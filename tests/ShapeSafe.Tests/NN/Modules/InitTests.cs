@@ -180,6 +180,10 @@ public class InitTests
         Assert.All(t.ToFloatArray(), v => Assert.Equal(0f, v));
         Assert.Equal(new long[] { 3, 3 }, Init.Constant(longs, 3).ToInt64Array());
         Assert.Throws<ArgumentException>(() => Init.Uniform(longs));
+
+        var grid = Tensor.Zeros(new[] { 2, 2 }, DType.Int64);
+        Init.Constant(grid.Select(1, 0), 1L << 40);   // strided, and past float's 24-bit mantissa
+        Assert.Equal(new[] { 1L << 40, 0, 1L << 40, 0 }, grid.ToInt64Array());
     }
 
     static void AssertMoments(float[] values, double mean, double std)
