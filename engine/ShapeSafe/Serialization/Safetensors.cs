@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace ShapeSafe.Serialization;
 
@@ -221,6 +222,8 @@ public static class Safetensors
     {
         if (header.Length == 0 || header[0] != (byte)'{')
             throw new CheckpointException(path, "the header does not start with '{'; this is not a safetensors file");
+        if (!Utf8.IsValid(header))
+            throw new CheckpointException(path, "the header is not valid UTF-8");
 
         JsonDocument document;
         try
