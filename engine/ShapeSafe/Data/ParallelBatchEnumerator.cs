@@ -23,13 +23,22 @@ internal sealed class ParallelBatchEnumerator : IEnumerator<Tensor[]>
     public ParallelBatchEnumerator(Dataset dataset, BatchSampler sampler, int numWorkers, int prefetchFactor)
     {
         _sampler = sampler;
-        _maxOutstanding = checked(numWorkers * prefetchFactor);
+        _maxOutstanding = (int)Math.Min((long)numWorkers * prefetchFactor, int.MaxValue);
         _workers = new BatchWorkers(dataset, numWorkers);
         // PyTorch primes the workers when the iterator is created (_reset), so the shuffle draws happen here.
-        Dispatch();
+        try
+        {
+            Dispatch();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
-    ~ParallelBatchEnumerator() => _workers.Stop(join: false);
+    // An enumerator dropped without Dispose must not leave its threads waiting for work forever.
+    ~ParallelBatchEnumerator() => _workers?.Stop(join: false);
 
     /// <summary>The worker threads (for tests that check they stop).</summary>
     internal IReadOnlyList<Thread> WorkerThreads => _workers.Threads;
@@ -57,7 +66,15 @@ internal sealed class ParallelBatchEnumerator : IEnumerator<Tensor[]>
         }
 
         _current = built.Batch;
-        Dispatch();
+        try
+        {
+            Dispatch();
+        }
+        catch
+        {
+            Finish();
+            throw;
+        }
         return true;
     }
 

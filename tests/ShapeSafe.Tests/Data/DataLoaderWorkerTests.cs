@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using ShapeSafe.Data;
 
 namespace ShapeSafe.Tests.Data;
@@ -64,6 +65,25 @@ public class DataLoaderWorkerTests
 
         Assert.All(threads, t => Assert.Equal(ThreadState.Stopped, t.ThreadState & ThreadState.Stopped));
         Assert.False(enumerator.MoveNext());
+    }
+
+    [Fact]
+    public void An_enumerator_dropped_without_Dispose_stops_its_workers_when_finalized()
+    {
+        var threads = StartAndAbandon(new DataLoader(new ProbeDataset(100), batchSize: 10, numWorkers: 2, generator: new Generator(0)));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(5)), "a worker outlived its finalized enumerator"));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static Thread[] StartAndAbandon(DataLoader loader)
+    {
+        var enumerator = (ParallelBatchEnumerator)loader.GetEnumerator();
+        Assert.True(enumerator.MoveNext());
+        return enumerator.WorkerThreads.ToArray();
     }
 
     [Fact]
