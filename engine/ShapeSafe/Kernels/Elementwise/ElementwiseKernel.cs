@@ -67,6 +67,7 @@ internal static class ElementwiseKernel
 
     /// <summary><c>op(a)</c>; the output keeps the input's memory order (dense inputs keep their strides).</summary>
     public static Tensor Unary<T, TOp>(Tensor a, TOp op)
+        where T : unmanaged
         where TOp : struct, IUnaryOp<T>
     {
         if (a.IsContiguous)
@@ -111,6 +112,7 @@ internal static class ElementwiseKernel
 
     /// <summary><c>self = op(self)</c> through <paramref name="self"/>'s strides.</summary>
     public static void InPlaceUnary<T, TOp>(Tensor self, TOp op, string name, bool allowOverlap = false)
+        where T : unmanaged
         where TOp : struct, IUnaryOp<T>
     {
         if (!allowOverlap) CheckWritable(self, name);
@@ -195,7 +197,9 @@ internal static class ElementwiseKernel
         }
     }
 
-    struct UnaryRun<T, TOp> : IRunKernel where TOp : struct, IUnaryOp<T>
+    const int GatherChunk = 256;
+
+    struct UnaryRun<T, TOp> : IRunKernel where T : unmanaged where TOp : struct, IUnaryOp<T>
     {
         public T[] Out, In;
         public TOp Op;
@@ -207,7 +211,18 @@ internal static class ElementwiseKernel
                 Op.Apply(In.AsSpan(o1, count), Out.AsSpan(o0, count));
                 return;
             }
-            for (int i = 0; i < count; i++, o0 += s0, o1 += s1) Out[o0] = Op.Apply(In[o1]);
+            // Gather strided elements into a buffer and run the span form, so a strided input gets the same
+            // (vectorised) function and the same bits as a contiguous one.
+            Span<T> buffer = stackalloc T[GatherChunk];
+            for (int done = 0; done < count;)
+            {
+                int n = Math.Min(buffer.Length, count - done);
+                var chunk = buffer[..n];
+                for (int i = 0, p = o1 + done * s1; i < n; i++, p += s1) chunk[i] = In[p];
+                Op.Apply(chunk, chunk);
+                for (int i = 0, p = o0 + done * s0; i < n; i++, p += s0) Out[p] = chunk[i];
+                done += n;
+            }
         }
     }
 
