@@ -123,4 +123,19 @@ public class BroadcastTests
         Assert.Equal(DType.Int64, r.DType);
         Assert.Equal(new long[] { 1024, 1, -1, 1, 0 }, r.ToInt64Array());
     }
+
+    [Fact]
+    public void AddWithAlphaScalesTheBroadcastOther()
+    {
+        var a = Tensor.FromArray(new[] { 1f, 2f }, 2, 1);
+        var b = Tensor.FromArray(new[] { 10f, 20f, 30f });
+
+        var r = a.Add(b, alpha: 0.5f);
+
+        Assert.Equal(new[] { 2, 3 }, r.Shape);
+        Assert.Equal(new[] { 6f, 11, 16, 7, 12, 17 }, r.ToFloatArray());
+        Assert.Equal(new[] { 1f, 2f }, a.ToFloatArray());
+        Assert.Equal(new long[] { -2, -3 }, Tensor.Arange(2).Add(Tensor.Arange(2) + 1, -2).ToInt64Array());
+        Assert.Throws<ArgumentException>(() => Tensor.Arange(2).Add(Tensor.Arange(2), 0.5f));
+    }
 }
