@@ -33,7 +33,7 @@ public class KernelAgreementTests
     public void RandomBroadcastShapesAndLayoutsMatchTheReference(string op)
     {
         var (engine, reference) = Pair(op);
-        var rng = new Random(op.GetHashCode() & 0xFFFF);
+        var rng = new System.Random(op.GetHashCode() & 0xFFFF);
         for (int trial = 0; trial < 60; trial++)
         {
             var shape = TestTensors.RandomShape(rng, rng.Next(1, 5), OddSizes);
@@ -55,7 +55,7 @@ public class KernelAgreementTests
     [InlineData(1025)]
     public void LongOddRowsWithEveryLayoutPair(int n)
     {
-        var rng = new Random(n);
+        var rng = new System.Random(n);
         foreach (var ka in TestTensors.AllLayouts)
         foreach (var kb in TestTensors.AllLayouts)
         {
@@ -71,7 +71,7 @@ public class KernelAgreementTests
     [Fact]
     public void Int64OpsMatchTheReference()
     {
-        var rng = new Random(3);
+        var rng = new System.Random(3);
         for (int trial = 0; trial < 30; trial++)
         {
             var shape = TestTensors.RandomShape(rng, rng.Next(1, 4), OddSizes);
@@ -91,7 +91,7 @@ public class KernelAgreementTests
     [Fact]
     public void ScalarOpsOnEveryLayoutMatchTheReference()
     {
-        var rng = new Random(11);
+        var rng = new System.Random(11);
         foreach (var kind in TestTensors.AllLayouts)
         {
             var a = TestTensors.Make(rng, new[] { 7, 17 }, kind);
@@ -105,7 +105,7 @@ public class KernelAgreementTests
     [Fact]
     public void InPlaceAddOnEveryWritableLayoutMatchesTheOutOfPlaceResult()
     {
-        var rng = new Random(5);
+        var rng = new System.Random(5);
         foreach (var kind in TestTensors.AllLayouts)
         {
             if (kind == LayoutKind.Expanded) continue;

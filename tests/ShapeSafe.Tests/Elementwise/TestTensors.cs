@@ -10,7 +10,7 @@ internal static class TestTensors
 {
     public static readonly LayoutKind[] AllLayouts = Enum.GetValues<LayoutKind>();
 
-    public static float[] RandomValues(Random rng, int n, float scale = 3f)
+    public static float[] RandomValues(System.Random rng, int n, float scale = 3f)
     {
         var v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float)((rng.NextDouble() * 2 - 1) * scale);
@@ -18,7 +18,7 @@ internal static class TestTensors
     }
 
     /// <summary>A Float32 tensor of logical shape <paramref name="shape"/> laid out as <paramref name="kind"/>.</summary>
-    public static Tensor Make(Random rng, int[] shape, LayoutKind kind, float scale = 3f)
+    public static Tensor Make(System.Random rng, int[] shape, LayoutKind kind, float scale = 3f)
     {
         int n = 1;
         foreach (var s in shape) n *= s;
@@ -53,7 +53,7 @@ internal static class TestTensors
         }
     }
 
-    public static int[] RandomShape(Random rng, int rank, int[] sizes)
+    public static int[] RandomShape(System.Random rng, int rank, int[] sizes)
     {
         var shape = new int[rank];
         for (int i = 0; i < rank; i++) shape[i] = sizes[rng.Next(sizes.Length)];
@@ -61,7 +61,7 @@ internal static class TestTensors
     }
 
     /// <summary>A shape that broadcasts to <paramref name="shape"/>: some dims become 1, some leading dims are dropped.</summary>
-    public static int[] BroadcastableTo(Random rng, int[] shape)
+    public static int[] BroadcastableTo(System.Random rng, int[] shape)
     {
         int drop = rng.Next(shape.Length + 1);
         var result = new int[shape.Length - drop];

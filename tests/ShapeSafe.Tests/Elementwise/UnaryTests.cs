@@ -53,7 +53,7 @@ public class UnaryTests
     public void StridedInputsGiveTheSameValuesAsContiguousOnes(string name)
     {
         var (engine, _) = Pair(name);
-        var rng = new Random(7);
+        var rng = new System.Random(7);
         foreach (var kind in TestTensors.AllLayouts)
         {
             var x = TestTensors.Make(rng, new[] { 17, 9 }, kind, scale: 5f);

@@ -108,7 +108,7 @@ public class MaxMinTests
     [Fact]
     public void RandomShapesAndLayoutsMatchTheReference()
     {
-        var rng = new Random(8);
+        var rng = new System.Random(8);
         for (int trial = 0; trial < 60; trial++)
         {
             int rank = rng.Next(1, 4);

@@ -34,7 +34,7 @@ public class SoftmaxTests
     [Fact]
     public void RowsSumToOneAndMatchTheDoubleReference()
     {
-        var rng = new Random(2);
+        var rng = new System.Random(2);
         var x = TestTensors.Make(rng, new[] { 5, 17 }, LayoutKind.Contiguous, scale: 10f);
 
         var y = x.Softmax(1);
@@ -46,7 +46,7 @@ public class SoftmaxTests
     [Fact]
     public void SoftmaxOverALeadingDimOfAStridedTensor()
     {
-        var rng = new Random(4);
+        var rng = new System.Random(4);
         foreach (var kind in TestTensors.AllLayouts)
         {
             var x = TestTensors.Make(rng, new[] { 7, 3, 17 }, kind, scale: 6f);

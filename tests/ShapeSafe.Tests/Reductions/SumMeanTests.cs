@@ -99,7 +99,7 @@ public class SumMeanTests
     [Fact]
     public void LongFloatSumIsAccurateLikeACascadeSum()
     {
-        var rng = new Random(1);
+        var rng = new System.Random(1);
         var values = new float[1_000_003];
         for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
         double exact = values.Sum(v => (double)v);
@@ -113,7 +113,7 @@ public class SumMeanTests
     [Fact]
     public void RandomShapesDimsAndLayoutsMatchTheReference()
     {
-        var rng = new Random(21);
+        var rng = new System.Random(21);
         int[] sizes = { 1, 2, 3, 7, 17, 255 };
         for (int trial = 0; trial < 80; trial++)
         {
