@@ -34,6 +34,7 @@ public class LayoutProperties
                 Assert.Equal(layout.Offset, t.StorageOffset);
                 Assert.Equal(Rules.IsContiguous(layout.Sizes, layout.Strides) == Truth.True, t.IsContiguous);
                 Assert.Equal(model.Shape, t.Shape);
+                Assert.Equal(TorchIsContiguous(t.Shape, t.Strides), t.IsContiguous);
             }
             Assert.Equal(model.Values, t.ToInt64Array());
             Assert.True(t.SharesStorage(origin));
@@ -212,6 +213,23 @@ public class LayoutProperties
             }
             CatsBack(t, model, t.Split(sizes.ToArray(), dim), dim);
         }, iter: Iterations, print: c => c.ToString());
+    }
+
+    /// <summary>
+    /// c10's <c>_compute_contiguous</c>, transcribed: true for any tensor without elements; otherwise the strides of
+    /// the dims larger than 1 must be the row-major ones.
+    /// </summary>
+    static bool TorchIsContiguous(IReadOnlyList<int> sizes, IReadOnlyList<int> strides)
+    {
+        if (sizes.Contains(0)) return true;
+        long expected = 1;
+        for (int d = sizes.Count - 1; d >= 0; d--)
+        {
+            if (sizes[d] == 1) continue;
+            if (strides[d] != expected) return false;
+            expected *= sizes[d];
+        }
+        return true;
     }
 
     /// <summary>The requested shape with its -1 resolved, or null when PyTorch refuses it (count, ambiguity, two -1s).</summary>
