@@ -1,3 +1,4 @@
+using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Strided;
 
 namespace ShapeSafe;
@@ -10,21 +11,28 @@ public partial class Tensor
     /// A view with a new shape over the same storage (one <c>-1</c> is inferred). Throws
     /// <see cref="ShapeException"/> when the layout cannot express it; use <see cref="Reshape"/> then.
     /// </summary>
-    public Tensor View(params int[] shape) => WithLayout(Rules.View(Layout, shape));
+    [ShapeContract("View")]
+    public Tensor View(params int[] shape) => ViewOp("ViewBackward", l => Rules.View(l, shape));
 
     /// <summary>A tensor of the new shape: a view when the layout allows it (as <see cref="View"/>), else a contiguous copy.</summary>
+    [ShapeContract("Reshape")]
     public Tensor Reshape(params int[] shape)
     {
         if (Rules.TryReshapeAsView(Layout, shape, out var sizes, out var view))
-            return WithLayout(view);
-        var copy = Contiguous();
-        return new Tensor(copy.Storage, sizes, Rules.ContiguousStrides(sizes), 0);
+            return RecordView(WithLayout(view), "ViewBackward", l => Rules.View(l, shape, "Reshape"));
+        var copy = CopyContiguous();
+        var result = new Tensor(copy.Storage, sizes, Rules.ContiguousStrides(sizes), 0);
+        if (!MustRecord(this)) return result;
+        var inputSizes = Sizes;
+        return result.Recorded("UnsafeViewBackward", new Tensor?[] { this }, g => new Tensor?[] { g.Reshape(inputSizes) });
     }
 
     /// <summary>This tensor when it is already contiguous; otherwise a contiguous copy (new storage).</summary>
-    public Tensor Contiguous() => IsContiguous ? this : CopyContiguous();
+    [ShapeContract("SameShape")]
+    public Tensor Contiguous() => IsContiguous ? this : RecordCopy(CopyContiguous());
 
     /// <summary>A copy in new storage. Dense layouts keep their strides (PyTorch's preserve_format); others become contiguous.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Clone()
     {
         if (TryDenseOrder(out var order) && !IsContiguous)
@@ -38,37 +46,46 @@ public partial class Tensor
                 s *= Math.Max(Sizes[order[i]], 1);
             }
             var clone = new Tensor(storage, (int[])Sizes.Clone(), strides, 0);
-            clone.CopyFrom(this);
-            return clone;
+            using (Autograd.NoGrad()) clone.CopyFrom(this);
+            return RecordCopy(clone);
         }
-        return CopyContiguous();
+        return RecordCopy(CopyContiguous());
     }
 
     /// <summary>A tensor over the same storage that is cut off from autograd.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Detach() => new(Storage, Sizes, StrideArray, Offset);
 
     /// <summary>Swaps two dims (a view).</summary>
-    public Tensor Transpose(int dim0, int dim1) => WithLayout(Rules.Transpose(Layout, dim0, dim1));
+    [ShapeContract("Transpose")]
+    public Tensor Transpose(int dim0, int dim1) => ViewOp("TransposeBackward", l => Rules.Transpose(l, dim0, dim1));
 
     /// <summary>Reorders the dims (a view): output dim i is input dim <c>dims[i]</c>.</summary>
-    public Tensor Permute(params int[] dims) => WithLayout(Rules.Permute(Layout, dims));
+    [ShapeContract("Permute")]
+    public Tensor Permute(params int[] dims) => ViewOp("PermuteBackward", l => Rules.Permute(l, dims));
 
     /// <summary>Removes every dim of size 1 (a view).</summary>
-    public Tensor Squeeze() => WithLayout(Rules.Squeeze(Layout));
+    [ShapeContract("Squeeze")]
+    public Tensor Squeeze() => ViewOp("SqueezeBackward", l => Rules.Squeeze(l));
 
     /// <summary>Removes dim <paramref name="dim"/> when its size is 1 (a view; unchanged otherwise).</summary>
-    public Tensor Squeeze(int dim) => WithLayout(Rules.Squeeze(Layout, dim));
+    [ShapeContract("Squeeze")]
+    public Tensor Squeeze(int dim) => ViewOp("SqueezeBackward", l => Rules.Squeeze(l, dim));
 
     /// <summary>Inserts a dim of size 1 at <paramref name="dim"/> (a view).</summary>
-    public Tensor Unsqueeze(int dim) => WithLayout(Rules.Unsqueeze(Layout, dim));
+    [ShapeContract("Unsqueeze")]
+    public Tensor Unsqueeze(int dim) => ViewOp("UnsqueezeBackward", l => Rules.Unsqueeze(l, dim));
 
     /// <summary>Broadcasts size-1 dims to larger sizes without copying (stride 0); <c>-1</c> keeps a size.</summary>
-    public Tensor Expand(params int[] shape) => WithLayout(Rules.Expand(Layout, shape));
+    [ShapeContract("Expand")]
+    public Tensor Expand(params int[] shape) => ViewOp("ExpandBackward", l => Rules.Expand(l, shape));
 
     /// <summary>Broadcasts to <paramref name="shape"/> (a view, as <see cref="Expand"/>).</summary>
-    public Tensor BroadcastTo(params int[] shape) => WithLayout(Rules.Expand(Layout, shape, "BroadcastTo"));
+    [ShapeContract("Expand")]
+    public Tensor BroadcastTo(params int[] shape) => ViewOp("ExpandBackward", l => Rules.Expand(l, shape, "BroadcastTo"));
 
     /// <summary>Tiles the tensor: dim i is repeated <c>repeats[i]</c> times (a copy).</summary>
+    [ShapeContract("Repeat")]
     public Tensor Repeat(params int[] repeats)
     {
         var outSizes = Rules.Repeat(Sizes, repeats);
@@ -95,10 +112,19 @@ public partial class Tensor
             StridedLayout.Copy(FloatData, sizes, srcStrides, Offset, result.FloatData, dstStrides, 0);
         else
             StridedLayout.Copy(LongData, sizes, srcStrides, Offset, result.LongData, dstStrides, 0);
-        return result;
+        if (!MustRecord(this)) return result;
+
+        // Backward: every output element adds into the source element it copied, through the same pairs.
+        var inputSizes = Sizes;
+        var contiguous = Rules.ContiguousStrides(inputSizes);
+        var relative = new int[2 * n];
+        for (int i = pad; i < n; i++) relative[2 * i + 1] = contiguous[i - pad];
+        var layout = new ShapeSafe.Shapes.Layout<int>(sizes, relative, 0);
+        return result.Recorded("RepeatBackward", new Tensor?[] { this }, g => new Tensor?[] { GradientKernels.ScatterAdd(g, inputSizes, layout) });
     }
 
     /// <summary>Merges dims <paramref name="startDim"/>..<paramref name="endDim"/> into one (a view when possible, as <see cref="Reshape"/>).</summary>
+    [ShapeContract("Flatten")]
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
         var shape = Rules.Flatten(Sizes, startDim, endDim);
@@ -108,24 +134,31 @@ public partial class Tensor
     }
 
     /// <summary>A 1-D tensor of all elements (a view when possible).</summary>
+    [ShapeContract("Flatten")]
     public Tensor Ravel() => Reshape(-1);
 
     /// <summary>Elements <paramref name="start"/> .. start+length-1 along <paramref name="dim"/> (a view).</summary>
-    public Tensor Narrow(int dim, int start, int length) => WithLayout(Rules.Narrow(Layout, dim, start, length));
+    [ShapeContract("Narrow")]
+    public Tensor Narrow(int dim, int start, int length) => ViewOp("SliceBackward", l => Rules.Narrow(l, dim, start, length));
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, without that dim (a view).</summary>
-    public Tensor Select(int dim, int index) => WithLayout(Rules.Select(Layout, dim, index));
+    [ShapeContract("Select")]
+    public Tensor Select(int dim, int index) => ViewOp("SelectBackward", l => Rules.Select(l, dim, index));
 
     /// <summary>Python's <c>t[..., start:end:step, ...]</c> along <paramref name="dim"/> (a view; bounds clamp).</summary>
-    public Tensor Slice(int dim, int start, int end, int step = 1) => WithLayout(Rules.Slice(Layout, dim, start, end, step));
+    [ShapeContract("Slice")]
+    public Tensor Slice(int dim, int start, int end, int step = 1) => ViewOp("SliceBackward", l => Rules.Slice(l, dim, start, end, step));
 
     /// <summary>Every window of <paramref name="size"/> elements, <paramref name="step"/> apart, along <paramref name="dim"/>, as a new last dim (a view).</summary>
-    public Tensor Unfold(int dim, int size, int step) => WithLayout(Rules.Unfold(Layout, dim, size, step));
+    [ShapeContract("Unfold")]
+    public Tensor Unfold(int dim, int size, int step) => ViewOp("UnfoldBackward", l => Rules.Unfold(l, dim, size, step));
 
     /// <summary>Pieces of <paramref name="size"/> along <paramref name="dim"/> (the last may be smaller); each is a view.</summary>
+    [ShapeContract("Split")]
     public Tensor[] Split(int size, int dim = 0) => SplitBySizes(Rules.SplitSizes(Sizes, size, dim), dim);
 
     /// <summary>Pieces with the given sizes along <paramref name="dim"/>; they must add up to the dim's size.</summary>
+    [ShapeContract("Split")]
     public Tensor[] Split(int[] sizes, int dim = 0)
     {
         Rules.CheckSplitWithSizes(Sizes, sizes, dim);
@@ -136,6 +169,7 @@ public partial class Tensor
     /// Up to <paramref name="chunks"/> views along <paramref name="dim"/>, each of size ceil(n / chunks) but the last
     /// (PyTorch: 10 in 3 chunks gives 4, 4, 2).
     /// </summary>
+    [ShapeContract("Chunk")]
     public Tensor[] Chunk(int chunks, int dim = 0) => SplitBySizes(Rules.ChunkSizes(Sizes, chunks, dim), dim);
 
     Tensor[] SplitBySizes(int[] sizes, int dim)
@@ -152,6 +186,7 @@ public partial class Tensor
     }
 
     /// <summary>The entries at <paramref name="index"/> (Int64, 0-D or 1-D) along <paramref name="dim"/> (a copy).</summary>
+    [ShapeContract("IndexSelect")]
     public Tensor IndexSelect(int dim, Tensor index)
     {
         if (index.DType != DType.Int64)
@@ -168,19 +203,33 @@ public partial class Tensor
         }
         int d = Rules.NormalizeDim("IndexSelect", dim, Rank, Sizes);
         int size = Sizes[d];
-        var target = outShape.Length == Rank ? result : result.Unsqueeze(d);
         for (int i = 0; i < idx.Length; i++)
         {
-            long k = idx[i];
-            if (k < -size || k >= size)
-                throw new ArgumentException($"IndexSelect: index {k} is out of range for dimension {d} with size {size} (shape {Rules.Format(Sizes)})");
-            if (k < 0) k += size;
-            target.Select(d, i).CopyFrom(Select(d, (int)k));
+            if (idx[i] < -size || idx[i] >= size)
+                throw new ArgumentException($"IndexSelect: index {idx[i]} is out of range for dimension {d} with size {size} (shape {Rules.Format(Sizes)})");
+            if (idx[i] < 0) idx[i] += size;
         }
-        return result;
+        using (Autograd.NoGrad())
+        {
+            var target = outShape.Length == Rank ? result : result.Unsqueeze(d);
+            for (int i = 0; i < idx.Length; i++)
+                target.Select(d, i).CopyFrom(Select(d, (int)idx[i]));
+        }
+        if (!MustRecord(this)) return result;
+        var inputSizes = Sizes;
+        bool scalarIndex = outShape.Length != Rank;
+        return result.Recorded("IndexSelectBackward", new Tensor?[] { this, null }, g =>
+        {
+            var grad = Zeros(inputSizes);
+            var rows = scalarIndex ? g.Unsqueeze(d) : g;
+            for (int i = 0; i < idx.Length; i++)
+                GradientKernels.AddInto(grad.Select(d, (int)idx[i]), rows.Select(d, i));
+            return new Tensor?[] { grad, null };
+        });
     }
 
     /// <summary>Joins tensors along an existing dim; all other sizes must match. Mixed dtypes promote to Float32.</summary>
+    [ShapeContract("Cat")]
     public static Tensor Cat(IEnumerable<Tensor> tensors, int dim = 0)
     {
         var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
@@ -192,17 +241,33 @@ public partial class Tensor
         if (result.NumEl == 0) return result;
         int d = Rules.NormalizeDim("Cat", dim, outShape.Length, outShape);
         int at = 0;
-        foreach (var t in list)
+        var starts = new int[list.Count];
+        using (Autograd.NoGrad())
         {
-            if (t.Rank == 1 && t.Sizes[0] == 0 && outShape.Length != 1) continue;
-            int len = t.Sizes[d];
-            result.Narrow(d, at, len).CopyFrom(t);
-            at += len;
+            for (int i = 0; i < list.Count; i++)
+            {
+                var t = list[i];
+                starts[i] = at;
+                if (t.Rank == 1 && t.Sizes[0] == 0 && outShape.Length != 1) continue;
+                result.Narrow(d, at, t.Sizes[d]).CopyFrom(t);
+                at += t.Sizes[d];
+            }
         }
-        return result;
+        if (!AnyRecords(list)) return result;
+        var inputs = list.ToArray();
+        return result.Recorded("CatBackward", inputs, g =>
+        {
+            var grads = new Tensor?[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+                grads[i] = inputs[i].RequiresGrad && !(inputs[i].Rank == 1 && inputs[i].Sizes[0] == 0 && g.Rank != 1)
+                    ? g.Narrow(d, starts[i], inputs[i].Sizes[d]).Contiguous()
+                    : null;
+            return grads;
+        });
     }
 
     /// <summary>Joins equally shaped tensors along a new dim <paramref name="dim"/>.</summary>
+    [ShapeContract("Stack")]
     public static Tensor Stack(IEnumerable<Tensor> tensors, int dim = 0)
     {
         var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
@@ -211,14 +276,26 @@ public partial class Tensor
         var outShape = Rules.Stack(shapes, dim);
         int d = Rules.NormalizeDim("Stack", dim, outShape.Length, outShape);
         var result = Uninitialized(PromoteAll(list), outShape);
-        for (int i = 0; i < list.Count; i++)
-            result.Select(d, i).CopyFrom(list[i]);
-        return result;
+        using (Autograd.NoGrad())
+        {
+            for (int i = 0; i < list.Count; i++)
+                result.Select(d, i).CopyFrom(list[i]);
+        }
+        if (!AnyRecords(list)) return result;
+        var inputs = list.ToArray();
+        return result.Recorded("StackBackward", inputs, g =>
+        {
+            var grads = new Tensor?[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+                grads[i] = inputs[i].RequiresGrad ? g.Select(d, i).Contiguous() : null;
+            return grads;
+        });
     }
 
     /// <summary>Copies <paramref name="source"/> into this tensor (in place), broadcasting it to this shape and converting its dtype.</summary>
     public Tensor CopyFrom(Tensor source)
     {
+        CheckInPlace("CopyFrom");
         var src = source.Sizes.AsSpan().SequenceEqual(Sizes)
             ? source
             : source.WithLayout(Rules.Expand(source.Layout, Sizes, "CopyFrom"));
@@ -254,6 +331,22 @@ public partial class Tensor
         else
             StridedLayout.Copy(LongData, Sizes, StrideArray, Offset, result.LongData, result.StrideArray, 0);
         return result;
+    }
+
+    /// <summary>Applies a view rule to this tensor's layout and records the view for autograd.</summary>
+    Tensor ViewOp(string gradFn, Func<ShapeSafe.Shapes.Layout<int>, ShapeSafe.Shapes.Layout<int>> op) =>
+        RecordView(WithLayout(op(Layout)), gradFn, op);
+
+    /// <summary>Records a copy of this tensor (Contiguous, Clone): the gradient passes through unchanged.</summary>
+    Tensor RecordCopy(Tensor copy) =>
+        MustRecord(this) ? copy.Recorded("CloneBackward", new Tensor?[] { this }, g => new Tensor?[] { g }) : copy;
+
+    static bool AnyRecords(IReadOnlyList<Tensor> tensors)
+    {
+        if (!Autograd.IsGradEnabled) return false;
+        foreach (var t in tensors)
+            if (t.RequiresGrad) return true;
+        return false;
     }
 
     /// <summary>True with the dims ordered outermost-first when the layout is a permutation of a contiguous one.</summary>

@@ -1,0 +1,113 @@
+using ShapeSafe.Gradients;
+
+namespace ShapeSafe;
+
+/// <summary>
+/// Runs the recorded graph backward: nodes are visited in reverse topological order, each gets the sum
+/// of the gradients flowing into it, and leaves that require grad accumulate into <see cref="Tensor.Grad"/>.
+/// </summary>
+internal static class BackwardEngine
+{
+    /// <summary>Pairs each output with its initial gradient (ones for a scalar output; required otherwise).</summary>
+    public static List<(Tensor Output, Tensor Grad)> Seeds(IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor>? grads, string op)
+    {
+        var seeds = new List<(Tensor, Tensor)>();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var output = outputs[i];
+            if (!output.RequiresGrad)
+                throw new InvalidOperationException($"{op}: element {i} of tensors (shape {Rules.Format(output.Sizes)}) does not require grad and does not have a grad_fn");
+            Tensor? grad = grads is not null && i < grads.Count ? grads[i] : null;
+            if (grad is null)
+            {
+                if (output.NumEl != 1)
+                    throw new InvalidOperationException($"{op}: grad can be implicitly created only for scalar outputs, but the output has shape {Rules.Format(output.Sizes)}; pass a gradient of that shape");
+                grad = Tensor.OnesLike(output.Detach());
+            }
+            else if (!grad.Sizes.AsSpan().SequenceEqual(output.Sizes))
+            {
+                throw new ShapeException(op, $"gradient of shape {Rules.Format(grad.Sizes)} does not match the output's shape {Rules.Format(output.Sizes)}");
+            }
+            seeds.Add((output, grad.Detach()));
+        }
+        return seeds;
+    }
+
+    /// <summary>
+    /// Propagates the seeds. With <paramref name="capture"/> null, leaves accumulate into Grad; otherwise the
+    /// gradients reaching the captured tensors are returned instead and no Grad changes.
+    /// </summary>
+    public static Tensor?[]? Run(List<(Tensor Output, Tensor Grad)> seeds, IReadOnlyList<Tensor>? capture, bool retainGraph)
+    {
+        using var _ = Autograd.NoGrad();
+        var captured = capture is null ? null : new Tensor?[capture.Count];
+
+        // Count how many edges enter each node, so a node runs only after all its gradient has arrived.
+        var dependencies = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Node>();
+        foreach (var (output, _) in seeds)
+            if (output.GradNode is { } root && !dependencies.ContainsKey(root))
+            {
+                dependencies[root] = 0;
+                stack.Push(root);
+            }
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            foreach (var input in node.Inputs)
+            {
+                if (input?.GradNode is not { } next) continue;
+                if (dependencies.TryGetValue(next, out int count))
+                {
+                    dependencies[next] = count + 1;
+                }
+                else
+                {
+                    dependencies[next] = 1;
+                    stack.Push(next);
+                }
+            }
+        }
+
+        var pending = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var (output, grad) in seeds)
+            Deliver(output, grad, pending, capture, captured);
+
+        var ready = new Stack<Node>();
+        foreach (var (node, count) in dependencies)
+            if (count == 0) ready.Push(node);
+        while (ready.Count > 0)
+        {
+            var node = ready.Pop();
+            if (!pending.Remove(node, out var grad)) grad = null;
+            Tensor?[] inputGrads = grad is null ? new Tensor?[node.Inputs.Length] : node.Apply(grad);
+            for (int i = 0; i < node.Inputs.Length; i++)
+            {
+                var input = node.Inputs[i];
+                if (input is null) continue;
+                if (inputGrads[i] is { } g) Deliver(input, g, pending, capture, captured);
+                if (input.GradNode is { } next && --dependencies[next] == 0) ready.Push(next);
+            }
+            if (!retainGraph) node.Release();
+        }
+        return captured;
+    }
+
+    static void Deliver(Tensor target, Tensor grad, Dictionary<Node, Tensor> pending, IReadOnlyList<Tensor>? capture, Tensor?[]? captured)
+    {
+        if (capture is not null)
+        {
+            for (int i = 0; i < capture.Count; i++)
+                if (ReferenceEquals(capture[i], target))
+                    captured![i] = captured[i] is null ? grad : GradientKernels.Add(captured[i]!, grad);
+        }
+        if (target.GradNode is { } node)
+        {
+            pending[node] = pending.TryGetValue(node, out var sum) ? GradientKernels.Add(sum, grad) : grad;
+        }
+        else if (capture is null && target.RequiresGrad)
+        {
+            target.AccumulateGrad(grad);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Strided;
+using ShapeSafe.Shapes;
+
+namespace ShapeSafe.Gradients;
+
+/// <summary>
+/// The gradient math shared by every view and broadcasting op. A view's backward is always the same:
+/// scatter-add the output's gradient into zeros of the input's shape through the view's layout
+/// (taken relative to a contiguous input). That one kernel covers transpose, permute, slicing,
+/// select, expand (summing over broadcast dims), unfold (overlapping windows add up) and repeat.
+/// </summary>
+internal static class GradientKernels
+{
+    /// <summary>a + b for two Float32 tensors of one shape, into a new contiguous tensor.</summary>
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes))
+            throw new ShapeException("AccumulateGrad", $"gradient shapes {Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)} differ");
+        var x = a.Contiguous();
+        var y = b.Contiguous();
+        var result = Tensor.Uninitialized(DType.Float32, (int[])a.Sizes.Clone());
+        TensorPrimitives.Add(
+            x.FloatData.AsSpan(x.Offset, result.Count),
+            y.FloatData.AsSpan(y.Offset, result.Count),
+            result.FloatData);
+        return result;
+    }
+
+    /// <summary>
+    /// Zeros of <paramref name="inputSizes"/> plus <paramref name="grad"/> added at the storage offsets of
+    /// <paramref name="relativeLayout"/>, a layout over a contiguous tensor of <paramref name="inputSizes"/>.
+    /// </summary>
+    public static Tensor ScatterAdd(Tensor grad, int[] inputSizes, Layout<int> relativeLayout)
+    {
+        var result = Tensor.Zeros(inputSizes);
+        int count = grad.Count;
+        if (count == 0) return result;
+        var g = grad.Contiguous();
+        var source = g.FloatData;
+        int start = g.Offset;
+        var target = result.FloatData;
+
+        // A layout that is a plain row-major window (the view kind) copies in one run.
+        if (Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)
+        {
+            TensorPrimitives.Add(target.AsSpan(relativeLayout.Offset, count), source.AsSpan(start, count), target.AsSpan(relativeLayout.Offset, count));
+            return result;
+        }
+        var offsets = count <= 4096 ? stackalloc int[count] : new int[count];
+        StridedLayout.Offsets(relativeLayout.Sizes, relativeLayout.Strides, relativeLayout.Offset, offsets);
+        for (int i = 0; i < count; i++) target[offsets[i]] += source[start + i];
+        return result;
+    }
+
+    /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (the inverse of broadcasting).</summary>
+    public static Tensor SumToShape(Tensor grad, int[] shape)
+    {
+        if (grad.Sizes.AsSpan().SequenceEqual(shape)) return grad;
+        var expanded = Rules.Expand(Rules.Contiguous(shape), grad.Sizes, "SumToShape");
+        return ScatterAdd(grad, shape, expanded);
+    }
+
+    /// <summary>target += source, element by element through both layouts (same shape).</summary>
+    public static void AddInto(Tensor target, Tensor source)
+    {
+        int count = target.Count;
+        if (count == 0) return;
+        var t = new int[count];
+        var s = new int[count];
+        StridedLayout.Offsets(target.Sizes, target.StrideArray, target.StorageOffset, t);
+        StridedLayout.Offsets(source.Sizes, source.StrideArray, source.StorageOffset, s);
+        var dst = target.FloatData;
+        var src = source.FloatData;
+        for (int i = 0; i < count; i++) dst[t[i]] += src[s[i]];
+    }
+}

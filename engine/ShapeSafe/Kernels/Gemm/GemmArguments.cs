@@ -1,0 +1,66 @@
+namespace ShapeSafe.Kernels.Gemm;
+
+/// <summary>
+/// Checks GEMM arguments up front: the kernels read and write through raw pointers, so every
+/// element an operand's sizes and strides can reach must lie inside its array.
+/// </summary>
+internal static class GemmArguments
+{
+    public static void Validate(int m, int n, int k,
+        float[] a, int aOffset, int aRowStride, int aColStride,
+        float[] b, int bOffset, int bRowStride, int bColStride,
+        float[] c, int cOffset, int cRowStride, int cColStride)
+        => ValidateBatched(1, m, n, k, a, aOffset, 0, aRowStride, aColStride,
+            b, bOffset, 0, bRowStride, bColStride, c, cOffset, 0, cRowStride, cColStride);
+
+    public static void ValidateBatched(int batch, int m, int n, int k,
+        float[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+        float[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+        float[] c, int cOffset, int cBatchStride, int cRowStride, int cColStride)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckOperand(a, nameof(a), aOffset, batch, aBatchStride, m, aRowStride, k, aColStride);
+        CheckOperand(b, nameof(b), bOffset, batch, bBatchStride, k, bRowStride, n, bColStride);
+        CheckOperand(c, nameof(c), cOffset, batch, cBatchStride, m, cRowStride, n, cColStride);
+        CheckNoSelfOverlap(batch, cBatchStride, m, cRowStride, n, cColStride);
+    }
+
+    private static void CheckOperand(float[] array, string name, int offset,
+        int batch, int batchStride, int rows, int rowStride, int cols, int colStride)
+    {
+        ArgumentNullException.ThrowIfNull(array, name);
+        if (offset < 0 || batchStride < 0 || rowStride < 0 || colStride < 0)
+            throw new ArgumentOutOfRangeException(name, $"Offset and strides of {name} must be non-negative.");
+        if (batch == 0 || rows == 0 || cols == 0)
+            return;
+        long last = offset + (batch - 1L) * batchStride + (rows - 1L) * rowStride + (cols - 1L) * colStride;
+        if (last >= array.Length)
+        {
+            throw new ArgumentException(
+                $"Operand {name} reaches element {last} but its array holds {array.Length}.", name);
+        }
+    }
+
+    // Writing C from several threads is only well defined when no two of its elements share memory,
+    // as PyTorch also demands of an output. Sufficient test: ordered by stride, each dim starts past
+    // the extent of the smaller ones.
+    private static void CheckNoSelfOverlap(int batch, int batchStride, int rows, int rowStride, int cols, int colStride)
+    {
+        if (batch == 0 || rows == 0 || cols == 0)
+            return;
+        Span<(long Size, long Stride)> dims = [(batch, batchStride), (rows, rowStride), (cols, colStride)];
+        dims.Sort((x, y) => x.Stride.CompareTo(y.Stride));
+        long extent = 0;
+        foreach (var (size, stride) in dims)
+        {
+            if (size == 1)
+                continue;
+            if (stride <= extent)
+                throw new ArgumentException("The output C has overlapping elements (a zero or too small stride).", "c");
+            extent += (size - 1) * stride;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using ShapeSafe.Kernels.Parallel;
+
+namespace ShapeSafe.Kernels.Gemm;
+
+/// <summary>
+/// Single-precision matrix product on strided operands, BLIS-style: packed panels, cache blocking and
+/// a register-blocked micro-kernel. Written here because TensorPrimitives has no GEMM.
+/// </summary>
+/// <remarks>
+/// Results are bitwise identical for every thread count: threads split the output into tiles and
+/// each element's sum always runs over the same k blocks in the same order.
+/// </remarks>
+internal static unsafe class GemmKernel
+{
+    // Below this m*n*k the unpacked loop wins: packing and tile padding cost more than they save.
+    internal const long SmallProductLimit = 32 * 32 * 32;
+
+    // Below this m*n*k waking a worker costs more than the work it takes over.
+    internal const long ParallelProductLimit = 64 * 64 * 64;
+
+    /// <summary>The micro-kernel <see cref="Sgemm"/> and <see cref="SgemmBatched"/> use.</summary>
+    internal static GemmMicroKernel MicroKernel => GemmMicroKernels.Best;
+
+    /// <summary>
+    /// C = alpha * A * B + beta * C, where element A[i, p] is <c>a[aOffset + i * aRowStride + p * aColStride]</c>
+    /// and likewise for B[p, j] and C[i, j]; A is m x k, B is k x n, C is m x n.
+    /// </summary>
+    /// <remarks>
+    /// Strides may be any non-negative value, so transposed, sliced and broadcast (stride 0) operands
+    /// need no copy; C alone must not overlap itself. When beta is 0, C is overwritten without being
+    /// read; when alpha is 0 or k is 0, A and B are not read and C becomes beta * C (as in BLAS).
+    /// </remarks>
+    public static void Sgemm(int m, int n, int k, float alpha,
+        float[] a, int aOffset, int aRowStride, int aColStride,
+        float[] b, int bOffset, int bRowStride, int bColStride,
+        float beta, float[] c, int cOffset, int cRowStride, int cColStride)
+        => SgemmWith(MicroKernel, m, n, k, alpha, a, aOffset, aRowStride, aColStride,
+            b, bOffset, bRowStride, bColStride, beta, c, cOffset, cRowStride, cColStride);
+
+    /// <summary><see cref="Sgemm"/> with a chosen micro-kernel, for tests and benchmarks of every kernel.</summary>
+    internal static void SgemmWith(GemmMicroKernel kernel, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int aRowStride, int aColStride,
+        float[] b, int bOffset, int bRowStride, int bColStride,
+        float beta, float[] c, int cOffset, int cRowStride, int cColStride)
+    {
+        GemmArguments.Validate(m, n, k, a, aOffset, aRowStride, aColStride,
+            b, bOffset, bRowStride, bColStride, c, cOffset, cRowStride, cColStride);
+        if (m == 0 || n == 0)
+            return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var problem = new GemmProblem(m, n, k, alpha,
+                pa + aOffset, aRowStride, aColStride,
+                pb + bOffset, bRowStride, bColStride,
+                beta, pc + cOffset, cRowStride, cColStride);
+            Run(problem, kernel, allowParallel: true);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="batch"/> independent products as in <see cref="Sgemm"/>; operand s starts at
+    /// <c>offset + s * batchStride</c>. A batch stride of 0 broadcasts A or B over the batch.
+    /// </summary>
+    public static void SgemmBatched(int batch, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+        float[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+        float beta, float[] c, int cOffset, int cBatchStride, int cRowStride, int cColStride)
+        => SgemmBatchedWith(MicroKernel, batch, m, n, k, alpha, a, aOffset, aBatchStride, aRowStride, aColStride,
+            b, bOffset, bBatchStride, bRowStride, bColStride, beta, c, cOffset, cBatchStride, cRowStride, cColStride);
+
+    /// <summary><see cref="SgemmBatched"/> with a chosen micro-kernel.</summary>
+    internal static void SgemmBatchedWith(GemmMicroKernel kernel, int batch, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+        float[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+        float beta, float[] c, int cOffset, int cBatchStride, int cRowStride, int cColStride)
+    {
+        GemmArguments.ValidateBatched(batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
+            b, bOffset, bBatchStride, bRowStride, bColStride, c, cOffset, cBatchStride, cRowStride, cColStride);
+        if (batch == 0 || m == 0 || n == 0)
+            return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var body = new BatchBody(kernel, new GemmProblem(m, n, k, alpha,
+                pa + aOffset, aRowStride, aColStride,
+                pb + bOffset, bRowStride, bColStride,
+                beta, pc + cOffset, cRowStride, cColStride), aBatchStride, bBatchStride, cBatchStride);
+            long work = (long)m * n * k;
+            if (work >= ParallelProductLimit || batch == 1 || work * batch < ParallelProductLimit)
+            {
+                // Each product is big enough to split on its own (or the whole batch is too small to split).
+                for (int s = 0; s < batch; s++)
+                    Run(body.Problem(s), kernel, allowParallel: true);
+            }
+            else
+            {
+                ParallelRuntime.For(batch, ref body);
+            }
+        }
+    }
+
+    private static void Run(GemmProblem problem, GemmMicroKernel kernel, bool allowParallel)
+    {
+        if (problem.K == 0 || problem.Alpha == 0)
+        {
+            ScaleC(problem);
+            return;
+        }
+        problem = problem.WithContiguousColumns();
+        long work = (long)problem.M * problem.N * problem.K;
+        // Products with a single row or column are memory-bound: padding them to full tiles only wastes work.
+        if (work <= SmallProductLimit || problem.M == 1 || problem.N == 1)
+        {
+            GemmSmall.Run(problem);
+            return;
+        }
+        int threads = allowParallel && work >= ParallelProductLimit && !ParallelRuntime.IsInsideParallelLoop
+            ? ParallelRuntime.NumThreads : 1;
+        GemmPacked.Run(problem, kernel, threads);
+    }
+
+    // C = beta * C, without reading C when beta is 0.
+    private static void ScaleC(in GemmProblem p)
+    {
+        for (int i = 0; i < p.M; i++)
+        {
+            float* row = p.C + i * p.CRowStride;
+            for (int j = 0; j < p.N; j++)
+            {
+                float* cij = row + j * p.CColStride;
+                *cij = p.Beta == 0 ? 0f : p.Beta * *cij;
+            }
+        }
+    }
+
+    private readonly struct BatchBody(GemmMicroKernel kernel, GemmProblem first, nint aBatchStride, nint bBatchStride, nint cBatchStride)
+        : IParallelBody
+    {
+        public GemmProblem Problem(int s) => new(first.M, first.N, first.K, first.Alpha,
+            first.A + s * aBatchStride, first.ARowStride, first.AColStride,
+            first.B + s * bBatchStride, first.BRowStride, first.BColStride,
+            first.Beta, first.C + s * cBatchStride, first.CRowStride, first.CColStride);
+
+        public void Invoke(int index) => Run(Problem(index), kernel, allowParallel: false);
+    }
+}

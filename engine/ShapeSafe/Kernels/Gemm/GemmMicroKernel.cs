@@ -1,0 +1,47 @@
+namespace ShapeSafe.Kernels.Gemm;
+
+/// <summary>
+/// One register-blocked micro-kernel and the cache blocking that suits it.
+/// </summary>
+/// <remarks>
+/// The kernel computes an <see cref="Mr"/> x <see cref="Nr"/> tile of C from packed panels over
+/// <c>kc</c> steps: <c>acc[i, j] = sum_p a[p * Mr + i] * b[p * Nr + j]</c>, then writes
+/// <c>c[i * ldc + j] = alpha * acc</c> when beta is 0 (C is not read) or
+/// <c>fma(acc, alpha, beta * c)</c> otherwise. Columns of the tile are contiguous in C.
+/// </remarks>
+internal sealed unsafe class GemmMicroKernel
+{
+    public GemmMicroKernel(string name, int mr, int nr,
+        delegate*<int, float*, float*, float*, nint, float, float, void> compute, int mc, int kc, int nc)
+    {
+        Name = name;
+        Mr = mr;
+        Nr = nr;
+        Compute = compute;
+        Mc = mc;
+        Kc = kc;
+        Nc = nc;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Rows of the C tile (rows of an A micro-panel).</summary>
+    public int Mr { get; }
+
+    /// <summary>Columns of the C tile (columns of a B micro-panel).</summary>
+    public int Nr { get; }
+
+    /// <summary>(kc, packed A panel, packed B panel, C tile, C row stride, alpha, beta).</summary>
+    public delegate*<int, float*, float*, float*, nint, float, float, void> Compute { get; }
+
+    /// <summary>Rows of A packed at once; the packed A block (Mc x Kc) is meant to stay in L2.</summary>
+    public int Mc { get; init; }
+
+    /// <summary>Depth of one packed block; a B micro-panel (Kc x Nr) is meant to stay in L1.</summary>
+    public int Kc { get; init; }
+
+    /// <summary>Columns of B packed at once; the packed B block (Kc x Nc) is meant to stay in L3.</summary>
+    public int Nc { get; init; }
+
+    public override string ToString() => $"{Name} (MC={Mc}, KC={Kc}, NC={Nc})";
+}

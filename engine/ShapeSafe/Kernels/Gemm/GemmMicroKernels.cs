@@ -1,0 +1,71 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ShapeSafe.Kernels.Gemm;
+
+/// <summary>
+/// The micro-kernels this machine can run, and the fastest of them, picked once at start-up.
+/// </summary>
+/// <remarks>
+/// Blocking targets AMD Zen 4 (32 KiB L1d, 1 MiB L2 per core, 32 MiB L3) and is a sound guess for
+/// other recent x64 cores: a B micro-panel (KC x NR) fits L1, a packed A block (MC x KC) half of L2,
+/// a packed B block (KC x NC) a few MiB of L3.
+/// </remarks>
+internal static unsafe partial class GemmMicroKernels
+{
+    public static readonly GemmMicroKernel Avx512_12x32 = new("avx512-12x32", 12, 32, &Avx512Kernel12x32, mc: 336, kc: 192, nc: 4096);
+    public static readonly GemmMicroKernel Avx512_14x32 = new("avx512-14x32", 14, 32, &Avx512Kernel14x32, mc: 336, kc: 192, nc: 4096);
+    public static readonly GemmMicroKernel Avx512_6x64 = new("avx512-6x64", 6, 64, &Avx512Kernel6x64, mc: 336, kc: 128, nc: 4096);
+    public static readonly GemmMicroKernel Avx512_8x48 = new("avx512-8x48", 8, 48, &Avx512Kernel8x48, mc: 336, kc: 160, nc: 4096);
+    public static readonly GemmMicroKernel Avx2_6x16 = new("avx2-6x16", 6, 16, &Avx2Kernel6x16, mc: 144, kc: 256, nc: 4096);
+    public static readonly GemmMicroKernel Avx2_12x16 = new("avx2-12x16", 12, 16, &Avx2Kernel12x16, mc: 336, kc: 256, nc: 4096);
+    public static readonly GemmMicroKernel Vector128_4x8 = new("vector128-4x8", 4, 8, &Vector128Kernel4x8, mc: 128, kc: 256, nc: 4096);
+    public static readonly GemmMicroKernel Scalar_4x4 = new("scalar-4x4", 4, 4, &ScalarKernel4x4, mc: 128, kc: 256, nc: 4096);
+
+    /// <summary>Every micro-kernel this machine supports, fastest first.</summary>
+    public static IReadOnlyList<GemmMicroKernel> Supported { get; } = FindSupported();
+
+    /// <summary>The kernel <see cref="GemmKernel"/> uses unless told otherwise.</summary>
+    public static GemmMicroKernel Best => Supported[0];
+
+    private static GemmMicroKernel[] FindSupported()
+    {
+        var kernels = new List<GemmMicroKernel>();
+        // Avx512F rather than Vector512.IsHardwareAccelerated: the intrinsics work even where the
+        // runtime prefers 256-bit vectors for its own code.
+        if (Avx512F.IsSupported)
+            kernels.AddRange([Avx512_12x32, Avx512_14x32, Avx512_6x64, Avx512_8x48]);
+        if (Avx512F.VL.IsSupported && Fma.IsSupported)
+            kernels.Add(Avx2_12x16);
+        if (Avx2.IsSupported && Fma.IsSupported)
+            kernels.Add(Avx2_6x16);
+        if (Vector128.IsHardwareAccelerated)
+            kernels.Add(Vector128_4x8);
+        kernels.Add(Scalar_4x4);
+        return [.. kernels];
+    }
+
+    /// <summary>Only for hardware without SIMD; written for clarity, not speed.</summary>
+    private static void ScalarKernel4x4(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        float* acc = stackalloc float[16];
+        for (int t = 0; t < 16; t++)
+            acc[t] = 0;
+        for (int p = 0; p < kc; p++, a += 4, b += 4)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                for (int j = 0; j < 4; j++)
+                    acc[i * 4 + j] = MathF.FusedMultiplyAdd(a[i], b[j], acc[i * 4 + j]);
+            }
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                float* cij = c + i * ldc + j;
+                *cij = beta == 0 ? acc[i * 4 + j] * alpha : MathF.FusedMultiplyAdd(acc[i * 4 + j], alpha, beta * *cij);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using ShapeSafe.Gradients;
+using ShapeSafe.Shapes;
+
+namespace ShapeSafe;
+
+// Eager autograd (seed section 7): ops record a Node when gradients are enabled and an input
+// requires grad; Backward walks the nodes in reverse.
+public partial class Tensor
+{
+    bool _requiresGrad;
+
+    /// <summary>The recorded op that produced this tensor (null for leaves and untracked tensors).</summary>
+    internal Node? GradNode { get; private set; }
+
+    /// <summary>
+    /// Whether gradients flow to this tensor: set on leaves (a tensor a user created), true for every result
+    /// computed from such a tensor while gradients are enabled.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad || GradNode is not null;
+        set
+        {
+            if (GradNode is not null && !value)
+                throw new InvalidOperationException($"you can only change RequiresGrad of leaf tensors; this one was computed by {GradNode.Name}. Use Detach() to get a tensor cut off from the graph.");
+            if (value && DType != DType.Float32)
+                throw new InvalidOperationException($"only Float32 tensors can require gradients, got {DType}");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward()"/> (null before).</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>True for tensors not computed by a recorded op (users' tensors, parameters, detached results).</summary>
+    public bool IsLeaf => GradNode is null;
+
+    /// <summary>The name of the op that produced this tensor, for example <c>"MulBackward"</c>; null for leaves.</summary>
+    public string? GradFn => GradNode?.Name;
+
+    /// <summary>Fills <see cref="Grad"/> of every leaf this scalar depends on with d(this)/d(leaf), adding to what is there.</summary>
+    public void Backward() => Backward(null);
+
+    /// <summary>Backpropagates <paramref name="gradient"/> (required unless this tensor has one element).</summary>
+    public void Backward(Tensor? gradient, bool retainGraph = false)
+    {
+        var seeds = BackwardEngine.Seeds(new[] { this }, gradient is null ? null : new[] { gradient }, "Backward");
+        BackwardEngine.Run(seeds, null, retainGraph);
+    }
+
+    internal void AccumulateGrad(Tensor grad)
+    {
+        if (!grad.Sizes.AsSpan().SequenceEqual(Sizes))
+            throw new ShapeException("AccumulateGrad", $"gradient of shape {Rules.Format(grad.Sizes)} for a tensor of shape {Rules.Format(Sizes)}");
+        Grad = Grad is null ? grad.Contiguous().CloneIfShared(grad) : GradientKernels.Add(Grad, grad);
+    }
+
+    Tensor CloneIfShared(Tensor original) => ReferenceEquals(this, original) ? Clone() : this;
+
+    /// <summary>Whether an op with these inputs must record a node.</summary>
+    internal static bool MustRecord(Tensor a) => a.RequiresGrad && Autograd.IsGradEnabled;
+
+    internal static bool MustRecord(Tensor a, Tensor b) => (a.RequiresGrad || b.RequiresGrad) && Autograd.IsGradEnabled;
+
+    /// <summary>Attaches a node to a fresh result.</summary>
+    internal Tensor Recorded(string name, Tensor?[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        GradNode = new Node(name, inputs, backward);
+        return this;
+    }
+
+    /// <summary>
+    /// Records a view: <paramref name="op"/> is the view op, applied here to a contiguous tensor of this
+    /// tensor's shape, so the backward scatters the gradient through it.
+    /// </summary>
+    internal Tensor RecordView(Tensor view, string name, Func<Layout<int>, Layout<int>> op)
+    {
+        if (!MustRecord(this)) return view;
+        var sizes = Sizes;
+        var relative = op(Rules.Contiguous(sizes));
+        var result = new Tensor(view.Storage, view.Sizes, view.StrideArray, view.Offset);
+        return result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { GradientKernels.ScatterAdd(g, sizes, relative) });
+    }
+
+    /// <summary>Refuses in-place writes that would corrupt the graph, as PyTorch does.</summary>
+    internal void CheckInPlace(string op)
+    {
+        if (!Autograd.IsGradEnabled) return;
+        if (_requiresGrad && GradNode is null)
+            throw new InvalidOperationException($"{op}: a leaf tensor that requires grad (shape {Rules.Format(Sizes)}) is being used in an in-place operation; wrap it in Autograd.NoGrad()");
+    }
+}

@@ -1,0 +1,180 @@
+using ShapeSafe.Gradients;
+using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Strided;
+
+namespace ShapeSafe;
+
+// Matrix products (seed section 2). Shapes come from the shared rules; the arithmetic is one GEMM
+// kernel that reads operands through their strides, so transposed, sliced and broadcast operands
+// are multiplied without copies.
+public partial class Tensor
+{
+    /// <summary>PyTorch's <c>torch.matmul</c>: dot, matrix-vector, matrix-matrix or batched with broadcast batch dims.</summary>
+    [ShapeContract("Matmul")]
+    public Tensor Matmul(Tensor other) => Matmul(this, other);
+
+    /// <summary>PyTorch's <c>torch.matmul</c>: dot, matrix-vector, matrix-matrix or batched with broadcast batch dims.</summary>
+    [ShapeContract("Matmul")]
+    public static Tensor Matmul(Tensor a, Tensor b)
+    {
+        var result = MatmulForward(a, b);
+        if (!MustRecord(a, b)) return result;
+        string name = (a.Rank, b.Rank) switch { (1, 1) => "DotBackward", (2, 1) => "MvBackward", (2, 2) => "MmBackward", _ => "MatmulBackward" };
+        return result.Recorded(name, new Tensor?[] { a, b }, g => MatmulGradient.Compute(g, a, b));
+    }
+
+    static Tensor MatmulForward(Tensor a, Tensor b)
+    {
+        var outShape = Rules.Matmul(a.Sizes, b.Sizes);
+        CheckFloat("Matmul", a, b);
+        a = a.Detach();     // the views below are plumbing, not part of the graph
+        b = b.Detach();
+        var result = Uninitialized(DType.Float32, outShape);
+
+        // Promote 1-D operands to matrices as PyTorch does: [k] → [1, k] on the left, [k] → [k, 1] on the right.
+        var left = a.Rank == 1 ? a.Unsqueeze(0) : a;
+        var right = b.Rank == 1 ? b.Unsqueeze(1) : b;
+        int m = left.Sizes[^2], k = left.Sizes[^1], n = right.Sizes[^1];
+
+        if (left.Rank == 2 && right.Rank == 2)
+        {
+            Gemm2D(left, right, result.FloatData, 0, n);
+            return result;
+        }
+
+        // [..., m, k] × [k, n]: fold the batch into m when that is a view (one big product, as PyTorch does).
+        if (right.Rank == 2 && Rules.TryReshapeAsView(left.Layout, new[] { -1, k }, out _, out var folded))
+        {
+            Gemm2D(left.WithLayout(folded), right, result.FloatData, 0, n);
+            return result;
+        }
+
+        int batchRank = Math.Max(left.Rank, right.Rank) - 2;
+        var batch = new int[batchRank];
+        Array.Copy(outShape, batch, batchRank);
+        var leftFull = left.Expand(Concat(batch, m, k));
+        var rightFull = right.Expand(Concat(batch, k, n));
+        BatchedGemm(leftFull, rightFull, batch, result.FloatData, m, n);
+        return result;
+    }
+
+    /// <summary>Matrix product of two 2-D tensors.</summary>
+    [ShapeContract("Mm")]
+    public static Tensor Mm(Tensor a, Tensor b)
+    {
+        var outShape = Rules.Mm(a.Sizes, b.Sizes);
+        CheckFloat("Mm", a, b);
+        var result = Uninitialized(DType.Float32, outShape);
+        Gemm2D(a, b, result.FloatData, 0, outShape[1]);
+        return RecordProduct(result, "MmBackward", a, b);
+    }
+
+    /// <summary>Batched matrix product of two 3-D tensors with the same batch size (no broadcasting).</summary>
+    [ShapeContract("Bmm")]
+    public static Tensor Bmm(Tensor a, Tensor b)
+    {
+        var outShape = Rules.Bmm(a.Sizes, b.Sizes);
+        CheckFloat("Bmm", a, b);
+        var result = Uninitialized(DType.Float32, outShape);
+        BatchedGemm(a, b, new[] { outShape[0] }, result.FloatData, outShape[1], outShape[2]);
+        return RecordProduct(result, "BmmBackward", a, b);
+    }
+
+    /// <summary>Dot product of two 1-D tensors of the same size (a 0-dim result).</summary>
+    [ShapeContract("Dot")]
+    public static Tensor Dot(Tensor a, Tensor b)
+    {
+        Rules.Dot(a.Sizes, b.Sizes);
+        CheckFloat("Dot", a, b);
+        var result = Uninitialized(DType.Float32, Array.Empty<int>());
+        Gemm2D(a.Detach().Unsqueeze(0), b.Detach().Unsqueeze(1), result.FloatData, 0, 1);
+        return RecordProduct(result, "DotBackward", a, b);
+    }
+
+    /// <summary>Matrix-vector product: [n, m] × [m] → [n].</summary>
+    [ShapeContract("Mv")]
+    public static Tensor Mv(Tensor a, Tensor v)
+    {
+        var outShape = Rules.Mv(a.Sizes, v.Sizes);
+        CheckFloat("Mv", a, v);
+        var result = Uninitialized(DType.Float32, outShape);
+        Gemm2D(a, v.Detach().Unsqueeze(1), result.FloatData, 0, 1);
+        return RecordProduct(result, "MvBackward", a, v);
+    }
+
+    static Tensor RecordProduct(Tensor result, string name, Tensor a, Tensor b) =>
+        MustRecord(a, b) ? result.Recorded(name, new Tensor?[] { a, b }, g => MatmulGradient.Compute(g, a, b)) : result;
+
+    /// <summary>C[offset..] (row-major, row stride <paramref name="ldc"/>) = a × b for 2-D a and b, read through their strides.</summary>
+    static void Gemm2D(Tensor a, Tensor b, float[] c, int cOffset, int ldc)
+    {
+        int m = a.Sizes[0], k = a.Sizes[1], n = b.Sizes[1];
+        GemmKernel.Sgemm(m, n, k, 1f,
+            a.FloatData, a.Offset, a.StrideArray[0], a.StrideArray[1],
+            b.FloatData, b.Offset, b.StrideArray[0], b.StrideArray[1],
+            0f, c, cOffset, ldc, 1);
+    }
+
+    /// <summary>Products of [batch..., m, k] × [batch..., k, n] into a contiguous [batch..., m, n] buffer.</summary>
+    static void BatchedGemm(Tensor a, Tensor b, int[] batch, float[] c, int m, int n)
+    {
+        int count = 1;
+        foreach (var s in batch) count *= s;
+        if (count == 0 || m == 0 || n == 0) return;
+        int k = a.Sizes[^1];
+        var aOffsets = BatchOffsets(a, batch, count);
+        var bOffsets = BatchOffsets(b, batch, count);
+        int aStep = count > 1 ? aOffsets[1] - aOffsets[0] : 0;
+        int bStep = count > 1 ? bOffsets[1] - bOffsets[0] : 0;
+        var aRow = a.StrideArray[^2];
+        var aCol = a.StrideArray[^1];
+        var bRow = b.StrideArray[^2];
+        var bCol = b.StrideArray[^1];
+        if (IsProgression(aOffsets, aStep) && IsProgression(bOffsets, bStep))
+        {
+            GemmKernel.SgemmBatched(count, m, n, k, 1f,
+                a.FloatData, aOffsets[0], aStep, aRow, aCol,
+                b.FloatData, bOffsets[0], bStep, bRow, bCol,
+                0f, c, 0, m * n, n, 1);
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            GemmKernel.Sgemm(m, n, k, 1f,
+                a.FloatData, aOffsets[i], aRow, aCol,
+                b.FloatData, bOffsets[i], bRow, bCol,
+                0f, c, i * m * n, n, 1);
+        }
+    }
+
+    static int[] BatchOffsets(Tensor t, int[] batch, int count)
+    {
+        var offsets = new int[count];
+        var strides = new int[batch.Length];
+        Array.Copy(t.StrideArray, strides, batch.Length);
+        StridedLayout.Offsets(batch, strides, t.Offset, offsets);
+        return offsets;
+    }
+
+    static bool IsProgression(int[] offsets, int step)
+    {
+        for (int i = 1; i < offsets.Length; i++)
+            if (offsets[i] - offsets[i - 1] != step) return false;
+        return true;
+    }
+
+    static int[] Concat(int[] head, int x, int y)
+    {
+        var result = new int[head.Length + 2];
+        head.CopyTo(result, 0);
+        result[^2] = x;
+        result[^1] = y;
+        return result;
+    }
+
+    static void CheckFloat(string op, Tensor a, Tensor b)
+    {
+        if (a.DType != DType.Float32 || b.DType != DType.Float32)
+            throw new ArgumentException($"{op}: expected Float32 operands, got {a.DType} {Rules.Format(a.Sizes)} and {b.DType} {Rules.Format(b.Sizes)}; convert with ToDType(DType.Float32)");
+    }
+}
