@@ -120,7 +120,7 @@ public class LayoutProperties
         LayoutCase.Generator.Sample(c =>
         {
             var (t, _, model) = c.Build();
-            var rnd = new Random(c.Extra[2]);
+            var rnd = new System.Random(c.Extra[2]);
             var p = Enumerable.Range(0, t.Rank).OrderBy(_ => rnd.Next()).ToArray();
             var inverse = new int[p.Length];
             for (int i = 0; i < p.Length; i++) inverse[p[i]] = i;
@@ -147,7 +147,7 @@ public class LayoutProperties
         {
             var (t, _, model) = c.Build();
             int rank = t.Rank;
-            int d = new Random(c.Extra[3]).Next(-rank - 1, rank + 1);
+            int d = new System.Random(c.Extra[3]).Next(-rank - 1, rank + 1);
 
             var unsqueezed = t.Unsqueeze(d);
             Assert.Equal(rank + 1, unsqueezed.Rank);
@@ -184,7 +184,7 @@ public class LayoutProperties
         {
             var (t, _, model) = c.Build();
             if (t.Rank == 0) return;
-            var rnd = new Random(c.Extra[4]);
+            var rnd = new System.Random(c.Extra[4]);
             int dim = rnd.Next(-t.Rank, t.Rank);
             int size = t.Shape[dim < 0 ? dim + t.Rank : dim];
 

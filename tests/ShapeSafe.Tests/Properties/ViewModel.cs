@@ -187,7 +187,7 @@ internal sealed record ViewOp(string Kind, int A = 0, int B = 0, int C = 0, int[
     public static ViewOp? Choose(int[] shape, int[] r)
     {
         int rank = shape.Length;
-        var rnd = new Random(r[3]);
+        var rnd = new System.Random(r[3]);
         int Dim() => rank == 0 ? 0 : rnd.Next(2) == 0 ? r[1] % rank : r[1] % rank - rank;
         switch (r[0] % 7)
         {
@@ -289,7 +289,7 @@ internal sealed record LayoutCase(int[] Base, int[][] Choices, int[] Extra)
     /// </summary>
     public int[] Target(long count, int salt = 0)
     {
-        var rnd = new Random(Extra[0] ^ salt * 7919);
+        var rnd = new System.Random(Extra[0] ^ salt * 7919);
         int mode = (Extra[1] + salt) % 12;
         if (mode == 0)
             return Enumerable.Range(0, rnd.Next(0, 4)).Select(_ => rnd.Next(0, 7)).ToArray();
