@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+
+namespace ShapeSafe.Shapes;
+
+// Division: exact quotients (a user's fact), provable divisibility, floor quotients, and the
+// reciprocal atoms that hold a division by a sum that the algebra cannot carry out.
+public sealed partial class Dim
+{
+    /// <summary>
+    /// a / b rounded toward zero (floor, for the non-negative sizes rules use). The exact quotient when
+    /// b provably divides a, the value when both are constants, otherwise an opaque atom printed
+    /// <c>(H - 3)//2</c>; two floor quotients are equal when their operands are.
+    /// </summary>
+    /// <exception cref="DivideByZeroException"><paramref name="b"/> is 0.</exception>
+    public static Dim FloorDivide(Dim a, Dim b)
+    {
+        if (b.IsZero) throw new DivideByZeroException("A dim cannot be divided by 0.");
+        if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y)) return Of(x / y);
+        if (TryDivideProvably(a, b, out var q) == Truth.True) return q;
+        return FromAtom(new FloorAtom(a, b));
+    }
+
+    static Dim DivideExact(Dim a, Dim b)
+    {
+        if (b.IsZero) throw new DivideByZeroException("A dim cannot be divided by 0.");
+        if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y))
+        {
+            // Two known numbers leave no fact to record: the division either is exact or is a mistake.
+            if (x % y != 0) throw new ArithmeticException($"{x}/{y} is not a whole number.");
+            return Of(x / y);
+        }
+        if (a.IsZero) return Zero;
+        if (b._terms.Length == 1) return Simplify(DivideByTerm(a, b._terms[0]));
+        if (TryDividePolynomial(a, b, out var q)) return Simplify(q);
+        return Simplify(MakeQuotient(a, b));
+    }
+
+    /// <summary>a / (c·m) in the Laurent algebra: always succeeds; the result may carry new denominators.</summary>
+    static Dim DivideByTerm(Dim a, Term t) => Scale(a, Rational.One / t.Coefficient, t.Monomial.Inverse());
+
+    /// <summary>
+    /// Whether b provably divides a: True with the quotient when the division comes out in the normal
+    /// form without a denominator that a did not already have (a's own quotients are facts, so
+    /// <c>(D/H)*T</c> divided by <c>T</c> is <c>D/H</c>, but <c>D</c> divided by <c>H</c> is unknown);
+    /// False only for constants that do not divide; Unknown otherwise.
+    /// </summary>
+    internal static Truth TryDivideProvably(Dim a, Dim b, out Dim quotient)
+    {
+        quotient = Zero;
+        if (b.IsZero) return Truth.False;
+        if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y))
+        {
+            if (x % y != 0) return Truth.False;
+            quotient = Of(x / y);
+            return Truth.True;
+        }
+        if (a.IsZero) return Truth.True;
+        Dim q;
+        if (b._terms.Length == 1) q = Simplify(DivideByTerm(a, b._terms[0]));
+        else if (!TryDividePolynomial(a, b, out q)) return Truth.Unknown;
+        if (!DenominatorDivides(q, a)) return Truth.Unknown;
+        quotient = Simplify(q);
+        return Truth.True;
+    }
+
+    /// <summary>Whether every denominator of <paramref name="q"/> (coefficients and negative exponents) also occurs in <paramref name="a"/>.</summary>
+    static bool DenominatorDivides(Dim q, Dim a)
+    {
+        Denominator(q, out long qc, out var qm);
+        Denominator(a, out long ac, out var am);
+        return ac % qc == 0 && am.IsMultipleOf(qm);
+    }
+
+    static void Denominator(Dim d, out long coefficient, out Monomial monomial)
+    {
+        coefficient = 1;
+        var lowest = Monomial.One;
+        foreach (var t in d._terms)
+        {
+            coefficient = Rational.Lcm(coefficient, t.Coefficient.Den);
+            lowest = Monomial.Min(lowest, t.Monomial);
+        }
+        monomial = lowest.Inverse();
+    }
+
+    /// <summary>
+    /// The content of d: the rational c (sign chosen so the leading term of d/(c·m) is positive) and the
+    /// monomial m (the lowest power of each atom) such that d/(c·m) has coprime integer coefficients and no
+    /// monomial factor.
+    /// </summary>
+    static void Content(Dim d, out Rational c, out Monomial m)
+    {
+        long num = 0, den = 1;
+        m = d._terms[0].Monomial;
+        foreach (var t in d._terms)
+        {
+            num = Rational.Gcd(num, t.Coefficient.Num);
+            den = Rational.Lcm(den, t.Coefficient.Den);
+            m = Monomial.Min(m, t.Monomial);
+        }
+        c = Rational.Of(d._terms[0].Coefficient.Sign * num, den);
+    }
+
+    /// <summary>
+    /// Exact division by a sum, by multivariate long division. Both sides are first shifted to
+    /// ordinary polynomials (no negative exponents) and b is made primitive; a Laurent polynomial b
+    /// without monomial factor divides a exactly when it divides it as a polynomial, and for a single
+    /// divisor the division leaves no remainder exactly when it divides.
+    /// </summary>
+    internal static bool TryDividePolynomial(Dim a, Dim b, out Dim quotient)
+    {
+        quotient = Zero;
+        if (a.IsZero) return true;
+        Content(b, out var cb, out var mb);
+        var divisor = Scale(b, Rational.One / cb, mb.Inverse());
+        var shift = Monomial.One;
+        foreach (var t in a._terms) shift = Monomial.Min(shift, t.Monomial);
+        var rest = Scale(a, Rational.One, shift.Inverse());
+
+        var lead = divisor._terms[0];
+        var terms = new List<Term>();
+        // Each step removes the leading term, and graded order admits no infinite descent; the cap only
+        // guards against pathological inputs from generated code.
+        for (int step = 0; !rest.IsZero; step++)
+        {
+            var lt = rest._terms[0];
+            if (step > 10_000 || !lt.Monomial.IsMultipleOf(lead.Monomial)) return false;
+            var t = new Term(lt.Coefficient / lead.Coefficient, lt.Monomial / lead.Monomial);
+            terms.Add(t);
+            rest = AddRaw(rest, Scale(divisor, t.Coefficient, t.Monomial), -Rational.One);
+        }
+        terms.Sort(s_byMonomial);
+        quotient = Scale(new Dim(terms.ToArray()), Rational.One / cb, shift / mb);
+        return true;
+    }
+
+    /// <summary>a / b for a sum b that does not divide a: a/(c·m) times the reciprocal atom of the primitive rest of b.</summary>
+    static Dim MakeQuotient(Dim a, Dim b)
+    {
+        Content(b, out var c, out var m);
+        var primitive = Scale(b, Rational.One / c, m.Inverse());
+        return Scale(a, Rational.One / c, m.Inverse() * Monomial.Of(new InverseAtom(primitive)));
+    }
+
+    /// <summary>
+    /// Cancels reciprocal atoms against their divisor: ((B + 1)/(T + 1))·(T + 1) is B + 1. For each atom
+    /// 1/q, the terms holding it (with the atom taken out once) are divided by q; if that is exact, they
+    /// become the quotient. A negative power (1/q)⁻¹ is multiplied out to q.
+    /// </summary>
+    static Dim Simplify(Dim d)
+    {
+        if (!d.HasOpaqueAtom) return d;
+        // Each round lowers the total power of some reciprocal atom; the cap guards pathological inputs.
+        for (int round = 0; round < 64; round++)
+        {
+            if (!TrySimplifyOnce(d, out var next)) return d;
+            d = next;
+        }
+        return d;
+    }
+
+    static bool TrySimplifyOnce(Dim d, out Dim result)
+    {
+        result = d;
+        HashSet<Atom>? seen = null;
+        foreach (var t in d._terms)
+        {
+            for (int i = 0; i < t.Monomial.Count; i++)
+            {
+                if (t.Monomial.AtomAt(i) is not InverseAtom atom) continue;
+                if (t.Monomial.ExponentAt(i) < 0)
+                {
+                    // (1/q)^-k·rest = q·(1/q)^(1-k)·rest: multiply one power out.
+                    var without = AddRaw(d, FromTerm(t.Coefficient, t.Monomial), -Rational.One);
+                    var expanded = MultiplyRaw(atom.Denominator, FromTerm(t.Coefficient, t.Monomial * Monomial.Of(atom)));
+                    result = AddRaw(without, expanded, Rational.One);
+                    return true;
+                }
+                if ((seen ??= new HashSet<Atom>()).Add(atom) && TryCancel(d, atom, out result)) return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Replaces Σ cᵢ·mᵢ·(1/q), when Σ cᵢ·mᵢ = q·s, by s.</summary>
+    static bool TryCancel(Dim d, InverseAtom atom, out Dim result)
+    {
+        result = d;
+        var factor = Monomial.Of(atom);
+        var holding = new List<Term>();
+        var others = new List<Term>();
+        foreach (var t in d._terms)
+        {
+            if (t.Monomial.ExponentOf(atom) > 0) holding.Add(new Term(t.Coefficient, t.Monomial / factor));
+            else others.Add(t);
+        }
+        if (holding.Count < 2) return false; // a sum times anything nonzero keeps at least two terms
+        holding.Sort(s_byMonomial);
+        if (!TryDividePolynomial(new Dim(holding.ToArray()), atom.Denominator, out var s)) return false;
+        var rest = others.Count == 0 ? Zero : new Dim(others.ToArray());
+        result = AddRaw(rest, s, Rational.One);
+        return true;
+    }
+}
