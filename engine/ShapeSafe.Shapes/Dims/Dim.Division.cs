@@ -18,10 +18,17 @@ public sealed partial class Dim
         if (b.IsZero) throw new DivideByZeroException("A dim cannot be divided by 0.");
         if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y)) return Of(x / y);
         if (TryDivideProvably(a, b, out var q) == Truth.True) return q;
-        return FromAtom(new FloorAtom(a, b));
+        return FromAtom(new FloorAtom(a, b)).WithFacts(a, b);
     }
 
     static Dim DivideExact(Dim a, Dim b)
+    {
+        var q = DivideExactRaw(a, b);
+        // The division is a fact the user stated: remember it unless it holds for every value anyway.
+        return q.WithFacts(a, b, q.IsIntegralPolynomial ? null : q);
+    }
+
+    static Dim DivideExactRaw(Dim a, Dim b)
     {
         if (b.IsZero) throw new DivideByZeroException("A dim cannot be divided by 0.");
         if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y))
@@ -40,10 +47,10 @@ public sealed partial class Dim
     static Dim DivideByTerm(Dim a, Term t) => Scale(a, Rational.One / t.Coefficient, t.Monomial.Inverse());
 
     /// <summary>
-    /// Whether b provably divides a: True with the quotient when the division comes out in the normal
-    /// form without a denominator that a did not already have (a's own quotients are facts, so
-    /// <c>(D/H)*T</c> divided by <c>T</c> is <c>D/H</c>, but <c>D</c> divided by <c>H</c> is unknown);
-    /// False only for constants that do not divide; Unknown otherwise.
+    /// Whether b provably divides a: True with the quotient when the quotient is an integer for every
+    /// assignment that respects the exact quotients a and b were built from (so <c>B*(D/H)</c> divided by
+    /// <c>B</c> is <c>D/H</c>, but <c>D</c> divided by <c>H</c> is unknown); False only for constants that
+    /// do not divide; Unknown otherwise.
     /// </summary>
     internal static Truth TryDivideProvably(Dim a, Dim b, out Dim quotient)
     {
@@ -59,29 +66,10 @@ public sealed partial class Dim
         Dim q;
         if (b._terms.Length == 1) q = Simplify(DivideByTerm(a, b._terms[0]));
         else if (!TryDividePolynomial(a, b, out q)) return Truth.Unknown;
-        if (!DenominatorDivides(q, a)) return Truth.Unknown;
-        quotient = Simplify(q);
+        q = Simplify(q);
+        if (!IsIntegral(q, a, b)) return Truth.Unknown;
+        quotient = q.WithFacts(a, b);
         return Truth.True;
-    }
-
-    /// <summary>Whether every denominator of <paramref name="q"/> (coefficients and negative exponents) also occurs in <paramref name="a"/>.</summary>
-    static bool DenominatorDivides(Dim q, Dim a)
-    {
-        Denominator(q, out long qc, out var qm);
-        Denominator(a, out long ac, out var am);
-        return ac % qc == 0 && am.IsMultipleOf(qm);
-    }
-
-    static void Denominator(Dim d, out long coefficient, out Monomial monomial)
-    {
-        coefficient = 1;
-        var lowest = Monomial.One;
-        foreach (var t in d._terms)
-        {
-            coefficient = Rational.Lcm(coefficient, t.Coefficient.Den);
-            lowest = Monomial.Min(lowest, t.Monomial);
-        }
-        monomial = lowest.Inverse();
     }
 
     /// <summary>

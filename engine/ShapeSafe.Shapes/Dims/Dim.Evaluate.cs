@@ -22,10 +22,9 @@ public sealed partial class Dim
 
     /// <summary>
     /// The value with each name replaced by its value in <paramref name="values"/>; null when a name is
-    /// missing, the dim holds an anonymous size, a divisor is 0, or the value is not a whole number
-    /// (an exact quotient such as <c>D/H</c> that is not exact for these values). Floor quotients round
-    /// toward zero. Because the normal form has cancelled what it could, a quotient that cancelled
-    /// (<c>H*(D/H)</c> is <c>D</c>) is no longer checked.
+    /// missing, the dim holds an anonymous size, a divisor is 0, or an exact quotient the dim was built
+    /// from is not exact for these values (<c>D/H</c>, and also <c>H*(D/H)</c>, with D = 3, H = 2).
+    /// Floor quotients round toward zero.
     /// </summary>
     public long? Substitute(IReadOnlyDictionary<string, long> values)
     {
@@ -33,7 +32,7 @@ public sealed partial class Dim
         try
         {
             var value = Evaluate(values);
-            return value is { IsInteger: true } v ? v.Num : null;
+            return value is { IsInteger: true } v && FactsHold(values) ? v.Num : null;
         }
         catch (OverflowException)
         {

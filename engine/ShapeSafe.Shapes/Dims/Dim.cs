@@ -29,12 +29,15 @@ public sealed partial class Dim : IEquatable<Dim>
     // Sorted by Monomial order, one term per monomial, no zero coefficients.
     readonly Term[] _terms;
     readonly int _hash;
+    // Exact quotients this dim was built from (see Dim.Facts.cs); not part of equality.
+    readonly Dim[] _facts;
     string? _text;
     IReadOnlyList<string>? _names;
 
-    Dim(Term[] terms)
+    Dim(Term[] terms, Dim[]? facts = null)
     {
         _terms = terms;
+        _facts = facts ?? Array.Empty<Dim>(); // not a static field: Zero and One are built before other files' statics
         int h = terms.Length;
         foreach (var t in terms)
         {
@@ -76,6 +79,11 @@ public sealed partial class Dim : IEquatable<Dim>
 
     /// <summary>The dim holding <paramref name="value"/>.</summary>
     public static implicit operator Dim(long value) => Of(value);
+
+    /// <summary>Parses one dim expression: <c>B*T</c>, <c>D/H</c>, <c>(H - 3)//2 + 1</c> (grammar on <see cref="DimParser"/>).</summary>
+    /// <exception cref="FormatException">The text is not a dim expression; the message gives the position.</exception>
+    public static Dim Parse(string text) =>
+        DimParser.TryParseDim(text, out var dim, out var error) ? dim! : throw new FormatException("Invalid dim '" + text + "': " + error);
 
     internal static Dim FromAtom(Atom atom) => new(new[] { new Term(Rational.One, Monomial.Of(atom)) });
 
@@ -139,16 +147,16 @@ public sealed partial class Dim : IEquatable<Dim>
     }
 
     /// <summary>a + b.</summary>
-    public static Dim operator +(Dim a, Dim b) => Simplify(AddRaw(a, b, Rational.One));
+    public static Dim operator +(Dim a, Dim b) => Simplify(AddRaw(a, b, Rational.One)).WithFacts(a, b);
 
     /// <summary>a − b.</summary>
-    public static Dim operator -(Dim a, Dim b) => Simplify(AddRaw(a, b, -Rational.One));
+    public static Dim operator -(Dim a, Dim b) => Simplify(AddRaw(a, b, -Rational.One)).WithFacts(a, b);
 
     /// <summary>−a.</summary>
-    public static Dim operator -(Dim a) => Scale(a, -Rational.One, Monomial.One);
+    public static Dim operator -(Dim a) => Scale(a, -Rational.One, Monomial.One).WithFacts(a, Zero);
 
     /// <summary>a × b.</summary>
-    public static Dim operator *(Dim a, Dim b) => Simplify(MultiplyRaw(a, b));
+    public static Dim operator *(Dim a, Dim b) => Simplify(MultiplyRaw(a, b)).WithFacts(a, b);
 
     /// <summary>
     /// a / b, stating that the division is exact (as a <c>D/H</c> in an annotation does): the result
