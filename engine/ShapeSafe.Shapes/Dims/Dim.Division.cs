@@ -21,21 +21,24 @@ public sealed partial class Dim
         return FromAtom(new FloorAtom(a, b)).WithFacts(a, b);
     }
 
-    static Dim DivideExact(Dim a, Dim b)
+    /// <summary>a / b as a stated fact. Two constants that do not divide throw, unless
+    /// <paramref name="allowFraction"/> (the parser, where 31/5 may be part of a whole-number sum).</summary>
+    internal static Dim DivideExact(Dim a, Dim b, bool allowFraction = false)
     {
-        var q = DivideExactRaw(a, b);
+        var q = DivideExactRaw(a, b, allowFraction);
         // The division is a fact the user stated: remember it unless it holds for every value anyway.
         return q.WithFacts(a, b, q.IsIntegralPolynomial ? null : q);
     }
 
-    static Dim DivideExactRaw(Dim a, Dim b)
+    static Dim DivideExactRaw(Dim a, Dim b, bool allowFraction)
     {
         if (b.IsZero) throw new DivideByZeroException("A dim cannot be divided by 0.");
         if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y))
         {
+            if (x % y == 0) return Of(x / y);
             // Two known numbers leave no fact to record: the division either is exact or is a mistake.
-            if (x % y != 0) throw new ArithmeticException($"{x}/{y} is not a whole number.");
-            return Of(x / y);
+            if (!allowFraction) throw new ArithmeticException($"{x}/{y} is not a whole number.");
+            return FromTerm(Rational.Of(x, y), Monomial.One);
         }
         if (a.IsZero) return Zero;
         if (b._terms.Length == 1) return Simplify(DivideByTerm(a, b._terms[0]));
@@ -62,6 +65,8 @@ public sealed partial class Dim
             quotient = Of(x / y);
             return Truth.True;
         }
+        // As with integers, a divisor that may be 0 divides nothing (0/0 is not exact either).
+        if (DimBounds.Sign(b) != ProvenSign.Positive && DimBounds.Sign(-b) != ProvenSign.Positive) return Truth.Unknown;
         if (a.IsZero) return Truth.True;
         Dim q;
         if (b._terms.Length == 1) q = Simplify(DivideByTerm(a, b._terms[0]));
@@ -73,11 +78,11 @@ public sealed partial class Dim
     }
 
     /// <summary>
-    /// The content of d: the rational c (sign chosen so the leading term of d/(c·m) is positive) and the
-    /// monomial m (the lowest power of each atom) such that d/(c·m) has coprime integer coefficients and no
-    /// monomial factor.
+    /// Splits d into its content c·m and a primitive part: d = c·m·primitive, where the primitive part has
+    /// coprime integer coefficients, a positive leading term and no monomial factor (each atom's lowest
+    /// power is 0). Equal dims up to such a factor get the same primitive part.
     /// </summary>
-    static void Content(Dim d, out Rational c, out Monomial m)
+    static Dim Primitive(Dim d, out Rational c, out Monomial m)
     {
         long num = 0, den = 1;
         m = d._terms[0].Monomial;
@@ -87,7 +92,15 @@ public sealed partial class Dim
             den = Rational.Lcm(den, t.Coefficient.Den);
             m = Monomial.Min(m, t.Monomial);
         }
-        c = Rational.Of(d._terms[0].Coefficient.Sign * num, den);
+        c = Rational.Of(num, den);
+        var primitive = Scale(d, Rational.One / c, m.Inverse());
+        // The sign comes from the leading term after the shift: dividing by m can reorder terms.
+        if (primitive._terms[0].Coefficient.Sign < 0)
+        {
+            c = -c;
+            primitive = Scale(primitive, -Rational.One, Monomial.One);
+        }
+        return primitive;
     }
 
     /// <summary>
@@ -100,8 +113,7 @@ public sealed partial class Dim
     {
         quotient = Zero;
         if (a.IsZero) return true;
-        Content(b, out var cb, out var mb);
-        var divisor = Scale(b, Rational.One / cb, mb.Inverse());
+        var divisor = Primitive(b, out var cb, out var mb);
         var shift = Monomial.One;
         foreach (var t in a._terms) shift = Monomial.Min(shift, t.Monomial);
         var rest = Scale(a, Rational.One, shift.Inverse());
@@ -126,8 +138,7 @@ public sealed partial class Dim
     /// <summary>a / b for a sum b that does not divide a: a/(c·m) times the reciprocal atom of the primitive rest of b.</summary>
     static Dim MakeQuotient(Dim a, Dim b)
     {
-        Content(b, out var c, out var m);
-        var primitive = Scale(b, Rational.One / c, m.Inverse());
+        var primitive = Primitive(b, out var c, out var m);
         return Scale(a, Rational.One / c, m.Inverse() * Monomial.Of(new InverseAtom(primitive)));
     }
 

@@ -94,6 +94,9 @@ public sealed partial class Dim
         {
             var up = new List<string>();
             var down = new List<string>();
+            // Each reciprocal of a sum is its own division, /(X)/(Y), never /((X)*(Y)): parsing that back
+            // would divide by the expanded product, a different atom.
+            var sums = new StringBuilder();
             var m = t.Monomial;
             // A lone compound atom (a floor quotient) needs no parentheses; inside a product it does.
             bool alone = m.Count == 1 && m.ExponentAt(0) == 1 && t.Coefficient.Num is 1 or -1 && t.Coefficient.Den == 1;
@@ -105,10 +108,11 @@ public sealed partial class Dim
                 var target = e > 0 ? up : down;
                 switch (atom)
                 {
+                    case InverseAtom inverse when e > 0:
+                        for (int k = 0; k < e; k++) sums.Append("/(").Append(inverse.Denominator).Append(')');
+                        continue;
                     case InverseAtom inverse:
-                        // (1/q)^e puts q in the denominator.
-                        text = "(" + inverse.Denominator + ")";
-                        target = e > 0 ? down : up;
+                        text = "(" + inverse.Denominator + ")"; // a negative power of 1/q multiplies by q
                         break;
                     case FloorAtom floor:
                         text = floor.Numerator.OperandText() + "//" + floor.Denominator.OperandText();
@@ -124,7 +128,7 @@ public sealed partial class Dim
             long num = t.Coefficient.Num < 0 ? -t.Coefficient.Num : t.Coefficient.Num;
             if (num != 1 || up.Count == 0) up.Insert(0, num.ToString(CultureInfo.InvariantCulture));
             if (t.Coefficient.Den != 1) down.Insert(0, t.Coefficient.Den.ToString(CultureInfo.InvariantCulture));
-            string denominator = down.Count == 0 ? "" : down.Count == 1 ? "/" + down[0] : "/(" + string.Join("*", down) + ")";
+            string denominator = (down.Count == 0 ? "" : down.Count == 1 ? "/" + down[0] : "/(" + string.Join("*", down) + ")") + sums;
             return new Printed(t.Coefficient.Sign < 0, string.Join("*", up), denominator);
         }
     }

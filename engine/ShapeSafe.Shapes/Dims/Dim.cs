@@ -164,7 +164,7 @@ public sealed partial class Dim : IEquatable<Dim>
     /// </summary>
     /// <exception cref="DivideByZeroException"><paramref name="b"/> is 0.</exception>
     /// <exception cref="ArithmeticException">Both are constants and b does not divide a.</exception>
-    public static Dim operator /(Dim a, Dim b) => DivideExact(a, b);
+    public static Dim operator /(Dim a, Dim b) => DivideExact(a, b, allowFraction: false);
 
     /// <summary>Structural (and so semantic) equality.</summary>
     public static bool operator ==(Dim? a, Dim? b) => a is null ? b is null : a.Equals(b);

@@ -97,13 +97,11 @@ public static class DimParser
                 {
                     if (AtEnd || Current == ',')
                         return Fail<ParsedShape>(_pos, AtEnd ? 0 : 1, "expected a dim (a number, a name, an expression, '_' or '...') but " + Found());
-                    var dim = Expr();
+                    var dim = Checked(Expr(), start);
                     if (dim is null) return null;
-                    int end = _pos;
-                    while (end > start && char.IsWhiteSpace(_s[end - 1])) end--;
                     if (DimBounds.Sign(-dim) == ProvenSign.Positive)
-                        return Fail<ParsedShape>(start, end - start, $"a size cannot be negative, but '{dim}' is");
-                    entries.Add(new ShapeEntry(dim, start, end - start));
+                        return Fail<ParsedShape>(start, TrimmedEnd() - start, $"a size cannot be negative, but '{dim}' is");
+                    entries.Add(new ShapeEntry(dim, start, TrimmedEnd() - start));
                 }
                 SkipSpace();
                 if (AtEnd) return new ParsedShape(ellipsis, entries);
@@ -117,10 +115,24 @@ public static class DimParser
         {
             SkipSpace();
             if (IsLoneUnderscore()) return Fail<Dim>(_pos, 1, "'_' is not a dim expression");
-            var dim = Expr();
+            int start = _pos;
+            var dim = Checked(Expr(), start);
             if (dim is null) return null;
             SkipSpace();
             return AtEnd ? dim : Fail<Dim>(_pos, 1, "expected an operator (+ - * / //) or the end but " + Found());
+        }
+
+        /// <summary>A dim whose value is a known fraction (<c>3/2</c>) is no size.</summary>
+        Dim? Checked(Dim? dim, int start) =>
+            dim is not null && dim.TryGetRational(out var r) && !r.IsInteger
+                ? Fail<Dim>(start, TrimmedEnd() - start, $"{dim} is not a whole number (use // to round down)")
+                : dim;
+
+        int TrimmedEnd()
+        {
+            int end = _pos;
+            while (end > 0 && char.IsWhiteSpace(_s[end - 1])) end--;
+            return end;
         }
 
         bool IsLoneUnderscore() =>
@@ -173,9 +185,8 @@ public static class DimParser
                     var right = Primary();
                     if (right is null) return null;
                     if (right.IsZero) return Fail<Dim>(op, floor ? 2 : 1, "division by 0");
-                    if (!floor && result.TryGetConstant(out long x) && right.TryGetConstant(out long y) && x % y != 0)
-                        return Fail<Dim>(op, 1, $"{x}/{y} is not a whole number (use // to round down)");
-                    result = floor ? Dim.FloorDivide(result, right) : result / right;
+                    // A fraction such as 31/5 may be part of a whole-number sum; whole entries are checked in Checked().
+                    result = floor ? Dim.FloorDivide(result, right) : Dim.DivideExact(result, right, allowFraction: true);
                 }
                 else break;
             }

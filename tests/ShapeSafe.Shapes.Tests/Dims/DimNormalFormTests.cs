@@ -109,7 +109,7 @@ public class DimNormalFormTests
     [InlineData("3*B/2", "3*B/2")]
     [InlineData("D/(H*H)", "D/(H*H)")]
     [InlineData("(B + 1)/(T + 1)", "(B + 1)/(T + 1)")]
-    [InlineData("B/(2*T + 2)", "B/(2*(T + 1))")]
+    [InlineData("B/(2*T + 2)", "B/2/(T + 1)")]
     [InlineData("K - H", "K - H")]
     [InlineData("0 - B", "-B")]
     [InlineData("1/H", "1/H")]

@@ -41,6 +41,7 @@ public class DimParserTests
     [InlineData("Hidden_2, _x", "Hidden_2, _x")]
     [InlineData("0", "0")]
     [InlineData("-B + 2*B", "B")]
+    [InlineData("3/2*2, 7/3 + 2/3", "3, 3")]
     public void Accepts(string text, string canonical)
     {
         var result = DimParser.Parse(text);
@@ -58,7 +59,8 @@ public class DimParserTests
     [InlineData("..., ...", 5, "only as the first dim")]
     [InlineData("B, _ + 1", 3, "'_' (an unchecked dim) must stand alone")]
     [InlineData("B*_", 2, "'_' (an unchecked dim) must stand alone")]
-    [InlineData("3/2", 1, "3/2 is not a whole number")]
+    [InlineData("B, 3/2", 3, "3/2 is not a whole number")]
+    [InlineData("B, (B + 1)/2 - B/2", 3, "1/2 is not a whole number")]
     [InlineData("B/0", 1, "division by 0")]
     [InlineData("B/(T - T)", 1, "division by 0")]
     [InlineData("2B", 0, "a name cannot start with a digit")]
