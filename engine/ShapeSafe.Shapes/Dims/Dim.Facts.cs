@@ -103,11 +103,19 @@ public sealed partial class Dim
         return false;
     }
 
-    /// <summary>Whether every fact evaluates to a whole number (a stated quotient that is exact for these values).</summary>
+    /// <summary>
+    /// Whether every stated quotient is exact for these values. A fact over a name the caller did not
+    /// give (the H of H*(D/H), which is just D) cannot be checked and does not count against the value.
+    /// </summary>
     bool FactsHold(IReadOnlyDictionary<string, long> values)
     {
         foreach (var f in _facts)
-            if (f.Evaluate(values) is not { IsInteger: true }) return false;
+        {
+            bool checkable = true;
+            foreach (var name in f.Names)
+                checkable &= values.ContainsKey(name);
+            if (checkable && f.Evaluate(values) is not { IsInteger: true }) return false;
+        }
         return true;
     }
 }

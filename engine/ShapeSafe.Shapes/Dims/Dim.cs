@@ -9,14 +9,20 @@ namespace ShapeSafe.Shapes;
 /// differences, products and exact quotients of those (<c>B*T</c>, <c>D/H</c>, <c>L + 1</c>).
 /// </summary>
 /// <remarks>
-/// A dim is kept in a canonical normal form, a sum of terms each a nonzero rational coefficient
+/// <para>A dim is kept in a canonical normal form, a sum of terms each a nonzero rational coefficient
 /// times a product of atoms with integer exponents, so structural equality is semantic equality:
 /// <c>B*T*C</c> equals <c>C*B*T</c>, <c>(B*T)/T</c> equals <c>B</c>, <c>H*(D/H)</c> equals <c>D</c>,
-/// <c>(B + 1)*2</c> equals <c>2*B + 2</c>. Dividing with <c>/</c> states that the division is exact
-/// (a user's <c>D/H</c> says H divides D), so a negative exponent or a fractional coefficient records
-/// such a fact. A quotient by a sum that does not divide keeps the sum's reciprocal as an
-/// opaque atom (<c>(B + 1)/(T + 1)</c>, cancelled again when multiplied by <c>T + 1</c>); <see cref="FloorDivide"/> of an inexact quotient as an opaque atom
-/// <c>(H - 3)//2</c>. Names stand for unknown integers ≥ 1.
+/// <c>(B + 1)*2</c> equals <c>2*B + 2</c>. Names stand for unknown integers ≥ 1.</para>
+/// <para>Dividing with <c>/</c> states that the division is exact (a user's <c>D/H</c> says H divides D):
+/// a negative exponent or a fractional coefficient (<c>(B + 1)/2</c>) records it, and the dim remembers
+/// the stated quotient even after it cancels, so later divisions can rely on it. A quotient by a sum
+/// that does not divide keeps the sum's reciprocal as an opaque atom (<c>(B + 1)/(T + 1)</c>, cancelled
+/// again when multiplied by <c>T + 1</c>); <see cref="FloorDivide"/> of an inexact quotient is an opaque
+/// atom printed <c>(H - 3)//2</c>.</para>
+/// <para>Not canonical (equal values, different forms, so comparisons answer Unknown): a quotient by a
+/// product of sums written expanded versus as successive divisions, and floor quotients whose operands
+/// differ in form. Arithmetic is checked: an overflow of the 64-bit coefficients throws
+/// <see cref="OverflowException"/>.</para>
 /// </remarks>
 public sealed partial class Dim : IEquatable<Dim>
 {

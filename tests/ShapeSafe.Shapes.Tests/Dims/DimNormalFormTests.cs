@@ -139,6 +139,7 @@ public class DimNormalFormTests
         Assert.Equal(D, H * (D / H));
         Assert.Null((H * (D / H)).Substitute(values));
         Assert.Equal(3, D.Substitute(values));
+        Assert.Equal(3, (H * (D / H)).Substitute(new Dictionary<string, long> { ["D"] = 3 })); // H is not part of the value
     }
 
     [Fact]
