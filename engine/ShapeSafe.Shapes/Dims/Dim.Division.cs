@@ -84,6 +84,23 @@ public sealed partial class Dim
     /// </summary>
     static Dim Primitive(Dim d, out Rational c, out Monomial m)
     {
+        c = Rational.One;
+        m = Monomial.One;
+        // Shifting can make reciprocal atoms reducible (A·1/(A - 6) is 1 + 6/(A - 6)), which can change
+        // the content again; a few rounds reach a fixed point for anything but contrived nesting.
+        for (int round = 0; round < 4; round++)
+        {
+            var next = PrimitiveOnce(d, out var c1, out var m1);
+            c *= c1;
+            m *= m1;
+            if (next.Equals(d)) break;
+            d = next;
+        }
+        return d;
+    }
+
+    static Dim PrimitiveOnce(Dim d, out Rational c, out Monomial m)
+    {
         long num = 0, den = 1;
         m = d._terms[0].Monomial;
         foreach (var t in d._terms)
@@ -93,7 +110,7 @@ public sealed partial class Dim
             m = Monomial.Min(m, t.Monomial);
         }
         c = Rational.Of(num, den);
-        var primitive = Scale(d, Rational.One / c, m.Inverse());
+        var primitive = Simplify(Scale(d, Rational.One / c, m.Inverse()));
         // The sign comes from the leading term after the shift: dividing by m can reorder terms.
         if (primitive._terms[0].Coefficient.Sign < 0)
         {
@@ -109,9 +126,18 @@ public sealed partial class Dim
     /// without monomial factor divides a exactly when it divides it as a polynomial, and for a single
     /// divisor the division leaves no remainder exactly when it divides.
     /// </summary>
-    internal static bool TryDividePolynomial(Dim a, Dim b, out Dim quotient)
+    internal static bool TryDividePolynomial(Dim a, Dim b, out Dim quotient) =>
+        Divide(a, b, exactOnly: true, out quotient, out _);
+
+    /// <summary>
+    /// Long division a = b·quotient + remainder, in graded order on the shifted polynomials: no term of the
+    /// (shifted) remainder is a multiple of b's leading term. With <paramref name="exactOnly"/> it gives up
+    /// at the first such term. False only when it gave up.
+    /// </summary>
+    static bool Divide(Dim a, Dim b, bool exactOnly, out Dim quotient, out Dim remainder)
     {
         quotient = Zero;
+        remainder = Zero;
         if (a.IsZero) return true;
         var divisor = Primitive(b, out var cb, out var mb);
         var shift = Monomial.One;
@@ -120,18 +146,29 @@ public sealed partial class Dim
 
         var lead = divisor._terms[0];
         var terms = new List<Term>();
+        var left = new List<Term>();
         // Each step removes the leading term, and graded order admits no infinite descent; the cap only
         // guards against pathological inputs from generated code.
         for (int step = 0; !rest.IsZero; step++)
         {
+            if (step > 10_000) return false;
             var lt = rest._terms[0];
-            if (step > 10_000 || !lt.Monomial.IsMultipleOf(lead.Monomial)) return false;
-            var t = new Term(lt.Coefficient / lead.Coefficient, lt.Monomial / lead.Monomial);
-            terms.Add(t);
-            rest = AddRaw(rest, Scale(divisor, t.Coefficient, t.Monomial), -Rational.One);
+            if (lt.Monomial.IsMultipleOf(lead.Monomial))
+            {
+                var t = new Term(lt.Coefficient / lead.Coefficient, lt.Monomial / lead.Monomial);
+                terms.Add(t);
+                rest = AddRaw(rest, Scale(divisor, t.Coefficient, t.Monomial), -Rational.One);
+            }
+            else
+            {
+                if (exactOnly) return false;
+                left.Add(lt); // terms leave in decreasing order, so the list stays sorted
+                rest = AddRaw(rest, FromTerm(lt.Coefficient, lt.Monomial), -Rational.One);
+            }
         }
         terms.Sort(s_byMonomial);
-        quotient = Scale(new Dim(terms.ToArray()), Rational.One / cb, shift / mb);
+        quotient = terms.Count == 0 ? Zero : Scale(new Dim(terms.ToArray()), Rational.One / cb, shift / mb);
+        remainder = left.Count == 0 ? Zero : Scale(new Dim(left.ToArray()), Rational.One, shift);
         return true;
     }
 
@@ -143,9 +180,10 @@ public sealed partial class Dim
     }
 
     /// <summary>
-    /// Cancels reciprocal atoms against their divisor: ((B + 1)/(T + 1))·(T + 1) is B + 1. For each atom
-    /// 1/q, the terms holding it (with the atom taken out once) are divided by q; if that is exact, they
-    /// become the quotient. A negative power (1/q)⁻¹ is multiplied out to q.
+    /// Cancels reciprocal atoms against their divisor: ((B + 1)/(T + 1))·(T + 1) is B + 1 and
+    /// (B + C + 3)/(B + 3) is 1 + C/(B + 3). For each atom 1/q, the terms holding it (with the atom taken
+    /// out once) are divided by q with remainder; the quotient leaves the atom, the remainder keeps it.
+    /// A negative power (1/q)⁻¹ is multiplied out to q.
     /// </summary>
     static Dim Simplify(Dim d)
     {
@@ -182,7 +220,7 @@ public sealed partial class Dim
         return false;
     }
 
-    /// <summary>Replaces Σ cᵢ·mᵢ·(1/q), when Σ cᵢ·mᵢ = q·s, by s.</summary>
+    /// <summary>Replaces Σ cᵢ·mᵢ·(1/q), when Σ cᵢ·mᵢ = q·s + r with s ≠ 0, by s + r·(1/q).</summary>
     static bool TryCancel(Dim d, InverseAtom atom, out Dim result)
     {
         result = d;
@@ -194,11 +232,11 @@ public sealed partial class Dim
             if (t.Monomial.ExponentOf(atom) > 0) holding.Add(new Term(t.Coefficient, t.Monomial / factor));
             else others.Add(t);
         }
-        if (holding.Count < 2) return false; // a sum times anything nonzero keeps at least two terms
         holding.Sort(s_byMonomial);
-        if (!TryDividePolynomial(new Dim(holding.ToArray()), atom.Denominator, out var s)) return false;
+        if (!Divide(new Dim(holding.ToArray()), atom.Denominator, exactOnly: false, out var s, out var r) || s.IsZero)
+            return false;
         var rest = others.Count == 0 ? Zero : new Dim(others.ToArray());
-        result = AddRaw(rest, s, Rational.One);
+        result = AddRaw(AddRaw(rest, s, Rational.One), Scale(r, Rational.One, factor), Rational.One);
         return true;
     }
 }

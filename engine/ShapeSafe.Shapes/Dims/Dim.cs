@@ -20,8 +20,9 @@ namespace ShapeSafe.Shapes;
 /// again when multiplied by <c>T + 1</c>); <see cref="FloorDivide"/> of an inexact quotient is an opaque
 /// atom printed <c>(H - 3)//2</c>.</para>
 /// <para>Not canonical (equal values, different forms, so comparisons answer Unknown): a quotient by a
-/// product of sums written expanded versus as successive divisions, and floor quotients whose operands
-/// differ in form. Arithmetic is checked: an overflow of the 64-bit coefficients throws
+/// product of sums written expanded versus as successive divisions, some quotients by sums that mix in
+/// quotients by names, and floor quotients whose operands differ in form. None occurs in ordinary
+/// shape annotations; the answers stay sound. Arithmetic is checked: an overflow of the 64-bit coefficients throws
 /// <see cref="OverflowException"/>.</para>
 /// </remarks>
 public sealed partial class Dim : IEquatable<Dim>

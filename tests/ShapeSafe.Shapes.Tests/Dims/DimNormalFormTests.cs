@@ -59,6 +59,7 @@ public class DimNormalFormTests
         Assert.Equal(q, B / (T + 1) + 1 / (T + 1));
         Assert.Equal(B / (T + 1), 2 * B / (2 * T + 2));
         Assert.Equal(Dim.One, (B + 1) / (T + 1) * ((T + 1) / (B + 1)));
+        Assert.Equal(1 + C / (B + 3), (B + C + 3) / (B + 3)); // the part that divides leaves the atom
     }
 
     [Fact]

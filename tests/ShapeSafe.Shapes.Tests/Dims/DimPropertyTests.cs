@@ -10,7 +10,7 @@ namespace ShapeSafe.Shapes.Tests.Dims;
 /// </summary>
 public class DimPropertyTests
 {
-    const long Iterations = 20_000;
+    const long Iterations = 10_000; // about a second per property on two cores
     static readonly SymbolicDims S = default;
     static readonly string[] Names = { "A", "B", "C" };
 
@@ -62,7 +62,7 @@ public class DimPropertyTests
             Assert.Equal(a.GetHashCode(), b.GetHashCode());
             if (x.Evaluate(env) is { } vx && y.Evaluate(env) is { } vy) Assert.Equal(vx, vy);
         }, iter: Iterations, print: t => $"{t.Item1} vs {t.Item2} with {Show(t.Item3)}");
-        Assert.True(equalPairs > 100, $"only {equalPairs} equal pairs were generated");
+        Assert.True(equalPairs > 50, $"only {equalPairs} equal pairs were generated");
     }
 
     [Fact]
