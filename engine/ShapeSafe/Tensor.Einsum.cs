@@ -11,6 +11,7 @@ public partial class Tensor
     /// Einstein summation, for example <c>Einsum("bij,bjk->bik", a, b)</c>. Labels are letters, <c>...</c>
     /// stands for broadcast leading dims, and an omitted output lists the labels used once, alphabetically.
     /// </summary>
+    [ShapeContract("Einsum")]
     public static Tensor Einsum(string equation, params Tensor[] operands)
     {
         var shapes = new int[operands.Length][];

@@ -10,9 +10,11 @@ namespace ShapeSafe;
 public partial class Tensor
 {
     /// <summary>PyTorch's <c>torch.matmul</c>: dot, matrix-vector, matrix-matrix or batched with broadcast batch dims.</summary>
+    [ShapeContract("Matmul")]
     public Tensor Matmul(Tensor other) => Matmul(this, other);
 
     /// <summary>PyTorch's <c>torch.matmul</c>: dot, matrix-vector, matrix-matrix or batched with broadcast batch dims.</summary>
+    [ShapeContract("Matmul")]
     public static Tensor Matmul(Tensor a, Tensor b)
     {
         var result = MatmulForward(a, b);
@@ -57,6 +59,7 @@ public partial class Tensor
     }
 
     /// <summary>Matrix product of two 2-D tensors.</summary>
+    [ShapeContract("Mm")]
     public static Tensor Mm(Tensor a, Tensor b)
     {
         var outShape = Rules.Mm(a.Sizes, b.Sizes);
@@ -67,6 +70,7 @@ public partial class Tensor
     }
 
     /// <summary>Batched matrix product of two 3-D tensors with the same batch size (no broadcasting).</summary>
+    [ShapeContract("Bmm")]
     public static Tensor Bmm(Tensor a, Tensor b)
     {
         var outShape = Rules.Bmm(a.Sizes, b.Sizes);
@@ -77,6 +81,7 @@ public partial class Tensor
     }
 
     /// <summary>Dot product of two 1-D tensors of the same size (a 0-dim result).</summary>
+    [ShapeContract("Dot")]
     public static Tensor Dot(Tensor a, Tensor b)
     {
         Rules.Dot(a.Sizes, b.Sizes);
@@ -87,6 +92,7 @@ public partial class Tensor
     }
 
     /// <summary>Matrix-vector product: [n, m] × [m] → [n].</summary>
+    [ShapeContract("Mv")]
     public static Tensor Mv(Tensor a, Tensor v)
     {
         var outShape = Rules.Mv(a.Sizes, v.Sizes);

@@ -11,9 +11,11 @@ public partial class Tensor
     /// A view with a new shape over the same storage (one <c>-1</c> is inferred). Throws
     /// <see cref="ShapeException"/> when the layout cannot express it; use <see cref="Reshape"/> then.
     /// </summary>
+    [ShapeContract("View")]
     public Tensor View(params int[] shape) => ViewOp("ViewBackward", l => Rules.View(l, shape));
 
     /// <summary>A tensor of the new shape: a view when the layout allows it (as <see cref="View"/>), else a contiguous copy.</summary>
+    [ShapeContract("Reshape")]
     public Tensor Reshape(params int[] shape)
     {
         if (Rules.TryReshapeAsView(Layout, shape, out var sizes, out var view))
@@ -26,9 +28,11 @@ public partial class Tensor
     }
 
     /// <summary>This tensor when it is already contiguous; otherwise a contiguous copy (new storage).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Contiguous() => IsContiguous ? this : RecordCopy(CopyContiguous());
 
     /// <summary>A copy in new storage. Dense layouts keep their strides (PyTorch's preserve_format); others become contiguous.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Clone()
     {
         if (TryDenseOrder(out var order) && !IsContiguous)
@@ -49,30 +53,39 @@ public partial class Tensor
     }
 
     /// <summary>A tensor over the same storage that is cut off from autograd.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Detach() => new(Storage, Sizes, StrideArray, Offset);
 
     /// <summary>Swaps two dims (a view).</summary>
+    [ShapeContract("Transpose")]
     public Tensor Transpose(int dim0, int dim1) => ViewOp("TransposeBackward", l => Rules.Transpose(l, dim0, dim1));
 
     /// <summary>Reorders the dims (a view): output dim i is input dim <c>dims[i]</c>.</summary>
+    [ShapeContract("Permute")]
     public Tensor Permute(params int[] dims) => ViewOp("PermuteBackward", l => Rules.Permute(l, dims));
 
     /// <summary>Removes every dim of size 1 (a view).</summary>
+    [ShapeContract("Squeeze")]
     public Tensor Squeeze() => ViewOp("SqueezeBackward", l => Rules.Squeeze(l));
 
     /// <summary>Removes dim <paramref name="dim"/> when its size is 1 (a view; unchanged otherwise).</summary>
+    [ShapeContract("Squeeze")]
     public Tensor Squeeze(int dim) => ViewOp("SqueezeBackward", l => Rules.Squeeze(l, dim));
 
     /// <summary>Inserts a dim of size 1 at <paramref name="dim"/> (a view).</summary>
+    [ShapeContract("Unsqueeze")]
     public Tensor Unsqueeze(int dim) => ViewOp("UnsqueezeBackward", l => Rules.Unsqueeze(l, dim));
 
     /// <summary>Broadcasts size-1 dims to larger sizes without copying (stride 0); <c>-1</c> keeps a size.</summary>
+    [ShapeContract("Expand")]
     public Tensor Expand(params int[] shape) => ViewOp("ExpandBackward", l => Rules.Expand(l, shape));
 
     /// <summary>Broadcasts to <paramref name="shape"/> (a view, as <see cref="Expand"/>).</summary>
+    [ShapeContract("Expand")]
     public Tensor BroadcastTo(params int[] shape) => ViewOp("ExpandBackward", l => Rules.Expand(l, shape, "BroadcastTo"));
 
     /// <summary>Tiles the tensor: dim i is repeated <c>repeats[i]</c> times (a copy).</summary>
+    [ShapeContract("Repeat")]
     public Tensor Repeat(params int[] repeats)
     {
         var outSizes = Rules.Repeat(Sizes, repeats);
@@ -111,6 +124,7 @@ public partial class Tensor
     }
 
     /// <summary>Merges dims <paramref name="startDim"/>..<paramref name="endDim"/> into one (a view when possible, as <see cref="Reshape"/>).</summary>
+    [ShapeContract("Flatten")]
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
         var shape = Rules.Flatten(Sizes, startDim, endDim);
@@ -120,24 +134,31 @@ public partial class Tensor
     }
 
     /// <summary>A 1-D tensor of all elements (a view when possible).</summary>
+    [ShapeContract("Flatten")]
     public Tensor Ravel() => Reshape(-1);
 
     /// <summary>Elements <paramref name="start"/> .. start+length-1 along <paramref name="dim"/> (a view).</summary>
+    [ShapeContract("Narrow")]
     public Tensor Narrow(int dim, int start, int length) => ViewOp("SliceBackward", l => Rules.Narrow(l, dim, start, length));
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, without that dim (a view).</summary>
+    [ShapeContract("Select")]
     public Tensor Select(int dim, int index) => ViewOp("SelectBackward", l => Rules.Select(l, dim, index));
 
     /// <summary>Python's <c>t[..., start:end:step, ...]</c> along <paramref name="dim"/> (a view; bounds clamp).</summary>
+    [ShapeContract("Slice")]
     public Tensor Slice(int dim, int start, int end, int step = 1) => ViewOp("SliceBackward", l => Rules.Slice(l, dim, start, end, step));
 
     /// <summary>Every window of <paramref name="size"/> elements, <paramref name="step"/> apart, along <paramref name="dim"/>, as a new last dim (a view).</summary>
+    [ShapeContract("Unfold")]
     public Tensor Unfold(int dim, int size, int step) => ViewOp("UnfoldBackward", l => Rules.Unfold(l, dim, size, step));
 
     /// <summary>Pieces of <paramref name="size"/> along <paramref name="dim"/> (the last may be smaller); each is a view.</summary>
+    [ShapeContract("Split")]
     public Tensor[] Split(int size, int dim = 0) => SplitBySizes(Rules.SplitSizes(Sizes, size, dim), dim);
 
     /// <summary>Pieces with the given sizes along <paramref name="dim"/>; they must add up to the dim's size.</summary>
+    [ShapeContract("Split")]
     public Tensor[] Split(int[] sizes, int dim = 0)
     {
         Rules.CheckSplitWithSizes(Sizes, sizes, dim);
@@ -148,6 +169,7 @@ public partial class Tensor
     /// Up to <paramref name="chunks"/> views along <paramref name="dim"/>, each of size ceil(n / chunks) but the last
     /// (PyTorch: 10 in 3 chunks gives 4, 4, 2).
     /// </summary>
+    [ShapeContract("Chunk")]
     public Tensor[] Chunk(int chunks, int dim = 0) => SplitBySizes(Rules.ChunkSizes(Sizes, chunks, dim), dim);
 
     Tensor[] SplitBySizes(int[] sizes, int dim)
@@ -164,6 +186,7 @@ public partial class Tensor
     }
 
     /// <summary>The entries at <paramref name="index"/> (Int64, 0-D or 1-D) along <paramref name="dim"/> (a copy).</summary>
+    [ShapeContract("IndexSelect")]
     public Tensor IndexSelect(int dim, Tensor index)
     {
         if (index.DType != DType.Int64)
@@ -206,6 +229,7 @@ public partial class Tensor
     }
 
     /// <summary>Joins tensors along an existing dim; all other sizes must match. Mixed dtypes promote to Float32.</summary>
+    [ShapeContract("Cat")]
     public static Tensor Cat(IEnumerable<Tensor> tensors, int dim = 0)
     {
         var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
@@ -243,6 +267,7 @@ public partial class Tensor
     }
 
     /// <summary>Joins equally shaped tensors along a new dim <paramref name="dim"/>.</summary>
+    [ShapeContract("Stack")]
     public static Tensor Stack(IEnumerable<Tensor> tensors, int dim = 0)
     {
         var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
