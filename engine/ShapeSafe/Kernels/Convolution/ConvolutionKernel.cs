@@ -134,6 +134,37 @@ internal static class ConvolutionKernel
             && (g.Batch >= threads || perImage < GemmKernel.ParallelProductLimit);
     }
 
+    // Weight gradients with at most this many elements per group are built from dot products: a
+    // [16, 9] result (the first layer of a small CNN) is mostly padding in GEMM tiles. Measured at
+    // batch 64: conv 1→16 3×3 on 28×28 backward 2.3 ms by GEMM, 0.7 ms by dots; conv 16→32
+    // ([32, 144]) 4.0 ms by GEMM, 5.4 ms by dots.
+    private const int DotProductLimit = 1024;
+
+    // target[o, r] = beta · target[o, r] + Σ_l gradOutput[o, l] · columns[r, l], both operands read along
+    // contiguous rows of length `plane`.
+    private static void WeightProduct(int outs, int rows, int plane, float[] gradOutput, int gradOutputOffset,
+        float[] columns, int columnsOffset, float beta, float[] target, int targetOffset)
+    {
+        if ((long)outs * rows <= DotProductLimit)
+        {
+            for (int o = 0; o < outs; o++)
+            {
+                var g = gradOutput.AsSpan(gradOutputOffset + o * plane, plane);
+                for (int r = 0; r < rows; r++)
+                {
+                    float dot = TensorPrimitives.Dot(g, columns.AsSpan(columnsOffset + r * plane, plane));
+                    ref float t = ref target[targetOffset + o * rows + r];
+                    t = beta == 0f ? dot : t + dot;
+                }
+            }
+            return;
+        }
+        GemmKernel.Sgemm(outs, rows, plane, 1f,
+            gradOutput, gradOutputOffset, plane, 1,
+            columns, columnsOffset, 1, plane,
+            beta, target, targetOffset, rows, 1);
+    }
+
     private static void SumChunks(float[] partials, int start, int stride, int chunks, Span<float> target)
     {
         partials.AsSpan(start, target.Length).CopyTo(target);
@@ -211,10 +242,8 @@ internal static class ConvolutionKernel
                             Im2Col.Fill(g, input, columnsOffset, groupIn, columns);
                             columnsOffset = 0;
                         }
-                        GemmKernel.Sgemm(groupOut, rows, plane, 1f,
-                            gradOutput, groupGradOut, plane, 1,
-                            columns, columnsOffset, 1, plane,
-                            beta, partials, weightPartial + group * groupOut * rows, rows, 1);
+                        WeightProduct(groupOut, rows, plane, gradOutput, groupGradOut, columns, columnsOffset,
+                            beta, partials, weightPartial + group * groupOut * rows);
                     }
                     if (gradInput is not null)
                     {

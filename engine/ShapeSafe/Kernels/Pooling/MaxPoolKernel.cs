@@ -36,40 +36,66 @@ internal static class MaxPoolKernel
         public void Invoke(int block)
         {
             PoolingParallel.Range(g, block, blocks, out int first, out int end);
-            int width = g.InWidth, dh = g.DilationHeight, dw = g.DilationWidth;
+            int ow = g.OutWidth;
+            // Worked out once per call: for each output column its first real tap, for each tap column j
+            // the output columns [first, end) for which it is real (ValidTaps divides: too slow per output).
+            Span<int> firstTap = ow <= 512 ? stackalloc int[ow] : new int[ow];
+            for (int x = 0; x < ow; x++)
+                Pool2dGeometry.ValidTaps(x * g.StrideWidth - g.PadWidth, g.DilationWidth, g.KernelWidth, g.InWidth, out firstTap[x], out _);
+            Span<int> tapColumns = g.KernelWidth <= 64 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
+            for (int j = 0; j < g.KernelWidth; j++)
+                Pool2dGeometry.ValidTaps(j * g.DilationWidth - g.PadWidth, g.StrideWidth, ow, g.InWidth,
+                    out tapColumns[2 * j], out tapColumns[2 * j + 1]);
+            Span<float> rowMax = ow <= 512 ? stackalloc float[ow] : new float[ow];
+            Span<int> rowArgmax = ow <= 512 ? stackalloc int[ow] : new int[ow];
             for (int p = first; p < end; p++)
+                ForwardPlane(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
+                    indices, indicesOffset + p * g.OutPlane, firstTap, tapColumns, rowMax, rowArgmax);
+        }
+    }
+
+    // One plane, in a method of its own so the JIT optimizes it fully after a few planes (rather than
+    // leaving a long-running loop to on-stack replacement). A row of outputs is built tap by tap:
+    // each output still sees its taps in row-major window order (so ties and NaN resolve as in
+    // PyTorch), but consecutive updates belong to different outputs, so they do not wait on each other.
+    private static void ForwardPlane(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+        long[] indices, int indicesStart, ReadOnlySpan<int> firstTap, ReadOnlySpan<int> tapColumns,
+        Span<float> rowMax, Span<int> rowArgmax)
+    {
+        int width = g.InWidth, ow = g.OutWidth, sw = g.StrideWidth, dh = g.DilationHeight, dw = g.DilationWidth;
+        for (int y = 0; y < g.OutHeight; y++)
+        {
+            int h0 = y * g.StrideHeight - g.PadHeight;
+            Pool2dGeometry.ValidTaps(h0, dh, g.KernelHeight, g.InHeight, out int iFirst, out int iEnd);
+            int firstRow = (h0 + iFirst * dh) * width;
+            // Until a real value beats it, −∞ stands at the window's first real element (PyTorch's choice).
+            rowMax.Fill(float.NegativeInfinity);
+            for (int x = 0; x < ow; x++)
+                rowArgmax[x] = firstRow + x * sw - g.PadWidth + firstTap[x] * dw;
+            for (int i = iFirst; i < iEnd; i++)
             {
-                int plane = inputOffset + p * g.InPlane;
-                int o = p * g.OutPlane;
-                for (int y = 0; y < g.OutHeight; y++)
+                int row = (h0 + i * dh) * width;
+                for (int j = 0; j < g.KernelWidth; j++)
                 {
-                    int h0 = y * g.StrideHeight - g.PadHeight;
-                    Pool2dGeometry.ValidTaps(h0, dh, g.KernelHeight, g.InHeight, out int iFirst, out int iEnd);
-                    for (int x = 0; x < g.OutWidth; x++, o++)
+                    int shift = row + j * dw - g.PadWidth;
+                    int xEnd = tapColumns[2 * j + 1];
+                    for (int x = tapColumns[2 * j]; x < xEnd; x++)
                     {
-                        int w0 = x * g.StrideWidth - g.PadWidth;
-                        Pool2dGeometry.ValidTaps(w0, dw, g.KernelWidth, width, out int jFirst, out int jEnd);
-                        float max = float.NegativeInfinity;
-                        int argmax = (h0 + iFirst * dh) * width + w0 + jFirst * dw;
-                        for (int i = iFirst; i < iEnd; i++)
-                        {
-                            int rowStart = (h0 + i * dh) * width + w0;
-                            for (int j = jFirst; j < jEnd; j++)
-                            {
-                                int at = rowStart + j * dw;
-                                float v = input[plane + at];
-                                if (v > max || float.IsNaN(v))
-                                {
-                                    max = v;
-                                    argmax = at;
-                                }
-                            }
-                        }
-                        output[outputOffset + o] = max;
-                        indices[indicesOffset + o] = argmax;
+                        int at = shift + x * sw;
+                        float v = input[plane + at];
+                        // Branch-free select: the winner is unpredictable on real data, and the
+                        // mispredictions of `if (v > max)` cost more than the reads themselves.
+                        int take = -((v > rowMax[x] ? 1 : 0) | (float.IsNaN(v) ? 1 : 0));
+                        int bits = BitConverter.SingleToInt32Bits(rowMax[x]);
+                        rowMax[x] = BitConverter.Int32BitsToSingle(bits ^ ((bits ^ BitConverter.SingleToInt32Bits(v)) & take));
+                        rowArgmax[x] ^= (rowArgmax[x] ^ at) & take;
                     }
                 }
             }
+            int o = y * ow;
+            rowMax.CopyTo(output.AsSpan(outputStart + o, ow));
+            for (int x = 0; x < ow; x++)
+                indices[indicesStart + o + x] = rowArgmax[x];
         }
     }
 
