@@ -53,7 +53,12 @@ namespace ShapeSafe.Shapes
 
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int FloorDivide(int a, int b) => a / b;
+        public int FloorDivide(int a, int b)
+        {
+            // Rounds toward negative infinity (C# '/' truncates): a window that does not fit gives a size <= 0.
+            int q = a / b;
+            return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+        }
 
         /// <inheritdoc/>
         public string Format(int dim) => dim.ToString(CultureInfo.InvariantCulture);

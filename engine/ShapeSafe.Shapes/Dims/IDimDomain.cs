@@ -36,7 +36,7 @@ namespace ShapeSafe.Shapes
         /// </summary>
         Truth TryDivideExact(T a, T b, out T quotient);
 
-        /// <summary>a / b rounded toward zero (floor for the non-negative sizes rules use).</summary>
+        /// <summary>a / b rounded toward negative infinity (as ATen's div_rtn for output sizes).</summary>
         T FloorDivide(T a, T b);
 
         /// <summary>How the dim is printed inside error messages (<c>64</c>, <c>B*T</c>).</summary>

@@ -78,6 +78,7 @@ namespace ShapeSafe.Shapes
         /// </summary>
         public static Truth IsContiguous(T[] sizes, T[] strides)
         {
+            foreach (var size in sizes) if (D.Equal(size, D.Constant(0)) == Truth.True) return Truth.True;
             T expected = D.Constant(1);
             var answer = Truth.True;
             for (int i = sizes.Length - 1; i >= 0; i--)

@@ -1,0 +1,475 @@
+using ShapeSafe.Kernels.Elementwise;
+
+namespace ShapeSafe;
+
+// Element-wise arithmetic with broadcasting, unary functions and in-place updates. Dtype promotion is PyTorch's
+// restricted to our two dtypes: Int64 with Int64 stays Int64 (except true division), anything with a Float32
+// operand or a float scalar is Float32. Shapes come from the shared broadcast rule; kernels live in
+// Kernels/Elementwise. There are no comparison ops (Eq, Gt, ...): PyTorch returns Bool tensors and we have no
+// Bool dtype yet; returning Float32 0/1 would silently differ from PyTorch.
+public partial class Tensor
+{
+    // ---- Operators -------------------------------------------------------------------------------------------
+
+    /// <summary>Element-wise sum with broadcasting.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
+
+    /// <summary>Adds a float scalar (an Int64 tensor gives Float32).</summary>
+    public static Tensor operator +(Tensor a, float b) => a.Add(b);
+
+    /// <summary>Adds a float scalar (an Int64 tensor gives Float32).</summary>
+    public static Tensor operator +(float a, Tensor b) => b.Add(a);
+
+    /// <summary>Adds an integer scalar (an Int64 tensor stays Int64).</summary>
+    public static Tensor operator +(Tensor a, long b) => a.Add(b);
+
+    /// <summary>Adds an integer scalar (an Int64 tensor stays Int64).</summary>
+    public static Tensor operator +(long a, Tensor b) => b.Add(a);
+
+    /// <summary>Element-wise difference with broadcasting.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => Sub(a, b);
+
+    /// <summary>Subtracts a float scalar.</summary>
+    public static Tensor operator -(Tensor a, float b) => a.Sub(b);
+
+    /// <summary><c>a - t</c> for a float scalar <paramref name="a"/>.</summary>
+    public static Tensor operator -(float a, Tensor b) => ScalarOp(b, a, true, Kind.Sub);
+
+    /// <summary>Subtracts an integer scalar.</summary>
+    public static Tensor operator -(Tensor a, long b) => a.Sub(b);
+
+    /// <summary><c>a - t</c> for an integer scalar <paramref name="a"/>.</summary>
+    public static Tensor operator -(long a, Tensor b) => ScalarOp(b, a, true, Kind.Sub);
+
+    /// <summary>Element-wise product with broadcasting.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => Mul(a, b);
+
+    /// <summary>Multiplies by a float scalar.</summary>
+    public static Tensor operator *(Tensor a, float b) => a.Mul(b);
+
+    /// <summary>Multiplies by a float scalar.</summary>
+    public static Tensor operator *(float a, Tensor b) => b.Mul(a);
+
+    /// <summary>Multiplies by an integer scalar.</summary>
+    public static Tensor operator *(Tensor a, long b) => a.Mul(b);
+
+    /// <summary>Multiplies by an integer scalar.</summary>
+    public static Tensor operator *(long a, Tensor b) => b.Mul(a);
+
+    /// <summary>True division with broadcasting: always Float32, even for two Int64 tensors (PyTorch's <c>/</c>).</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => Div(a, b);
+
+    /// <summary>Divides by a float scalar.</summary>
+    public static Tensor operator /(Tensor a, float b) => a.Div(b);
+
+    /// <summary><c>a / t</c> for a float scalar <paramref name="a"/>.</summary>
+    public static Tensor operator /(float a, Tensor b) => ScalarOp(b, a, true, Kind.Div);
+
+    /// <summary>Divides by an integer scalar (true division: Float32).</summary>
+    public static Tensor operator /(Tensor a, long b) => a.Div(b);
+
+    /// <summary><c>a / t</c> for an integer scalar <paramref name="a"/> (true division: Float32).</summary>
+    public static Tensor operator /(long a, Tensor b) => ScalarOp(b, a, true, Kind.Div);
+
+    /// <summary>Negation (keeps the dtype).</summary>
+    public static Tensor operator -(Tensor a) => a.Neg();
+
+    // ---- Named binary ops ------------------------------------------------------------------------------------
+
+    /// <summary><c>torch.add(a, b)</c>: element-wise sum with broadcasting.</summary>
+    public static Tensor Add(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Add, "Add");
+
+    /// <summary><c>torch.sub(a, b)</c>.</summary>
+    public static Tensor Sub(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Sub, "Sub");
+
+    /// <summary><c>torch.mul(a, b)</c>.</summary>
+    public static Tensor Mul(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Mul, "Mul");
+
+    /// <summary><c>torch.div(a, b)</c>: true division, always Float32.</summary>
+    public static Tensor Div(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Div, "Div");
+
+    /// <summary><c>torch.pow(a, b)</c>: element-wise power with broadcasting (Int64 ** Int64 stays Int64).</summary>
+    public static Tensor Pow(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Pow, "Pow");
+
+    /// <summary><c>torch.pow(scalar, exponent)</c>: a float base raised to each element.</summary>
+    public static Tensor Pow(float a, Tensor exponent) => ScalarOp(exponent, a, true, Kind.Pow);
+
+    /// <summary><c>torch.maximum(a, b)</c>: element-wise maximum with broadcasting; NaN propagates.</summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Max, "Maximum");
+
+    /// <summary><c>torch.minimum(a, b)</c>: element-wise minimum with broadcasting; NaN propagates.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Min, "Minimum");
+
+    /// <summary><c>this + other</c> with broadcasting.</summary>
+    public Tensor Add(Tensor other) => Add(this, other);
+
+    /// <summary><c>this + alpha * other</c> (PyTorch's <c>add(other, alpha=...)</c>). Int64 tensors need a whole-number alpha.</summary>
+    public Tensor Add(Tensor other, float alpha)
+    {
+        if (alpha == 1f) return Add(this, other);
+        var shape = Rules.Broadcast(Sizes, other.Sizes, "Add");
+        var dtype = DType == DType.Int64 && other.DType == DType.Int64 ? DType.Int64 : DType.Float32;
+        if (dtype == DType.Int64 && !IsWhole(alpha))
+            throw new ArgumentException($"Add: for integral input tensors, argument alpha must not be a floating point number (alpha {alpha})", nameof(alpha));
+        return Zeros(shape, dtype).CopyFrom(this).AddInPlaceBroadcasting(other, alpha, "Add");
+    }
+
+    /// <summary><c>this + scalar</c>.</summary>
+    public Tensor Add(float scalar) => ScalarOp(this, scalar, false, Kind.Add);
+
+    /// <summary><c>this + scalar</c> (Int64 stays Int64).</summary>
+    public Tensor Add(long scalar) => ScalarOp(this, scalar, false, Kind.Add);
+
+    /// <summary><c>this - other</c> with broadcasting.</summary>
+    public Tensor Sub(Tensor other) => Sub(this, other);
+
+    /// <summary><c>this - scalar</c>.</summary>
+    public Tensor Sub(float scalar) => ScalarOp(this, scalar, false, Kind.Sub);
+
+    /// <summary><c>this - scalar</c> (Int64 stays Int64).</summary>
+    public Tensor Sub(long scalar) => ScalarOp(this, scalar, false, Kind.Sub);
+
+    /// <summary><c>this * other</c> with broadcasting.</summary>
+    public Tensor Mul(Tensor other) => Mul(this, other);
+
+    /// <summary><c>this * scalar</c>.</summary>
+    public Tensor Mul(float scalar) => ScalarOp(this, scalar, false, Kind.Mul);
+
+    /// <summary><c>this * scalar</c> (Int64 stays Int64).</summary>
+    public Tensor Mul(long scalar) => ScalarOp(this, scalar, false, Kind.Mul);
+
+    /// <summary><c>this / other</c> (true division) with broadcasting.</summary>
+    public Tensor Div(Tensor other) => Div(this, other);
+
+    /// <summary><c>this / scalar</c> (true division).</summary>
+    public Tensor Div(float scalar) => ScalarOp(this, scalar, false, Kind.Div);
+
+    /// <summary><c>this / scalar</c> (true division: Float32).</summary>
+    public Tensor Div(long scalar) => ScalarOp(this, scalar, false, Kind.Div);
+
+    /// <summary>Element-wise power with a broadcast exponent tensor.</summary>
+    public Tensor Pow(Tensor exponent) => Pow(this, exponent);
+
+    /// <summary>
+    /// <c>this ** exponent</c> for a float exponent (Int64 input gives Float32). Exponents 2, 3, 0.5, -0.5, -1, -2
+    /// take ATen's exact shortcuts (<c>x*x</c>, sqrt, ...).
+    /// </summary>
+    public Tensor Pow(float exponent) => DType == DType.Int64
+        ? FloatUnary(new PowScalarOp(exponent))
+        : ElementwiseKernel.Unary<float, PowScalarOp>(this, new PowScalarOp(exponent));
+
+    /// <summary>
+    /// <c>this ** exponent</c> for an integer exponent: Int64 stays Int64 (a negative exponent throws, as in
+    /// PyTorch); Float32 as <see cref="Pow(float)"/>.
+    /// </summary>
+    public Tensor Pow(long exponent)
+    {
+        if (DType == DType.Float32) return Pow((float)exponent);
+        if (exponent < 0)
+            throw new ArgumentException($"Pow: Integers to negative integer powers are not allowed (exponent {exponent} for an Int64 tensor of shape {Rules.Format(Sizes)})", nameof(exponent));
+        return ElementwiseKernel.Unary<long, PowScalarInt64Op>(this, new PowScalarInt64Op(exponent));
+    }
+
+    /// <summary>Element-wise maximum with <paramref name="other"/> (broadcasting).</summary>
+    public Tensor Maximum(Tensor other) => Maximum(this, other);
+
+    /// <summary>Element-wise minimum with <paramref name="other"/> (broadcasting).</summary>
+    public Tensor Minimum(Tensor other) => Minimum(this, other);
+
+    // ---- Unary functions -------------------------------------------------------------------------------------
+
+    /// <summary><c>-x</c> (keeps the dtype).</summary>
+    public Tensor Neg() => DType == DType.Int64
+        ? ElementwiseKernel.Unary<long, NegOp<long>>(this, default)
+        : ElementwiseKernel.Unary<float, NegOp<float>>(this, default);
+
+    /// <summary><c>|x|</c> (keeps the dtype).</summary>
+    public Tensor Abs() => DType == DType.Int64
+        ? ElementwiseKernel.Unary<long, AbsInt64Op>(this, default)
+        : ElementwiseKernel.Unary<float, AbsOp>(this, default);
+
+    /// <summary><c>max(x, 0)</c> (keeps the dtype; NaN stays NaN).</summary>
+    public Tensor Relu() => DType == DType.Int64
+        ? ElementwiseKernel.Unary<long, ReluOp<long>>(this, default)
+        : ElementwiseKernel.Unary<float, ReluOp<float>>(this, default);
+
+    /// <summary><c>x * x</c> (keeps the dtype, as PyTorch's <c>square</c>).</summary>
+    public Tensor Square() => DType == DType.Int64
+        ? ElementwiseKernel.Unary<long, SquareOp<long>>(this, default)
+        : ElementwiseKernel.Unary<float, SquareOp<float>>(this, default);
+
+    /// <summary>
+    /// Clamps to [<paramref name="min"/>, <paramref name="max"/>] (either may be null, not both). As in PyTorch,
+    /// <c>max</c> wins when <c>min &gt; max</c> and NaN propagates. An Int64 tensor stays Int64 when the bounds are
+    /// whole numbers (PyTorch's <c>clamp(1, 3)</c>) and becomes Float32 otherwise (<c>clamp(1.5)</c>).
+    /// </summary>
+    public Tensor Clamp(float? min = null, float? max = null)
+    {
+        if (min is null && max is null)
+            throw new ArgumentException("Clamp: at least one of 'min' or 'max' must not be null");
+        if (DType == DType.Int64 && IsWhole(min) && IsWhole(max))
+            return ElementwiseKernel.Unary<long, ClampOp<long>>(this, new ClampOp<long>((long?)min, (long?)max));
+        var op = new ClampOp<float>(min, max);
+        return DType == DType.Int64 ? FloatUnary(op) : ElementwiseKernel.Unary<float, ClampOp<float>>(this, op);
+    }
+
+    /// <summary><c>e^x</c> (Float32; Int64 input is promoted).</summary>
+    public Tensor Exp() => FloatUnary(new ExpOp());
+
+    /// <summary>Natural logarithm (Float32; log of a negative is NaN, of 0 is -inf).</summary>
+    public Tensor Log() => FloatUnary(new LogOp());
+
+    /// <summary>Square root (Float32).</summary>
+    public Tensor Sqrt() => FloatUnary(new SqrtOp());
+
+    /// <summary><c>1 / sqrt(x)</c> (Float32).</summary>
+    public Tensor Rsqrt() => FloatUnary(new RsqrtOp());
+
+    /// <summary>Sine (Float32).</summary>
+    public Tensor Sin() => FloatUnary(new SinOp());
+
+    /// <summary>Cosine (Float32).</summary>
+    public Tensor Cos() => FloatUnary(new CosOp());
+
+    /// <summary>Hyperbolic tangent (Float32).</summary>
+    public Tensor Tanh() => FloatUnary(new TanhOp());
+
+    /// <summary>Logistic sigmoid <c>1 / (1 + e^-x)</c> (Float32); saturates to 0 and 1 without NaN.</summary>
+    public Tensor Sigmoid() => FloatUnary(new SigmoidOp());
+
+    /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 only, as in PyTorch.</summary>
+    public Tensor Gelu() => ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
+
+    /// <summary><c>x &gt; 0 ? x : negativeSlope * x</c>. Float32 only, as in PyTorch.</summary>
+    public Tensor LeakyRelu(float negativeSlope = 0.01f) =>
+        ElementwiseKernel.Unary<float, LeakyReluOp>(FloatOnly("LeakyRelu"), new LeakyReluOp(negativeSlope));
+
+    // ---- In place ----------------------------------------------------------------------------------------------
+    // PyTorch's add_, mul_, fill_, ...: they write through this tensor's strides, so on a view they change the base.
+    // Each returns this tensor. Writing into a layout where two indices share an element (an Expand result) throws,
+    // as in PyTorch, except for fills. The result dtype must be this tensor's: adding Float32 into Int64 throws.
+
+    /// <summary><c>this += alpha * other</c>, <paramref name="other"/> broadcast to this shape (PyTorch's <c>add_</c>).</summary>
+    public Tensor AddInPlace(Tensor other, float alpha = 1f) => AddInPlaceBroadcasting(other, alpha, "AddInPlace");
+
+    /// <summary><c>this -= alpha * other</c> (PyTorch's <c>sub_</c>).</summary>
+    public Tensor SubInPlace(Tensor other, float alpha = 1f) => AddInPlaceBroadcasting(other, -alpha, "SubInPlace");
+
+    /// <summary><c>this += value</c>.</summary>
+    public Tensor AddInPlace(float value)
+    {
+        RequireFloatResult("AddInPlace");
+        ElementwiseKernel.InPlaceScalar<float, AddOp<float>>(this, value, default, "AddInPlace");
+        return this;
+    }
+
+    /// <summary><c>this += value</c> (Int64 stays Int64).</summary>
+    public Tensor AddInPlace(long value)
+    {
+        if (DType == DType.Float32) return AddInPlace((float)value);
+        ElementwiseKernel.InPlaceScalar<long, AddOp<long>>(this, value, default, "AddInPlace");
+        return this;
+    }
+
+    /// <summary><c>this *= other</c>, <paramref name="other"/> broadcast to this shape (PyTorch's <c>mul_</c>).</summary>
+    public Tensor MulInPlace(Tensor other)
+    {
+        if (DType == DType.Int64 && other.DType == DType.Int64)
+            ElementwiseKernel.InPlace<long, MulOp<long>>(this, other, default, "MulInPlace");
+        else
+        {
+            RequireFloatResult("MulInPlace");
+            ElementwiseKernel.InPlace<float, MulOp<float>>(this, ToFloat(other), default, "MulInPlace");
+        }
+        return this;
+    }
+
+    /// <summary><c>this *= value</c>.</summary>
+    public Tensor MulInPlace(float value)
+    {
+        RequireFloatResult("MulInPlace");
+        ElementwiseKernel.InPlaceScalar<float, MulOp<float>>(this, value, default, "MulInPlace");
+        return this;
+    }
+
+    /// <summary><c>this *= value</c> (Int64 stays Int64).</summary>
+    public Tensor MulInPlace(long value)
+    {
+        if (DType == DType.Float32) return MulInPlace((float)value);
+        ElementwiseKernel.InPlaceScalar<long, MulOp<long>>(this, value, default, "MulInPlace");
+        return this;
+    }
+
+    /// <summary><c>this /= other</c> (true division; this tensor must be Float32).</summary>
+    public Tensor DivInPlace(Tensor other)
+    {
+        RequireFloatResult("DivInPlace");
+        ElementwiseKernel.InPlace<float, DivOp>(this, ToFloat(other), default, "DivInPlace");
+        return this;
+    }
+
+    /// <summary><c>this /= value</c> (this tensor must be Float32).</summary>
+    public Tensor DivInPlace(float value)
+    {
+        RequireFloatResult("DivInPlace");
+        ElementwiseKernel.InPlaceScalar<float, DivOp>(this, value, default, "DivInPlace");
+        return this;
+    }
+
+    /// <summary>Clamps in place (PyTorch's <c>clamp_</c>); see <see cref="Clamp"/>.</summary>
+    public Tensor ClampInPlace(float? min = null, float? max = null)
+    {
+        if (min is null && max is null)
+            throw new ArgumentException("ClampInPlace: at least one of 'min' or 'max' must not be null");
+        if (DType == DType.Int64)
+        {
+            if (!IsWhole(min) || !IsWhole(max)) RequireFloatResult("ClampInPlace");
+            ElementwiseKernel.InPlaceUnary<long, ClampOp<long>>(this, new ClampOp<long>((long?)min, (long?)max), "ClampInPlace");
+        }
+        else
+        {
+            ElementwiseKernel.InPlaceUnary<float, ClampOp<float>>(this, new ClampOp<float>(min, max), "ClampInPlace");
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// Sets every element to <paramref name="value"/> (PyTorch's <c>fill_</c>; an Int64 tensor gets the value truncated).
+    /// Through a view this writes into the base; expanded views are allowed, since writing one value twice is harmless.
+    /// </summary>
+    public Tensor FillInPlace(float value)
+    {
+        if (DType == DType.Int64)
+            ElementwiseKernel.InPlaceUnary<long, FillOp<long>>(this, new FillOp<long>((long)value), "FillInPlace", allowOverlap: true);
+        else
+            ElementwiseKernel.InPlaceUnary<float, FillOp<float>>(this, new FillOp<float>(value), "FillInPlace", allowOverlap: true);
+        return this;
+    }
+
+    /// <summary>Sets every element to zero (PyTorch's <c>zero_</c>).</summary>
+    public Tensor ZeroInPlace() => FillInPlace(0f);
+
+    /// <summary><c>this += value * t1 * t2</c> with broadcasting (PyTorch's <c>addcmul_</c>; Adam's second moment).</summary>
+    public Tensor AddCMulInPlace(Tensor tensor1, Tensor tensor2, float value = 1f)
+    {
+        RequireFloatResult("AddCMulInPlace");
+        ElementwiseKernel.AddCombined(this, ToFloat(tensor1), ToFloat(tensor2), value, divide: false, "AddCMulInPlace");
+        return this;
+    }
+
+    /// <summary><c>this += value * t1 / t2</c> with broadcasting (PyTorch's <c>addcdiv_</c>; Adam's update).</summary>
+    public Tensor AddCDivInPlace(Tensor tensor1, Tensor tensor2, float value = 1f)
+    {
+        RequireFloatResult("AddCDivInPlace");
+        ElementwiseKernel.AddCombined(this, ToFloat(tensor1), ToFloat(tensor2), value, divide: true, "AddCDivInPlace");
+        return this;
+    }
+
+    // ---- Dispatch ----------------------------------------------------------------------------------------------
+
+    enum Kind { Add, Sub, Mul, Div, Pow, Max, Min }
+
+    static Tensor BinaryOp(Tensor a, Tensor b, Kind kind, string name)
+    {
+        if (a.DType == DType.Int64 && b.DType == DType.Int64 && kind != Kind.Div)
+        {
+            return kind switch
+            {
+                Kind.Add => ElementwiseKernel.Binary<long, AddOp<long>>(a, b, default, name),
+                Kind.Sub => ElementwiseKernel.Binary<long, SubOp<long>>(a, b, default, name),
+                Kind.Mul => ElementwiseKernel.Binary<long, MulOp<long>>(a, b, default, name),
+                Kind.Pow => ElementwiseKernel.Binary<long, PowInt64Op>(a, b, default, name),
+                Kind.Max => ElementwiseKernel.Binary<long, MaximumOp<long>>(a, b, default, name),
+                _ => ElementwiseKernel.Binary<long, MinimumOp<long>>(a, b, default, name),
+            };
+        }
+        if (a.DType != DType.Float32 || b.DType != DType.Float32)
+        {
+            // Check shapes before converting, so a mismatch is reported before any work.
+            if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes)) Rules.Broadcast(a.Sizes, b.Sizes, name);
+            a = ToFloat(a);
+            b = ToFloat(b);
+        }
+        return kind switch
+        {
+            Kind.Add => ElementwiseKernel.Binary<float, AddOp<float>>(a, b, default, name),
+            Kind.Sub => ElementwiseKernel.Binary<float, SubOp<float>>(a, b, default, name),
+            Kind.Mul => ElementwiseKernel.Binary<float, MulOp<float>>(a, b, default, name),
+            Kind.Div => ElementwiseKernel.Binary<float, DivOp>(a, b, default, name),
+            Kind.Pow => ElementwiseKernel.Binary<float, PowOp>(a, b, default, name),
+            Kind.Max => ElementwiseKernel.Binary<float, MaximumOp<float>>(a, b, default, name),
+            _ => ElementwiseKernel.Binary<float, MinimumOp<float>>(a, b, default, name),
+        };
+    }
+
+    static Tensor ScalarOp(Tensor t, long scalar, bool scalarFirst, Kind kind)
+    {
+        if (t.DType == DType.Float32 || kind == Kind.Div)
+            return ScalarOp(t, (float)scalar, scalarFirst, kind);
+        return kind switch
+        {
+            Kind.Add => ElementwiseKernel.BinaryScalar<long, AddOp<long>>(t, scalar, scalarFirst, default),
+            Kind.Sub => ElementwiseKernel.BinaryScalar<long, SubOp<long>>(t, scalar, scalarFirst, default),
+            Kind.Mul => ElementwiseKernel.BinaryScalar<long, MulOp<long>>(t, scalar, scalarFirst, default),
+            Kind.Pow => ElementwiseKernel.BinaryScalar<long, PowInt64Op>(t, scalar, scalarFirst, default),
+            Kind.Max => ElementwiseKernel.BinaryScalar<long, MaximumOp<long>>(t, scalar, scalarFirst, default),
+            _ => ElementwiseKernel.BinaryScalar<long, MinimumOp<long>>(t, scalar, scalarFirst, default),
+        };
+    }
+
+    static Tensor ScalarOp(Tensor t, float scalar, bool scalarFirst, Kind kind)
+    {
+        t = ToFloat(t);
+        return kind switch
+        {
+            Kind.Add => ElementwiseKernel.BinaryScalar<float, AddOp<float>>(t, scalar, scalarFirst, default),
+            Kind.Sub => ElementwiseKernel.BinaryScalar<float, SubOp<float>>(t, scalar, scalarFirst, default),
+            Kind.Mul => ElementwiseKernel.BinaryScalar<float, MulOp<float>>(t, scalar, scalarFirst, default),
+            Kind.Div => ElementwiseKernel.BinaryScalar<float, DivOp>(t, scalar, scalarFirst, default),
+            Kind.Pow => ElementwiseKernel.BinaryScalar<float, PowOp>(t, scalar, scalarFirst, default),
+            Kind.Max => ElementwiseKernel.BinaryScalar<float, MaximumOp<float>>(t, scalar, scalarFirst, default),
+            _ => ElementwiseKernel.BinaryScalar<float, MinimumOp<float>>(t, scalar, scalarFirst, default),
+        };
+    }
+
+    Tensor AddInPlaceBroadcasting(Tensor other, float alpha, string name)
+    {
+        if (DType == DType.Int64)
+        {
+            if (other.DType == DType.Float32 || !IsWhole(alpha)) RequireFloatResult(name);
+            ElementwiseKernel.InPlace<long, AddScaledInt64Op>(this, other, new AddScaledInt64Op((long)alpha), name);
+        }
+        else if (alpha == 1f)
+        {
+            ElementwiseKernel.InPlace<float, AddOp<float>>(this, ToFloat(other), default, name);
+        }
+        else
+        {
+            ElementwiseKernel.InPlace<float, AddScaledOp>(this, ToFloat(other), new AddScaledOp(alpha), name);
+        }
+        return this;
+    }
+
+    /// <summary>A unary float function; an Int64 input is converted first and the function runs in place on the copy.</summary>
+    Tensor FloatUnary<TOp>(TOp op) where TOp : struct, IUnaryOp<float>
+    {
+        if (DType == DType.Float32) return ElementwiseKernel.Unary<float, TOp>(this, op);
+        var converted = ElementwiseKernel.ToFloat(this);
+        ElementwiseKernel.InPlaceUnary<float, TOp>(converted, op, "ToFloat");
+        return converted;
+    }
+
+    Tensor FloatOnly(string op) => DType == DType.Float32
+        ? this
+        : throw new ArgumentException($"{op}: not implemented for Int64 (PyTorch raises \"not implemented for 'Long'\"); convert with ToDType(DType.Float32) first (shape {Rules.Format(Sizes)})");
+
+    void RequireFloatResult(string op)
+    {
+        if (DType == DType.Int64)
+            throw new InvalidOperationException($"{op}: result type Float can't be cast to the desired output type Long (this tensor is Int64, shape {Rules.Format(Sizes)})");
+    }
+
+    static Tensor ToFloat(Tensor t) => t.DType == DType.Float32 ? t : ElementwiseKernel.ToFloat(t);
+
+    static bool IsWhole(float? value) => value is not { } v || (MathF.Floor(v) == v && Math.Abs(v) < 9.2e18f);
+}

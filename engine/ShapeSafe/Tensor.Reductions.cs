@@ -1,0 +1,185 @@
+using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Reduction;
+
+namespace ShapeSafe;
+
+// Reductions and softmax. Output shapes and dim checks come from the shared rules (Rules.Reduce,
+// Rules.ReducedDims, Rules.NormalizeDim); results are new contiguous tensors, as in PyTorch.
+public partial class Tensor
+{
+    // ---- Sum and mean ------------------------------------------------------------------------------------------
+
+    /// <summary>The sum of all elements as a 0-dim tensor (Int64 stays Int64; an empty tensor sums to 0).</summary>
+    public Tensor Sum() => SumOver(null, false, "Sum");
+
+    /// <summary>The sum along <paramref name="dim"/> (negative counts from the end); the dim is dropped unless <paramref name="keepDim"/>.</summary>
+    public Tensor Sum(int dim, bool keepDim = false) => SumOver(new[] { dim }, keepDim, "Sum");
+
+    /// <summary>The sum over several dims (an empty list means all dims, as in PyTorch).</summary>
+    public Tensor Sum(int[] dims, bool keepDim = false) => SumOver(dims, keepDim, "Sum");
+
+    /// <summary>The mean of all elements (Float32 only: PyTorch cannot infer a dtype for an integer mean; empty gives NaN).</summary>
+    public Tensor Mean() => MeanOver(null, false);
+
+    /// <summary>The mean along <paramref name="dim"/>.</summary>
+    public Tensor Mean(int dim, bool keepDim = false) => MeanOver(new[] { dim }, keepDim);
+
+    /// <summary>The mean over several dims.</summary>
+    public Tensor Mean(int[] dims, bool keepDim = false) => MeanOver(dims, keepDim);
+
+    Tensor SumOver(int[]? dims, bool keepDim, string op)
+    {
+        var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
+        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, op));
+        var result = Uninitialized(DType, outShape);
+        if (DType == DType.Float32) SumKernel.Sum(plan, result.FloatData);
+        else SumKernel.Sum(plan, result.LongData);
+        return result;
+    }
+
+    Tensor MeanOver(int[]? dims, bool keepDim)
+    {
+        if (DType != DType.Float32)
+            throw new ArgumentException($"Mean: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long (shape {Rules.Format(Sizes)})");
+        var outShape = Rules.Reduce(Sizes, dims, keepDim, "Mean");
+        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, "Mean"));
+        var result = Uninitialized(DType.Float32, outShape);
+        var data = result.FloatData;
+        SumKernel.Sum(plan, data);
+        TensorPrimitives.Divide(data, (float)plan.Reduced, data);
+        return result;
+    }
+
+    // ---- Variance ----------------------------------------------------------------------------------------------
+
+    /// <summary>The variance of all elements; <paramref name="unbiased"/> divides by n - 1 (PyTorch's default).</summary>
+    public Tensor Var(bool unbiased = true) => VarOver(null, unbiased, false, "Var");
+
+    /// <summary>The variance along <paramref name="dim"/>.</summary>
+    public Tensor Var(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Var");
+
+    /// <summary>The standard deviation of all elements.</summary>
+    public Tensor Std(bool unbiased = true) => VarOver(null, unbiased, false, "Std").Sqrt();
+
+    /// <summary>The standard deviation along <paramref name="dim"/>.</summary>
+    public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Std").Sqrt();
+
+    Tensor VarOver(int[]? dims, bool unbiased, bool keepDim, string op)
+    {
+        if (DType != DType.Float32)
+            throw new ArgumentException($"{op}: std and var only support floating point and complex dtypes (got Int64, shape {Rules.Format(Sizes)})");
+        var reduced = Rules.ReducedDims(Sizes, dims, op);
+        long count = 1;
+        for (int i = 0; i < Rank; i++)
+            if (reduced[i]) count *= Sizes[i];
+        // Two passes (mean, then squared deviations): accurate for float data, and it reuses the sum kernel.
+        var deviations = (this - MeanOver(dims, keepDim: true)).Square();
+        var result = deviations.SumOver(dims, keepDim, op);
+        var data = result.FloatData;
+        TensorPrimitives.Divide(data, (float)Math.Max(count - (unbiased ? 1 : 0), 0), data);
+        return result;
+    }
+
+    // ---- Max, min, argmax, argmin ------------------------------------------------------------------------------
+
+    /// <summary>The largest element as a 0-dim tensor; NaN if any element is NaN. An empty tensor throws.</summary>
+    public Tensor Max() => Extremum(max: true, "Max");
+
+    /// <summary>The smallest element as a 0-dim tensor; NaN if any element is NaN. An empty tensor throws.</summary>
+    public Tensor Min() => Extremum(max: false, "Min");
+
+    /// <summary>
+    /// The largest values along <paramref name="dim"/> and their indices (Int64). Ties give the first occurrence;
+    /// a NaN wins (the first NaN), as on PyTorch's CPU.
+    /// </summary>
+    public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremumAlong(dim, keepDim, max: true, "Max");
+
+    /// <summary>The smallest values along <paramref name="dim"/> and their indices (first occurrence on ties).</summary>
+    public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremumAlong(dim, keepDim, max: false, "Min");
+
+    /// <summary>The index of the largest element in the flattened tensor (0-dim Int64; first occurrence on ties).</summary>
+    public Tensor Argmax() => ArgExtremum(null, false, max: true, "Argmax");
+
+    /// <summary>The indices of the largest elements along <paramref name="dim"/> (Int64).</summary>
+    public Tensor Argmax(int dim, bool keepDim = false) => ArgExtremum(dim, keepDim, max: true, "Argmax");
+
+    /// <summary>The index of the smallest element in the flattened tensor.</summary>
+    public Tensor Argmin() => ArgExtremum(null, false, max: false, "Argmin");
+
+    /// <summary>The indices of the smallest elements along <paramref name="dim"/>.</summary>
+    public Tensor Argmin(int dim, bool keepDim = false) => ArgExtremum(dim, keepDim, max: false, "Argmin");
+
+    Tensor Extremum(bool max, string op)
+    {
+        if (NumEl == 0)
+            throw new ShapeException(op, $"{op.ToLowerInvariant()}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument (shape {Rules.Format(Sizes)})");
+        var x = Contiguous();
+        int n = Count;
+        if (DType == DType.Float32)
+        {
+            var span = x.FloatData.AsSpan(x.Offset, n);
+            return Scalar(max ? TensorPrimitives.Max(span) : TensorPrimitives.Min(span));
+        }
+        var longs = x.LongData.AsSpan(x.Offset, n);
+        return Scalar(max ? TensorPrimitives.Max<long>(longs) : TensorPrimitives.Min<long>(longs));
+    }
+
+    (Tensor Values, Tensor Indices) ExtremumAlong(int dim, bool keepDim, bool max, string op)
+    {
+        var dims = new[] { dim };
+        var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
+        CheckNonEmptyDim(dim, op);
+        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, op));
+        var values = Uninitialized(DType, outShape);
+        var indices = Uninitialized(DType.Int64, (int[])outShape.Clone());
+        if (DType == DType.Float32) ExtremumKernel.Reduce(plan, max, values.FloatData, indices.LongData);
+        else ExtremumKernel.Reduce(plan, max, values.LongData, indices.LongData);
+        return (values, indices);
+    }
+
+    Tensor ArgExtremum(int? dim, bool keepDim, bool max, string op)
+    {
+        int[]? dims = dim is { } d ? new[] { d } : null;
+        var outShape = Rules.Reduce(Sizes, dims, keepDim && dims is not null, op);
+        if (dim is { } given) CheckNonEmptyDim(given, op);
+        else if (NumEl == 0)
+            throw new ShapeException(op, $"{op.ToLowerInvariant()}(): Expected reduction dim to be specified for input.numel() == 0 (shape {Rules.Format(Sizes)})");
+        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, op));
+        var indices = Uninitialized(DType.Int64, outShape);
+        if (DType == DType.Float32) ExtremumKernel.Reduce<float>(plan, max, null, indices.LongData);
+        else ExtremumKernel.Reduce<long>(plan, max, null, indices.LongData);
+        return indices;
+    }
+
+    void CheckNonEmptyDim(int dim, string op)
+    {
+        if (Rank == 0) return;
+        int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
+        if (Sizes[d] == 0)
+            throw new ShapeException(op, $"{op.ToLowerInvariant()}(): Expected reduction dim {d} to have non-zero size (shape {Rules.Format(Sizes)})");
+    }
+
+    // ---- Softmax -----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// <c>exp(x) / Σ exp(x)</c> along <paramref name="dim"/>, computed stably (the max is subtracted first).
+    /// Float32 only, as in PyTorch (Int64 input throws).
+    /// </summary>
+    public Tensor Softmax(int dim) => SoftmaxAlong(dim, log: false, "Softmax");
+
+    /// <summary><c>x - log Σ exp(x)</c> along <paramref name="dim"/>, stable for large values (<c>[1000, 0]</c> gives <c>[0, -1000]</c>).</summary>
+    public Tensor LogSoftmax(int dim) => SoftmaxAlong(dim, log: true, "LogSoftmax");
+
+    Tensor SoftmaxAlong(int dim, bool log, string op)
+    {
+        int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
+        var x = FloatOnly(op).Contiguous();
+        int outer = 1, size = Rank == 0 ? 1 : Sizes[d], inner = 1;
+        for (int i = 0; i < d; i++) outer *= Sizes[i];
+        for (int i = d + 1; i < Rank; i++) inner *= Sizes[i];
+        var result = Uninitialized(DType.Float32, (int[])Sizes.Clone());
+        if (result.NumEl > 0)
+            SoftmaxKernel.Run(x.FloatData, x.Offset, outer, size, inner, result.FloatData, log);
+        return result;
+    }
+}

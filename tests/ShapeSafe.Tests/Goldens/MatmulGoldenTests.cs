@@ -1,0 +1,113 @@
+using ShapeSafe.Tests.TestSupport;
+using Rules = ShapeSafe.Shapes.ShapeRules<int, ShapeSafe.Shapes.ConcreteDims>;
+
+namespace ShapeSafe.Tests.Goldens;
+
+/// <summary>
+/// matmul.jsonl: which operand shapes <c>matmul</c>, <c>mm</c>, <c>bmm</c>, <c>dot</c> and <c>mv</c> accept and the
+/// result shape, through the shape rules and through the engine's products on tensors filled with 2 and 3 (so every
+/// element of a result is 6 × the inner size, which also shows each output element summed the whole inner dim).
+/// </summary>
+public class MatmulGoldenTests
+{
+    const string File = "matmul.jsonl";
+
+    [Fact]
+    public void Matrix_product_rules_match_LibTorch()
+    {
+        var mismatches = new Mismatches(File);
+        foreach (var c in GoldenFiles.Read(File))
+            mismatches.Run(c, () => Check(c, mismatches));
+        mismatches.AssertNone();
+    }
+
+    [Fact]
+    public void Engine_matrix_products_match_LibTorch()
+    {
+        var mismatches = new Mismatches(File);
+        foreach (var c in GoldenFiles.Read(File))
+            mismatches.Run(c, () => CheckEngine(c, mismatches));
+        mismatches.AssertNone();
+    }
+
+    static void CheckEngine(GoldenCase c, Mismatches m)
+    {
+        var j = c.Json;
+        var a = j.Ints("a");
+        var b = j.Ints("b");
+        string op = j.GetProperty("op").GetString()!;
+        string name = char.ToUpperInvariant(op[0]) + op[1..];
+        string call = $"Tensor.{name}({GoldenFiles.Show(a)}, {GoldenFiles.Show(b)})";
+        var left = Tensor.Full(a, 2f);
+        var right = Tensor.Full(b, 3f);
+        Tensor result;
+        try
+        {
+            result = op switch
+            {
+                "matmul" => Tensor.Matmul(left, right),
+                "mm" => Tensor.Mm(left, right),
+                "bmm" => Tensor.Bmm(left, right),
+                "dot" => Tensor.Dot(left, right),
+                "mv" => Tensor.Mv(left, right),
+                _ => throw new InvalidOperationException($"unknown golden op '{op}'"),
+            };
+        }
+        catch (ShapeException e)
+        {
+            if (j.Bool("ok"))
+                m.Add(c, $"{call} refused, LibTorch gives {GoldenFiles.Show(j.Ints("result_shape"))}: {e.Message}");
+            else
+                m.Same(c, "refusing operation", name, e.Operation);
+            return;
+        }
+        if (!j.Bool("ok"))
+        {
+            m.Add(c, $"{call} accepted with shape {GoldenFiles.Show(result.Shape)}; LibTorch refuses: {j.Str("error")}");
+            return;
+        }
+        m.SameSequence(c, $"{call} shape", j.Ints("result_shape"), result.Shape);
+        float expected = 6f * a[^1];
+        var values = result.ToFloatArray();
+        if (values.Any(v => v != expected))
+            m.Add(c, $"{call} should hold only {expected}, holds [{string.Join(", ", values.Distinct().Take(8))}]");
+    }
+
+    static void Check(GoldenCase c, Mismatches m)
+    {
+        var j = c.Json;
+        var a = j.Ints("a");
+        var b = j.Ints("b");
+        string op = j.GetProperty("op").GetString()!;
+        Func<int[], int[], string, int[]> rule = op switch
+        {
+            "matmul" => Rules.Matmul,
+            "mm" => Rules.Mm,
+            "bmm" => Rules.Bmm,
+            "dot" => Rules.Dot,
+            "mv" => Rules.Mv,
+            _ => throw new InvalidOperationException($"unknown golden op '{op}'"),
+        };
+        string name = char.ToUpperInvariant(op[0]) + op[1..];
+        string call = $"{name}({GoldenFiles.Show(a)}, {GoldenFiles.Show(b)})";
+        int[] shape;
+        try
+        {
+            shape = rule(a, b, name);
+        }
+        catch (ShapeException e)
+        {
+            if (j.Bool("ok"))
+                m.Add(c, $"{call} refused, LibTorch gives {GoldenFiles.Show(j.Ints("result_shape"))}: {e.Message}");
+            else
+                m.Same(c, "refusing operation", name, e.Operation);
+            return;
+        }
+        if (!j.Bool("ok"))
+        {
+            m.Add(c, $"{call} accepted with shape {GoldenFiles.Show(shape)}; LibTorch refuses: {j.Str("error")}");
+            return;
+        }
+        m.SameSequence(c, $"{call} shape", j.Ints("result_shape"), shape);
+    }
+}
