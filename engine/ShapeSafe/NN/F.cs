@@ -461,9 +461,10 @@ public static class F
         var t = target.Contiguous();
         var w = weight?.Detach().ToFloatArray();
         var rowLoss = new float[n];
-        var lse = logits ? new float[n] : null;
+        var rowMax = logits ? new float[n] : null;
+        var rowLogSum = logits ? new float[n] : null;
         double divisor = logits
-            ? CrossEntropyKernel.Forward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowLoss, lse!, op)
+            ? CrossEntropyKernel.Forward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowLoss, rowMax!, rowLogSum!, op)
             : NllLossKernel.Forward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, rowLoss, op);
 
         Tensor result = reduction switch
@@ -480,7 +481,7 @@ public static class F
             float scale = reduction == Reduction.None ? 0f : reduction == Reduction.Sum ? gc.Item() : (float)(gc.Item() / divisor);
             var grad = Tensor.Uninitialized(DType.Float32, (int[])x.Sizes.Clone());
             if (logits)
-                CrossEntropyKernel.Backward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, lse!,
+                CrossEntropyKernel.Backward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowMax!, rowLogSum!,
                     scales, gc.Offset, scale, grad.FloatData, 0);
             else
                 NllLossKernel.Backward(n, classes, t.LongData, t.Offset, w, ignoreIndex, scales, gc.Offset, scale, grad.FloatData, 0);
@@ -571,8 +572,16 @@ public static class F
     {
         if (weight is null) return Array.Empty<float>();
         RequireFloat(op, weight, name);
-        var shape = Rules.Broadcast(weight.Sizes, input.Sizes, op);
-        if (!shape.AsSpan().SequenceEqual(input.Sizes))
+        int[]? shape;
+        try
+        {
+            shape = Rules.Broadcast(weight.Sizes, input.Sizes, op);
+        }
+        catch (ShapeException)
+        {
+            shape = null;
+        }
+        if (shape is null || !shape.AsSpan().SequenceEqual(input.Sizes))
             throw new ShapeException(op, $"{name} of shape {Rules.Format(weight.Sizes)} must broadcast to the input's shape {Rules.Format(input.Sizes)}");
         return weight.Detach().BroadcastTo((int[])input.Sizes.Clone()).ToFloatArray();
     }

@@ -7,8 +7,8 @@ namespace ShapeSafe.Kernels.Loss;
 /// <summary>
 /// Cross entropy over class indices as one pass per row: log-softmax and the negative log-likelihood fused
 /// (PyTorch's <c>log_softmax</c> + <c>nll_loss</c>, with the same options: class weights, an ignored index and
-/// label smoothing). Rows are contiguous <c>[n, c]</c> logits. The forward keeps only each row's log-sum-exp;
-/// the backward rebuilds the softmax from it, so no <c>[n, c]</c> buffer is saved between the passes.
+/// label smoothing). Rows are contiguous <c>[n, c]</c> logits. The forward keeps only each row's max and log-sum-exp;
+/// the backward rebuilds the softmax from them, so no <c>[n, c]</c> buffer is saved between the passes.
 /// </summary>
 /// <remarks>
 /// Stable for any logits: the row's max is subtracted before exp, so a logit of 1e4 gives a finite loss.
@@ -20,20 +20,20 @@ internal static class CrossEntropyKernel
     const int ParallelLimit = 1 << 15;
 
     /// <summary>
-    /// Per-row losses and log-sum-exps of <c>rows × classes</c> row-major logits: <c>rowLoss[i]</c> gets
-    /// <c>(1-ε)·w[t]·(lse - x[t]) + ε/c·Σ_k w[k]·(lse - x[k])</c> (w = 1 without class weights) and
-    /// <c>logSumExp[i]</c> the row's log-sum-exp, saved for <see cref="Backward"/>. A row whose target is
+    /// Per-row losses of <c>rows × classes</c> row-major logits: <c>rowLoss[i]</c> gets
+    /// <c>-(1-ε)·w[t]·log p[t] - ε/c·Σ_k w[k]·log p[k]</c> (w = 1 without class weights), and <c>rowMax[i]</c>,
+    /// <c>rowLogSum[i]</c> the row's max and <c>log Σ exp(x - max)</c>, saved for <see cref="Backward"/>. A row whose target is
     /// <paramref name="ignoreIndex"/> gets loss 0. Returns the total weight of the rows that count (their number
     /// without class weights): the divisor of the mean.
     /// </summary>
     /// <exception cref="ArgumentException">A target is outside [0, c) and is not the ignored index.</exception>
     public static double Forward(int rows, int classes, float[] logits, int logitsOffset, long[] targets, int targetsOffset,
-        float[]? weight, long ignoreIndex, float labelSmoothing, float[] rowLoss, float[] logSumExp, string op)
+        float[]? weight, long ignoreIndex, float labelSmoothing, float[] rowLoss, float[] rowMax, float[] rowLogSum, string op)
     {
         CheckTargets(rows, classes, targets, targetsOffset, ignoreIndex, op);
         float weightTotal = weight is null ? classes : TensorPrimitives.Sum<float>(weight);
         var body = new ForwardRows(classes, logits, logitsOffset, targets, targetsOffset, weight, ignoreIndex,
-            labelSmoothing, weightTotal, rowLoss, logSumExp);
+            labelSmoothing, weightTotal, rowLoss, rowMax, rowLogSum);
         Run((long)rows * classes, rows, body.Invoke);
 
         double divisor = 0;
@@ -52,12 +52,12 @@ internal static class CrossEntropyKernel
     /// <paramref name="scale"/> when <paramref name="scales"/> is null (mean: g/divisor; sum: g).
     /// </summary>
     public static void Backward(int rows, int classes, float[] logits, int logitsOffset, long[] targets, int targetsOffset,
-        float[]? weight, long ignoreIndex, float labelSmoothing, float[] logSumExp,
+        float[]? weight, long ignoreIndex, float labelSmoothing, float[] rowMax, float[] rowLogSum,
         float[]? scales, int scalesOffset, float scale, float[] gradInput, int gradOffset)
     {
         float weightTotal = weight is null ? classes : TensorPrimitives.Sum<float>(weight);
         var body = new BackwardRows(classes, logits, logitsOffset, targets, targetsOffset, weight, ignoreIndex,
-            labelSmoothing, weightTotal, logSumExp, scales, scalesOffset, scale, gradInput, gradOffset);
+            labelSmoothing, weightTotal, rowMax, rowLogSum, scales, scalesOffset, scale, gradInput, gradOffset);
         Run((long)rows * classes, rows, body.Invoke);
     }
 
@@ -84,7 +84,7 @@ internal static class CrossEntropyKernel
     }
 
     sealed class ForwardRows(int classes, float[] logits, int logitsOffset, long[] targets, int targetsOffset,
-        float[]? weight, long ignoreIndex, float labelSmoothing, float weightTotal, float[] rowLoss, float[] logSumExp)
+        float[]? weight, long ignoreIndex, float labelSmoothing, float weightTotal, float[] rowLoss, float[] rowMax, float[] rowLogSum)
     {
         public void Invoke(int start, int end)
         {
@@ -98,22 +98,30 @@ internal static class CrossEntropyKernel
                     if (t == ignoreIndex)
                     {
                         rowLoss[i] = 0;
-                        logSumExp[i] = 0;
+                        rowMax[i] = 0;
+                        rowLogSum[i] = 0;
                         continue;
                     }
                     var row = logits.AsSpan(logitsOffset + i * classes, classes);
-                    float lse = LogSumExp(row, scratch);
-                    logSumExp[i] = lse;
+                    // log p_k = (x_k - max) - log Σ exp(x - max), in that order (as ATen): exact for the max class
+                    // however large the logits.
+                    float max = TensorPrimitives.Max(row);
+                    TensorPrimitives.Subtract(row, max, scratch);
+                    // Σ_k w_k·(x_k - max), needed by label smoothing, before the exps overwrite the shifted logits.
+                    float shiftedSum = labelSmoothing == 0 ? 0 : weight is null ? TensorPrimitives.Sum<float>(scratch) : TensorPrimitives.Dot<float>(scratch, weight);
+                    TensorPrimitives.Exp(scratch, scratch);
+                    float logSum = MathF.Log(TensorPrimitives.Sum<float>(scratch));
+                    rowMax[i] = max;
+                    rowLogSum[i] = logSum;
                     float wt = weight is null ? 1f : weight[t];
-                    float nll = -wt * (row[(int)t] - lse);
+                    float nll = -wt * ((row[(int)t] - max) - logSum);
                     if (labelSmoothing == 0)
                     {
                         rowLoss[i] = nll;
                         continue;
                     }
-                    // Σ_k w_k·(-log p_k) = W·lse - Σ_k w_k·x_k.
-                    float weighted = weight is null ? TensorPrimitives.Sum(row) : TensorPrimitives.Dot(row, weight);
-                    float smooth = weightTotal * lse - weighted;
+                    // Σ_k w_k·(-log p_k) = W·logSum - Σ_k w_k·(x_k - max).
+                    float smooth = weightTotal * logSum - shiftedSum;
                     rowLoss[i] = (1 - labelSmoothing) * nll + labelSmoothing / classes * smooth;
                 }
             }
@@ -125,7 +133,7 @@ internal static class CrossEntropyKernel
     }
 
     sealed class BackwardRows(int classes, float[] logits, int logitsOffset, long[] targets, int targetsOffset,
-        float[]? weight, long ignoreIndex, float labelSmoothing, float weightTotal, float[] logSumExp,
+        float[]? weight, long ignoreIndex, float labelSmoothing, float weightTotal, float[] rowMax, float[] rowLogSum,
         float[]? scales, int scalesOffset, float scale, float[] gradInput, int gradOffset)
     {
         public void Invoke(int start, int end)
@@ -141,8 +149,9 @@ internal static class CrossEntropyKernel
                 }
                 float s = scales is null ? scale : scales[scalesOffset + i];
                 var row = logits.AsSpan(logitsOffset + i * classes, classes);
-                // softmax = exp(x - lse)
-                TensorPrimitives.Subtract(row, logSumExp[i], grad);
+                // softmax = exp((x - max) - logSum)
+                TensorPrimitives.Subtract(row, rowMax[i], grad);
+                TensorPrimitives.Subtract(grad, rowLogSum[i], grad);
                 TensorPrimitives.Exp(grad, grad);
                 float wt = weight is null ? 1f : weight[t];
                 float eps = labelSmoothing;
@@ -159,15 +168,5 @@ internal static class CrossEntropyKernel
                 grad[(int)t] -= s * (1 - eps) * wt;
             }
         }
-    }
-
-    /// <summary>max + log Σ exp(x - max), with <paramref name="scratch"/> (the row's length) for the exps.</summary>
-    internal static float LogSumExp(ReadOnlySpan<float> row, Span<float> scratch)
-    {
-        float max = TensorPrimitives.Max(row);
-        if (float.IsNegativeInfinity(max) || float.IsPositiveInfinity(max)) return max;
-        TensorPrimitives.Subtract(row, max, scratch);
-        TensorPrimitives.Exp(scratch, scratch);
-        return max + MathF.Log(TensorPrimitives.Sum<float>(scratch));
     }
 }
