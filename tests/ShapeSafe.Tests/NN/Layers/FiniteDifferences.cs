@@ -16,7 +16,7 @@ public static class FiniteDifferences
         var output = f(inputs);
         var rng = new System.Random(7);
         var weights = Enumerable.Range(0, (int)output.NumEl).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        output.Backward(Tensor.FromArray(weights, output.Shape.ToArray()));
+        output.Backward(output.Rank == 0 ? Tensor.Scalar(weights[0]) : Tensor.FromArray(weights, output.Shape.ToArray()));
 
         for (int i = 0; i < inputs.Length; i++)
         {
