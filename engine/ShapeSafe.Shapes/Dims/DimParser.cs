@@ -1,0 +1,235 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace ShapeSafe.Shapes;
+
+/// <summary>
+/// Parses shape annotations. Grammar (spaces allowed between tokens):
+/// <code>
+/// shape   := ε | entry (',' entry)*        '...' only as the first entry
+/// entry   := '...' | '_' | expr
+/// expr    := ['-'] term (('+' | '-') term)*
+/// term    := primary (('*' | '/' | '//') primary)*
+/// primary := integer | name | '(' expr ')'    name := [A-Za-z_][A-Za-z0-9_]*, not '_' alone
+/// </code>
+/// <c>/</c> states an exact quotient (<c>D/H</c>: H divides D); <c>//</c> is a floor quotient, for sizes such as
+/// a strided convolution's <c>(H - 3)//2 + 1</c>. Two constants must divide exactly, and an entry must
+/// not be provably negative. Parsing never throws on bad text; errors carry a position.
+/// </summary>
+public static class DimParser
+{
+    const int MaxDepth = 64; // the analyzer runs inside the compiler: no stack overflow on "((((((…"
+
+    /// <summary>Parses a comma-separated shape annotation such as <c>B, T, D/H</c> or <c>..., 784</c>.</summary>
+    public static ShapeParseResult Parse(string text)
+    {
+        if (text is null) throw new ArgumentNullException(nameof(text));
+        var p = new Parser(text);
+        var shape = p.Shape();
+        return shape is null ? new ShapeParseResult(null, p.Error) : new ShapeParseResult(shape, null);
+    }
+
+    /// <summary>Parses a single dim expression such as <c>D/H</c> or <c>2*B + 1</c>.</summary>
+    public static bool TryParseDim(string text, out Dim? dim, out ShapeParseError? error)
+    {
+        if (text is null) throw new ArgumentNullException(nameof(text));
+        var p = new Parser(text);
+        dim = p.WholeDim();
+        error = p.Error;
+        return dim is not null;
+    }
+
+    sealed class Parser
+    {
+        readonly string _s;
+        int _pos;
+        int _depth;
+
+        public Parser(string s) => _s = s;
+
+        public ShapeParseError? Error { get; private set; }
+
+        bool AtEnd => _pos >= _s.Length;
+        char Current => _s[_pos];
+
+        void SkipSpace()
+        {
+            while (!AtEnd && char.IsWhiteSpace(Current)) _pos++;
+        }
+
+        bool LooksAt(string token) => string.CompareOrdinal(_s, _pos, token, 0, token.Length) == 0;
+
+        T? Fail<T>(int position, int length, string message) where T : class
+        {
+            Error ??= new ShapeParseError(position, length, message);
+            return null;
+        }
+
+        string Found() => AtEnd ? "the text ended" : "found '" + Current + "'";
+
+        public ParsedShape? Shape()
+        {
+            var entries = new List<ShapeEntry>();
+            bool ellipsis = false;
+            SkipSpace();
+            if (AtEnd) return new ParsedShape(false, entries); // "" is a scalar
+            while (true)
+            {
+                SkipSpace();
+                int start = _pos;
+                if (LooksAt("..."))
+                {
+                    if (ellipsis || entries.Count > 0)
+                        return Fail<ParsedShape>(start, 3, "'...' (any number of leading dims) is allowed only as the first dim");
+                    ellipsis = true;
+                    _pos += 3;
+                }
+                else if (IsLoneUnderscore())
+                {
+                    _pos++;
+                    SkipSpace();
+                    if (!AtEnd && Current != ',')
+                        return Fail<ParsedShape>(start, 1, "'_' (an unchecked dim) must stand alone; expected ',' after it but " + Found());
+                    entries.Add(new ShapeEntry(null, start, 1));
+                }
+                else
+                {
+                    if (AtEnd || Current == ',')
+                        return Fail<ParsedShape>(_pos, AtEnd ? 0 : 1, "expected a dim (a number, a name, an expression, '_' or '...') but " + Found());
+                    var dim = Checked(Expr(), start);
+                    if (dim is null) return null;
+                    if (DimBounds.Sign(-dim) == ProvenSign.Positive)
+                        return Fail<ParsedShape>(start, TrimmedEnd() - start, $"a size cannot be negative, but '{dim}' is");
+                    entries.Add(new ShapeEntry(dim, start, TrimmedEnd() - start));
+                }
+                SkipSpace();
+                if (AtEnd) return new ParsedShape(ellipsis, entries);
+                if (Current != ',')
+                    return Fail<ParsedShape>(_pos, 1, "expected ',' or an operator (+ - * / //) but " + Found());
+                _pos++;
+            }
+        }
+
+        public Dim? WholeDim()
+        {
+            SkipSpace();
+            if (IsLoneUnderscore()) return Fail<Dim>(_pos, 1, "'_' is not a dim expression");
+            int start = _pos;
+            var dim = Checked(Expr(), start);
+            if (dim is null) return null;
+            SkipSpace();
+            return AtEnd ? dim : Fail<Dim>(_pos, 1, "expected an operator (+ - * / //) or the end but " + Found());
+        }
+
+        /// <summary>A dim whose value is a known fraction (<c>3/2</c>) is no size.</summary>
+        Dim? Checked(Dim? dim, int start) =>
+            dim is not null && dim.TryGetRational(out var r) && !r.IsInteger
+                ? Fail<Dim>(start, TrimmedEnd() - start, $"{dim} is not a whole number (use // to round down)")
+                : dim;
+
+        int TrimmedEnd()
+        {
+            int end = _pos;
+            while (end > 0 && char.IsWhiteSpace(_s[end - 1])) end--;
+            return end;
+        }
+
+        bool IsLoneUnderscore() =>
+            !AtEnd && Current == '_' && (_pos + 1 == _s.Length || !IsNameChar(_s[_pos + 1]));
+
+        static bool IsNameStart(char c) => c == '_' || (c < 128 && char.IsLetter(c));
+        static bool IsNameChar(char c) => c == '_' || (c < 128 && char.IsLetterOrDigit(c));
+
+        Dim? Expr()
+        {
+            if (++_depth > MaxDepth) return Fail<Dim>(_pos, 1, "the expression is nested too deeply");
+            SkipSpace();
+            bool negate = !AtEnd && Current == '-';
+            if (negate) _pos++;
+            var result = Term();
+            if (result is not null && negate) result = -result;
+            while (result is not null)
+            {
+                SkipSpace();
+                if (AtEnd || (Current != '+' && Current != '-')) break;
+                bool plus = Current == '+';
+                _pos++;
+                var right = Term();
+                if (right is null) return null;
+                result = plus ? result + right : result - right;
+            }
+            _depth--;
+            return result;
+        }
+
+        Dim? Term()
+        {
+            var result = Primary();
+            while (result is not null)
+            {
+                SkipSpace();
+                if (AtEnd) break;
+                int op = _pos;
+                if (Current == '*')
+                {
+                    _pos++;
+                    var right = Primary();
+                    if (right is null) return null;
+                    result *= right;
+                }
+                else if (Current == '/')
+                {
+                    bool floor = LooksAt("//");
+                    _pos += floor ? 2 : 1;
+                    var right = Primary();
+                    if (right is null) return null;
+                    if (right.IsZero) return Fail<Dim>(op, floor ? 2 : 1, "division by 0");
+                    // A fraction such as 31/5 may be part of a whole-number sum; whole entries are checked in Checked().
+                    result = floor ? Dim.FloorDivide(result, right) : Dim.DivideExact(result, right, allowFraction: true);
+                }
+                else break;
+            }
+            return result;
+        }
+
+        Dim? Primary()
+        {
+            SkipSpace();
+            if (AtEnd) return Fail<Dim>(_pos, 0, "expected a number, a name or '(' but the text ended");
+            int start = _pos;
+            char c = Current;
+            if (c >= '0' && c <= '9')
+            {
+                while (!AtEnd && Current >= '0' && Current <= '9') _pos++;
+                if (!AtEnd && IsNameChar(Current))
+                    return Fail<Dim>(start, _pos - start + 1, "a name cannot start with a digit");
+                return long.TryParse(_s.Substring(start, _pos - start), NumberStyles.None, CultureInfo.InvariantCulture, out long v)
+                    ? Dim.Of(v)
+                    : Fail<Dim>(start, _pos - start, "the number is too large");
+            }
+            if (IsNameStart(c))
+            {
+                while (!AtEnd && IsNameChar(Current)) _pos++;
+                string name = _s.Substring(start, _pos - start);
+                return name == "_"
+                    ? Fail<Dim>(start, 1, "'_' (an unchecked dim) must stand alone, not inside an expression")
+                    : Dim.Named(name);
+            }
+            if (c == '(')
+            {
+                _pos++;
+                var inner = Expr();
+                if (inner is null) return null;
+                SkipSpace();
+                if (AtEnd || Current != ')')
+                    return Fail<Dim>(_pos, AtEnd ? 0 : 1, $"expected ')' to close the '(' at position {start} but " + Found());
+                _pos++;
+                return inner;
+            }
+            if (LooksAt("..."))
+                return Fail<Dim>(start, 3, "'...' (any number of leading dims) must stand alone as the first dim");
+            return Fail<Dim>(start, 1, "expected a number, a name or '(' but " + Found());
+        }
+    }
+}
