@@ -65,9 +65,9 @@ public sealed class CosineAnnealingLR : LRScheduler
 
     private protected override Action ReadSettings(IReadOnlyDictionary<string, string> state, List<string> errors)
     {
-        int tMax = ReadInt(state, "T_max", errors);
+        int? tMax = ReadInt(state, "T_max", errors);
         double etaMin = ReadDouble(state, "eta_min", errors);
-        if (state.ContainsKey("T_max") && tMax < 1) errors.Add($"'T_max' must be positive, got {tMax}.");
-        return () => (TMax, EtaMin) = (tMax, etaMin);
+        if (tMax < 1) errors.Add($"'T_max' must be positive, got {tMax}.");
+        return () => (TMax, EtaMin) = (tMax!.Value, etaMin);
     }
 }

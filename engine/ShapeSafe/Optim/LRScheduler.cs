@@ -90,8 +90,8 @@ public abstract class LRScheduler
         var errors = new List<string>();
         if (!stateDict.TryGetValue("type", out var type) || type != Name)
             errors.Add($"the state dict is for scheduler {(type is null ? "(none)" : "\"" + type + "\"")}, not \"{Name}\".");
-        int lastEpoch = ReadInt(stateDict, "last_epoch", errors);
-        int stepCount = ReadInt(stateDict, "_step_count", errors);
+        int? lastEpoch = ReadInt(stateDict, "last_epoch", errors);
+        int? stepCount = ReadInt(stateDict, "_step_count", errors);
         var baseLrs = ReadDoubles(stateDict, "base_lrs", errors);
         var lastLr = ReadDoubles(stateDict, "_last_lr", errors);
         int groups = Optimizer.ParamGroups.Count;
@@ -106,8 +106,8 @@ public abstract class LRScheduler
             foreach (var e in errors) message.Append("\n\t").Append(e);
             throw new ArgumentException(message.ToString(), nameof(stateDict));
         }
-        LastEpoch = lastEpoch;
-        StepCount = stepCount;
+        LastEpoch = lastEpoch!.Value;
+        StepCount = stepCount!.Value;
         _baseLrs = baseLrs!;
         _lastLr = lastLr!;
         apply();
@@ -152,12 +152,13 @@ public abstract class LRScheduler
 
     private protected static string FormatDouble(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    private protected static int ReadInt(IReadOnlyDictionary<string, string> state, string key, List<string> errors)
+    /// <summary>An integer entry, or null (with an error) when it is missing or malformed.</summary>
+    private protected static int? ReadInt(IReadOnlyDictionary<string, string> state, string key, List<string> errors)
     {
         if (!state.TryGetValue(key, out var text)) errors.Add($"Missing key in state_dict: \"{key}\".");
         else if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
         else errors.Add($"'{key}' is not an integer (\"{text}\").");
-        return 0;
+        return null;
     }
 
     private protected static double ReadDouble(IReadOnlyDictionary<string, string> state, string key, List<string> errors)

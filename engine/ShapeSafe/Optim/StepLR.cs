@@ -40,9 +40,9 @@ public sealed class StepLR : LRScheduler
 
     private protected override Action ReadSettings(IReadOnlyDictionary<string, string> state, List<string> errors)
     {
-        int stepSize = ReadInt(state, "step_size", errors);
+        int? stepSize = ReadInt(state, "step_size", errors);
         double gamma = ReadDouble(state, "gamma", errors);
-        if (state.ContainsKey("step_size") && stepSize < 1) errors.Add($"'step_size' must be positive, got {stepSize}.");
-        return () => (StepSize, Gamma) = (stepSize, gamma);
+        if (stepSize < 1) errors.Add($"'step_size' must be positive, got {stepSize}.");
+        return () => (StepSize, Gamma) = (stepSize!.Value, gamma);
     }
 }
