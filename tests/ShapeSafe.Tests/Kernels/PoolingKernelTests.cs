@@ -110,6 +110,17 @@ public class PoolingKernelTests
     }
 
     [Fact]
+    public void Two_by_two_fast_path_keeps_the_first_of_equal_maxima()
+    {
+        var g = new Case(1, 2, 4, 2, 2, 0, 1).Geometry();
+        var output = new float[2];
+        var indices = new long[2];
+        MaxPoolKernel.Forward(g, new float[] { 3, 1, 2, 5, 0, 3, 5, 5 }, 0, output, 0, indices, 0);
+        Assert.Equal(new float[] { 3, 5 }, output);
+        Assert.Equal(new long[] { 0, 3 }, indices);
+    }
+
+    [Fact]
     public void Max_pool_propagates_nan_like_pytorch()
     {
         var g = new Case(1, 2, 2, 2, 2, 0, 1).Geometry();

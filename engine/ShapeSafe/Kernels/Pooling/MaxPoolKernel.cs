@@ -36,6 +36,13 @@ internal static class MaxPoolKernel
         public void Invoke(int block)
         {
             PoolingParallel.Range(g, block, blocks, out int first, out int end);
+            if (IsPlainTwoByTwo(g))
+            {
+                for (int p = first; p < end; p++)
+                    ForwardPlaneTwoByTwo(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
+                        indices, indicesOffset + p * g.OutPlane);
+                return;
+            }
             int ow = g.OutWidth;
             // Worked out once per call: for each output column its first real tap, for each tap column j
             // the output columns [first, end) for which it is real (ValidTaps divides: too slow per output).
@@ -52,6 +59,46 @@ internal static class MaxPoolKernel
                 ForwardPlane(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
                     indices, indicesOffset + p * g.OutPlane, firstTap, tapColumns, rowMax, rowArgmax);
         }
+    }
+
+    // The CNN workhorse: 2×2 windows, stride 2, no padding or dilation, so every window is whole.
+    private static bool IsPlainTwoByTwo(in Pool2dGeometry g) =>
+        g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
+        && g.PadHeight == 0 && g.PadWidth == 0 && g.DilationHeight == 1 && g.DilationWidth == 1;
+
+    private static void ForwardPlaneTwoByTwo(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+        long[] indices, int indicesStart)
+    {
+        int width = g.InWidth, ow = g.OutWidth;
+        for (int y = 0; y < g.OutHeight; y++)
+        {
+            int top = 2 * y * width;
+            var upper = input.AsSpan(plane + top, 2 * ow);
+            var lower = input.AsSpan(plane + top + width, 2 * ow);
+            var values = output.AsSpan(outputStart + y * ow, ow);
+            var where = indices.AsSpan(indicesStart + y * ow, ow);
+            for (int x = 0; x < ow; x++)
+            {
+                int at = top + 2 * x;
+                float max = upper[2 * x];
+                long argmax = at;
+                Take(upper[2 * x + 1], at + 1, ref max, ref argmax);
+                Take(lower[2 * x], at + width, ref max, ref argmax);
+                Take(lower[2 * x + 1], at + width + 1, ref max, ref argmax);
+                values[x] = max;
+                where[x] = argmax;
+            }
+        }
+    }
+
+    // max, argmax = v, at when v beats max (or is NaN), without a branch.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Take(float v, long at, ref float max, ref long argmax)
+    {
+        long take = -(long)((v > max ? 1 : 0) | (float.IsNaN(v) ? 1 : 0));
+        int bits = BitConverter.SingleToInt32Bits(max);
+        max = BitConverter.Int32BitsToSingle(bits ^ ((bits ^ BitConverter.SingleToInt32Bits(v)) & (int)take));
+        argmax ^= (argmax ^ at) & take;
     }
 
     // One plane, in a method of its own so the JIT optimizes it fully after a few planes (rather than
