@@ -39,9 +39,8 @@ public class AvgPool2d : Module, ITensorModule
     /// <summary>Whether padded zeros count in each window's divisor (PyTorch's default: true).</summary>
     public bool CountIncludePad { get; }
 
-    /// <summary>Pools <paramref name="input"/>.</summary>
-    [return: Shape("N, C, _, _")]
-    public Tensor Forward([Shape("N, C, H, W")] Tensor input) => Tensor.AvgPool2d(input, KernelSize, Stride, Padding, CountIncludePad);
+    /// <summary>Pools <paramref name="input"/> [N, C, H, W] or [C, H, W] (no shape annotation: both ranks are valid).</summary>
+    public Tensor Forward(Tensor input) => Tensor.AvgPool2d(input, KernelSize, Stride, Padding, CountIncludePad);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => _repr;

@@ -40,9 +40,8 @@ public class MaxPool2d : Module, ITensorModule
     /// <summary>The spacing of window elements.</summary>
     public (int Height, int Width) Dilation { get; }
 
-    /// <summary>Pools <paramref name="input"/>.</summary>
-    [return: Shape("N, C, _, _")]
-    public Tensor Forward([Shape("N, C, H, W")] Tensor input) => Tensor.MaxPool2d(input, KernelSize, Stride, Padding, Dilation);
+    /// <summary>Pools <paramref name="input"/> [N, C, H, W] or [C, H, W] (no shape annotation: both ranks are valid).</summary>
+    public Tensor Forward(Tensor input) => Tensor.MaxPool2d(input, KernelSize, Stride, Padding, Dilation);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => _repr;

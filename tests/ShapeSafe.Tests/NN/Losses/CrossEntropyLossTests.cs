@@ -129,24 +129,6 @@ public class CrossEntropyLossTests
         Assert.Equal(F.CrossEntropy(Logits(), t).Item(), new NLLLoss().Forward(logProbs, t).Item(), 5);
     }
 
-    [Fact]
-    public void Fast_enough_for_a_training_step()
-    {
-        var x = Leaf(1, -3, 3, 256, 1000);
-        var t = Tensor.Randint(0, 1000, new[] { 256 }, new Generator(1));
-        double best = double.MaxValue;
-        for (int i = 0; i < 8; i++)
-        {
-            x.Grad = null;
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            F.CrossEntropy(x, t).Backward();
-            best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
-        }
-        // A forward and backward over 256k logits takes under 1 ms on one core; the bound only catches a
-        // pathological kernel (a per-element allocation, a quadratic loop) on a loaded machine.
-        Assert.True(best < 25, $"{best} ms");
-    }
-
     static double[] Reference(float[] logits, int classes, int[] targets)
     {
         var result = new double[targets.Length];
@@ -158,5 +140,44 @@ public class CrossEntropyLossTests
             result[i] = lse - row[targets[i]];
         }
         return result;
+    }
+}
+
+/// <summary>
+/// Cross entropy runs every training step: a gross slowdown should fail a test. Timed alone (no other test
+/// runs beside it) and on one thread, so neither other tests nor waking workers on a loaded machine blur it.
+/// </summary>
+[CollectionDefinition("Timing", DisableParallelization = true)]
+public class TimingCollection;
+
+[Collection("Timing")]
+public class CrossEntropySpeedTests
+{
+    [Fact]
+    public void Forward_and_backward_stay_fast()
+    {
+        var x = Leaf(1, -3, 3, 256, 1000);
+        var t = Tensor.Randint(0, 1000, new[] { 256 }, new Generator(1));
+        int threads = Tensor.GetNumThreads();
+        Tensor.SetNumThreads(1);
+        try
+        {
+            double best = double.MaxValue;
+            for (int i = 0; i < 40; i++)
+            {
+                x.Grad = null;
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                F.CrossEntropy(x, t).Backward();
+                best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
+            }
+            // About 0.5 ms once the JIT has optimized the kernels; in a full test run they may still be at tier 0
+            // (several ms, tens on a loaded machine). The bound only catches a kernel gone quadratic in the
+            // classes (hundreds of ms), never a slow machine.
+            Assert.True(best < 150, $"cross entropy forward and backward: {best} ms");
+        }
+        finally
+        {
+            Tensor.SetNumThreads(threads);
+        }
     }
 }
