@@ -311,16 +311,31 @@ public partial class Tensor
     // PyTorch's add_, mul_, fill_, ...: they write through this tensor's strides, so on a view they change the base.
     // Each returns this tensor. Writing into a layout where two indices share an element (an Expand result) throws,
     // as in PyTorch, except for fills. The result dtype must be this tensor's: adding Float32 into Int64 throws.
+    //
+    // In-place ops are not recorded for autograd. While gradients are enabled they refuse a leaf that requires grad
+    // (PyTorch's error), a tensor computed by a recorded op (PyTorch would rebase its graph onto the in-place op;
+    // ShapeSafe does not, so it refuses rather than compute wrong gradients), and an operand that requires grad (the
+    // write would silently drop its gradient). Inside Autograd.NoGrad() they all work: optimizers and initializers
+    // update parameters that way.
 
     /// <summary><c>this += alpha * other</c>, <paramref name="other"/> broadcast to this shape (PyTorch's <c>add_</c>).</summary>
-    public Tensor AddInPlace(Tensor other, float alpha = 1f) => AddInPlaceBroadcasting(other, alpha, "AddInPlace");
+    public Tensor AddInPlace(Tensor other, float alpha = 1f)
+    {
+        CheckInPlaceAutograd("AddInPlace", other);
+        return AddInPlaceBroadcasting(other, alpha, "AddInPlace");
+    }
 
     /// <summary><c>this -= alpha * other</c> (PyTorch's <c>sub_</c>).</summary>
-    public Tensor SubInPlace(Tensor other, float alpha = 1f) => AddInPlaceBroadcasting(other, -alpha, "SubInPlace");
+    public Tensor SubInPlace(Tensor other, float alpha = 1f)
+    {
+        CheckInPlaceAutograd("SubInPlace", other);
+        return AddInPlaceBroadcasting(other, -alpha, "SubInPlace");
+    }
 
     /// <summary><c>this += value</c>.</summary>
     public Tensor AddInPlace(float value)
     {
+        CheckInPlaceAutograd("AddInPlace");
         RequireFloatResult("AddInPlace");
         ElementwiseKernel.InPlaceScalar<float, AddOp<float>>(this, value, default, "AddInPlace");
         return this;
@@ -330,6 +345,7 @@ public partial class Tensor
     public Tensor AddInPlace(long value)
     {
         if (DType == DType.Float32) return AddInPlace((float)value);
+        CheckInPlaceAutograd("AddInPlace");
         ElementwiseKernel.InPlaceScalar<long, AddOp<long>>(this, value, default, "AddInPlace");
         return this;
     }
@@ -337,6 +353,7 @@ public partial class Tensor
     /// <summary><c>this *= other</c>, <paramref name="other"/> broadcast to this shape (PyTorch's <c>mul_</c>).</summary>
     public Tensor MulInPlace(Tensor other)
     {
+        CheckInPlaceAutograd("MulInPlace", other);
         if (DType == DType.Int64 && other.DType == DType.Int64)
             ElementwiseKernel.InPlace<long, MulOp<long>>(this, other, default, "MulInPlace");
         else
@@ -350,6 +367,7 @@ public partial class Tensor
     /// <summary><c>this *= value</c>.</summary>
     public Tensor MulInPlace(float value)
     {
+        CheckInPlaceAutograd("MulInPlace");
         RequireFloatResult("MulInPlace");
         ElementwiseKernel.InPlaceScalar<float, MulOp<float>>(this, value, default, "MulInPlace");
         return this;
@@ -359,6 +377,7 @@ public partial class Tensor
     public Tensor MulInPlace(long value)
     {
         if (DType == DType.Float32) return MulInPlace((float)value);
+        CheckInPlaceAutograd("MulInPlace");
         ElementwiseKernel.InPlaceScalar<long, MulOp<long>>(this, value, default, "MulInPlace");
         return this;
     }
@@ -366,6 +385,7 @@ public partial class Tensor
     /// <summary><c>this /= other</c> (true division; this tensor must be Float32).</summary>
     public Tensor DivInPlace(Tensor other)
     {
+        CheckInPlaceAutograd("DivInPlace", other);
         RequireFloatResult("DivInPlace");
         ElementwiseKernel.InPlace<float, DivOp>(this, ToFloat(other), default, "DivInPlace");
         return this;
@@ -374,6 +394,7 @@ public partial class Tensor
     /// <summary><c>this /= value</c> (this tensor must be Float32).</summary>
     public Tensor DivInPlace(float value)
     {
+        CheckInPlaceAutograd("DivInPlace");
         RequireFloatResult("DivInPlace");
         ElementwiseKernel.InPlaceScalar<float, DivOp>(this, value, default, "DivInPlace");
         return this;
@@ -384,6 +405,7 @@ public partial class Tensor
     {
         if (min is null && max is null)
             throw new ArgumentException("ClampInPlace: at least one of 'min' or 'max' must not be null");
+        CheckInPlaceAutograd("ClampInPlace");
         if (DType == DType.Int64)
         {
             if (!IsWhole(min) || !IsWhole(max)) RequireFloatResult("ClampInPlace");
@@ -402,6 +424,7 @@ public partial class Tensor
     /// </summary>
     public Tensor FillInPlace(float value)
     {
+        CheckInPlaceAutograd("FillInPlace");
         if (DType == DType.Int64)
             ElementwiseKernel.InPlaceUnary<long, FillOp<long>>(this, new FillOp<long>((long)value), "FillInPlace", allowOverlap: true);
         else
@@ -415,6 +438,7 @@ public partial class Tensor
     /// <summary><c>this += value * t1 * t2</c> with broadcasting (PyTorch's <c>addcmul_</c>; Adam's second moment).</summary>
     public Tensor AddCMulInPlace(Tensor tensor1, Tensor tensor2, float value = 1f)
     {
+        CheckInPlaceAutograd("AddCMulInPlace", tensor1, tensor2);
         RequireFloatResult("AddCMulInPlace");
         ElementwiseKernel.AddCombined(this, ToFloat(tensor1), ToFloat(tensor2), value, divide: false, "AddCMulInPlace");
         return this;
@@ -423,6 +447,7 @@ public partial class Tensor
     /// <summary><c>this += value * t1 / t2</c> with broadcasting (PyTorch's <c>addcdiv_</c>; Adam's update).</summary>
     public Tensor AddCDivInPlace(Tensor tensor1, Tensor tensor2, float value = 1f)
     {
+        CheckInPlaceAutograd("AddCDivInPlace", tensor1, tensor2);
         RequireFloatResult("AddCDivInPlace");
         ElementwiseKernel.AddCombined(this, ToFloat(tensor1), ToFloat(tensor2), value, divide: true, "AddCDivInPlace");
         return this;
@@ -562,6 +587,19 @@ public partial class Tensor
     /// <summary>Records a one-input op whose gradient reads one saved tensor: the input or the result, whichever the formula needs.</summary>
     Tensor RecordUnary(Tensor result, string name, Tensor saved, Func<Tensor, Tensor, Tensor> gradient) =>
         result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { gradient(g, saved) });
+
+    /// <summary>Refuses an in-place op that autograd cannot follow while gradients are enabled (see the in-place section).</summary>
+    void CheckInPlaceAutograd(string op, Tensor? operand = null, Tensor? operand2 = null)
+    {
+        // Cheap fields first: the common case (nothing requires grad) never reads the thread's grad mode.
+        if (!RequiresGrad && operand?.RequiresGrad != true && operand2?.RequiresGrad != true) return;
+        if (!Autograd.IsGradEnabled) return;
+        CheckInPlace(op);
+        if (GradNode is not null)
+            throw new InvalidOperationException($"{op}: this tensor (shape {Rules.Format(Sizes)}) was computed by {GradNode.Name} and requires grad; in-place ops on tensors in the autograd graph are not supported (PyTorch would rebase the graph, ShapeSafe does not). Use the out-of-place op, or Detach() first.");
+        var other = operand?.RequiresGrad == true ? operand : operand2!;
+        throw new InvalidOperationException($"{op}: an operand (shape {Rules.Format(other.Sizes)}) requires grad, but in-place ops are not recorded for autograd; use the out-of-place op, or wrap the update in Autograd.NoGrad().");
+    }
 
     Tensor AddInPlaceBroadcasting(Tensor other, float alpha, string name)
     {
