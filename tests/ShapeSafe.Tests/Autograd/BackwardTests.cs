@@ -242,6 +242,32 @@ public class BackwardTests
     }
 
     [Fact]
+    public void A_summed_product_sends_broadcast_gradients_through_the_gemm()
+    {
+        // Sum's gradient is a stride-0 view of ones; the matrix-product backward reads it through its strides.
+        var a = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        var b = Tensor.FromArray(new float[] { 1, -1, 2, 0, 0.5f, 3 }, 3, 2);
+        a.RequiresGrad = true;
+        b.RequiresGrad = true;
+        a.Matmul(b).Sum().Backward();
+        Assert.Equal(new[] { 0f, 2f, 3.5f, 0f, 2f, 3.5f }, a.Grad!.ToFloatArray());    // row sums of b
+        Assert.Equal(new[] { 5f, 5f, 7f, 7f, 9f, 9f }, b.Grad!.ToFloatArray());        // column sums of a
+    }
+
+    [Fact]
+    public void Gradient_kernels_can_be_called_directly_as_generated_code_does()
+    {
+        var g = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2);
+        var a = Tensor.FromArray(new float[] { 5, 6, 7, 8 }, 2, 2);
+        var b = Tensor.FromArray(new float[] { 10, 20 }, 2);
+        var grads = ShapeSafe.Gradients.ElementwiseGradient.Mul(g, a, b, needA: false, needB: true);
+        Assert.Null(grads[0]);
+        Assert.Equal(new[] { 26f, 44f }, grads[1]!.ToFloatArray());    // Σ over rows of g·a
+        var sum = ShapeSafe.Gradients.ReductionGradient.Sum(Tensor.FromArray(new float[] { 1, 2 }), [2, 2], [false, true], keepDim: false);
+        Assert.Equal(new[] { 1f, 1f, 2f, 2f }, sum.ToFloatArray());
+    }
+
+    [Fact]
     public void Backward_twice_needs_retain_graph()
     {
         var x = Leaf(1f, 2f);
