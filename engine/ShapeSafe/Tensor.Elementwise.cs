@@ -238,60 +238,28 @@ public partial class Tensor
     }
 
     /// <summary><c>e^x</c> (Float32; Int64 input is promoted).</summary>
-    public Tensor Exp()
-    {
-        var result = FloatUnary(new ExpOp());
-        return MustRecord(this) ? RecordUnary(result, "ExpBackward", result, ElementwiseGradient.Exp) : result;
-    }
+    public Tensor Exp() => FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
 
     /// <summary>Natural logarithm (Float32; log of a negative is NaN, of 0 is -inf).</summary>
-    public Tensor Log()
-    {
-        var result = FloatUnary(new LogOp());
-        return MustRecord(this) ? RecordUnary(result, "LogBackward", this, ElementwiseGradient.Log) : result;
-    }
+    public Tensor Log() => FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
 
     /// <summary>Square root (Float32).</summary>
-    public Tensor Sqrt()
-    {
-        var result = FloatUnary(new SqrtOp());
-        return MustRecord(this) ? RecordUnary(result, "SqrtBackward", result, ElementwiseGradient.Sqrt) : result;
-    }
+    public Tensor Sqrt() => FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
 
     /// <summary><c>1 / sqrt(x)</c> (Float32).</summary>
-    public Tensor Rsqrt()
-    {
-        var result = FloatUnary(new RsqrtOp());
-        return MustRecord(this) ? RecordUnary(result, "RsqrtBackward", result, ElementwiseGradient.Rsqrt) : result;
-    }
+    public Tensor Rsqrt() => FloatUnary(new RsqrtOp(), "RsqrtBackward", saveResult: true, ElementwiseGradient.Rsqrt);
 
     /// <summary>Sine (Float32).</summary>
-    public Tensor Sin()
-    {
-        var result = FloatUnary(new SinOp());
-        return MustRecord(this) ? RecordUnary(result, "SinBackward", this, ElementwiseGradient.Sin) : result;
-    }
+    public Tensor Sin() => FloatUnary(new SinOp(), "SinBackward", saveResult: false, ElementwiseGradient.Sin);
 
     /// <summary>Cosine (Float32).</summary>
-    public Tensor Cos()
-    {
-        var result = FloatUnary(new CosOp());
-        return MustRecord(this) ? RecordUnary(result, "CosBackward", this, ElementwiseGradient.Cos) : result;
-    }
+    public Tensor Cos() => FloatUnary(new CosOp(), "CosBackward", saveResult: false, ElementwiseGradient.Cos);
 
     /// <summary>Hyperbolic tangent (Float32).</summary>
-    public Tensor Tanh()
-    {
-        var result = FloatUnary(new TanhOp());
-        return MustRecord(this) ? RecordUnary(result, "TanhBackward", result, ElementwiseGradient.Tanh) : result;
-    }
+    public Tensor Tanh() => FloatUnary(new TanhOp(), "TanhBackward", saveResult: true, ElementwiseGradient.Tanh);
 
     /// <summary>Logistic sigmoid <c>1 / (1 + e^-x)</c> (Float32); saturates to 0 and 1 without NaN.</summary>
-    public Tensor Sigmoid()
-    {
-        var result = FloatUnary(new SigmoidOp());
-        return MustRecord(this) ? RecordUnary(result, "SigmoidBackward", result, ElementwiseGradient.Sigmoid) : result;
-    }
+    public Tensor Sigmoid() => FloatUnary(new SigmoidOp(), "SigmoidBackward", saveResult: true, ElementwiseGradient.Sigmoid);
 
     /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 only, as in PyTorch.</summary>
     public Tensor Gelu()
@@ -617,6 +585,16 @@ public partial class Tensor
             ElementwiseKernel.InPlace<float, AddScaledOp>(this, ToFloat(other), new AddScaledOp(alpha), name);
         }
         return this;
+    }
+
+    /// <summary>
+    /// A unary float function recorded for autograd; its gradient reads the input, or the result when
+    /// <paramref name="saveResult"/>. (The gradient is a static method group, which C# caches: no allocation.)
+    /// </summary>
+    Tensor FloatUnary<TOp>(TOp op, string gradFn, bool saveResult, Func<Tensor, Tensor, Tensor> gradient) where TOp : struct, IUnaryOp<float>
+    {
+        var result = FloatUnary(op);
+        return MustRecord(this) ? RecordUnary(result, gradFn, saveResult ? result : this, gradient) : result;
     }
 
     /// <summary>A unary float function; an Int64 input is converted first and the function runs in place on the copy.</summary>
