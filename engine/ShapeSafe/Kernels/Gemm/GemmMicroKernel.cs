@@ -43,5 +43,8 @@ internal sealed unsafe class GemmMicroKernel
     /// <summary>Columns of B packed at once; the packed B block (Kc x Nc) is meant to stay in L3.</summary>
     public int Nc { get; init; }
 
+    /// <summary>The same kernel with other cache blocks, for tuning.</summary>
+    public GemmMicroKernel WithBlocking(int mc, int kc, int nc) => new(Name, Mr, Nr, Compute, mc, kc, nc);
+
     public override string ToString() => $"{Name} (MC={Mc}, KC={Kc}, NC={Nc})";
 }

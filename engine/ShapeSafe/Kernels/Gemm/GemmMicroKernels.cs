@@ -13,14 +13,14 @@ namespace ShapeSafe.Kernels.Gemm;
 /// </remarks>
 internal static unsafe partial class GemmMicroKernels
 {
-    public static readonly GemmMicroKernel Avx512_12x32 = new("avx512-12x32", 12, 32, &Avx512Kernel12x32, mc: 336, kc: 192, nc: 4096);
-    public static readonly GemmMicroKernel Avx512_14x32 = new("avx512-14x32", 14, 32, &Avx512Kernel14x32, mc: 336, kc: 192, nc: 4096);
-    public static readonly GemmMicroKernel Avx512_6x64 = new("avx512-6x64", 6, 64, &Avx512Kernel6x64, mc: 336, kc: 128, nc: 4096);
-    public static readonly GemmMicroKernel Avx512_8x48 = new("avx512-8x48", 8, 48, &Avx512Kernel8x48, mc: 336, kc: 160, nc: 4096);
-    public static readonly GemmMicroKernel Avx2_6x16 = new("avx2-6x16", 6, 16, &Avx2Kernel6x16, mc: 144, kc: 256, nc: 4096);
-    public static readonly GemmMicroKernel Avx2_12x16 = new("avx2-12x16", 12, 16, &Avx2Kernel12x16, mc: 336, kc: 256, nc: 4096);
-    public static readonly GemmMicroKernel Vector128_4x8 = new("vector128-4x8", 4, 8, &Vector128Kernel4x8, mc: 128, kc: 256, nc: 4096);
-    public static readonly GemmMicroKernel Scalar_4x4 = new("scalar-4x4", 4, 4, &ScalarKernel4x4, mc: 128, kc: 256, nc: 4096);
+    public static readonly GemmMicroKernel Avx512_12x32 = new("avx512-12x32", 12, 32, &Avx512Kernel12x32, mc: 4096, kc: 384, nc: 320);
+    public static readonly GemmMicroKernel Avx512_14x32 = new("avx512-14x32", 14, 32, &Avx512Kernel14x32, mc: 4096, kc: 320, nc: 320);
+    public static readonly GemmMicroKernel Avx512_6x64 = new("avx512-6x64", 6, 64, &Avx512Kernel6x64, mc: 4096, kc: 512, nc: 256);
+    public static readonly GemmMicroKernel Avx512_8x48 = new("avx512-8x48", 8, 48, &Avx512Kernel8x48, mc: 4096, kc: 512, nc: 240);
+    public static readonly GemmMicroKernel Avx2_6x16 = new("avx2-6x16", 6, 16, &Avx2Kernel6x16, mc: 4096, kc: 512, nc: 256);
+    public static readonly GemmMicroKernel Avx2_12x16 = new("avx2-12x16", 12, 16, &Avx2Kernel12x16, mc: 4096, kc: 384, nc: 320);
+    public static readonly GemmMicroKernel Vector128_4x8 = new("vector128-4x8", 4, 8, &Vector128Kernel4x8, mc: 4096, kc: 512, nc: 256);
+    public static readonly GemmMicroKernel Scalar_4x4 = new("scalar-4x4", 4, 4, &ScalarKernel4x4, mc: 4096, kc: 512, nc: 256);
 
     /// <summary>Every micro-kernel this machine supports, fastest first.</summary>
     public static IReadOnlyList<GemmMicroKernel> Supported { get; } = FindSupported();
