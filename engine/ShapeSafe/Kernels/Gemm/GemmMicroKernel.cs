@@ -34,13 +34,13 @@ internal sealed unsafe class GemmMicroKernel
     /// <summary>(kc, packed A panel, packed B panel, C tile, C row stride, alpha, beta).</summary>
     public delegate*<int, float*, float*, float*, nint, float, float, void> Compute { get; }
 
-    /// <summary>Rows of A packed at once; the packed A block (Mc x Kc) is meant to stay in L2.</summary>
+    /// <summary>Rows of A packed at once into the block all threads share (meant for L3).</summary>
     public int Mc { get; init; }
 
-    /// <summary>Depth of one packed block; a B micro-panel (Kc x Nr) is meant to stay in L1.</summary>
+    /// <summary>Depth of one packed block; an A micro-panel (Mr x Kc) is meant to stay in L1.</summary>
     public int Kc { get; init; }
 
-    /// <summary>Columns of B packed at once; the packed B block (Kc x Nc) is meant to stay in L3.</summary>
+    /// <summary>Columns of B one thread packs at once; its B block (Kc x Nc) is meant to stay in L2.</summary>
     public int Nc { get; init; }
 
     /// <summary>The same kernel with other cache blocks, for tuning.</summary>
