@@ -21,6 +21,7 @@ internal static class GemmBenchmark
         int? mc = null, kc = null, nc = null;
         bool transposeB = false;
         int repeats = 7;
+        GemmRoute route = GemmRoute.Auto;
         bool cpuTime = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -38,6 +39,7 @@ internal static class GemmBenchmark
                 case "--nc": nc = int.Parse(args[++i]); break;
                 case "--transpose-b": transposeB = true; break;
                 case "--repeat": repeats = int.Parse(args[++i]); break;
+                case "--route": route = Enum.Parse<GemmRoute>(args[++i], ignoreCase: true); break;
                 // Times this thread's CPU time instead of wall time: steadier on a shared machine, for
                 // one-thread tuning only (Linux).
                 case "--cpu-time": cpuTime = true; break;
@@ -46,14 +48,14 @@ internal static class GemmBenchmark
         }
         kernel = kernel.WithBlocking(mc ?? kernel.Mc, kc ?? kernel.Kc, nc ?? kernel.Nc);
         ParallelRuntime.NumThreads = threads;
-        Console.WriteLine($"# kernel {kernel}, threads {threads}, Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512F={Avx512F.IsSupported}");
+        Console.WriteLine($"# kernel {kernel}, route {route}, threads {threads}, Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512F={Avx512F.IsSupported}");
 
         var rng = new Random(1);
         foreach (int n in sizes)
         {
             float[] a = RandomMatrix(rng, n), b = RandomMatrix(rng, n), c = new float[n * n];
             int bRow = transposeB ? 1 : n, bCol = transposeB ? n : 1;
-            void Multiply() => GemmKernel.SgemmWith(kernel, n, n, n, 1f, a, 0, n, 1, b, 0, bRow, bCol, 0f, c, 0, n, 1);
+            void Multiply() => GemmKernel.SgemmWith(kernel, route, n, n, n, 1f, a, 0, n, 1, b, 0, bRow, bCol, 0f, c, 0, n, 1);
 
             for (int w = 0; w < 5; w++)
                 Multiply();

@@ -7,6 +7,6 @@ switch (command)
     case "gemm":
         return GemmBenchmark.Run(args[1..]);
     default:
-        Console.Error.WriteLine("usage: ShapeSafe.Benchmarks gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--mc N --kc N --nc N]");
+        Console.Error.WriteLine("usage: ShapeSafe.Benchmarks gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--route auto|packed|unpacked] [--mc N --kc N --nc N] [--repeat N] [--cpu-time] [--transpose-b]");
         return 2;
 }

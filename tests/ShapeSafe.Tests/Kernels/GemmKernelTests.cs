@@ -19,7 +19,7 @@ public class GemmKernelTests
 
     [Theory]
     [MemberData(nameof(KernelNames))]
-    public void Every_kernel_matches_the_reference_on_edge_sizes(string kernelName)
+    public void Every_kernel_matches_the_reference_on_edge_sizes_when_packed(string kernelName)
     {
         var kernel = Kernel(kernelName);
         var rng = new Random(1);
@@ -30,13 +30,13 @@ public class GemmKernelTests
             var a = Operand.Create(rng, m, k, OperandLayout.Plain);
             var b = Operand.Create(rng, k, n, OperandLayout.Plain);
             var c = Operand.Create(rng, m, n, OperandLayout.Plain);
-            GemmCheck.Matches(m, n, k, 1f, a, b, 0f, c, kernel);
+            GemmCheck.Matches(m, n, k, 1f, a, b, 0f, c, kernel, GemmRoute.Packed);
         }
     }
 
     [Theory]
     [MemberData(nameof(KernelNames))]
-    public void Every_kernel_matches_the_reference_past_several_cache_blocks(string kernelName)
+    public void Every_kernel_matches_the_reference_past_several_cache_blocks_when_packed(string kernelName)
     {
         var kernel = Kernel(kernelName);
         var rng = new Random(2);
@@ -46,7 +46,21 @@ public class GemmKernelTests
             var a = Operand.Create(rng, m, k, OperandLayout.Plain);
             var b = Operand.Create(rng, k, n, OperandLayout.Plain);
             var c = Operand.Create(rng, m, n, OperandLayout.Plain);
-            GemmCheck.Matches(m, n, k, 1.5f, a, b, -0.5f, c, kernel);
+            GemmCheck.Matches(m, n, k, 1.5f, a, b, -0.5f, c, kernel, GemmRoute.Packed);
+        }
+    }
+
+    [Fact]
+    public void Unpacked_route_matches_the_reference_on_edge_sizes()
+    {
+        var rng = new Random(10);
+        foreach (int m in EdgeSizes)
+        foreach (int n in EdgeSizes)
+        foreach (int k in EdgeSizes)
+        {
+            GemmCheck.Matches(m, n, k, 1f, Operand.Create(rng, m, k, OperandLayout.Plain),
+                Operand.Create(rng, k, n, OperandLayout.Plain), 0f, Operand.Create(rng, m, n, OperandLayout.Plain),
+                route: GemmRoute.Unpacked);
         }
     }
 
@@ -75,13 +89,14 @@ public class GemmKernelTests
     public void Matches_the_reference_for_every_operand_layout(OperandLayout aLayout, OperandLayout bLayout)
     {
         var rng = new Random(4);
-        // Small (unpacked), thin (single row or column) and packed problems, with edge tiles.
+        // Small, thin (single row or column) and larger problems with edge tiles, on both routes.
         foreach ((int m, int n, int k) in new[] { (7, 15, 17), (1, 33, 40), (45, 1, 60), (70, 90, 80), (257, 33, 255) })
         foreach (var cLayout in new[] { OperandLayout.Plain, OperandLayout.Transposed, OperandLayout.Sliced, OperandLayout.TransposedSliced })
+        foreach (var route in new[] { GemmRoute.Auto, m * n * k < GemmKernel.SmallProductLimit ? GemmRoute.Packed : GemmRoute.Unpacked })
         {
             GemmCheck.Matches(m, n, k, 0.75f,
                 Operand.Create(rng, m, k, aLayout), Operand.Create(rng, k, n, bLayout),
-                0.25f, Operand.Create(rng, m, n, cLayout));
+                0.25f, Operand.Create(rng, m, n, cLayout), route: route);
         }
     }
 
@@ -192,13 +207,14 @@ public class GemmKernelTests
             from cLayout in Gen.OneOfConst(outputLayouts)
             from alpha in Gen.OneOfConst(1f, -1f, 0.5f, 0f)
             from beta in Gen.OneOfConst(0f, 1f, -0.5f)
+            from route in Gen.OneOfConst(GemmRoute.Auto, GemmRoute.Packed, GemmRoute.Unpacked)
             from seed in Gen.Int
-            select (m, n, k, aLayout, bLayout, cLayout, alpha, beta, seed);
+            select (m, n, k, aLayout, bLayout, cLayout, alpha, beta, route, seed);
         gen.Sample(t =>
         {
             var rng = new Random(t.seed);
             GemmCheck.Matches(t.m, t.n, t.k, t.alpha, Operand.Create(rng, t.m, t.k, t.aLayout),
-                Operand.Create(rng, t.k, t.n, t.bLayout), t.beta, Operand.Create(rng, t.m, t.n, t.cLayout));
+                Operand.Create(rng, t.k, t.n, t.bLayout), t.beta, Operand.Create(rng, t.m, t.n, t.cLayout), route: t.route);
         }, iter: 300, threads: 1);
     }
 }

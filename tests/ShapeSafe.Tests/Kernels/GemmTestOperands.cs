@@ -53,7 +53,7 @@ internal static class GemmCheck
     /// C's array outside the m x n output is untouched.
     /// </summary>
     public static float[] Matches(int m, int n, int k, float alpha, Operand a, Operand b, float beta, Operand c,
-        GemmMicroKernel? kernel = null)
+        GemmMicroKernel? kernel = null, GemmRoute route = GemmRoute.Auto)
     {
         var expected = c.Copy();
         GemmReference.Sgemm(m, n, k, alpha, a.Data, a.Offset, a.RowStride, a.ColStride,
@@ -65,7 +65,7 @@ internal static class GemmCheck
             b.Abs().Data, b.Offset, b.RowStride, b.ColStride, MathF.Abs(beta), magnitude.Data, magnitude.Offset, magnitude.RowStride, magnitude.ColStride);
 
         var actual = c.Copy();
-        GemmKernel.SgemmWith(kernel ?? GemmKernel.MicroKernel, m, n, k, alpha, a.Data, a.Offset, a.RowStride, a.ColStride,
+        GemmKernel.SgemmWith(kernel ?? GemmKernel.MicroKernel, route, m, n, k, alpha, a.Data, a.Offset, a.RowStride, a.ColStride,
             b.Data, b.Offset, b.RowStride, b.ColStride, beta, actual.Data, actual.Offset, actual.RowStride, actual.ColStride);
 
         var inOutput = OutputMask(m, n, c);
