@@ -16,10 +16,15 @@ internal static unsafe partial class GemmMicroKernels
     // 6x64 measured fastest on Zen 4 (about 103 GFLOP/s of a 115 peak on one core at n = 1024, against
     // about 98 for 12x32, 14x32 and 8x48, and 83 for 12x16 on Vector256). KC = 512, NC = 256 won a sweep
     // of KC 256..768 and NC 128..384. MC only bounds the shared A block (L3).
-    public static readonly GemmMicroKernel Avx512_6x64 = new("avx512-6x64", 6, 64, &Avx512Kernel6x64, mc: 4096, kc: 512, nc: 256);
-    public static readonly GemmMicroKernel Avx512_12x32 = new("avx512-12x32", 12, 32, &Avx512Kernel12x32, mc: 4096, kc: 384, nc: 320);
-    public static readonly GemmMicroKernel Avx2_6x16 = new("avx2-6x16", 6, 16, &Avx2Kernel6x16, mc: 4096, kc: 512, nc: 256);
-    public static readonly GemmMicroKernel Vector128_4x8 = new("vector128-4x8", 4, 8, &Vector128Kernel4x8, mc: 4096, kc: 512, nc: 256);
+    public static readonly GemmMicroKernel Avx512_6x64 = new("avx512-6x64", 6, 64, &Avx512Kernel6x64, mc: 4096, kc: 512, nc: 256,
+        narrow: new("avx512-6x32", 6, 32, &Avx512Kernel6x32, 4096, 512, 256,
+            narrow: new("avx512-6x16", 6, 16, &Avx512Kernel6x16, 4096, 512, 256)));
+    public static readonly GemmMicroKernel Avx512_12x32 = new("avx512-12x32", 12, 32, &Avx512Kernel12x32, mc: 4096, kc: 384, nc: 320,
+        narrow: new("avx512-12x16", 12, 16, &Avx512Kernel12x16, 4096, 384, 320));
+    public static readonly GemmMicroKernel Avx2_6x16 = new("avx2-6x16", 6, 16, &Avx2Kernel6x16, mc: 4096, kc: 512, nc: 256,
+        narrow: new("avx2-6x8", 6, 8, &Avx2Kernel6x8, 4096, 512, 256));
+    public static readonly GemmMicroKernel Vector128_4x8 = new("vector128-4x8", 4, 8, &Vector128Kernel4x8, mc: 4096, kc: 512, nc: 256,
+        narrow: new("vector128-4x4", 4, 4, &Vector128Kernel4x4, 4096, 512, 256));
     public static readonly GemmMicroKernel Scalar_4x4 = new("scalar-4x4", 4, 4, &ScalarKernel4x4, mc: 4096, kc: 512, nc: 256);
 
     /// <summary>Every micro-kernel this machine supports, fastest first.</summary>

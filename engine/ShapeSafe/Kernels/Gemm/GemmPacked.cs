@@ -94,6 +94,9 @@ internal static unsafe class GemmPacked
         private readonly delegate*<int, float*, float*, float*, nint, float, float, void> _kernel = kernel.Compute;
         private readonly int _mr = kernel.Mr, _nr = kernel.Nr;
 
+        // The last B panel may be narrower than Nr; a narrower kernel then wastes less on padding.
+        private readonly GemmMicroKernel _lastKernel = kernel.NarrowestCovering(p.N - (p.N - 1) / kernel.Nr * kernel.Nr);
+
         [SkipLocalsInit]
         public void Invoke(int unit)
         {
@@ -106,11 +109,12 @@ internal static unsafe class GemmPacked
             // This thread's B block: the unit's columns over the k slice.
             float* packedB = GemmWorkspace.PackedB.Get(maxPanelsPerUnit * nr * kc);
             float* b = _p.B + pc * _p.BRowStride;
+            int lastNr = _lastKernel.Nr;
             for (int jq = nFirst; jq < nEnd; jq++)
             {
                 int j0 = jq * nr;
                 GemmPacking.PackBPanel(b + j0 * _p.BColStride, _p.BRowStride, _p.BColStride,
-                    Math.Min(nr, _p.N - j0), kc, nr, packedB + (nint)(jq - nFirst) * nr * kc);
+                    Math.Min(nr, _p.N - j0), kc, jq == nPanels - 1 ? lastNr : nr, packedB + (nint)(jq - nFirst) * nr * kc);
             }
 
             float* tile = stackalloc float[MaxTileFloats];
@@ -126,17 +130,20 @@ internal static unsafe class GemmPacked
                 {
                     int j0 = jq * nr;
                     int cols = Math.Min(nr, _p.N - j0);
+                    bool last = jq == nPanels - 1;
+                    var compute = last ? _lastKernel.Compute : _kernel;
+                    int panelNr = last ? lastNr : nr;
                     float* bPanel = packedB + (nint)(jq - nFirst) * nr * kc;
                     float* cTile = cRowBlock + j0 * cCol;
-                    if (rows == mr && cols == nr && cCol == 1)
+                    if (rows == mr && cols == panelNr && cCol == 1)
                     {
-                        _kernel(kc, aPanel, bPanel, cTile, cRow, alpha, beta);
+                        compute(kc, aPanel, bPanel, cTile, cRow, alpha, beta);
                     }
                     else
                     {
                         // Edge or strided tile: compute the full tile aside, then write the part inside C.
-                        _kernel(kc, aPanel, bPanel, tile, nr, 1f, 0f);
-                        StoreTile(tile, nr, rows, cols, cTile, cRow, cCol, alpha, beta);
+                        compute(kc, aPanel, bPanel, tile, panelNr, 1f, 0f);
+                        StoreTile(tile, panelNr, rows, cols, cTile, cRow, cCol, alpha, beta);
                     }
                 }
             }
