@@ -67,6 +67,36 @@ public class GemmThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Steady_state_calls_allocate_nothing(int threads)
+    {
+        var rng = new Random(11);
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            ParallelRuntime.NumThreads = threads;
+            // One packed and one unpacked product; the first calls size the per-thread buffers.
+            foreach (int n in new[] { 200, 100 })
+            {
+                var a = Operand.Create(rng, n, n, OperandLayout.Plain);
+                var c = new float[n * n];
+                void Multiply() => GemmKernel.Sgemm(n, n, n, 1f, a.Data, 0, n, 1, a.Data, 0, 1, n, 0f, c, 0, n, 1);
+                for (int i = 0; i < 3; i++)
+                    Multiply();
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                for (int i = 0; i < 5; i++)
+                    Multiply();
+                Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
+            }
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
     [Fact]
     public void For_runs_every_index_once_and_nested_loops_run_serially()
     {
