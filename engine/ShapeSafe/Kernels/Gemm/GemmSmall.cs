@@ -15,14 +15,61 @@ internal static unsafe class GemmSmall
 
     public static void Run(in GemmProblem p, int threads)
     {
-        if (p.BColStride == 1 && p.M == 1)
+        if (p.N == 1 && p.AColStride == 1 && p.BRowStride == 1)
+        {
+            RunDotProducts(p); // matrix-vector product over contiguous rows
+        }
+        else if (p.BColStride == 1 && p.M == 1)
+        {
             RunRowUpdate(p);
-        else if (p.BColStride == 1 && Vector256.IsHardwareAccelerated)
-            RunBlocks(p, threads);
+        }
+        else if (Vector256.IsHardwareAccelerated && (p.BColStride == 1 || p.M >= BlockRows))
+        {
+            if (p.BColStride == 1)
+            {
+                RunBlocks(p, threads);
+            }
+            else
+            {
+                // B's rows are strided (B is transposed): a row-major copy costs k*n moves, far less than
+                // the m*n*k multiply-adds it lets run in registers.
+                float* copy = GemmWorkspace.PackedB.Get(p.K * p.N);
+                CopyRowMajor(p.B, p.BRowStride, p.BColStride, p.K, p.N, copy);
+                RunBlocks(new GemmProblem(p.M, p.N, p.K, p.Alpha, p.A, p.ARowStride, p.AColStride,
+                    copy, p.N, 1, p.Beta, p.C, p.CRowStride, p.CColStride), threads);
+            }
+        }
         else if (p.AColStride == 1 && p.BRowStride == 1)
+        {
             RunDotProducts(p);
+        }
         else
+        {
             RunScalar(p);
+        }
+    }
+
+    private static void CopyRowMajor(float* src, nint rowStride, nint colStride, int rows, int cols, float* dst)
+    {
+        if (rowStride == 1)
+        {
+            // Columns are contiguous: read along them.
+            for (int j = 0; j < cols; j++)
+            {
+                float* s = src + j * colStride;
+                for (int i = 0; i < rows; i++)
+                    dst[i * cols + j] = s[i];
+            }
+        }
+        else
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                float* s = src + i * rowStride;
+                for (int j = 0; j < cols; j++)
+                    dst[i * cols + j] = s[j * colStride];
+            }
+        }
     }
 
     // B's rows are contiguous: C in 4 x 16 blocks held in registers, A broadcast straight from memory.
