@@ -1,12 +1,34 @@
+using ShapeSafe;
 using ShapeSafe.Benchmarks;
 
 // One subcommand per benchmark: `dotnet run -c Release -- <name> [options]`.
+// Common options: --threads N (intra-op threads), --json (one JSON object per row, for run.sh).
 string command = args.Length > 0 ? args[0] : "";
+var rest = args.Length > 0 ? args[1..] : Array.Empty<string>();
+BenchOutput.Json = rest.Contains("--json");
+if (command != "gemm" && BenchOutput.Option(rest, "--threads", "") is { Length: > 0 } threads)
+    Tensor.SetNumThreads(int.Parse(threads));
 switch (command)
 {
     case "gemm":
-        return GemmBenchmark.Run(args[1..]);
+        return GemmBenchmark.Run(rest);
+    case "overhead":
+        return OverheadBenchmark.Run(rest);
+    case "train":
+        return TrainBenchmark.Run(rest);
+    case "fashion":
+        return FashionBenchmark.Run(rest);
+    case "conv":
+        ConvBenchmark.Run(rest);
+        return 0;
     default:
-        Console.Error.WriteLine("usage: ShapeSafe.Benchmarks gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--route auto|packed|unpacked] [--mc N --kc N --nc N] [--repeat N] [--cpu-time] [--transpose-b]");
+        Console.Error.WriteLine("""
+            usage: ShapeSafe.Benchmarks <command> [options]
+              gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--route auto|packed|unpacked] [--mc N --kc N --nc N] [--repeat N] [--cpu-time] [--transpose-b] [--json]
+              overhead [--json]                          a + b on 4 elements, microseconds per op
+              train --model mlp|mlpbig|cnn [--threads N] [--json]   SGD samples/s on fixed random batches
+              fashion [--epochs N] [--threads N] [--data DIR] [--json]   the CNN on Fashion-MNIST
+              conv [--batch 64] [--threads 1,2] [--reps N]   the CNN's conv and pool layers
+            """);
         return 2;
 }

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using ShapeSafe.NN;
+using ShapeSafe.Optim;
+
+namespace ShapeSafe.Benchmarks;
+
+/// <summary>
+/// Training throughput on fixed random batches with plain SGD: the same workloads, batch sizes and step
+/// counts as torchref's "train", so the two figures compare directly.
+/// </summary>
+internal static class TrainBenchmark
+{
+    public static int Run(string[] args)
+    {
+        string name = BenchOutput.Option(args, "--model", "mlp");
+        Tensor.ManualSeed(42);
+        var (model, batch, sample) = Build(name);
+        var loss = new CrossEntropyLoss();
+        var optimizer = new Sgd(model.Parameters(), lr: 0.01);
+        const int batches = 8;
+        var xs = Enumerable.Range(0, batches).Select(_ => Tensor.Randn(new[] { batch }.Concat(sample).ToArray())).ToArray();
+        var ys = Enumerable.Range(0, batches).Select(_ => Tensor.Randint(0, 10, new[] { batch })).ToArray();
+        int k = 0;
+        void Step()
+        {
+            optimizer.ZeroGrad();
+            var l = loss.Forward(model.Forward(xs[k % batches]), ys[k % batches]);
+            l.Backward();
+            optimizer.Step();
+            k++;
+        }
+        int steps = name == "mlp" ? 200 : 40;
+        for (int i = 0; i < 20; i++) Step();
+        var times = new List<double>();
+        var sw = new Stopwatch();
+        for (int r = 0; r < 5; r++)
+        {
+            sw.Restart();
+            for (int i = 0; i < steps; i++) Step();
+            times.Add(sw.Elapsed.TotalSeconds / steps);
+        }
+        BenchOutput.Row(new()
+        {
+            ["bench"] = "train", ["model"] = name, ["batch"] = batch,
+            ["samples_per_s_best"] = batch / times.Min(), ["samples_per_s_median"] = batch / BenchOutput.Median(times),
+            ["ms_per_step_best"] = times.Min() * 1e3,
+        });
+        return 0;
+    }
+
+    static Sequential Mlp(params int[] sizes)
+    {
+        var layers = new List<Module>();
+        for (int i = 0; i + 1 < sizes.Length; i++)
+        {
+            layers.Add(new Linear(sizes[i], sizes[i + 1]));
+            if (i + 2 < sizes.Length) layers.Add(new ReLU());
+        }
+        return new Sequential(layers.ToArray());
+    }
+
+    static (Sequential Model, int Batch, int[] Sample) Build(string name) => name switch
+    {
+        "mlp" => (Mlp(784, 128, 10), 64, new[] { 784 }),
+        "mlpbig" => (Mlp(784, 1024, 1024, 10), 256, new[] { 784 }),
+        "cnn" => (new Sequential(
+            new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+            new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(32 * 7 * 7, 10)), 64, new[] { 1, 28, 28 }),
+        _ => throw new ArgumentException($"unknown model {name}"),
+    };
+}

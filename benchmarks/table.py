@@ -1,0 +1,36 @@
+"""Pairs ShapeSafe's and LibTorch's benchmark rows and prints the ratio table (used by run.sh)."""
+import json
+import sys
+
+
+def rows(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.startswith("{")]
+
+
+def key(r):
+    return (r["bench"], r.get("n"), r.get("model"), r.get("threads"))
+
+
+# For each benchmark: the figure compared, and whether higher is better.
+FIGURES = {
+    "matmul": ("gflops_best", True),
+    "tiny-add": ("us_best", False),
+    "train": ("samples_per_s_best", True),
+    "fashion-cnn": ("seconds_per_epoch", False),
+}
+
+ours = {key(r): r for r in rows(sys.argv[1])}
+theirs = {key(r): r for r in rows(sys.argv[2])}
+print(f"{'benchmark':<28}{'figure':<20}{'ShapeSafe':>12}{'LibTorch':>12}{'ratio':>8}")
+for k, r in ours.items():
+    t = theirs.get(k)
+    if t is None:
+        continue
+    figure, higher = FIGURES[r["bench"]]
+    a, b = r[figure], t[figure]
+    ratio = a / b if higher else b / a
+    label = r["bench"] + "".join(f" {x}" for x in (k[1], k[2]) if x is not None) + f" t{k[3]}"
+    print(f"{label:<28}{figure:<20}{a:>12.4g}{b:>12.4g}{ratio:>8.2f}")
+    if r["bench"] == "fashion-cnn":
+        print(f"{'  test accuracy':<48}{r['test_accuracy']:>12.4f}{t['test_accuracy']:>12.4f}")
