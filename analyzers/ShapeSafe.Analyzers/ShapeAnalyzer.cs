@@ -1,0 +1,92 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using ShapeSafe.Analyzers.Inference;
+
+namespace ShapeSafe.Analyzers
+{
+    /// <summary>
+    /// Infers tensor shapes through each method body and reports the shape errors that are certain
+    /// (SS0001–SS0008, SS0010), plus the opt-in SS1000 that shows each tensor local's shape.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class ShapeAnalyzer : DiagnosticAnalyzer
+    {
+        /// <inheritdoc/>
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            DiagnosticDescriptors.ViewOnIncompatibleLayout,
+            DiagnosticDescriptors.MatrixProductMismatch,
+            DiagnosticDescriptors.JoinMismatch,
+            DiagnosticDescriptors.ElementCountMismatch,
+            DiagnosticDescriptors.BroadcastMismatch,
+            DiagnosticDescriptors.DimOutOfRange,
+            DiagnosticDescriptors.ShapeAnnotationMismatch,
+            DiagnosticDescriptors.LayerConfigurationMismatch,
+            DiagnosticDescriptors.EmptyWindowOutput,
+            DiagnosticDescriptors.InferredShape);
+
+        /// <inheritdoc/>
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var symbols = EngineSymbols.TryCreate(start.Compilation);
+                if (symbols is null) return;
+                var data = new AnalysisContextData(symbols, new ModuleConfigurations(start.Compilation));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data));
+            });
+        }
+
+        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data)
+        {
+            foreach (var block in context.OperationBlocks)
+            {
+                if (block is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
+                var graph = context.GetControlFlowGraph(block);
+                var untracked = CapturedAndAssigned(block);
+                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked);
+                var parameters = context.OwningSymbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
+                inference.Analyze(graph, inference.InitialState(parameters));
+
+                foreach (var localFunction in graph.LocalFunctions)
+                {
+                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked);
+                    inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Locals and parameters that a lambda or local function assigns: they may change whenever the delegate
+        /// runs, so the flow analysis does not track them.
+        /// </summary>
+        static HashSet<ISymbol> CapturedAndAssigned(IOperation block)
+        {
+            var result = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var function in block.Descendants())
+            {
+                if (function is not (IAnonymousFunctionOperation or ILocalFunctionOperation)) continue;
+                foreach (var operation in function.Descendants())
+                {
+                    IOperation? target = operation switch
+                    {
+                        IAssignmentOperation a => a.Target,
+                        IIncrementOrDecrementOperation i => i.Target,
+                        IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } r => r.Value,
+                        _ => null,
+                    };
+                    switch (target)
+                    {
+                        case ILocalReferenceOperation local: result.Add(local.Local); break;
+                        case IParameterReferenceOperation parameter: result.Add(parameter.Parameter); break;
+                    }
+                }
+            }
+            return result;
+        }
+    }
+}
