@@ -45,9 +45,13 @@ namespace ShapeSafe.Analyzers
         {
             foreach (var block in context.OperationBlocks)
             {
-                if (block is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
+                // A method's blocks may be its body block or the whole method body; analyze each method once, from its root.
+                var root = block;
+                while (root.Parent is not null) root = root.Parent;
+                if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || (root != block && context.OperationBlocks.Contains(root))) continue;
+                if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
                 var graph = context.GetControlFlowGraph(block);
-                var untracked = CapturedAndAssigned(block);
+                var untracked = CapturedAndAssigned(root);
                 var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked);
                 var parameters = context.OwningSymbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
                 inference.Analyze(graph, inference.InitialState(parameters));
@@ -58,6 +62,17 @@ namespace ShapeSafe.Analyzers
                     inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
                 }
             }
+        }
+
+        static IOperation? FirstBodyBlock(OperationBlockAnalysisContext context, IOperation root)
+        {
+            foreach (var block in context.OperationBlocks)
+            {
+                var r = block;
+                while (r.Parent is not null) r = r.Parent;
+                if (ReferenceEquals(r, root)) return block;
+            }
+            return null;
         }
 
         /// <summary>

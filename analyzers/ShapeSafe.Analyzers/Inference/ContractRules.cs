@@ -13,12 +13,12 @@ namespace ShapeSafe.Analyzers.Inference
     /// </summary>
     internal sealed class RuleCall
     {
-        public RuleCall(string op, IReadOnlyList<Value?> tensors, IReadOnlyList<Value?> others, int otherParameterCount, bool returnsPair)
+        public RuleCall(string op, IReadOnlyList<Value?> tensors, IReadOnlyList<Value?> others, IReadOnlyList<string>? otherNames, bool returnsPair)
         {
             Op = op;
             Tensors = tensors;
             Others = others;
-            OtherParameterCount = otherParameterCount;
+            OtherNames = otherNames ?? new string[0];
             ReturnsPair = returnsPair;
         }
 
@@ -26,7 +26,16 @@ namespace ShapeSafe.Analyzers.Inference
         public string Op { get; }
         public IReadOnlyList<Value?> Tensors { get; }
         public IReadOnlyList<Value?> Others { get; }
-        public int OtherParameterCount { get; }
+        /// <summary>The parameter names of <see cref="Others"/>, for rules whose arguments vary between overloads (keepDim).</summary>
+        public IReadOnlyList<string> OtherNames { get; }
+
+        /// <summary>The position of the argument for parameter <paramref name="name"/>, or -1.</summary>
+        public int IndexOf(string name)
+        {
+            for (int i = 0; i < OtherNames.Count; i++)
+                if (OtherNames[i] == name) return i;
+            return -1;
+        }
 
         /// <summary>Whether the method returns a (values, indices) pair, as <c>Max(dim)</c> does.</summary>
         public bool ReturnsPair { get; }
@@ -344,21 +353,13 @@ namespace ShapeSafe.Analyzers.Inference
         static Value? Reduce(RuleCall c)
         {
             var input = Input(c);
-            int[]? dims = null;
-            if (c.Others.Count > 0 && c.Others[0] is not BoolValue)
-                dims = c.Ints(0) ?? Unknown<int[]>();
-            int keepIndex = dims is null ? 0 : 1;
-            bool keepDim = (c.Others.Count > keepIndex && c.Others[keepIndex] is BoolValue ? c.Bool(keepIndex, false) : LastBool(c)) ?? Unknown<bool>();
+            // Overloads differ (Sum(), Sum(dim, keepDim), Var(dim, unbiased, keepDim)): read the arguments by name.
+            int dimIndex = c.IndexOf("dim") is int d and >= 0 ? d : c.IndexOf("dims");
+            int[]? dims = dimIndex < 0 ? null : c.Ints(dimIndex) ?? Unknown<int[]>();
+            int keepIndex = c.IndexOf("keepDim");
+            bool keepDim = keepIndex < 0 ? false : c.Bool(keepIndex, false) ?? Unknown<bool>();
             var result = Fresh(R.Reduce(input.Sizes, dims, keepDim, c.Op));
             return c.ReturnsPair ? new SequenceValue(ImmutableArray.Create<Value?>(result, result)) : result;
-        }
-
-        /// <summary>keepDim may follow other flags (Var's unbiased): the last bool argument.</summary>
-        static bool? LastBool(RuleCall c)
-        {
-            for (int i = c.Others.Count - 1; i >= 0; i--)
-                if (c.Others[i] is BoolValue b) return b.BoolConstant;
-            return false;
         }
 
         /// <summary>Zeros(2, 3), Randn(shape), Full(shape, value), Randint(low, high, shape): the first int array is the shape.</summary>

@@ -80,14 +80,19 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var tensors = new List<Value?>();
             var others = new List<Value?>();
+            var names = new List<string>();
             if (!method.IsStatic && Symbols.IsTensor(method.ContainingType)) tensors.Add(receiver);
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 if (Symbols.IsTensor(method.Parameters[i].Type)) tensors.Add(arguments[i]);
-                else others.Add(arguments[i]);
+                else
+                {
+                    others.Add(arguments[i]);
+                    names.Add(method.Parameters[i].Name);
+                }
             }
             bool pair = method.ReturnType is INamedTypeSymbol { IsTupleType: true };
-            return new RuleCall(OperationName(method), tensors, others, others.Count, pair);
+            return new RuleCall(OperationName(method), tensors, others, names, pair);
         }
 
         static string OperationName(IMethodSymbol method) => method.Name switch
@@ -221,7 +226,7 @@ namespace ShapeSafe.Analyzers.Inference
         /// return annotation gives the result.
         /// </summary>
         Value? AnnotatedCall(IMethodSymbol method, ModuleValue? module, Value?[] arguments, ImmutableArray<IArgumentOperation> argumentOperations,
-            SyntaxNode callSyntax, string? layerDescription)
+            SyntaxNode callSyntax, string? layerDescription, SyntaxNode? inputSyntax = null)
         {
             var bindings = new CallBindings(module);
             for (int i = 0; i < method.Parameters.Length; i++)
@@ -233,7 +238,7 @@ namespace ShapeSafe.Analyzers.Inference
                 var mismatch = ShapeMatcher.Match(tensor, annotation, bindings);
                 if (mismatch is null) continue;
 
-                var argumentSyntax = argumentOperations.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter, p))?.Syntax ?? callSyntax;
+                var argumentSyntax = argumentOperations.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter, p))?.Syntax ?? inputSyntax ?? callSyntax;
                 var location = argumentSyntax is ArgumentSyntax argument ? argument.Expression.GetLocation() : argumentSyntax.GetLocation();
                 string callee = layerDescription ?? method.ContainingType.Name + "." + method.Name;
                 if (mismatch.LayerDimName is { } layerDim && module is not null && module.Bindings.TryGetValue(layerDim, out var binding))
@@ -284,7 +289,7 @@ namespace ShapeSafe.Analyzers.Inference
                 var forward = FindForward(child.Type);
                 if (forward is null) return null;
                 x = AnnotatedCall(forward, child, new[] { x }, invocation.Arguments, invocation.Syntax,
-                    $"{sequential.Type.Name}[{i}] ({child.Type.Name}).Forward");
+                    $"{sequential.Type.Name}[{i}] ({child.Type.Name}).Forward", invocation.Arguments.FirstOrDefault()?.Syntax);
             }
             return x;
         }

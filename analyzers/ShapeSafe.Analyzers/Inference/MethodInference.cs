@@ -279,7 +279,7 @@ namespace ShapeSafe.Analyzers.Inference
                 if (instance is TensorValue t && arguments.Count == 1 && Symbols.IsTensor(property.Type)
                     && property.Property.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
                 {
-                    var call = new RuleCall("Select", new Value?[] { t }, new Value?[] { new IntValue(Dim.Zero), arguments[0] }, 2, false);
+                    var call = new RuleCall("Select", new Value?[] { t }, new Value?[] { new IntValue(Dim.Zero), arguments[0] }, null, false);
                     return ApplyRule("Select", call, property.Syntax);
                 }
                 return null;
