@@ -260,7 +260,19 @@ namespace ShapeSafe.Analyzers.Inference
             }
             if (!Symbols.IsTensor(method.ReturnType)) return null;
             var returned = ShapeAnnotation.From(method.GetReturnTypeAttributes(), Symbols);
-            return returned is null ? null : ShapeMatcher.Instantiate(returned, bindings);
+            if (returned is null) return null;
+            var result = ShapeMatcher.Instantiate(returned, bindings);
+            for (int i = 0; i < result.Sizes.Length; i++)
+            {
+                // A declared output size such as H - K + 1 that is provably below 1: the window does not fit.
+                if (default(SymbolicDims).Less(result.Sizes[i], Dim.One) != Truth.True) continue;
+                string callee = layerDescription ?? method.ContainingType.Name + "." + method.Name;
+                var input = argumentOperations.FirstOrDefault()?.Syntax ?? inputSyntax ?? callSyntax;
+                Report(DiagnosticDescriptors.EmptyWindowOutput, input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation(), null, null,
+                    $"{callee}: output size {result.Sizes[i]} at dim {i} is empty for input {TensorValue.Format(arguments.OfType<TensorValue>().FirstOrDefault()?.Sizes ?? new Dim[0], false)} (declared [{returned.Text}])");
+                return null;
+            }
+            return result;
         }
 
         /// <summary>For SS0008's fix: the argument's size at the entry that is exactly the layer dim (<c>..., In</c> → the last size).</summary>
