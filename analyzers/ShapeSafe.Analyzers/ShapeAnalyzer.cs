@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -37,11 +38,29 @@ namespace ShapeSafe.Analyzers
                 var symbols = EngineSymbols.TryCreate(start.Compilation);
                 if (symbols is null) return;
                 var data = new AnalysisContextData(symbols, new ModuleConfigurations(start.Compilation));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data, InferredShapesEnabled(block)));
             });
         }
 
-        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data)
+        /// <summary>SS1000 is off by default; build its messages only where a setting turns it on.</summary>
+        static bool InferredShapesEnabled(OperationBlockAnalysisContext context)
+        {
+            var options = context.Compilation.Options;
+            if (options.SpecificDiagnosticOptions.TryGetValue(DiagnosticIds.InferredShape, out var specific))
+                return specific != ReportDiagnostic.Suppress;
+            var tree = context.OperationBlocks.FirstOrDefault()?.Syntax.SyntaxTree;
+            var provider = options.SyntaxTreeOptionsProvider;
+            if (tree is not null && provider is not null)
+            {
+                if (provider.TryGetDiagnosticValue(tree, DiagnosticIds.InferredShape, context.CancellationToken, out var perTree))
+                    return perTree != ReportDiagnostic.Suppress;
+                if (provider.TryGetGlobalDiagnosticValue(DiagnosticIds.InferredShape, context.CancellationToken, out var global))
+                    return global != ReportDiagnostic.Suppress;
+            }
+            return false;
+        }
+
+        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data, bool reportShapes)
         {
             foreach (var block in context.OperationBlocks)
             {
@@ -52,13 +71,13 @@ namespace ShapeSafe.Analyzers
                 if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
                 var graph = context.GetControlFlowGraph(block);
                 var untracked = CapturedAndAssigned(root);
-                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked);
+                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes };
                 var parameters = context.OwningSymbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
                 inference.Analyze(graph, inference.InitialState(parameters));
 
                 foreach (var localFunction in graph.LocalFunctions)
                 {
-                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked);
+                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes };
                     inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
                 }
             }

@@ -36,6 +36,9 @@ namespace ShapeSafe.Analyzers.Inference
 
         EngineSymbols Symbols => _data.Symbols;
 
+        /// <summary>Whether to report SS1000 (each tensor local's shape); off unless a setting enables it.</summary>
+        public bool ReportInferredShapes { get; set; }
+
         // ---- the data-flow driver ----
 
         /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
@@ -265,7 +268,7 @@ namespace ShapeSafe.Analyzers.Inference
         void AnalyzeLambda(IFlowAnonymousFunctionOperation lambda)
         {
             var graph = _cfg!.GetAnonymousFunctionControlFlowGraphInScope(lambda);
-            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked);
+            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked) { ReportInferredShapes = ReportInferredShapes };
             inner.Analyze(graph, inner.InitialState(lambda.Symbol.Parameters));
         }
 
@@ -307,7 +310,7 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 case ILocalReferenceOperation local:
                     state.Set(local.Local, _untracked.Contains(local.Local) ? null : value);
-                    if (_reporting && value is TensorValue tensor && Symbols.IsTensor(local.Local.Type))
+                    if (_reporting && ReportInferredShapes && value is TensorValue tensor && Symbols.IsTensor(local.Local.Type))
                         Report(DiagnosticDescriptors.InferredShape, syntax.GetLocation(), null, null, local.Local.Name, tensor.FormatShape());
                     break;
                 case IParameterReferenceOperation parameter:

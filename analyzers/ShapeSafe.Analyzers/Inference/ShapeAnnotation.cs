@@ -26,10 +26,23 @@ namespace ShapeSafe.Analyzers.Inference
         public static ShapeAnnotation? From(ImmutableArray<AttributeData> attributes, EngineSymbols symbols)
         {
             var attribute = EngineSymbols.Find(attributes, symbols.ShapeAttribute);
-            var text = EngineSymbols.StringArgument(attribute);
-            if (text is null) return null;
-            var result = DimParser.Parse(text);
-            return result.Shape is null ? null : new ShapeAnnotation(text, result.Shape, attribute!);
+            if (attribute is null) return null;
+            // Each annotation is read at every call of its method: parse it once per attribute.
+            return s_parsed.GetValue(attribute, a =>
+            {
+                var text = EngineSymbols.StringArgument(a);
+                if (text is null) return new Box(null);
+                var result = DimParser.Parse(text);
+                return new Box(result.Shape is null ? null : new ShapeAnnotation(text, result.Shape, a));
+            }).Annotation;
+        }
+
+        static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AttributeData, Box> s_parsed = new();
+
+        sealed class Box
+        {
+            public Box(ShapeAnnotation? annotation) => Annotation = annotation;
+            public ShapeAnnotation? Annotation { get; }
         }
 
         public string EntryText(ShapeEntry entry) => Text.Substring(entry.Position, entry.Length);
