@@ -1,3 +1,4 @@
+using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Elementwise;
 
 namespace ShapeSafe;
@@ -7,6 +8,11 @@ namespace ShapeSafe;
 // operand or a float scalar is Float32. Shapes come from the shared broadcast rule; kernels live in
 // Kernels/Elementwise. There are no comparison ops (Eq, Gt, ...): PyTorch returns Bool tensors and we have no
 // Bool dtype yet; returning Float32 0/1 would silently differ from PyTorch.
+//
+// Autograd: every Float32 op records a node when MustRecord(...) holds, after the forward and before any other
+// allocation, so the no-grad path costs a few field reads. The recording lives in separate methods because a lambda
+// that captures a parameter makes C# allocate its closure on entry to the method that declares the parameter.
+// The gradient math is in Gradients/ElementwiseGradient.cs.
 public partial class Tensor
 {
     // ---- Operators -------------------------------------------------------------------------------------------
@@ -142,7 +148,8 @@ public partial class Tensor
         var dtype = DType == DType.Int64 && other.DType == DType.Int64 ? DType.Int64 : DType.Float32;
         if (dtype == DType.Int64 && !IsWhole(alpha))
             throw new ArgumentException($"Add: for integral input tensors, argument alpha must not be a floating point number (alpha {alpha})", nameof(alpha));
-        return Zeros(shape, dtype).CopyFrom(this).AddInPlaceBroadcasting(other, alpha, "Add");
+        var result = Zeros(shape, dtype).CopyFrom(this).AddInPlaceBroadcasting(other, alpha, "Add");
+        return MustRecord(this, other) ? RecordAddScaled(result, this, other, alpha) : result;
     }
 
     /// <summary><c>this + scalar</c>.</summary>
@@ -198,9 +205,12 @@ public partial class Tensor
     /// take ATen's exact shortcuts (<c>x*x</c>, sqrt, ...).
     /// </summary>
     [ShapeContract("Broadcast")]
-    public Tensor Pow(float exponent) => DType == DType.Int64
-        ? FloatUnary(new PowScalarOp(exponent))
-        : ElementwiseKernel.Unary<float, PowScalarOp>(this, new PowScalarOp(exponent));
+    public Tensor Pow(float exponent)
+    {
+        if (DType == DType.Int64) return FloatUnary(new PowScalarOp(exponent));
+        var result = ElementwiseKernel.Unary<float, PowScalarOp>(this, new PowScalarOp(exponent));
+        return MustRecord(this) ? RecordPowScalar(result, exponent) : result;
+    }
 
     /// <summary>
     /// <c>this ** exponent</c> for an integer exponent: Int64 stays Int64 (a negative exponent throws, as in
@@ -227,27 +237,39 @@ public partial class Tensor
 
     /// <summary><c>-x</c> (keeps the dtype).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Neg() => DType == DType.Int64
-        ? ElementwiseKernel.Unary<long, NegOp<long>>(this, default)
-        : ElementwiseKernel.Unary<float, NegOp<float>>(this, default);
+    public Tensor Neg()
+    {
+        if (DType == DType.Int64) return ElementwiseKernel.Unary<long, NegOp<long>>(this, default);
+        var result = ElementwiseKernel.Unary<float, NegOp<float>>(this, default);
+        return MustRecord(this) ? RecordUnary(result, "NegBackward", ElementwiseGradient.Neg) : result;
+    }
 
     /// <summary><c>|x|</c> (keeps the dtype).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Abs() => DType == DType.Int64
-        ? ElementwiseKernel.Unary<long, AbsInt64Op>(this, default)
-        : ElementwiseKernel.Unary<float, AbsOp>(this, default);
+    public Tensor Abs()
+    {
+        if (DType == DType.Int64) return ElementwiseKernel.Unary<long, AbsInt64Op>(this, default);
+        var result = ElementwiseKernel.Unary<float, AbsOp>(this, default);
+        return MustRecord(this) ? RecordUnary(result, "AbsBackward", this, ElementwiseGradient.Abs) : result;
+    }
 
     /// <summary><c>max(x, 0)</c> (keeps the dtype; NaN stays NaN).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Relu() => DType == DType.Int64
-        ? ElementwiseKernel.Unary<long, ReluOp<long>>(this, default)
-        : ElementwiseKernel.Unary<float, ReluOp<float>>(this, default);
+    public Tensor Relu()
+    {
+        if (DType == DType.Int64) return ElementwiseKernel.Unary<long, ReluOp<long>>(this, default);
+        var result = ElementwiseKernel.Unary<float, ReluOp<float>>(this, default);
+        return MustRecord(this) ? RecordUnary(result, "ReluBackward", result, ElementwiseGradient.Relu) : result;
+    }
 
-    /// <summary><c>x * x</c> (keeps the dtype, as PyTorch's <c>square</c>).</summary>
+    /// <summary><c>x * x</c> (keeps the dtype, as PyTorch's <c>square</c>, which records as <c>pow(x, 2)</c>: "PowBackward").</summary>
     [ShapeContract("SameShape")]
-    public Tensor Square() => DType == DType.Int64
-        ? ElementwiseKernel.Unary<long, SquareOp<long>>(this, default)
-        : ElementwiseKernel.Unary<float, SquareOp<float>>(this, default);
+    public Tensor Square()
+    {
+        if (DType == DType.Int64) return ElementwiseKernel.Unary<long, SquareOp<long>>(this, default);
+        var result = ElementwiseKernel.Unary<float, SquareOp<float>>(this, default);
+        return MustRecord(this) ? RecordUnary(result, "PowBackward", this, ElementwiseGradient.Square) : result;
+    }
 
     /// <summary>
     /// Clamps to [<paramref name="min"/>, <paramref name="max"/>] (either may be null, not both). As in PyTorch,
@@ -262,64 +284,88 @@ public partial class Tensor
         if (DType == DType.Int64 && IsWhole(min) && IsWhole(max))
             return ElementwiseKernel.Unary<long, ClampOp<long>>(this, new ClampOp<long>((long?)min, (long?)max));
         var op = new ClampOp<float>(min, max);
-        return DType == DType.Int64 ? FloatUnary(op) : ElementwiseKernel.Unary<float, ClampOp<float>>(this, op);
+        if (DType == DType.Int64) return FloatUnary(op);
+        var result = ElementwiseKernel.Unary<float, ClampOp<float>>(this, op);
+        return MustRecord(this) ? RecordClamp(result, min, max) : result;
     }
 
     /// <summary><c>e^x</c> (Float32; Int64 input is promoted).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Exp() => FloatUnary(new ExpOp());
+    public Tensor Exp() => FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
 
     /// <summary>Natural logarithm (Float32; log of a negative is NaN, of 0 is -inf).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Log() => FloatUnary(new LogOp());
+    public Tensor Log() => FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
 
     /// <summary>Square root (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Sqrt() => FloatUnary(new SqrtOp());
+    public Tensor Sqrt() => FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
 
     /// <summary><c>1 / sqrt(x)</c> (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Rsqrt() => FloatUnary(new RsqrtOp());
+    public Tensor Rsqrt() => FloatUnary(new RsqrtOp(), "RsqrtBackward", saveResult: true, ElementwiseGradient.Rsqrt);
 
     /// <summary>Sine (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Sin() => FloatUnary(new SinOp());
+    public Tensor Sin() => FloatUnary(new SinOp(), "SinBackward", saveResult: false, ElementwiseGradient.Sin);
 
     /// <summary>Cosine (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Cos() => FloatUnary(new CosOp());
+    public Tensor Cos() => FloatUnary(new CosOp(), "CosBackward", saveResult: false, ElementwiseGradient.Cos);
 
     /// <summary>Hyperbolic tangent (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Tanh() => FloatUnary(new TanhOp());
+    public Tensor Tanh() => FloatUnary(new TanhOp(), "TanhBackward", saveResult: true, ElementwiseGradient.Tanh);
 
     /// <summary>Logistic sigmoid <c>1 / (1 + e^-x)</c> (Float32); saturates to 0 and 1 without NaN.</summary>
     [ShapeContract("SameShape")]
-    public Tensor Sigmoid() => FloatUnary(new SigmoidOp());
+    public Tensor Sigmoid() => FloatUnary(new SigmoidOp(), "SigmoidBackward", saveResult: true, ElementwiseGradient.Sigmoid);
 
     /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 only, as in PyTorch.</summary>
     [ShapeContract("SameShape")]
-    public Tensor Gelu() => ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
+    public Tensor Gelu()
+    {
+        var result = ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
+        return MustRecord(this) ? RecordUnary(result, "GeluBackward", this, ElementwiseGradient.Gelu) : result;
+    }
 
     /// <summary><c>x &gt; 0 ? x : negativeSlope * x</c>. Float32 only, as in PyTorch.</summary>
     [ShapeContract("SameShape")]
-    public Tensor LeakyRelu(float negativeSlope = 0.01f) =>
-        ElementwiseKernel.Unary<float, LeakyReluOp>(FloatOnly("LeakyRelu"), new LeakyReluOp(negativeSlope));
+    public Tensor LeakyRelu(float negativeSlope = 0.01f)
+    {
+        var result = ElementwiseKernel.Unary<float, LeakyReluOp>(FloatOnly("LeakyRelu"), new LeakyReluOp(negativeSlope));
+        return MustRecord(this) ? RecordLeakyRelu(result, negativeSlope) : result;
+    }
 
     // ---- In place ----------------------------------------------------------------------------------------------
     // PyTorch's add_, mul_, fill_, ...: they write through this tensor's strides, so on a view they change the base.
     // Each returns this tensor. Writing into a layout where two indices share an element (an Expand result) throws,
     // as in PyTorch, except for fills. The result dtype must be this tensor's: adding Float32 into Int64 throws.
+    //
+    // In-place ops are not recorded for autograd. While gradients are enabled they refuse a leaf that requires grad
+    // (PyTorch's error), a tensor computed by a recorded op (PyTorch would rebase its graph onto the in-place op;
+    // ShapeSafe does not, so it refuses rather than compute wrong gradients), and an operand that requires grad (the
+    // write would silently drop its gradient). Inside Autograd.NoGrad() they all work: optimizers and initializers
+    // update parameters that way.
 
     /// <summary><c>this += alpha * other</c>, <paramref name="other"/> broadcast to this shape (PyTorch's <c>add_</c>).</summary>
-    public Tensor AddInPlace(Tensor other, float alpha = 1f) => AddInPlaceBroadcasting(other, alpha, "AddInPlace");
+    public Tensor AddInPlace(Tensor other, float alpha = 1f)
+    {
+        CheckInPlaceAutograd("AddInPlace", other);
+        return AddInPlaceBroadcasting(other, alpha, "AddInPlace");
+    }
 
     /// <summary><c>this -= alpha * other</c> (PyTorch's <c>sub_</c>).</summary>
-    public Tensor SubInPlace(Tensor other, float alpha = 1f) => AddInPlaceBroadcasting(other, -alpha, "SubInPlace");
+    public Tensor SubInPlace(Tensor other, float alpha = 1f)
+    {
+        CheckInPlaceAutograd("SubInPlace", other);
+        return AddInPlaceBroadcasting(other, -alpha, "SubInPlace");
+    }
 
     /// <summary><c>this += value</c>.</summary>
     public Tensor AddInPlace(float value)
     {
+        CheckInPlaceAutograd("AddInPlace");
         RequireFloatResult("AddInPlace");
         ElementwiseKernel.InPlaceScalar<float, AddOp<float>>(this, value, default, "AddInPlace");
         return this;
@@ -329,6 +375,7 @@ public partial class Tensor
     public Tensor AddInPlace(long value)
     {
         if (DType == DType.Float32) return AddInPlace((float)value);
+        CheckInPlaceAutograd("AddInPlace");
         ElementwiseKernel.InPlaceScalar<long, AddOp<long>>(this, value, default, "AddInPlace");
         return this;
     }
@@ -336,6 +383,7 @@ public partial class Tensor
     /// <summary><c>this *= other</c>, <paramref name="other"/> broadcast to this shape (PyTorch's <c>mul_</c>).</summary>
     public Tensor MulInPlace(Tensor other)
     {
+        CheckInPlaceAutograd("MulInPlace", other);
         if (DType == DType.Int64 && other.DType == DType.Int64)
             ElementwiseKernel.InPlace<long, MulOp<long>>(this, other, default, "MulInPlace");
         else
@@ -349,6 +397,7 @@ public partial class Tensor
     /// <summary><c>this *= value</c>.</summary>
     public Tensor MulInPlace(float value)
     {
+        CheckInPlaceAutograd("MulInPlace");
         RequireFloatResult("MulInPlace");
         ElementwiseKernel.InPlaceScalar<float, MulOp<float>>(this, value, default, "MulInPlace");
         return this;
@@ -358,6 +407,7 @@ public partial class Tensor
     public Tensor MulInPlace(long value)
     {
         if (DType == DType.Float32) return MulInPlace((float)value);
+        CheckInPlaceAutograd("MulInPlace");
         ElementwiseKernel.InPlaceScalar<long, MulOp<long>>(this, value, default, "MulInPlace");
         return this;
     }
@@ -365,6 +415,7 @@ public partial class Tensor
     /// <summary><c>this /= other</c> (true division; this tensor must be Float32).</summary>
     public Tensor DivInPlace(Tensor other)
     {
+        CheckInPlaceAutograd("DivInPlace", other);
         RequireFloatResult("DivInPlace");
         ElementwiseKernel.InPlace<float, DivOp>(this, ToFloat(other), default, "DivInPlace");
         return this;
@@ -373,6 +424,7 @@ public partial class Tensor
     /// <summary><c>this /= value</c> (this tensor must be Float32).</summary>
     public Tensor DivInPlace(float value)
     {
+        CheckInPlaceAutograd("DivInPlace");
         RequireFloatResult("DivInPlace");
         ElementwiseKernel.InPlaceScalar<float, DivOp>(this, value, default, "DivInPlace");
         return this;
@@ -383,6 +435,7 @@ public partial class Tensor
     {
         if (min is null && max is null)
             throw new ArgumentException("ClampInPlace: at least one of 'min' or 'max' must not be null");
+        CheckInPlaceAutograd("ClampInPlace");
         if (DType == DType.Int64)
         {
             if (!IsWhole(min) || !IsWhole(max)) RequireFloatResult("ClampInPlace");
@@ -401,6 +454,7 @@ public partial class Tensor
     /// </summary>
     public Tensor FillInPlace(float value)
     {
+        CheckInPlaceAutograd("FillInPlace");
         if (DType == DType.Int64)
             ElementwiseKernel.InPlaceUnary<long, FillOp<long>>(this, new FillOp<long>((long)value), "FillInPlace", allowOverlap: true);
         else
@@ -414,6 +468,7 @@ public partial class Tensor
     /// <summary><c>this += value * t1 * t2</c> with broadcasting (PyTorch's <c>addcmul_</c>; Adam's second moment).</summary>
     public Tensor AddCMulInPlace(Tensor tensor1, Tensor tensor2, float value = 1f)
     {
+        CheckInPlaceAutograd("AddCMulInPlace", tensor1, tensor2);
         RequireFloatResult("AddCMulInPlace");
         ElementwiseKernel.AddCombined(this, ToFloat(tensor1), ToFloat(tensor2), value, divide: false, "AddCMulInPlace");
         return this;
@@ -422,6 +477,7 @@ public partial class Tensor
     /// <summary><c>this += value * t1 / t2</c> with broadcasting (PyTorch's <c>addcdiv_</c>; Adam's update).</summary>
     public Tensor AddCDivInPlace(Tensor tensor1, Tensor tensor2, float value = 1f)
     {
+        CheckInPlaceAutograd("AddCDivInPlace", tensor1, tensor2);
         RequireFloatResult("AddCDivInPlace");
         ElementwiseKernel.AddCombined(this, ToFloat(tensor1), ToFloat(tensor2), value, divide: true, "AddCDivInPlace");
         return this;
@@ -432,6 +488,12 @@ public partial class Tensor
     enum Kind { Add, Sub, Mul, Div, Pow, Max, Min }
 
     static Tensor BinaryOp(Tensor a, Tensor b, Kind kind, string name)
+    {
+        var result = BinaryForward(a, b, kind, name);
+        return MustRecord(a, b) ? RecordBinary(result, a, b, kind) : result;
+    }
+
+    static Tensor BinaryForward(Tensor a, Tensor b, Kind kind, string name)
     {
         if (a.DType == DType.Int64 && b.DType == DType.Int64 && kind != Kind.Div)
         {
@@ -481,17 +543,92 @@ public partial class Tensor
 
     static Tensor ScalarOp(Tensor t, float scalar, bool scalarFirst, Kind kind)
     {
-        t = ToFloat(t);
+        var result = ScalarForward(ToFloat(t), scalar, scalarFirst, kind);
+        return MustRecord(t) ? RecordScalar(result, t, scalar, scalarFirst, kind) : result;
+    }
+
+    static Tensor ScalarForward(Tensor t, float scalar, bool scalarFirst, Kind kind) => kind switch
+    {
+        Kind.Add => ElementwiseKernel.BinaryScalar<float, AddOp<float>>(t, scalar, scalarFirst, default),
+        Kind.Sub => ElementwiseKernel.BinaryScalar<float, SubOp<float>>(t, scalar, scalarFirst, default),
+        Kind.Mul => ElementwiseKernel.BinaryScalar<float, MulOp<float>>(t, scalar, scalarFirst, default),
+        Kind.Div => ElementwiseKernel.BinaryScalar<float, DivOp>(t, scalar, scalarFirst, default),
+        Kind.Pow => ElementwiseKernel.BinaryScalar<float, PowOp>(t, scalar, scalarFirst, default),
+        Kind.Max => ElementwiseKernel.BinaryScalar<float, MaximumOp<float>>(t, scalar, scalarFirst, default),
+        _ => ElementwiseKernel.BinaryScalar<float, MinimumOp<float>>(t, scalar, scalarFirst, default),
+    };
+
+    // ---- Autograd recording ------------------------------------------------------------------------------------
+    // Names are PyTorch's grad_fn names without the version digit. Only these methods create closures, so the
+    // no-grad path allocates nothing for autograd.
+
+    static Tensor RecordBinary(Tensor result, Tensor a, Tensor b, Kind kind)
+    {
+        bool needA = a.RequiresGrad, needB = b.RequiresGrad;
+        var inputs = new Tensor?[] { a, b };
         return kind switch
         {
-            Kind.Add => ElementwiseKernel.BinaryScalar<float, AddOp<float>>(t, scalar, scalarFirst, default),
-            Kind.Sub => ElementwiseKernel.BinaryScalar<float, SubOp<float>>(t, scalar, scalarFirst, default),
-            Kind.Mul => ElementwiseKernel.BinaryScalar<float, MulOp<float>>(t, scalar, scalarFirst, default),
-            Kind.Div => ElementwiseKernel.BinaryScalar<float, DivOp>(t, scalar, scalarFirst, default),
-            Kind.Pow => ElementwiseKernel.BinaryScalar<float, PowOp>(t, scalar, scalarFirst, default),
-            Kind.Max => ElementwiseKernel.BinaryScalar<float, MaximumOp<float>>(t, scalar, scalarFirst, default),
-            _ => ElementwiseKernel.BinaryScalar<float, MinimumOp<float>>(t, scalar, scalarFirst, default),
+            Kind.Add => result.Recorded("AddBackward", inputs, g => ElementwiseGradient.Add(g, a.Sizes, b.Sizes, needA, needB)),
+            Kind.Sub => result.Recorded("SubBackward", inputs, g => ElementwiseGradient.Sub(g, a.Sizes, b.Sizes, needA, needB)),
+            Kind.Mul => result.Recorded("MulBackward", inputs, g => ElementwiseGradient.Mul(g, a, b, needA, needB)),
+            Kind.Div => result.Recorded("DivBackward", inputs, g => ElementwiseGradient.Div(g, a, b, needA, needB)),
+            Kind.Pow => result.Recorded("PowBackward", inputs, g => ElementwiseGradient.Pow(g, a, b, needA, needB)),
+            Kind.Max => result.Recorded("MaximumBackward", inputs, g => ElementwiseGradient.Maximum(g, a, b, needA, needB)),
+            _ => result.Recorded("MinimumBackward", inputs, g => ElementwiseGradient.Minimum(g, a, b, needA, needB)),
         };
+    }
+
+    static Tensor RecordAddScaled(Tensor result, Tensor a, Tensor b, float alpha)
+    {
+        bool needA = a.RequiresGrad, needB = b.RequiresGrad;
+        return result.Recorded("AddBackward", new Tensor?[] { a, b }, g => ElementwiseGradient.Add(g, a.Sizes, b.Sizes, needA, needB, alpha));
+    }
+
+    /// <summary>
+    /// <c>t op scalar</c> or <c>scalar op t</c>. PyTorch names <c>s - t</c> "RsubBackward"; it computes <c>s / t</c> as
+    /// <c>t.reciprocal() * s</c> (two nodes), which records here as one "DivBackward".
+    /// </summary>
+    static Tensor RecordScalar(Tensor result, Tensor t, float scalar, bool scalarFirst, Kind kind) => kind switch
+    {
+        Kind.Add => t.RecordUnary(result, "AddBackward", static g => g),
+        Kind.Sub when scalarFirst => t.RecordUnary(result, "RsubBackward", ElementwiseGradient.Neg),
+        Kind.Sub => t.RecordUnary(result, "SubBackward", static g => g),
+        Kind.Mul => t.RecordUnary(result, "MulBackward", g => ElementwiseGradient.MulByScalar(g, scalar)),
+        Kind.Div when scalarFirst => t.RecordUnary(result, "DivBackward", t, (g, x) => ElementwiseGradient.ScalarDivBy(g, x, result)),
+        Kind.Div => t.RecordUnary(result, "DivBackward", g => ElementwiseGradient.DivByScalar(g, scalar)),
+        Kind.Pow when scalarFirst => t.RecordUnary(result, "PowBackward", t, (g, x) => ElementwiseGradient.ScalarPow(g, scalar, x)),
+        // t ** s goes through Pow(float); no public op takes maximum/minimum with a scalar.
+        _ => throw new System.Diagnostics.UnreachableException($"no public op applies {kind} to a tensor and a scalar this way"),
+    };
+
+    Tensor RecordPowScalar(Tensor result, float exponent) =>
+        RecordUnary(result, "PowBackward", this, (g, x) => ElementwiseGradient.PowScalar(g, x, exponent));
+
+    Tensor RecordClamp(Tensor result, float? min, float? max) =>
+        RecordUnary(result, "ClampBackward", this, (g, x) => ElementwiseGradient.Clamp(g, x, min, max));
+
+    Tensor RecordLeakyRelu(Tensor result, float negativeSlope) =>
+        RecordUnary(result, "LeakyReluBackward", this, (g, x) => ElementwiseGradient.LeakyRelu(g, x, negativeSlope));
+
+    /// <summary>Records a one-input op (this tensor the input) whose gradient reads no saved tensor.</summary>
+    Tensor RecordUnary(Tensor result, string name, Func<Tensor, Tensor> gradient) =>
+        result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { gradient(g) });
+
+    /// <summary>Records a one-input op whose gradient reads one saved tensor: the input or the result, whichever the formula needs.</summary>
+    Tensor RecordUnary(Tensor result, string name, Tensor saved, Func<Tensor, Tensor, Tensor> gradient) =>
+        result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { gradient(g, saved) });
+
+    /// <summary>Refuses an in-place op that autograd cannot follow while gradients are enabled (see the in-place section).</summary>
+    void CheckInPlaceAutograd(string op, Tensor? operand = null, Tensor? operand2 = null)
+    {
+        // Cheap fields first: the common case (nothing requires grad) never reads the thread's grad mode.
+        if (!RequiresGrad && operand?.RequiresGrad != true && operand2?.RequiresGrad != true) return;
+        if (!Autograd.IsGradEnabled) return;
+        CheckInPlace(op);
+        if (GradNode is not null)
+            throw new InvalidOperationException($"{op}: this tensor (shape {Rules.Format(Sizes)}) was computed by {GradNode.Name} and requires grad; in-place ops on tensors in the autograd graph are not supported (PyTorch would rebase the graph, ShapeSafe does not). Use the out-of-place op, or Detach() first.");
+        var other = operand?.RequiresGrad == true ? operand : operand2!;
+        throw new InvalidOperationException($"{op}: an operand (shape {Rules.Format(other.Sizes)}) requires grad, but in-place ops are not recorded for autograd; use the out-of-place op, or wrap the update in Autograd.NoGrad().");
     }
 
     Tensor AddInPlaceBroadcasting(Tensor other, float alpha, string name)
@@ -510,6 +647,16 @@ public partial class Tensor
             ElementwiseKernel.InPlace<float, AddScaledOp>(this, ToFloat(other), new AddScaledOp(alpha), name);
         }
         return this;
+    }
+
+    /// <summary>
+    /// A unary float function recorded for autograd; its gradient reads the input, or the result when
+    /// <paramref name="saveResult"/>. (The gradient is a static method group, which C# caches: no allocation.)
+    /// </summary>
+    Tensor FloatUnary<TOp>(TOp op, string gradFn, bool saveResult, Func<Tensor, Tensor, Tensor> gradient) where TOp : struct, IUnaryOp<float>
+    {
+        var result = FloatUnary(op);
+        return MustRecord(this) ? RecordUnary(result, gradFn, saveResult ? result : this, gradient) : result;
     }
 
     /// <summary>A unary float function; an Int64 input is converted first and the function runs in place on the copy.</summary>

@@ -1,10 +1,13 @@
 using System.Numerics.Tensors;
+using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Reduction;
 
 namespace ShapeSafe;
 
 // Reductions and softmax. Output shapes and dim checks come from the shared rules (Rules.Reduce,
 // Rules.ReducedDims, Rules.NormalizeDim); results are new contiguous tensors, as in PyTorch.
+// Autograd: results record a node when MustRecord(this) (Int64 tensors never do); the gradient math is in
+// Gradients/ReductionGradient.cs. Forwards read a detached input, so their internal copies record nothing.
 public partial class Tensor
 {
     // ---- Sum and mean ------------------------------------------------------------------------------------------
@@ -36,11 +39,12 @@ public partial class Tensor
     Tensor SumOver(int[]? dims, bool keepDim, string op)
     {
         var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
-        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, op));
+        var reduced = Rules.ReducedDims(Sizes, dims, op);
+        var plan = ReductionPlan.Create(Untracked(), reduced);
         var result = Uninitialized(DType, outShape);
         if (DType == DType.Float32) SumKernel.Sum(plan, result.FloatData);
         else SumKernel.Sum(plan, result.LongData);
-        return result;
+        return MustRecord(this) ? RecordReduction(result, "SumBackward", reduced, keepDim, mean: false) : result;
     }
 
     Tensor MeanOver(int[]? dims, bool keepDim)
@@ -48,12 +52,13 @@ public partial class Tensor
         if (DType != DType.Float32)
             throw new ArgumentException($"Mean: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long (shape {Rules.Format(Sizes)})");
         var outShape = Rules.Reduce(Sizes, dims, keepDim, "Mean");
-        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, "Mean"));
+        var reduced = Rules.ReducedDims(Sizes, dims, "Mean");
+        var plan = ReductionPlan.Create(Untracked(), reduced);
         var result = Uninitialized(DType.Float32, outShape);
         var data = result.FloatData;
         SumKernel.Sum(plan, data);
         TensorPrimitives.Divide(data, (float)plan.Reduced, data);
-        return result;
+        return MustRecord(this) ? RecordReduction(result, "MeanBackward", reduced, keepDim, mean: true) : result;
     }
 
     // ---- Variance ----------------------------------------------------------------------------------------------
@@ -68,12 +73,13 @@ public partial class Tensor
 
     /// <summary>The standard deviation of all elements.</summary>
     [ShapeContract("Reduce")]
-    public Tensor Std(bool unbiased = true) => VarOver(null, unbiased, false, "Std").Sqrt();
+    public Tensor Std(bool unbiased = true) => VarOver(null, unbiased, false, "Std");
 
     /// <summary>The standard deviation along <paramref name="dim"/>.</summary>
     [ShapeContract("Reduce")]
-    public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Std").Sqrt();
+    public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Std");
 
+    /// <summary>Var, or Std when <paramref name="op"/> is "Std".</summary>
     Tensor VarOver(int[]? dims, bool unbiased, bool keepDim, string op)
     {
         if (DType != DType.Float32)
@@ -82,12 +88,15 @@ public partial class Tensor
         long count = 1;
         for (int i = 0; i < Rank; i++)
             if (reduced[i]) count *= Sizes[i];
+        float dof = Math.Max(count - (unbiased ? 1 : 0), 0);
         // Two passes (mean, then squared deviations): accurate for float data, and it reuses the sum kernel.
-        var deviations = (this - MeanOver(dims, keepDim: true)).Square();
+        var x = Untracked();
+        var deviations = (x - x.MeanOver(dims, keepDim: true)).Square();
         var result = deviations.SumOver(dims, keepDim, op);
         var data = result.FloatData;
-        TensorPrimitives.Divide(data, (float)Math.Max(count - (unbiased ? 1 : 0), 0), data);
-        return result;
+        TensorPrimitives.Divide(data, dof, data);
+        if (op == "Std") TensorPrimitives.Sqrt(data, data);
+        return MustRecord(this) ? RecordVar(result, op == "Std", reduced, keepDim, dof) : result;
     }
 
     // ---- Max, min, argmax, argmin ------------------------------------------------------------------------------
@@ -131,12 +140,13 @@ public partial class Tensor
     {
         if (NumEl == 0)
             throw new ShapeException(op, $"{op.ToLowerInvariant()}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument (shape {Rules.Format(Sizes)})");
-        var x = Contiguous();
+        var x = Untracked().Contiguous();
         int n = Count;
         if (DType == DType.Float32)
         {
             var span = x.FloatData.AsSpan(x.Offset, n);
-            return Scalar(max ? TensorPrimitives.Max(span) : TensorPrimitives.Min(span));
+            var result = Scalar(max ? TensorPrimitives.Max(span) : TensorPrimitives.Min(span));
+            return MustRecord(this) ? RecordExtremum(result, op + "Backward") : result;
         }
         var longs = x.LongData.AsSpan(x.Offset, n);
         return Scalar(max ? TensorPrimitives.Max<long>(longs) : TensorPrimitives.Min<long>(longs));
@@ -147,12 +157,12 @@ public partial class Tensor
         var dims = new[] { dim };
         var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
         CheckNonEmptyDim(dim, op);
-        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, op));
+        var plan = ReductionPlan.Create(Untracked(), Rules.ReducedDims(Sizes, dims, op));
         var values = Uninitialized(DType, outShape);
         var indices = Uninitialized(DType.Int64, (int[])outShape.Clone());
         if (DType == DType.Float32) ExtremumKernel.Reduce(plan, max, values.FloatData, indices.LongData);
         else ExtremumKernel.Reduce(plan, max, values.LongData, indices.LongData);
-        return (values, indices);
+        return (MustRecord(this) ? RecordExtremumAlong(values, op + "Backward", indices, dim, keepDim) : values, indices);
     }
 
     Tensor ArgExtremum(int? dim, bool keepDim, bool max, string op)
@@ -162,7 +172,7 @@ public partial class Tensor
         if (dim is { } given) CheckNonEmptyDim(given, op);
         else if (NumEl == 0)
             throw new ShapeException(op, $"{op.ToLowerInvariant()}(): Expected reduction dim to be specified for input.numel() == 0 (shape {Rules.Format(Sizes)})");
-        var plan = ReductionPlan.Create(this, Rules.ReducedDims(Sizes, dims, op));
+        var plan = ReductionPlan.Create(Untracked(), Rules.ReducedDims(Sizes, dims, op));
         var indices = Uninitialized(DType.Int64, outShape);
         if (DType == DType.Float32) ExtremumKernel.Reduce<float>(plan, max, null, indices.LongData);
         else ExtremumKernel.Reduce<long>(plan, max, null, indices.LongData);
@@ -193,13 +203,52 @@ public partial class Tensor
     Tensor SoftmaxAlong(int dim, bool log, string op)
     {
         int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
-        var x = FloatOnly(op).Contiguous();
+        var x = FloatOnly(op).Untracked().Contiguous();
         int outer = 1, size = Rank == 0 ? 1 : Sizes[d], inner = 1;
         for (int i = 0; i < d; i++) outer *= Sizes[i];
         for (int i = d + 1; i < Rank; i++) inner *= Sizes[i];
         var result = Uninitialized(DType.Float32, (int[])Sizes.Clone());
         if (result.NumEl > 0)
             SoftmaxKernel.Run(x.FloatData, x.Offset, outer, size, inner, result.FloatData, log);
-        return result;
+        return MustRecord(this) ? RecordSoftmax(result, log, dim) : result;
     }
+
+    // ---- Autograd recording ------------------------------------------------------------------------------------
+    // In methods of their own, so their closures are allocated only when a node is recorded.
+
+    /// <summary>This tensor, or a detached alias when it takes part in autograd (forward plumbing must not record).</summary>
+    Tensor Untracked() => RequiresGrad ? Detach() : this;
+
+    Tensor RecordReduction(Tensor result, string name, bool[] reduced, bool keepDim, bool mean)
+    {
+        var sizes = Sizes;
+        return result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[]
+        {
+            mean ? ReductionGradient.Mean(g, sizes, reduced, keepDim) : ReductionGradient.Sum(g, sizes, reduced, keepDim),
+        });
+    }
+
+    Tensor RecordVar(Tensor result, bool std, bool[] reduced, bool keepDim, float dof)
+    {
+        var input = this;
+        return std
+            ? result.Recorded("StdBackward", new Tensor?[] { this }, g => new Tensor?[] { ReductionGradient.Std(g, input, result, reduced, keepDim, dof) })
+            : result.Recorded("VarBackward", new Tensor?[] { this }, g => new Tensor?[] { ReductionGradient.Var(g, input, reduced, keepDim, dof) });
+    }
+
+    Tensor RecordExtremum(Tensor result, string name)
+    {
+        var input = this;
+        return result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { ReductionGradient.EvenlyDistribute(g, input, result) });
+    }
+
+    Tensor RecordExtremumAlong(Tensor values, string name, Tensor indices, int dim, bool keepDim)
+    {
+        var sizes = Sizes;
+        return values.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { ReductionGradient.ValueSelecting(g, indices, dim, sizes, keepDim) });
+    }
+
+    Tensor RecordSoftmax(Tensor result, bool log, int dim) => log
+        ? result.Recorded("LogSoftmaxBackward", new Tensor?[] { this }, g => new Tensor?[] { ReductionGradient.LogSoftmax(g, result, dim) })
+        : result.Recorded("SoftmaxBackward", new Tensor?[] { this }, g => new Tensor?[] { ReductionGradient.Softmax(g, result, dim) });
 }

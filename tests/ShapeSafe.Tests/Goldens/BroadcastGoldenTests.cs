@@ -5,8 +5,8 @@ namespace ShapeSafe.Tests.Goldens;
 
 /// <summary>
 /// broadcast.jsonl: whether two shapes broadcast and to what. The rule is checked in both operand orders, and the
-/// engine half by expanding zeros of each operand's shape to the broadcast shape (the element-wise operators, which
-/// broadcast through the same rule, get their own golden test when they land).
+/// engine half by expanding zeros of each operand's shape to the broadcast shape and by the element-wise operators,
+/// which must accept or refuse exactly as LibTorch and produce the broadcast values.
 /// </summary>
 public class BroadcastGoldenTests
 {
@@ -31,6 +31,7 @@ public class BroadcastGoldenTests
             ExpectRefusal(c, m, () => Rules.Broadcast(a, b), "a, b", j.Str("error")!);
             // Swapped, LibTorch's message would swap a and b; only the refusal itself is compared.
             ExpectRefusal(c, m, () => Rules.Broadcast(b, a), "b, a", null);
+            ExpectRefusal(c, m, () => (Tensor.Zeros(a) + Tensor.Zeros(b)).Shape.ToArray(), "a + b", null);
             return;
         }
 
@@ -40,6 +41,14 @@ public class BroadcastGoldenTests
         m.SameSequence(c, "Zeros(a).Expand(result) shape", expected, Tensor.Zeros(a).Expand(expected).Shape);
         m.SameSequence(c, "Zeros(b).Expand(result) shape", expected, Tensor.Zeros(b).Expand(expected).Shape);
         m.SameSequence(c, "Zeros(a).BroadcastTo(result) shape", expected, Tensor.Zeros(a).BroadcastTo(expected).Shape);
+
+        // a + b with a = arange, b = 1000·arange: each result element must be a[i'] + b[j'] at the broadcast indices.
+        var x = Tensor.Arange(Count(a)).Reshape(a);
+        var y = (Tensor.Arange(Count(b)) * 1000L).Reshape(b);
+        var sum = x + y;
+        m.SameSequence(c, "(a + b) shape", expected, sum.Shape);
+        var want = x.Expand(expected).ToInt64Array().Zip(y.Expand(expected).ToInt64Array(), (p, q) => p + q).ToArray();
+        m.SameSequence(c, "(a + b) values", want, sum.ToInt64Array());
     }
 
     static void ExpectRefusal(GoldenCase c, Mismatches m, Func<int[]> broadcast, string order, string? torchError)
@@ -57,4 +66,6 @@ public class BroadcastGoldenTests
                 m.Add(c, $"Broadcast({order}) blames another dim: LibTorch \"{torchError}\", rule \"{e.Message}\"");
         }
     }
+
+    static int Count(int[] shape) => shape.Aggregate(1, (p, s) => p * s);
 }

@@ -12,8 +12,9 @@ namespace ShapeSafe.Kernels.Gemm;
 /// </remarks>
 internal static unsafe class GemmKernel
 {
-    // Below this m*n*k the unpacked loop wins: packing and tile padding cost more than they save.
-    internal const long SmallProductLimit = 32 * 32 * 32;
+    // Below this m*n*k the unpacked 4 x 16 blocks win: packing and padding to 6 x 64 tiles cost more
+    // than they save (measured on Zen 4: n = 80 runs at 99 GFLOP/s unpacked, 50 packed; n = 128 at 88 and 94).
+    internal const long SmallProductLimit = 128 * 128 * 128;
 
     // Below this m*n*k waking a worker costs more than the work it takes over.
     internal const long ParallelProductLimit = 64 * 64 * 64;
@@ -34,11 +35,11 @@ internal static unsafe class GemmKernel
         float[] a, int aOffset, int aRowStride, int aColStride,
         float[] b, int bOffset, int bRowStride, int bColStride,
         float beta, float[] c, int cOffset, int cRowStride, int cColStride)
-        => SgemmWith(MicroKernel, m, n, k, alpha, a, aOffset, aRowStride, aColStride,
+        => SgemmWith(MicroKernel, GemmRoute.Auto, m, n, k, alpha, a, aOffset, aRowStride, aColStride,
             b, bOffset, bRowStride, bColStride, beta, c, cOffset, cRowStride, cColStride);
 
-    /// <summary><see cref="Sgemm"/> with a chosen micro-kernel, for tests and benchmarks of every kernel.</summary>
-    internal static void SgemmWith(GemmMicroKernel kernel, int m, int n, int k, float alpha,
+    /// <summary><see cref="Sgemm"/> with a chosen micro-kernel and route, for tests and benchmarks of every path.</summary>
+    internal static void SgemmWith(GemmMicroKernel kernel, GemmRoute route, int m, int n, int k, float alpha,
         float[] a, int aOffset, int aRowStride, int aColStride,
         float[] b, int bOffset, int bRowStride, int bColStride,
         float beta, float[] c, int cOffset, int cRowStride, int cColStride)
@@ -53,7 +54,7 @@ internal static unsafe class GemmKernel
                 pa + aOffset, aRowStride, aColStride,
                 pb + bOffset, bRowStride, bColStride,
                 beta, pc + cOffset, cRowStride, cColStride);
-            Run(problem, kernel, allowParallel: true);
+            Run(problem, kernel, route, allowParallel: true);
         }
     }
 
@@ -65,11 +66,11 @@ internal static unsafe class GemmKernel
         float[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
         float[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
         float beta, float[] c, int cOffset, int cBatchStride, int cRowStride, int cColStride)
-        => SgemmBatchedWith(MicroKernel, batch, m, n, k, alpha, a, aOffset, aBatchStride, aRowStride, aColStride,
+        => SgemmBatchedWith(MicroKernel, GemmRoute.Auto, batch, m, n, k, alpha, a, aOffset, aBatchStride, aRowStride, aColStride,
             b, bOffset, bBatchStride, bRowStride, bColStride, beta, c, cOffset, cBatchStride, cRowStride, cColStride);
 
     /// <summary><see cref="SgemmBatched"/> with a chosen micro-kernel.</summary>
-    internal static void SgemmBatchedWith(GemmMicroKernel kernel, int batch, int m, int n, int k, float alpha,
+    internal static void SgemmBatchedWith(GemmMicroKernel kernel, GemmRoute route, int batch, int m, int n, int k, float alpha,
         float[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
         float[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
         float beta, float[] c, int cOffset, int cBatchStride, int cRowStride, int cColStride)
@@ -80,7 +81,7 @@ internal static unsafe class GemmKernel
             return;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            var body = new BatchBody(kernel, new GemmProblem(m, n, k, alpha,
+            var body = new BatchBody(kernel, route, new GemmProblem(m, n, k, alpha,
                 pa + aOffset, aRowStride, aColStride,
                 pb + bOffset, bRowStride, bColStride,
                 beta, pc + cOffset, cRowStride, cColStride), aBatchStride, bBatchStride, cBatchStride);
@@ -89,7 +90,7 @@ internal static unsafe class GemmKernel
             {
                 // Each product is big enough to split on its own (or the whole batch is too small to split).
                 for (int s = 0; s < batch; s++)
-                    Run(body.Problem(s), kernel, allowParallel: true);
+                    Run(body.Problem(s), kernel, route, allowParallel: true);
             }
             else
             {
@@ -98,7 +99,7 @@ internal static unsafe class GemmKernel
         }
     }
 
-    private static void Run(GemmProblem problem, GemmMicroKernel kernel, bool allowParallel)
+    private static void Run(GemmProblem problem, GemmMicroKernel kernel, GemmRoute route, bool allowParallel)
     {
         if (problem.K == 0 || problem.Alpha == 0)
         {
@@ -107,15 +108,19 @@ internal static unsafe class GemmKernel
         }
         problem = problem.WithContiguousColumns();
         long work = (long)problem.M * problem.N * problem.K;
-        // Products with a single row or column are memory-bound: padding them to full tiles only wastes work.
-        if (work <= SmallProductLimit || problem.M == 1 || problem.N == 1)
-        {
-            GemmSmall.Run(problem);
-            return;
-        }
         int threads = allowParallel && work >= ParallelProductLimit && !ParallelRuntime.IsInsideParallelLoop
             ? ParallelRuntime.NumThreads : 1;
-        GemmPacked.Run(problem, kernel, threads);
+        // Products with a single row or column are memory-bound: padding them to full tiles only wastes work.
+        bool unpacked = route switch
+        {
+            GemmRoute.Packed => false,
+            GemmRoute.Unpacked => true,
+            _ => work < SmallProductLimit || problem.M == 1 || problem.N == 1,
+        };
+        if (unpacked)
+            GemmSmall.Run(problem, threads);
+        else
+            GemmPacked.Run(problem, kernel, threads);
     }
 
     // C = beta * C, without reading C when beta is 0.
@@ -132,7 +137,7 @@ internal static unsafe class GemmKernel
         }
     }
 
-    private readonly struct BatchBody(GemmMicroKernel kernel, GemmProblem first, nint aBatchStride, nint bBatchStride, nint cBatchStride)
+    private readonly struct BatchBody(GemmMicroKernel kernel, GemmRoute route, GemmProblem first, nint aBatchStride, nint bBatchStride, nint cBatchStride)
         : IParallelBody
     {
         public GemmProblem Problem(int s) => new(first.M, first.N, first.K, first.Alpha,
@@ -140,6 +145,17 @@ internal static unsafe class GemmKernel
             first.B + s * bBatchStride, first.BRowStride, first.BColStride,
             first.Beta, first.C + s * cBatchStride, first.CRowStride, first.CColStride);
 
-        public void Invoke(int index) => Run(Problem(index), kernel, allowParallel: false);
+        public void Invoke(int index) => Run(Problem(index), kernel, route, allowParallel: false);
     }
+}
+
+/// <summary>Which loop nest runs a product; only tests and benchmarks choose anything but <see cref="Auto"/>.</summary>
+internal enum GemmRoute
+{
+    /// <summary>By size: unpacked register blocks for small or single-row/column products, packed otherwise.</summary>
+    Auto,
+    /// <summary>Always the packed BLIS loop nest with the chosen micro-kernel.</summary>
+    Packed,
+    /// <summary>Always the unpacked loops.</summary>
+    Unpacked,
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace ShapeSafe.Kernels.Gemm;
 
 /// <summary>
@@ -12,7 +14,8 @@ namespace ShapeSafe.Kernels.Gemm;
 internal sealed unsafe class GemmMicroKernel
 {
     public GemmMicroKernel(string name, int mr, int nr,
-        delegate*<int, float*, float*, float*, nint, float, float, void> compute, int mc, int kc, int nc)
+        delegate*<int, float*, float*, float*, nint, float, float, void> compute, int mc, int kc, int nc,
+        GemmMicroKernel? narrow = null)
     {
         Name = name;
         Mr = mr;
@@ -21,6 +24,8 @@ internal sealed unsafe class GemmMicroKernel
         Mc = mc;
         Kc = kc;
         Nc = nc;
+        Narrow = narrow;
+        Debug.Assert(narrow is null || (narrow.Mr == mr && narrow.Nr < nr));
     }
 
     public string Name { get; }
@@ -34,14 +39,32 @@ internal sealed unsafe class GemmMicroKernel
     /// <summary>(kc, packed A panel, packed B panel, C tile, C row stride, alpha, beta).</summary>
     public delegate*<int, float*, float*, float*, nint, float, float, void> Compute { get; }
 
-    /// <summary>Rows of A packed at once; the packed A block (Mc x Kc) is meant to stay in L2.</summary>
+    /// <summary>Rows of A packed at once into the block all threads share (meant for L3).</summary>
     public int Mc { get; init; }
 
-    /// <summary>Depth of one packed block; a B micro-panel (Kc x Nr) is meant to stay in L1.</summary>
+    /// <summary>Depth of one packed block; an A micro-panel (Mr x Kc) is meant to stay in L1.</summary>
     public int Kc { get; init; }
 
-    /// <summary>Columns of B packed at once; the packed B block (Kc x Nc) is meant to stay in L3.</summary>
+    /// <summary>Columns of B one thread packs at once; its B block (Kc x Nc) is meant to stay in L2.</summary>
     public int Nc { get; init; }
+
+    /// <summary>
+    /// The same tile with fewer columns (same <see cref="Mr"/>, same A panels), for the last B panel of a
+    /// product whose width is not a multiple of <see cref="Nr"/>: less work is wasted on zero padding.
+    /// </summary>
+    public GemmMicroKernel? Narrow { get; }
+
+    /// <summary>The narrowest kernel in the <see cref="Narrow"/> chain that still covers <paramref name="columns"/>.</summary>
+    public GemmMicroKernel NarrowestCovering(int columns)
+    {
+        GemmMicroKernel kernel = this;
+        while (kernel.Narrow is { } narrower && narrower.Nr >= columns)
+            kernel = narrower;
+        return kernel;
+    }
+
+    /// <summary>The same kernel with other cache blocks, for tuning.</summary>
+    public GemmMicroKernel WithBlocking(int mc, int kc, int nc) => new(Name, Mr, Nr, Compute, mc, kc, nc, Narrow);
 
     public override string ToString() => $"{Name} (MC={Mc}, KC={Kc}, NC={Nc})";
 }

@@ -9,7 +9,139 @@ namespace ShapeSafe.Kernels.Gemm;
 // packed A panel, and each k step loads the B panel's vectors once.
 internal static unsafe partial class GemmMicroKernels
 {
-    /// <summary>12x32 with Vector512: 24 accumulators, 2 B loads and 12 broadcasts per k step.</summary>
+    /// <summary>6x64 with Vector512: 24 accumulators; per k step 4 B loads, 6 broadcasts, 24 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Kernel6x64(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero; Vector512<float> c0_2 = Vector512<float>.Zero; Vector512<float> c0_3 = Vector512<float>.Zero;
+        Vector512<float> c1_0 = Vector512<float>.Zero; Vector512<float> c1_1 = Vector512<float>.Zero; Vector512<float> c1_2 = Vector512<float>.Zero; Vector512<float> c1_3 = Vector512<float>.Zero;
+        Vector512<float> c2_0 = Vector512<float>.Zero; Vector512<float> c2_1 = Vector512<float>.Zero; Vector512<float> c2_2 = Vector512<float>.Zero; Vector512<float> c2_3 = Vector512<float>.Zero;
+        Vector512<float> c3_0 = Vector512<float>.Zero; Vector512<float> c3_1 = Vector512<float>.Zero; Vector512<float> c3_2 = Vector512<float>.Zero; Vector512<float> c3_3 = Vector512<float>.Zero;
+        Vector512<float> c4_0 = Vector512<float>.Zero; Vector512<float> c4_1 = Vector512<float>.Zero; Vector512<float> c4_2 = Vector512<float>.Zero; Vector512<float> c4_3 = Vector512<float>.Zero;
+        Vector512<float> c5_0 = Vector512<float>.Zero; Vector512<float> c5_1 = Vector512<float>.Zero; Vector512<float> c5_2 = Vector512<float>.Zero; Vector512<float> c5_3 = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Avx512F.LoadVector512(b); Vector512<float> b1 = Avx512F.LoadVector512(b + 16); Vector512<float> b2 = Avx512F.LoadVector512(b + 32); Vector512<float> b3 = Avx512F.LoadVector512(b + 48);
+            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1); c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2); c0_3 = Avx512F.FusedMultiplyAdd(a0, b3, c0_3);
+            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); c1_3 = Avx512F.FusedMultiplyAdd(a1, b3, c1_3);
+            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); c2_3 = Avx512F.FusedMultiplyAdd(a2, b3, c2_3);
+            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); c3_3 = Avx512F.FusedMultiplyAdd(a3, b3, c3_3);
+            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); c4_3 = Avx512F.FusedMultiplyAdd(a4, b3, c4_3);
+            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); c5_3 = Avx512F.FusedMultiplyAdd(a5, b3, c5_3);
+            a += 6;
+            b += 64;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Avx512F.Store(c, Avx512F.Multiply(c0_0, va)); Avx512F.Store(c + 16, Avx512F.Multiply(c0_1, va)); Avx512F.Store(c + 32, Avx512F.Multiply(c0_2, va)); Avx512F.Store(c + 48, Avx512F.Multiply(c0_3, va));
+            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va)); Avx512F.Store(c + 1 * ldc + 16, Avx512F.Multiply(c1_1, va)); Avx512F.Store(c + 1 * ldc + 32, Avx512F.Multiply(c1_2, va)); Avx512F.Store(c + 1 * ldc + 48, Avx512F.Multiply(c1_3, va));
+            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va)); Avx512F.Store(c + 2 * ldc + 16, Avx512F.Multiply(c2_1, va)); Avx512F.Store(c + 2 * ldc + 32, Avx512F.Multiply(c2_2, va)); Avx512F.Store(c + 2 * ldc + 48, Avx512F.Multiply(c2_3, va));
+            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va)); Avx512F.Store(c + 3 * ldc + 16, Avx512F.Multiply(c3_1, va)); Avx512F.Store(c + 3 * ldc + 32, Avx512F.Multiply(c3_2, va)); Avx512F.Store(c + 3 * ldc + 48, Avx512F.Multiply(c3_3, va));
+            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va)); Avx512F.Store(c + 4 * ldc + 16, Avx512F.Multiply(c4_1, va)); Avx512F.Store(c + 4 * ldc + 32, Avx512F.Multiply(c4_2, va)); Avx512F.Store(c + 4 * ldc + 48, Avx512F.Multiply(c4_3, va));
+            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va)); Avx512F.Store(c + 5 * ldc + 16, Avx512F.Multiply(c5_1, va)); Avx512F.Store(c + 5 * ldc + 32, Avx512F.Multiply(c5_2, va)); Avx512F.Store(c + 5 * ldc + 48, Avx512F.Multiply(c5_3, va));
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c)))); Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(c0_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 16)))); Avx512F.Store(c + 32, Avx512F.FusedMultiplyAdd(c0_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 32)))); Avx512F.Store(c + 48, Avx512F.FusedMultiplyAdd(c0_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 48))));
+            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc)))); Avx512F.Store(c + 1 * ldc + 16, Avx512F.FusedMultiplyAdd(c1_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 16)))); Avx512F.Store(c + 1 * ldc + 32, Avx512F.FusedMultiplyAdd(c1_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 32)))); Avx512F.Store(c + 1 * ldc + 48, Avx512F.FusedMultiplyAdd(c1_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 48))));
+            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc)))); Avx512F.Store(c + 2 * ldc + 16, Avx512F.FusedMultiplyAdd(c2_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 16)))); Avx512F.Store(c + 2 * ldc + 32, Avx512F.FusedMultiplyAdd(c2_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 32)))); Avx512F.Store(c + 2 * ldc + 48, Avx512F.FusedMultiplyAdd(c2_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 48))));
+            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc)))); Avx512F.Store(c + 3 * ldc + 16, Avx512F.FusedMultiplyAdd(c3_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 16)))); Avx512F.Store(c + 3 * ldc + 32, Avx512F.FusedMultiplyAdd(c3_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 32)))); Avx512F.Store(c + 3 * ldc + 48, Avx512F.FusedMultiplyAdd(c3_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 48))));
+            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc)))); Avx512F.Store(c + 4 * ldc + 16, Avx512F.FusedMultiplyAdd(c4_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 16)))); Avx512F.Store(c + 4 * ldc + 32, Avx512F.FusedMultiplyAdd(c4_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 32)))); Avx512F.Store(c + 4 * ldc + 48, Avx512F.FusedMultiplyAdd(c4_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 48))));
+            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc)))); Avx512F.Store(c + 5 * ldc + 16, Avx512F.FusedMultiplyAdd(c5_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 16)))); Avx512F.Store(c + 5 * ldc + 32, Avx512F.FusedMultiplyAdd(c5_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 32)))); Avx512F.Store(c + 5 * ldc + 48, Avx512F.FusedMultiplyAdd(c5_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 48))));
+        }
+    }
+
+    /// <summary>6x32 with Vector512: for a last B panel at most 32 wide.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Kernel6x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero;
+        Vector512<float> c1_0 = Vector512<float>.Zero; Vector512<float> c1_1 = Vector512<float>.Zero;
+        Vector512<float> c2_0 = Vector512<float>.Zero; Vector512<float> c2_1 = Vector512<float>.Zero;
+        Vector512<float> c3_0 = Vector512<float>.Zero; Vector512<float> c3_1 = Vector512<float>.Zero;
+        Vector512<float> c4_0 = Vector512<float>.Zero; Vector512<float> c4_1 = Vector512<float>.Zero;
+        Vector512<float> c5_0 = Vector512<float>.Zero; Vector512<float> c5_1 = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Avx512F.LoadVector512(b); Vector512<float> b1 = Avx512F.LoadVector512(b + 16);
+            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1);
+            a += 6;
+            b += 32;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Avx512F.Store(c, Avx512F.Multiply(c0_0, va)); Avx512F.Store(c + 16, Avx512F.Multiply(c0_1, va));
+            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va)); Avx512F.Store(c + 1 * ldc + 16, Avx512F.Multiply(c1_1, va));
+            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va)); Avx512F.Store(c + 2 * ldc + 16, Avx512F.Multiply(c2_1, va));
+            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va)); Avx512F.Store(c + 3 * ldc + 16, Avx512F.Multiply(c3_1, va));
+            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va)); Avx512F.Store(c + 4 * ldc + 16, Avx512F.Multiply(c4_1, va));
+            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va)); Avx512F.Store(c + 5 * ldc + 16, Avx512F.Multiply(c5_1, va));
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c)))); Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(c0_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 16))));
+            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc)))); Avx512F.Store(c + 1 * ldc + 16, Avx512F.FusedMultiplyAdd(c1_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 16))));
+            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc)))); Avx512F.Store(c + 2 * ldc + 16, Avx512F.FusedMultiplyAdd(c2_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 16))));
+            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc)))); Avx512F.Store(c + 3 * ldc + 16, Avx512F.FusedMultiplyAdd(c3_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 16))));
+            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc)))); Avx512F.Store(c + 4 * ldc + 16, Avx512F.FusedMultiplyAdd(c4_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 16))));
+            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc)))); Avx512F.Store(c + 5 * ldc + 16, Avx512F.FusedMultiplyAdd(c5_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 16))));
+        }
+    }
+
+    /// <summary>6x16 with Vector512: for a last B panel at most 16 wide.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Kernel6x16(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero;
+        Vector512<float> c1_0 = Vector512<float>.Zero;
+        Vector512<float> c2_0 = Vector512<float>.Zero;
+        Vector512<float> c3_0 = Vector512<float>.Zero;
+        Vector512<float> c4_0 = Vector512<float>.Zero;
+        Vector512<float> c5_0 = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Avx512F.LoadVector512(b);
+            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            a += 6;
+            b += 16;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Avx512F.Store(c, Avx512F.Multiply(c0_0, va));
+            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va));
+            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va));
+            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va));
+            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va));
+            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va));
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c))));
+            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc))));
+            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc))));
+            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc))));
+            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc))));
+            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc))));
+        }
+    }
+
+    /// <summary>12x32 with Vector512: 24 accumulators; per k step 2 B loads, 12 broadcasts, 24 FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Kernel12x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
@@ -77,175 +209,71 @@ internal static unsafe partial class GemmMicroKernels
         }
     }
 
-    /// <summary>14x32 with Vector512: 28 accumulators.</summary>
+    /// <summary>12x16 with Vector512: for a last B panel at most 16 wide.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Kernel14x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    private static void Avx512Kernel12x16(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
-        Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero;
-        Vector512<float> c1_0 = Vector512<float>.Zero; Vector512<float> c1_1 = Vector512<float>.Zero;
-        Vector512<float> c2_0 = Vector512<float>.Zero; Vector512<float> c2_1 = Vector512<float>.Zero;
-        Vector512<float> c3_0 = Vector512<float>.Zero; Vector512<float> c3_1 = Vector512<float>.Zero;
-        Vector512<float> c4_0 = Vector512<float>.Zero; Vector512<float> c4_1 = Vector512<float>.Zero;
-        Vector512<float> c5_0 = Vector512<float>.Zero; Vector512<float> c5_1 = Vector512<float>.Zero;
-        Vector512<float> c6_0 = Vector512<float>.Zero; Vector512<float> c6_1 = Vector512<float>.Zero;
-        Vector512<float> c7_0 = Vector512<float>.Zero; Vector512<float> c7_1 = Vector512<float>.Zero;
-        Vector512<float> c8_0 = Vector512<float>.Zero; Vector512<float> c8_1 = Vector512<float>.Zero;
-        Vector512<float> c9_0 = Vector512<float>.Zero; Vector512<float> c9_1 = Vector512<float>.Zero;
-        Vector512<float> c10_0 = Vector512<float>.Zero; Vector512<float> c10_1 = Vector512<float>.Zero;
-        Vector512<float> c11_0 = Vector512<float>.Zero; Vector512<float> c11_1 = Vector512<float>.Zero;
-        Vector512<float> c12_0 = Vector512<float>.Zero; Vector512<float> c12_1 = Vector512<float>.Zero;
-        Vector512<float> c13_0 = Vector512<float>.Zero; Vector512<float> c13_1 = Vector512<float>.Zero;
+        Vector512<float> c0_0 = Vector512<float>.Zero;
+        Vector512<float> c1_0 = Vector512<float>.Zero;
+        Vector512<float> c2_0 = Vector512<float>.Zero;
+        Vector512<float> c3_0 = Vector512<float>.Zero;
+        Vector512<float> c4_0 = Vector512<float>.Zero;
+        Vector512<float> c5_0 = Vector512<float>.Zero;
+        Vector512<float> c6_0 = Vector512<float>.Zero;
+        Vector512<float> c7_0 = Vector512<float>.Zero;
+        Vector512<float> c8_0 = Vector512<float>.Zero;
+        Vector512<float> c9_0 = Vector512<float>.Zero;
+        Vector512<float> c10_0 = Vector512<float>.Zero;
+        Vector512<float> c11_0 = Vector512<float>.Zero;
         for (int p = 0; p < kc; p++)
         {
-            Vector512<float> b0 = Avx512F.LoadVector512(b); Vector512<float> b1 = Avx512F.LoadVector512(b + 16);
-            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
-            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
-            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
-            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
-            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1);
-            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1);
-            Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1);
-            Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1);
-            Vector512<float> a8 = Vector512.Create(a[8]); c8_0 = Avx512F.FusedMultiplyAdd(a8, b0, c8_0); c8_1 = Avx512F.FusedMultiplyAdd(a8, b1, c8_1);
-            Vector512<float> a9 = Vector512.Create(a[9]); c9_0 = Avx512F.FusedMultiplyAdd(a9, b0, c9_0); c9_1 = Avx512F.FusedMultiplyAdd(a9, b1, c9_1);
-            Vector512<float> a10 = Vector512.Create(a[10]); c10_0 = Avx512F.FusedMultiplyAdd(a10, b0, c10_0); c10_1 = Avx512F.FusedMultiplyAdd(a10, b1, c10_1);
-            Vector512<float> a11 = Vector512.Create(a[11]); c11_0 = Avx512F.FusedMultiplyAdd(a11, b0, c11_0); c11_1 = Avx512F.FusedMultiplyAdd(a11, b1, c11_1);
-            Vector512<float> a12 = Vector512.Create(a[12]); c12_0 = Avx512F.FusedMultiplyAdd(a12, b0, c12_0); c12_1 = Avx512F.FusedMultiplyAdd(a12, b1, c12_1);
-            Vector512<float> a13 = Vector512.Create(a[13]); c13_0 = Avx512F.FusedMultiplyAdd(a13, b0, c13_0); c13_1 = Avx512F.FusedMultiplyAdd(a13, b1, c13_1);
-            a += 14;
-            b += 32;
+            Vector512<float> b0 = Avx512F.LoadVector512(b);
+            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            Vector512<float> a8 = Vector512.Create(a[8]); c8_0 = Avx512F.FusedMultiplyAdd(a8, b0, c8_0);
+            Vector512<float> a9 = Vector512.Create(a[9]); c9_0 = Avx512F.FusedMultiplyAdd(a9, b0, c9_0);
+            Vector512<float> a10 = Vector512.Create(a[10]); c10_0 = Avx512F.FusedMultiplyAdd(a10, b0, c10_0);
+            Vector512<float> a11 = Vector512.Create(a[11]); c11_0 = Avx512F.FusedMultiplyAdd(a11, b0, c11_0);
+            a += 12;
+            b += 16;
         }
         Vector512<float> va = Vector512.Create(alpha);
         if (beta == 0)
         {
-            Avx512F.Store(c, Avx512F.Multiply(c0_0, va)); Avx512F.Store(c + 16, Avx512F.Multiply(c0_1, va));
-            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va)); Avx512F.Store(c + 1 * ldc + 16, Avx512F.Multiply(c1_1, va));
-            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va)); Avx512F.Store(c + 2 * ldc + 16, Avx512F.Multiply(c2_1, va));
-            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va)); Avx512F.Store(c + 3 * ldc + 16, Avx512F.Multiply(c3_1, va));
-            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va)); Avx512F.Store(c + 4 * ldc + 16, Avx512F.Multiply(c4_1, va));
-            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va)); Avx512F.Store(c + 5 * ldc + 16, Avx512F.Multiply(c5_1, va));
-            Avx512F.Store(c + 6 * ldc, Avx512F.Multiply(c6_0, va)); Avx512F.Store(c + 6 * ldc + 16, Avx512F.Multiply(c6_1, va));
-            Avx512F.Store(c + 7 * ldc, Avx512F.Multiply(c7_0, va)); Avx512F.Store(c + 7 * ldc + 16, Avx512F.Multiply(c7_1, va));
-            Avx512F.Store(c + 8 * ldc, Avx512F.Multiply(c8_0, va)); Avx512F.Store(c + 8 * ldc + 16, Avx512F.Multiply(c8_1, va));
-            Avx512F.Store(c + 9 * ldc, Avx512F.Multiply(c9_0, va)); Avx512F.Store(c + 9 * ldc + 16, Avx512F.Multiply(c9_1, va));
-            Avx512F.Store(c + 10 * ldc, Avx512F.Multiply(c10_0, va)); Avx512F.Store(c + 10 * ldc + 16, Avx512F.Multiply(c10_1, va));
-            Avx512F.Store(c + 11 * ldc, Avx512F.Multiply(c11_0, va)); Avx512F.Store(c + 11 * ldc + 16, Avx512F.Multiply(c11_1, va));
-            Avx512F.Store(c + 12 * ldc, Avx512F.Multiply(c12_0, va)); Avx512F.Store(c + 12 * ldc + 16, Avx512F.Multiply(c12_1, va));
-            Avx512F.Store(c + 13 * ldc, Avx512F.Multiply(c13_0, va)); Avx512F.Store(c + 13 * ldc + 16, Avx512F.Multiply(c13_1, va));
+            Avx512F.Store(c, Avx512F.Multiply(c0_0, va));
+            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va));
+            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va));
+            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va));
+            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va));
+            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va));
+            Avx512F.Store(c + 6 * ldc, Avx512F.Multiply(c6_0, va));
+            Avx512F.Store(c + 7 * ldc, Avx512F.Multiply(c7_0, va));
+            Avx512F.Store(c + 8 * ldc, Avx512F.Multiply(c8_0, va));
+            Avx512F.Store(c + 9 * ldc, Avx512F.Multiply(c9_0, va));
+            Avx512F.Store(c + 10 * ldc, Avx512F.Multiply(c10_0, va));
+            Avx512F.Store(c + 11 * ldc, Avx512F.Multiply(c11_0, va));
         }
         else
         {
             Vector512<float> vb = Vector512.Create(beta);
-            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c)))); Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(c0_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 16))));
-            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc)))); Avx512F.Store(c + 1 * ldc + 16, Avx512F.FusedMultiplyAdd(c1_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 16))));
-            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc)))); Avx512F.Store(c + 2 * ldc + 16, Avx512F.FusedMultiplyAdd(c2_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 16))));
-            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc)))); Avx512F.Store(c + 3 * ldc + 16, Avx512F.FusedMultiplyAdd(c3_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 16))));
-            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc)))); Avx512F.Store(c + 4 * ldc + 16, Avx512F.FusedMultiplyAdd(c4_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 16))));
-            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc)))); Avx512F.Store(c + 5 * ldc + 16, Avx512F.FusedMultiplyAdd(c5_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 16))));
-            Avx512F.Store(c + 6 * ldc, Avx512F.FusedMultiplyAdd(c6_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 6 * ldc)))); Avx512F.Store(c + 6 * ldc + 16, Avx512F.FusedMultiplyAdd(c6_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 6 * ldc + 16))));
-            Avx512F.Store(c + 7 * ldc, Avx512F.FusedMultiplyAdd(c7_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 7 * ldc)))); Avx512F.Store(c + 7 * ldc + 16, Avx512F.FusedMultiplyAdd(c7_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 7 * ldc + 16))));
-            Avx512F.Store(c + 8 * ldc, Avx512F.FusedMultiplyAdd(c8_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 8 * ldc)))); Avx512F.Store(c + 8 * ldc + 16, Avx512F.FusedMultiplyAdd(c8_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 8 * ldc + 16))));
-            Avx512F.Store(c + 9 * ldc, Avx512F.FusedMultiplyAdd(c9_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 9 * ldc)))); Avx512F.Store(c + 9 * ldc + 16, Avx512F.FusedMultiplyAdd(c9_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 9 * ldc + 16))));
-            Avx512F.Store(c + 10 * ldc, Avx512F.FusedMultiplyAdd(c10_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 10 * ldc)))); Avx512F.Store(c + 10 * ldc + 16, Avx512F.FusedMultiplyAdd(c10_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 10 * ldc + 16))));
-            Avx512F.Store(c + 11 * ldc, Avx512F.FusedMultiplyAdd(c11_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 11 * ldc)))); Avx512F.Store(c + 11 * ldc + 16, Avx512F.FusedMultiplyAdd(c11_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 11 * ldc + 16))));
-            Avx512F.Store(c + 12 * ldc, Avx512F.FusedMultiplyAdd(c12_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 12 * ldc)))); Avx512F.Store(c + 12 * ldc + 16, Avx512F.FusedMultiplyAdd(c12_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 12 * ldc + 16))));
-            Avx512F.Store(c + 13 * ldc, Avx512F.FusedMultiplyAdd(c13_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 13 * ldc)))); Avx512F.Store(c + 13 * ldc + 16, Avx512F.FusedMultiplyAdd(c13_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 13 * ldc + 16))));
-        }
-    }
-
-    /// <summary>6x64 with Vector512: 24 accumulators, 4 B loads and 6 broadcasts per k step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Kernel6x64(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-    {
-        Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero; Vector512<float> c0_2 = Vector512<float>.Zero; Vector512<float> c0_3 = Vector512<float>.Zero;
-        Vector512<float> c1_0 = Vector512<float>.Zero; Vector512<float> c1_1 = Vector512<float>.Zero; Vector512<float> c1_2 = Vector512<float>.Zero; Vector512<float> c1_3 = Vector512<float>.Zero;
-        Vector512<float> c2_0 = Vector512<float>.Zero; Vector512<float> c2_1 = Vector512<float>.Zero; Vector512<float> c2_2 = Vector512<float>.Zero; Vector512<float> c2_3 = Vector512<float>.Zero;
-        Vector512<float> c3_0 = Vector512<float>.Zero; Vector512<float> c3_1 = Vector512<float>.Zero; Vector512<float> c3_2 = Vector512<float>.Zero; Vector512<float> c3_3 = Vector512<float>.Zero;
-        Vector512<float> c4_0 = Vector512<float>.Zero; Vector512<float> c4_1 = Vector512<float>.Zero; Vector512<float> c4_2 = Vector512<float>.Zero; Vector512<float> c4_3 = Vector512<float>.Zero;
-        Vector512<float> c5_0 = Vector512<float>.Zero; Vector512<float> c5_1 = Vector512<float>.Zero; Vector512<float> c5_2 = Vector512<float>.Zero; Vector512<float> c5_3 = Vector512<float>.Zero;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector512<float> b0 = Avx512F.LoadVector512(b); Vector512<float> b1 = Avx512F.LoadVector512(b + 16); Vector512<float> b2 = Avx512F.LoadVector512(b + 32); Vector512<float> b3 = Avx512F.LoadVector512(b + 48);
-            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1); c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2); c0_3 = Avx512F.FusedMultiplyAdd(a0, b3, c0_3);
-            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); c1_3 = Avx512F.FusedMultiplyAdd(a1, b3, c1_3);
-            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); c2_3 = Avx512F.FusedMultiplyAdd(a2, b3, c2_3);
-            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); c3_3 = Avx512F.FusedMultiplyAdd(a3, b3, c3_3);
-            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); c4_3 = Avx512F.FusedMultiplyAdd(a4, b3, c4_3);
-            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); c5_3 = Avx512F.FusedMultiplyAdd(a5, b3, c5_3);
-            a += 6;
-            b += 64;
-        }
-        Vector512<float> va = Vector512.Create(alpha);
-        if (beta == 0)
-        {
-            Avx512F.Store(c, Avx512F.Multiply(c0_0, va)); Avx512F.Store(c + 16, Avx512F.Multiply(c0_1, va)); Avx512F.Store(c + 32, Avx512F.Multiply(c0_2, va)); Avx512F.Store(c + 48, Avx512F.Multiply(c0_3, va));
-            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va)); Avx512F.Store(c + 1 * ldc + 16, Avx512F.Multiply(c1_1, va)); Avx512F.Store(c + 1 * ldc + 32, Avx512F.Multiply(c1_2, va)); Avx512F.Store(c + 1 * ldc + 48, Avx512F.Multiply(c1_3, va));
-            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va)); Avx512F.Store(c + 2 * ldc + 16, Avx512F.Multiply(c2_1, va)); Avx512F.Store(c + 2 * ldc + 32, Avx512F.Multiply(c2_2, va)); Avx512F.Store(c + 2 * ldc + 48, Avx512F.Multiply(c2_3, va));
-            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va)); Avx512F.Store(c + 3 * ldc + 16, Avx512F.Multiply(c3_1, va)); Avx512F.Store(c + 3 * ldc + 32, Avx512F.Multiply(c3_2, va)); Avx512F.Store(c + 3 * ldc + 48, Avx512F.Multiply(c3_3, va));
-            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va)); Avx512F.Store(c + 4 * ldc + 16, Avx512F.Multiply(c4_1, va)); Avx512F.Store(c + 4 * ldc + 32, Avx512F.Multiply(c4_2, va)); Avx512F.Store(c + 4 * ldc + 48, Avx512F.Multiply(c4_3, va));
-            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va)); Avx512F.Store(c + 5 * ldc + 16, Avx512F.Multiply(c5_1, va)); Avx512F.Store(c + 5 * ldc + 32, Avx512F.Multiply(c5_2, va)); Avx512F.Store(c + 5 * ldc + 48, Avx512F.Multiply(c5_3, va));
-        }
-        else
-        {
-            Vector512<float> vb = Vector512.Create(beta);
-            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c)))); Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(c0_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 16)))); Avx512F.Store(c + 32, Avx512F.FusedMultiplyAdd(c0_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 32)))); Avx512F.Store(c + 48, Avx512F.FusedMultiplyAdd(c0_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 48))));
-            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc)))); Avx512F.Store(c + 1 * ldc + 16, Avx512F.FusedMultiplyAdd(c1_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 16)))); Avx512F.Store(c + 1 * ldc + 32, Avx512F.FusedMultiplyAdd(c1_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 32)))); Avx512F.Store(c + 1 * ldc + 48, Avx512F.FusedMultiplyAdd(c1_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 48))));
-            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc)))); Avx512F.Store(c + 2 * ldc + 16, Avx512F.FusedMultiplyAdd(c2_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 16)))); Avx512F.Store(c + 2 * ldc + 32, Avx512F.FusedMultiplyAdd(c2_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 32)))); Avx512F.Store(c + 2 * ldc + 48, Avx512F.FusedMultiplyAdd(c2_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 48))));
-            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc)))); Avx512F.Store(c + 3 * ldc + 16, Avx512F.FusedMultiplyAdd(c3_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 16)))); Avx512F.Store(c + 3 * ldc + 32, Avx512F.FusedMultiplyAdd(c3_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 32)))); Avx512F.Store(c + 3 * ldc + 48, Avx512F.FusedMultiplyAdd(c3_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 48))));
-            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc)))); Avx512F.Store(c + 4 * ldc + 16, Avx512F.FusedMultiplyAdd(c4_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 16)))); Avx512F.Store(c + 4 * ldc + 32, Avx512F.FusedMultiplyAdd(c4_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 32)))); Avx512F.Store(c + 4 * ldc + 48, Avx512F.FusedMultiplyAdd(c4_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 48))));
-            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc)))); Avx512F.Store(c + 5 * ldc + 16, Avx512F.FusedMultiplyAdd(c5_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 16)))); Avx512F.Store(c + 5 * ldc + 32, Avx512F.FusedMultiplyAdd(c5_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 32)))); Avx512F.Store(c + 5 * ldc + 48, Avx512F.FusedMultiplyAdd(c5_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 48))));
-        }
-    }
-
-    /// <summary>8x48 with Vector512: 24 accumulators, 3 B loads and 8 broadcasts per k step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Kernel8x48(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-    {
-        Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero; Vector512<float> c0_2 = Vector512<float>.Zero;
-        Vector512<float> c1_0 = Vector512<float>.Zero; Vector512<float> c1_1 = Vector512<float>.Zero; Vector512<float> c1_2 = Vector512<float>.Zero;
-        Vector512<float> c2_0 = Vector512<float>.Zero; Vector512<float> c2_1 = Vector512<float>.Zero; Vector512<float> c2_2 = Vector512<float>.Zero;
-        Vector512<float> c3_0 = Vector512<float>.Zero; Vector512<float> c3_1 = Vector512<float>.Zero; Vector512<float> c3_2 = Vector512<float>.Zero;
-        Vector512<float> c4_0 = Vector512<float>.Zero; Vector512<float> c4_1 = Vector512<float>.Zero; Vector512<float> c4_2 = Vector512<float>.Zero;
-        Vector512<float> c5_0 = Vector512<float>.Zero; Vector512<float> c5_1 = Vector512<float>.Zero; Vector512<float> c5_2 = Vector512<float>.Zero;
-        Vector512<float> c6_0 = Vector512<float>.Zero; Vector512<float> c6_1 = Vector512<float>.Zero; Vector512<float> c6_2 = Vector512<float>.Zero;
-        Vector512<float> c7_0 = Vector512<float>.Zero; Vector512<float> c7_1 = Vector512<float>.Zero; Vector512<float> c7_2 = Vector512<float>.Zero;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector512<float> b0 = Avx512F.LoadVector512(b); Vector512<float> b1 = Avx512F.LoadVector512(b + 16); Vector512<float> b2 = Avx512F.LoadVector512(b + 32);
-            Vector512<float> a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1); c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2);
-            Vector512<float> a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2);
-            Vector512<float> a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2);
-            Vector512<float> a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2);
-            Vector512<float> a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2);
-            Vector512<float> a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2);
-            Vector512<float> a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1); c6_2 = Avx512F.FusedMultiplyAdd(a6, b2, c6_2);
-            Vector512<float> a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1); c7_2 = Avx512F.FusedMultiplyAdd(a7, b2, c7_2);
-            a += 8;
-            b += 48;
-        }
-        Vector512<float> va = Vector512.Create(alpha);
-        if (beta == 0)
-        {
-            Avx512F.Store(c, Avx512F.Multiply(c0_0, va)); Avx512F.Store(c + 16, Avx512F.Multiply(c0_1, va)); Avx512F.Store(c + 32, Avx512F.Multiply(c0_2, va));
-            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va)); Avx512F.Store(c + 1 * ldc + 16, Avx512F.Multiply(c1_1, va)); Avx512F.Store(c + 1 * ldc + 32, Avx512F.Multiply(c1_2, va));
-            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va)); Avx512F.Store(c + 2 * ldc + 16, Avx512F.Multiply(c2_1, va)); Avx512F.Store(c + 2 * ldc + 32, Avx512F.Multiply(c2_2, va));
-            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va)); Avx512F.Store(c + 3 * ldc + 16, Avx512F.Multiply(c3_1, va)); Avx512F.Store(c + 3 * ldc + 32, Avx512F.Multiply(c3_2, va));
-            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va)); Avx512F.Store(c + 4 * ldc + 16, Avx512F.Multiply(c4_1, va)); Avx512F.Store(c + 4 * ldc + 32, Avx512F.Multiply(c4_2, va));
-            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va)); Avx512F.Store(c + 5 * ldc + 16, Avx512F.Multiply(c5_1, va)); Avx512F.Store(c + 5 * ldc + 32, Avx512F.Multiply(c5_2, va));
-            Avx512F.Store(c + 6 * ldc, Avx512F.Multiply(c6_0, va)); Avx512F.Store(c + 6 * ldc + 16, Avx512F.Multiply(c6_1, va)); Avx512F.Store(c + 6 * ldc + 32, Avx512F.Multiply(c6_2, va));
-            Avx512F.Store(c + 7 * ldc, Avx512F.Multiply(c7_0, va)); Avx512F.Store(c + 7 * ldc + 16, Avx512F.Multiply(c7_1, va)); Avx512F.Store(c + 7 * ldc + 32, Avx512F.Multiply(c7_2, va));
-        }
-        else
-        {
-            Vector512<float> vb = Vector512.Create(beta);
-            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c)))); Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(c0_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 16)))); Avx512F.Store(c + 32, Avx512F.FusedMultiplyAdd(c0_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 32))));
-            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc)))); Avx512F.Store(c + 1 * ldc + 16, Avx512F.FusedMultiplyAdd(c1_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 16)))); Avx512F.Store(c + 1 * ldc + 32, Avx512F.FusedMultiplyAdd(c1_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 32))));
-            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc)))); Avx512F.Store(c + 2 * ldc + 16, Avx512F.FusedMultiplyAdd(c2_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 16)))); Avx512F.Store(c + 2 * ldc + 32, Avx512F.FusedMultiplyAdd(c2_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 32))));
-            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc)))); Avx512F.Store(c + 3 * ldc + 16, Avx512F.FusedMultiplyAdd(c3_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 16)))); Avx512F.Store(c + 3 * ldc + 32, Avx512F.FusedMultiplyAdd(c3_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 32))));
-            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc)))); Avx512F.Store(c + 4 * ldc + 16, Avx512F.FusedMultiplyAdd(c4_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 16)))); Avx512F.Store(c + 4 * ldc + 32, Avx512F.FusedMultiplyAdd(c4_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 32))));
-            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc)))); Avx512F.Store(c + 5 * ldc + 16, Avx512F.FusedMultiplyAdd(c5_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 16)))); Avx512F.Store(c + 5 * ldc + 32, Avx512F.FusedMultiplyAdd(c5_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 32))));
-            Avx512F.Store(c + 6 * ldc, Avx512F.FusedMultiplyAdd(c6_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 6 * ldc)))); Avx512F.Store(c + 6 * ldc + 16, Avx512F.FusedMultiplyAdd(c6_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 6 * ldc + 16)))); Avx512F.Store(c + 6 * ldc + 32, Avx512F.FusedMultiplyAdd(c6_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 6 * ldc + 32))));
-            Avx512F.Store(c + 7 * ldc, Avx512F.FusedMultiplyAdd(c7_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 7 * ldc)))); Avx512F.Store(c + 7 * ldc + 16, Avx512F.FusedMultiplyAdd(c7_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 7 * ldc + 16)))); Avx512F.Store(c + 7 * ldc + 32, Avx512F.FusedMultiplyAdd(c7_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 7 * ldc + 32))));
+            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c))));
+            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc))));
+            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc))));
+            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc))));
+            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc))));
+            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc))));
+            Avx512F.Store(c + 6 * ldc, Avx512F.FusedMultiplyAdd(c6_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 6 * ldc))));
+            Avx512F.Store(c + 7 * ldc, Avx512F.FusedMultiplyAdd(c7_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 7 * ldc))));
+            Avx512F.Store(c + 8 * ldc, Avx512F.FusedMultiplyAdd(c8_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 8 * ldc))));
+            Avx512F.Store(c + 9 * ldc, Avx512F.FusedMultiplyAdd(c9_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 9 * ldc))));
+            Avx512F.Store(c + 10 * ldc, Avx512F.FusedMultiplyAdd(c10_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 10 * ldc))));
+            Avx512F.Store(c + 11 * ldc, Avx512F.FusedMultiplyAdd(c11_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 11 * ldc))));
         }
     }
 }

@@ -1,13 +1,19 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ShapeSafe.Kernels.Parallel;
 
 namespace ShapeSafe.Kernels.Gemm;
 
 /// <summary>
-/// The BLIS loop nest around a micro-kernel: for each NC-wide column block and KC-deep slice, pack
-/// B once (shared by all threads), then let threads take units of MR-row panels (and, for short
-/// matrices, NR-column panels), each packing its own A block and running the kernel over its tiles.
+/// The BLIS loop nest around a micro-kernel, arranged for kernels whose tile is wide in N.
 /// </summary>
+/// <remarks>
+/// For each MC-row block and KC-deep slice, A is packed once into a block shared by all threads (it
+/// lives in L3). Threads then take units of columns (and rows, when columns run short); each packs its
+/// own KC x NC block of B, which stays in its core's private L2, and sweeps it with one A micro-panel
+/// (MR x KC, resident in L1) at a time. This is BLIS's order seen through C^T = B^T A^T: the operand
+/// broadcast from L1 is the narrow one, the streamed one is the wide one.
+/// </remarks>
 internal static unsafe class GemmPacked
 {
     private const int MaxTileFloats = 1024;
@@ -15,34 +21,37 @@ internal static unsafe class GemmPacked
     public static void Run(in GemmProblem p, GemmMicroKernel kernel, int threads)
     {
         int mr = kernel.Mr, nr = kernel.Nr;
-        // Even k blocks: a 300-deep product runs as 150 + 150 rather than 256 + 44.
+        Debug.Assert(mr * nr <= MaxTileFloats);
+        // Even k blocks: with KC = 512 a 600-deep product runs as 300 + 300 rather than 512 + 88.
         int kBlocks = CeilDiv(p.K, kernel.Kc);
         int kcMax = CeilDiv(p.K, kBlocks);
-        int ncMax = Math.Min(RoundUp(p.N, nr), Math.Max(nr, kernel.Nc / nr * nr));
-        int mPanels = CeilDiv(p.M, mr);
-        int mcPanels = Math.Max(1, kernel.Mc / mr);
-        float* packedB = GemmWorkspace.PackedB.Get(kcMax * ncMax);
+        int mcMax = Math.Min(RoundUp(p.M, mr), Math.Max(mr, kernel.Mc / mr * mr));
+        int ncPanels = Math.Max(1, kernel.Nc / nr);
+        int nPanels = CeilDiv(p.N, nr);
+        float* packedA = GemmWorkspace.PackedA.Get(mcMax * kcMax);
 
-        for (int jc = 0; jc < p.N; jc += ncMax)
+        for (int ic = 0; ic < p.M; ic += mcMax)
         {
-            int nc = Math.Min(ncMax, p.N - jc);
-            int nPanels = CeilDiv(nc, nr);
-            // Units: a multiple of the thread count for balance; split columns too when rows run short.
-            int mUnits = threads == 1 ? 1 : Math.Min(mPanels, RoundUp(CeilDiv(mPanels, mcPanels), threads));
-            int nUnits = mUnits >= threads ? 1 : Math.Min(nPanels, CeilDiv(threads, mUnits));
+            int mc = Math.Min(mcMax, p.M - ic);
+            int mPanels = CeilDiv(mc, mr);
+            // Units: a multiple of the thread count for balance, each at most NC wide; when there are
+            // fewer column units than threads, rows are split as well.
+            int nUnits = Math.Min(nPanels, RoundUp(CeilDiv(nPanels, ncPanels), threads));
+            int mUnits = nUnits >= threads ? 1 : Math.Min(mPanels, CeilDiv(threads, nUnits));
 
             for (int pc = 0; pc < p.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, p.K - pc);
-                var pack = new PackBBody(p, kernel, jc, pc, nc, kc, packedB, CeilDiv(nPanels, Math.Min(nPanels, 4 * threads)));
-                int packGroups = CeilDiv(nPanels, pack.PanelsPerGroup);
-                var compute = new ComputeBody(p, kernel, jc, pc, nc, kc, packedB, mUnits, nUnits, mcPanels,
-                    beta: pc == 0 ? p.Beta : 1f);
+                var pack = new PackABody(p, mr, ic, pc, mc, kc, packedA, CeilDiv(mPanels, Math.Min(mPanels, 4 * threads)));
+                int packGroups = CeilDiv(mPanels, pack.PanelsPerGroup);
+                var compute = new ComputeBody(p, kernel, ic, pc, mc, kc, packedA, mUnits, nUnits,
+                    CeilDiv(nPanels, nUnits), beta: pc == 0 ? p.Beta : 1f);
                 if (threads == 1)
                 {
                     for (int g = 0; g < packGroups; g++)
                         pack.Invoke(g);
-                    compute.Invoke(0);
+                    for (int u = 0; u < mUnits * nUnits; u++)
+                        compute.Invoke(u);
                 }
                 else
                 {
@@ -57,81 +66,84 @@ internal static unsafe class GemmPacked
 
     private static int RoundUp(int x, int y) => CeilDiv(x, y) * y;
 
-    private readonly struct PackBBody(in GemmProblem p, GemmMicroKernel kernel, int jc, int pc, int nc, int kc,
-        float* packedB, int panelsPerGroup) : IParallelBody
+    private readonly struct PackABody(in GemmProblem p, int mr, int ic, int pc, int mc, int kc,
+        float* packedA, int panelsPerGroup) : IParallelBody
     {
-        private readonly float* _b = p.B + pc * p.BRowStride + jc * p.BColStride;
-        private readonly nint _rowStride = p.BRowStride, _colStride = p.BColStride;
-        private readonly int _nr = kernel.Nr;
+        private readonly float* _a = p.A + ic * p.ARowStride + pc * p.AColStride;
+        private readonly nint _rowStride = p.ARowStride, _colStride = p.AColStride;
 
         public int PanelsPerGroup => panelsPerGroup;
 
         public void Invoke(int group)
         {
             int first = group * panelsPerGroup;
-            int end = Math.Min(CeilDiv(nc, _nr), first + panelsPerGroup);
+            int end = Math.Min(CeilDiv(mc, mr), first + panelsPerGroup);
             for (int q = first; q < end; q++)
             {
-                int j0 = q * _nr;
-                GemmPacking.PackBPanel(_b + j0 * _colStride, _rowStride, _colStride,
-                    Math.Min(_nr, nc - j0), kc, _nr, packedB + (nint)j0 * kc);
+                int i0 = q * mr;
+                GemmPacking.PackAPanel(_a + i0 * _rowStride, _rowStride, _colStride,
+                    Math.Min(mr, mc - i0), kc, mr, packedA + (nint)i0 * kc);
             }
         }
     }
 
-    private readonly struct ComputeBody(in GemmProblem p, GemmMicroKernel kernel, int jc, int pc, int nc, int kc,
-        float* packedB, int mUnits, int nUnits, int mcPanels, float beta) : IParallelBody
+    private readonly struct ComputeBody(in GemmProblem p, GemmMicroKernel kernel, int ic, int pc, int mc, int kc,
+        float* packedA, int mUnits, int nUnits, int maxPanelsPerUnit, float beta) : IParallelBody
     {
         private readonly GemmProblem _p = p;
         private readonly delegate*<int, float*, float*, float*, nint, float, float, void> _kernel = kernel.Compute;
         private readonly int _mr = kernel.Mr, _nr = kernel.Nr;
 
+        // The last B panel may be narrower than Nr; a narrower kernel then wastes less on padding.
+        private readonly GemmMicroKernel _lastKernel = kernel.NarrowestCovering(p.N - (p.N - 1) / kernel.Nr * kernel.Nr);
+
         [SkipLocalsInit]
         public void Invoke(int unit)
         {
             int mr = _mr, nr = _nr;
-            int mPanels = CeilDiv(_p.M, mr), nPanels = CeilDiv(nc, nr);
+            int mPanels = CeilDiv(mc, mr), nPanels = CeilDiv(_p.N, nr);
             int mUnit = unit % mUnits, nUnit = unit / mUnits;
             int mFirst = (int)((long)mUnit * mPanels / mUnits), mEnd = (int)((long)(mUnit + 1) * mPanels / mUnits);
             int nFirst = (int)((long)nUnit * nPanels / nUnits), nEnd = (int)((long)(nUnit + 1) * nPanels / nUnits);
 
-            float* packedA = GemmWorkspace.PackedA.Get(Math.Min(mcPanels, mEnd - mFirst) * mr * kc);
+            // This thread's B block: the unit's columns over the k slice.
+            float* packedB = GemmWorkspace.PackedB.Get(maxPanelsPerUnit * nr * kc);
+            float* b = _p.B + pc * _p.BRowStride;
+            int lastNr = _lastKernel.Nr;
+            for (int jq = nFirst; jq < nEnd; jq++)
+            {
+                int j0 = jq * nr;
+                GemmPacking.PackBPanel(b + j0 * _p.BColStride, _p.BRowStride, _p.BColStride,
+                    Math.Min(nr, _p.N - j0), kc, jq == nPanels - 1 ? lastNr : nr, packedB + (nint)(jq - nFirst) * nr * kc);
+            }
+
             float* tile = stackalloc float[MaxTileFloats];
-            float* aBlock = _p.A + pc * _p.AColStride;
-            float* cBlock = _p.C + jc * _p.CColStride;
             nint cRow = _p.CRowStride, cCol = _p.CColStride;
             float alpha = _p.Alpha;
-
-            for (int ib = mFirst; ib < mEnd; ib += mcPanels)
+            for (int q = mFirst; q < mEnd; q++)
             {
-                int ibEnd = Math.Min(mEnd, ib + mcPanels);
-                for (int q = ib; q < ibEnd; q++)
-                {
-                    int i0 = q * mr;
-                    GemmPacking.PackAPanel(aBlock + i0 * _p.ARowStride, _p.ARowStride, _p.AColStride,
-                        Math.Min(mr, _p.M - i0), kc, mr, packedA + (nint)(q - ib) * mr * kc);
-                }
+                int i0 = q * mr;
+                int rows = Math.Min(mr, mc - i0);
+                float* aPanel = packedA + (nint)i0 * kc;
+                float* cRowBlock = _p.C + (ic + i0) * cRow;
                 for (int jq = nFirst; jq < nEnd; jq++)
                 {
                     int j0 = jq * nr;
-                    int cols = Math.Min(nr, nc - j0);
-                    float* bPanel = packedB + (nint)j0 * kc;
-                    for (int q = ib; q < ibEnd; q++)
+                    int cols = Math.Min(nr, _p.N - j0);
+                    bool last = jq == nPanels - 1;
+                    var compute = last ? _lastKernel.Compute : _kernel;
+                    int panelNr = last ? lastNr : nr;
+                    float* bPanel = packedB + (nint)(jq - nFirst) * nr * kc;
+                    float* cTile = cRowBlock + j0 * cCol;
+                    if (rows == mr && cols == panelNr && cCol == 1)
                     {
-                        int i0 = q * mr;
-                        int rows = Math.Min(mr, _p.M - i0);
-                        float* aPanel = packedA + (nint)(q - ib) * mr * kc;
-                        float* cTile = cBlock + i0 * cRow + j0 * cCol;
-                        if (rows == mr && cols == nr && cCol == 1)
-                        {
-                            _kernel(kc, aPanel, bPanel, cTile, cRow, alpha, beta);
-                        }
-                        else
-                        {
-                            // Edge or strided tile: compute the full tile aside, then write the part inside C.
-                            _kernel(kc, aPanel, bPanel, tile, nr, 1f, 0f);
-                            StoreTile(tile, nr, rows, cols, cTile, cRow, cCol, alpha, beta);
-                        }
+                        compute(kc, aPanel, bPanel, cTile, cRow, alpha, beta);
+                    }
+                    else
+                    {
+                        // Edge or strided tile: compute the full tile aside, then write the part inside C.
+                        compute(kc, aPanel, bPanel, tile, panelNr, 1f, 0f);
+                        StoreTile(tile, panelNr, rows, cols, cTile, cRow, cCol, alpha, beta);
                     }
                 }
             }

@@ -46,8 +46,33 @@ internal static unsafe class GemmPacking
     {
         if (stepStride == 1)
         {
-            // Each line is contiguous along p: read lines in turn, write with stride width.
-            for (int i = 0; i < lines; i++)
+            // Each line is contiguous along p (A row-major, or B transposed). Four lines at a time keeps
+            // four read streams and one sequential write stream; then two, then one.
+            int i = 0;
+            for (; i <= lines - 4; i += 4)
+            {
+                float* s0 = src + i * lineStride, s1 = s0 + lineStride, s2 = s1 + lineStride, s3 = s2 + lineStride;
+                float* d = dst + i;
+                for (int p = 0; p < kc; p++, d += width)
+                {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
+            }
+            if (i <= lines - 2)
+            {
+                float* s0 = src + i * lineStride, s1 = s0 + lineStride;
+                float* d = dst + i;
+                for (int p = 0; p < kc; p++, d += width)
+                {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                }
+                i += 2;
+            }
+            for (; i < lines; i++)
             {
                 float* s = src + i * lineStride;
                 float* d = dst + i;

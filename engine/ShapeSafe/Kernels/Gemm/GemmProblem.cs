@@ -24,7 +24,9 @@ internal readonly unsafe struct GemmProblem(int m, int n, int k, float alpha,
     {
         // With one column, C's column stride is never applied.
         nint cCol = N == 1 ? 1 : CColStride;
-        if (cCol != 1 && M > 1 && CRowStride == 1)
+        // A column-major matrix times a vector runs best as one row of sums over A's contiguous columns.
+        bool columnMajorTimesVector = N == 1 && M > 1 && ARowStride == 1 && AColStride != 1;
+        if ((cCol != 1 && M > 1 && CRowStride == 1) || columnMajorTimesVector)
         {
             return new GemmProblem(N, M, K, Alpha, B, BColStride, BRowStride, A, AColStride, ARowStride,
                 Beta, C, CColStride, CRowStride);

@@ -6,66 +6,67 @@ namespace ShapeSafe.Kernels.Parallel;
 /// The persistent threads behind <see cref="ParallelRuntime"/>: started on first need, kept for the
 /// process's life, and woken per loop (no thread start per call). One loop runs at a time.
 /// </summary>
+/// <remarks>
+/// Workers join a loop only while it is open, and the caller closes it once every iteration has been
+/// handed out, then waits just for the workers that joined. A worker that wakes late (the cores are
+/// shared with other processes) therefore never holds the caller up; it finds the loop closed and
+/// goes back to waiting.
+/// </remarks>
 internal static unsafe class WorkerPool
 {
     // Spinning before blocking keeps back-to-back loops (GEMM issues several per call) off the
     // kernel's wake-up path; kept short because the cores may be shared with other processes.
-    private const int SpinIterationsBeforeBlocking = 2000;
+    private const int SpinIterationsBeforeBlocking = 1000;
+
+    // s_state: the number of workers inside the current loop, plus Closed once the loop takes no more.
+    private const int Closed = 1 << 30;
 
     private static int s_busy;
-    private static Worker[] s_workers = [];
+    private static int s_workerCount;
     private static readonly object s_growLock = new();
+    private static readonly SemaphoreSlim s_wake = new(0);
+    private static int s_sleepers;
 
-    // The current loop. Written by the caller before waking workers, read by workers until they
-    // report done; Run does not return before that, so these never change under a worker.
+    // The current loop. Written by the caller while the loop is closed, read by workers only after
+    // they have joined it; the caller waits for joined workers before closing over it again.
     private static delegate*<void*, int, void> s_invoke;
     private static void* s_state;
     private static int s_count;
+    private static int s_maxHelpers;
     private static int s_next;
-    private static int s_pendingWorkers;
+    private static int s_loopState = Closed;
     private static ExceptionDispatchInfo? s_error;
-    private static readonly ManualResetEventSlim s_allDone = new(false, 0);
 
     public static bool TryAcquire() => Interlocked.CompareExchange(ref s_busy, 1, 0) == 0;
 
     public static void Release() => Volatile.Write(ref s_busy, 0);
 
-    /// <summary>Runs the loop with <paramref name="helpers"/> workers beside the calling thread.</summary>
+    /// <summary>Runs the loop with up to <paramref name="helpers"/> workers beside the calling thread.</summary>
     public static void Run(int count, int helpers, delegate*<void*, int, void> invoke, void* state)
     {
-        Worker[] workers = EnsureWorkers(helpers);
+        EnsureWorkers(helpers);
         s_invoke = invoke;
         s_state = state;
         s_count = count;
+        s_maxHelpers = helpers;
         s_next = 0;
         s_error = null;
-        s_allDone.Reset();
-        Volatile.Write(ref s_pendingWorkers, helpers);
-        for (int w = 0; w < helpers; w++)
-            workers[w].Wake();
+        Volatile.Write(ref s_loopState, 0); // open: publishes the fields above
+        int sleepers = Volatile.Read(ref s_sleepers);
+        if (sleepers > 0)
+            s_wake.Release(Math.Min(sleepers, helpers));
 
         RunIterations();
 
-        WaitForWorkers();
+        int joined = Interlocked.Or(ref s_loopState, Closed);
+        if (joined != 0)
+        {
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref s_loopState) != Closed)
+                spinner.SpinOnce(sleep1Threshold: -1);
+        }
         s_state = null;
         s_error?.Throw();
-    }
-
-    private static void WaitForWorkers()
-    {
-        var spinner = new SpinWait();
-        for (int i = 0; i < SpinIterationsBeforeBlocking; i++)
-        {
-            if (Volatile.Read(ref s_pendingWorkers) == 0)
-                return;
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-        // A worker of the previous loop may set the event late, so the event only says "look again".
-        while (Volatile.Read(ref s_pendingWorkers) != 0)
-        {
-            s_allDone.Wait();
-            s_allDone.Reset();
-        }
     }
 
     private static void RunIterations()
@@ -87,72 +88,72 @@ internal static unsafe class WorkerPool
         }
     }
 
-    private static Worker[] EnsureWorkers(int needed)
+    // True when there is an open loop with iterations left and room for one more worker.
+    private static bool HasWork()
     {
-        Worker[] workers = Volatile.Read(ref s_workers);
-        if (workers.Length >= needed)
-            return workers;
-        lock (s_growLock)
+        int state = Volatile.Read(ref s_loopState);
+        return state < Closed && state < Volatile.Read(ref s_maxHelpers) && Volatile.Read(ref s_next) < Volatile.Read(ref s_count);
+    }
+
+    private static bool TryJoin()
+    {
+        while (true)
         {
-            workers = s_workers;
-            if (workers.Length < needed)
-            {
-                var grown = new Worker[needed];
-                Array.Copy(workers, grown, workers.Length);
-                for (int w = workers.Length; w < needed; w++)
-                    grown[w] = new Worker(w);
-                Volatile.Write(ref s_workers, grown);
-                workers = grown;
-            }
-            return workers;
+            int state = Volatile.Read(ref s_loopState);
+            if (state >= Closed || state >= Volatile.Read(ref s_maxHelpers))
+                return false;
+            if (Interlocked.CompareExchange(ref s_loopState, state + 1, state) == state)
+                return true;
         }
     }
 
-    private sealed class Worker
+    private static void EnsureWorkers(int needed)
     {
-        private readonly SemaphoreSlim _wake = new(0);
-        private int _wakeRequests;
-
-        public Worker(int index)
+        if (Volatile.Read(ref s_workerCount) >= needed)
+            return;
+        lock (s_growLock)
         {
-            var thread = new Thread(Loop)
+            for (int w = s_workerCount; w < needed; w++)
             {
-                IsBackground = true,
-                Name = $"ShapeSafe worker {index + 1}",
-            };
-            thread.Start();
-        }
-
-        public void Wake()
-        {
-            // A spinning worker sees the counter; a blocked one also needs the semaphore.
-            Interlocked.Increment(ref _wakeRequests);
-            _wake.Release();
-        }
-
-        private void Loop()
-        {
-            ParallelRuntime.MarkWorkerThread();
-            while (true)
-            {
-                WaitForWork();
-                RunIterations();
-                if (Interlocked.Decrement(ref s_pendingWorkers) == 0)
-                    s_allDone.Set();
+                var thread = new Thread(WorkerLoop)
+                {
+                    IsBackground = true,
+                    Name = $"ShapeSafe worker {w + 1}",
+                };
+                thread.Start();
             }
+            if (needed > s_workerCount)
+                Volatile.Write(ref s_workerCount, needed);
         }
+    }
 
-        private void WaitForWork()
+    private static void WorkerLoop()
+    {
+        ParallelRuntime.MarkWorkerThread();
+        while (true)
         {
-            var spinner = new SpinWait();
-            for (int i = 0; i < SpinIterationsBeforeBlocking; i++)
-            {
-                if (Volatile.Read(ref _wakeRequests) > 0)
-                    break;
-                spinner.SpinOnce(sleep1Threshold: -1);
-            }
-            _wake.Wait();
-            Interlocked.Decrement(ref _wakeRequests);
+            WaitForWork();
+            if (!TryJoin())
+                continue;
+            RunIterations();
+            Interlocked.Decrement(ref s_loopState);
         }
+    }
+
+    private static void WaitForWork()
+    {
+        var spinner = new SpinWait();
+        for (int i = 0; i < SpinIterationsBeforeBlocking; i++)
+        {
+            if (HasWork())
+                return;
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+        // Announce the sleep before the last look, so a loop opened in between either is seen here or
+        // sees this sleeper and releases the semaphore. Surplus releases only cause a spurious look.
+        Interlocked.Increment(ref s_sleepers);
+        if (!HasWork())
+            s_wake.Wait();
+        Interlocked.Decrement(ref s_sleepers);
     }
 }

@@ -1,5 +1,9 @@
 using ShapeSafe.NN;
 using static ShapeSafe.Tests.NN.Modules.TestModules;
+// The stand-ins, not ShapeSafe.NN's real layers of the same names.
+using LeakyReLU = ShapeSafe.Tests.NN.Modules.TestModules.LeakyReLU;
+using Linear = ShapeSafe.Tests.NN.Modules.TestModules.Linear;
+using ReLU = ShapeSafe.Tests.NN.Modules.TestModules.ReLU;
 
 namespace ShapeSafe.Tests.NN.Modules;
 

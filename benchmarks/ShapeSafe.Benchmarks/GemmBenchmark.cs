@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Parallel;
+
+namespace ShapeSafe.Benchmarks;
+
+/// <summary>
+/// Square SGEMM throughput, measured like torchref's matmul (warm up, size the repetition count to
+/// about 0.3 s, then best and median of 7), so the two tools' figures compare directly.
+/// </summary>
+internal static class GemmBenchmark
+{
+    public static int Run(string[] args)
+    {
+        int threads = Environment.ProcessorCount;
+        int[] sizes = [128, 256, 512, 1024, 2048];
+        GemmMicroKernel kernel = GemmKernel.MicroKernel;
+        int? mc = null, kc = null, nc = null;
+        bool transposeB = false;
+        int repeats = 7;
+        GemmRoute route = GemmRoute.Auto;
+        bool cpuTime = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--threads": threads = int.Parse(args[++i]); break;
+                case "--sizes": sizes = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--kernel":
+                    string name = args[++i];
+                    kernel = GemmMicroKernels.Supported.FirstOrDefault(x => x.Name == name)
+                        ?? throw new ArgumentException($"Unknown or unsupported kernel {name}; have {string.Join(", ", GemmMicroKernels.Supported.Select(x => x.Name))}.");
+                    break;
+                case "--mc": mc = int.Parse(args[++i]); break;
+                case "--kc": kc = int.Parse(args[++i]); break;
+                case "--nc": nc = int.Parse(args[++i]); break;
+                case "--transpose-b": transposeB = true; break;
+                case "--repeat": repeats = int.Parse(args[++i]); break;
+                case "--route": route = Enum.Parse<GemmRoute>(args[++i], ignoreCase: true); break;
+                // Times this thread's CPU time instead of wall time: steadier on a shared machine, for
+                // one-thread tuning only (Linux).
+                case "--cpu-time": cpuTime = true; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}.");
+            }
+        }
+        kernel = kernel.WithBlocking(mc ?? kernel.Mc, kc ?? kernel.Kc, nc ?? kernel.Nc);
+        ParallelRuntime.NumThreads = threads;
+        Console.WriteLine($"# kernel {kernel}, route {route}, threads {threads}, Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512F={Avx512F.IsSupported}");
+
+        var rng = new Random(1);
+        foreach (int n in sizes)
+        {
+            float[] a = RandomMatrix(rng, n), b = RandomMatrix(rng, n), c = new float[n * n];
+            int bRow = transposeB ? 1 : n, bCol = transposeB ? n : 1;
+            void Multiply() => GemmKernel.SgemmWith(kernel, route, n, n, n, 1f, a, 0, n, 1, b, 0, bRow, bCol, 0f, c, 0, n, 1);
+
+            for (int w = 0; w < 5; w++)
+                Multiply();
+            var sw = Stopwatch.StartNew();
+            Multiply();
+            int iterations = Math.Max(1, (int)(0.3 * 7 / repeats / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)));
+            var times = new double[repeats];
+            for (int r = 0; r < times.Length; r++)
+            {
+                sw.Restart();
+                double cpuStart = cpuTime ? ThreadCpuSeconds() : 0;
+                for (int i = 0; i < iterations; i++)
+                    Multiply();
+                times[r] = (cpuTime ? ThreadCpuSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / iterations;
+            }
+            Array.Sort(times);
+            double flop = 2.0 * n * n * (double)n;
+            Console.WriteLine($"bench=gemm  n={n}  gflops_best={flop / times[0] / 1e9:F2}  gflops_median={flop / times[times.Length / 2] / 1e9:F2}  threads={threads}");
+        }
+        return 0;
+    }
+
+    private static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTime = 3;
+        if (clock_gettime(ClockThreadCpuTime, out var t) != 0)
+            throw new InvalidOperationException("clock_gettime failed");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int clock_gettime(int clock, out Timespec time);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    private static float[] RandomMatrix(Random rng, int n)
+    {
+        var data = new float[n * n];
+        for (int i = 0; i < data.Length; i++)
+            data[i] = (float)(rng.NextDouble() * 2 - 1);
+        return data;
+    }
+}

@@ -1,0 +1,32 @@
+using ShapeSafe.Kernels.Convolution;
+
+namespace ShapeSafe.Gradients;
+
+/// <summary>
+/// The backward of <c>Conv2d</c> ("ConvolutionBackward"): binds <see cref="ConvolutionKernel.Backward"/> to
+/// the tensors the forward saved. The math is the kernel's; this only allocates the gradients asked for.
+/// </summary>
+internal static class ConvolutionGradient
+{
+    /// <param name="gradOutput">The output's gradient, in the output's shape.</param>
+    /// <param name="input">The forward's input as a contiguous tensor (detached).</param>
+    /// <param name="weight">The forward's weight as a contiguous tensor (detached).</param>
+    /// <param name="geometry">The forward's geometry.</param>
+    /// <param name="needInput">Whether to compute the input's gradient (returned in <paramref name="input"/>'s shape).</param>
+    /// <param name="needWeight">Whether to compute the weight's gradient.</param>
+    /// <param name="needBias">Whether to compute the bias's gradient.</param>
+    /// <returns>Gradients of input, weight and bias, null where not asked for.</returns>
+    public static Tensor?[] Compute(Tensor gradOutput, Tensor input, Tensor weight, in Conv2dGeometry geometry,
+        bool needInput, bool needWeight, bool needBias)
+    {
+        var g = gradOutput.Contiguous();
+        var gradInput = needInput ? Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone()) : null;
+        var gradWeight = needWeight ? Tensor.Uninitialized(DType.Float32, (int[])weight.Sizes.Clone()) : null;
+        var gradBias = needBias ? Tensor.Uninitialized(DType.Float32, new[] { geometry.OutChannels }) : null;
+        ConvolutionKernel.Backward(geometry,
+            input.FloatData, input.Offset, weight.FloatData, weight.Offset,
+            g.FloatData, g.Offset,
+            gradInput?.FloatData, 0, gradWeight?.FloatData, 0, gradBias?.FloatData, 0);
+        return new[] { gradInput, gradWeight, gradBias };
+    }
+}

@@ -1,0 +1,70 @@
+using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Gemm;
+
+namespace ShapeSafe.Gradients;
+
+/// <summary>
+/// The fused linear layer <c>y = x·wᵀ + b</c> on 2-D operands ("AddmmBackward", or "MmBackward" without a bias):
+/// the forward writes the bias into each output row and lets one GEMM accumulate onto it (beta = 1), so the
+/// output is produced in the GEMM's single pass with no separate broadcast add; the backward is
+/// dx = g·w, dw = gᵀ·x and db = Σ_rows g. Every operand is read through its strides (wᵀ and gᵀ are just swapped
+/// strides), so no transposed copy is ever made.
+/// </summary>
+internal static class LinearGradient
+{
+    /// <summary>y[m, n] = x[m, k]·w[n, k]ᵀ (+ b[n]) into a new contiguous tensor.</summary>
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? b)
+    {
+        int m = x.Sizes[0], k = x.Sizes[1], n = w.Sizes[0];
+        var y = Tensor.Uninitialized(DType.Float32, new[] { m, n });
+        var c = y.FloatData;
+        float beta = 0f;
+        if (b is not null && m > 0)
+        {
+            var bias = b.Contiguous();
+            var row = bias.FloatData.AsSpan(bias.Offset, n);
+            for (int i = 0; i < m; i++) row.CopyTo(c.AsSpan(i * n, n));
+            beta = 1f;
+        }
+        // B[p, j] = w[j, p]: wᵀ is w with its strides swapped.
+        GemmKernel.Sgemm(m, n, k, 1f,
+            x.FloatData, x.Offset, x.StrideArray[0], x.StrideArray[1],
+            w.FloatData, w.Offset, w.StrideArray[1], w.StrideArray[0],
+            beta, c, 0, n, 1);
+        return y;
+    }
+
+    /// <summary>Gradients of x, w and b (null where not asked for) given the output's gradient g [m, n].</summary>
+    public static Tensor?[] Backward(Tensor g, Tensor x, Tensor w, bool needX, bool needW, bool needB)
+    {
+        int m = x.Sizes[0], k = x.Sizes[1], n = w.Sizes[0];
+        Tensor? gradX = null, gradW = null, gradB = null;
+        if (needX)
+        {
+            // dx[m, k] = g[m, n]·w[n, k]
+            gradX = Tensor.Uninitialized(DType.Float32, new[] { m, k });
+            GemmKernel.Sgemm(m, k, n, 1f,
+                g.FloatData, g.Offset, g.StrideArray[0], g.StrideArray[1],
+                w.FloatData, w.Offset, w.StrideArray[0], w.StrideArray[1],
+                0f, gradX.FloatData, 0, k, 1);
+        }
+        if (needW)
+        {
+            // dw[n, k] = gᵀ[n, m]·x[m, k]; gᵀ is g with its strides swapped.
+            gradW = Tensor.Uninitialized(DType.Float32, new[] { n, k });
+            GemmKernel.Sgemm(n, k, m, 1f,
+                g.FloatData, g.Offset, g.StrideArray[1], g.StrideArray[0],
+                x.FloatData, x.Offset, x.StrideArray[0], x.StrideArray[1],
+                0f, gradW.FloatData, 0, k, 1);
+        }
+        if (needB)
+        {
+            gradB = Tensor.Zeros(n);
+            var sum = gradB.FloatData.AsSpan(0, n);
+            var rows = g.Contiguous();
+            for (int i = 0; i < m; i++)
+                TensorPrimitives.Add(sum, rows.FloatData.AsSpan(rows.Offset + i * n, n), sum);
+        }
+        return new[] { gradX, gradW, gradB };
+    }
+}

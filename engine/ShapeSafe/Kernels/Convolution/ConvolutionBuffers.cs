@@ -1,0 +1,36 @@
+namespace ShapeSafe.Kernels.Convolution;
+
+/// <summary>
+/// Scratch arrays kept per thread for the thread's life, so steady-state convolution calls allocate
+/// nothing but their results (the counterpart of ATen's per-call <c>finput</c>, without the allocation).
+/// </summary>
+/// <remarks>
+/// Each slot is used by one kernel body at a time on its thread; a body never calls back into another
+/// convolution, so the slots are never in use twice on one thread. Contents are undefined on return.
+/// </remarks>
+internal static class ConvolutionBuffers
+{
+    [ThreadStatic] private static float[]? t_columns;
+    [ThreadStatic] private static float[]? t_gradColumns;
+    [ThreadStatic] private static float[]? t_partials;
+
+    /// <summary>This thread's column matrix of at least <paramref name="length"/> floats.</summary>
+    public static float[] Columns(int length) => Get(ref t_columns, length);
+
+    /// <summary>This thread's column-gradient matrix of at least <paramref name="length"/> floats.</summary>
+    public static float[] GradColumns(int length) => Get(ref t_gradColumns, length);
+
+    /// <summary>This thread's per-chunk partial sums (weight and bias gradients) of at least <paramref name="length"/> floats.</summary>
+    public static float[] Partials(int length) => Get(ref t_partials, length);
+
+    private static float[] Get(ref float[]? slot, int length)
+    {
+        if (slot is null || slot.Length < length)
+        {
+            // Grow geometrically so slowly growing problems do not reallocate each call.
+            long capacity = Math.Max(length, 2L * (slot?.Length ?? 0));
+            slot = GC.AllocateUninitializedArray<float>((int)Math.Min(capacity, Array.MaxLength));
+        }
+        return slot;
+    }
+}

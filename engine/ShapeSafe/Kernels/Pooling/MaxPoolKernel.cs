@@ -1,0 +1,165 @@
+using ShapeSafe.Kernels.Parallel;
+
+namespace ShapeSafe.Kernels.Pooling;
+
+/// <summary>
+/// 2-D max pooling over contiguous planes, with the argmax of each window (PyTorch's
+/// <c>max_pool2d_with_indices</c>): an index is the flat position h·W + w within its input plane.
+/// Padding never wins (it counts as −∞); the first maximum in row-major window order wins ties, and
+/// NaN wins over numbers, as in PyTorch's CPU kernel.
+/// </summary>
+internal static class MaxPoolKernel
+{
+    /// <summary>Fills <paramref name="output"/> with each window's maximum and <paramref name="indices"/> with where it was.</summary>
+    public static void Forward(in Pool2dGeometry g, float[] input, int inputOffset,
+        float[] output, int outputOffset, long[] indices, int indicesOffset)
+    {
+        int blocks = PoolingParallel.Blocks(g);
+        var body = new ForwardBody(g, blocks, input, inputOffset, output, outputOffset, indices, indicesOffset);
+        PoolingParallel.Run(g, blocks, ref body);
+    }
+
+    /// <summary>
+    /// gradInput (overwritten) = zeros with each output's gradient added at its window's argmax.
+    /// </summary>
+    public static void Backward(in Pool2dGeometry g, float[] gradOutput, int gradOutputOffset,
+        long[] indices, int indicesOffset, float[] gradInput, int gradInputOffset)
+    {
+        int blocks = PoolingParallel.Blocks(g);
+        var body = new BackwardBody(g, blocks, gradOutput, gradOutputOffset, indices, indicesOffset, gradInput, gradInputOffset);
+        PoolingParallel.Run(g, blocks, ref body);
+    }
+
+    private readonly struct ForwardBody(Pool2dGeometry g, int blocks, float[] input, int inputOffset,
+        float[] output, int outputOffset, long[] indices, int indicesOffset) : IParallelBody
+    {
+        public void Invoke(int block)
+        {
+            PoolingParallel.Range(g, block, blocks, out int first, out int end);
+            if (IsPlainTwoByTwo(g))
+            {
+                for (int p = first; p < end; p++)
+                    ForwardPlaneTwoByTwo(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
+                        indices, indicesOffset + p * g.OutPlane);
+                return;
+            }
+            int ow = g.OutWidth;
+            // Worked out once per call: for each output column its first real tap, for each tap column j
+            // the output columns [first, end) for which it is real (ValidTaps divides: too slow per output).
+            Span<int> firstTap = ow <= 512 ? stackalloc int[ow] : new int[ow];
+            for (int x = 0; x < ow; x++)
+                Pool2dGeometry.ValidTaps(x * g.StrideWidth - g.PadWidth, g.DilationWidth, g.KernelWidth, g.InWidth, out firstTap[x], out _);
+            Span<int> tapColumns = g.KernelWidth <= 64 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
+            for (int j = 0; j < g.KernelWidth; j++)
+                Pool2dGeometry.ValidTaps(j * g.DilationWidth - g.PadWidth, g.StrideWidth, ow, g.InWidth,
+                    out tapColumns[2 * j], out tapColumns[2 * j + 1]);
+            Span<float> rowMax = ow <= 512 ? stackalloc float[ow] : new float[ow];
+            Span<int> rowArgmax = ow <= 512 ? stackalloc int[ow] : new int[ow];
+            for (int p = first; p < end; p++)
+                ForwardPlane(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
+                    indices, indicesOffset + p * g.OutPlane, firstTap, tapColumns, rowMax, rowArgmax);
+        }
+    }
+
+    // The CNN workhorse: 2×2 windows, stride 2, no padding or dilation, so every window is whole.
+    private static bool IsPlainTwoByTwo(in Pool2dGeometry g) =>
+        g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
+        && g.PadHeight == 0 && g.PadWidth == 0 && g.DilationHeight == 1 && g.DilationWidth == 1;
+
+    private static void ForwardPlaneTwoByTwo(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+        long[] indices, int indicesStart)
+    {
+        int width = g.InWidth, ow = g.OutWidth;
+        for (int y = 0; y < g.OutHeight; y++)
+        {
+            int top = 2 * y * width;
+            var upper = input.AsSpan(plane + top, 2 * ow);
+            var lower = input.AsSpan(plane + top + width, 2 * ow);
+            var values = output.AsSpan(outputStart + y * ow, ow);
+            var where = indices.AsSpan(indicesStart + y * ow, ow);
+            for (int x = 0; x < ow; x++)
+            {
+                int at = top + 2 * x;
+                float max = upper[2 * x];
+                long argmax = at;
+                Take(upper[2 * x + 1], at + 1, ref max, ref argmax);
+                Take(lower[2 * x], at + width, ref max, ref argmax);
+                Take(lower[2 * x + 1], at + width + 1, ref max, ref argmax);
+                values[x] = max;
+                where[x] = argmax;
+            }
+        }
+    }
+
+    // max, argmax = v, at when v beats max (or is NaN), without a branch.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Take(float v, long at, ref float max, ref long argmax)
+    {
+        long take = -(long)((v > max ? 1 : 0) | (float.IsNaN(v) ? 1 : 0));
+        int bits = BitConverter.SingleToInt32Bits(max);
+        max = BitConverter.Int32BitsToSingle(bits ^ ((bits ^ BitConverter.SingleToInt32Bits(v)) & (int)take));
+        argmax ^= (argmax ^ at) & take;
+    }
+
+    // One plane, in a method of its own so the JIT optimizes it fully after a few planes (rather than
+    // leaving a long-running loop to on-stack replacement). A row of outputs is built tap by tap:
+    // each output still sees its taps in row-major window order (so ties and NaN resolve as in
+    // PyTorch), but consecutive updates belong to different outputs, so they do not wait on each other.
+    private static void ForwardPlane(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+        long[] indices, int indicesStart, ReadOnlySpan<int> firstTap, ReadOnlySpan<int> tapColumns,
+        Span<float> rowMax, Span<int> rowArgmax)
+    {
+        int width = g.InWidth, ow = g.OutWidth, sw = g.StrideWidth, dh = g.DilationHeight, dw = g.DilationWidth;
+        for (int y = 0; y < g.OutHeight; y++)
+        {
+            int h0 = y * g.StrideHeight - g.PadHeight;
+            Pool2dGeometry.ValidTaps(h0, dh, g.KernelHeight, g.InHeight, out int iFirst, out int iEnd);
+            int firstRow = (h0 + iFirst * dh) * width;
+            // Until a real value beats it, −∞ stands at the window's first real element (PyTorch's choice).
+            rowMax.Fill(float.NegativeInfinity);
+            for (int x = 0; x < ow; x++)
+                rowArgmax[x] = firstRow + x * sw - g.PadWidth + firstTap[x] * dw;
+            for (int i = iFirst; i < iEnd; i++)
+            {
+                int row = (h0 + i * dh) * width;
+                for (int j = 0; j < g.KernelWidth; j++)
+                {
+                    int shift = row + j * dw - g.PadWidth;
+                    int xEnd = tapColumns[2 * j + 1];
+                    for (int x = tapColumns[2 * j]; x < xEnd; x++)
+                    {
+                        int at = shift + x * sw;
+                        float v = input[plane + at];
+                        // Branch-free select: the winner is unpredictable on real data, and the
+                        // mispredictions of `if (v > max)` cost more than the reads themselves.
+                        int take = -((v > rowMax[x] ? 1 : 0) | (float.IsNaN(v) ? 1 : 0));
+                        int bits = BitConverter.SingleToInt32Bits(rowMax[x]);
+                        rowMax[x] = BitConverter.Int32BitsToSingle(bits ^ ((bits ^ BitConverter.SingleToInt32Bits(v)) & take));
+                        rowArgmax[x] ^= (rowArgmax[x] ^ at) & take;
+                    }
+                }
+            }
+            int o = y * ow;
+            rowMax.CopyTo(output.AsSpan(outputStart + o, ow));
+            for (int x = 0; x < ow; x++)
+                indices[indicesStart + o + x] = rowArgmax[x];
+        }
+    }
+
+    private readonly struct BackwardBody(Pool2dGeometry g, int blocks, float[] gradOutput, int gradOutputOffset,
+        long[] indices, int indicesOffset, float[] gradInput, int gradInputOffset) : IParallelBody
+    {
+        public void Invoke(int block)
+        {
+            PoolingParallel.Range(g, block, blocks, out int first, out int end);
+            for (int p = first; p < end; p++)
+            {
+                int plane = gradInputOffset + p * g.InPlane;
+                gradInput.AsSpan(plane, g.InPlane).Clear();
+                int o = p * g.OutPlane;
+                for (int k = 0; k < g.OutPlane; k++, o++)
+                    gradInput[plane + (int)indices[indicesOffset + o]] += gradOutput[gradOutputOffset + o];
+            }
+        }
+    }
+}

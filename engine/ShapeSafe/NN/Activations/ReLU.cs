@@ -1,0 +1,8 @@
+namespace ShapeSafe.NN;
+
+/// <summary><c>max(x, 0)</c> element-wise (<c>nn.ReLU</c>).</summary>
+public class ReLU : Module, ITensorModule
+{
+    /// <summary>Applies the function to <paramref name="input"/>.</summary>
+    public Tensor Forward(Tensor input) => F.Relu(input);
+}

@@ -1,0 +1,143 @@
+using ShapeSafe.Gradients;
+using ShapeSafe.Kernels.Convolution;
+using ShapeSafe.Kernels.Pooling;
+
+namespace ShapeSafe;
+
+// Convolution and pooling (PyTorch's F.conv2d, F.max_pool2d, F.avg_pool2d). Shapes come from the
+// shared rules (through the kernels' geometry); the arithmetic is the plain kernels under Kernels/,
+// which the recorded backward nodes call too.
+public partial class Tensor
+{
+    /// <summary>
+    /// PyTorch's <c>conv2d</c>: input [N, C, H, W] or unbatched [C, H, W], weight [O, C/groups, kH, kW],
+    /// optional bias [O] → [N, O, OH, OW] (or [O, OH, OW]), with the same stride, padding and dilation
+    /// along both spatial dims.
+    /// </summary>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null,
+        int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+        => Conv2d(input, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
+
+    /// <summary>
+    /// PyTorch's <c>conv2d</c> with (height, width) pairs for stride, padding and dilation
+    /// (padding defaults to (0, 0), dilation to (1, 1)).
+    /// </summary>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null,
+        int groups = 1)
+    {
+        const string op = "Conv2d";
+        CheckFloat(op, input, weight);
+        var geometry = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
+        if (bias is not null)
+        {
+            if (bias.DType != DType.Float32)
+                throw new ArgumentException($"{op}: expected a Float32 bias, got {bias.DType}");
+            if (bias.Rank != 1 || bias.Sizes[0] != geometry.OutChannels)
+                throw new ShapeException(op,
+                    $"bias of shape {Rules.Format(bias.Sizes)} should be [{geometry.OutChannels}], one per output channel of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
+        }
+
+        // The kernels read contiguous arrays; these copies are plumbing, not part of the graph.
+        var x = input.Detach().Contiguous();
+        var w = weight.Detach().Contiguous();
+        var b = bias?.Detach().Contiguous();
+        int[] outShape = input.Rank == 4
+            ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
+            : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
+        var result = Uninitialized(DType.Float32, outShape);
+        ConvolutionKernel.Forward(geometry, x.FloatData, x.Offset, w.FloatData, w.Offset, b?.FloatData, b?.Offset ?? 0, result.FloatData, 0);
+
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        if (!(inputGrad || weightGrad || biasGrad) || !Autograd.IsGradEnabled)
+            return result;
+        return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
+            g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
+    }
+
+    /// <summary>
+    /// PyTorch's <c>max_pool2d</c>: the maximum of each kernelSize × kernelSize window of [N, C, H, W] or
+    /// [C, H, W]; stride defaults to the kernel size; padding (at most half the kernel) never wins.
+    /// </summary>
+    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
+        => MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation).Values;
+
+    /// <summary>PyTorch's <c>max_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
+    public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
+        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
+        => MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation).Values;
+
+    /// <summary>
+    /// PyTorch's <c>max_pool2d(..., return_indices=True)</c>: the maxima and, as Int64, where each was
+    /// (the flat index h·W + w within its input plane; the first maximum wins ties).
+    /// </summary>
+    public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, int kernelSize, int? stride = null,
+        int padding = 0, int dilation = 1)
+    {
+        int s = stride ?? kernelSize;
+        return MaxPool2dWithIndices(input, (kernelSize, kernelSize), (s, s), (padding, padding), (dilation, dilation));
+    }
+
+    /// <summary>PyTorch's <c>max_pool2d(..., return_indices=True)</c> with (height, width) pairs.</summary>
+    public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int Height, int Width) kernelSize,
+        (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
+    {
+        const string op = "MaxPool2d";
+        CheckFloat(op, input);
+        var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op);
+        var x = input.Detach().Contiguous();
+        var outShape = PooledShape(input, geometry);
+        var values = Uninitialized(DType.Float32, outShape);
+        var indices = Uninitialized(DType.Int64, (int[])outShape.Clone());
+        MaxPoolKernel.Forward(geometry, x.FloatData, x.Offset, values.FloatData, 0, indices.LongData, 0);
+        if (MustRecord(input))
+        {
+            var inputSizes = (int[])input.Sizes.Clone();
+            values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input },
+                g => new Tensor?[] { PoolingGradient.MaxPool(g, indices, inputSizes, geometry) });
+        }
+        return (values, indices);
+    }
+
+    /// <summary>
+    /// PyTorch's <c>avg_pool2d</c>: the mean of each kernelSize × kernelSize window of [N, C, H, W] or
+    /// [C, H, W]; stride defaults to the kernel size. With <paramref name="countIncludePad"/> (PyTorch's
+    /// default) padded zeros count in the divisor.
+    /// </summary>
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
+    {
+        int s = stride ?? kernelSize;
+        return AvgPool2d(input, (kernelSize, kernelSize), (s, s), (padding, padding), countIncludePad);
+    }
+
+    /// <summary>PyTorch's <c>avg_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
+    public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
+        (int Height, int Width) padding = default, bool countIncludePad = true)
+    {
+        const string op = "AvgPool2d";
+        CheckFloat(op, input);
+        var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, (1, 1), op);
+        var x = input.Detach().Contiguous();
+        var result = Uninitialized(DType.Float32, PooledShape(input, geometry));
+        AvgPoolKernel.Forward(geometry, x.FloatData, x.Offset, result.FloatData, 0, countIncludePad);
+        if (!MustRecord(input))
+            return result;
+        var inputSizes = (int[])input.Sizes.Clone();
+        return result.Recorded("AvgPool2DBackward", new Tensor?[] { input },
+            g => new Tensor?[] { PoolingGradient.AvgPool(g, inputSizes, geometry, countIncludePad) });
+    }
+
+    static int[] PooledShape(Tensor input, in Pool2dGeometry geometry)
+    {
+        var shape = (int[])input.Sizes.Clone();
+        shape[^2] = geometry.OutHeight;
+        shape[^1] = geometry.OutWidth;
+        return shape;
+    }
+
+    static void CheckFloat(string op, Tensor a)
+    {
+        if (a.DType != DType.Float32)
+            throw new ArgumentException($"{op}: expected a Float32 input, got {a.DType} {Rules.Format(a.Sizes)}; convert with ToDType(DType.Float32)");
+    }
+}

@@ -1,0 +1,148 @@
+using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Parallel;
+
+namespace ShapeSafe.Tests.Kernels;
+
+[CollectionDefinition(nameof(GemmThreadingTests), DisableParallelization = true)]
+public sealed class GemmThreadingCollection;
+
+/// <summary>Tests that change <see cref="ParallelRuntime.NumThreads"/>, so they run alone.</summary>
+[Collection(nameof(GemmThreadingTests))]
+public class GemmThreadingTests
+{
+    [Theory]
+    [InlineData(300, 260, 700)]
+    [InlineData(13, 1000, 300)]
+    [InlineData(1000, 40, 100)]
+    [InlineData(101, 90, 80)] // unpacked path, split over row blocks
+    public void Results_are_bitwise_identical_for_any_thread_count(int m, int n, int k)
+    {
+        var rng = new Random(8);
+        var a = Operand.Create(rng, m, k, OperandLayout.Plain);
+        var b = Operand.Create(rng, k, n, OperandLayout.Transposed);
+        var c = Operand.Create(rng, m, n, OperandLayout.Plain);
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                ParallelRuntime.NumThreads = threads;
+                float[] result = (float[])c.Data.Clone();
+                GemmKernel.Sgemm(m, n, k, 1f, a.Data, a.Offset, a.RowStride, a.ColStride,
+                    b.Data, b.Offset, b.RowStride, b.ColStride, 0.5f, result, c.Offset, c.RowStride, c.ColStride);
+                if (first is null)
+                    first = result;
+                else
+                    Assert.Equal(first, result);
+            }
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void Batched_results_are_bitwise_identical_for_any_thread_count()
+    {
+        var rng = new Random(9);
+        const int batch = 40, m = 20, n = 24, k = 30;
+        var a = Operand.Create(rng, batch * m, k, OperandLayout.Plain);
+        var b = Operand.Create(rng, k, n, OperandLayout.Plain);
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            ParallelRuntime.NumThreads = 1;
+            float[] one = new float[batch * m * n];
+            GemmKernel.SgemmBatched(batch, m, n, k, 1f, a.Data, 0, m * k, k, 1, b.Data, 0, 0, n, 1, 0f, one, 0, m * n, n, 1);
+            ParallelRuntime.NumThreads = 2;
+            float[] two = new float[batch * m * n];
+            GemmKernel.SgemmBatched(batch, m, n, k, 1f, a.Data, 0, m * k, k, 1, b.Data, 0, 0, n, 1, 0f, two, 0, m * n, n, 1);
+            Assert.Equal(one, two);
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Steady_state_calls_allocate_nothing(int threads)
+    {
+        var rng = new Random(11);
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            ParallelRuntime.NumThreads = threads;
+            // One packed and one unpacked product; the first calls size the per-thread buffers.
+            foreach (int n in new[] { 200, 100 })
+            {
+                var a = Operand.Create(rng, n, n, OperandLayout.Plain);
+                var c = new float[n * n];
+                void Multiply() => GemmKernel.Sgemm(n, n, n, 1f, a.Data, 0, n, 1, a.Data, 0, 1, n, 0f, c, 0, n, 1);
+                for (int i = 0; i < 3; i++)
+                    Multiply();
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                for (int i = 0; i < 5; i++)
+                    Multiply();
+                Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
+            }
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void For_runs_every_index_once_and_nested_loops_run_serially()
+    {
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            ParallelRuntime.NumThreads = 2;
+            var hits = new int[1000];
+            var nestedWasSerial = true;
+            ParallelRuntime.For(hits.Length, i =>
+            {
+                Interlocked.Increment(ref hits[i]);
+                int thread = Environment.CurrentManagedThreadId;
+                ParallelRuntime.For(3, _ => { if (Environment.CurrentManagedThreadId != thread) nestedWasSerial = false; });
+            });
+            Assert.All(hits, h => Assert.Equal(1, h));
+            Assert.True(nestedWasSerial);
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void For_rethrows_the_exception_of_an_iteration_and_stays_usable()
+    {
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            ParallelRuntime.NumThreads = 2;
+            Assert.Throws<InvalidOperationException>(() =>
+                ParallelRuntime.For(100, i => { if (i == 57) throw new InvalidOperationException("boom"); }));
+            int sum = 0;
+            ParallelRuntime.For(10, i => Interlocked.Add(ref sum, i));
+            Assert.Equal(45, sum);
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void NumThreads_rejects_values_below_one()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParallelRuntime.NumThreads = 0);
+    }
+}
