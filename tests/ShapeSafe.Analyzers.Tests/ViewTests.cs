@@ -67,3 +67,20 @@ public class ViewTests
         }
         """);
 }
+
+public class ContiguousTests
+{
+    [Fact]
+    public Task Contiguous_gives_a_known_contiguous_layout_whose_later_views_are_checked() => Verify.Shapes("""
+        using ShapeSafe;
+        class C
+        {
+            void M()
+            {
+                var c = Tensor.Randn(2, 3, 4).Transpose(0, 1).Contiguous();
+                var ok = c.View(6, 4);
+                var bad = c.Transpose(1, 2).{|SS0001:View(3, 8)|};
+            }
+        }
+        """);
+}
