@@ -18,98 +18,129 @@ public partial class Tensor
     // ---- Operators -------------------------------------------------------------------------------------------
 
     /// <summary>Element-wise sum with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
 
     /// <summary>Adds a float scalar (an Int64 tensor gives Float32).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator +(Tensor a, float b) => a.Add(b);
 
     /// <summary>Adds a float scalar (an Int64 tensor gives Float32).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator +(float a, Tensor b) => b.Add(a);
 
     /// <summary>Adds an integer scalar (an Int64 tensor stays Int64).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator +(Tensor a, long b) => a.Add(b);
 
     /// <summary>Adds an integer scalar (an Int64 tensor stays Int64).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator +(long a, Tensor b) => b.Add(a);
 
     /// <summary>Element-wise difference with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator -(Tensor a, Tensor b) => Sub(a, b);
 
     /// <summary>Subtracts a float scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator -(Tensor a, float b) => a.Sub(b);
 
     /// <summary><c>a - t</c> for a float scalar <paramref name="a"/>.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator -(float a, Tensor b) => ScalarOp(b, a, true, Kind.Sub);
 
     /// <summary>Subtracts an integer scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator -(Tensor a, long b) => a.Sub(b);
 
     /// <summary><c>a - t</c> for an integer scalar <paramref name="a"/>.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator -(long a, Tensor b) => ScalarOp(b, a, true, Kind.Sub);
 
     /// <summary>Element-wise product with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator *(Tensor a, Tensor b) => Mul(a, b);
 
     /// <summary>Multiplies by a float scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator *(Tensor a, float b) => a.Mul(b);
 
     /// <summary>Multiplies by a float scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator *(float a, Tensor b) => b.Mul(a);
 
     /// <summary>Multiplies by an integer scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator *(Tensor a, long b) => a.Mul(b);
 
     /// <summary>Multiplies by an integer scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator *(long a, Tensor b) => b.Mul(a);
 
     /// <summary>True division with broadcasting: always Float32, even for two Int64 tensors (PyTorch's <c>/</c>).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator /(Tensor a, Tensor b) => Div(a, b);
 
     /// <summary>Divides by a float scalar.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator /(Tensor a, float b) => a.Div(b);
 
     /// <summary><c>a / t</c> for a float scalar <paramref name="a"/>.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator /(float a, Tensor b) => ScalarOp(b, a, true, Kind.Div);
 
     /// <summary>Divides by an integer scalar (true division: Float32).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator /(Tensor a, long b) => a.Div(b);
 
     /// <summary><c>a / t</c> for an integer scalar <paramref name="a"/> (true division: Float32).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator /(long a, Tensor b) => ScalarOp(b, a, true, Kind.Div);
 
     /// <summary>Negation (keeps the dtype).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor operator -(Tensor a) => a.Neg();
 
     // ---- Named binary ops ------------------------------------------------------------------------------------
 
     /// <summary><c>torch.add(a, b)</c>: element-wise sum with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Add(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Add, "Add");
 
     /// <summary><c>torch.sub(a, b)</c>.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Sub(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Sub, "Sub");
 
     /// <summary><c>torch.mul(a, b)</c>.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Mul(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Mul, "Mul");
 
     /// <summary><c>torch.div(a, b)</c>: true division, always Float32.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Div(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Div, "Div");
 
     /// <summary><c>torch.pow(a, b)</c>: element-wise power with broadcasting (Int64 ** Int64 stays Int64).</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Pow(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Pow, "Pow");
 
     /// <summary><c>torch.pow(scalar, exponent)</c>: a float base raised to each element.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Pow(float a, Tensor exponent) => ScalarOp(exponent, a, true, Kind.Pow);
 
     /// <summary><c>torch.maximum(a, b)</c>: element-wise maximum with broadcasting; NaN propagates.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Maximum(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Max, "Maximum");
 
     /// <summary><c>torch.minimum(a, b)</c>: element-wise minimum with broadcasting; NaN propagates.</summary>
+    [ShapeContract("Broadcast")]
     public static Tensor Minimum(Tensor a, Tensor b) => BinaryOp(a, b, Kind.Min, "Minimum");
 
     /// <summary><c>this + other</c> with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Add(Tensor other) => Add(this, other);
 
     /// <summary><c>this + alpha * other</c> (PyTorch's <c>add(other, alpha=...)</c>). Int64 tensors need a whole-number alpha.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Add(Tensor other, float alpha)
     {
         if (alpha == 1f) return Add(this, other);
@@ -122,45 +153,58 @@ public partial class Tensor
     }
 
     /// <summary><c>this + scalar</c>.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Add(float scalar) => ScalarOp(this, scalar, false, Kind.Add);
 
     /// <summary><c>this + scalar</c> (Int64 stays Int64).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Add(long scalar) => ScalarOp(this, scalar, false, Kind.Add);
 
     /// <summary><c>this - other</c> with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Sub(Tensor other) => Sub(this, other);
 
     /// <summary><c>this - scalar</c>.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Sub(float scalar) => ScalarOp(this, scalar, false, Kind.Sub);
 
     /// <summary><c>this - scalar</c> (Int64 stays Int64).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Sub(long scalar) => ScalarOp(this, scalar, false, Kind.Sub);
 
     /// <summary><c>this * other</c> with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Mul(Tensor other) => Mul(this, other);
 
     /// <summary><c>this * scalar</c>.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Mul(float scalar) => ScalarOp(this, scalar, false, Kind.Mul);
 
     /// <summary><c>this * scalar</c> (Int64 stays Int64).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Mul(long scalar) => ScalarOp(this, scalar, false, Kind.Mul);
 
     /// <summary><c>this / other</c> (true division) with broadcasting.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Div(Tensor other) => Div(this, other);
 
     /// <summary><c>this / scalar</c> (true division).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Div(float scalar) => ScalarOp(this, scalar, false, Kind.Div);
 
     /// <summary><c>this / scalar</c> (true division: Float32).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Div(long scalar) => ScalarOp(this, scalar, false, Kind.Div);
 
     /// <summary>Element-wise power with a broadcast exponent tensor.</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Pow(Tensor exponent) => Pow(this, exponent);
 
     /// <summary>
     /// <c>this ** exponent</c> for a float exponent (Int64 input gives Float32). Exponents 2, 3, 0.5, -0.5, -1, -2
     /// take ATen's exact shortcuts (<c>x*x</c>, sqrt, ...).
     /// </summary>
+    [ShapeContract("Broadcast")]
     public Tensor Pow(float exponent)
     {
         if (DType == DType.Int64) return FloatUnary(new PowScalarOp(exponent));
@@ -172,6 +216,7 @@ public partial class Tensor
     /// <c>this ** exponent</c> for an integer exponent: Int64 stays Int64 (a negative exponent throws, as in
     /// PyTorch); Float32 as <see cref="Pow(float)"/>.
     /// </summary>
+    [ShapeContract("Broadcast")]
     public Tensor Pow(long exponent)
     {
         if (DType == DType.Float32) return Pow((float)exponent);
@@ -181,14 +226,17 @@ public partial class Tensor
     }
 
     /// <summary>Element-wise maximum with <paramref name="other"/> (broadcasting).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Maximum(Tensor other) => Maximum(this, other);
 
     /// <summary>Element-wise minimum with <paramref name="other"/> (broadcasting).</summary>
+    [ShapeContract("Broadcast")]
     public Tensor Minimum(Tensor other) => Minimum(this, other);
 
     // ---- Unary functions -------------------------------------------------------------------------------------
 
     /// <summary><c>-x</c> (keeps the dtype).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Neg()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, NegOp<long>>(this, default);
@@ -197,6 +245,7 @@ public partial class Tensor
     }
 
     /// <summary><c>|x|</c> (keeps the dtype).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Abs()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, AbsInt64Op>(this, default);
@@ -205,6 +254,7 @@ public partial class Tensor
     }
 
     /// <summary><c>max(x, 0)</c> (keeps the dtype; NaN stays NaN).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Relu()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, ReluOp<long>>(this, default);
@@ -213,6 +263,7 @@ public partial class Tensor
     }
 
     /// <summary><c>x * x</c> (keeps the dtype, as PyTorch's <c>square</c>, which records as <c>pow(x, 2)</c>: "PowBackward").</summary>
+    [ShapeContract("SameShape")]
     public Tensor Square()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, SquareOp<long>>(this, default);
@@ -225,6 +276,7 @@ public partial class Tensor
     /// <c>max</c> wins when <c>min &gt; max</c> and NaN propagates. An Int64 tensor stays Int64 when the bounds are
     /// whole numbers (PyTorch's <c>clamp(1, 3)</c>) and becomes Float32 otherwise (<c>clamp(1.5)</c>).
     /// </summary>
+    [ShapeContract("SameShape")]
     public Tensor Clamp(float? min = null, float? max = null)
     {
         if (min is null && max is null)
@@ -238,30 +290,39 @@ public partial class Tensor
     }
 
     /// <summary><c>e^x</c> (Float32; Int64 input is promoted).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Exp() => FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
 
     /// <summary>Natural logarithm (Float32; log of a negative is NaN, of 0 is -inf).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Log() => FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
 
     /// <summary>Square root (Float32).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Sqrt() => FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
 
     /// <summary><c>1 / sqrt(x)</c> (Float32).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Rsqrt() => FloatUnary(new RsqrtOp(), "RsqrtBackward", saveResult: true, ElementwiseGradient.Rsqrt);
 
     /// <summary>Sine (Float32).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Sin() => FloatUnary(new SinOp(), "SinBackward", saveResult: false, ElementwiseGradient.Sin);
 
     /// <summary>Cosine (Float32).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Cos() => FloatUnary(new CosOp(), "CosBackward", saveResult: false, ElementwiseGradient.Cos);
 
     /// <summary>Hyperbolic tangent (Float32).</summary>
+    [ShapeContract("SameShape")]
     public Tensor Tanh() => FloatUnary(new TanhOp(), "TanhBackward", saveResult: true, ElementwiseGradient.Tanh);
 
     /// <summary>Logistic sigmoid <c>1 / (1 + e^-x)</c> (Float32); saturates to 0 and 1 without NaN.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Sigmoid() => FloatUnary(new SigmoidOp(), "SigmoidBackward", saveResult: true, ElementwiseGradient.Sigmoid);
 
     /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 only, as in PyTorch.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Gelu()
     {
         var result = ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
@@ -269,6 +330,7 @@ public partial class Tensor
     }
 
     /// <summary><c>x &gt; 0 ? x : negativeSlope * x</c>. Float32 only, as in PyTorch.</summary>
+    [ShapeContract("SameShape")]
     public Tensor LeakyRelu(float negativeSlope = 0.01f)
     {
         var result = ElementwiseKernel.Unary<float, LeakyReluOp>(FloatOnly("LeakyRelu"), new LeakyReluOp(negativeSlope));

@@ -23,21 +23,27 @@ public partial class Tensor
     }
 
     /// <summary>A tensor of zeros (Float32 unless <paramref name="dtype"/> says otherwise).</summary>
+    [ShapeContract("Factory")]
     public static Tensor Zeros(int[] shape, DType dtype) => Create(Storage.Allocate(dtype, (int)CountOf(shape)), (int[])shape.Clone());
 
     /// <summary>A Float32 tensor of zeros.</summary>
+    [ShapeContract("Factory")]
     public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
 
     /// <summary>A tensor of ones.</summary>
+    [ShapeContract("Factory")]
     public static Tensor Ones(int[] shape, DType dtype) => Full(shape, 1f, dtype);
 
     /// <summary>A Float32 tensor of ones.</summary>
+    [ShapeContract("Factory")]
     public static Tensor Ones(params int[] shape) => Full(shape, 1f);
 
     /// <summary>A tensor whose contents are unspecified (here: zeros, since managed memory is zeroed).</summary>
+    [ShapeContract("Factory")]
     public static Tensor Empty(params int[] shape) => Zeros(shape);
 
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
+    [ShapeContract("Factory")]
     public static Tensor Full(int[] shape, float value, DType dtype = DType.Float32)
     {
         var t = Uninitialized(dtype, (int[])shape.Clone());

@@ -5,9 +5,11 @@ namespace ShapeSafe;
 public partial class Tensor
 {
     /// <summary>Uniform samples in [0, 1) (<c>torch.rand</c>).</summary>
+    [ShapeContract("Factory")]
     public static Tensor Rand(params int[] shape) => Rand(shape, null);
 
     /// <summary>Uniform samples in [0, 1) from <paramref name="generator"/> (the default generator when null).</summary>
+    [ShapeContract("Factory")]
     public static Tensor Rand(int[] shape, Generator? generator)
     {
         var t = Uninitialized(DType.Float32, (int[])shape.Clone());
@@ -16,9 +18,11 @@ public partial class Tensor
     }
 
     /// <summary>Standard normal samples (<c>torch.randn</c>).</summary>
+    [ShapeContract("Factory")]
     public static Tensor Randn(params int[] shape) => Randn(shape, null);
 
     /// <summary>Standard normal samples from <paramref name="generator"/>.</summary>
+    [ShapeContract("Factory")]
     public static Tensor Randn(int[] shape, Generator? generator)
     {
         var t = Uninitialized(DType.Float32, (int[])shape.Clone());
@@ -27,6 +31,7 @@ public partial class Tensor
     }
 
     /// <summary>Integers uniform in [<paramref name="low"/>, <paramref name="high"/>) as Int64 (<c>torch.randint</c>).</summary>
+    [ShapeContract("Factory")]
     public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null)
     {
         if (low >= high)
@@ -37,6 +42,7 @@ public partial class Tensor
     }
 
     /// <summary>Integers uniform in [0, <paramref name="high"/>) as Int64.</summary>
+    [ShapeContract("Factory")]
     public static Tensor Randint(long high, int[] shape, Generator? generator = null) => Randint(0, high, shape, generator);
 
     /// <summary>A random permutation of 0..n-1 as Int64 (<c>torch.randperm</c>).</summary>

@@ -13,21 +13,27 @@ public partial class Tensor
     // ---- Sum and mean ------------------------------------------------------------------------------------------
 
     /// <summary>The sum of all elements as a 0-dim tensor (Int64 stays Int64; an empty tensor sums to 0).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Sum() => SumOver(null, false, "Sum");
 
     /// <summary>The sum along <paramref name="dim"/> (negative counts from the end); the dim is dropped unless <paramref name="keepDim"/>.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Sum(int dim, bool keepDim = false) => SumOver(new[] { dim }, keepDim, "Sum");
 
     /// <summary>The sum over several dims (an empty list means all dims, as in PyTorch).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Sum(int[] dims, bool keepDim = false) => SumOver(dims, keepDim, "Sum");
 
     /// <summary>The mean of all elements (Float32 only: PyTorch cannot infer a dtype for an integer mean; empty gives NaN).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Mean() => MeanOver(null, false);
 
     /// <summary>The mean along <paramref name="dim"/>.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Mean(int dim, bool keepDim = false) => MeanOver(new[] { dim }, keepDim);
 
     /// <summary>The mean over several dims.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Mean(int[] dims, bool keepDim = false) => MeanOver(dims, keepDim);
 
     Tensor SumOver(int[]? dims, bool keepDim, string op)
@@ -58,15 +64,19 @@ public partial class Tensor
     // ---- Variance ----------------------------------------------------------------------------------------------
 
     /// <summary>The variance of all elements; <paramref name="unbiased"/> divides by n - 1 (PyTorch's default).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Var(bool unbiased = true) => VarOver(null, unbiased, false, "Var");
 
     /// <summary>The variance along <paramref name="dim"/>.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Var(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Var");
 
     /// <summary>The standard deviation of all elements.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Std(bool unbiased = true) => VarOver(null, unbiased, false, "Std");
 
     /// <summary>The standard deviation along <paramref name="dim"/>.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Std");
 
     /// <summary>Var, or Std when <paramref name="op"/> is "Std".</summary>
@@ -92,30 +102,38 @@ public partial class Tensor
     // ---- Max, min, argmax, argmin ------------------------------------------------------------------------------
 
     /// <summary>The largest element as a 0-dim tensor; NaN if any element is NaN. An empty tensor throws.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Max() => Extremum(max: true, "Max");
 
     /// <summary>The smallest element as a 0-dim tensor; NaN if any element is NaN. An empty tensor throws.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Min() => Extremum(max: false, "Min");
 
     /// <summary>
     /// The largest values along <paramref name="dim"/> and their indices (Int64). Ties give the first occurrence;
     /// a NaN wins (the first NaN), as on PyTorch's CPU.
     /// </summary>
+    [ShapeContract("Reduce")]
     public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremumAlong(dim, keepDim, max: true, "Max");
 
     /// <summary>The smallest values along <paramref name="dim"/> and their indices (first occurrence on ties).</summary>
+    [ShapeContract("Reduce")]
     public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremumAlong(dim, keepDim, max: false, "Min");
 
     /// <summary>The index of the largest element in the flattened tensor (0-dim Int64; first occurrence on ties).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Argmax() => ArgExtremum(null, false, max: true, "Argmax");
 
     /// <summary>The indices of the largest elements along <paramref name="dim"/> (Int64).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Argmax(int dim, bool keepDim = false) => ArgExtremum(dim, keepDim, max: true, "Argmax");
 
     /// <summary>The index of the smallest element in the flattened tensor.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Argmin() => ArgExtremum(null, false, max: false, "Argmin");
 
     /// <summary>The indices of the smallest elements along <paramref name="dim"/>.</summary>
+    [ShapeContract("Reduce")]
     public Tensor Argmin(int dim, bool keepDim = false) => ArgExtremum(dim, keepDim, max: false, "Argmin");
 
     Tensor Extremum(bool max, string op)
@@ -175,9 +193,11 @@ public partial class Tensor
     /// <c>exp(x) / Σ exp(x)</c> along <paramref name="dim"/>, computed stably (the max is subtracted first).
     /// Float32 only, as in PyTorch (Int64 input throws).
     /// </summary>
+    [ShapeContract("SameShapeDim")]
     public Tensor Softmax(int dim) => SoftmaxAlong(dim, log: false, "Softmax");
 
     /// <summary><c>x - log Σ exp(x)</c> along <paramref name="dim"/>, stable for large values (<c>[1000, 0]</c> gives <c>[0, -1000]</c>).</summary>
+    [ShapeContract("SameShapeDim")]
     public Tensor LogSoftmax(int dim) => SoftmaxAlong(dim, log: true, "LogSoftmax");
 
     Tensor SoftmaxAlong(int dim, bool log, string op)

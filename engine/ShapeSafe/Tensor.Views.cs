@@ -28,7 +28,7 @@ public partial class Tensor
     }
 
     /// <summary>This tensor when it is already contiguous; otherwise a contiguous copy (new storage).</summary>
-    [ShapeContract("SameShape")]
+    [ShapeContract("Contiguous")]
     public Tensor Contiguous() => IsContiguous ? this : RecordCopy(CopyContiguous());
 
     /// <summary>A copy in new storage. Dense layouts keep their strides (PyTorch's preserve_format); others become contiguous.</summary>

@@ -1,0 +1,401 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using ShapeSafe.Shapes;
+
+namespace ShapeSafe.Analyzers.Inference
+{
+    /// <summary>
+    /// One call of an engine method that declares <c>[ShapeContract(rule)]</c>, with the arguments the inference
+    /// could evaluate: the tensor operands (the receiver first, then tensor parameters in order) and the other
+    /// arguments by position (ints and int arrays as dims, bools, strings, tensor sequences).
+    /// </summary>
+    internal sealed class RuleCall
+    {
+        public RuleCall(string op, IReadOnlyList<Value?> tensors, IReadOnlyList<Value?> others, IReadOnlyList<string>? otherNames, bool returnsPair)
+        {
+            Op = op;
+            Tensors = tensors;
+            Others = others;
+            OtherNames = otherNames ?? new string[0];
+            ReturnsPair = returnsPair;
+        }
+
+        /// <summary>The operation's name in messages: the method's name (<c>Matmul</c>, <c>BroadcastTo</c>, <c>Add</c>).</summary>
+        public string Op { get; }
+        public IReadOnlyList<Value?> Tensors { get; }
+        public IReadOnlyList<Value?> Others { get; }
+        /// <summary>The parameter names of <see cref="Others"/>, for rules whose arguments vary between overloads (keepDim).</summary>
+        public IReadOnlyList<string> OtherNames { get; }
+
+        /// <summary>The position of the argument for parameter <paramref name="name"/>, or -1.</summary>
+        public int IndexOf(string name)
+        {
+            for (int i = 0; i < OtherNames.Count; i++)
+                if (OtherNames[i] == name) return i;
+            return -1;
+        }
+
+        /// <summary>Whether the method returns a (values, indices) pair, as <c>Max(dim)</c> does.</summary>
+        public bool ReturnsPair { get; }
+
+        /// <summary>The tensor operand <paramref name="i"/> when its full shape is known.</summary>
+        public TensorValue? Tensor(int i) => i < Tensors.Count && Tensors[i] is TensorValue { IsFullRank: true } t ? t : null;
+
+        public bool HasOther(int i) => i < Others.Count;
+
+        /// <summary>Argument <paramref name="i"/> as a constant int; <paramref name="fallback"/> when absent; null when unknown.</summary>
+        public int? Int(int i, int? fallback = null)
+        {
+            if (i >= Others.Count) return fallback;
+            return Others[i] is IntValue v && v.TryGetConstant(out int c) ? c : null;
+        }
+
+        public bool? Bool(int i, bool fallback)
+        {
+            if (i >= Others.Count) return fallback;
+            return Others[i] is BoolValue b ? b.BoolConstant : null;
+        }
+
+        /// <summary>Argument <paramref name="i"/> as an int array of dims (unknown entries become fresh unknown dims).</summary>
+        public Dim[]? Dims(int i)
+        {
+            if (i >= Others.Count) return null;
+            return Others[i] switch
+            {
+                SequenceValue s => s.Elements.Select(e => e is IntValue v ? v.Dim : Dim.Anonymous()).ToArray(),
+                IntValue v => new[] { v.Dim },
+                _ => null,
+            };
+        }
+
+        /// <summary>Argument <paramref name="i"/> as an int array of constants, or null.</summary>
+        public int[]? Ints(int i)
+        {
+            if (i >= Others.Count) return null;
+            var values = Others[i] switch
+            {
+                SequenceValue s => s.Elements,
+                IntValue v => ImmutableArray.Create<Value?>(v),
+                _ => default,
+            };
+            if (values.IsDefault) return null;
+            var result = new int[values.Length];
+            for (int k = 0; k < values.Length; k++)
+            {
+                if (values[k] is not IntValue v || !v.TryGetConstant(out result[k])) return null;
+            }
+            return result;
+        }
+
+        /// <summary>Argument <paramref name="i"/> as a list of fully known tensor shapes, or null.</summary>
+        public List<TensorValue>? TensorList(int i)
+        {
+            if (i >= Others.Count || Others[i] is not SequenceValue s) return null;
+            var list = new List<TensorValue>();
+            foreach (var e in s.Elements)
+            {
+                if (e is not TensorValue { IsFullRank: true } t) return null;
+                list.Add(t);
+            }
+            return list;
+        }
+
+        public string? String(int i) => i < Others.Count && Others[i] is StringValue s ? s.Text : null;
+    }
+
+    /// <summary>
+    /// The mapping from a rule name in <c>[ShapeContract]</c> to a call of the shared core's rule, written once:
+    /// a new engine method whose rule is listed here needs no analyzer change. Each entry returns the result
+    /// value, or null when unknown; the core's <see cref="ShapeException"/> becomes the diagnostic.
+    /// </summary>
+    internal static class ContractRules
+    {
+        delegate Value? Rule(RuleCall call);
+
+        sealed class Entry
+        {
+            public Entry(string diagnosticId, Rule rule)
+            {
+                DiagnosticId = diagnosticId;
+                Apply = rule;
+            }
+
+            public string DiagnosticId { get; }
+            public Rule Apply { get; }
+        }
+
+        static readonly Dictionary<string, Entry> s_rules = new(StringComparer.Ordinal)
+        {
+            ["View"] = new(DiagnosticIds.ElementCountMismatch, View),
+            ["Reshape"] = new(DiagnosticIds.ElementCountMismatch, Reshape),
+            ["SameShape"] = new(DiagnosticIds.DimOutOfRange, SameShape),
+            ["SameShapeDim"] = new(DiagnosticIds.DimOutOfRange, SameShapeDim),
+            ["Contiguous"] = new(DiagnosticIds.DimOutOfRange, c => c.Tensor(0) is { } t ? TensorValue.Contiguous(t.Sizes) : null),
+            ["Transpose"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Transpose(l, c.Int(0) ?? Unknown(), c.Int(1) ?? Unknown(), c.Op))),
+            ["Permute"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Permute(l, c.Ints(0) ?? Unknown<int[]>(), c.Op))),
+            ["Squeeze"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => c.HasOther(0) ? R.Squeeze(l, c.Int(0) ?? Unknown(), c.Op) : R.Squeeze(l, c.Op))),
+            ["Unsqueeze"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Unsqueeze(l, c.Int(0) ?? Unknown(), c.Op))),
+            ["Expand"] = new(DiagnosticIds.BroadcastMismatch, c => ViewRule(c, l => R.Expand(l, c.Dims(0) ?? Unknown<Dim[]>(), c.Op))),
+            ["Narrow"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Narrow(l, c.Int(0) ?? Unknown(), c.Int(1) ?? Unknown(), c.Int(2) ?? Unknown(), c.Op))),
+            ["Select"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Select(l, c.Int(0) ?? Unknown(), c.Int(1) ?? Unknown(), c.Op))),
+            ["Slice"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Slice(l, c.Int(0) ?? Unknown(), c.Int(1) ?? Unknown(), c.Int(2) ?? Unknown(), c.Int(3, 1) ?? Unknown(), c.Op))),
+            ["Unfold"] = new(DiagnosticIds.DimOutOfRange, c => ViewRule(c, l => R.Unfold(l, c.Int(0) ?? Unknown(), c.Int(1) ?? Unknown(), c.Int(2) ?? Unknown(), c.Op))),
+            ["Repeat"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.Repeat(Input(c).Sizes, c.Ints(0) ?? Unknown<int[]>(), c.Op))),
+            ["Flatten"] = new(DiagnosticIds.DimOutOfRange, Flatten),
+            ["Split"] = new(DiagnosticIds.JoinMismatch, Split),
+            ["Chunk"] = new(DiagnosticIds.JoinMismatch, Chunk),
+            ["IndexSelect"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.IndexSelect(Input(c).Sizes, c.Int(0) ?? Unknown(), (c.Tensor(1) ?? Unknown<TensorValue>()).Sizes, c.Op))),
+            ["Cat"] = new(DiagnosticIds.JoinMismatch, c => Fresh(R.Cat(c.TensorList(0) is { } l ? l.Select(t => t.Sizes).ToList() : Unknown<List<Dim[]>>(), c.Int(1, 0) ?? Unknown(), c.Op))),
+            ["Stack"] = new(DiagnosticIds.JoinMismatch, c => Fresh(R.Stack(c.TensorList(0) is { } l ? l.Select(t => t.Sizes).ToList() : Unknown<List<Dim[]>>(), c.Int(1, 0) ?? Unknown(), c.Op))),
+            ["Matmul"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Matmul(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
+            ["Mm"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Mm(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
+            ["Bmm"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Bmm(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
+            ["Dot"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Dot(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
+            ["Mv"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Mv(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
+            ["Einsum"] = new(DiagnosticIds.MatrixProductMismatch, Einsum),
+            ["Broadcast"] = new(DiagnosticIds.BroadcastMismatch, Broadcast),
+            ["Reduce"] = new(DiagnosticIds.DimOutOfRange, Reduce),
+            ["Factory"] = new(DiagnosticIds.DimOutOfRange, Factory),
+            ["Conv2d"] = new(DiagnosticIds.EmptyWindowOutput, Conv2d),
+            ["Pool2d"] = new(DiagnosticIds.EmptyWindowOutput, Pool2d),
+        };
+
+        /// <summary>The rule names the analyzer understands (for tests and docs).</summary>
+        public static IEnumerable<string> Names => s_rules.Keys;
+
+        public static bool IsKnown(string rule) => s_rules.ContainsKey(rule);
+
+        /// <summary>
+        /// Runs <paramref name="rule"/>. Returns the result value (null: unknown); sets <paramref name="error"/> and
+        /// <paramref name="diagnosticId"/> when the rule provably refuses the call.
+        /// </summary>
+        public static Value? Apply(string rule, RuleCall call, out ShapeException? error, out string? diagnosticId)
+        {
+            error = null;
+            diagnosticId = null;
+            if (!s_rules.TryGetValue(rule, out var entry)) return null;
+            try
+            {
+                return entry.Apply(call);
+            }
+            catch (ViewLayoutException e)
+            {
+                error = e.Inner;
+                diagnosticId = DiagnosticIds.ViewOnIncompatibleLayout;
+            }
+            catch (ShapeException e)
+            {
+                error = e;
+                diagnosticId = Classify(entry.DiagnosticId, e);
+            }
+            catch (UnknownArgumentException)
+            {
+            }
+            catch (UndecidableShapeException)
+            {
+            }
+            catch (Exception e) when (e is ArithmeticException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or KeyNotFoundException)
+            {
+                // A rule asked about arguments it cannot use (a symbolic kernel, a huge constant): unknown, stay silent.
+            }
+            return null;
+        }
+
+        /// <summary>Out-of-range dims and indices are SS0006 whichever rule finds them.</summary>
+        static string Classify(string ruleId, ShapeException e)
+        {
+            string d = e.Detail;
+            if (d.StartsWith("dimension out of range", StringComparison.Ordinal) || d.Contains("out of bounds")
+                || d.Contains(") out of range") || d.StartsWith("number of dims don't match", StringComparison.Ordinal)
+                || d.StartsWith("repeated dim", StringComparison.Ordinal))
+                return DiagnosticIds.DimOutOfRange;
+            return ruleId;
+        }
+
+        // ---- helpers ----
+
+        sealed class UnknownArgumentException : Exception
+        {
+        }
+
+        /// <summary>SS0001: View's layout check failed (the element counts matched).</summary>
+        sealed class ViewLayoutException : Exception
+        {
+            public ViewLayoutException(ShapeException inner) => Inner = inner;
+            public ShapeException Inner { get; }
+        }
+
+        static int Unknown() => throw new UnknownArgumentException();
+        static T Unknown<T>() => throw new UnknownArgumentException();
+
+        static TensorValue Input(RuleCall c, int i = 0) => c.Tensor(i) ?? Unknown<TensorValue>();
+
+        static TensorValue Fresh(Dim[] sizes) => TensorValue.Contiguous(sizes);
+
+        /// <summary>
+        /// Runs a layout rule. Without a known layout the rule still runs (the output shape does not depend on the
+        /// strides) over stand-in strides, and the result carries no layout.
+        /// </summary>
+        static Value? ViewRule(RuleCall c, Func<Layout<Dim>, Layout<Dim>> rule)
+        {
+            var input = Input(c);
+            if (input.HasLayout) return TensorValue.FromLayout(rule(input.Layout));
+            var standIn = new Layout<Dim>(input.Sizes, input.Sizes.Select(_ => Dim.Anonymous("stride")).ToArray(), Dim.Anonymous("offset"));
+            return new TensorValue(rule(standIn).Sizes);
+        }
+
+        static Value? View(RuleCall c)
+        {
+            var input = Input(c);
+            var requested = c.Dims(0) ?? Unknown<Dim[]>();
+            var sizes = R.InferSize(c.Op, input.Sizes, requested);
+            if (!input.HasLayout) return new TensorValue(sizes);
+            try
+            {
+                return TensorValue.FromLayout(R.View(input.Layout, requested, c.Op));
+            }
+            catch (ShapeException e)
+            {
+                throw new ViewLayoutException(e);
+            }
+        }
+
+        static Value? Reshape(RuleCall c)
+        {
+            var input = Input(c);
+            var requested = c.Dims(0) ?? Unknown<Dim[]>();
+            if (!input.HasLayout) return new TensorValue(R.InferSize(c.Op, input.Sizes, requested));
+            return R.TryReshapeAsView(input.Layout, requested, out var sizes, out var view, c.Op)
+                ? TensorValue.FromLayout(view)
+                : TensorValue.Contiguous(sizes);
+        }
+
+        /// <summary>Same shape; the layout survives only when the input is contiguous (a copy of a strided tensor may keep its strides).</summary>
+        static Value? SameShape(RuleCall c)
+        {
+            var input = Input(c);
+            return input.IsProvablyContiguous ? TensorValue.Contiguous(input.Sizes) : input.WithoutLayout();
+        }
+
+        /// <summary>Same shape, along a dim that must exist (Softmax).</summary>
+        static Value? SameShapeDim(RuleCall c)
+        {
+            var input = Input(c);
+            R.NormalizeDim(c.Op, c.Int(0) ?? Unknown(), input.Sizes.Length, input.Sizes);
+            return SameShape(c);
+        }
+
+        static Value? Flatten(RuleCall c)
+        {
+            var input = Input(c);
+            var sizes = R.Flatten(input.Sizes, c.Int(0, 0) ?? Unknown(), c.Int(1, -1) ?? Unknown(), c.Op);
+            if (!input.HasLayout) return new TensorValue(sizes);
+            return R.TryReshapeAsView(input.Layout, sizes, out _, out var view, c.Op) ? TensorValue.FromLayout(view) : TensorValue.Contiguous(sizes);
+        }
+
+        static Value? Split(RuleCall c)
+        {
+            var input = Input(c);
+            int dim = c.Int(1, 0) ?? Unknown();
+            int[] sizes;
+            if (c.Others.Count > 0 && c.Others[0] is SequenceValue)
+            {
+                sizes = c.Ints(0) ?? Unknown<int[]>();
+                R.CheckSplitWithSizes(input.Sizes, sizes, dim, c.Op);
+            }
+            else
+            {
+                sizes = R.SplitSizes(input.Sizes, c.Int(0) ?? Unknown(), dim, c.Op);
+            }
+            return Pieces(input, sizes, dim);
+        }
+
+        static Value? Chunk(RuleCall c)
+        {
+            var input = Input(c);
+            int dim = c.Int(1, 0) ?? Unknown();
+            return Pieces(input, R.ChunkSizes(input.Sizes, c.Int(0) ?? Unknown(), dim, c.Op), dim);
+        }
+
+        static Value Pieces(TensorValue input, int[] sizes, int dim)
+        {
+            int d = R.NormalizeDim("Split", dim, input.Sizes.Length, input.Sizes);
+            var pieces = ImmutableArray.CreateBuilder<Value?>(sizes.Length);
+            foreach (var size in sizes)
+            {
+                var piece = (Dim[])input.Sizes.Clone();
+                piece[d] = Dim.Of(size);
+                pieces.Add(new TensorValue(piece));
+            }
+            return new SequenceValue(pieces.MoveToImmutable());
+        }
+
+        static Value? Einsum(RuleCall c)
+        {
+            var equation = c.String(0) ?? Unknown<string>();
+            var shapes = c.TensorList(1) ?? Unknown<List<TensorValue>>();
+            return Fresh(R.Einsum(equation, shapes.Select(t => t.Sizes).ToList(), c.Op).OutputShape);
+        }
+
+        /// <summary>Element-wise with broadcasting; a scalar operand (float, long) keeps the tensor's shape.</summary>
+        static Value? Broadcast(RuleCall c)
+        {
+            var a = Input(c);
+            if (c.Tensors.Count < 2) return SameShape(c);
+            var b = Input(c, 1);
+            var sizes = R.Broadcast(a.Sizes, b.Sizes, c.Op);
+            // A broadcast result is fresh and contiguous when the inputs are (PyTorch keeps a strided input's order otherwise).
+            return a.IsProvablyContiguous && b.IsProvablyContiguous ? TensorValue.Contiguous(sizes) : new TensorValue(sizes);
+        }
+
+        static Value? Reduce(RuleCall c)
+        {
+            var input = Input(c);
+            // Overloads differ (Sum(), Sum(dim, keepDim), Var(dim, unbiased, keepDim)): read the arguments by name.
+            int dimIndex = c.IndexOf("dim") is int d and >= 0 ? d : c.IndexOf("dims");
+            int[]? dims = dimIndex < 0 ? null : c.Ints(dimIndex) ?? Unknown<int[]>();
+            int keepIndex = c.IndexOf("keepDim");
+            bool keepDim = keepIndex < 0 ? false : c.Bool(keepIndex, false) ?? Unknown<bool>();
+            var result = Fresh(R.Reduce(input.Sizes, dims, keepDim, c.Op));
+            return c.ReturnsPair ? new SequenceValue(ImmutableArray.Create<Value?>(result, result)) : result;
+        }
+
+        /// <summary>Zeros(2, 3), Randn(shape), Full(shape, value), Randint(low, high, shape): the first int array is the shape.</summary>
+        static Value? Factory(RuleCall c)
+        {
+            for (int i = 0; i < c.Others.Count; i++)
+            {
+                if (c.Others[i] is SequenceValue)
+                {
+                    var dims = c.Dims(i) ?? Unknown<Dim[]>();
+                    foreach (var d in dims)
+                        if (d.TryGetConstant(out long v) && v < 0)
+                            throw new ShapeException(c.Op, $"negative dimension {v} in shape {TensorValue.Format(dims, false)}");
+                    return Fresh(dims);
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Conv2d(input, weight, bias?, stride, padding, dilation, groups) with square ints.</summary>
+        static Value? Conv2d(RuleCall c)
+        {
+            int stride = c.Int(0, 1) ?? Unknown(), padding = c.Int(1, 0) ?? Unknown(), dilation = c.Int(2, 1) ?? Unknown(), groups = c.Int(3, 1) ?? Unknown();
+            var sizes = R.Conv2d(Input(c).Sizes, Input(c, 1).Sizes, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, groups, c.Op);
+            return Fresh(sizes);
+        }
+
+        /// <summary>MaxPool2d/AvgPool2d(input, kernel, stride = kernel, padding = 0, dilation = 1).</summary>
+        static Value? Pool2d(RuleCall c)
+        {
+            int kernel = c.Int(0) ?? Unknown();
+            int stride = !c.HasOther(1) || c.Others[1] is NullValue ? kernel : c.Int(1) ?? Unknown();
+            int padding = c.Int(2, 0) ?? Unknown();
+            int dilation = c.Others.Count > 3 && c.Others[3] is IntValue ? c.Int(3, 1) ?? Unknown() : 1;
+            var sizes = R.Pool2d(Input(c).Sizes, new[] { kernel, kernel }, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, c.Op);
+            return Fresh(sizes);
+        }
+    }
+}

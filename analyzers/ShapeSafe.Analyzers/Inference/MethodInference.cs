@@ -1,0 +1,424 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+using ShapeSafe.Shapes;
+
+namespace ShapeSafe.Analyzers.Inference
+{
+    /// <summary>
+    /// Shape inference over one method's control-flow graph: a forward data-flow analysis whose facts are the
+    /// <see cref="Value"/>s of locals. Blocks are visited until the states stop changing (joins only ever
+    /// forget, so loops converge), then visited once more to report what is certain.
+    /// </summary>
+    internal sealed partial class MethodInference
+    {
+        readonly AnalysisContextData _data;
+        readonly ISymbol _owner;
+        readonly Action<Diagnostic>? _report;
+        readonly HashSet<ISymbol> _untracked;
+        bool _reporting;
+        ModuleValue? _self;
+        bool _selfResolved;
+
+        public MethodInference(AnalysisContextData data, ISymbol owner, Action<Diagnostic>? report, HashSet<ISymbol>? untracked = null)
+        {
+            _data = data;
+            _owner = owner;
+            _report = report;
+            _untracked = untracked ?? new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        }
+
+        EngineSymbols Symbols => _data.Symbols;
+
+        /// <summary>Whether to report SS1000 (each tensor local's shape); off unless a setting enables it.</summary>
+        public bool ReportInferredShapes { get; set; }
+
+        // ---- the data-flow driver ----
+
+        /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
+        public void Analyze(ControlFlowGraph cfg, FlowState initial)
+        {
+            var blocks = cfg.Blocks;
+            var inStates = new FlowState?[blocks.Length];
+            var queued = new bool[blocks.Length];
+            var worklist = new Queue<int>();
+            inStates[0] = initial;
+            worklist.Enqueue(0);
+            queued[0] = true;
+            int budget = 50 * blocks.Length + 100;
+
+            while (true)
+            {
+                while (worklist.Count > 0)
+                {
+                    if (--budget < 0) return; // a pathological graph: report nothing rather than something uncertain
+                    int b = worklist.Dequeue();
+                    queued[b] = false;
+                    var state = inStates[b]!.Clone();
+                    RunBlock(blocks[b], state);
+                    Propagate(blocks[b].FallThroughSuccessor, state);
+                    Propagate(blocks[b].ConditionalSuccessor, state);
+                }
+                // Catch and finally blocks are entered by exceptions, not by edges: start them knowing nothing.
+                int next = -1;
+                for (int i = 0; i < blocks.Length && next < 0; i++)
+                    if (inStates[i] is null && blocks[i].IsReachable && blocks[i].Kind == BasicBlockKind.Block) next = i;
+                if (next < 0) break;
+                inStates[next] = new FlowState();
+                worklist.Enqueue(next);
+                queued[next] = true;
+            }
+
+            _reporting = _report is not null;
+            for (int i = 0; i < blocks.Length; i++)
+                if (inStates[i] is { } s) RunBlock(blocks[i], s.Clone(), cfg);
+            _reporting = false;
+
+            void Propagate(ControlFlowBranch? branch, FlowState state)
+            {
+                if (branch?.Destination is not { } destination) return;
+                int d = destination.Ordinal;
+                if (inStates[d] is null)
+                    inStates[d] = state.Clone();
+                else if (!inStates[d]!.JoinFrom(state))
+                    return;
+                if (!queued[d])
+                {
+                    queued[d] = true;
+                    worklist.Enqueue(d);
+                }
+            }
+        }
+
+        ControlFlowGraph? _cfg;
+
+        void RunBlock(BasicBlock block, FlowState state, ControlFlowGraph? cfg = null)
+        {
+            _cfg = cfg;
+            foreach (var operation in block.Operations)
+                Exec(operation, state);
+            if (block.BranchValue is { } branchValue)
+            {
+                var value = Eval(branchValue, state);
+                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+                    CheckReturn(branchValue, value);
+            }
+        }
+
+        void Exec(IOperation operation, FlowState state)
+        {
+            switch (operation)
+            {
+                case IFlowCaptureOperation capture:
+                    state.Set(capture.Id, Eval(capture.Value, state));
+                    break;
+                case IExpressionStatementOperation statement:
+                    Eval(statement.Operation, state);
+                    break;
+                default:
+                    Eval(operation, state);
+                    break;
+            }
+        }
+
+        /// <summary>The state a method starts in: annotated tensor parameters and <c>[Dim]</c> int parameters.</summary>
+        public FlowState InitialState(IEnumerable<IParameterSymbol> parameters)
+        {
+            var state = new FlowState();
+            foreach (var p in parameters)
+                state.Set(p, ParameterValue(p));
+            return state;
+        }
+
+        Value? ParameterValue(IParameterSymbol p)
+        {
+            if (_untracked.Contains(p)) return null;
+            if (Symbols.IsTensor(p.Type))
+                return ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
+            if (EngineSymbols.StringArgument(EngineSymbols.Find(p.GetAttributes(), Symbols.DimAttribute)) is { } name && Dim.IsIdentifier(name))
+                return new IntValue(Dim.Named(name));
+            return null;
+        }
+
+        // ---- expressions ----
+
+        public Value? Eval(IOperation? operation, FlowState state)
+        {
+            if (operation is null) return null;
+            var constant = operation.ConstantValue;
+            if (constant.HasValue)
+            {
+                switch (constant.Value)
+                {
+                    case int i: return new IntValue(Dim.Of(i));
+                    case long l: return new IntValue(Dim.Of(l));
+                    case short s: return new IntValue(Dim.Of(s));
+                    case byte b: return new IntValue(Dim.Of(b));
+                    case bool flag: return flag ? BoolValue.True : BoolValue.False;
+                    case string text: return new StringValue(text);
+                    case null: return NullValue.Instance;
+                    default: return null;
+                }
+            }
+
+            switch (operation)
+            {
+                case IConversionOperation conversion:
+                {
+                    var operand = Eval(conversion.Operand, state);
+                    if (conversion.OperatorMethod is { } op && Symbols.IsTensor(op.ReturnType) && !Symbols.IsTensor(conversion.Operand.Type))
+                        return TensorValue.Contiguous(new Dim[0]); // float → Tensor: a scalar
+                    return operand;
+                }
+                case IParenthesizedOperation parenthesized:
+                    return Eval(parenthesized.Operand, state);
+                case ILocalReferenceOperation local:
+                    return _untracked.Contains(local.Local) ? null : state.Get(local.Local);
+                case IParameterReferenceOperation parameter:
+                    return _untracked.Contains(parameter.Parameter) ? null : state.Get(parameter.Parameter);
+                case IFlowCaptureReferenceOperation capture:
+                    return state.Get(capture.Id);
+                case IInstanceReferenceOperation:
+                    return Self();
+                case IFieldReferenceOperation field:
+                {
+                    var instance = Eval(field.Instance, state);
+                    return MemberValue(field.Field, field.Field.Type, field.Instance, instance);
+                }
+                case IPropertyReferenceOperation property:
+                    return PropertyValue(property, state);
+                case IInvocationOperation invocation:
+                    return Invocation(invocation, state);
+                case IObjectCreationOperation creation:
+                    return ModuleCreation(creation, state);
+                case IBinaryOperation binary:
+                    return Binary(binary.OperatorMethod, binary.OperatorKind, binary.LeftOperand, binary.RightOperand, binary.Syntax, state);
+                case IUnaryOperation unary:
+                    return Unary(unary, state);
+                case ISimpleAssignmentOperation assignment:
+                {
+                    var value = Eval(assignment.Value, state);
+                    Assign(assignment.Target, value, assignment.Syntax, state);
+                    return value;
+                }
+                case ICompoundAssignmentOperation compound:
+                {
+                    var value = Binary(compound.OperatorMethod, compound.OperatorKind, compound.Target, compound.Value, compound.Syntax, state);
+                    Assign(compound.Target, value, compound.Syntax, state);
+                    return value;
+                }
+                case IIncrementOrDecrementOperation increment:
+                    Assign(increment.Target, null, increment.Syntax, state);
+                    return null;
+                case IDeconstructionAssignmentOperation deconstruction:
+                {
+                    var value = Eval(deconstruction.Value, state);
+                    AssignTuple(deconstruction.Target, value, state);
+                    return value;
+                }
+                case IArrayCreationOperation array:
+                {
+                    foreach (var size in array.DimensionSizes) Eval(size, state);
+                    return array.Initializer is null ? null : Eval(array.Initializer, state);
+                }
+                case IArrayInitializerOperation initializer:
+                    return new SequenceValue(initializer.ElementValues.Select(e => Eval(e, state)).ToImmutableArray());
+                case ITupleOperation tuple:
+                    return new SequenceValue(tuple.Elements.Select(e => Eval(e, state)).ToImmutableArray());
+                case IArrayElementReferenceOperation element:
+                {
+                    var array = Eval(element.ArrayReference, state);
+                    var indices = element.Indices.Select(i => Eval(i, state)).ToList();
+                    if (array is SequenceValue s && indices.Count == 1 && indices[0] is IntValue index
+                        && index.TryGetConstant(out int k) && k >= 0 && k < s.Elements.Length)
+                        return s.Elements[k];
+                    return null;
+                }
+                case IFlowAnonymousFunctionOperation lambda:
+                    if (_reporting && _cfg is not null) AnalyzeLambda(lambda);
+                    return null;
+                case IAnonymousFunctionOperation:
+                case ILocalFunctionOperation:
+                    return null; // analyzed on their own
+            }
+
+            if (operation.Kind.ToString() == "CollectionExpression")
+            {
+                // C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.
+                bool spread = false;
+                var elements = operation.ChildOperations.Select(e =>
+                {
+                    if (e.Kind.ToString() == "Spread") spread = true;
+                    return Eval(e, state);
+                }).ToImmutableArray();
+                return spread ? null : new SequenceValue(elements);
+            }
+
+            foreach (var child in operation.ChildOperations)
+                Eval(child, state);
+            return null;
+        }
+
+        void AnalyzeLambda(IFlowAnonymousFunctionOperation lambda)
+        {
+            var graph = _cfg!.GetAnonymousFunctionControlFlowGraphInScope(lambda);
+            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked) { ReportInferredShapes = ReportInferredShapes };
+            inner.Analyze(graph, inner.InitialState(lambda.Symbol.Parameters));
+        }
+
+        Value? PropertyValue(IPropertyReferenceOperation property, FlowState state)
+        {
+            var instance = Eval(property.Instance, state);
+            var arguments = property.Arguments.Select(a => Eval(a.Value, state)).ToList();
+            if (property.Property.IsIndexer)
+            {
+                // t[i] selects along dim 0.
+                if (instance is TensorValue t && arguments.Count == 1 && Symbols.IsTensor(property.Type)
+                    && property.Property.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
+                {
+                    var call = new RuleCall("Select", new Value?[] { t }, new Value?[] { new IntValue(Dim.Zero), arguments[0] }, null, false);
+                    return ApplyRule("Select", call, property.Syntax);
+                }
+                return null;
+            }
+            return MemberValue(property.Property, property.Type, property.Instance, instance);
+        }
+
+        /// <summary>A field or property: its [Shape], the configuration of a module it holds, a tuple element.</summary>
+        Value? MemberValue(ISymbol member, ITypeSymbol? type, IOperation? instanceOperation, Value? instance)
+        {
+            if (member is IFieldSymbol { CorrespondingTupleField: { } tupleField } && instance is SequenceValue tuple
+                && tupleField.Name.StartsWith("Item", StringComparison.Ordinal)
+                && int.TryParse(tupleField.Name.Substring(4), out int n) && n >= 1 && n <= tuple.Elements.Length)
+                return tuple.Elements[n - 1];
+            if (Symbols.IsTensor(type))
+                return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue();
+            if (Symbols.IsModule(type) && (instanceOperation is null or IInstanceReferenceOperation))
+                return _data.Modules.Get(member);
+            return null;
+        }
+
+        void Assign(IOperation target, Value? value, SyntaxNode syntax, FlowState state)
+        {
+            switch (target)
+            {
+                case ILocalReferenceOperation local:
+                    state.Set(local.Local, _untracked.Contains(local.Local) ? null : value);
+                    if (_reporting && ReportInferredShapes && value is TensorValue tensor && Symbols.IsTensor(local.Local.Type))
+                        Report(DiagnosticDescriptors.InferredShape, syntax.GetLocation(), null, null, local.Local.Name, tensor.FormatShape());
+                    break;
+                case IParameterReferenceOperation parameter:
+                    state.Set(parameter.Parameter, _untracked.Contains(parameter.Parameter) ? null : value);
+                    break;
+                case IFieldReferenceOperation field:
+                    Eval(field.Instance, state);
+                    CheckDeclared(field.Field, value, syntax);
+                    break;
+                case IPropertyReferenceOperation property:
+                    Eval(property.Instance, state);
+                    foreach (var a in property.Arguments) Eval(a.Value, state);
+                    if (!property.Property.IsIndexer) CheckDeclared(property.Property, value, syntax);
+                    break;
+                case IArrayElementReferenceOperation element:
+                    // The array changed: forget what it held.
+                    Assign(element.ArrayReference, null, syntax, state);
+                    break;
+                case IDeclarationExpressionOperation declaration:
+                    Assign(declaration.Expression, value, syntax, state);
+                    break;
+                case ITupleOperation:
+                    AssignTuple(target, value, state);
+                    break;
+                default:
+                    Eval(target, state);
+                    break;
+            }
+        }
+
+        void AssignTuple(IOperation target, Value? value, FlowState state)
+        {
+            if (target is IDeclarationExpressionOperation declaration) target = declaration.Expression;
+            if (target is not ITupleOperation tuple) return;
+            var elements = value is SequenceValue s && s.Elements.Length == tuple.Elements.Length ? s.Elements : default;
+            for (int i = 0; i < tuple.Elements.Length; i++)
+                Assign(tuple.Elements[i], elements.IsDefault ? null : elements[i], tuple.Elements[i].Syntax, state);
+        }
+
+        /// <summary>SS0007 when a value stored in a [Shape] field or property differs from its declaration.</summary>
+        void CheckDeclared(ISymbol member, Value? value, SyntaxNode syntax)
+        {
+            if (!_reporting || value is not TensorValue tensor) return;
+            var annotation = ShapeAnnotation.From(member.GetAttributes(), Symbols);
+            if (annotation is null) return;
+            var mismatch = ShapeMatcher.Match(tensor, annotation, null);
+            if (mismatch is null) return;
+            var location = syntax is AssignmentExpressionSyntax a ? a.Right.GetLocation() : syntax.GetLocation();
+            ReportAnnotationMismatch(location, $"'{member.Name}' is declared [Shape(\"{annotation.Text}\")] but is assigned {tensor.FormatShape()}: {mismatch.Detail}", tensor, annotation);
+        }
+
+        void CheckReturn(IOperation returned, Value? value)
+        {
+            if (!_reporting || value is not TensorValue tensor || _owner is not IMethodSymbol method) return;
+            var annotation = ShapeAnnotation.From(method.GetReturnTypeAttributes(), Symbols)
+                ?? (method.AssociatedSymbol is IPropertySymbol p ? ShapeAnnotation.From(p.GetAttributes(), Symbols) : null);
+            if (annotation is null) return;
+            var mismatch = ShapeMatcher.Match(tensor, annotation, null);
+            if (mismatch is null) return;
+            ReportAnnotationMismatch(returned.Syntax.GetLocation(),
+                $"{method.Name} returns {tensor.FormatShape()} but declares [return: Shape(\"{annotation.Text}\")]: {mismatch.Detail}", tensor, annotation);
+        }
+
+        void ReportAnnotationMismatch(Location location, string message, TensorValue inferred, ShapeAnnotation annotation)
+        {
+            var properties = inferred.IsFullRank
+                ? ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.InferredShape, string.Join(", ", inferred.Sizes.Select(d => d.ToString())))
+                : null;
+            var textLocation = annotation.TextLocation;
+            Report(DiagnosticDescriptors.ShapeAnnotationMismatch, location, textLocation is null ? null : new[] { textLocation }, properties, message);
+        }
+
+        void Report(DiagnosticDescriptor descriptor, Location location, IEnumerable<Location>? additional, ImmutableDictionary<string, string?>? properties, params object[] args)
+        {
+            if (!_reporting || _report is null) return;
+            _report(Diagnostic.Create(descriptor, location, additional, properties, args));
+        }
+
+        /// <summary>The module <c>this</c> is, inside a module class: each [Dim] name of its constructors means itself.</summary>
+        ModuleValue? Self()
+        {
+            if (_selfResolved) return _self;
+            _selfResolved = true;
+            var type = _owner.ContainingType;
+            if (type is null || !Symbols.IsModule(type)) return null;
+            var bindings = ImmutableDictionary<string, DimBinding>.Empty;
+            foreach (var ctor in type.InstanceConstructors)
+                foreach (var p in ctor.Parameters)
+                    if (EngineSymbols.StringArgument(EngineSymbols.Find(p.GetAttributes(), Symbols.DimAttribute)) is { } name && Dim.IsIdentifier(name))
+                        bindings = bindings.SetItem(name, new DimBinding(Dim.Named(name), null));
+            return _self = new ModuleValue(type, bindings, isSelf: true);
+        }
+
+        static Location MemberLocation(SyntaxNode syntax)
+        {
+            if (syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } invocation)
+                return Location.Create(invocation.SyntaxTree, TextSpan.FromBounds(member.Name.SpanStart, invocation.Span.End));
+            return syntax.GetLocation();
+        }
+    }
+
+    /// <summary>Names of the properties diagnostics carry for their code fixes.</summary>
+    internal static class PropertyNames
+    {
+        /// <summary>SS0007: the inferred shape as annotation text (<c>B, 512</c>).</summary>
+        public const string InferredShape = "InferredShape";
+
+        /// <summary>SS0008: the size the layer's constructor argument should be.</summary>
+        public const string InferredSize = "InferredSize";
+    }
+}

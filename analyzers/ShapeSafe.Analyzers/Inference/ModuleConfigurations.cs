@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ShapeSafe.Analyzers.Inference
+{
+    /// <summary>
+    /// The configuration of the module each field or property of a module class holds: the <c>new Linear(784, hidden)</c>
+    /// in its initializer or in the class's constructors (directly or through <c>RegisterModule</c>), with
+    /// <c>[Dim("H")] int hidden</c> read as the name H. Known only when every creation agrees. Computed once per member.
+    /// </summary>
+    internal sealed class ModuleConfigurations
+    {
+        readonly Compilation _compilation;
+        readonly ConcurrentDictionary<ISymbol, ModuleValue?> _cache = new(SymbolEqualityComparer.Default);
+        AnalysisContextData? _data;
+
+        public ModuleConfigurations(Compilation compilation) => _compilation = compilation;
+
+        internal void Attach(AnalysisContextData data) => _data = data;
+
+        public ModuleValue? Get(ISymbol member) => _cache.GetOrAdd(member, Compute);
+
+        ModuleValue? Compute(ISymbol member)
+        {
+            if (_data is null || member.ContainingType is not { } type) return null;
+            var creations = new List<IOperation>();
+            bool opaque = false;
+
+            foreach (var reference in member.DeclaringSyntaxReferences)
+            {
+                var syntax = reference.GetSyntax();
+                var initializer = syntax switch
+                {
+                    VariableDeclaratorSyntax v => v.Initializer?.Value,
+                    PropertyDeclarationSyntax p => p.Initializer?.Value,
+                    _ => null,
+                };
+                if (initializer is not null && OperationOf(initializer) is { } op) creations.Add(op);
+            }
+
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                foreach (var reference in constructor.DeclaringSyntaxReferences)
+                {
+                    if (OperationOf(reference.GetSyntax()) is not { } body) continue;
+                    foreach (var assignment in body.Descendants().OfType<ISimpleAssignmentOperation>())
+                    {
+                        var target = assignment.Target switch
+                        {
+                            IFieldReferenceOperation f => (ISymbol)f.Field,
+                            IPropertyReferenceOperation p => p.Property,
+                            _ => null,
+                        };
+                        if (target is null || !SymbolEqualityComparer.Default.Equals(target, member)) continue;
+                        if (assignment.Value is { } value) creations.Add(value);
+                        else opaque = true;
+                    }
+                }
+            }
+            if (opaque || creations.Count == 0) return null;
+
+            ModuleValue? result = null;
+            foreach (var creation in creations)
+            {
+                var owner = creation.SemanticModel?.GetEnclosingSymbol(creation.Syntax.SpanStart) ?? member;
+                var inference = new MethodInference(_data, owner, report: null);
+                var state = owner is IMethodSymbol method ? inference.InitialState(method.Parameters) : new FlowState();
+                if (inference.Eval(creation, state) is not ModuleValue module) return null;
+                if (result is null) result = module;
+                else if (!result.Equals(module)) return null;
+            }
+            return result;
+        }
+
+        IOperation? OperationOf(SyntaxNode syntax)
+        {
+            if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return null;
+#pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; computed once per member and cached.
+            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+            return model.GetOperation(syntax);
+        }
+    }
+
+    /// <summary>What every analysis in one compilation shares: the engine's symbols and the module configurations.</summary>
+    internal sealed class AnalysisContextData
+    {
+        public AnalysisContextData(EngineSymbols symbols, ModuleConfigurations modules)
+        {
+            Symbols = symbols;
+            Modules = modules;
+            modules.Attach(this);
+        }
+
+        public EngineSymbols Symbols { get; }
+        public ModuleConfigurations Modules { get; }
+    }
+}

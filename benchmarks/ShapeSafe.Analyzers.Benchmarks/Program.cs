@@ -1,0 +1,1 @@
+ShapeSafe.Analyzers.Benchmarks.AnalyzerBenchmark.Run(args);
