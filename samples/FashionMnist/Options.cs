@@ -8,6 +8,7 @@ internal sealed record Options
     public string? DataDirectory { get; init; }
     public string Model { get; init; } = "cnn";
     public string Optimizer { get; init; } = "adam";
+    public string Schedule { get; init; } = "none";
     public double LearningRate { get; init; } = 1e-3;
     public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 64;
@@ -25,6 +26,7 @@ internal sealed record Options
                               else the small subset shipped with the sample)
           --model mlp|cnn     784-256-10 MLP, or the 2-conv CNN of the dataset's benchmark table (default cnn)
           --optimizer adam|sgd  (default adam)   --lr X (default 1e-3 for adam, 0.05 for sgd)
+          --schedule none|cosine  learning rate per epoch: constant, or cosine annealing to 0 over --epochs
           --epochs N (default 2)   --batch-size N (default 64)   --threads N   --workers N (data loading)
           --seed N            seeds weights and shuffling (default 0)
           --limit N           train on the first N training images only
@@ -46,6 +48,7 @@ internal sealed record Options
                 case "--data": o = o with { DataDirectory = Next() }; break;
                 case "--model": o = o with { Model = Next().ToLowerInvariant() }; break;
                 case "--optimizer": o = o with { Optimizer = Next().ToLowerInvariant() }; break;
+                case "--schedule": o = o with { Schedule = Next().ToLowerInvariant() }; break;
                 case "--lr": o = o with { LearningRate = double.Parse(Next(), CultureInfo.InvariantCulture) }; lrGiven = true; break;
                 case "--epochs": o = o with { Epochs = NextInt() }; break;
                 case "--batch-size": o = o with { BatchSize = NextInt() }; break;
@@ -62,6 +65,7 @@ internal sealed record Options
         }
         if (o.Model is not ("mlp" or "cnn")) throw new ArgumentException($"--model must be mlp or cnn, got {o.Model}");
         if (o.Optimizer is not ("adam" or "sgd")) throw new ArgumentException($"--optimizer must be adam or sgd, got {o.Optimizer}");
+        if (o.Schedule is not ("none" or "cosine")) throw new ArgumentException($"--schedule must be none or cosine, got {o.Schedule}");
         if (!lrGiven && o.Optimizer == "sgd") o = o with { LearningRate = 0.05 };
         if (o.Epochs < 1 || o.BatchSize < 1 || o.Threads < 1 || o.Workers < 0)
             throw new ArgumentException("--epochs, --batch-size and --threads must be positive, --workers non-negative");

@@ -29,7 +29,7 @@ Dataset trainData = options.Limit is int limit && limit < trainSet.Count
     ? new TensorDataset(trainSet.Images.Narrow(0, 0, limit), trainSet.Labels.Narrow(0, 0, limit))
     : trainSet;
 Console.WriteLine($"data: {dataDirectory} ({trainData.Count} training, {testSet.Count} test images); " +
-    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate}, batch {options.BatchSize}, {options.Threads} threads");
+    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule), batch {options.BatchSize}, {options.Threads} threads");
 
 Tensor.ManualSeed(options.Seed);
 var model = Models.Create(options.Model);
@@ -51,12 +51,15 @@ if (options.Resume is not null)
     Console.WriteLine($"resumed from {options.Resume} after epoch {resumed.Epoch}");
 }
 
+// The schedule covers this run's epochs; a resumed run anneals over its own.
+LRScheduler? schedule = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
 var trainer = new Trainer(model, optimizer, train, test);
 ProgressReporting.Run(options.Plain, progress =>
 {
     for (int epoch = firstEpoch; epoch < firstEpoch + options.Epochs; epoch++)
     {
         history.Add(trainer.RunEpoch(epoch, progress));
+        schedule?.Step();
         Checkpoint.Save(Path.Combine(options.OutputDirectory, "checkpoint.safetensors"), model, optimizer, epoch, history);
     }
 });
