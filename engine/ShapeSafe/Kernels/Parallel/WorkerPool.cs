@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace ShapeSafe.Kernels.Parallel;
@@ -14,9 +15,15 @@ namespace ShapeSafe.Kernels.Parallel;
 /// </remarks>
 internal static unsafe class WorkerPool
 {
-    // Spinning before blocking keeps back-to-back loops (GEMM issues several per call) off the
-    // kernel's wake-up path; kept short because the cores may be shared with other processes.
-    private const int SpinIterationsBeforeBlocking = 1000;
+    // An idle worker spins this long before blocking, so back-to-back loops (GEMM issues several per
+    // call) never wait for an OS wake-up. It spins without yielding: a yield hands the core to any other
+    // runnable process for a whole time slice, and then the worker misses the next loop. Kept short
+    // because the cores may be shared.
+    private static readonly long s_spinTicksBeforeBlocking = Stopwatch.Frequency / 10_000; // 100 us
+
+    // The caller waits for joined workers (each finishing its last iteration) spinning this long before
+    // it starts yielding its core.
+    private static readonly long s_spinTicksBeforeYielding = Stopwatch.Frequency / 1_000; // 1 ms
 
     // s_state: the number of workers inside the current loop, plus Closed once the loop takes no more.
     private const int Closed = 1 << 30;
@@ -60,13 +67,21 @@ internal static unsafe class WorkerPool
 
         int joined = Interlocked.Or(ref s_loopState, Closed);
         if (joined != 0)
-        {
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref s_loopState) != Closed)
-                spinner.SpinOnce(sleep1Threshold: -1);
-        }
+            WaitForJoinedWorkers();
         s_state = null;
         s_error?.Throw();
+    }
+
+    private static void WaitForJoinedWorkers()
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref s_loopState) != Closed)
+        {
+            if (Stopwatch.GetTimestamp() - start < s_spinTicksBeforeYielding)
+                Thread.SpinWait(8);
+            else
+                Thread.Yield();
+        }
     }
 
     private static void RunIterations()
@@ -142,13 +157,14 @@ internal static unsafe class WorkerPool
 
     private static void WaitForWork()
     {
-        var spinner = new SpinWait();
-        for (int i = 0; i < SpinIterationsBeforeBlocking; i++)
+        long start = Stopwatch.GetTimestamp();
+        do
         {
             if (HasWork())
                 return;
-            spinner.SpinOnce(sleep1Threshold: -1);
+            Thread.SpinWait(8);
         }
+        while (Stopwatch.GetTimestamp() - start < s_spinTicksBeforeBlocking);
         // Announce the sleep before the last look, so a loop opened in between either is seen here or
         // sees this sleeper and releases the semaphore. Surplus releases only cause a spurious look.
         Interlocked.Increment(ref s_sleepers);
