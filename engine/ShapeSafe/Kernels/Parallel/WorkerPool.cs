@@ -25,7 +25,7 @@ internal static unsafe class WorkerPool
     // it starts yielding its core.
     private static readonly long s_spinTicksBeforeYielding = Stopwatch.Frequency / 1_000; // 1 ms
 
-    // s_state: the number of workers inside the current loop, plus Closed once the loop takes no more.
+    // s_loopState: the number of workers inside the current loop, plus Closed once the loop takes no more.
     private const int Closed = 1 << 30;
 
     private static int s_busy;
@@ -58,7 +58,10 @@ internal static unsafe class WorkerPool
         s_maxHelpers = helpers;
         s_next = 0;
         s_error = null;
-        Volatile.Write(ref s_loopState, 0); // open: publishes the fields above
+        // Open the loop. A full fence, not just a release: a worker announces its sleep and then looks at
+        // the loop state, while this thread opens the loop and then looks for sleepers; with both sides
+        // fenced, at least one of them sees the other.
+        Interlocked.Exchange(ref s_loopState, 0);
         int sleepers = Volatile.Read(ref s_sleepers);
         if (sleepers > 0)
             s_wake.Release(Math.Min(sleepers, helpers));
