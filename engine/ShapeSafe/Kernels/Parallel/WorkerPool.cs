@@ -15,15 +15,9 @@ namespace ShapeSafe.Kernels.Parallel;
 /// </remarks>
 internal static unsafe class WorkerPool
 {
-    // An idle worker spins this long before blocking, so back-to-back loops (GEMM issues several per
-    // call) never wait for an OS wake-up. It spins without yielding: a yield hands the core to any other
-    // runnable process for a whole time slice, and then the worker misses the next loop. Kept short
-    // because the cores may be shared.
-    private static readonly long s_spinTicksBeforeBlocking = Stopwatch.Frequency / 10_000; // 100 us
-
-    // The caller waits for joined workers (each finishing its last iteration) spinning this long before
-    // it starts yielding its core.
-    private static readonly long s_spinTicksBeforeYielding = Stopwatch.Frequency / 1_000; // 1 ms
+    // An idle worker looks for work this long before blocking, so back-to-back loops (GEMM issues
+    // several per call) rarely wait for an OS wake-up. Kept short because the cores may be shared.
+    private static readonly long s_spinTicksBeforeBlocking = Stopwatch.Frequency / 2_000; // 500 us
 
     // s_loopState: the number of workers inside the current loop, plus Closed once the loop takes no more.
     private const int Closed = 1 << 30;
@@ -77,14 +71,11 @@ internal static unsafe class WorkerPool
 
     private static void WaitForJoinedWorkers()
     {
-        long start = Stopwatch.GetTimestamp();
+        // Yielding soon matters when the cores are oversubscribed: the worker being waited for may
+        // share this core, and spinning would only delay it.
+        var spinner = new SpinWait();
         while (Volatile.Read(ref s_loopState) != Closed)
-        {
-            if (Stopwatch.GetTimestamp() - start < s_spinTicksBeforeYielding)
-                Thread.SpinWait(8);
-            else
-                Thread.Yield();
-        }
+            spinner.SpinOnce(sleep1Threshold: -1);
     }
 
     private static void RunIterations()
@@ -160,12 +151,15 @@ internal static unsafe class WorkerPool
 
     private static void WaitForWork()
     {
+        // Spin (yielding after a few rounds, like SpinWait does) for a while before blocking, so
+        // back-to-back loops rarely need an OS wake-up, without starving a thread that shares the core.
         long start = Stopwatch.GetTimestamp();
+        var spinner = new SpinWait();
         do
         {
             if (HasWork())
                 return;
-            Thread.SpinWait(8);
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
         while (Stopwatch.GetTimestamp() - start < s_spinTicksBeforeBlocking);
         // Announce the sleep before the last look, so a loop opened in between either is seen here or
