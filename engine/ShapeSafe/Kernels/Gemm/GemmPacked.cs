@@ -34,10 +34,13 @@ internal static unsafe class GemmPacked
         {
             int mc = Math.Min(mcMax, p.M - ic);
             int mPanels = CeilDiv(mc, mr);
-            // Units: a multiple of the thread count for balance, each at most NC wide; when there are
-            // fewer column units than threads, rows are split as well.
-            int nUnits = Math.Min(nPanels, RoundUp(CeilDiv(nPanels, ncPanels), threads));
-            int mUnits = nUnits >= threads ? 1 : Math.Min(mPanels, CeilDiv(threads, nUnits));
+            // Units of columns, each at most NC wide. With several threads, about four units per thread so
+            // a worker that starts late (the cores are shared) still takes its part; splitting a B block
+            // costs little, since the streamed B panels dominate what a tile reads. When the column units
+            // do not divide evenly among threads, rows are split as well.
+            int nUnits = Math.Min(nPanels, threads == 1 ? CeilDiv(nPanels, ncPanels)
+                : Math.Max(RoundUp(CeilDiv(nPanels, ncPanels), threads), 4 * threads));
+            int mUnits = nUnits % threads == 0 ? 1 : Math.Min(mPanels, threads);
 
             for (int pc = 0; pc < p.K; pc += kcMax)
             {

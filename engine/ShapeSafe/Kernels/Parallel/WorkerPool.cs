@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace ShapeSafe.Kernels.Parallel;
@@ -14,11 +15,11 @@ namespace ShapeSafe.Kernels.Parallel;
 /// </remarks>
 internal static unsafe class WorkerPool
 {
-    // Spinning before blocking keeps back-to-back loops (GEMM issues several per call) off the
-    // kernel's wake-up path; kept short because the cores may be shared with other processes.
-    private const int SpinIterationsBeforeBlocking = 1000;
+    // An idle worker looks for work this long before blocking, so back-to-back loops (GEMM issues
+    // several per call) rarely wait for an OS wake-up. Kept short because the cores may be shared.
+    private static readonly long s_spinTicksBeforeBlocking = Stopwatch.Frequency / 2_000; // 500 us
 
-    // s_state: the number of workers inside the current loop, plus Closed once the loop takes no more.
+    // s_loopState: the number of workers inside the current loop, plus Closed once the loop takes no more.
     private const int Closed = 1 << 30;
 
     private static int s_busy;
@@ -51,7 +52,10 @@ internal static unsafe class WorkerPool
         s_maxHelpers = helpers;
         s_next = 0;
         s_error = null;
-        Volatile.Write(ref s_loopState, 0); // open: publishes the fields above
+        // Open the loop. A full fence, not just a release: a worker announces its sleep and then looks at
+        // the loop state, while this thread opens the loop and then looks for sleepers; with both sides
+        // fenced, at least one of them sees the other.
+        Interlocked.Exchange(ref s_loopState, 0);
         int sleepers = Volatile.Read(ref s_sleepers);
         if (sleepers > 0)
             s_wake.Release(Math.Min(sleepers, helpers));
@@ -60,13 +64,18 @@ internal static unsafe class WorkerPool
 
         int joined = Interlocked.Or(ref s_loopState, Closed);
         if (joined != 0)
-        {
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref s_loopState) != Closed)
-                spinner.SpinOnce(sleep1Threshold: -1);
-        }
+            WaitForJoinedWorkers();
         s_state = null;
         s_error?.Throw();
+    }
+
+    private static void WaitForJoinedWorkers()
+    {
+        // Yielding soon matters when the cores are oversubscribed: the worker being waited for may
+        // share this core, and spinning would only delay it.
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref s_loopState) != Closed)
+            spinner.SpinOnce(sleep1Threshold: -1);
     }
 
     private static void RunIterations()
@@ -142,13 +151,17 @@ internal static unsafe class WorkerPool
 
     private static void WaitForWork()
     {
+        // Spin (yielding after a few rounds, like SpinWait does) for a while before blocking, so
+        // back-to-back loops rarely need an OS wake-up, without starving a thread that shares the core.
+        long start = Stopwatch.GetTimestamp();
         var spinner = new SpinWait();
-        for (int i = 0; i < SpinIterationsBeforeBlocking; i++)
+        do
         {
             if (HasWork())
                 return;
             spinner.SpinOnce(sleep1Threshold: -1);
         }
+        while (Stopwatch.GetTimestamp() - start < s_spinTicksBeforeBlocking);
         // Announce the sleep before the last look, so a loop opened in between either is seen here or
         // sees this sleeper and releases the semaphore. Surplus releases only cause a spurious look.
         Interlocked.Increment(ref s_sleepers);
