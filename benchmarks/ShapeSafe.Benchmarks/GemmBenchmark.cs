@@ -43,12 +43,14 @@ internal static class GemmBenchmark
                 // Times this thread's CPU time instead of wall time: steadier on a shared machine, for
                 // one-thread tuning only (Linux).
                 case "--cpu-time": cpuTime = true; break;
+                case "--json": break; // handled by Program (BenchOutput.Json)
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
         kernel = kernel.WithBlocking(mc ?? kernel.Mc, kc ?? kernel.Kc, nc ?? kernel.Nc);
         ParallelRuntime.NumThreads = threads;
-        Console.WriteLine($"# kernel {kernel}, route {route}, threads {threads}, Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512F={Avx512F.IsSupported}");
+        if (!BenchOutput.Json)
+            Console.WriteLine($"# kernel {kernel}, route {route}, threads {threads}, Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512F={Avx512F.IsSupported}");
 
         var rng = new Random(1);
         foreach (int n in sizes)
@@ -73,7 +75,11 @@ internal static class GemmBenchmark
             }
             Array.Sort(times);
             double flop = 2.0 * n * n * (double)n;
-            Console.WriteLine($"bench=gemm  n={n}  gflops_best={flop / times[0] / 1e9:F2}  gflops_median={flop / times[times.Length / 2] / 1e9:F2}  threads={threads}");
+            BenchOutput.Row(new()
+            {
+                ["bench"] = "matmul", ["n"] = n,
+                ["gflops_best"] = flop / times[0] / 1e9, ["gflops_median"] = flop / times[times.Length / 2] / 1e9,
+            });
         }
         return 0;
     }
