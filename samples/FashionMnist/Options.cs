@@ -19,6 +19,7 @@ internal sealed record Options
     public string? Resume { get; init; }
     public int? Limit { get; init; }
     public bool Plain { get; init; }
+    public bool Augment { get; init; }
 
     public const string Usage = """
         usage: dotnet run --project samples/FashionMnist -c Release -- [options]
@@ -27,6 +28,7 @@ internal sealed record Options
           --model mlp|cnn     784-256-10 MLP, or the 2-conv CNN of the dataset's benchmark table (default cnn)
           --optimizer adam|sgd  (default adam)   --lr X (default 1e-3 for adam, 0.05 for sgd)
           --schedule none|cosine  learning rate per epoch: constant, or cosine annealing to 0 over --epochs
+          --augment           random horizontal flips and shifts of up to 2 pixels while training
           --epochs N (default 2)   --batch-size N (default 64)   --threads N   --workers N (data loading)
           --seed N            seeds weights and shuffling (default 0)
           --limit N           train on the first N training images only
@@ -59,6 +61,7 @@ internal sealed record Options
                 case "--out": o = o with { OutputDirectory = Next() }; break;
                 case "--resume": o = o with { Resume = Next() }; break;
                 case "--plain": o = o with { Plain = true }; break;
+                case "--augment": o = o with { Augment = true }; break;
                 case "-h" or "--help": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

@@ -6,7 +6,7 @@ using ShapeSafe.Optim;
 namespace ShapeSafe.Samples.FashionMnist;
 
 /// <summary>The training loop: one pass over the training loader per epoch, then a test pass without gradients.</summary>
-internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader train, DataLoader test)
+internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader train, DataLoader test, Augmentation? augmentation = null)
 {
     readonly CrossEntropyLoss _loss = new();
 
@@ -21,6 +21,7 @@ internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader 
         foreach (var batch in train)
         {
             var (images, labels) = (batch[0], batch[1]);
+            if (augmentation is not null) images = augmentation.Apply(images);
             optimizer.ZeroGrad();
             var logits = model.Forward(images);
             var loss = _loss.Forward(logits, labels);
