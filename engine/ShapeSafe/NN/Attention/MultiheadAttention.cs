@@ -108,7 +108,7 @@ public class MultiheadAttention : Module
     /// or [N, heads, L, S] per head ([L, S] or [heads, L, S] unbatched), or null when <paramref name="needWeights"/> is false.
     /// </returns>
     /// <exception cref="ShapeException">The inputs' or masks' shapes do not fit each other or the layer.</exception>
-    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask = null,
+    public (Tensor Output, Tensor? Weights) Forward([Shape("..., E")] Tensor query, [Shape("..., E")] Tensor key, [Shape("..., E")] Tensor value, Tensor? keyPaddingMask = null,
         bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -76,7 +76,7 @@ public class Transformer : Module
     /// <param name="memoryKeyPaddingMask">An additive mask [N, S] on memory keys.</param>
     /// <returns>The decoder's output, in the target's shape.</returns>
     /// <exception cref="ShapeException">The batch sizes of src and tgt differ, or their features are not d_model.</exception>
-    public Tensor Forward(Tensor src, Tensor tgt, Tensor? srcMask = null, Tensor? tgtMask = null, Tensor? memoryMask = null,
+    public Tensor Forward([Shape("..., E")] Tensor src, [Shape("..., E")] Tensor tgt, Tensor? srcMask = null, Tensor? tgtMask = null, Tensor? memoryMask = null,
         Tensor? srcKeyPaddingMask = null, Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
     {
         ArgumentNullException.ThrowIfNull(src);

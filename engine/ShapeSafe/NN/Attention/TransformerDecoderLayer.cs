@@ -108,7 +108,7 @@ public class TransformerDecoderLayer : Module
     /// <param name="tgtKeyPaddingMask">An additive mask [N, T] on target keys to ignore.</param>
     /// <param name="memoryKeyPaddingMask">An additive mask [N, S] on memory keys to ignore.</param>
     /// <returns>The transformed target, in its shape.</returns>
-    public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
+    public Tensor Forward([Shape("..., E")] Tensor tgt, [Shape("..., E")] Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
         Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
     {
         var x = tgt;

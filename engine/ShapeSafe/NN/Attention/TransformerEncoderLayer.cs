@@ -103,7 +103,7 @@ public class TransformerEncoderLayer : Module, ITensorModule
     /// <param name="srcMask">An additive attention mask [S, S] or [N·heads, S, S].</param>
     /// <param name="srcKeyPaddingMask">An additive mask [N, S] on the keys to ignore.</param>
     /// <returns>The transformed sequence, in the input's shape.</returns>
-    public Tensor Forward(Tensor src, Tensor? srcMask = null, Tensor? srcKeyPaddingMask = null)
+    public Tensor Forward([Shape("..., E")] Tensor src, Tensor? srcMask = null, Tensor? srcKeyPaddingMask = null)
     {
         var x = src;
         if (NormFirst)

@@ -33,7 +33,7 @@ public class GRU : RNNBase
     /// <c>Hidden</c>: every layer's and direction's final state, in <paramref name="h0"/>'s layout.
     /// </returns>
     /// <exception cref="ShapeException">The input is not 2-D or 3-D, its last dim is not in, or h0 has the wrong shape.</exception>
-    public (Tensor Output, Tensor Hidden) Forward(Tensor input, Tensor? h0 = null)
+    public (Tensor Output, Tensor Hidden) Forward([Shape("..., In")] Tensor input, [Shape("..., Hidden")] Tensor? h0 = null)
     {
         var (output, final) = Run(input, new[] { h0 });
         return (output, final[0]);

@@ -38,7 +38,7 @@ public class LSTM : RNNBase
     /// initial states' layout, entry <c>layer·directions + direction</c>.
     /// </returns>
     /// <exception cref="ShapeException">The input is not 2-D or 3-D, its last dim is not in, or a state has the wrong shape.</exception>
-    public (Tensor Output, (Tensor H, Tensor C) State) Forward(Tensor input, (Tensor H, Tensor C)? state = null)
+    public (Tensor Output, (Tensor H, Tensor C) State) Forward([Shape("..., In")] Tensor input, (Tensor H, Tensor C)? state = null)
     {
         var (output, final) = Run(input, new[] { state?.H, state?.C });
         return (output, (final[0], final[1]));
