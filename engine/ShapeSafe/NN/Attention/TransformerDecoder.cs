@@ -1,0 +1,46 @@
+namespace ShapeSafe.NN;
+
+/// <summary>
+/// A stack of decoder layers (<c>nn.TransformerDecoder</c>): <c>layers</c>, a <see cref="ModuleList{T}"/> of deep
+/// copies of the given layer, each attending to the same memory, then the optional <c>norm</c>.
+/// </summary>
+public class TransformerDecoder : Module
+{
+    /// <summary>Stacks <paramref name="numLayers"/> copies of <paramref name="decoderLayer"/> (values copied, not shared).</summary>
+    /// <param name="decoderLayer">The layer to copy; it is not itself part of the stack.</param>
+    /// <param name="numLayers">The number of copies.</param>
+    /// <param name="norm">A final normalization, or null for none.</param>
+    public TransformerDecoder(TransformerDecoderLayer decoderLayer, int numLayers, LayerNorm? norm = null)
+    {
+        ArgumentNullException.ThrowIfNull(decoderLayer);
+        ArgumentOutOfRangeException.ThrowIfNegative(numLayers);
+        NumLayers = numLayers;
+        Layers = RegisterModule("layers", new ModuleList<TransformerDecoderLayer>(Enumerable.Range(0, numLayers).Select(_ => decoderLayer.DeepCopy())));
+        if (norm is not null) Norm = RegisterModule("norm", norm);
+    }
+
+    /// <summary>The number of layers.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>The layers, run in order.</summary>
+    public ModuleList<TransformerDecoderLayer> Layers { get; }
+
+    /// <summary>The final normalization, or null.</summary>
+    public LayerNorm? Norm { get; }
+
+    /// <summary>Runs every layer on <paramref name="tgt"/> against <paramref name="memory"/>, with the same masks, then the norm.</summary>
+    /// <param name="tgt">The target sequence, [T, N, E] ([N, T, E] when batch-first, or unbatched [T, E]).</param>
+    /// <param name="memory">The encoder's output, [S, N, E] in the same layout.</param>
+    /// <param name="tgtMask">An additive mask [T, T] on the self-attention.</param>
+    /// <param name="memoryMask">An additive mask [T, S] on the memory attention.</param>
+    /// <param name="tgtKeyPaddingMask">An additive mask [N, T].</param>
+    /// <param name="memoryKeyPaddingMask">An additive mask [N, S].</param>
+    public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
+        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
+    {
+        var x = tgt;
+        foreach (var layer in Layers)
+            x = layer.Forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+        return Norm is null ? x : Norm.Forward(x);
+    }
+}

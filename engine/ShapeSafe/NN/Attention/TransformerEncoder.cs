@@ -1,0 +1,45 @@
+namespace ShapeSafe.NN;
+
+/// <summary>
+/// A stack of encoder layers (<c>nn.TransformerEncoder</c>): <c>layers</c>, a <see cref="ModuleList{T}"/> of deep
+/// copies of the given layer, run in order, then the optional <c>norm</c>.
+/// </summary>
+public class TransformerEncoder : Module, ITensorModule
+{
+    /// <summary>Stacks <paramref name="numLayers"/> copies of <paramref name="encoderLayer"/> (PyTorch's <c>_get_clones</c>: values copied, not shared).</summary>
+    /// <param name="encoderLayer">The layer to copy; it is not itself part of the stack.</param>
+    /// <param name="numLayers">The number of copies.</param>
+    /// <param name="norm">A final normalization, or null for none.</param>
+    public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers, LayerNorm? norm = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoderLayer);
+        ArgumentOutOfRangeException.ThrowIfNegative(numLayers);
+        NumLayers = numLayers;
+        Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, numLayers).Select(_ => encoderLayer.DeepCopy())));
+        // PyTorch keeps a None norm as a plain attribute, so it is neither a child nor printed.
+        if (norm is not null) Norm = RegisterModule("norm", norm);
+    }
+
+    /// <summary>The number of layers.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>The layers, run in order.</summary>
+    public ModuleList<TransformerEncoderLayer> Layers { get; }
+
+    /// <summary>The final normalization, or null.</summary>
+    public LayerNorm? Norm { get; }
+
+    /// <summary>Runs every layer on <paramref name="src"/>, with the same masks, then the norm.</summary>
+    /// <param name="src">The sequence, [S, N, E] ([N, S, E] when batch-first, or unbatched [S, E]).</param>
+    /// <param name="mask">An additive attention mask [S, S] or [N·heads, S, S].</param>
+    /// <param name="srcKeyPaddingMask">An additive mask [N, S] on the keys to ignore.</param>
+    public Tensor Forward(Tensor src, Tensor? mask = null, Tensor? srcKeyPaddingMask = null)
+    {
+        var x = src;
+        foreach (var layer in Layers)
+            x = layer.Forward(x, mask, srcKeyPaddingMask);
+        return Norm is null ? x : Norm.Forward(x);
+    }
+
+    Tensor ITensorModule.Forward(Tensor input) => Forward(input);
+}

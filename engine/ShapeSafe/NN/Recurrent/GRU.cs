@@ -1,0 +1,53 @@
+namespace ShapeSafe.NN;
+
+/// <summary>
+/// A gated recurrent unit network (<c>nn.GRU</c>), stacked and optionally bidirectional. Per step, with the gate
+/// blocks in PyTorch's order r, z, n: <c>r = σ(W_ir·x + b_ir + W_hr·h + b_hr)</c>, <c>z = σ(W_iz·x + b_iz + W_hz·h + b_hz)</c>,
+/// <c>n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn))</c> and <c>h' = (1 - z)·n + z·h</c>. Parameters, layouts and
+/// initialization are described on <see cref="RNNBase"/>.
+/// </summary>
+public class GRU : RNNBase
+{
+    /// <summary>Creates the network with PyTorch's default initialization.</summary>
+    /// <param name="inputSize">The number of features of each input step.</param>
+    /// <param name="hiddenSize">The number of features of the hidden state.</param>
+    /// <param name="numLayers">The number of stacked layers.</param>
+    /// <param name="bias">Whether the layers learn the biases.</param>
+    /// <param name="batchFirst">Whether the input and output are [N, T, features] rather than [T, N, features].</param>
+    /// <param name="dropout">The dropout probability on each layer's output but the last's, in training.</param>
+    /// <param name="bidirectional">Whether each layer also runs backward in time.</param>
+    /// <param name="generator">The generator the initial values are drawn from (the default generator when null).</param>
+    public GRU([Dim("In")] int inputSize, [Dim("Hidden")] int hiddenSize, int numLayers = 1, bool bias = true,
+        bool batchFirst = false, double dropout = 0, bool bidirectional = false, Generator? generator = null)
+        : base(3, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, generator)
+    {
+    }
+
+    /// <summary>
+    /// Runs the network over <paramref name="input"/>: [T, N, in], [N, T, in] when batch-first, or unbatched [T, in].
+    /// </summary>
+    /// <param name="input">The sequence.</param>
+    /// <param name="h0">The initial hidden state, [directions·layers, N, hidden] ([directions·layers, hidden] unbatched); zeros when null.</param>
+    /// <returns>
+    /// <c>Output</c>: the last layer's hidden state at every step, [T, N, directions·hidden] in the input's layout;
+    /// <c>Hidden</c>: every layer's and direction's final state, in <paramref name="h0"/>'s layout.
+    /// </returns>
+    /// <exception cref="ShapeException">The input is not 2-D or 3-D, its last dim is not in, or h0 has the wrong shape.</exception>
+    public (Tensor Output, Tensor Hidden) Forward([Shape("..., In")] Tensor input, [Shape("..., Hidden")] Tensor? h0 = null)
+    {
+        var (output, final) = Run(input, new[] { h0 });
+        return (output, final[0]);
+    }
+
+    private protected override Tensor[] Cell(Tensor inputGates, Tensor[] state, Parameter weightHh, Parameter? biasHh)
+    {
+        var h = state[0];
+        var xi = inputGates.Chunk(3, 1);
+        var hh = F.Linear(h, weightHh, biasHh).Chunk(3, 1);
+        var r = (xi[0] + hh[0]).Sigmoid();
+        var z = (xi[1] + hh[1]).Sigmoid();
+        var n = (xi[2] + r * hh[2]).Tanh();
+        // ATen's form of (1 - z)·n + z·h.
+        return new[] { n + z * (h - n) };
+    }
+}
