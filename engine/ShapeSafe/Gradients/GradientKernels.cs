@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Strided;
 using ShapeSafe.Shapes;
 
@@ -24,6 +25,33 @@ internal static class GradientKernels
             x.FloatData.AsSpan(x.Offset, result.Count),
             y.FloatData.AsSpan(y.Offset, result.Count),
             result.FloatData);
+        return result;
+    }
+
+    /// <summary>
+    /// a + b inside the backward pass, where both are dropped afterwards: adds into a when it is private to the
+    /// backward pass, else into a new private tensor, and returns the private inputs' storage to the pool.
+    /// </summary>
+    public static Tensor AddPrivate(Tensor a, Tensor b)
+    {
+        if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes))
+            throw new ShapeException("AccumulateGrad", $"gradient shapes {Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)} differ");
+        var y = b.Contiguous();
+        Tensor result;
+        if (a.Storage.Owner == StorageOwner.Backward && a.IsWholeStorage && !ReferenceEquals(a.Storage, y.Storage))
+        {
+            result = a;
+        }
+        else
+        {
+            result = Tensor.BackwardGradient((int[])a.Sizes.Clone());
+            var x = a.Contiguous();
+            x.FloatData.AsSpan(x.Offset, result.Count).CopyTo(result.FloatData);
+        }
+        var sum = result.FloatData.AsSpan(0, result.Count);
+        TensorPrimitives.Add(sum, y.FloatData.AsSpan(y.Offset, result.Count), sum);
+        if (!ReferenceEquals(result, a)) a.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
+        b.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
         return result;
     }
 

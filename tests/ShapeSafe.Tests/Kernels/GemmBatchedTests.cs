@@ -14,7 +14,7 @@ public class GemmBatchedTests
     [InlineData(2, 100, 90, 70, 1, 0)]
     public void Matches_the_reference_with_shared_or_separate_operands(int batch, int m, int n, int k, int aShared, int bShared)
     {
-        var rng = new Random(batch * 31 + m);
+        var rng = new System.Random(batch * 31 + m);
         // Operands padded per batch entry (batch stride larger than one matrix); stride 0 shares one matrix.
         int aBatchStride = aShared == 1 ? 0 : m * k + 3;
         int bBatchStride = bShared == 1 ? 0 : k * n + 1;
@@ -40,7 +40,7 @@ public class GemmBatchedTests
     [Fact]
     public void Each_product_matches_its_own_single_call()
     {
-        var rng = new Random(7);
+        var rng = new System.Random(7);
         const int batch = 5, m = 33, n = 17, k = 65;
         float[] a = Random(rng, batch * m * k), b = Random(rng, batch * k * n);
         float[] batched = new float[batch * m * n];
@@ -68,7 +68,7 @@ public class GemmBatchedTests
         Assert.Equal([1f, 2], c);
     }
 
-    private static float[] Random(Random rng, int length)
+    private static float[] Random(System.Random rng, int length)
     {
         var data = new float[length];
         for (int i = 0; i < length; i++)

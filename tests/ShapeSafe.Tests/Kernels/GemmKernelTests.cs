@@ -22,7 +22,7 @@ public class GemmKernelTests
     public void Every_kernel_matches_the_reference_on_edge_sizes_when_packed(string kernelName)
     {
         var kernel = Kernel(kernelName);
-        var rng = new Random(1);
+        var rng = new System.Random(1);
         foreach (int m in EdgeSizes)
         foreach (int n in EdgeSizes)
         foreach (int k in EdgeSizes)
@@ -39,7 +39,7 @@ public class GemmKernelTests
     public void Every_kernel_matches_the_reference_past_several_cache_blocks_when_packed(string kernelName)
     {
         var kernel = Kernel(kernelName);
-        var rng = new Random(2);
+        var rng = new System.Random(2);
         // Sizes straddle MR, NR, MC and KC multiples; k = 257 forces two k blocks with a beta pass.
         foreach ((int m, int n, int k) in new[] { (255, 257, 257), (257, 65, 33), (33, 255, 513) })
         {
@@ -53,7 +53,7 @@ public class GemmKernelTests
     [Fact]
     public void Unpacked_route_matches_the_reference_on_edge_sizes()
     {
-        var rng = new Random(10);
+        var rng = new System.Random(10);
         foreach (int m in EdgeSizes)
         foreach (int n in EdgeSizes)
         foreach (int k in EdgeSizes)
@@ -69,7 +69,7 @@ public class GemmKernelTests
     [InlineData(17, 1025, 1025)]
     public void Matches_the_reference_around_1025(int m, int n, int k)
     {
-        var rng = new Random(3);
+        var rng = new System.Random(3);
         GemmCheck.Matches(m, n, k, 1f,
             Operand.Create(rng, m, k, OperandLayout.Plain), Operand.Create(rng, k, n, OperandLayout.Transposed),
             0f, Operand.Create(rng, m, n, OperandLayout.Plain));
@@ -88,7 +88,7 @@ public class GemmKernelTests
     [InlineData(OperandLayout.Transposed, OperandLayout.BroadcastColumns)]
     public void Matches_the_reference_for_every_operand_layout(OperandLayout aLayout, OperandLayout bLayout)
     {
-        var rng = new Random(4);
+        var rng = new System.Random(4);
         // Small, thin (single row or column) and larger problems with edge tiles, on both routes.
         foreach ((int m, int n, int k) in new[] { (7, 15, 17), (1, 33, 40), (45, 1, 60), (70, 90, 80), (257, 33, 255) })
         foreach (var cLayout in new[] { OperandLayout.Plain, OperandLayout.Transposed, OperandLayout.Sliced, OperandLayout.TransposedSliced })
@@ -107,7 +107,7 @@ public class GemmKernelTests
     [InlineData(0.5f, -3f)]
     public void Applies_alpha_and_beta(float alpha, float beta)
     {
-        var rng = new Random(5);
+        var rng = new System.Random(5);
         foreach ((int m, int n, int k) in new[] { (5, 6, 7), (100, 70, 300) })
         {
             GemmCheck.Matches(m, n, k, alpha, Operand.Create(rng, m, k, OperandLayout.Plain),
@@ -120,7 +120,7 @@ public class GemmKernelTests
     [InlineData(64, 96, 300)]
     public void Beta_zero_overwrites_NaN_in_C_without_reading_it(int m, int n, int k)
     {
-        var rng = new Random(6);
+        var rng = new System.Random(6);
         var c = Operand.Create(rng, m, n, OperandLayout.Plain, fill: float.NaN);
         float[] result = GemmCheck.Matches(m, n, k, 1f, Operand.Create(rng, m, k, OperandLayout.Plain),
             Operand.Create(rng, k, n, OperandLayout.Plain), 0f, c);
@@ -212,7 +212,7 @@ public class GemmKernelTests
             select (m, n, k, aLayout, bLayout, cLayout, alpha, beta, route, seed);
         gen.Sample(t =>
         {
-            var rng = new Random(t.seed);
+            var rng = new System.Random(t.seed);
             GemmCheck.Matches(t.m, t.n, t.k, t.alpha, Operand.Create(rng, t.m, t.k, t.aLayout),
                 Operand.Create(rng, t.k, t.n, t.bLayout), t.beta, Operand.Create(rng, t.m, t.n, t.cLayout), route: t.route);
         }, iter: 300, threads: 1);

@@ -22,7 +22,7 @@ public enum OperandLayout
 /// <summary>A matrix operand as GemmKernel sees it: an array, an offset and two strides.</summary>
 internal sealed record Operand(float[] Data, int Offset, int RowStride, int ColStride)
 {
-    public static Operand Create(Random rng, int rows, int cols, OperandLayout layout, float? fill = null)
+    public static Operand Create(System.Random rng, int rows, int cols, OperandLayout layout, float? fill = null)
     {
         (int offset, int rowStride, int colStride, int length) = layout switch
         {

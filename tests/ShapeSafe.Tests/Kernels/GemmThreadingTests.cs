@@ -17,7 +17,7 @@ public class GemmThreadingTests
     [InlineData(101, 90, 80)] // unpacked path, split over row blocks
     public void Results_are_bitwise_identical_for_any_thread_count(int m, int n, int k)
     {
-        var rng = new Random(8);
+        var rng = new System.Random(8);
         var a = Operand.Create(rng, m, k, OperandLayout.Plain);
         var b = Operand.Create(rng, k, n, OperandLayout.Transposed);
         var c = Operand.Create(rng, m, n, OperandLayout.Plain);
@@ -46,7 +46,7 @@ public class GemmThreadingTests
     [Fact]
     public void Batched_results_are_bitwise_identical_for_any_thread_count()
     {
-        var rng = new Random(9);
+        var rng = new System.Random(9);
         const int batch = 40, m = 20, n = 24, k = 30;
         var a = Operand.Create(rng, batch * m, k, OperandLayout.Plain);
         var b = Operand.Create(rng, k, n, OperandLayout.Plain);
@@ -72,7 +72,7 @@ public class GemmThreadingTests
     [InlineData(2)]
     public void Steady_state_calls_allocate_nothing(int threads)
     {
-        var rng = new Random(11);
+        var rng = new System.Random(11);
         int saved = ParallelRuntime.NumThreads;
         try
         {
