@@ -61,8 +61,13 @@ internal static class GradientKernels
     /// </summary>
     public static Tensor ScatterAdd(Tensor grad, int[] inputSizes, Layout<int> relativeLayout)
     {
-        var result = Tensor.Zeros(inputSizes);
         int count = grad.Count;
+        // A row-major view of the whole input (view, reshape, flatten, squeeze...) maps element i to i: the
+        // gradient is the output's gradient in the input's shape, a view of it, as in PyTorch.
+        if (relativeLayout.Offset == 0 && count == Tensor.CountOf(inputSizes) && grad.IsContiguous
+            && Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)
+            return new Tensor(grad.Storage, (int[])inputSizes.Clone(), Rules.ContiguousStrides(inputSizes), grad.Offset);
+        var result = Tensor.Zeros(inputSizes);
         if (count == 0) return result;
         var g = grad.Contiguous();
         var source = g.FloatData;

@@ -479,7 +479,7 @@ public static class F
             var gc = g.Contiguous();
             float[]? scales = reduction == Reduction.None ? gc.FloatData : null;
             float scale = reduction == Reduction.None ? 0f : reduction == Reduction.Sum ? gc.Item() : (float)(gc.Item() / divisor);
-            var grad = Tensor.Uninitialized(DType.Float32, (int[])x.Sizes.Clone());
+            var grad = Tensor.BackwardGradient((int[])x.Sizes.Clone());
             if (logits)
                 CrossEntropyKernel.Backward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowMax!, rowLogSum!,
                     scales, gc.Offset, scale, grad.FloatData, 0);
