@@ -26,7 +26,7 @@ switch (command)
             usage: ShapeSafe.Benchmarks <command> [options]
               gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--route auto|packed|unpacked] [--mc N --kc N --nc N] [--repeat N] [--cpu-time] [--transpose-b] [--json]
               overhead [--json]                          a + b on 4 elements, microseconds per op
-              train --model mlp|mlpbig|cnn [--threads N] [--json]   SGD samples/s on fixed random batches
+              train --model mlp|mlpbig|cnn [--threads N] [--cpu-time] [--json]   SGD samples/s on fixed random batches
               fashion [--epochs N] [--threads N] [--data DIR] [--json]   the CNN on Fashion-MNIST
               conv [--batch 64] [--threads 1,2] [--reps N]   the CNN's conv and pool layers
             """);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ShapeSafe.NN;
 using ShapeSafe.Optim;
 
@@ -13,6 +14,9 @@ internal static class TrainBenchmark
     public static int Run(string[] args)
     {
         string name = BenchOutput.Option(args, "--model", "mlp");
+        // Process CPU time (every thread, GC included) instead of wall time: steadier on a shared machine,
+        // and with --threads 1 it is the work a step costs.
+        bool cpuTime = args.Contains("--cpu-time");
         Tensor.ManualSeed(42);
         var (model, batch, sample) = Build(name);
         var loss = new CrossEntropyLoss();
@@ -33,19 +37,43 @@ internal static class TrainBenchmark
         for (int i = 0; i < 20; i++) Step();
         var times = new List<double>();
         var sw = new Stopwatch();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        int gen2Before = GC.CollectionCount(2);
         for (int r = 0; r < 5; r++)
         {
+            double cpuStart = cpuTime ? ProcessCpuSeconds() : 0;
             sw.Restart();
             for (int i = 0; i < steps; i++) Step();
-            times.Add(sw.Elapsed.TotalSeconds / steps);
+            times.Add((cpuTime ? ProcessCpuSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / steps);
         }
+        double kbPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / (5 * steps);
+        int gen2 = GC.CollectionCount(2) - gen2Before;
         BenchOutput.Row(new()
         {
             ["bench"] = "train", ["model"] = name, ["batch"] = batch,
             ["samples_per_s_best"] = batch / times.Min(), ["samples_per_s_median"] = batch / BenchOutput.Median(times),
-            ["ms_per_step_best"] = times.Min() * 1e3,
+            ["ms_per_step_best"] = times.Min() * 1e3, ["kb_allocated_per_step"] = Math.Round(kbPerStep, 1),
+            ["gen2_collections"] = gen2, ["clock"] = cpuTime ? "cpu" : "wall",
         });
         return 0;
+    }
+
+    static double ProcessCpuSeconds()
+    {
+        const int ClockProcessCpuTime = 2;
+        if (clock_gettime(ClockProcessCpuTime, out var t) != 0)
+            throw new InvalidOperationException("clock_gettime failed");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    static extern int clock_gettime(int clock, out Timespec time);
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 
     static Sequential Mlp(params int[] sizes)

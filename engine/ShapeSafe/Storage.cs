@@ -1,3 +1,5 @@
+using ShapeSafe.Kernels.Memory;
+
 namespace ShapeSafe;
 
 /// <summary>
@@ -25,6 +27,24 @@ internal sealed class Storage
     public DType DType { get; }
 
     public int Length => Floats?.Length ?? Longs!.Length;
+
+    /// <summary>Who may read this storage; only <see cref="StorageOwner.Shared"/> storage is ever seen by users.</summary>
+    public StorageOwner Owner { get; set; }
+
+    /// <summary>Float32 storage from <see cref="BufferPool"/> for a gradient that only the backward pass will hold.</summary>
+    public static Storage BackwardGradient(int length) => new(BufferPool.Rent(length)) { Owner = StorageOwner.Backward };
+
+    /// <summary>
+    /// Returns the array to <see cref="BufferPool"/> when this storage is still private to
+    /// <paramref name="owner"/>; the caller is that owner and drops every reference to it.
+    /// </summary>
+    public void RecycleIfOwnedBy(StorageOwner owner)
+    {
+        if (Owner != owner || owner == StorageOwner.Shared)
+            return;
+        Owner = StorageOwner.Shared;
+        BufferPool.Return(Floats!);
+    }
 
     public static Storage Allocate(DType dtype, int length) =>
         dtype == DType.Float32 ? new Storage(new float[length]) : new Storage(new long[length]);

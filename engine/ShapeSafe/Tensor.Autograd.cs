@@ -1,4 +1,5 @@
 using ShapeSafe.Gradients;
+using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Shapes;
 
 namespace ShapeSafe;
@@ -29,8 +30,31 @@ public partial class Tensor
         }
     }
 
+    Tensor? _grad;
+
     /// <summary>The accumulated gradient of a leaf after <see cref="Backward()"/> (null before).</summary>
-    public Tensor? Grad { get; set; }
+    public Tensor? Grad
+    {
+        get
+        {
+            // Once read, the gradient may be held anywhere, so it is never pooled.
+            if (_grad is { Storage.Owner: StorageOwner.LeafGrad } grad) grad.Storage.Owner = StorageOwner.Shared;
+            return _grad;
+        }
+        set
+        {
+            // A gradient that nobody ever read (it moved here from the backward pass) can be reused.
+            var old = _grad;
+            _grad = value;
+            if (old is not null && !ReferenceEquals(old, value)) old.Storage.RecycleIfOwnedBy(StorageOwner.LeafGrad);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Grad"/> for engine code that reads it without keeping it (optimizer steps, zeroing):
+    /// unlike the public getter, it leaves a pooled gradient poolable.
+    /// </summary>
+    internal Tensor? GradUnexposed => _grad;
 
     /// <summary>True for tensors not computed by a recorded op (users' tensors, parameters, detached results).</summary>
     public bool IsLeaf => GradNode is null;
@@ -52,8 +76,26 @@ public partial class Tensor
     {
         if (!grad.Sizes.AsSpan().SequenceEqual(Sizes))
             throw new ShapeException("AccumulateGrad", $"gradient of shape {Rules.Format(grad.Sizes)} for a tensor of shape {Rules.Format(Sizes)}");
-        Grad = Grad is null ? grad.Contiguous().CloneIfShared(grad) : GradientKernels.Add(Grad, grad);
+        if (_grad is null)
+        {
+            // A gradient private to the backward pass moves in as it is (PyTorch steals a gradient nobody else holds).
+            if (grad.Storage.Owner == StorageOwner.Backward && grad.IsWholeStorage)
+            {
+                grad.Storage.Owner = StorageOwner.LeafGrad;
+                _grad = grad;
+                return;
+            }
+            _grad = grad.Contiguous().CloneIfShared(grad);
+            return;
+        }
+        var old = _grad;
+        _grad = GradientKernels.Add(old, grad);
+        old.Storage.RecycleIfOwnedBy(StorageOwner.LeafGrad);
+        grad.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
     }
+
+    /// <summary>Contiguous from offset 0 over exactly its storage: the tensor is the storage's only view.</summary>
+    internal bool IsWholeStorage => Offset == 0 && Storage.Length == Count && IsContiguous;
 
     Tensor CloneIfShared(Tensor original) => ReferenceEquals(this, original) ? Clone() : this;
 

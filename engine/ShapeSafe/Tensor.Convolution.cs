@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Convolution;
+using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Pooling;
 
 namespace ShapeSafe;
@@ -24,7 +25,16 @@ public partial class Tensor
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null,
-        int groups = 1)
+        int groups = 1) => Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
+
+    /// <summary>
+    /// <c>relu(conv2d(...))</c> as one op (Sequential fuses Conv2d followed by ReLU): the ReLU runs in the
+    /// convolution's epilogue, so the pre-activation is never stored; records "ReluBackward", whose backward masks
+    /// the gradient and runs the convolution's.
+    /// </summary>
+    internal static Tensor Conv2dCore(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
+        int groups, bool relu)
     {
         const string op = "Conv2d";
         CheckFloat(op, input, weight);
@@ -46,13 +56,23 @@ public partial class Tensor
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
             : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
         var result = Uninitialized(DType.Float32, outShape);
-        ConvolutionKernel.Forward(geometry, x.FloatData, x.Offset, w.FloatData, w.Offset, b?.FloatData, b?.Offset ?? 0, result.FloatData, 0);
+        ConvolutionKernel.Forward(geometry, x.FloatData, x.Offset, w.FloatData, w.Offset, b?.FloatData, b?.Offset ?? 0, result.FloatData, 0, relu);
 
         bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
         if (!(inputGrad || weightGrad || biasGrad) || !Autograd.IsGradEnabled)
             return result;
-        return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
-            g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
+        if (!relu)
+        {
+            return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
+                g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
+        }
+        return result.Recorded("ReluBackward", new Tensor?[] { input, weight, bias }, g =>
+        {
+            var masked = ElementwiseGradient.Relu(g, result);
+            var grads = ConvolutionGradient.Compute(masked, x, w, geometry, inputGrad, weightGrad, biasGrad);
+            if (!ReferenceEquals(masked, g)) masked.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
+            return grads;
+        });
     }
 
     /// <summary>

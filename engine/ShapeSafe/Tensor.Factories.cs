@@ -8,6 +8,13 @@ public partial class Tensor
     internal static Tensor Uninitialized(DType dtype, int[] sizes) =>
         Create(Storage.AllocateUninitialized(dtype, checked((int)CountOf(sizes))), sizes);
 
+    /// <summary>
+    /// A contiguous Float32 tensor for a gradient made inside the backward pass, on pooled storage that only the
+    /// backward engine will hold (<see cref="Kernels.Memory.StorageOwner.Backward"/>); contents undefined.
+    /// </summary>
+    internal static Tensor BackwardGradient(int[] sizes) =>
+        Create(Storage.BackwardGradient(checked((int)CountOf(sizes))), sizes);
+
     internal static long CountOf(int[] sizes)
     {
         long n = 1;

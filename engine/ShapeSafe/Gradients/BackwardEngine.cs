@@ -1,4 +1,5 @@
 using ShapeSafe.Gradients;
+using ShapeSafe.Kernels.Memory;
 
 namespace ShapeSafe;
 
@@ -28,6 +29,8 @@ internal static class BackwardEngine
             {
                 throw new ShapeException(op, $"gradient of shape {Rules.Format(grad.Sizes)} does not match the output's shape {Rules.Format(output.Sizes)}");
             }
+            // A seed is the caller's tensor: never the engine's to overwrite or pool.
+            if (grad.Storage.Owner != StorageOwner.Shared) grad.Storage.Owner = StorageOwner.Shared;
             seeds.Add((output, grad.Detach()));
         }
         return seeds;
@@ -81,6 +84,7 @@ internal static class BackwardEngine
             var node = ready.Pop();
             if (!pending.Remove(node, out var grad)) grad = null;
             Tensor?[] inputGrads = grad is null ? new Tensor?[node.Inputs.Length] : node.Apply(grad);
+            bool gradLivesOn = grad is not null && ClaimResults(inputGrads, grad);
             for (int i = 0; i < node.Inputs.Length; i++)
             {
                 var input = node.Inputs[i];
@@ -88,9 +92,31 @@ internal static class BackwardEngine
                 if (inputGrads[i] is { } g) Deliver(input, g, pending, capture, captured);
                 if (input.GradNode is { } next && --dependencies[next] == 0) ready.Push(next);
             }
+            // The node's gradient is dead unless a result is (a view of) it.
+            if (grad is not null && !gradLivesOn) grad.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
             if (!retainGraph) node.Release();
         }
         return captured;
+    }
+
+    /// <summary>
+    /// Keeps the ownership invariant for a node's results: a gradient private to the backward pass
+    /// (<see cref="StorageOwner.Backward"/>) is delivered to exactly one place, so a storage returned in two
+    /// slots becomes shared. Returns whether a result shares storage with the node's incoming gradient.
+    /// </summary>
+    static bool ClaimResults(Tensor?[] results, Tensor incoming)
+    {
+        bool livesOn = false;
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (results[i] is not { } r) continue;
+            if (ReferenceEquals(r.Storage, incoming.Storage)) livesOn = true;
+            if (r.Storage.Owner != StorageOwner.Backward) continue;
+            for (int j = i + 1; j < results.Length; j++)
+                if (results[j] is { } other && ReferenceEquals(other.Storage, r.Storage))
+                    r.Storage.Owner = StorageOwner.Shared;
+        }
+        return livesOn;
     }
 
     static void Deliver(Tensor target, Tensor grad, Dictionary<Node, Tensor> pending, IReadOnlyList<Tensor>? capture, Tensor?[]? captured)
@@ -99,11 +125,15 @@ internal static class BackwardEngine
         {
             for (int i = 0; i < capture.Count; i++)
                 if (ReferenceEquals(capture[i], target))
+                {
+                    // Handed to the caller: no longer the engine's to reuse.
+                    if (grad.Storage.Owner == StorageOwner.Backward) grad.Storage.Owner = StorageOwner.Shared;
                     captured![i] = captured[i] is null ? grad : GradientKernels.Add(captured[i]!, grad);
+                }
         }
         if (target.GradNode is { } node)
         {
-            pending[node] = pending.TryGetValue(node, out var sum) ? GradientKernels.Add(sum, grad) : grad;
+            pending[node] = pending.TryGetValue(node, out var sum) ? GradientKernels.AddPrivate(sum, grad) : grad;
         }
         else if (capture is null && target.RequiresGrad)
         {

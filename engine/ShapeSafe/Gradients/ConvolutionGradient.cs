@@ -20,9 +20,9 @@ internal static class ConvolutionGradient
         bool needInput, bool needWeight, bool needBias)
     {
         var g = gradOutput.Contiguous();
-        var gradInput = needInput ? Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone()) : null;
-        var gradWeight = needWeight ? Tensor.Uninitialized(DType.Float32, (int[])weight.Sizes.Clone()) : null;
-        var gradBias = needBias ? Tensor.Uninitialized(DType.Float32, new[] { geometry.OutChannels }) : null;
+        var gradInput = needInput ? Tensor.BackwardGradient((int[])input.Sizes.Clone()) : null;
+        var gradWeight = needWeight ? Tensor.BackwardGradient((int[])weight.Sizes.Clone()) : null;
+        var gradBias = needBias ? Tensor.BackwardGradient(new[] { geometry.OutChannels }) : null;
         ConvolutionKernel.Backward(geometry,
             input.FloatData, input.Offset, weight.FloatData, weight.Offset,
             g.FloatData, g.Offset,

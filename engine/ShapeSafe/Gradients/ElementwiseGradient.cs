@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Elementwise;
 
 namespace ShapeSafe.Gradients;
@@ -165,14 +167,27 @@ internal static class ElementwiseGradient
         return result;
     }
 
+    /// <summary>
+    /// rule(g, s) for a gradient and a saved tensor of its shape. A gradient private to the backward pass is
+    /// overwritten with the result (nothing else can read it), else the result goes to a new private tensor.
+    /// </summary>
     static Tensor MapVectorized<TRule>(Tensor grad, Tensor saved, TRule rule) where TRule : struct, IVectorRule
     {
-        var result = Operands(grad, saved, out var g, out var s);
-        var d = result.FloatData.AsSpan();
+        var g = Dense(grad, grad.Sizes);
+        var s = Dense(saved, grad.Sizes);
+        var result = grad.Storage.Owner == StorageOwner.Backward && grad.IsWholeStorage
+            ? grad
+            : Tensor.BackwardGradient((int[])grad.Sizes.Clone());
+        var d = result.FloatData.AsSpan(0, g.Length);
+        ref float gRef = ref MemoryMarshal.GetReference(g);
+        ref float sRef = ref MemoryMarshal.GetReference(s);
+        ref float dRef = ref MemoryMarshal.GetReference(d);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
+        {
             for (; i <= d.Length - Vector<float>.Count; i += Vector<float>.Count)
-                rule.Apply(new Vector<float>(g[i..]), new Vector<float>(s[i..])).CopyTo(d[i..]);
+                rule.Apply(Vector.LoadUnsafe(ref gRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
+        }
         for (; i < d.Length; i++) d[i] = rule.Apply(g[i], s[i]);
         return result;
     }

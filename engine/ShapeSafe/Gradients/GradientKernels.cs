@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Strided;
 using ShapeSafe.Shapes;
 
@@ -28,13 +29,45 @@ internal static class GradientKernels
     }
 
     /// <summary>
+    /// a + b inside the backward pass, where both are dropped afterwards: adds into a when it is private to the
+    /// backward pass, else into a new private tensor, and returns the private inputs' storage to the pool.
+    /// </summary>
+    public static Tensor AddPrivate(Tensor a, Tensor b)
+    {
+        if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes))
+            throw new ShapeException("AccumulateGrad", $"gradient shapes {Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)} differ");
+        var y = b.Contiguous();
+        Tensor result;
+        if (a.Storage.Owner == StorageOwner.Backward && a.IsWholeStorage && !ReferenceEquals(a.Storage, y.Storage))
+        {
+            result = a;
+        }
+        else
+        {
+            result = Tensor.BackwardGradient((int[])a.Sizes.Clone());
+            var x = a.Contiguous();
+            x.FloatData.AsSpan(x.Offset, result.Count).CopyTo(result.FloatData);
+        }
+        var sum = result.FloatData.AsSpan(0, result.Count);
+        TensorPrimitives.Add(sum, y.FloatData.AsSpan(y.Offset, result.Count), sum);
+        if (!ReferenceEquals(result, a)) a.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
+        b.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
+        return result;
+    }
+
+    /// <summary>
     /// Zeros of <paramref name="inputSizes"/> plus <paramref name="grad"/> added at the storage offsets of
     /// <paramref name="relativeLayout"/>, a layout over a contiguous tensor of <paramref name="inputSizes"/>.
     /// </summary>
     public static Tensor ScatterAdd(Tensor grad, int[] inputSizes, Layout<int> relativeLayout)
     {
-        var result = Tensor.Zeros(inputSizes);
         int count = grad.Count;
+        // A row-major view of the whole input (view, reshape, flatten, squeeze...) maps element i to i: the
+        // gradient is the output's gradient in the input's shape, a view of it, as in PyTorch.
+        if (relativeLayout.Offset == 0 && count == Tensor.CountOf(inputSizes) && grad.IsContiguous
+            && Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)
+            return new Tensor(grad.Storage, (int[])inputSizes.Clone(), Rules.ContiguousStrides(inputSizes), grad.Offset);
+        var result = Tensor.Zeros(inputSizes);
         if (count == 0) return result;
         var g = grad.Contiguous();
         var source = g.FloatData;

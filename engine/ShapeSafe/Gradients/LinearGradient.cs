@@ -42,7 +42,7 @@ internal static class LinearGradient
         if (needX)
         {
             // dx[m, k] = g[m, n]·w[n, k]
-            gradX = Tensor.Uninitialized(DType.Float32, new[] { m, k });
+            gradX = Tensor.BackwardGradient(new[] { m, k });
             GemmKernel.Sgemm(m, k, n, 1f,
                 g.FloatData, g.Offset, g.StrideArray[0], g.StrideArray[1],
                 w.FloatData, w.Offset, w.StrideArray[0], w.StrideArray[1],
@@ -51,7 +51,7 @@ internal static class LinearGradient
         if (needW)
         {
             // dw[n, k] = gᵀ[n, m]·x[m, k]; gᵀ is g with its strides swapped.
-            gradW = Tensor.Uninitialized(DType.Float32, new[] { n, k });
+            gradW = Tensor.BackwardGradient(new[] { n, k });
             GemmKernel.Sgemm(n, k, m, 1f,
                 g.FloatData, g.Offset, g.StrideArray[1], g.StrideArray[0],
                 x.FloatData, x.Offset, x.StrideArray[0], x.StrideArray[1],
@@ -59,8 +59,9 @@ internal static class LinearGradient
         }
         if (needB)
         {
-            gradB = Tensor.Zeros(n);
+            gradB = Tensor.BackwardGradient(new[] { n });
             var sum = gradB.FloatData.AsSpan(0, n);
+            sum.Clear();
             var rows = g.Contiguous();
             for (int i = 0; i < m; i++)
                 TensorPrimitives.Add(sum, rows.FloatData.AsSpan(rows.Offset + i * n, n), sum);

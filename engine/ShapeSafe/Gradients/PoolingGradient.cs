@@ -13,7 +13,7 @@ internal static class PoolingGradient
     public static Tensor MaxPool(Tensor gradOutput, Tensor indices, int[] inputSizes, in Pool2dGeometry geometry)
     {
         var g = gradOutput.Contiguous();
-        var gradInput = Tensor.Uninitialized(DType.Float32, (int[])inputSizes.Clone());
+        var gradInput = Tensor.BackwardGradient((int[])inputSizes.Clone());
         MaxPoolKernel.Backward(geometry, g.FloatData, g.Offset, indices.LongData, indices.Offset, gradInput.FloatData, 0);
         return gradInput;
     }
@@ -22,7 +22,7 @@ internal static class PoolingGradient
     public static Tensor AvgPool(Tensor gradOutput, int[] inputSizes, in Pool2dGeometry geometry, bool countIncludePad)
     {
         var g = gradOutput.Contiguous();
-        var gradInput = Tensor.Uninitialized(DType.Float32, (int[])inputSizes.Clone());
+        var gradInput = Tensor.BackwardGradient((int[])inputSizes.Clone());
         AvgPoolKernel.Backward(geometry, g.FloatData, g.Offset, gradInput.FloatData, 0, countIncludePad);
         return gradInput;
     }

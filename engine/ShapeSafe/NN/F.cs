@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Dropout;
 using ShapeSafe.Kernels.Loss;
+using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Normalization;
 
 namespace ShapeSafe.NN;
@@ -66,7 +67,11 @@ public static class F
     /// </summary>
     /// <exception cref="ShapeException">The input's last dim is not in, or the bias is not [out].</exception>
     [return: Shape("..., Out")]
-    public static Tensor Linear([Shape("..., In")] Tensor input, [Shape("Out, In")] Tensor weight, [Shape("Out")] Tensor? bias = null)
+    public static Tensor Linear([Shape("..., In")] Tensor input, [Shape("Out, In")] Tensor weight, [Shape("Out")] Tensor? bias = null) =>
+        LinearCore(input, weight, bias, relu: false);
+
+    /// <summary><see cref="Linear"/>, followed by ReLU when <paramref name="relu"/> (fused for 2-D inputs).</summary>
+    internal static Tensor LinearCore(Tensor input, Tensor weight, Tensor? bias, bool relu)
     {
         const string op = "Linear";
         ArgumentNullException.ThrowIfNull(input);
@@ -88,13 +93,37 @@ public static class F
             if (bias.Rank != 1 || bias.Sizes[0] != outFeatures)
                 throw new ShapeException(op, $"bias {Rules.Format(bias.Sizes)} should be [{outFeatures}], one per output feature of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
         }
-        if (input.Rank == 2) return Addmm(input, weight, bias);
+        if (input.Rank == 2) return relu ? LinearRelu(input, weight, bias) : Addmm(input, weight, bias);
+        if (relu) return LinearCore(input, weight, bias, relu: false).Relu();
 
         int rows = 1;
         for (int d = 0; d < input.Rank - 1; d++) rows *= input.Sizes[d];
         var outShape = (int[])input.Sizes.Clone();
         outShape[^1] = outFeatures;
         return Addmm(input.Reshape(rows, inFeatures), weight, bias).Reshape(outShape);
+    }
+
+    /// <summary>
+    /// <c>relu(x·wᵀ + b)</c> for a 2-D input as one op (Sequential fuses Linear followed by ReLU): the ReLU runs
+    /// over the fresh GEMM output in place, so the pre-activation is never stored; records "ReluBackward", whose
+    /// backward masks the gradient and runs the linear layer's.
+    /// </summary>
+    static Tensor LinearRelu(Tensor x, Tensor w, Tensor? b)
+    {
+        var xd = x.Detach();
+        var wd = w.Detach();
+        var y = LinearGradient.Forward(xd, wd, b?.Detach());
+        var values = y.FloatData.AsSpan(0, y.Count);
+        TensorPrimitives.Max(values, 0f, values);
+        bool needX = x.RequiresGrad, needW = w.RequiresGrad, needB = b?.RequiresGrad == true;
+        if (!(needX || needW || needB) || !Autograd.IsGradEnabled) return y;
+        return y.Recorded("ReluBackward", new Tensor?[] { x, w, b }, g =>
+        {
+            var masked = ElementwiseGradient.Relu(g, y);
+            var grads = LinearGradient.Backward(masked, xd, wd, needX, needW, needB);
+            if (!ReferenceEquals(masked, g)) masked.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
+            return grads;
+        });
     }
 
     static Tensor Addmm(Tensor x, Tensor w, Tensor? b)
@@ -479,7 +508,7 @@ public static class F
             var gc = g.Contiguous();
             float[]? scales = reduction == Reduction.None ? gc.FloatData : null;
             float scale = reduction == Reduction.None ? 0f : reduction == Reduction.Sum ? gc.Item() : (float)(gc.Item() / divisor);
-            var grad = Tensor.Uninitialized(DType.Float32, (int[])x.Sizes.Clone());
+            var grad = Tensor.BackwardGradient((int[])x.Sizes.Clone());
             if (logits)
                 CrossEntropyKernel.Backward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowMax!, rowLogSum!,
                     scales, gc.Offset, scale, grad.FloatData, 0);

@@ -262,13 +262,14 @@ public abstract class Module
     {
         foreach (var p in Parameters())
         {
-            if (p.Grad is null) continue;
+            if (p.GradUnexposed is null) continue;
             if (setToNone)
             {
                 p.Grad = null;
                 continue;
             }
-            var grad = p.Grad.IsLeaf ? p.Grad : p.Grad.Detach();
+            var current = p.Grad!;
+            var grad = current.IsLeaf ? current : current.Detach();
             if (grad.IsLeaf && grad.RequiresGrad) grad.RequiresGrad = false;
             using (Autograd.NoGrad()) Init.Zeros(grad);
             p.Grad = grad;

@@ -57,14 +57,15 @@ public abstract class Optimizer
         {
             foreach (var p in group.Parameters)
             {
-                if (p.Grad is null) continue;
+                if (p.GradUnexposed is null) continue;
                 if (setToNone)
                 {
                     p.Grad = null;
                     continue;
                 }
                 // PyTorch detaches a gradient that has a graph and stops a leaf gradient requiring grad, then zeroes it.
-                var grad = p.Grad.IsLeaf ? p.Grad : p.Grad.Detach();
+                var current = p.Grad!;
+                var grad = current.IsLeaf ? current : current.Detach();
                 if (grad.RequiresGrad) grad.RequiresGrad = false;
                 using (Autograd.NoGrad()) grad.ZeroInPlace();
                 p.Grad = grad;
@@ -83,8 +84,8 @@ public abstract class Optimizer
         {
             foreach (var p in group.Parameters)
             {
-                if (p.Grad is not { } grad) continue;
-                if (!grad.Shape.SequenceEqual(p.Shape))
+                if (p.GradUnexposed is not { } grad) continue;
+                if (!grad.Sizes.AsSpan().SequenceEqual(p.Sizes))
                     throw new ShapeException("Step", $"a gradient of shape {Rules.Format(grad.Sizes)} for a parameter of shape {Rules.Format(p.Sizes)}");
                 if (grad.DType != DType.Float32)
                     throw new ArgumentException($"Step: a gradient of dtype {grad.DType} for a Float32 parameter of shape {Rules.Format(p.Sizes)}");
@@ -96,7 +97,7 @@ public abstract class Optimizer
             {
                 foreach (var p in group.Parameters)
                 {
-                    if (p.Grad is not { } grad) continue;
+                    if (p.GradUnexposed is not { } grad) continue;
                     if (!_state.TryGetValue(p, out var state))
                     {
                         state = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);

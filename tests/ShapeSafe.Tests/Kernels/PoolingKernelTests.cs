@@ -131,6 +131,38 @@ public class PoolingKernelTests
         Assert.Equal(1, indices[0]);
     }
 
+    [Theory]
+    [InlineData(1, 4, 4)]
+    [InlineData(3, 7, 17)]
+    [InlineData(2, 17, 7)]
+    [InlineData(64, 14, 14)]
+    [InlineData(5, 28, 28)]
+    [InlineData(1, 255, 17)]
+    [InlineData(1, 1025, 3)]
+    public void Two_by_two_vector_path_matches_the_scalar_kernel_bit_for_bit(int planes, int height, int width)
+    {
+        var g = new Case(planes, height, width, 2, 2, 0, 1).Geometry();
+        var random = new System.Random(planes * 1000 + height * 31 + width);
+        // Few distinct values, so windows hold ties, and a sprinkling of NaN (the last NaN of a window wins).
+        var input = new float[3 + g.Planes * g.InPlane];
+        for (int i = 0; i < input.Length; i++)
+            input[i] = random.Next(50) == 0 ? float.NaN : random.Next(4) - 2;
+
+        var output = new float[1 + g.Planes * g.OutPlane];
+        var indices = new long[1 + output.Length];
+        if (TwoByTwoGathered.IsSupported(g))
+            TwoByTwoGathered.Forward(g, 0, g.Planes, input, 3, output, 1, indices, 2);
+        else
+            MaxPoolKernel.Forward(g, input, 3, output, 1, indices, 2);
+
+        var expected = new float[output.Length];
+        var expectedIndices = new long[indices.Length];
+        for (int p = 0; p < g.Planes; p++)
+            MaxPoolKernel.ForwardPlaneTwoByTwo(g, input, 3 + p * g.InPlane, expected, 1 + p * g.OutPlane, expectedIndices, 2 + p * g.OutPlane);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), output.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expectedIndices, indices);
+    }
+
     static void AssertClose(double[] expected, float[] actual, int offset, double tolerance)
     {
         for (int i = 0; i < expected.Length; i++)

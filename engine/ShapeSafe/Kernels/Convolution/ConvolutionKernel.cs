@@ -27,16 +27,17 @@ internal static class ConvolutionKernel
     private const int PartialBudget = 4 << 20;
 
     /// <summary>
-    /// output = conv2d(input, weight) + bias. <paramref name="bias"/> may be null (no bias); the output is
+    /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the same epilogue
+    /// pass as the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
     /// overwritten. Arrays hold contiguous tensors starting at their offsets.
     /// </summary>
     public static void Forward(in Conv2dGeometry g,
         float[] input, int inputOffset, float[] weight, int weightOffset, float[]? bias, int biasOffset,
-        float[] output, int outputOffset)
+        float[] output, int outputOffset, bool relu = false)
     {
         if (g.Batch == 0 || g.OutImage == 0)
             return;
-        var body = new ForwardBody(g, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset);
+        var body = new ForwardBody(g, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu);
         if (SplitBatch(g))
         {
             ParallelRuntime.For(g.Batch, ref body);
@@ -174,7 +175,7 @@ internal static class ConvolutionKernel
 
     private readonly struct ForwardBody(Conv2dGeometry g,
         float[] input, int inputOffset, float[] weight, int weightOffset, float[]? bias, int biasOffset,
-        float[] output, int outputOffset) : IParallelBody
+        float[] output, int outputOffset, bool relu) : IParallelBody
     {
         public void Invoke(int n)
         {
@@ -195,13 +196,16 @@ internal static class ConvolutionKernel
                     columns, columnsOffset, plane, 1,
                     0f, output, outImage + group * groupOut * plane, plane, 1);
             }
-            if (bias is null)
+            if (bias is null && !relu)
                 return;
             // The epilogue: one pass over each output row while it is still in cache.
             for (int o = 0; o < g.OutChannels; o++)
             {
                 var row = output.AsSpan(outImage + o * plane, plane);
-                TensorPrimitives.Add(row, bias[biasOffset + o], row);
+                if (bias is not null)
+                    TensorPrimitives.Add(row, bias[biasOffset + o], row);
+                if (relu)
+                    TensorPrimitives.Max(row, 0f, row);
             }
         }
     }

@@ -38,6 +38,11 @@ internal static class MaxPoolKernel
             PoolingParallel.Range(g, block, blocks, out int first, out int end);
             if (IsPlainTwoByTwo(g))
             {
+                if (TwoByTwoGathered.IsSupported(g))
+                {
+                    TwoByTwoGathered.Forward(g, first, end, input, inputOffset, output, outputOffset, indices, indicesOffset);
+                    return;
+                }
                 for (int p = first; p < end; p++)
                     ForwardPlaneTwoByTwo(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
                         indices, indicesOffset + p * g.OutPlane);
@@ -62,11 +67,11 @@ internal static class MaxPoolKernel
     }
 
     // The CNN workhorse: 2×2 windows, stride 2, no padding or dilation, so every window is whole.
-    private static bool IsPlainTwoByTwo(in Pool2dGeometry g) =>
+    internal static bool IsPlainTwoByTwo(in Pool2dGeometry g) =>
         g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
         && g.PadHeight == 0 && g.PadWidth == 0 && g.DilationHeight == 1 && g.DilationWidth == 1;
 
-    private static void ForwardPlaneTwoByTwo(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+    internal static void ForwardPlaneTwoByTwo(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
         long[] indices, int indicesStart)
     {
         int width = g.InWidth, ow = g.OutWidth;

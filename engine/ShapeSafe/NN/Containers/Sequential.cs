@@ -87,10 +87,32 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
     /// <exception cref="InvalidOperationException">A module does not implement <see cref="ITensorModule"/>.</exception>
     public Tensor Forward(Tensor input)
     {
-        foreach (var (name, module) in ChildSlots)
+        var slots = ChildSlots;
+        for (int i = 0; i < slots.Count; i++)
         {
+            var (name, module) = slots.GetAt(i);
             if (module is not ITensorModule step)
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
+            // Linear or Conv2d followed by ReLU runs as one op: the ReLU is applied in the layer's epilogue and the
+            // pre-activation (which nothing outside can see) is never stored. Exact types only: a subclass may
+            // override Forward.
+            if (i + 1 < slots.Count && slots.GetAt(i + 1).Value?.GetType() == typeof(ReLU))
+            {
+                if (module.GetType() == typeof(Linear))
+                {
+                    var linear = (Linear)module;
+                    input = F.LinearCore(input, linear.Weight, linear.Bias, relu: true);
+                    i++;
+                    continue;
+                }
+                if (module.GetType() == typeof(Conv2d))
+                {
+                    var conv = (Conv2d)module;
+                    input = Tensor.Conv2dCore(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, relu: true);
+                    i++;
+                    continue;
+                }
+            }
             input = step.Forward(input);
         }
         return input;

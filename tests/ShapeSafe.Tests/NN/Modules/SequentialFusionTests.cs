@@ -1,0 +1,93 @@
+using ShapeSafe.NN;
+
+namespace ShapeSafe.Tests.NN.Modules;
+
+/// <summary>
+/// Sequential runs Linear or Conv2d followed by ReLU as one fused op; the values and every gradient must be
+/// bitwise those of running the two modules one after the other.
+/// </summary>
+public class SequentialFusionTests
+{
+    static void AssertBitwise(Tensor expected, Tensor? actual)
+    {
+        Assert.NotNull(actual);
+        Assert.Equal(expected.Shape, actual!.Shape);
+        Assert.Equal(expected.ToFloatArray().Select(BitConverter.SingleToInt32Bits), actual.ToFloatArray().Select(BitConverter.SingleToInt32Bits));
+    }
+
+    static (Tensor Output, Tensor?[] Grads) Run(Func<Tensor, Tensor> forward, Tensor input, Module module)
+    {
+        var x = input.Detach();
+        x.RequiresGrad = true;
+        var y = forward(x);
+        // A loss that weighs every element differently, so each gradient entry is distinct.
+        var weights = Tensor.Arange(y.NumEl).ToDType(DType.Float32).Reshape(y.Shape.ToArray()) * 0.01f;
+        (y * weights).Sum().Backward();
+        var grads = new List<Tensor?> { x.Grad };
+        foreach (var p in module.Parameters()) grads.Add(p.Grad);
+        module.ZeroGrad();
+        return (y, grads.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 7, 17)]
+    [InlineData(17, 255, 1)]
+    [InlineData(64, 33, 1025)]
+    public void Linear_then_relu_matches_the_unfused_modules(int batch, int inFeatures, int outFeatures)
+    {
+        Tensor.ManualSeed(batch + inFeatures);
+        var linear = new Linear(inFeatures, outFeatures);
+        var relu = new ReLU();
+        var model = new Sequential(linear, relu);
+        var input = Tensor.Randn(batch, inFeatures);
+
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => relu.Forward(linear.Forward(x)), input, model);
+
+        Assert.Equal("ReluBackward", model.Forward(input.Detach().RequiresGradTrue()).GradFn);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Fact]
+    public void Linear_then_relu_on_a_3d_input_matches_the_unfused_modules()
+    {
+        Tensor.ManualSeed(5);
+        var linear = new Linear(7, 17);
+        var model = new Sequential(linear, new ReLU());
+        var input = Tensor.Randn(3, 5, 7);
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => linear.Forward(x).Relu(), input, model);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Theory]
+    [InlineData(2, 1, 16, 28, 1)]
+    [InlineData(3, 16, 32, 14, 1)]
+    [InlineData(1, 3, 7, 17, 0)]
+    [InlineData(2, 2, 5, 7, 2)]
+    public void Conv_then_relu_matches_the_unfused_modules(int batch, int inChannels, int outChannels, int size, int padding)
+    {
+        Tensor.ManualSeed(batch * 10 + inChannels);
+        var conv = new Conv2d(inChannels, outChannels, 3, padding: padding);
+        var relu = new ReLU();
+        var model = new Sequential(conv, relu, new Flatten());
+        var input = Tensor.Randn(batch, inChannels, size, size);
+
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => relu.Forward(conv.Forward(x)).Flatten(1), input, model);
+
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+}
+
+static class FusionTestExtensions
+{
+    public static Tensor RequiresGradTrue(this Tensor t)
+    {
+        t.RequiresGrad = true;
+        return t;
+    }
+}
