@@ -71,13 +71,13 @@ namespace ShapeSafe.Analyzers
                 if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
                 var graph = context.GetControlFlowGraph(block);
                 var untracked = CapturedAndAssigned(root);
-                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes };
+                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel };
                 var parameters = context.OwningSymbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
                 inference.Analyze(graph, inference.InitialState(parameters));
 
                 foreach (var localFunction in graph.LocalFunctions)
                 {
-                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes };
+                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel };
                     inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
                 }
             }
