@@ -38,7 +38,7 @@ namespace ShapeSafe.Analyzers
                 var symbols = EngineSymbols.TryCreate(start.Compilation);
                 if (symbols is null) return;
                 var data = new AnalysisContextData(symbols, new ModuleConfigurations(start.Compilation));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data, InferredShapesEnabled(block)));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data, InferredShapesEnabled(block), AssumeContiguousParameters(block)));
             });
         }
 
@@ -60,7 +60,18 @@ namespace ShapeSafe.Analyzers
             return false;
         }
 
-        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data, bool reportShapes)
+        /// <summary>The .editorconfig key that makes annotated tensor parameters count as contiguous (SS0001 on their views).</summary>
+        public const string AssumeContiguousParametersKey = "shapesafe.assume_contiguous_parameters";
+
+        static bool AssumeContiguousParameters(OperationBlockAnalysisContext context)
+        {
+            var tree = context.OperationBlocks.FirstOrDefault()?.Syntax.SyntaxTree;
+            if (tree is null) return false;
+            var options = context.Options.AnalyzerConfigOptionsProvider.GetOptions(tree);
+            return options.TryGetValue(AssumeContiguousParametersKey, out var value) && string.Equals(value?.Trim(), "true", System.StringComparison.OrdinalIgnoreCase);
+        }
+
+        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data, bool reportShapes, bool assumeContiguous)
         {
             foreach (var block in context.OperationBlocks)
             {
@@ -71,13 +82,13 @@ namespace ShapeSafe.Analyzers
                 if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
                 var graph = context.GetControlFlowGraph(block);
                 var untracked = CapturedAndAssigned(root);
-                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel };
+                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel, AssumeContiguousParameters = assumeContiguous };
                 var parameters = context.OwningSymbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
                 inference.Analyze(graph, inference.InitialState(parameters));
 
                 foreach (var localFunction in graph.LocalFunctions)
                 {
-                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel };
+                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel, AssumeContiguousParameters = assumeContiguous };
                     inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
                 }
             }

@@ -292,12 +292,33 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 // Any view of a contiguous tensor exists; the stride algorithm cannot always tell with symbolic
                 // sizes (is N 1?), and the view's strides are then the contiguous ones up to size-1 dims.
-                return TensorValue.Contiguous(sizes);
+                return new TensorValue(sizes, false, R.ContiguousStrides(sizes), input.Offset);
+            }
+            catch (UndecidableShapeException) when (LeadingDimsKept(input.Sizes, sizes) > 0)
+            {
+                // x.Transpose(1, 2).View(B, -1) on [B, 16, 64]: the core's walk asks whether B is 1 before it finds
+                // that the inner dims cannot merge. A leading dim the view keeps maps to itself, so the view exists
+                // exactly when the view of the inner dims does (for a non-empty tensor).
+                int kept = LeadingDimsKept(input.Sizes, sizes);
+                var inner = R.ComputeViewStrides(c.Op, input.Sizes.Skip(kept).ToArray(), input.Strides!.Skip(kept).ToArray(), sizes.Skip(kept).ToArray());
+                if (inner is null)
+                    throw new ViewLayoutException(new ShapeException(c.Op,
+                        "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .Reshape(...) instead. "
+                        + $"Input shape {TensorValue.Format(input.Sizes, false)} with strides {TensorValue.Format(input.Strides!, false)}, requested {TensorValue.Format(requested, false)}."));
+                return new TensorValue(sizes, false, input.Strides!.Take(kept).Concat(inner).ToArray(), input.Offset);
             }
             catch (ShapeException e)
             {
                 throw new ViewLayoutException(e);
             }
+        }
+
+        /// <summary>How many leading dims a view keeps unchanged (the same dim on both sides), leaving at least one dim on each side.</summary>
+        static int LeadingDimsKept(Dim[] input, Dim[] view)
+        {
+            int k = 0;
+            while (k < input.Length - 1 && k < view.Length - 1 && input[k].Equals(view[k])) k++;
+            return k;
         }
 
         static Value? Reshape(RuleCall c)

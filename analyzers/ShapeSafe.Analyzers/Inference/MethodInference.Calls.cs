@@ -211,7 +211,13 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var result = ContractRules.Apply(rule, call, out var error, out var id);
             if (error is not null && id is not null)
-                Report(Descriptor(id), MemberLocation(syntax), null, null, error.Message);
+            {
+                string message = error.Message;
+                if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
+                    && offset.Names.Contains(AssumedLayoutMarker))
+                    message += " (assuming annotated parameters are contiguous: shapesafe.assume_contiguous_parameters = true)";
+                Report(Descriptor(id), MemberLocation(syntax), null, null, message);
+            }
             return result;
         }
 

@@ -36,6 +36,15 @@ namespace ShapeSafe.Analyzers.Inference
 
         EngineSymbols Symbols => _data.Symbols;
 
+        /// <summary>
+        /// <c>shapesafe.assume_contiguous_parameters = true</c>: annotated tensor parameters are taken to be contiguous,
+        /// so views after transposes of them are checked (SS0001). Off by default: a caller may pass a transposed view.
+        /// </summary>
+        public bool AssumeContiguousParameters { get; set; }
+
+        /// <summary>The name in the storage offset of an assumed-contiguous parameter's layout; views keep it, so SS0001 can say it assumed.</summary>
+        internal const string AssumedLayoutMarker = "assumed_contiguous_parameter";
+
         /// <summary>The semantic model of the method's syntax (for lambda bodies that the control-flow graph rewrites).</summary>
         public SemanticModel? Model { get; set; }
 
@@ -246,7 +255,12 @@ namespace ShapeSafe.Analyzers.Inference
         {
             if (_untracked.Contains(p)) return null;
             if (Symbols.IsTensor(p.Type))
-                return ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
+            {
+                var declared = ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
+                if (AssumeContiguousParameters && declared is { IsFullRank: true })
+                    return new TensorValue(declared.Sizes, false, ShapeRules<Dim, SymbolicDims>.ContiguousStrides(declared.Sizes), Dim.Named(AssumedLayoutMarker));
+                return declared;
+            }
             if (EngineSymbols.StringArgument(EngineSymbols.Find(p.GetAttributes(), Symbols.DimAttribute)) is { } name && Dim.IsIdentifier(name))
                 return new IntValue(Dim.Named(name));
             return null;
@@ -387,7 +401,7 @@ namespace ShapeSafe.Analyzers.Inference
         void AnalyzeLambda(IFlowAnonymousFunctionOperation lambda)
         {
             var graph = _cfg!.GetAnonymousFunctionControlFlowGraphInScope(lambda);
-            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked) { ReportInferredShapes = ReportInferredShapes, Model = Model };
+            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked) { ReportInferredShapes = ReportInferredShapes, Model = Model, AssumeContiguousParameters = AssumeContiguousParameters };
             inner.Analyze(graph, inner.InitialState(lambda.Symbol.Parameters));
         }
 
