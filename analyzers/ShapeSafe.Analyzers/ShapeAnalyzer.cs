@@ -80,6 +80,7 @@ namespace ShapeSafe.Analyzers
                 while (root.Parent is not null) root = root.Parent;
                 if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || (root != block && context.OperationBlocks.Contains(root))) continue;
                 if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
+                if (!MentionsEngineTypes(root, data.Symbols)) continue; // no tensor or module in sight: skip the control-flow graph
                 var graph = context.GetControlFlowGraph(block);
                 var untracked = CapturedAndAssigned(root);
                 var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel, AssumeContiguousParameters = assumeContiguous };
@@ -92,6 +93,18 @@ namespace ShapeSafe.Analyzers
                     inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
                 }
             }
+        }
+
+        /// <summary>Whether any expression in <paramref name="root"/> is a tensor, a module or a sequence of them.</summary>
+        static bool MentionsEngineTypes(IOperation root, EngineSymbols symbols)
+        {
+            foreach (var operation in root.Descendants())
+            {
+                var type = operation.Type;
+                if (type is null || type.SpecialType != SpecialType.None) continue;
+                if (symbols.IsTensor(type) || symbols.IsModule(type) || symbols.IsTensorSequence(type) || symbols.IsModuleSequence(type)) return true;
+            }
+            return false;
         }
 
         static IOperation? FirstBodyBlock(OperationBlockAnalysisContext context, IOperation root)

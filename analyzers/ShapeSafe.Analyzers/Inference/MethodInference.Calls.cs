@@ -170,7 +170,9 @@ namespace ShapeSafe.Analyzers.Inference
             }
         }
 
-        string? ContractOf(IMethodSymbol method)
+        string? ContractOf(IMethodSymbol method) => _data.Contracts.GetOrAdd(method, ComputeContract);
+
+        string? ComputeContract(IMethodSymbol method)
         {
             var attribute = EngineSymbols.Find(method.GetAttributes(), Symbols.ShapeContractAttribute)
                 ?? (method.ReducedFrom is { } reduced ? EngineSymbols.Find(reduced.GetAttributes(), Symbols.ShapeContractAttribute) : null);
@@ -209,7 +211,14 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary>Runs a rule; reports its refusal at the call.</summary>
         Value? ApplyRule(string rule, RuleCall call, SyntaxNode syntax)
         {
-            var result = ContractRules.Apply(rule, call, out var error, out var id);
+            // The fixed point and the reporting pass evaluate the same calls on the same values: run each rule once.
+            var key = new RuleKey(syntax, rule, call);
+            if (!_rules.TryGetValue(key, out var memo))
+            {
+                var value = ContractRules.Apply(rule, call, out var e, out var i);
+                _rules[key] = memo = (value, e, i);
+            }
+            var (result, error, id) = memo;
             if (error is not null && id is not null)
             {
                 string message = error.Message;
@@ -219,6 +228,43 @@ namespace ShapeSafe.Analyzers.Inference
                 Report(Descriptor(id), MemberLocation(syntax), null, null, message);
             }
             return result;
+        }
+
+        readonly Dictionary<RuleKey, (Value? Result, ShapeException? Error, string? Id)> _rules = new();
+
+        /// <summary>A rule applied at one call site to particular values.</summary>
+        readonly struct RuleKey : System.IEquatable<RuleKey>
+        {
+            readonly SyntaxNode _syntax;
+            readonly string _rule;
+            readonly RuleCall _call;
+            readonly int _hash;
+
+            public RuleKey(SyntaxNode syntax, string rule, RuleCall call)
+            {
+                _syntax = syntax;
+                _rule = rule;
+                _call = call;
+                int h = syntax.GetHashCode() * 31 + rule.GetHashCode();
+                foreach (var v in call.Tensors) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
+                foreach (var v in call.Others) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
+                _hash = h;
+            }
+
+            public bool Equals(RuleKey other) =>
+                _hash == other._hash && ReferenceEquals(_syntax, other._syntax) && _rule == other._rule && _call.Op == other._call.Op
+                && Same(_call.Tensors, other._call.Tensors) && Same(_call.Others, other._call.Others) && _call.OtherNames.SequenceEqual(other._call.OtherNames);
+
+            static bool Same(IReadOnlyList<Value?> a, IReadOnlyList<Value?> b)
+            {
+                if (a.Count != b.Count) return false;
+                for (int i = 0; i < a.Count; i++)
+                    if (!(a[i] is null ? b[i] is null : b[i] is not null && a[i]!.Equals(b[i]))) return false;
+                return true;
+            }
+
+            public override bool Equals(object? obj) => obj is RuleKey k && Equals(k);
+            public override int GetHashCode() => _hash;
         }
 
         Value? ResultOf(IMethodSymbol method, Value? result)
@@ -356,7 +402,9 @@ namespace ShapeSafe.Analyzers.Inference
             return false;
         }
 
-        bool HasShapeAnnotations(IMethodSymbol method)
+        bool HasShapeAnnotations(IMethodSymbol method) => _data.Annotated.GetOrAdd(method, ComputeHasShapeAnnotations);
+
+        bool ComputeHasShapeAnnotations(IMethodSymbol method)
         {
             if (Symbols.ShapeAttribute is null) return false;
             if (EngineSymbols.Find(method.GetReturnTypeAttributes(), Symbols.ShapeAttribute) is not null) return true;

@@ -370,13 +370,13 @@ namespace ShapeSafe.Analyzers.Inference
                     return null; // analyzed on their own
             }
 
-            if (operation.Kind.ToString() == "CollectionExpression")
+            if (operation.Kind == s_collectionExpression)
             {
                 // C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.
                 bool spread = false;
                 var elements = operation.ChildOperations.Select(e =>
                 {
-                    if (e.Kind.ToString() == "Spread") spread = true;
+                    if (e.Kind == s_spread) spread = true;
                     return Eval(e, state);
                 }).ToImmutableArray();
                 return spread ? null : new SequenceValue(elements);
@@ -397,6 +397,13 @@ namespace ShapeSafe.Analyzers.Inference
                 return new SequenceValue(tuple.TupleElements.Select(_ => (Value?)new IntValue(Dim.Zero)).ToImmutableArray());
             return null;
         }
+
+        // C# 12's collection expressions and spreads have operation kinds the 4.8 API does not name; look them up once.
+        static readonly OperationKind s_collectionExpression = KindNamed("CollectionExpression");
+        static readonly OperationKind s_spread = KindNamed("Spread");
+
+        static OperationKind KindNamed(string name) =>
+            Enum.TryParse<OperationKind>(name, out var kind) ? kind : (OperationKind)(-1);
 
         void AnalyzeLambda(IFlowAnonymousFunctionOperation lambda)
         {

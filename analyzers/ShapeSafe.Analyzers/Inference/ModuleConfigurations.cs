@@ -45,21 +45,11 @@ namespace ShapeSafe.Analyzers.Inference
 
             foreach (var constructor in type.InstanceConstructors)
             {
-                foreach (var reference in constructor.DeclaringSyntaxReferences)
+                foreach (var assignment in AssignmentsIn(constructor))
                 {
-                    if (OperationOf(reference.GetSyntax()) is not { } body) continue;
-                    foreach (var assignment in body.Descendants().OfType<ISimpleAssignmentOperation>())
-                    {
-                        var target = assignment.Target switch
-                        {
-                            IFieldReferenceOperation f => (ISymbol)f.Field,
-                            IPropertyReferenceOperation p => p.Property,
-                            _ => null,
-                        };
-                        if (target is null || !SymbolEqualityComparer.Default.Equals(target, member)) continue;
-                        if (assignment.Value is { } value) creations.Add(value);
-                        else opaque = true;
-                    }
+                    if (!SymbolEqualityComparer.Default.Equals(assignment.Target, member)) continue;
+                    if (assignment.Value is { } value) creations.Add(value);
+                    else opaque = true;
                 }
             }
             if (opaque || creations.Count == 0) return null;
@@ -120,11 +110,48 @@ namespace ShapeSafe.Analyzers.Inference
             _ => false,
         };
 
+        readonly struct MemberAssignment
+        {
+            public MemberAssignment(ISymbol target, IOperation? value)
+            {
+                Target = target;
+                Value = value;
+            }
+
+            public ISymbol Target { get; }
+            public IOperation? Value { get; }
+        }
+
+        readonly ConcurrentDictionary<IMethodSymbol, List<MemberAssignment>> _constructors = new(SymbolEqualityComparer.Default);
+
+        /// <summary>The field and property assignments of a constructor, bound once for all of its class's members.</summary>
+        List<MemberAssignment> AssignmentsIn(IMethodSymbol constructor) => _constructors.GetOrAdd(constructor, c =>
+        {
+            var result = new List<MemberAssignment>();
+            foreach (var reference in c.DeclaringSyntaxReferences)
+            {
+                if (OperationOf(reference.GetSyntax()) is not { } body) continue;
+                foreach (var assignment in body.Descendants().OfType<ISimpleAssignmentOperation>())
+                {
+                    ISymbol? target = assignment.Target switch
+                    {
+                        IFieldReferenceOperation f => f.Field,
+                        IPropertyReferenceOperation p => p.Property,
+                        _ => null,
+                    };
+                    if (target is not null) result.Add(new MemberAssignment(target, assignment.Value));
+                }
+            }
+            return result;
+        });
+
+        readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
+
         IOperation? OperationOf(SyntaxNode syntax)
         {
             if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return null;
-#pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; computed once per member and cached.
-            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; one model per tree, each constructor bound once.
+            var model = _models.GetOrAdd(syntax.SyntaxTree, t => _compilation.GetSemanticModel(t));
 #pragma warning restore RS1030
             return model.GetOperation(syntax);
         }
@@ -142,5 +169,11 @@ namespace ShapeSafe.Analyzers.Inference
 
         public EngineSymbols Symbols { get; }
         public ModuleConfigurations Modules { get; }
+
+        /// <summary>Each method's [ShapeContract] rule (or null), read once per compilation.</summary>
+        public ConcurrentDictionary<IMethodSymbol, string?> Contracts { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Whether each method has [Shape] on a parameter or its return, read once per compilation.</summary>
+        public ConcurrentDictionary<IMethodSymbol, bool> Annotated { get; } = new(SymbolEqualityComparer.Default);
     }
 }
