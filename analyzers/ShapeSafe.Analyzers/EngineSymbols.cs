@@ -66,6 +66,15 @@ namespace ShapeSafe.Analyzers
             return false;
         }
 
+        /// <summary>Whether <paramref name="type"/> is a sequence of modules: <c>Module[]</c>, <c>List&lt;Linear&gt;</c>, <c>IReadOnlyList&lt;Block&gt;</c>.</summary>
+        public bool IsModuleSequence(ITypeSymbol? type)
+        {
+            if (type is IArrayTypeSymbol array) return IsModule(array.ElementType);
+            if (type is INamedTypeSymbol { IsGenericType: true } named && named.TypeArguments.Length == 1 && !IsModule(named))
+                return IsModule(named.TypeArguments[0]);
+            return false;
+        }
+
         /// <summary>The string argument of <paramref name="attributeType"/> on <paramref name="attributes"/>, with the attribute.</summary>
         public static AttributeData? Find(System.Collections.Immutable.ImmutableArray<AttributeData> attributes, INamedTypeSymbol? attributeType)
         {

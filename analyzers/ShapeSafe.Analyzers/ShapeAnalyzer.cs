@@ -38,7 +38,7 @@ namespace ShapeSafe.Analyzers
                 var symbols = EngineSymbols.TryCreate(start.Compilation);
                 if (symbols is null) return;
                 var data = new AnalysisContextData(symbols, new ModuleConfigurations(start.Compilation));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data, InferredShapesEnabled(block)));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, data, InferredShapesEnabled(block), AssumeContiguousParameters(block)));
             });
         }
 
@@ -60,7 +60,18 @@ namespace ShapeSafe.Analyzers
             return false;
         }
 
-        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data, bool reportShapes)
+        /// <summary>The .editorconfig key that makes annotated tensor parameters count as contiguous (SS0001 on their views).</summary>
+        public const string AssumeContiguousParametersKey = "shapesafe.assume_contiguous_parameters";
+
+        static bool AssumeContiguousParameters(OperationBlockAnalysisContext context)
+        {
+            var tree = context.OperationBlocks.FirstOrDefault()?.Syntax.SyntaxTree;
+            if (tree is null) return false;
+            var options = context.Options.AnalyzerConfigOptionsProvider.GetOptions(tree);
+            return options.TryGetValue(AssumeContiguousParametersKey, out var value) && string.Equals(value?.Trim(), "true", System.StringComparison.OrdinalIgnoreCase);
+        }
+
+        static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data, bool reportShapes, bool assumeContiguous)
         {
             foreach (var block in context.OperationBlocks)
             {
@@ -69,18 +80,31 @@ namespace ShapeSafe.Analyzers
                 while (root.Parent is not null) root = root.Parent;
                 if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || (root != block && context.OperationBlocks.Contains(root))) continue;
                 if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
+                if (!MentionsEngineTypes(root, data.Symbols)) continue; // no tensor or module in sight: skip the control-flow graph
                 var graph = context.GetControlFlowGraph(block);
                 var untracked = CapturedAndAssigned(root);
-                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes };
+                var inference = new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel, AssumeContiguousParameters = assumeContiguous };
                 var parameters = context.OwningSymbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
                 inference.Analyze(graph, inference.InitialState(parameters));
 
                 foreach (var localFunction in graph.LocalFunctions)
                 {
-                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes };
+                    var inner = new MethodInference(data, localFunction, context.ReportDiagnostic, untracked) { ReportInferredShapes = reportShapes, Model = block.SemanticModel, AssumeContiguousParameters = assumeContiguous };
                     inner.Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction), inner.InitialState(localFunction.Parameters));
                 }
             }
+        }
+
+        /// <summary>Whether any expression in <paramref name="root"/> is a tensor, a module or a sequence of them.</summary>
+        static bool MentionsEngineTypes(IOperation root, EngineSymbols symbols)
+        {
+            foreach (var operation in root.Descendants())
+            {
+                var type = operation.Type;
+                if (type is null || type.SpecialType != SpecialType.None) continue;
+                if (symbols.IsTensor(type) || symbols.IsModule(type) || symbols.IsTensorSequence(type) || symbols.IsModuleSequence(type)) return true;
+            }
+            return false;
         }
 
         static IOperation? FirstBodyBlock(OperationBlockAnalysisContext context, IOperation root)

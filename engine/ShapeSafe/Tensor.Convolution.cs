@@ -15,6 +15,7 @@ public partial class Tensor
     /// optional bias [O] → [N, O, OH, OW] (or [O, OH, OW]), with the same stride, padding and dilation
     /// along both spatial dims.
     /// </summary>
+    [ShapeContract("Conv2d")]
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null,
         int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
         => Conv2d(input, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
@@ -23,6 +24,7 @@ public partial class Tensor
     /// PyTorch's <c>conv2d</c> with (height, width) pairs for stride, padding and dilation
     /// (padding defaults to (0, 0), dilation to (1, 1)).
     /// </summary>
+    [ShapeContract("Conv2d")]
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null,
         int groups = 1) => Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: false);
@@ -79,10 +81,12 @@ public partial class Tensor
     /// PyTorch's <c>max_pool2d</c>: the maximum of each kernelSize × kernelSize window of [N, C, H, W] or
     /// [C, H, W]; stride defaults to the kernel size; padding (at most half the kernel) never wins.
     /// </summary>
+    [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
         => MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation).Values;
 
     /// <summary>PyTorch's <c>max_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
+    [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
         (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
         => MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation).Values;
@@ -124,6 +128,7 @@ public partial class Tensor
     /// [C, H, W]; stride defaults to the kernel size. With <paramref name="countIncludePad"/> (PyTorch's
     /// default) padded zeros count in the divisor.
     /// </summary>
+    [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
     {
         int s = stride ?? kernelSize;
@@ -131,6 +136,7 @@ public partial class Tensor
     }
 
     /// <summary>PyTorch's <c>avg_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
+    [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
         (int Height, int Width) padding = default, bool countIncludePad = true)
     {

@@ -103,6 +103,36 @@ namespace ShapeSafe.Analyzers.Inference
         }
 
         public string? String(int i) => i < Others.Count && Others[i] is StringValue s ? s.Text : null;
+
+        /// <summary>The argument for parameter <paramref name="name"/>: absent (false) or its value (null when unknown).</summary>
+        public bool TryGet(string name, out Value? value)
+        {
+            int i = IndexOf(name);
+            value = i >= 0 ? Others[i] : null;
+            return i >= 0;
+        }
+
+        /// <summary>
+        /// A (height, width) argument given as one int or a pair (<c>3</c>, <c>(3, 5)</c>): <paramref name="fallback"/>
+        /// when absent or null; throws (unknown) when it cannot be read.
+        /// </summary>
+        public int[] Pair(string name, int[]? fallback)
+        {
+            if (!TryGet(name, out var value) || value is NullValue) return fallback ?? throw new InvalidOperationException("no " + name);
+            switch (value)
+            {
+                case IntValue v when v.TryGetConstant(out int c):
+                    return new[] { c, c };
+                case SequenceValue { Elements.Length: 2 } s when s.Elements[0] is IntValue h && h.TryGetConstant(out int hc)
+                                                            && s.Elements[1] is IntValue w && w.TryGetConstant(out int wc):
+                    return new[] { hc, wc };
+                default:
+                    throw new InvalidOperationException("unknown " + name);
+            }
+        }
+
+        /// <summary>For a layer rule's SS0008: the size the layer's input-size argument should have been.</summary>
+        public Dim? InferredInputSize { get; set; }
     }
 
     /// <summary>
@@ -211,6 +241,8 @@ namespace ShapeSafe.Analyzers.Inference
                 || d.Contains(") out of range") || d.StartsWith("number of dims don't match", StringComparison.Ordinal)
                 || d.StartsWith("repeated dim", StringComparison.Ordinal))
                 return DiagnosticIds.DimOutOfRange;
+            // Conv2d's input channels against the weight (or the layer's in-channels): the layer's configuration.
+            if (d.Contains(" channels at dim ")) return DiagnosticIds.LayerConfigurationMismatch;
             return ruleId;
         }
 
@@ -256,10 +288,37 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 return TensorValue.FromLayout(R.View(input.Layout, requested, c.Op));
             }
+            catch (UndecidableShapeException) when (input.IsProvablyContiguous)
+            {
+                // Any view of a contiguous tensor exists; the stride algorithm cannot always tell with symbolic
+                // sizes (is N 1?), and the view's strides are then the contiguous ones up to size-1 dims.
+                return new TensorValue(sizes, false, R.ContiguousStrides(sizes), input.Offset);
+            }
+            catch (UndecidableShapeException) when (LeadingDimsKept(input.Sizes, sizes) > 0)
+            {
+                // x.Transpose(1, 2).View(B, -1) on [B, 16, 64]: the core's walk asks whether B is 1 before it finds
+                // that the inner dims cannot merge. A leading dim the view keeps maps to itself, so the view exists
+                // exactly when the view of the inner dims does (for a non-empty tensor).
+                int kept = LeadingDimsKept(input.Sizes, sizes);
+                var inner = R.ComputeViewStrides(c.Op, input.Sizes.Skip(kept).ToArray(), input.Strides!.Skip(kept).ToArray(), sizes.Skip(kept).ToArray());
+                if (inner is null)
+                    throw new ViewLayoutException(new ShapeException(c.Op,
+                        "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .Reshape(...) instead. "
+                        + $"Input shape {TensorValue.Format(input.Sizes, false)} with strides {TensorValue.Format(input.Strides!, false)}, requested {TensorValue.Format(requested, false)}."));
+                return new TensorValue(sizes, false, input.Strides!.Take(kept).Concat(inner).ToArray(), input.Offset);
+            }
             catch (ShapeException e)
             {
                 throw new ViewLayoutException(e);
             }
+        }
+
+        /// <summary>How many leading dims a view keeps unchanged (the same dim on both sides), leaving at least one dim on each side.</summary>
+        static int LeadingDimsKept(Dim[] input, Dim[] view)
+        {
+            int k = 0;
+            while (k < input.Length - 1 && k < view.Length - 1 && input[k].Equals(view[k])) k++;
+            return k;
         }
 
         static Value? Reshape(RuleCall c)
@@ -267,9 +326,18 @@ namespace ShapeSafe.Analyzers.Inference
             var input = Input(c);
             var requested = c.Dims(0) ?? Unknown<Dim[]>();
             if (!input.HasLayout) return new TensorValue(R.InferSize(c.Op, input.Sizes, requested));
-            return R.TryReshapeAsView(input.Layout, requested, out var sizes, out var view, c.Op)
-                ? TensorValue.FromLayout(view)
-                : TensorValue.Contiguous(sizes);
+            try
+            {
+                return R.TryReshapeAsView(input.Layout, requested, out var sizes, out var view, c.Op)
+                    ? TensorValue.FromLayout(view)
+                    : TensorValue.Contiguous(sizes);
+            }
+            catch (UndecidableShapeException)
+            {
+                // Undecided whether it is a view or a copy: the shape is known either way, the layout only when contiguous.
+                var sizes = R.InferSize(c.Op, input.Sizes, requested);
+                return input.IsProvablyContiguous ? TensorValue.Contiguous(sizes) : new TensorValue(sizes);
+            }
         }
 
         /// <summary>Same shape; the layout survives only when the input is contiguous (a copy of a strided tensor may keep its strides).</summary>
@@ -290,9 +358,19 @@ namespace ShapeSafe.Analyzers.Inference
         static Value? Flatten(RuleCall c)
         {
             var input = Input(c);
-            var sizes = R.Flatten(input.Sizes, c.Int(0, 0) ?? Unknown(), c.Int(1, -1) ?? Unknown(), c.Op);
+            // By name: the Flatten layer's arguments come by name, and its startDim defaults to 1 where Tensor.Flatten's is 0.
+            int start = c.IndexOf("startDim") is int s and >= 0 ? c.Int(s) ?? Unknown() : 0;
+            int end = c.IndexOf("endDim") is int e and >= 0 ? c.Int(e) ?? Unknown() : -1;
+            var sizes = R.Flatten(input.Sizes, start, end, c.Op);
             if (!input.HasLayout) return new TensorValue(sizes);
-            return R.TryReshapeAsView(input.Layout, sizes, out _, out var view, c.Op) ? TensorValue.FromLayout(view) : TensorValue.Contiguous(sizes);
+            try
+            {
+                return R.TryReshapeAsView(input.Layout, sizes, out _, out var view, c.Op) ? TensorValue.FromLayout(view) : TensorValue.Contiguous(sizes);
+            }
+            catch (UndecidableShapeException)
+            {
+                return input.IsProvablyContiguous ? TensorValue.Contiguous(sizes) : new TensorValue(sizes);
+            }
         }
 
         static Value? Split(RuleCall c)
@@ -379,23 +457,53 @@ namespace ShapeSafe.Analyzers.Inference
             return null;
         }
 
-        /// <summary>Conv2d(input, weight, bias?, stride, padding, dilation, groups) with square ints.</summary>
+        /// <summary>
+        /// <c>Tensor.Conv2d(input, weight, bias?, stride, padding, dilation, groups)</c>, and the <c>Conv2d</c> layer's
+        /// Forward, whose weight [out, in/groups, kH, kW] comes from its constructor arguments. Stride, padding and
+        /// dilation are ints or (height, width) pairs, read by name.
+        /// </summary>
         static Value? Conv2d(RuleCall c)
         {
-            int stride = c.Int(0, 1) ?? Unknown(), padding = c.Int(1, 0) ?? Unknown(), dilation = c.Int(2, 1) ?? Unknown(), groups = c.Int(3, 1) ?? Unknown();
-            var sizes = R.Conv2d(Input(c).Sizes, Input(c, 1).Sizes, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, groups, c.Op);
+            var input = Input(c);
+            int groups = c.TryGet("groups", out var g) ? (g is IntValue gi && gi.TryGetConstant(out int gc) ? gc : Unknown()) : 1;
+            Dim[] weight;
+            if (c.Tensors.Count > 1)
+                weight = Input(c, 1).Sizes;
+            else
+            {
+                if (!c.TryGet("inChannels", out var inValue) || inValue is not IntValue inChannels
+                    || !c.TryGet("outChannels", out var outValue) || outValue is not IntValue outChannels)
+                    return Unknown<Value>();
+                var kernel = c.Pair("kernelSize", null);
+                var perGroup = groups == 1 ? inChannels.Dim
+                    : inChannels.TryGetConstant(out int ic) && ic % groups == 0 ? Dim.Of(ic / groups) : Unknown<Dim>();
+                weight = new[] { outChannels.Dim, perGroup, Dim.Of(kernel[0]), Dim.Of(kernel[1]) };
+            }
+            if (input.Sizes.Length is 3 or 4) c.InferredInputSize = input.Sizes[input.Sizes.Length - 3];
+            var sizes = R.Conv2d(input.Sizes, weight, c.Pair("stride", new[] { 1, 1 }), c.Pair("padding", new[] { 0, 0 }),
+                c.Pair("dilation", new[] { 1, 1 }), groups, c.Op);
             return Fresh(sizes);
         }
 
-        /// <summary>MaxPool2d/AvgPool2d(input, kernel, stride = kernel, padding = 0, dilation = 1).</summary>
+        /// <summary>
+        /// <c>MaxPool2d</c>/<c>AvgPool2d</c> (functions and layers): kernel, stride (the kernel when omitted or null),
+        /// padding and dilation as ints or (height, width) pairs, read by name.
+        /// </summary>
         static Value? Pool2d(RuleCall c)
         {
-            int kernel = c.Int(0) ?? Unknown();
-            int stride = !c.HasOther(1) || c.Others[1] is NullValue ? kernel : c.Int(1) ?? Unknown();
-            int padding = c.Int(2, 0) ?? Unknown();
-            int dilation = c.Others.Count > 3 && c.Others[3] is IntValue ? c.Int(3, 1) ?? Unknown() : 1;
-            var sizes = R.Pool2d(Input(c).Sizes, new[] { kernel, kernel }, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, c.Op);
-            return Fresh(sizes);
+            var input = Input(c);
+            int[] kernel = c.Pair("kernelSize", null), stride = c.Pair("stride", kernel), padding = c.Pair("padding", new[] { 0, 0 }), dilation = c.Pair("dilation", new[] { 1, 1 });
+            // The window must fit in the padded input. The core's WindowOutputSize divides constants with C#'s
+            // truncation, which rounds a negative span up to an output of 1, so decide this case before it does.
+            for (int i = 0; i < 2 && input.Sizes.Length is 3 or 4; i++)
+            {
+                int d = input.Sizes.Length - 2 + i;
+                var padded = input.Sizes[d] + Dim.Of(2L * padding[i]);
+                if (default(SymbolicDims).Less(padded, Dim.Of((long)dilation[i] * (kernel[i] - 1) + 1)) == Truth.True)
+                    throw new ShapeException(c.Op,
+                        $"output size is too small: input {TensorValue.Format(input.Sizes, false)} with kernel [{kernel[0]}, {kernel[1]}], stride [{stride[0]}, {stride[1]}], padding [{padding[0]}, {padding[1]}] leaves no window at dim {d}");
+            }
+            return Fresh(R.Pool2d(input.Sizes, kernel, stride, padding, dilation, c.Op));
         }
     }
 }

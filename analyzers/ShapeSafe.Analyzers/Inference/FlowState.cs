@@ -44,6 +44,40 @@ namespace ShapeSafe.Analyzers.Inference
             else _captures[id] = value;
         }
 
+        /// <summary>
+        /// Which iteration of each <c>foreach</c> over a known sequence this state is in (null when none): states
+        /// with different keys are kept apart, so such loops are unrolled rather than joined.
+        /// </summary>
+        public string? IterationKey()
+        {
+            List<string>? parts = null;
+            foreach (var kv in _captures)
+                if (kv.Value is EnumeratorValue e)
+                    (parts ??= new List<string>()).Add(kv.Key.GetHashCode().ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + e.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (parts is null) return null;
+            parts.Sort(System.StringComparer.Ordinal);
+            return string.Join(";", parts);
+        }
+
+        public bool HasEnumerators
+        {
+            get
+            {
+                foreach (var v in _captures.Values)
+                    if (v is EnumeratorValue) return true;
+                return false;
+            }
+        }
+
+        public void RemoveCaptures(System.Func<CaptureId, bool> predicate)
+        {
+            List<CaptureId>? dead = null;
+            foreach (var kv in _captures)
+                if (kv.Value is EnumeratorValue && predicate(kv.Key)) (dead ??= new List<CaptureId>()).Add(kv.Key);
+            if (dead is null) return;
+            foreach (var id in dead) _captures.Remove(id);
+        }
+
         /// <summary>Weakens this state to what it shares with <paramref name="other"/>; true when anything changed.</summary>
         public bool JoinFrom(FlowState other) => Join(_symbols, other._symbols) | Join(_captures, other._captures);
 

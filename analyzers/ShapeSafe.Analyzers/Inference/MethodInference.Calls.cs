@@ -1,8 +1,10 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using ShapeSafe.Shapes;
 
@@ -21,8 +23,18 @@ namespace ShapeSafe.Analyzers.Inference
             if (method.Name == "Size" && arguments.Length == 1 && Symbols.IsTensor(method.ContainingType))
                 return Size(receiver, arguments[0], invocation.Syntax);
 
+            if (Sequences(method, receiver, arguments, invocation, state, out var sequenceResult))
+                return sequenceResult;
+
+            // A layer's Forward called through a base class or interface (ITensorModule) runs the layer's own Forward.
+            if (receiver is ModuleValue { IsSelf: false } target && method.Name == "Forward" && arguments.Length == 1
+                && !SymbolEqualityComparer.Default.Equals(method.ContainingType, target.Type) && FindForward(target.Type) is { } own)
+                method = own;
+
             if (ContractOf(method) is { } rule)
             {
+                if (receiver is ModuleValue layer && !Symbols.IsTensor(method.ContainingType))
+                    return ResultOf(method, LayerRule(rule, method, layer, arguments, invocation));
                 var call = BuildCall(method, receiver, arguments);
                 var result = ApplyRule(rule, call, invocation.Syntax);
                 return ResultOf(method, result);
@@ -32,12 +44,101 @@ namespace ShapeSafe.Analyzers.Inference
                 return arguments[1];
 
             var module = receiver as ModuleValue ?? (invocation.Instance is null or IInstanceReferenceOperation ? Self() : null);
-            if (receiver is ModuleValue { Children.IsDefault: false } sequential && method.Name == "Forward" && arguments.Length == 1)
+            if (receiver is ModuleValue { IsSelf: false } sequential && (!sequential.Children.IsDefault || sequential.UniformChild is not null)
+                && method.Name == "Forward" && arguments.Length == 1)
                 return SequentialForward(sequential, arguments[0], invocation);
 
             if (HasShapeAnnotations(method))
                 return AnnotatedCall(method, module, arguments, invocation.Arguments, invocation.Syntax, null);
             return null;
+        }
+
+        /// <summary>
+        /// Sequences of layers: <c>foreach</c>'s enumerator over a known sequence (<c>GetEnumerator</c>,
+        /// <c>MoveNext</c>), LINQ's <c>Select</c> with a lambda that creates a module (a uniform sequence),
+        /// <c>ToArray</c>/<c>ToList</c>, and <c>ElementAt</c>.
+        /// </summary>
+        bool Sequences(IMethodSymbol method, Value? receiver, Value?[] arguments, IInvocationOperation invocation, FlowState state, out Value? result)
+        {
+            result = null;
+            var source = receiver;
+            bool linq = method.ContainingType is { Name: "Enumerable", ContainingNamespace: { Name: "Linq", ContainingNamespace.Name: "System" } };
+            if (linq && arguments.Length > 0) source = arguments[0];
+            switch (method.Name)
+            {
+                case "GetEnumerator" when method.Parameters.Length == 0:
+                    var items = receiver is ModuleValue m ? m.Items : receiver;
+                    result = items switch
+                    {
+                        SequenceValue s => new EnumeratorValue(s.Elements, -1),
+                        UniformSequenceValue u => new EnumeratorValue(u.Element),
+                        _ => null,
+                    };
+                    return true;
+                case "MoveNext" when method.Parameters.Length == 0:
+                    if (receiver is EnumeratorValue e)
+                    {
+                        var advanced = e.IsCounted ? new EnumeratorValue(e.Elements, e.Index + 1) : new EnumeratorValue(e.Uniform!, Math.Min(e.Index + 1, 1));
+                        switch (invocation.Instance)
+                        {
+                            case IFlowCaptureReferenceOperation capture: state.Set(capture.Id, advanced); break;
+                            case ILocalReferenceOperation local: state.Set(local.Local, advanced); break;
+                            default: return true;
+                        }
+                        // A uniform sequence's length is unknown: both the body and the exit stay possible.
+                        if (e.IsCounted) result = advanced.Index < e.Elements.Length ? BoolValue.True : BoolValue.False;
+                    }
+                    return true;
+                case "Select" when linq && arguments.Length == 2 && invocation.Arguments.Length == 2:
+                    var element = LambdaResult(invocation.Arguments[1].Value, state);
+                    if (element is not null) result = new UniformSequenceValue(element);
+                    return true;
+                case "ToArray" or "ToList" when linq && arguments.Length == 1:
+                    result = source is SequenceValue or UniformSequenceValue ? source : source is ModuleValue mv ? mv.Items : null;
+                    return true;
+                case "ElementAt" when linq && arguments.Length == 2:
+                    result = ElementAt(source is ModuleValue container ? container.Items : source, arguments[1]);
+                    return true;
+            }
+            return false;
+        }
+
+        static Value? ElementAt(Value? sequence, Value? index)
+        {
+            if (sequence is UniformSequenceValue u) return u.Element;
+            if (sequence is SequenceValue s && index is IntValue i && i.TryGetConstant(out int k))
+            {
+                if (k < 0) k += s.Elements.Length;
+                if (k >= 0 && k < s.Elements.Length) return s.Elements[k];
+            }
+            return null;
+        }
+
+        /// <summary>The value a lambda's expression body gives in the current state (its parameters unknown): <c>_ =&gt; new Block(d)</c>.</summary>
+        Value? LambdaResult(IOperation lambda, FlowState state)
+        {
+            while (lambda is IConversionOperation or IDelegateCreationOperation)
+                lambda = lambda is IConversionOperation c ? c.Operand : ((IDelegateCreationOperation)lambda).Target;
+            var symbol = lambda switch
+            {
+                IAnonymousFunctionOperation a => a.Symbol,
+                IFlowAnonymousFunctionOperation f => f.Symbol,
+                _ => null,
+            };
+            if (symbol?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not AnonymousFunctionExpressionSyntax syntax) return null;
+            var body = syntax.ExpressionBody
+                ?? (syntax.Block is { Statements.Count: 1 } block && block.Statements[0] is ReturnStatementSyntax { Expression: { } returned } ? returned : null);
+            if (body is null || (lambda.SemanticModel ?? Model)?.GetOperation(body) is not { } operation) return null;
+            bool reporting = _reporting;
+            _reporting = false; // the lambda body is analyzed on its own; here only its value matters
+            try
+            {
+                return Eval(operation, state.Clone());
+            }
+            finally
+            {
+                _reporting = reporting;
+            }
         }
 
         /// <summary>Argument values by parameter position; ref and out arguments make their locals unknown.</summary>
@@ -69,7 +170,9 @@ namespace ShapeSafe.Analyzers.Inference
             }
         }
 
-        string? ContractOf(IMethodSymbol method)
+        string? ContractOf(IMethodSymbol method) => _data.Contracts.GetOrAdd(method, ComputeContract);
+
+        string? ComputeContract(IMethodSymbol method)
         {
             var attribute = EngineSymbols.Find(method.GetAttributes(), Symbols.ShapeContractAttribute)
                 ?? (method.ReducedFrom is { } reduced ? EngineSymbols.Find(reduced.GetAttributes(), Symbols.ShapeContractAttribute) : null);
@@ -108,10 +211,60 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary>Runs a rule; reports its refusal at the call.</summary>
         Value? ApplyRule(string rule, RuleCall call, SyntaxNode syntax)
         {
-            var result = ContractRules.Apply(rule, call, out var error, out var id);
+            // The fixed point and the reporting pass evaluate the same calls on the same values: run each rule once.
+            var key = new RuleKey(syntax, rule, call);
+            if (!_rules.TryGetValue(key, out var memo))
+            {
+                var value = ContractRules.Apply(rule, call, out var e, out var i);
+                _rules[key] = memo = (value, e, i);
+            }
+            var (result, error, id) = memo;
             if (error is not null && id is not null)
-                Report(Descriptor(id), MemberLocation(syntax), null, null, error.Message);
+            {
+                string message = error.Message;
+                if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
+                    && offset.Names.Contains(AssumedLayoutMarker))
+                    message += " (assuming annotated parameters are contiguous: shapesafe.assume_contiguous_parameters = true)";
+                Report(Descriptor(id), MemberLocation(syntax), null, null, message);
+            }
             return result;
+        }
+
+        readonly Dictionary<RuleKey, (Value? Result, ShapeException? Error, string? Id)> _rules = new();
+
+        /// <summary>A rule applied at one call site to particular values.</summary>
+        readonly struct RuleKey : System.IEquatable<RuleKey>
+        {
+            readonly SyntaxNode _syntax;
+            readonly string _rule;
+            readonly RuleCall _call;
+            readonly int _hash;
+
+            public RuleKey(SyntaxNode syntax, string rule, RuleCall call)
+            {
+                _syntax = syntax;
+                _rule = rule;
+                _call = call;
+                int h = syntax.GetHashCode() * 31 + rule.GetHashCode();
+                foreach (var v in call.Tensors) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
+                foreach (var v in call.Others) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
+                _hash = h;
+            }
+
+            public bool Equals(RuleKey other) =>
+                _hash == other._hash && ReferenceEquals(_syntax, other._syntax) && _rule == other._rule && _call.Op == other._call.Op
+                && Same(_call.Tensors, other._call.Tensors) && Same(_call.Others, other._call.Others) && _call.OtherNames.SequenceEqual(other._call.OtherNames);
+
+            static bool Same(IReadOnlyList<Value?> a, IReadOnlyList<Value?> b)
+            {
+                if (a.Count != b.Count) return false;
+                for (int i = 0; i < a.Count; i++)
+                    if (!(a[i] is null ? b[i] is null : b[i] is not null && a[i]!.Equals(b[i]))) return false;
+                return true;
+            }
+
+            public override bool Equals(object? obj) => obj is RuleKey k && Equals(k);
+            public override int GetHashCode() => _hash;
         }
 
         Value? ResultOf(IMethodSymbol method, Value? result)
@@ -185,23 +338,61 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var constructor = creation.Constructor;
             var arguments = constructor is null ? new Value?[0] : Arguments(constructor, creation.Arguments, state);
-            Eval(creation.Initializer, state);
+            var added = CollectionInitializer(creation.Initializer, state);
             if (constructor is null || creation.Type is not INamedTypeSymbol type || !Symbols.IsModule(type)) return null;
 
             var bindings = ImmutableDictionary<string, DimBinding>.Empty;
+            var named = ImmutableDictionary.CreateBuilder<string, Value>(System.StringComparer.Ordinal);
             foreach (var argument in creation.Arguments)
             {
-                if (argument.Parameter is not { } p) continue;
+                if (argument.Parameter is not { } p || p.Ordinal >= arguments.Length) continue;
+                named[p.Name] = arguments[p.Ordinal] ?? UnknownValue.Instance;
                 var name = EngineSymbols.StringArgument(EngineSymbols.Find(p.GetAttributes(), Symbols.DimAttribute));
                 if (name is null || !Dim.IsIdentifier(name) || arguments[p.Ordinal] is not IntValue size) continue;
                 bindings = bindings.SetItem(name, new DimBinding(size.Dim, argument.IsImplicit ? null : argument.Value.Syntax.GetLocation()));
             }
 
+            // Containers: Sequential(params Module[]) and ModuleList(IEnumerable<T>), or a collection initializer of Adds.
             var children = default(ImmutableArray<ModuleValue?>);
-            if (Symbols.Sequential is { } sequential && InheritsFrom(type, sequential)
-                && constructor.Parameters.Length == 1 && constructor.Parameters[0].IsParams && arguments[0] is SequenceValue modules)
-                children = modules.Elements.Select(e => e as ModuleValue).ToImmutableArray();
-            return new ModuleValue(type, bindings, children);
+            ModuleValue? uniform = null;
+            bool container = (Symbols.Sequential is { } sequential && InheritsFrom(type, sequential)) || IsModuleList(type);
+            if (container && creation.Initializer is null or { Initializers.Length: 0 } && constructor.Parameters.Length == 1)
+            {
+                var items = arguments[0] is ModuleValue inner ? inner.Items : arguments[0];
+                if (items is SequenceValue modules) children = modules.Elements.Select(e => e as ModuleValue).ToImmutableArray();
+                else if (items is UniformSequenceValue { Element: ModuleValue element }) uniform = element;
+            }
+            else if (container && constructor.Parameters.Length == 0)
+            {
+                children = added is null ? ImmutableArray<ModuleValue?>.Empty : added.Value;
+            }
+            return new ModuleValue(type, bindings, children, arguments: named.ToImmutable(), uniformChild: uniform);
+        }
+
+        bool IsModuleList(INamedTypeSymbol type)
+        {
+            for (var t = type; t is not null; t = t.BaseType)
+                if (t.Name == "ModuleList" && t.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN") return true;
+            return false;
+        }
+
+        /// <summary>The modules a collection initializer adds (<c>new ModuleList&lt;Linear&gt; { a, b }</c>), or null when it does anything else.</summary>
+        ImmutableArray<ModuleValue?>? CollectionInitializer(IObjectOrCollectionInitializerOperation? initializer, FlowState state)
+        {
+            if (initializer is null) return null;
+            var added = ImmutableArray.CreateBuilder<ModuleValue?>();
+            bool onlyAdds = true;
+            foreach (var element in initializer.Initializers)
+            {
+                if (element is IInvocationOperation { TargetMethod.Name: "Add", Arguments.Length: 1 } add)
+                    added.Add(Eval(add.Arguments[0].Value, state) as ModuleValue);
+                else
+                {
+                    onlyAdds = false;
+                    Eval(element, state);
+                }
+            }
+            return onlyAdds ? added.ToImmutable() : null;
         }
 
         static bool InheritsFrom(ITypeSymbol type, ITypeSymbol baseType)
@@ -211,7 +402,9 @@ namespace ShapeSafe.Analyzers.Inference
             return false;
         }
 
-        bool HasShapeAnnotations(IMethodSymbol method)
+        bool HasShapeAnnotations(IMethodSymbol method) => _data.Annotated.GetOrAdd(method, ComputeHasShapeAnnotations);
+
+        bool ComputeHasShapeAnnotations(IMethodSymbol method)
         {
             if (Symbols.ShapeAttribute is null) return false;
             if (EngineSymbols.Find(method.GetReturnTypeAttributes(), Symbols.ShapeAttribute) is not null) return true;
@@ -293,17 +486,60 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary><c>seq.Forward(x)</c>: each child's Forward in turn, each checked against its configuration.</summary>
         Value? SequentialForward(ModuleValue sequential, Value? input, IInvocationOperation invocation)
         {
+            if (sequential.UniformChild is { } repeated)
+            {
+                // The same layer any number of times: its output is known only when it keeps the input's shape.
+                var once = LayerForward(repeated, input, invocation, $"{sequential.Type.Name}[i] ({repeated.Type.Name}).Forward");
+                return once is not null && input is not null && once.Join(input) is { } kept ? kept : null;
+            }
             var x = input;
             for (int i = 0; i < sequential.Children.Length; i++)
             {
                 var child = sequential.Children[i];
                 if (child is null || x is not TensorValue) return null;
-                var forward = FindForward(child.Type);
-                if (forward is null) return null;
-                x = AnnotatedCall(forward, child, new[] { x }, invocation.Arguments, invocation.Syntax,
-                    $"{sequential.Type.Name}[{i}] ({child.Type.Name}).Forward", invocation.Arguments.FirstOrDefault()?.Syntax);
+                x = LayerForward(child, x, invocation, $"{sequential.Type.Name}[{i}] ({child.Type.Name}).Forward");
             }
             return x;
+        }
+
+        /// <summary>One layer's Forward on <paramref name="x"/> inside a chain: its [ShapeContract] rule, else its [Shape] annotations.</summary>
+        Value? LayerForward(ModuleValue layer, Value? x, IInvocationOperation invocation, string description)
+        {
+            if (x is not TensorValue) return null;
+            var forward = FindForward(layer.Type);
+            if (forward is null) return null;
+            if (ContractOf(forward) is { } rule)
+                return ResultOf(forward, LayerRule(rule, forward, layer, new[] { x }, invocation, description));
+            return AnnotatedCall(forward, layer, new[] { x }, invocation.Arguments, invocation.Syntax, description, invocation.Arguments.FirstOrDefault()?.Syntax);
+        }
+
+        /// <summary>
+        /// A layer's Forward whose method declares a [ShapeContract] rule: the input is the rule's tensor, and the
+        /// layer's constructor arguments (by parameter name) are its other arguments. A refusal about the layer's
+        /// input size is SS0008 and points the fix at the layer's <c>In</c> argument.
+        /// </summary>
+        Value? LayerRule(string rule, IMethodSymbol forward, ModuleValue layer, Value?[] arguments, IInvocationOperation invocation, string? description = null)
+        {
+            var names = layer.Arguments.Keys.ToList();
+            var call = new RuleCall(forward.ContainingType.Name, new[] { arguments.Length > 0 ? arguments[0] : null },
+                names.Select(n => (Value?)layer.Arguments[n]).ToList(), names, false);
+            var result = ContractRules.Apply(rule, call, out var error, out var id);
+            if (error is null || id is null) return result;
+            var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
+            var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
+            string message = (description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail;
+            if (id == DiagnosticIds.LayerConfigurationMismatch && layer.Bindings.TryGetValue("In", out var binding))
+            {
+                var properties = call.InferredInputSize is { } size && size.TryGetConstant(out long v)
+                    ? ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.InferredSize, v.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    : null;
+                Report(DiagnosticDescriptors.LayerConfigurationMismatch, location, binding.ArgumentLocation is null ? null : new[] { binding.ArgumentLocation }, properties, message);
+            }
+            else
+            {
+                Report(Descriptor(id), location, null, null, message);
+            }
+            return null;
         }
 
         IMethodSymbol? FindForward(INamedTypeSymbol type)

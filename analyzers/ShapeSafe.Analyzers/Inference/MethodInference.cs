@@ -36,79 +36,194 @@ namespace ShapeSafe.Analyzers.Inference
 
         EngineSymbols Symbols => _data.Symbols;
 
+        /// <summary>
+        /// <c>shapesafe.assume_contiguous_parameters = true</c>: annotated tensor parameters are taken to be contiguous,
+        /// so views after transposes of them are checked (SS0001). Off by default: a caller may pass a transposed view.
+        /// </summary>
+        public bool AssumeContiguousParameters { get; set; }
+
+        /// <summary>The name in the storage offset of an assumed-contiguous parameter's layout; views keep it, so SS0001 can say it assumed.</summary>
+        internal const string AssumedLayoutMarker = "assumed_contiguous_parameter";
+
+        /// <summary>The semantic model of the method's syntax (for lambda bodies that the control-flow graph rewrites).</summary>
+        public SemanticModel? Model { get; set; }
+
         /// <summary>Whether to report SS1000 (each tensor local's shape); off unless a setting enables it.</summary>
         public bool ReportInferredShapes { get; set; }
 
         // ---- the data-flow driver ----
 
+        /// <summary>One of the states a block is entered in: one per iteration of the <c>foreach</c> loops over known sequences around it.</summary>
+        sealed class Variant
+        {
+            public Variant(FlowState state, string? key)
+            {
+                State = state;
+                Key = key;
+                Dirty = true;
+            }
+
+            public FlowState State;
+            public readonly string? Key;
+            public bool Dirty;
+        }
+
+        /// <summary>How many iterations of loops over known sequences a block keeps apart before it joins them all.</summary>
+        const int MaxVariants = 32;
+
         /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
         public void Analyze(ControlFlowGraph cfg, FlowState initial)
         {
             var blocks = cfg.Blocks;
-            var inStates = new FlowState?[blocks.Length];
+            var inStates = new List<Variant>?[blocks.Length];
+            var collapsed = new bool[blocks.Length];
             var queued = new bool[blocks.Length];
             var worklist = new Queue<int>();
-            inStates[0] = initial;
+            inStates[0] = new List<Variant> { new(initial, null) };
             worklist.Enqueue(0);
             queued[0] = true;
-            int budget = 50 * blocks.Length + 100;
+            int budget = 8 * (50 * blocks.Length + 100);
+            Dictionary<CaptureId, ControlFlowRegion>? captureRegions = null;
 
             while (true)
             {
                 while (worklist.Count > 0)
                 {
-                    if (--budget < 0) return; // a pathological graph: report nothing rather than something uncertain
                     int b = worklist.Dequeue();
                     queued[b] = false;
-                    var state = inStates[b]!.Clone();
-                    RunBlock(blocks[b], state);
-                    Propagate(blocks[b].FallThroughSuccessor, state);
-                    Propagate(blocks[b].ConditionalSuccessor, state);
+                    var variants = inStates[b]!;
+                    for (int v = 0; v < variants.Count; v++)
+                    {
+                        if (!variants[v].Dirty) continue;
+                        if (--budget < 0) return; // a pathological graph: report nothing rather than something uncertain
+                        variants[v].Dirty = false;
+                        var block = blocks[b];
+                        var state = variants[v].State.Clone();
+                        var branch = RunBlock(block, state);
+                        bool? conditionTaken = block.ConditionKind != ControlFlowConditionKind.None && branch is BoolValue known
+                            ? known.BoolConstant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue)
+                            : null;
+                        if (conditionTaken != true) Propagate(block.FallThroughSuccessor, state);
+                        if (conditionTaken != false) Propagate(block.ConditionalSuccessor, state);
+                        variants = inStates[b]!; // a self-loop may have collapsed this block's variants
+                    }
                 }
                 // Catch and finally blocks are entered by exceptions, not by edges: start them knowing nothing.
                 int next = -1;
                 for (int i = 0; i < blocks.Length && next < 0; i++)
-                    if (inStates[i] is null && blocks[i].IsReachable && blocks[i].Kind == BasicBlockKind.Block) next = i;
+                    if (inStates[i] is null && blocks[i].IsReachable && blocks[i].Kind == BasicBlockKind.Block && InHandler(blocks[i])) next = i;
                 if (next < 0) break;
-                inStates[next] = new FlowState();
+                inStates[next] = new List<Variant> { new(new FlowState(), null) };
                 worklist.Enqueue(next);
                 queued[next] = true;
             }
 
             _reporting = _report is not null;
+            _reported = null;
             for (int i = 0; i < blocks.Length; i++)
-                if (inStates[i] is { } s) RunBlock(blocks[i], s.Clone(), cfg);
+                if (inStates[i] is { } variants)
+                    foreach (var v in variants) RunBlock(blocks[i], v.State.Clone(), cfg);
             _reporting = false;
 
             void Propagate(ControlFlowBranch? branch, FlowState state)
             {
                 if (branch?.Destination is not { } destination) return;
                 int d = destination.Ordinal;
-                if (inStates[d] is null)
-                    inStates[d] = state.Clone();
-                else if (!inStates[d]!.JoinFrom(state))
-                    return;
-                if (!queued[d])
+                var incoming = state.Clone();
+                DropDeadEnumerators(incoming, destination);
+                var variants = inStates[d] ??= new List<Variant>();
+                bool dirty;
+                if (collapsed[d])
+                {
+                    dirty = variants[0].State.JoinFrom(incoming);
+                    variants[0].Dirty |= dirty;
+                }
+                else
+                {
+                    var key = incoming.IterationKey();
+                    var match = variants.Find(v => v.Key == key);
+                    if (match is not null)
+                    {
+                        dirty = match.State.JoinFrom(incoming);
+                        match.Dirty |= dirty;
+                    }
+                    else if (variants.Count < MaxVariants)
+                    {
+                        variants.Add(new Variant(incoming, key));
+                        dirty = true;
+                    }
+                    else
+                    {
+                        // Too many iterations to keep apart: join them into one state, as an ordinary loop.
+                        var joined = variants[0].State;
+                        for (int i = 1; i < variants.Count; i++) joined.JoinFrom(variants[i].State);
+                        joined.JoinFrom(incoming);
+                        inStates[d] = new List<Variant> { new(joined, null) };
+                        collapsed[d] = true;
+                        dirty = true;
+                    }
+                }
+                if (dirty && !queued[d])
                 {
                     queued[d] = true;
                     worklist.Enqueue(d);
                 }
             }
+
+            // A foreach's enumerator lives in the loop's region: once control leaves it, forget the iteration.
+            void DropDeadEnumerators(FlowState state, BasicBlock destination)
+            {
+                if (!state.HasEnumerators) return;
+                captureRegions ??= CaptureRegions(cfg.Root);
+                state.RemoveCaptures(id => captureRegions.TryGetValue(id, out var region) && !Encloses(region, destination.EnclosingRegion));
+            }
+        }
+
+        static Dictionary<CaptureId, ControlFlowRegion> CaptureRegions(ControlFlowRegion root)
+        {
+            var result = new Dictionary<CaptureId, ControlFlowRegion>();
+            var stack = new Stack<ControlFlowRegion>();
+            stack.Push(root);
+            while (stack.Count > 0)
+            {
+                var region = stack.Pop();
+                foreach (var id in region.CaptureIds) result[id] = region;
+                foreach (var nested in region.NestedRegions) stack.Push(nested);
+            }
+            return result;
+        }
+
+        static bool Encloses(ControlFlowRegion outer, ControlFlowRegion? inner)
+        {
+            for (var r = inner; r is not null; r = r.EnclosingRegion)
+                if (ReferenceEquals(r, outer)) return true;
+            return false;
+        }
+
+        static bool InHandler(BasicBlock block)
+        {
+            for (var r = block.EnclosingRegion; r is not null; r = r.EnclosingRegion)
+                if (r.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.Finally or ControlFlowRegionKind.Filter or ControlFlowRegionKind.FilterAndHandler)
+                    return true;
+            return false;
         }
 
         ControlFlowGraph? _cfg;
 
-        void RunBlock(BasicBlock block, FlowState state, ControlFlowGraph? cfg = null)
+        /// <summary>What the reporting pass has reported: an unrolled loop body runs once per iteration but reports once.</summary>
+        HashSet<(string, Location)>? _reported;
+
+        /// <summary>Runs <paramref name="block"/>'s operations; returns the value of its branch condition.</summary>
+        Value? RunBlock(BasicBlock block, FlowState state, ControlFlowGraph? cfg = null)
         {
             _cfg = cfg;
             foreach (var operation in block.Operations)
                 Exec(operation, state);
-            if (block.BranchValue is { } branchValue)
-            {
-                var value = Eval(branchValue, state);
-                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
-                    CheckReturn(branchValue, value);
-            }
+            if (block.BranchValue is not { } branchValue) return null;
+            var value = Eval(branchValue, state);
+            if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+                CheckReturn(branchValue, value);
+            return value;
         }
 
         void Exec(IOperation operation, FlowState state)
@@ -140,7 +255,12 @@ namespace ShapeSafe.Analyzers.Inference
         {
             if (_untracked.Contains(p)) return null;
             if (Symbols.IsTensor(p.Type))
-                return ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
+            {
+                var declared = ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
+                if (AssumeContiguousParameters && declared is { IsFullRank: true })
+                    return new TensorValue(declared.Sizes, false, ShapeRules<Dim, SymbolicDims>.ContiguousStrides(declared.Sizes), Dim.Named(AssumedLayoutMarker));
+                return declared;
+            }
             if (EngineSymbols.StringArgument(EngineSymbols.Find(p.GetAttributes(), Symbols.DimAttribute)) is { } name && Dim.IsIdentifier(name))
                 return new IntValue(Dim.Named(name));
             return null;
@@ -240,6 +360,8 @@ namespace ShapeSafe.Analyzers.Inference
                         return s.Elements[k];
                     return null;
                 }
+                case IDefaultValueOperation defaultValue:
+                    return DefaultOf(defaultValue.Type);
                 case IFlowAnonymousFunctionOperation lambda:
                     if (_reporting && _cfg is not null) AnalyzeLambda(lambda);
                     return null;
@@ -248,13 +370,13 @@ namespace ShapeSafe.Analyzers.Inference
                     return null; // analyzed on their own
             }
 
-            if (operation.Kind.ToString() == "CollectionExpression")
+            if (operation.Kind == s_collectionExpression)
             {
                 // C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.
                 bool spread = false;
                 var elements = operation.ChildOperations.Select(e =>
                 {
-                    if (e.Kind.ToString() == "Spread") spread = true;
+                    if (e.Kind == s_spread) spread = true;
                     return Eval(e, state);
                 }).ToImmutableArray();
                 return spread ? null : new SequenceValue(elements);
@@ -265,10 +387,28 @@ namespace ShapeSafe.Analyzers.Inference
             return null;
         }
 
+        /// <summary><c>default</c> of an int, a nullable or a tuple of ints (a layer's <c>(int, int) padding = default</c>).</summary>
+        static Value? DefaultOf(ITypeSymbol? type)
+        {
+            if (type is null) return null;
+            if (type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64) return new IntValue(Dim.Zero);
+            if (type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || type.IsReferenceType) return NullValue.Instance;
+            if (type is INamedTypeSymbol { IsTupleType: true } tuple && tuple.TupleElements.All(e => e.Type.SpecialType == SpecialType.System_Int32))
+                return new SequenceValue(tuple.TupleElements.Select(_ => (Value?)new IntValue(Dim.Zero)).ToImmutableArray());
+            return null;
+        }
+
+        // C# 12's collection expressions and spreads have operation kinds the 4.8 API does not name; look them up once.
+        static readonly OperationKind s_collectionExpression = KindNamed("CollectionExpression");
+        static readonly OperationKind s_spread = KindNamed("Spread");
+
+        static OperationKind KindNamed(string name) =>
+            Enum.TryParse<OperationKind>(name, out var kind) ? kind : (OperationKind)(-1);
+
         void AnalyzeLambda(IFlowAnonymousFunctionOperation lambda)
         {
             var graph = _cfg!.GetAnonymousFunctionControlFlowGraphInScope(lambda);
-            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked) { ReportInferredShapes = ReportInferredShapes };
+            var inner = new MethodInference(_data, lambda.Symbol, _report, _untracked) { ReportInferredShapes = ReportInferredShapes, Model = Model, AssumeContiguousParameters = AssumeContiguousParameters };
             inner.Analyze(graph, inner.InitialState(lambda.Symbol.Parameters));
         }
 
@@ -285,8 +425,13 @@ namespace ShapeSafe.Analyzers.Inference
                     var call = new RuleCall("Select", new Value?[] { t }, new Value?[] { new IntValue(Dim.Zero), arguments[0] }, null, false);
                     return ApplyRule("Select", call, property.Syntax);
                 }
+                // layers[i] on a ModuleList, Sequential or list of layers.
+                if (arguments.Count == 1 && property.Property.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
+                    return ElementAt(instance is ModuleValue container ? container.Items : instance, arguments[0]);
                 return null;
             }
+            if (property.Property.Name == "Current" && instance is EnumeratorValue enumerator)
+                return enumerator.Current;
             return MemberValue(property.Property, property.Type, property.Instance, instance);
         }
 
@@ -299,8 +444,11 @@ namespace ShapeSafe.Analyzers.Inference
                 return tuple.Elements[n - 1];
             if (Symbols.IsTensor(type))
                 return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue();
-            if (Symbols.IsModule(type) && (instanceOperation is null or IInstanceReferenceOperation))
-                return _data.Modules.Get(member);
+            if ((Symbols.IsModule(type) || Symbols.IsModuleSequence(type)) && (instanceOperation is null or IInstanceReferenceOperation))
+            {
+                var held = _data.Modules.Get(member);
+                return Symbols.IsModule(type) ? held as ModuleValue : held is ModuleValue ? null : held;
+            }
             return null;
         }
 
@@ -386,6 +534,7 @@ namespace ShapeSafe.Analyzers.Inference
         void Report(DiagnosticDescriptor descriptor, Location location, IEnumerable<Location>? additional, ImmutableDictionary<string, string?>? properties, params object[] args)
         {
             if (!_reporting || _report is null) return;
+            if (!(_reported ??= new HashSet<(string, Location)>()).Add((descriptor.Id, location))) return;
             _report(Diagnostic.Create(descriptor, location, additional, properties, args));
         }
 

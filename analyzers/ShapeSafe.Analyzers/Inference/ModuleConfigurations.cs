@@ -15,16 +15,17 @@ namespace ShapeSafe.Analyzers.Inference
     internal sealed class ModuleConfigurations
     {
         readonly Compilation _compilation;
-        readonly ConcurrentDictionary<ISymbol, ModuleValue?> _cache = new(SymbolEqualityComparer.Default);
+        readonly ConcurrentDictionary<ISymbol, Value?> _cache = new(SymbolEqualityComparer.Default);
         AnalysisContextData? _data;
 
         public ModuleConfigurations(Compilation compilation) => _compilation = compilation;
 
         internal void Attach(AnalysisContextData data) => _data = data;
 
-        public ModuleValue? Get(ISymbol member) => _cache.GetOrAdd(member, Compute);
+        /// <summary>The module (or the sequence of modules: an array, a list) <paramref name="member"/> holds, or null.</summary>
+        public Value? Get(ISymbol member) => _cache.GetOrAdd(member, Compute);
 
-        ModuleValue? Compute(ISymbol member)
+        Value? Compute(ISymbol member)
         {
             if (_data is null || member.ContainingType is not { } type) return null;
             var creations = new List<IOperation>();
@@ -44,43 +45,113 @@ namespace ShapeSafe.Analyzers.Inference
 
             foreach (var constructor in type.InstanceConstructors)
             {
-                foreach (var reference in constructor.DeclaringSyntaxReferences)
+                foreach (var assignment in AssignmentsIn(constructor))
                 {
-                    if (OperationOf(reference.GetSyntax()) is not { } body) continue;
-                    foreach (var assignment in body.Descendants().OfType<ISimpleAssignmentOperation>())
-                    {
-                        var target = assignment.Target switch
-                        {
-                            IFieldReferenceOperation f => (ISymbol)f.Field,
-                            IPropertyReferenceOperation p => p.Property,
-                            _ => null,
-                        };
-                        if (target is null || !SymbolEqualityComparer.Default.Equals(target, member)) continue;
-                        if (assignment.Value is { } value) creations.Add(value);
-                        else opaque = true;
-                    }
+                    if (!SymbolEqualityComparer.Default.Equals(assignment.Target, member)) continue;
+                    if (assignment.Value is { } value) creations.Add(value);
+                    else opaque = true;
                 }
             }
             if (opaque || creations.Count == 0) return null;
 
-            ModuleValue? result = null;
+            Value? result = null;
             foreach (var creation in creations)
             {
                 var owner = creation.SemanticModel?.GetEnclosingSymbol(creation.Syntax.SpanStart) ?? member;
                 var inference = new MethodInference(_data, owner, report: null);
                 var state = owner is IMethodSymbol method ? inference.InitialState(method.Parameters) : new FlowState();
-                if (inference.Eval(creation, state) is not ModuleValue module) return null;
-                if (result is null) result = module;
-                else if (!result.Equals(module)) return null;
+                var value = inference.Eval(creation, state);
+                if (value is not (ModuleValue or SequenceValue or UniformSequenceValue)) return null;
+                if (result is null) result = value;
+                else if (!result.Equals(value)) return null;
             }
+            // What a container holds is known only if nothing can add to it later.
+            if (result is ModuleValue { Children.IsDefault: false } or ModuleValue { UniformChild: not null } && MayChangeContents(member))
+                result = WithoutChildren((ModuleValue)result);
+            else if (result is SequenceValue or UniformSequenceValue && MayChangeContents(member))
+                result = null;
             return result;
         }
+
+        static ModuleValue WithoutChildren(ModuleValue m) => new(m.Type, m.Bindings, default, m.IsSelf, m.Arguments);
+
+        static readonly HashSet<string> s_mutators = new(System.StringComparer.Ordinal) { "Add", "AddRange", "Extend", "Insert", "RemoveAt", "Append", "Clear", "Remove", "Reverse", "Sort" };
+
+        /// <summary>
+        /// Whether the contents of the container <paramref name="member"/> holds may change after its creation: it is
+        /// visible outside its class, or the class calls Add/Insert/... on it or assigns its elements.
+        /// </summary>
+        static bool MayChangeContents(ISymbol member)
+        {
+            if (member.DeclaredAccessibility != Accessibility.Private) return true;
+            foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax().DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case MemberAccessExpressionSyntax access when s_mutators.Contains(access.Name.Identifier.ValueText) && Names(access.Expression, member.Name):
+                            return true;
+                        case ElementAccessExpressionSyntax element when Names(element.Expression, member.Name)
+                            && element.Parent is AssignmentExpressionSyntax assignment && assignment.Left == element:
+                            return true;
+                        case ArgumentSyntax { RefKindKeyword.RawKind: not 0 } argument when Names(argument.Expression, member.Name):
+                            return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        static bool Names(ExpressionSyntax expression, string name) => expression switch
+        {
+            IdentifierNameSyntax id => id.Identifier.ValueText == name,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m => m.Name.Identifier.ValueText == name,
+            _ => false,
+        };
+
+        readonly struct MemberAssignment
+        {
+            public MemberAssignment(ISymbol target, IOperation? value)
+            {
+                Target = target;
+                Value = value;
+            }
+
+            public ISymbol Target { get; }
+            public IOperation? Value { get; }
+        }
+
+        readonly ConcurrentDictionary<IMethodSymbol, List<MemberAssignment>> _constructors = new(SymbolEqualityComparer.Default);
+
+        /// <summary>The field and property assignments of a constructor, bound once for all of its class's members.</summary>
+        List<MemberAssignment> AssignmentsIn(IMethodSymbol constructor) => _constructors.GetOrAdd(constructor, c =>
+        {
+            var result = new List<MemberAssignment>();
+            foreach (var reference in c.DeclaringSyntaxReferences)
+            {
+                if (OperationOf(reference.GetSyntax()) is not { } body) continue;
+                foreach (var assignment in body.Descendants().OfType<ISimpleAssignmentOperation>())
+                {
+                    ISymbol? target = assignment.Target switch
+                    {
+                        IFieldReferenceOperation f => f.Field,
+                        IPropertyReferenceOperation p => p.Property,
+                        _ => null,
+                    };
+                    if (target is not null) result.Add(new MemberAssignment(target, assignment.Value));
+                }
+            }
+            return result;
+        });
+
+        readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
 
         IOperation? OperationOf(SyntaxNode syntax)
         {
             if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return null;
-#pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; computed once per member and cached.
-            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; one model per tree, each constructor bound once.
+            var model = _models.GetOrAdd(syntax.SyntaxTree, t => _compilation.GetSemanticModel(t));
 #pragma warning restore RS1030
             return model.GetOperation(syntax);
         }
@@ -98,5 +169,11 @@ namespace ShapeSafe.Analyzers.Inference
 
         public EngineSymbols Symbols { get; }
         public ModuleConfigurations Modules { get; }
+
+        /// <summary>Each method's [ShapeContract] rule (or null), read once per compilation.</summary>
+        public ConcurrentDictionary<IMethodSymbol, string?> Contracts { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Whether each method has [Shape] on a parameter or its return, read once per compilation.</summary>
+        public ConcurrentDictionary<IMethodSymbol, bool> Annotated { get; } = new(SymbolEqualityComparer.Default);
     }
 }

@@ -148,6 +148,14 @@ namespace ShapeSafe.Analyzers.Inference
         public override int GetHashCode() => 7;
     }
 
+    /// <summary>An argument that was given but whose value is unknown (kept so that a rule does not take its default instead).</summary>
+    internal sealed class UnknownValue : Value
+    {
+        public static readonly UnknownValue Instance = new();
+        public override bool Equals(Value? other) => other is UnknownValue;
+        public override int GetHashCode() => 11;
+    }
+
     /// <summary>A bool constant (keepDim).</summary>
     internal sealed class BoolValue : Value
     {
@@ -160,17 +168,22 @@ namespace ShapeSafe.Analyzers.Inference
 
     /// <summary>
     /// A module instance whose configuration is known: its type, and for each <c>[Dim("Name")]</c> constructor
-    /// parameter the argument given where it was created (with that argument's location, for the SS0008 fix).
-    /// A <c>Sequential</c> also knows its children.
+    /// parameter the argument given where it was created (with that argument's location, for the SS0008 fix),
+    /// and every constructor argument by parameter name (what a layer's <c>[ShapeContract]</c> rule reads:
+    /// kernel size, stride, padding). A <c>Sequential</c> or <c>ModuleList</c> also knows its children: each
+    /// one in order, or only that every child is alike (<see cref="UniformChild"/>, a list built by a loop or LINQ).
     /// </summary>
     internal sealed class ModuleValue : Value
     {
-        public ModuleValue(INamedTypeSymbol type, ImmutableDictionary<string, DimBinding> bindings, ImmutableArray<ModuleValue?> children = default, bool isSelf = false)
+        public ModuleValue(INamedTypeSymbol type, ImmutableDictionary<string, DimBinding> bindings, ImmutableArray<ModuleValue?> children = default,
+            bool isSelf = false, ImmutableDictionary<string, Value>? arguments = null, ModuleValue? uniformChild = null)
         {
             Type = type;
             Bindings = bindings;
             Children = children;
             IsSelf = isSelf;
+            Arguments = arguments ?? ImmutableDictionary<string, Value>.Empty;
+            UniformChild = children.IsDefault ? uniformChild : null;
         }
 
         /// <summary>Whether this is <c>this</c> inside the module's own class: its [Dim] names mean themselves.</summary>
@@ -179,13 +192,25 @@ namespace ShapeSafe.Analyzers.Inference
         public INamedTypeSymbol Type { get; }
         public ImmutableDictionary<string, DimBinding> Bindings { get; }
         public ImmutableArray<ModuleValue?> Children { get; }
+        public ImmutableDictionary<string, Value> Arguments { get; }
+
+        /// <summary>Every child is this module (their number unknown).</summary>
+        public ModuleValue? UniformChild { get; }
+
+        /// <summary>The children as a sequence value (for <c>foreach</c> and indexing), or null when unknown.</summary>
+        public Value? Items =>
+            !Children.IsDefault ? new SequenceValue(Children.Select(c => (Value?)c).ToImmutableArray())
+            : UniformChild is not null ? new UniformSequenceValue(UniformChild) : null;
 
         public override bool Equals(Value? other)
         {
-            if (other is not ModuleValue m || !SymbolEqualityComparer.Default.Equals(m.Type, Type) || m.Bindings.Count != Bindings.Count)
+            if (other is not ModuleValue m || !SymbolEqualityComparer.Default.Equals(m.Type, Type) || m.Bindings.Count != Bindings.Count
+                || m.Arguments.Count != Arguments.Count || m.IsSelf != IsSelf)
                 return false;
             foreach (var kv in Bindings)
                 if (!m.Bindings.TryGetValue(kv.Key, out var b) || !b.Dim.Equals(kv.Value.Dim)) return false;
+            foreach (var kv in Arguments)
+                if (!m.Arguments.TryGetValue(kv.Key, out var a) || !a.Equals(kv.Value)) return false;
             if (Children.IsDefault != m.Children.IsDefault) return false;
             if (!Children.IsDefault)
             {
@@ -193,10 +218,56 @@ namespace ShapeSafe.Analyzers.Inference
                 for (int i = 0; i < Children.Length; i++)
                     if (!(Children[i] is null ? m.Children[i] is null : m.Children[i] is not null && Children[i]!.Equals(m.Children[i]))) return false;
             }
-            return true;
+            return UniformChild is null ? m.UniformChild is null : m.UniformChild is not null && UniformChild.Equals(m.UniformChild);
         }
 
         public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Type);
+    }
+
+    /// <summary>A sequence of unknown length whose elements are all <see cref="Element"/> (<c>Enumerable.Range(0, n).Select(_ =&gt; new Block(d))</c>).</summary>
+    internal sealed class UniformSequenceValue : Value
+    {
+        public UniformSequenceValue(Value element) => Element = element;
+        public Value Element { get; }
+        public override bool Equals(Value? other) => other is UniformSequenceValue u && u.Element.Equals(Element);
+        public override int GetHashCode() => Element.GetHashCode() * 5;
+    }
+
+    /// <summary>
+    /// The enumerator a <c>foreach</c> loop runs over a known sequence: before element <see cref="Index"/> + 1. The
+    /// flow analysis keeps the loop's iterations apart by this index, so a list of different layers is checked
+    /// layer by layer. Over a uniform sequence every element is the same and only the first iteration is kept
+    /// apart from the rest (its input is the loop's input, so what fails there fails for certain).
+    /// </summary>
+    internal sealed class EnumeratorValue : Value
+    {
+        public EnumeratorValue(ImmutableArray<Value?> elements, int index)
+        {
+            Elements = elements;
+            Index = index;
+        }
+
+        /// <summary>Over a uniform sequence: <paramref name="index"/> is -1 before the loop, 0 in its first iteration, 1 in any later one.</summary>
+        public EnumeratorValue(Value uniform, int index = -1)
+        {
+            Uniform = uniform;
+            Index = index;
+        }
+
+        public ImmutableArray<Value?> Elements { get; }
+        public Value? Uniform { get; }
+        public int Index { get; }
+
+        /// <summary>Whether the iteration count is known (a sequence of known length).</summary>
+        public bool IsCounted => Uniform is null;
+
+        public Value? Current => Uniform ?? (Index >= 0 && Index < Elements.Length ? Elements[Index] : null);
+
+        public override bool Equals(Value? other) =>
+            other is EnumeratorValue e && e.Index == Index
+            && (Uniform is null ? e.Uniform is null && new SequenceValue(Elements).Equals(new SequenceValue(e.Elements)) : Uniform.Equals(e.Uniform));
+
+        public override int GetHashCode() => Index;
     }
 
     /// <summary>A dim name bound by a module's constructor argument, and where that argument is written (null when not in source).</summary>

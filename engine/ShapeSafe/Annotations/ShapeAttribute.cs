@@ -37,7 +37,9 @@ public sealed class DimAttribute : Attribute
 /// Names the shape rule of the shared core (<c>ShapeSafe.Shapes.ShapeRules</c>) that an engine method obeys,
 /// so the analyzers check calls to it without knowing the method: <c>[ShapeContract("Matmul")]</c>. The
 /// receiver (for instance methods) comes first among the rule's tensor operands, then the tensor
-/// parameters in order; other arguments map to the rule's arguments by position.
+/// parameters in order; other arguments map to the rule's arguments by position. On a layer's <c>Forward</c>
+/// the input is the only tensor operand and the rule reads the layer's constructor arguments by parameter
+/// name (<c>kernelSize</c>, <c>stride</c>, ...), as given where the layer was created.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor, AllowMultiple = false, Inherited = false)]
 public sealed class ShapeContractAttribute : Attribute

@@ -24,6 +24,7 @@ public class Dropout : Module, ITensorModule
     public double P { get; }
 
     /// <summary>Drops out elements of <paramref name="input"/> in training; the identity in eval.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.Dropout(input, P, Training, _generator);
 
     /// <inheritdoc/>

@@ -140,31 +140,37 @@ public static class F
     // ---------------------------------------------------------------- convolution and pooling
 
     /// <summary><c>F.conv2d</c>: input [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kH, kW], bias [O].</summary>
+    [ShapeContract("Conv2d")]
     [return: Shape("N, Out, _, _")]
     public static Tensor Conv2d([Shape("N, In, H, W")] Tensor input, Tensor weight, Tensor? bias = null,
         int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
         Tensor.Conv2d(input, weight, bias, stride, padding, dilation, groups);
 
     /// <summary><c>F.conv2d</c> with (height, width) pairs.</summary>
+    [ShapeContract("Conv2d")]
     [return: Shape("N, Out, _, _")]
     public static Tensor Conv2d([Shape("N, In, H, W")] Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, int groups = 1) =>
         Tensor.Conv2d(input, weight, bias, stride, padding, dilation, groups);
 
     /// <summary><c>F.max_pool2d</c>: the maximum of each window; stride defaults to the kernel size.</summary>
+    [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1) =>
         Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation);
 
     /// <summary><c>F.max_pool2d</c> with (height, width) pairs.</summary>
+    [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
         (int Height, int Width) padding = default, (int Height, int Width)? dilation = null) =>
         Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation);
 
     /// <summary><c>F.avg_pool2d</c>: the mean of each window; stride defaults to the kernel size.</summary>
+    [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true) =>
         Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad);
 
     /// <summary><c>F.avg_pool2d</c> with (height, width) pairs.</summary>
+    [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
         (int Height, int Width) padding = default, bool countIncludePad = true) =>
         Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad);

@@ -20,6 +20,7 @@ public class Flatten : Module, ITensorModule
     public int EndDim { get; }
 
     /// <summary>Flattens <paramref name="input"/>.</summary>
+    [ShapeContract("Flatten")]
     public Tensor Forward(Tensor input) => input.Flatten(StartDim, EndDim);
 
     /// <inheritdoc/>

@@ -19,6 +19,7 @@ public class GELU : Module, ITensorModule
     public string Approximate { get; }
 
     /// <summary>Applies the function to <paramref name="input"/>.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.Gelu(input, Approximate);
 
     /// <inheritdoc/>

@@ -10,6 +10,7 @@ public class LeakyReLU : Module, ITensorModule
     public double NegativeSlope { get; }
 
     /// <summary>Applies the function to <paramref name="input"/>.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.LeakyRelu(input, NegativeSlope);
 
     /// <inheritdoc/>

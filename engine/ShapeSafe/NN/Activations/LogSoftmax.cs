@@ -13,6 +13,7 @@ public class LogSoftmax : Module, ITensorModule
     public int? Dim { get; }
 
     /// <summary>Applies log-softmax to <paramref name="input"/>.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.LogSoftmax(input, Dim ?? Softmax.LegacyDim(input));
 
     /// <inheritdoc/>

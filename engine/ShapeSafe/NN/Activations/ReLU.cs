@@ -4,5 +4,6 @@ namespace ShapeSafe.NN;
 public class ReLU : Module, ITensorModule
 {
     /// <summary>Applies the function to <paramref name="input"/>.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.Relu(input);
 }

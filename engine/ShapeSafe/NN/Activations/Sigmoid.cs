@@ -4,5 +4,6 @@ namespace ShapeSafe.NN;
 public class Sigmoid : Module, ITensorModule
 {
     /// <summary>Applies the function to <paramref name="input"/>.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.Sigmoid(input);
 }

@@ -13,6 +13,7 @@ public class Softmax : Module, ITensorModule
     public int? Dim { get; }
 
     /// <summary>Applies softmax to <paramref name="input"/>.</summary>
+    [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) => F.Softmax(input, Dim ?? LegacyDim(input));
 
     /// <inheritdoc/>

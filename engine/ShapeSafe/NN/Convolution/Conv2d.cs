@@ -86,6 +86,7 @@ public class Conv2d : Module, ITensorModule
 
     /// <summary>Convolves <paramref name="input"/> [N, in, H, W] (or [in, H, W]).</summary>
     /// <exception cref="ShapeException">The input's channels are not <see cref="InChannels"/>, or the output would be empty.</exception>
+    [ShapeContract("Conv2d")]
     [return: Shape("N, Out, _, _")]
     public Tensor Forward([Shape("N, In, H, W")] Tensor input) =>
         Tensor.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);

@@ -48,7 +48,8 @@ public class LayerNorm : Module, ITensorModule
 
     /// <summary>Normalizes <paramref name="input"/> [..., normalized shape].</summary>
     /// <exception cref="ShapeException">The input's trailing dims are not the normalized shape.</exception>
-    public Tensor Forward(Tensor input) => F.LayerNorm(input, NormalizedShape, Weight, Bias, Eps);
+    [return: Shape("..., D")]
+    public Tensor Forward([Shape("..., D")] Tensor input) => F.LayerNorm(input, NormalizedShape, Weight, Bias, Eps);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>

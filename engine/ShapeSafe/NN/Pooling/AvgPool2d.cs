@@ -40,6 +40,7 @@ public class AvgPool2d : Module, ITensorModule
     public bool CountIncludePad { get; }
 
     /// <summary>Pools <paramref name="input"/> [N, C, H, W] or [C, H, W] (no shape annotation: both ranks are valid).</summary>
+    [ShapeContract("Pool2d")]
     public Tensor Forward(Tensor input) => Tensor.AvgPool2d(input, KernelSize, Stride, Padding, CountIncludePad);
 
     /// <inheritdoc/>

@@ -41,6 +41,7 @@ public class MaxPool2d : Module, ITensorModule
     public (int Height, int Width) Dilation { get; }
 
     /// <summary>Pools <paramref name="input"/> [N, C, H, W] or [C, H, W] (no shape annotation: both ranks are valid).</summary>
+    [ShapeContract("Pool2d")]
     public Tensor Forward(Tensor input) => Tensor.MaxPool2d(input, KernelSize, Stride, Padding, Dilation);
 
     /// <inheritdoc/>

@@ -1,0 +1,70 @@
+extern alias Analyzers;
+
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using AnalyzersAlias = Analyzers::ShapeSafe.Analyzers;
+
+namespace ShapeSafe.Analyzers.Tests;
+
+/// <summary>
+/// Model code in the style of real networks (Corpus/*.cs: MLPs sized by [Dim], CNNs, attention, residual blocks,
+/// autoencoders, layer stacks). Each bug is marked on its line with <c>// BUG: SS0002</c> (several ids separated
+/// by commas); every marked bug must be reported on its line with its id, and nothing else anywhere.
+/// </summary>
+public class CorpusTests
+{
+    static string CorpusDirectory
+    {
+        get
+        {
+            var dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "ShapeSafe.sln"))) dir = Path.GetDirectoryName(dir);
+            return Path.Combine(dir!, "tests", "ShapeSafe.Analyzers.Tests", "Corpus");
+        }
+    }
+
+    static readonly Regex s_marker = new(@"//\s*BUG:\s*(?<ids>SS\d{4}(\s*,\s*SS\d{4})*)", RegexOptions.Compiled);
+
+    [Fact]
+    public async Task Every_marked_bug_is_caught_on_its_line_and_nothing_else_is_reported()
+    {
+        var files = Directory.GetFiles(CorpusDirectory, "*.cs").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: Path.GetFileName(f))).ToList();
+        var compilation = CSharpCompilation.Create("Corpus", trees, Verify.References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, "the corpus must compile:\n" + string.Join("\n", errors.Take(10)));
+
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new AnalyzersAlias.ShapeAnalyzer(), new AnalyzersAlias.AnnotationAnalyzer());
+        var diagnostics = await compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
+        var reported = diagnostics.Select(d => (File: d.Location.SourceTree!.FilePath, Line: d.Location.GetLineSpan().StartLinePosition.Line + 1, d.Id, Text: d.ToString())).ToList();
+
+        var expected = new List<(string File, int Line, string Id)>();
+        foreach (var tree in trees)
+        {
+            var lines = tree.GetText().Lines;
+            foreach (var line in lines)
+            {
+                var match = s_marker.Match(line.ToString());
+                if (!match.Success) continue;
+                foreach (var id in match.Groups["ids"].Value.Split(',').Select(s => s.Trim()))
+                    expected.Add((tree.FilePath, line.LineNumber + 1, id));
+            }
+        }
+
+        var missed = expected.Where(e => !reported.Any(r => r.File == e.File && r.Line == e.Line && r.Id == e.Id))
+            .Select(e => $"missed {e.Id} at {e.File}:{e.Line}").ToList();
+        var spurious = reported.Where(r => !expected.Any(e => e.File == r.File && e.Line == r.Line && e.Id == r.Id))
+            .Select(r => $"unexpected {r.Text}").ToList();
+        Assert.True(missed.Count == 0 && spurious.Count == 0, string.Join("\n", missed.Concat(spurious)));
+
+        // The corpus stays what it claims to be: several files, a few clean ones, and every id exercised.
+        Assert.True(files.Count >= 8, $"{files.Count} corpus files");
+        Assert.True(expected.Count >= 30, $"{expected.Count} marked bugs");
+        for (int i = 1; i <= 10; i++) Assert.Contains(expected, e => e.Id == $"SS{i:0000}");
+        Assert.True(trees.Count(t => !s_marker.IsMatch(t.ToString())) >= 2, "at least two clean files");
+    }
+}

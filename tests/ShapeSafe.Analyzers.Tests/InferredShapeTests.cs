@@ -1,0 +1,71 @@
+extern alias Analyzers;
+
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ShapeSafe.Analyzers.Tests;
+
+/// <summary>
+/// SS1000 is off by default; one .editorconfig line (or global config line) shows every tensor local's inferred
+/// shape. The testing library switches disabled-by-default rules on by itself, so these tests build the
+/// compilation as the compiler does: the config files parsed by Roslyn's own AnalyzerConfigSet.
+/// </summary>
+public class InferredShapeTests
+{
+    const string Source = """
+        using ShapeSafe;
+        class C
+        {
+            Tensor M([Shape("B, 784")] Tensor x, [Shape("784, 10")] Tensor w)
+            {
+                var h = x.Matmul(w);
+                h = h.Relu();
+                int n = 3;
+                return h;
+            }
+        }
+        """;
+
+    static async Task<string[]> Run(params (string Path, string Text)[] configs)
+    {
+        var set = AnalyzerConfigSet.Create(configs.Select(c => AnalyzerConfig.Parse(c.Text, c.Path)).ToList());
+        var tree = CSharpSyntaxTree.ParseText(Source, path: "/src/Model.cs");
+        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
+            .WithSyntaxTreeOptionsProvider(new ConfigProvider(set, set.GetOptionsForSourcePath(tree.FilePath)));
+        var compilation = CSharpCompilation.Create("M", new[] { tree }, Verify.References, options);
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new Analyzers::ShapeSafe.Analyzers.ShapeAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync();
+        return diagnostics.Select(d => $"{d.Id} {d.Severity} {d.Location.GetLineSpan().StartLinePosition.Line + 1}: {d.GetMessage()}").OrderBy(s => s, StringComparer.Ordinal).ToArray();
+    }
+
+    static readonly string[] s_shown = { "SS1000 Info 6: 'h' has shape [B, 10]", "SS1000 Info 7: 'h' has shape [B, 10]" };
+
+    [Fact]
+    public async Task Off_by_default() => Assert.Empty(await Run());
+
+    [Fact]
+    public async Task One_editorconfig_line_turns_it_on() =>
+        Assert.Equal(s_shown, await Run(("/src/.editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.SS1000.severity = suggestion\n")));
+
+    [Fact]
+    public async Task A_global_config_line_works_too() =>
+        Assert.Equal(s_shown, await Run(("/.globalconfig", "is_global = true\ndotnet_diagnostic.SS1000.severity = suggestion\n")));
+
+    [Fact]
+    public async Task Severity_none_keeps_it_off() =>
+        Assert.Empty(await Run(("/src/.editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.SS1000.severity = none\n")));
+
+    /// <summary>What the compiler derives from .editorconfig files: per-tree and global diagnostic severities.</summary>
+    sealed class ConfigProvider(AnalyzerConfigSet set, AnalyzerConfigOptionsResult tree) : SyntaxTreeOptionsProvider
+    {
+        public override GeneratedKind IsGenerated(SyntaxTree tree, CancellationToken cancellationToken) => GeneratedKind.NotGenerated;
+
+        public override bool TryGetDiagnosticValue(SyntaxTree syntaxTree, string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity) =>
+            tree.TreeOptions.TryGetValue(diagnosticId, out severity);
+
+        public override bool TryGetGlobalDiagnosticValue(string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity) =>
+            set.GlobalConfigOptions.TreeOptions.TryGetValue(diagnosticId, out severity);
+    }
+}
