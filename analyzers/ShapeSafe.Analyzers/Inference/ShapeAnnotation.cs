@@ -170,7 +170,7 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 var entry = entries[p - 1 - j];
                 if (entry.Dim is null) continue;
-                var expected = bindings is null ? entry.Dim : DimExpression.Evaluate(annotation.EntryText(entry), bindings.Lookup);
+                var expected = bindings is null ? entry.Dim : DimParser.Substitute(annotation.EntryText(entry), bindings.Lookup);
                 if (expected is null) continue;
                 var actual = value.Sizes[v - 1 - j];
                 if (D.Equal(actual, expected) != Truth.False) continue;
@@ -202,7 +202,7 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 sizes.Add(entry.Dim is null
                     ? Dim.Anonymous("_")
-                    : DimExpression.Evaluate(annotation.EntryText(entry), bindings.LookupOrFresh) ?? Dim.Anonymous(annotation.EntryText(entry)));
+                    : DimParser.Substitute(annotation.EntryText(entry), bindings.LookupOrFresh) ?? Dim.Anonymous(annotation.EntryText(entry)));
             }
             return new TensorValue(sizes.ToArray(), ellipsis);
         }

@@ -40,13 +40,38 @@ public static class DimParser
         return dim is not null;
     }
 
+    /// <summary>
+    /// Reads a dim expression that <see cref="Parse"/> has accepted with each name replaced by
+    /// <paramref name="resolve"/>'s dim for it (the analyzer puts a caller's dims for a callee's names:
+    /// <c>In</c> → <c>784</c>, <c>B</c> → the caller's <c>N</c>). Gives null, with no error, when a name resolves
+    /// to null, the text is not one expression or the arithmetic fails; a fractional result is kept.
+    /// </summary>
+    internal static Dim? Substitute(string text, Func<string, Dim?> resolve)
+    {
+        if (text is null) throw new ArgumentNullException(nameof(text));
+        if (resolve is null) throw new ArgumentNullException(nameof(resolve));
+        try
+        {
+            return new Parser(text, resolve).SubstitutedDim();
+        }
+        catch (ArithmeticException)
+        {
+            return null;
+        }
+    }
+
     sealed class Parser
     {
         readonly string _s;
+        readonly Func<string, Dim?>? _resolve; // null: names stay names
         int _pos;
         int _depth;
 
-        public Parser(string s) => _s = s;
+        public Parser(string s, Func<string, Dim?>? resolve = null)
+        {
+            _s = s;
+            _resolve = resolve;
+        }
 
         public ShapeParseError? Error { get; private set; }
 
@@ -120,6 +145,13 @@ public static class DimParser
             if (dim is null) return null;
             SkipSpace();
             return AtEnd ? dim : Fail<Dim>(_pos, 1, "expected an operator (+ - * / //) or the end but " + Found());
+        }
+
+        public Dim? SubstitutedDim()
+        {
+            var dim = Expr();
+            SkipSpace();
+            return AtEnd ? dim : null;
         }
 
         /// <summary>A dim whose value is a known fraction (<c>3/2</c>) is no size.</summary>
@@ -214,7 +246,7 @@ public static class DimParser
                 string name = _s.Substring(start, _pos - start);
                 return name == "_"
                     ? Fail<Dim>(start, 1, "'_' (an unchecked dim) must stand alone, not inside an expression")
-                    : Dim.Named(name);
+                    : _resolve is null ? Dim.Named(name) : _resolve(name);
             }
             if (c == '(')
             {

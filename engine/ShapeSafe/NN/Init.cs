@@ -142,6 +142,27 @@ public static class Init
         return (tensor.Sizes[1] * receptiveField, tensor.Sizes[0] * receptiveField);
     }
 
+    /// <summary>
+    /// The default <c>reset_parameters()</c> of PyTorch's <c>Linear</c> and <c>_ConvNd</c>: the weight from
+    /// <c>kaiming_uniform_(a=sqrt(5))</c>, then the bias (when there is one) from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    /// </summary>
+    /// <param name="weight">The weight; its fan_in sets the bias's bound.</param>
+    /// <param name="bias">The bias, or null.</param>
+    /// <param name="generator">The generator to draw from (the default one when null).</param>
+    /// <param name="skipBiasWhenFanInIsZero">
+    /// At fan_in 0 PyTorch's convolutions leave the bias untouched (true), while <c>Linear</c> still fills it from
+    /// U(0, 0) and so still draws from the generator (false).
+    /// </param>
+    internal static void DefaultWeightAndBias(Tensor weight, Tensor? bias, Generator? generator, bool skipBiasWhenFanInIsZero)
+    {
+        KaimingUniform(weight, a: Math.Sqrt(5), generator: generator);
+        if (bias is null) return;
+        var (fanIn, _) = CalculateFanInAndFanOut(weight);
+        if (fanIn == 0 && skipBiasWhenFanInIsZero) return;
+        double bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+        Uniform(bias, -bound, bound, generator);
+    }
+
     static long CorrectFan(Tensor tensor, string mode)
     {
         ArgumentNullException.ThrowIfNull(mode);

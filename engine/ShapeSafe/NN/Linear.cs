@@ -42,11 +42,7 @@ public class Linear : Module, ITensorModule
     /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>
     public void ResetParameters(Generator? generator = null)
     {
-        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: generator);
-        if (Bias is null) return;
-        var (fanIn, _) = Init.CalculateFanInAndFanOut(Weight);
-        double bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
-        Init.Uniform(Bias, -bound, bound, generator);
+        Init.DefaultWeightAndBias(Weight, Bias, generator, skipBiasWhenFanInIsZero: false);
     }
 
     /// <summary>Applies the layer to <paramref name="input"/> [..., in], giving [..., out].</summary>

@@ -76,12 +76,7 @@ public class Conv2d : Module, ITensorModule
     /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>
     public void ResetParameters(Generator? generator = null)
     {
-        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: generator);
-        if (Bias is null) return;
-        var (fanIn, _) = Init.CalculateFanInAndFanOut(Weight);
-        if (fanIn == 0) return;
-        double bound = 1 / Math.Sqrt(fanIn);
-        Init.Uniform(Bias, -bound, bound, generator);
+        Init.DefaultWeightAndBias(Weight, Bias, generator, skipBiasWhenFanInIsZero: true);
     }
 
     /// <summary>Convolves <paramref name="input"/> [N, in, H, W] (or [in, H, W]).</summary>
