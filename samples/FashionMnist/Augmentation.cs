@@ -2,10 +2,10 @@ namespace ShapeSafe.Samples.FashionMnist;
 
 /// <summary>
 /// Training-time augmentation for 28×28 images: a random horizontal flip (clothes look the same mirrored)
-/// and a random shift of up to <see cref="MaxShift"/> pixels with zero fill. Draws come from the given
-/// generator, so a seed reproduces a run.
+/// and, when <paramref name="shift"/>, a random shift of up to <see cref="MaxShift"/> pixels with zero fill.
+/// Draws come from the given generator, so a seed reproduces a run.
 /// </summary>
-internal sealed class Augmentation(Generator generator)
+internal sealed class Augmentation(Generator generator, bool shift = true)
 {
     public const int MaxShift = 2;
     const int Side = 28;
@@ -20,8 +20,8 @@ internal sealed class Augmentation(Generator generator)
         for (int i = 0; i < n; i++)
         {
             bool flip = draws[3 * i] < 0.5f;
-            int dy = (int)(draws[3 * i + 1] * (2 * MaxShift + 1)) - MaxShift;
-            int dx = (int)(draws[3 * i + 2] * (2 * MaxShift + 1)) - MaxShift;
+            int dy = shift ? (int)(draws[3 * i + 1] * (2 * MaxShift + 1)) - MaxShift : 0;
+            int dx = shift ? (int)(draws[3 * i + 2] * (2 * MaxShift + 1)) - MaxShift : 0;
             int plane = i * Side * Side;
             for (int y = 0; y < Side; y++)
             {

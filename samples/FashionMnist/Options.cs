@@ -19,7 +19,7 @@ internal sealed record Options
     public string? Resume { get; init; }
     public int? Limit { get; init; }
     public bool Plain { get; init; }
-    public bool Augment { get; init; }
+    public string Augment { get; init; } = "none";
 
     public const string Usage = """
         usage: dotnet run --project samples/FashionMnist -c Release -- [options]
@@ -28,7 +28,7 @@ internal sealed record Options
           --model mlp|cnn     784-256-10 MLP, or the 2-conv CNN of the dataset's benchmark table (default cnn)
           --optimizer adam|sgd  (default adam)   --lr X (default 1e-3 for adam, 0.05 for sgd)
           --schedule none|cosine  learning rate per epoch: constant, or cosine annealing to 0 over --epochs
-          --augment           random horizontal flips and shifts of up to 2 pixels while training
+          --augment none|flip|flip-shift  random horizontal flips (and shifts of up to 2 pixels) while training
           --epochs N (default 2)   --batch-size N (default 64)   --threads N   --workers N (data loading)
           --seed N            seeds weights and shuffling (default 0)
           --limit N           train on the first N training images only
@@ -61,7 +61,7 @@ internal sealed record Options
                 case "--out": o = o with { OutputDirectory = Next() }; break;
                 case "--resume": o = o with { Resume = Next() }; break;
                 case "--plain": o = o with { Plain = true }; break;
-                case "--augment": o = o with { Augment = true }; break;
+                case "--augment": o = o with { Augment = Next().ToLowerInvariant() }; break;
                 case "-h" or "--help": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -69,6 +69,7 @@ internal sealed record Options
         if (o.Model is not ("mlp" or "cnn")) throw new ArgumentException($"--model must be mlp or cnn, got {o.Model}");
         if (o.Optimizer is not ("adam" or "sgd")) throw new ArgumentException($"--optimizer must be adam or sgd, got {o.Optimizer}");
         if (o.Schedule is not ("none" or "cosine")) throw new ArgumentException($"--schedule must be none or cosine, got {o.Schedule}");
+        if (o.Augment is not ("none" or "flip" or "flip-shift")) throw new ArgumentException($"--augment must be none, flip or flip-shift, got {o.Augment}");
         if (!lrGiven && o.Optimizer == "sgd") o = o with { LearningRate = 0.05 };
         if (o.Epochs < 1 || o.BatchSize < 1 || o.Threads < 1 || o.Workers < 0)
             throw new ArgumentException("--epochs, --batch-size and --threads must be positive, --workers non-negative");

@@ -29,7 +29,7 @@ Dataset trainData = options.Limit is int limit && limit < trainSet.Count
     ? new TensorDataset(trainSet.Images.Narrow(0, 0, limit), trainSet.Labels.Narrow(0, 0, limit))
     : trainSet;
 Console.WriteLine($"data: {dataDirectory} ({trainData.Count} training, {testSet.Count} test images); " +
-    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule{(options.Augment ? ", augmented" : "")}), batch {options.BatchSize}, {options.Threads} threads");
+    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule, augmentation {options.Augment}), batch {options.BatchSize}, {options.Threads} threads");
 
 Tensor.ManualSeed(options.Seed);
 var model = Models.Create(options.Model);
@@ -53,7 +53,7 @@ if (options.Resume is not null)
 
 // The schedule covers this run's epochs; a resumed run anneals over its own.
 LRScheduler? schedule = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
-var augmentation = options.Augment ? new Augmentation(new Generator(options.Seed + 1)) : null;
+var augmentation = options.Augment == "none" ? null : new Augmentation(new Generator(options.Seed + 1), shift: options.Augment == "flip-shift");
 var trainer = new Trainer(model, optimizer, train, test, augmentation);
 ProgressReporting.Run(options.Plain, progress =>
 {

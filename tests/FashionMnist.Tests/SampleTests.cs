@@ -17,9 +17,10 @@ public class SampleTests : IDisposable
     public void Options_have_defaults_and_refuse_bad_values()
     {
         var o = Options.Parse(Array.Empty<string>());
-        Assert.Equal(("cnn", "adam", 1e-3, 2, 64, "none", false), (o.Model, o.Optimizer, o.LearningRate, o.Epochs, o.BatchSize, o.Schedule, o.Augment));
-        var sgd = Options.Parse(new[] { "--optimizer", "sgd", "--schedule", "cosine", "--augment", "--epochs", "3" });
-        Assert.Equal((0.05, "cosine", true, 3), (sgd.LearningRate, sgd.Schedule, sgd.Augment, sgd.Epochs));
+        Assert.Equal(("cnn", "adam", 1e-3, 2, 64, "none", "none"), (o.Model, o.Optimizer, o.LearningRate, o.Epochs, o.BatchSize, o.Schedule, o.Augment));
+        var sgd = Options.Parse(new[] { "--optimizer", "sgd", "--schedule", "cosine", "--augment", "flip", "--epochs", "3" });
+        Assert.Equal((0.05, "cosine", "flip", 3), (sgd.LearningRate, sgd.Schedule, sgd.Augment, sgd.Epochs));
+        Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--augment", "rotate" }));
         Assert.Equal(0.2, Options.Parse(new[] { "--optimizer", "sgd", "--lr", "0.2" }).LearningRate);
         Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--model", "resnet" }));
         Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--bogus" }));
@@ -45,6 +46,15 @@ public class SampleTests : IDisposable
         }
         Assert.InRange(flips, 16, 48);
         Assert.Equal(output, new Augmentation(new Generator(5)).Apply(images).ToFloatArray());
+
+        // Flips only: every image is itself or its mirror image, unshifted.
+        var flipped = new Augmentation(new Generator(5), shift: false).Apply(images).ToFloatArray();
+        for (int i = 0; i < n; i++)
+        {
+            var plane = flipped.AsSpan(i * 784, 784).ToArray();
+            var matches = Candidates(input.AsSpan(i * 784, 784).ToArray()).Where((c, k) => k % 25 == 12 && c.Image.SequenceEqual(plane));
+            Assert.Single(matches);
+        }
     }
 
     /// <summary>Every flip and shift of one image, written as "read the source pixel, or 0 outside".</summary>
