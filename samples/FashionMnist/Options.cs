@@ -20,6 +20,8 @@ internal sealed record Options
     public int? Limit { get; init; }
     public bool Plain { get; init; }
     public string Augment { get; init; } = "none";
+    public double LabelSmoothing { get; init; }
+    public bool Normalize { get; init; }
 
     public const string Usage = """
         usage: dotnet run --project samples/FashionMnist -c Release -- [options]
@@ -29,6 +31,8 @@ internal sealed record Options
           --optimizer adam|sgd  (default adam)   --lr X (default 1e-3 for adam, 0.05 for sgd)
           --schedule none|cosine  learning rate per epoch: constant, or cosine annealing to 0 over --epochs
           --augment none|flip|flip-shift  random horizontal flips (and shifts of up to 2 pixels) while training
+          --label-smoothing X   cross-entropy label smoothing (default 0)
+          --normalize         standardize pixels with the training set's mean 0.2860 and std 0.3530
           --epochs N (default 2)   --batch-size N (default 64)   --threads N   --workers N (data loading)
           --seed N            seeds weights and shuffling (default 0)
           --limit N           train on the first N training images only
@@ -62,6 +66,8 @@ internal sealed record Options
                 case "--resume": o = o with { Resume = Next() }; break;
                 case "--plain": o = o with { Plain = true }; break;
                 case "--augment": o = o with { Augment = Next().ToLowerInvariant() }; break;
+                case "--label-smoothing": o = o with { LabelSmoothing = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                case "--normalize": o = o with { Normalize = true }; break;
                 case "-h" or "--help": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

@@ -54,7 +54,7 @@ if (options.Resume is not null)
 // The schedule covers this run's epochs; a resumed run anneals over its own.
 LRScheduler? schedule = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
 var augmentation = options.Augment == "none" ? null : new Augmentation(new Generator(options.Seed + 1), shift: options.Augment == "flip-shift");
-var trainer = new Trainer(model, optimizer, train, test, augmentation);
+var trainer = new Trainer(model, optimizer, train, test, augmentation, options.LabelSmoothing, options.Normalize);
 ProgressReporting.Run(options.Plain, progress =>
 {
     for (int epoch = firstEpoch; epoch < firstEpoch + options.Epochs; epoch++)

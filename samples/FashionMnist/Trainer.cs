@@ -6,9 +6,16 @@ using ShapeSafe.Optim;
 namespace ShapeSafe.Samples.FashionMnist;
 
 /// <summary>The training loop: one pass over the training loader per epoch, then a test pass without gradients.</summary>
-internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader train, DataLoader test, Augmentation? augmentation = null)
+internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader train, DataLoader test,
+    Augmentation? augmentation = null, double labelSmoothing = 0, bool normalize = false)
 {
-    readonly CrossEntropyLoss _loss = new();
+    // Fashion-MNIST's training-set pixel statistics (after scaling to [0, 1]).
+    const float Mean = 0.2860f, Std = 0.3530f;
+
+    readonly CrossEntropyLoss _loss = new(labelSmoothing: labelSmoothing);
+    readonly CrossEntropyLoss _testLoss = new();
+
+    Tensor Prepare(Tensor images) => normalize ? (images - Mean) / Std : images;
 
     public EpochMetrics RunEpoch(int epoch, IProgressSink progress)
     {
@@ -23,7 +30,7 @@ internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader 
             var (images, labels) = (batch[0], batch[1]);
             if (augmentation is not null) images = augmentation.Apply(images);
             optimizer.ZeroGrad();
-            var logits = model.Forward(images);
+            var logits = model.Forward(Prepare(images));
             var loss = _loss.Forward(logits, labels);
             loss.Backward();
             optimizer.Step();
@@ -51,9 +58,9 @@ internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader 
         {
             foreach (var batch in test)
             {
-                var logits = model.Forward(batch[0]);
+                var logits = model.Forward(Prepare(batch[0]));
                 int n = batch[1].Size(0);
-                lossSum += _loss.Forward(logits, batch[1]).Item() * n;
+                lossSum += _testLoss.Forward(logits, batch[1]).Item() * n;
                 correct += CountCorrect(logits, batch[1]);
                 seen += n;
             }

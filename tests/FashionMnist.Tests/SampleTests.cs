@@ -21,6 +21,9 @@ public class SampleTests : IDisposable
         var sgd = Options.Parse(new[] { "--optimizer", "sgd", "--schedule", "cosine", "--augment", "flip", "--epochs", "3" });
         Assert.Equal((0.05, "cosine", "flip", 3), (sgd.LearningRate, sgd.Schedule, sgd.Augment, sgd.Epochs));
         Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--augment", "rotate" }));
+        Assert.Equal((0.0, false), (o.LabelSmoothing, o.Normalize));
+        var tuned = Options.Parse(new[] { "--label-smoothing", "0.1", "--normalize" });
+        Assert.Equal((0.1, true), (tuned.LabelSmoothing, tuned.Normalize));
         Assert.Equal(0.2, Options.Parse(new[] { "--optimizer", "sgd", "--lr", "0.2" }).LearningRate);
         Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--model", "resnet" }));
         Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--bogus" }));
@@ -85,7 +88,8 @@ public class SampleTests : IDisposable
         var model = Models.Create("mlp");
         var optimizer = new Adam(model.Parameters(), lr: 1e-3);
         var trainer = new Trainer(model, optimizer,
-            new DataLoader(subset, batchSize: 32, shuffle: true, generator: new Generator(1)), new DataLoader(test, batchSize: 128));
+            new DataLoader(subset, batchSize: 32, shuffle: true, generator: new Generator(1)), new DataLoader(test, batchSize: 128),
+            labelSmoothing: 0.05, normalize: true);
         var sink = new RecordingSink();
         var first = trainer.RunEpoch(1, sink);
         var second = trainer.RunEpoch(2, sink);
