@@ -66,7 +66,7 @@ public class SgdTests
     [InlineData(0.02, 0.5, 0.0, 0.1, true, true)]
     public void Five_steps_match_PyTorch(double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
     {
-        var p = Run(5, q => new Sgd(new[] { q }, lr, momentum, dampening, weightDecay, nesterov, maximize));
+        var p = Run(5, q => new Sgd(new[] { q }, lr, momentum, weightDecay: weightDecay, nesterov: nesterov, dampening: dampening, maximize: maximize));
 
         AssertClose(Reference(5, lr, momentum, dampening, weightDecay, nesterov, maximize), p);
     }
@@ -154,7 +154,7 @@ public class SgdTests
     [InlineData(0.1, 0.9, 0.1, 0.0, true, "Nesterov momentum requires a momentum and zero dampening")]
     public void Invalid_options_are_refused_with_PyTorchs_messages(double lr, double momentum, double dampening, double weightDecay, bool nesterov, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => new Sgd(new[] { Param(1f) }, lr, momentum, dampening, weightDecay, nesterov));
+        var e = Assert.Throws<ArgumentException>(() => new Sgd(new[] { Param(1f) }, lr, momentum, weightDecay: weightDecay, nesterov: nesterov, dampening: dampening));
 
         Assert.Equal(message, e.Message);
     }
