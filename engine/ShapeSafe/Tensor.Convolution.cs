@@ -83,13 +83,16 @@ public partial class Tensor
     /// </summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
-        => MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation).Values;
+    {
+        int s = stride ?? kernelSize;
+        return MaxPool2d(input, (kernelSize, kernelSize), (s, s), (padding, padding), (dilation, dilation));
+    }
 
     /// <summary>PyTorch's <c>max_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
         (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
-        => MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation).Values;
+        => MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: false).Values;
 
     /// <summary>
     /// PyTorch's <c>max_pool2d(..., return_indices=True)</c>: the maxima and, as Int64, where each was
@@ -106,20 +109,55 @@ public partial class Tensor
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int Height, int Width) kernelSize,
         (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
     {
+        var (values, indices) = MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: true);
+        return (values, indices!);
+    }
+
+    // The public Int64 indices are made only when asked for. The backward's own argmax is Int32 (a position within
+    // a plane, which an int array index always fits) in an array rented from BufferPool and handed back when the
+    // node is released, so a training step's max pools allocate no index memory once the pool is warm.
+    static (Tensor Values, Tensor? Indices) MaxPool2dCore(Tensor input, (int Height, int Width) kernelSize,
+        (int Height, int Width)? stride, (int Height, int Width) padding, (int Height, int Width)? dilation, bool publicIndices)
+    {
         const string op = "MaxPool2d";
         CheckFloat(op, input);
         var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op);
         var x = input.Detach().Contiguous();
         var outShape = PooledShape(input, geometry);
         var values = Uninitialized(DType.Float32, outShape);
-        var indices = Uninitialized(DType.Int64, (int[])outShape.Clone());
-        MaxPoolKernel.Forward(geometry, x.FloatData, x.Offset, values.FloatData, 0, indices.LongData, 0);
-        if (MustRecord(input))
+        Tensor? indices = null;
+        if (publicIndices)
         {
-            var inputSizes = (int[])input.Sizes.Clone();
-            values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input },
-                g => new Tensor?[] { PoolingGradient.MaxPool(g, indices, inputSizes, geometry) });
+            indices = Uninitialized(DType.Int64, (int[])outShape.Clone());
+            MaxPoolKernel.Forward(geometry, x.FloatData, x.Offset, values.FloatData, 0, indices.LongData, 0);
         }
+        if (!MustRecord(input))
+        {
+            if (!publicIndices)
+            {
+                // The kernel writes an argmax nobody reads here: scratch, straight back to the pool.
+                int[] scratch = BufferPool.RentInts(values.Count);
+                MaxPoolKernel.Forward(geometry, x.FloatData, x.Offset, values.FloatData, 0, scratch, 0);
+                BufferPool.ReturnInts(scratch);
+            }
+            return (values, indices);
+        }
+        int count = values.Count;
+        int[] argmax = BufferPool.RentInts(count);
+        if (publicIndices)
+        {
+            var wide = indices!.LongData.AsSpan(0, count);
+            for (int i = 0; i < count; i++)
+                argmax[i] = (int)wide[i];
+        }
+        else
+        {
+            MaxPoolKernel.Forward(geometry, x.FloatData, x.Offset, values.FloatData, 0, argmax, 0);
+        }
+        var inputSizes = (int[])input.Sizes.Clone();
+        values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input },
+            g => new Tensor?[] { PoolingGradient.MaxPool(g, argmax, inputSizes, geometry) });
+        values.GradNode!.Released = () => BufferPool.ReturnInts(argmax);
         return (values, indices);
     }
 

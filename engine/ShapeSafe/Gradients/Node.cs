@@ -8,6 +8,7 @@ namespace ShapeSafe.Gradients;
 internal sealed class Node
 {
     Func<Tensor, Tensor?[]>? _backward;
+    Action? _released;
 
     public Node(string name, Tensor?[] inputs, Func<Tensor, Tensor?[]> backward)
     {
@@ -30,6 +31,18 @@ internal sealed class Node
         return backward(gradOutput);
     }
 
+    /// <summary>
+    /// Called once when the node is released: hands private saved buffers back to <c>BufferPool</c>. A node that is
+    /// never released (no backward, or retainGraph) leaves them to the GC.
+    /// </summary>
+    public Action? Released { set => _released = value; }
+
     /// <summary>Drops the saved tensors (PyTorch frees them after backward unless retain_graph).</summary>
-    public void Release() => _backward = null;
+    public void Release()
+    {
+        _backward = null;
+        var released = _released;
+        _released = null;
+        released?.Invoke();
+    }
 }

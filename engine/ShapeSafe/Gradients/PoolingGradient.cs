@@ -9,12 +9,12 @@ namespace ShapeSafe.Gradients;
 /// </summary>
 internal static class PoolingGradient
 {
-    /// <summary>The input's gradient: each output gradient added at its window's argmax (<paramref name="indices"/>, saved by the forward).</summary>
-    public static Tensor MaxPool(Tensor gradOutput, Tensor indices, int[] inputSizes, in Pool2dGeometry geometry)
+    /// <summary>The input's gradient: each output gradient added at its window's argmax (<paramref name="indices"/>, Int32, saved by the forward).</summary>
+    public static Tensor MaxPool(Tensor gradOutput, int[] indices, int[] inputSizes, in Pool2dGeometry geometry)
     {
         var g = gradOutput.Contiguous();
         var gradInput = Tensor.BackwardGradient((int[])inputSizes.Clone());
-        MaxPoolKernel.Backward(geometry, g.FloatData, g.Offset, indices.LongData, indices.Offset, gradInput.FloatData, 0);
+        MaxPoolKernel.Backward(geometry, g.FloatData, g.Offset, indices, 0, gradInput.FloatData, 0);
         return gradInput;
     }
 

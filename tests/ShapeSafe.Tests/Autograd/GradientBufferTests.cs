@@ -129,4 +129,33 @@ public class GradientBufferTests
         Assert.Equal(Repeat(0f, 0f, 1f, 1f), gradA.ToFloatArray());
         Assert.Equal(Repeat(0f, 0f, 1f, 1f), gradB.ToFloatArray());
     }
+
+    [Fact]
+    public void Max_pool_argmax_is_pooled_only_after_its_node_is_released()
+    {
+        // 2 × 2 pooling of [2, 3, 48, 48] keeps 3456 argmax ints, above the pool's minimum.
+        Tensor.ManualSeed(5);
+        var x = Tensor.Randn(2, 3, 48, 48);
+        x.RequiresGrad = true;
+        var expected = Tensor.MaxPool2dWithIndices(x, 2).Indices.ToInt64Array();
+
+        BufferPool.Clear();
+        var y = Tensor.MaxPool2d(x, 2);
+        y.Sum().Backward(null, retainGraph: true);
+        var first = x.Grad!.ToFloatArray();
+
+        // Retained, the argmax is still the node's: another pool of the same size on this thread must not get it.
+        Tensor.MaxPool2d(x * -1f, 2).Sum().Backward();
+        x.Grad = null;
+        y.Sum().Backward();
+        Assert.Equal(first, x.Grad!.ToFloatArray());
+        Assert.Throws<InvalidOperationException>(() => y.Sum().Backward());
+
+        // Each gradient is one at its window's argmax, the same positions the public Int64 indices give.
+        var grad = x.Grad!.ToFloatArray();
+        for (int p = 0; p < 6; p++)
+            for (int k = 0; k < 24 * 24; k++)
+                Assert.Equal(1f, grad[p * 48 * 48 + (int)expected[p * 24 * 24 + k]]);
+        Assert.Equal(6 * 24 * 24, grad.Sum());
+    }
 }

@@ -22,6 +22,7 @@ internal static class BufferPool
     private const int MinimumLength = 1024;
 
     [ThreadStatic] private static Dictionary<int, Stack<float[]>>? t_buckets;
+    [ThreadStatic] private static Dictionary<int, Stack<int[]>>? t_intBuckets;
     [ThreadStatic] private static long t_heldFloats;
 
     /// <summary>An array of exactly <paramref name="length"/> floats, reused when one is free.</summary>
@@ -49,13 +50,43 @@ internal static class BufferPool
         t_heldFloats += length;
     }
 
-    /// <summary>Floats this thread's pool holds (for tests).</summary>
+    /// <summary>
+    /// An array of exactly <paramref name="length"/> ints, reused when one is free: state that a forward op keeps
+    /// only for its backward (max pooling's argmax), returned when the node is released. Counts against the same
+    /// capacity as the floats (both are four bytes).
+    /// </summary>
+    public static int[] RentInts(int length)
+    {
+        if (length >= MinimumLength && t_intBuckets is { } buckets
+            && buckets.TryGetValue(length, out var stack) && stack.TryPop(out var array))
+        {
+            t_heldFloats -= length;
+            return array;
+        }
+        return GC.AllocateUninitializedArray<int>(length);
+    }
+
+    /// <summary>Gives <paramref name="array"/> back; the caller must hold the only reference to it.</summary>
+    public static void ReturnInts(int[] array)
+    {
+        int length = array.Length;
+        if (length < MinimumLength || t_heldFloats + length > CapacityFloats)
+            return;
+        var buckets = t_intBuckets ??= new Dictionary<int, Stack<int[]>>();
+        if (!buckets.TryGetValue(length, out var stack))
+            buckets[length] = stack = new Stack<int[]>();
+        stack.Push(array);
+        t_heldFloats += length;
+    }
+
+    /// <summary>Floats (and ints) this thread's pool holds (for tests).</summary>
     internal static long HeldFloats => t_heldFloats;
 
     /// <summary>Empties this thread's pool (for tests).</summary>
     internal static void Clear()
     {
         t_buckets = null;
+        t_intBuckets = null;
         t_heldFloats = 0;
     }
 }

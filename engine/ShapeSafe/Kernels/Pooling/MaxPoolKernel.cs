@@ -11,27 +11,28 @@ namespace ShapeSafe.Kernels.Pooling;
 internal static class MaxPoolKernel
 {
     /// <summary>Fills <paramref name="output"/> with each window's maximum and <paramref name="indices"/> with where it was.</summary>
-    public static void Forward(in Pool2dGeometry g, float[] input, int inputOffset,
-        float[] output, int outputOffset, long[] indices, int indicesOffset)
+    /// Indices are Int64 for the public <c>MaxPool2dWithIndices</c> and Int32 when only the backward reads them.
+    public static void Forward<TIndex>(in Pool2dGeometry g, float[] input, int inputOffset,
+        float[] output, int outputOffset, TIndex[] indices, int indicesOffset) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         int blocks = PoolingParallel.Blocks(g);
-        var body = new ForwardBody(g, blocks, input, inputOffset, output, outputOffset, indices, indicesOffset);
+        var body = new ForwardBody<TIndex>(g, blocks, input, inputOffset, output, outputOffset, indices, indicesOffset);
         PoolingParallel.Run(g, blocks, ref body);
     }
 
     /// <summary>
     /// gradInput (overwritten) = zeros with each output's gradient added at its window's argmax.
     /// </summary>
-    public static void Backward(in Pool2dGeometry g, float[] gradOutput, int gradOutputOffset,
-        long[] indices, int indicesOffset, float[] gradInput, int gradInputOffset)
+    public static void Backward<TIndex>(in Pool2dGeometry g, float[] gradOutput, int gradOutputOffset,
+        TIndex[] indices, int indicesOffset, float[] gradInput, int gradInputOffset) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         int blocks = PoolingParallel.Blocks(g);
-        var body = new BackwardBody(g, blocks, gradOutput, gradOutputOffset, indices, indicesOffset, gradInput, gradInputOffset);
+        var body = new BackwardBody<TIndex>(g, blocks, gradOutput, gradOutputOffset, indices, indicesOffset, gradInput, gradInputOffset);
         PoolingParallel.Run(g, blocks, ref body);
     }
 
-    private readonly struct ForwardBody(Pool2dGeometry g, int blocks, float[] input, int inputOffset,
-        float[] output, int outputOffset, long[] indices, int indicesOffset) : IParallelBody
+    private readonly struct ForwardBody<TIndex>(Pool2dGeometry g, int blocks, float[] input, int inputOffset,
+        float[] output, int outputOffset, TIndex[] indices, int indicesOffset) : IParallelBody where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         public void Invoke(int block)
         {
@@ -71,8 +72,8 @@ internal static class MaxPoolKernel
         g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
         && g.PadHeight == 0 && g.PadWidth == 0 && g.DilationHeight == 1 && g.DilationWidth == 1;
 
-    internal static void ForwardPlaneTwoByTwo(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
-        long[] indices, int indicesStart)
+    internal static void ForwardPlaneTwoByTwo<TIndex>(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+        TIndex[] indices, int indicesStart) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         int width = g.InWidth, ow = g.OutWidth;
         for (int y = 0; y < g.OutHeight; y++)
@@ -91,7 +92,7 @@ internal static class MaxPoolKernel
                 Take(lower[2 * x], at + width, ref max, ref argmax);
                 Take(lower[2 * x + 1], at + width + 1, ref max, ref argmax);
                 values[x] = max;
-                where[x] = argmax;
+                where[x] = TIndex.CreateTruncating(argmax);
             }
         }
     }
@@ -110,9 +111,9 @@ internal static class MaxPoolKernel
     // leaving a long-running loop to on-stack replacement). A row of outputs is built tap by tap:
     // each output still sees its taps in row-major window order (so ties and NaN resolve as in
     // PyTorch), but consecutive updates belong to different outputs, so they do not wait on each other.
-    private static void ForwardPlane(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
-        long[] indices, int indicesStart, ReadOnlySpan<int> firstTap, ReadOnlySpan<int> tapColumns,
-        Span<float> rowMax, Span<int> rowArgmax)
+    private static void ForwardPlane<TIndex>(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
+        TIndex[] indices, int indicesStart, ReadOnlySpan<int> firstTap, ReadOnlySpan<int> tapColumns,
+        Span<float> rowMax, Span<int> rowArgmax) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         int width = g.InWidth, ow = g.OutWidth, sw = g.StrideWidth, dh = g.DilationHeight, dw = g.DilationWidth;
         for (int y = 0; y < g.OutHeight; y++)
@@ -147,12 +148,12 @@ internal static class MaxPoolKernel
             int o = y * ow;
             rowMax.CopyTo(output.AsSpan(outputStart + o, ow));
             for (int x = 0; x < ow; x++)
-                indices[indicesStart + o + x] = rowArgmax[x];
+                indices[indicesStart + o + x] = TIndex.CreateTruncating(rowArgmax[x]);
         }
     }
 
-    private readonly struct BackwardBody(Pool2dGeometry g, int blocks, float[] gradOutput, int gradOutputOffset,
-        long[] indices, int indicesOffset, float[] gradInput, int gradInputOffset) : IParallelBody
+    private readonly struct BackwardBody<TIndex>(Pool2dGeometry g, int blocks, float[] gradOutput, int gradOutputOffset,
+        TIndex[] indices, int indicesOffset, float[] gradInput, int gradInputOffset) : IParallelBody where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         public void Invoke(int block)
         {
@@ -163,7 +164,7 @@ internal static class MaxPoolKernel
                 gradInput.AsSpan(plane, g.InPlane).Clear();
                 int o = p * g.OutPlane;
                 for (int k = 0; k < g.OutPlane; k++, o++)
-                    gradInput[plane + (int)indices[indicesOffset + o]] += gradOutput[gradOutputOffset + o];
+                    gradInput[plane + int.CreateTruncating(indices[indicesOffset + o])] += gradOutput[gradOutputOffset + o];
             }
         }
     }

@@ -10,6 +10,7 @@ namespace ShapeSafe.Kernels.Pooling;
 /// corner comes from a per-call table of offsets rather than from a fixed stride; the four taps are gathered
 /// and taken in the scalar kernel's order (row-major window order, first maximum wins, NaN wins), so results
 /// are bitwise the scalar kernel's. Written here because TensorPrimitives has no windowed max with argmax.
+/// Indices are Int32 or Int64 (the only types the callers use).
 /// </summary>
 internal static unsafe class TwoByTwoGathered
 {
@@ -19,8 +20,8 @@ internal static unsafe class TwoByTwoGathered
     public static bool IsSupported(in Pool2dGeometry g) =>
         Avx2.IsSupported && g.OutPlane >= Vector256<int>.Count && g.OutPlane <= MaxTable;
 
-    public static void Forward(in Pool2dGeometry g, int first, int end, float[] input, int inputOffset,
-        float[] output, int outputOffset, long[] indices, int indicesOffset)
+    public static void Forward<TIndex>(in Pool2dGeometry g, int first, int end, float[] input, int inputOffset,
+        float[] output, int outputOffset, TIndex[] indices, int indicesOffset) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         int width = g.InWidth, ow = g.OutWidth, outPlane = g.OutPlane;
         // corner[k]: the window's top-left position within its input plane, which is also its index if it wins.
@@ -38,7 +39,7 @@ internal static unsafe class TwoByTwoGathered
 
         fixed (float* inputBase = input)
         fixed (float* outputBase = output)
-        fixed (long* indicesBase = indices)
+        fixed (TIndex* indicesBase = indices)
         fixed (int* corners = corner)
         {
             var right = Vector256.Create(1);
@@ -48,7 +49,7 @@ internal static unsafe class TwoByTwoGathered
             {
                 float* plane = inputBase + inputOffset + p * g.InPlane;
                 float* values = outputBase + outputOffset + p * outPlane;
-                long* where = indicesBase + indicesOffset + p * outPlane;
+                TIndex* where = indicesBase + indicesOffset + p * outPlane;
                 for (int k = 0; k < vectorEnd; k += Vector256<int>.Count)
                 {
                     var at = Avx.LoadVector256(corners + k);
@@ -58,8 +59,15 @@ internal static unsafe class TwoByTwoGathered
                     Take(Avx2.GatherVector256(plane + width, at, 4), Avx2.Add(at, below), ref max, ref argmax);
                     Take(Avx2.GatherVector256(plane + width + 1, at, 4), Avx2.Add(at, belowRight), ref max, ref argmax);
                     Avx.Store(values + k, max);
-                    Avx.Store(where + k, Avx2.ConvertToVector256Int64(argmax.GetLower()));
-                    Avx.Store(where + k + 4, Avx2.ConvertToVector256Int64(argmax.GetUpper()));
+                    if (typeof(TIndex) == typeof(int))
+                    {
+                        Avx.Store((int*)where + k, argmax);
+                    }
+                    else
+                    {
+                        Avx.Store((long*)where + k, Avx2.ConvertToVector256Int64(argmax.GetLower()));
+                        Avx.Store((long*)where + k + 4, Avx2.ConvertToVector256Int64(argmax.GetUpper()));
+                    }
                 }
                 for (int k = vectorEnd; k < outPlane; k++)
                 {
@@ -70,7 +78,7 @@ internal static unsafe class TwoByTwoGathered
                     TakeScalar(plane[at + width], at + width, ref max, ref argmax);
                     TakeScalar(plane[at + width + 1], at + width + 1, ref max, ref argmax);
                     values[k] = max;
-                    where[k] = argmax;
+                    where[k] = TIndex.CreateTruncating(argmax);
                 }
             }
         }
