@@ -40,33 +40,16 @@ public class MatmulGoldenTests
         string call = $"Tensor.{name}({GoldenFiles.Show(a)}, {GoldenFiles.Show(b)})";
         var left = Tensor.Full(a, 2f);
         var right = Tensor.Full(b, 3f);
-        Tensor result;
-        try
+        var result = Outcome(c, m, call, name, () => op switch
         {
-            result = op switch
-            {
-                "matmul" => Tensor.Matmul(left, right),
-                "mm" => Tensor.Mm(left, right),
-                "bmm" => Tensor.Bmm(left, right),
-                "dot" => Tensor.Dot(left, right),
-                "mv" => Tensor.Mv(left, right),
-                _ => throw new InvalidOperationException($"unknown golden op '{op}'"),
-            };
-        }
-        catch (ShapeException e)
-        {
-            if (j.Bool("ok"))
-                m.Add(c, $"{call} refused, LibTorch gives {GoldenFiles.Show(j.Ints("result_shape"))}: {e.Message}");
-            else
-                m.Same(c, "refusing operation", name, e.Operation);
-            return;
-        }
-        if (!j.Bool("ok"))
-        {
-            m.Add(c, $"{call} accepted with shape {GoldenFiles.Show(result.Shape)}; LibTorch refuses: {j.Str("error")}");
-            return;
-        }
-        m.SameSequence(c, $"{call} shape", j.Ints("result_shape"), result.Shape);
+            "matmul" => Tensor.Matmul(left, right),
+            "mm" => Tensor.Mm(left, right),
+            "bmm" => Tensor.Bmm(left, right),
+            "dot" => Tensor.Dot(left, right),
+            "mv" => Tensor.Mv(left, right),
+            _ => throw new InvalidOperationException($"unknown golden op '{op}'"),
+        }, t => t.Shape);
+        if (result is null) return;
         float expected = 6f * a[^1];
         var values = result.ToFloatArray();
         if (values.Any(v => v != expected))
@@ -90,10 +73,21 @@ public class MatmulGoldenTests
         };
         string name = char.ToUpperInvariant(op[0]) + op[1..];
         string call = $"{name}({GoldenFiles.Show(a)}, {GoldenFiles.Show(b)})";
-        int[] shape;
+        Outcome(c, m, call, name, () => rule(a, b, name), shape => shape);
+    }
+
+    /// <summary>
+    /// Runs one product and compares it with LibTorch: refused by the same operation, or accepted with LibTorch's
+    /// shape. Returns the result when both accept, else null (after recording any mismatch).
+    /// </summary>
+    static T? Outcome<T>(GoldenCase c, Mismatches m, string call, string name, Func<T> run, Func<T, IReadOnlyList<int>> shapeOf)
+        where T : class
+    {
+        var j = c.Json;
+        T result;
         try
         {
-            shape = rule(a, b, name);
+            result = run();
         }
         catch (ShapeException e)
         {
@@ -101,13 +95,14 @@ public class MatmulGoldenTests
                 m.Add(c, $"{call} refused, LibTorch gives {GoldenFiles.Show(j.Ints("result_shape"))}: {e.Message}");
             else
                 m.Same(c, "refusing operation", name, e.Operation);
-            return;
+            return null;
         }
         if (!j.Bool("ok"))
         {
-            m.Add(c, $"{call} accepted with shape {GoldenFiles.Show(shape)}; LibTorch refuses: {j.Str("error")}");
-            return;
+            m.Add(c, $"{call} accepted with shape {GoldenFiles.Show(shapeOf(result))}; LibTorch refuses: {j.Str("error")}");
+            return null;
         }
-        m.SameSequence(c, $"{call} shape", j.Ints("result_shape"), shape);
+        m.SameSequence(c, $"{call} shape", j.Ints("result_shape"), shapeOf(result));
+        return result;
     }
 }
