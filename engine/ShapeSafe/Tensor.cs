@@ -87,9 +87,6 @@ public partial class Tensor
     /// <summary>The longs when <see cref="DType"/> is Int64.</summary>
     internal long[] LongData => Storage.Longs ?? throw new InvalidOperationException("expected an Int64 tensor, got Float32");
 
-    /// <summary>Whether the elements are exactly storage[Offset .. Offset+NumEl).</summary>
-    internal bool IsDense => IsContiguous;
-
     /// <summary>Copies the elements, in logical (row-major) order, into a new contiguous array.</summary>
     public float[] ToFloatArray()
     {
