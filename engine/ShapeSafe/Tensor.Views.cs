@@ -312,14 +312,9 @@ public partial class Tensor
     public Tensor ToDType(DType dtype)
     {
         if (dtype == DType) return this;
-        if (dtype == DType.Float32)
-        {
-            var longs = ToInt64Array();
-            var floats = new float[longs.Length];
-            for (int i = 0; i < longs.Length; i++) floats[i] = longs[i];
-            return Create(new Storage(floats), (int[])Sizes.Clone());
-        }
-        return Create(new Storage(ToInt64Array()), (int[])Sizes.Clone());
+        // ToFloatArray and ToInt64Array convert while they copy.
+        var storage = dtype == DType.Float32 ? new Storage(ToFloatArray()) : new Storage(ToInt64Array());
+        return Create(storage, (int[])Sizes.Clone());
     }
 
     Tensor CopyContiguous()
