@@ -2,11 +2,11 @@ using ShapeSafe;
 using ShapeSafe.Benchmarks;
 
 // One subcommand per benchmark: `dotnet run -c Release -- <name> [options]`.
-// Common options: --threads N (intra-op threads), --json (one JSON object per row, for run.sh).
+// Common options: --threads N (intra-op threads; gemm and conv take a list), --json (one JSON object per row, for run.sh).
 string command = args.Length > 0 ? args[0] : "";
 var rest = args.Length > 0 ? args[1..] : Array.Empty<string>();
 BenchOutput.Json = rest.Contains("--json");
-if (command != "gemm" && BenchOutput.Option(rest, "--threads", "") is { Length: > 0 } threads)
+if (command is not ("gemm" or "conv") && BenchOutput.Option(rest, "--threads", "") is { Length: > 0 } threads)
     Tensor.SetNumThreads(int.Parse(threads));
 switch (command)
 {
