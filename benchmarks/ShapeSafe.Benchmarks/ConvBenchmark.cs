@@ -69,7 +69,7 @@ public static class ConvBenchmark
             ("  conv2 im2col alone", 0, () =>
             {
                 for (int n = 0; n < conv2.Batch; n++)
-                    Im2Col.Fill(conv2, p1, n * conv2.InImage, conv2.InChannels, columns);
+                    Im2Col.Fill(conv2, p1, n * conv2.InImage, conv2.InChannels, columns, 0, conv2.OutPlane);
             }),
         };
 

@@ -31,8 +31,8 @@ public partial class Tensor
 
     /// <summary>
     /// <c>relu(conv2d(...))</c> as one op (Sequential fuses Conv2d followed by ReLU): the ReLU runs in the
-    /// convolution's epilogue, so the pre-activation is never stored; records "ReluBackward", whose backward masks
-    /// the gradient and runs the convolution's.
+    /// convolution's epilogue, so the pre-activation is never stored; records "ReluBackward", whose backward is the
+    /// convolution's, masking the gradient as it reads it.
     /// </summary>
     internal static Tensor Conv2dCore(Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
@@ -68,13 +68,9 @@ public partial class Tensor
             return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
                 g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
         }
-        return result.Recorded("ReluBackward", new Tensor?[] { input, weight, bias }, g =>
-        {
-            var masked = ElementwiseGradient.Relu(g, result);
-            var grads = ConvolutionGradient.Compute(masked, x, w, geometry, inputGrad, weightGrad, biasGrad);
-            if (!ReferenceEquals(masked, g)) masked.Storage.RecycleIfOwnedBy(StorageOwner.Backward);
-            return grads;
-        });
+        // The ReLU's mask is applied inside the convolution's backward, as it gathers the gradient.
+        return result.Recorded("ReluBackward", new Tensor?[] { input, weight, bias },
+            g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: result));
     }
 
     /// <summary>

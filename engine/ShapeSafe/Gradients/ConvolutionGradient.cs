@@ -15,9 +15,10 @@ internal static class ConvolutionGradient
     /// <param name="needInput">Whether to compute the input's gradient (returned in <paramref name="input"/>'s shape).</param>
     /// <param name="needWeight">Whether to compute the weight's gradient.</param>
     /// <param name="needBias">Whether to compute the bias's gradient.</param>
+    /// <param name="reluOutput">When the forward fused a ReLU, its (contiguous) output: the gradient is masked where it is not positive.</param>
     /// <returns>Gradients of input, weight and bias, null where not asked for.</returns>
     public static Tensor?[] Compute(Tensor gradOutput, Tensor input, Tensor weight, in Conv2dGeometry geometry,
-        bool needInput, bool needWeight, bool needBias)
+        bool needInput, bool needWeight, bool needBias, Tensor? reluOutput = null)
     {
         var g = gradOutput.Contiguous();
         var gradInput = needInput ? Tensor.BackwardGradient((int[])input.Sizes.Clone()) : null;
@@ -26,7 +27,8 @@ internal static class ConvolutionGradient
         ConvolutionKernel.Backward(geometry,
             input.FloatData, input.Offset, weight.FloatData, weight.Offset,
             g.FloatData, g.Offset,
-            gradInput?.FloatData, 0, gradWeight?.FloatData, 0, gradBias?.FloatData, 0);
+            gradInput?.FloatData, 0, gradWeight?.FloatData, 0, gradBias?.FloatData, 0,
+            reluOutput?.FloatData, reluOutput?.Offset ?? 0);
         return new[] { gradInput, gradWeight, gradBias };
     }
 }

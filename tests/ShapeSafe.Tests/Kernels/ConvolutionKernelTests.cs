@@ -179,9 +179,14 @@ public class ConvolutionKernelTests
     [Fact]
     public void Chunk_count_depends_on_shapes_only()
     {
+        // Chunks hold as many images as keep a column matrix within the budget: 27 x 25 floats per image here ...
         Assert.Equal(1, ConvolutionKernel.ChunkCount(new Case(1, 3, 3, 5, 5, 3, 1, 1, 1).Geometry()));
-        Assert.Equal(3, ConvolutionKernel.ChunkCount(new Case(3, 3, 3, 5, 5, 3, 1, 1, 1).Geometry()));
+        Assert.Equal(1, ConvolutionKernel.ChunkCount(new Case(3, 3, 3, 5, 5, 3, 1, 1, 1).Geometry()));
+        // ... the CNN's layers: 9 x 784 floats per image (18 images a chunk), 144 x 196 (4 images a chunk) ...
+        Assert.Equal(4, ConvolutionKernel.ChunkCount(new Case(64, 1, 16, 28, 28, 3, 1, 1, 1).Geometry()));
         Assert.Equal(16, ConvolutionKernel.ChunkCount(new Case(64, 16, 32, 14, 14, 3, 1, 1, 1).Geometry()));
+        // ... and one image bigger than the budget is a chunk of its own.
+        Assert.Equal(5, ConvolutionKernel.ChunkCount(new Case(5, 64, 8, 32, 32, 3, 1, 1, 1).Geometry()));
     }
 
     // Garbage where results go: the kernels must overwrite, not add.

@@ -13,12 +13,20 @@ internal static class ConvolutionBuffers
     [ThreadStatic] private static float[]? t_columns;
     [ThreadStatic] private static float[]? t_gradColumns;
     [ThreadStatic] private static float[]? t_partials;
+    [ThreadStatic] private static float[]? t_products;
+    [ThreadStatic] private static float[]? t_gradOutputs;
 
     /// <summary>This thread's column matrix of at least <paramref name="length"/> floats.</summary>
     public static float[] Columns(int length) => Get(ref t_columns, length);
 
     /// <summary>This thread's column-gradient matrix of at least <paramref name="length"/> floats.</summary>
     public static float[] GradColumns(int length) => Get(ref t_gradColumns, length);
+
+    /// <summary>This thread's forward products of a chunk of images, before they are copied to the output.</summary>
+    public static float[] Products(int length) => Get(ref t_products, length);
+
+    /// <summary>This thread's gathered output gradient of a chunk of images.</summary>
+    public static float[] GradOutputs(int length) => Get(ref t_gradOutputs, length);
 
     /// <summary>This thread's per-chunk partial sums (weight and bias gradients) of at least <paramref name="length"/> floats.</summary>
     public static float[] Partials(int length) => Get(ref t_partials, length);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Parallel;
@@ -6,24 +7,28 @@ namespace ShapeSafe.Kernels.Convolution;
 
 /// <summary>
 /// 2-D convolution (cross-correlation, as PyTorch's <c>conv2d</c>) forward and backward on contiguous
-/// NCHW float arrays, by im2col + GEMM per image and group. Written here because TensorPrimitives has
+/// NCHW float arrays, by im2col + GEMM over chunks of the batch. Written here because TensorPrimitives has
 /// no convolution. These are plain kernels: eager autograd and generated graphs both call them.
 /// </summary>
 /// <remarks>
-/// <para>Forward, per image n and group: output[n] = weight [O, C·kH·kW] × columns(input[n]) [C·kH·kW, OH·OW],
-/// then bias added row by row. Images are split across the worker pool (each with its own column
-/// buffer); a batch too small to split leaves the threads to the GEMM instead.</para>
-/// <para>Backward: gradInput[n] = col2im(weightᵀ × gradOutput[n]); gradWeight = Σₙ gradOutput[n] × columns(input[n])ᵀ;
-/// gradBias = Σ over n, OH, OW of gradOutput. The batch is cut into a number of chunks that depends only
-/// on the shapes; each chunk sums its images into its own partial, and the partials are added in chunk
-/// order, so every result is bitwise the same for any thread count.</para>
+/// <para>The batch is cut into chunks of a few images, as many as keep one group's column matrix near
+/// <see cref="ChunkColumnBudget"/> floats (in L2). A chunk's images sit side by side in one column matrix
+/// [C·kH·kW, images·OH·OW], so each product is one GEMM wide enough to run at full speed (one image of a
+/// small CNN layer is a [32, 144] × [144, 196] product, mostly tile edges).</para>
+/// <para>Forward, per chunk and group: products = weight [O, C·kH·kW] × columns, then each image's rows are
+/// copied to the output with the bias added (and ReLU applied) on the way.</para>
+/// <para>Backward, per chunk: the output gradient of the chunk's images is gathered side by side into
+/// [O, images·OH·OW] (masked by the ReLU when the forward fused one); then gradWeight partial = that × columnsᵀ,
+/// gradBias partial = its row sums, and gradInput = col2im(weightᵀ × that). The chunks depend only on the
+/// shapes and their partials are added in chunk order, so every result is bitwise the same for any thread count.</para>
 /// </remarks>
 internal static class ConvolutionKernel
 {
-    // At most this many partial weight gradients (one per chunk of the batch) ...
-    private const int MaxChunks = 16;
+    // One group's column matrix for a chunk is kept near this many floats (512 KiB: a Zen 4 core's L2 holds it
+    // beside the GEMM's packed blocks). Measured on the CNN's layers, 64K..256K floats are within 5%.
+    internal const int ChunkColumnBudget = 128 * 1024;
 
-    // ... and at most this many floats for all of them together; a huge weight gets fewer chunks.
+    // All the chunks' partial weight gradients together stay under this many floats; a huge weight gets fewer chunks.
     private const int PartialBudget = 4 << 20;
 
     /// <summary>
@@ -37,15 +42,16 @@ internal static class ConvolutionKernel
     {
         if (g.Batch == 0 || g.OutImage == 0)
             return;
-        var body = new ForwardBody(g, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu);
-        if (SplitBatch(g))
+        int chunks = ChunkCount(g);
+        var body = new ForwardBody(g, chunks, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu);
+        if (SplitBatch(g, chunks))
         {
-            ParallelRuntime.For(g.Batch, ref body);
+            ParallelRuntime.For(chunks, ref body);
         }
         else
         {
-            for (int n = 0; n < g.Batch; n++)
-                body.Invoke(n);
+            for (int c = 0; c < chunks; c++)
+                body.Invoke(c);
         }
     }
 
@@ -53,14 +59,17 @@ internal static class ConvolutionKernel
     /// The gradients of <see cref="Forward"/> for the given <paramref name="gradOutput"/>: each non-null target
     /// (<paramref name="gradInput"/> [N, C, H, W], <paramref name="gradWeight"/> [O, C/groups, kH, kW],
     /// <paramref name="gradBias"/> [O]) is overwritten. <paramref name="input"/> is read only for the weight
-    /// gradient and <paramref name="weight"/> only for the input gradient.
+    /// gradient and <paramref name="weight"/> only for the input gradient. When the forward fused a ReLU, pass its
+    /// output as <paramref name="reluOutput"/> (same layout as <paramref name="gradOutput"/>): the gradient is then
+    /// taken as zero wherever that output is not positive, as ReLU's backward would, without a masked copy.
     /// </summary>
     public static void Backward(in Conv2dGeometry g,
         float[] input, int inputOffset, float[] weight, int weightOffset,
         float[] gradOutput, int gradOutputOffset,
         float[]? gradInput, int gradInputOffset,
         float[]? gradWeight, int gradWeightOffset,
-        float[]? gradBias, int gradBiasOffset)
+        float[]? gradBias, int gradBiasOffset,
+        float[]? reluOutput = null, int reluOutputOffset = 0)
     {
         if (g.Batch == 0 || g.OutImage == 0)
         {
@@ -74,12 +83,13 @@ internal static class ConvolutionKernel
         if (gradInput is null && !reduces)
             return;
 
-        int chunks = reduces ? ChunkCount(g) : g.Batch;
+        int chunks = ChunkCount(g);
         int partialStride = reduces ? g.WeightCount + g.OutChannels : 0;
         float[] partials = reduces ? ConvolutionBuffers.Partials(chunks * partialStride) : [];
         var body = new BackwardBody(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
-            gradInput, gradInputOffset, gradWeight is not null, gradBias is not null, partials, partialStride);
-        if (SplitBatch(g))
+            reluOutput, reluOutputOffset, gradInput, gradInputOffset, gradWeight is not null, gradBias is not null,
+            partials, partialStride);
+        if (SplitBatch(g, chunks))
         {
             ParallelRuntime.For(chunks, ref body);
         }
@@ -113,57 +123,45 @@ internal static class ConvolutionKernel
         => Backward(g, [], 0, [], 0, gradOutput, gradOutputOffset, null, 0, null, 0, gradBias, gradBiasOffset);
 
     /// <summary>
-    /// How many chunks the backward cuts the batch into: a function of the shapes alone (never of the
-    /// thread count), which is what makes the weight-gradient sum reproducible.
+    /// How many chunks the batch is cut into (chunk c holds images [c·N/chunks, (c+1)·N/chunks)): a function of
+    /// the shapes alone (never of the thread count), which is what makes the weight-gradient sum reproducible.
     /// </summary>
     internal static int ChunkCount(in Conv2dGeometry g)
     {
+        long imageColumns = Math.Max(1L, (long)g.ColumnRows * g.OutPlane);
+        int imagesPerChunk = (int)Math.Clamp(ChunkColumnBudget / imageColumns, 1, Math.Max(1, g.Batch));
+        int chunks = (g.Batch + imagesPerChunk - 1) / imagesPerChunk;
         int byBudget = Math.Max(1, PartialBudget / Math.Max(1, g.WeightCount + g.OutChannels));
-        return Math.Max(1, Math.Min(g.Batch, Math.Min(MaxChunks, byBudget)));
+        return Math.Max(1, Math.Min(chunks, byBudget));
     }
 
-    // Split images across threads when there is enough work, unless the batch is smaller than the pool
-    // and each image's product is big enough for the GEMM to use the threads itself.
-    private static bool SplitBatch(in Conv2dGeometry g)
-    {
-        int threads = ParallelRuntime.NumThreads;
-        if (g.Batch < 2 || threads < 2 || ParallelRuntime.IsInsideParallelLoop)
-            return false;
-        long total = g.MultiplyAdds;
-        long perImage = total / g.Batch;
-        return total >= GemmKernel.ParallelProductLimit
-            && (g.Batch >= threads || perImage < GemmKernel.ParallelProductLimit);
-    }
+    // Split chunks across threads when there is enough work; a single chunk leaves the threads to its GEMMs.
+    private static bool SplitBatch(in Conv2dGeometry g, int chunks)
+        => chunks >= 2 && ParallelRuntime.NumThreads >= 2 && !ParallelRuntime.IsInsideParallelLoop
+            && g.MultiplyAdds >= GemmKernel.ParallelProductLimit;
 
-    // Weight gradients with at most this many elements per group are built from dot products: a
-    // [16, 9] result (the first layer of a small CNN) is mostly padding in GEMM tiles. Measured at
-    // batch 64: conv 1→16 3×3 on 28×28 backward 2.3 ms by GEMM, 0.7 ms by dots; conv 16→32
-    // ([32, 144]) 4.0 ms by GEMM, 5.4 ms by dots.
+    // Weight gradients with at most this many elements per group are built from dot products: a [16, 9]
+    // result (the first layer of a small CNN) is mostly padding in GEMM tiles.
     private const int DotProductLimit = 1024;
 
-    // target[o, r] = beta · target[o, r] + Σ_l gradOutput[o, l] · columns[r, l], both operands read along
-    // contiguous rows of length `plane`.
-    private static void WeightProduct(int outs, int rows, int plane, float[] gradOutput, int gradOutputOffset,
-        float[] columns, int columnsOffset, float beta, float[] target, int targetOffset)
+    // target[o, r] = Σ_l gradOutput[o, l] · columns[r, l] over l < length, both operands rows `length` floats apart.
+    private static void WeightProduct(int outs, int rows, int length, float[] gradOutput, int gradOutputOffset,
+        float[] columns, float[] target, int targetOffset)
     {
         if ((long)outs * rows <= DotProductLimit)
         {
             for (int o = 0; o < outs; o++)
             {
-                var g = gradOutput.AsSpan(gradOutputOffset + o * plane, plane);
+                var g = gradOutput.AsSpan(gradOutputOffset + o * length, length);
                 for (int r = 0; r < rows; r++)
-                {
-                    float dot = TensorPrimitives.Dot(g, columns.AsSpan(columnsOffset + r * plane, plane));
-                    ref float t = ref target[targetOffset + o * rows + r];
-                    t = beta == 0f ? dot : t + dot;
-                }
+                    target[targetOffset + o * rows + r] = TensorPrimitives.Dot(g, columns.AsSpan(r * length, length));
             }
             return;
         }
-        GemmKernel.Sgemm(outs, rows, plane, 1f,
-            gradOutput, gradOutputOffset, plane, 1,
-            columns, columnsOffset, 1, plane,
-            beta, target, targetOffset, rows, 1);
+        GemmKernel.Sgemm(outs, rows, length, 1f,
+            gradOutput, gradOutputOffset, length, 1,
+            columns, 0, 1, length,
+            0f, target, targetOffset, rows, 1);
     }
 
     private static void SumChunks(float[] partials, int start, int stride, int chunks, Span<float> target)
@@ -173,113 +171,147 @@ internal static class ConvolutionKernel
             TensorPrimitives.Add(target, partials.AsSpan(start + c * stride, target.Length), target);
     }
 
-    private readonly struct ForwardBody(Conv2dGeometry g,
+    /// <summary>The images [First, First + Count) of chunk <paramref name="chunk"/> of <paramref name="chunks"/>.</summary>
+    private static (int First, int Count) ChunkImages(in Conv2dGeometry g, int chunk, int chunks)
+    {
+        int first = (int)((long)chunk * g.Batch / chunks);
+        int end = (int)((long)(chunk + 1) * g.Batch / chunks);
+        return (first, end - first);
+    }
+
+    // Writes the column matrices of `count` images from `first` on, channels of `group`, side by side.
+    private static void FillColumns(in Conv2dGeometry g, float[] input, int inputOffset, int first, int count, int group, float[] columns)
+    {
+        int width = count * g.OutPlane;
+        for (int b = 0; b < count; b++)
+        {
+            int image = inputOffset + (first + b) * g.InImage + group * g.GroupInChannels * g.InPlane;
+            Im2Col.Fill(g, input, image, g.GroupInChannels, columns, b * g.OutPlane, width);
+        }
+    }
+
+    private readonly struct ForwardBody(Conv2dGeometry g, int chunks,
         float[] input, int inputOffset, float[] weight, int weightOffset, float[]? bias, int biasOffset,
         float[] output, int outputOffset, bool relu) : IParallelBody
     {
-        public void Invoke(int n)
+        public void Invoke(int chunk)
         {
-            int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels;
-            float[] columns = g.IsPointwise ? input : ConvolutionBuffers.Columns(rows * plane);
-            int outImage = outputOffset + n * g.OutImage;
+            var (first, count) = ChunkImages(g, chunk, chunks);
+            int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels, width = count * plane;
+            float[] columns = ConvolutionBuffers.Columns(rows * width);
+            // One image's product is its output already; several images' products go through a scratch matrix.
+            float[] products = count == 1 ? output : ConvolutionBuffers.Products(groupOut * width);
             for (int group = 0; group < g.Groups; group++)
             {
-                int groupInput = inputOffset + n * g.InImage + group * g.GroupInChannels * g.InPlane;
-                int columnsOffset = groupInput;
-                if (!g.IsPointwise)
-                {
-                    Im2Col.Fill(g, input, groupInput, g.GroupInChannels, columns);
-                    columnsOffset = 0;
-                }
-                GemmKernel.Sgemm(groupOut, plane, rows, 1f,
+                FillColumns(g, input, inputOffset, first, count, group, columns);
+                int productsOffset = count == 1 ? outputOffset + first * g.OutImage + group * groupOut * plane : 0;
+                GemmKernel.Sgemm(groupOut, width, rows, 1f,
                     weight, weightOffset + group * groupOut * rows, rows, 1,
-                    columns, columnsOffset, plane, 1,
-                    0f, output, outImage + group * groupOut * plane, plane, 1);
-            }
-            if (bias is null && !relu)
-                return;
-            // The epilogue: one pass over each output row while it is still in cache.
-            for (int o = 0; o < g.OutChannels; o++)
-            {
-                var row = output.AsSpan(outImage + o * plane, plane);
-                if (bias is not null)
-                    TensorPrimitives.Add(row, bias[biasOffset + o], row);
-                if (relu)
-                    TensorPrimitives.Max(row, 0f, row);
+                    columns, 0, width, 1,
+                    0f, products, productsOffset, width, 1);
+                // The epilogue: each image's rows go to the output with the bias and ReLU, one pass while in cache.
+                for (int b = 0; b < count; b++)
+                {
+                    for (int o = 0; o < groupOut; o++)
+                    {
+                        int channel = group * groupOut + o;
+                        var source = products.AsSpan(productsOffset + o * width + b * plane, plane);
+                        var target = output.AsSpan(outputOffset + (first + b) * g.OutImage + channel * plane, plane);
+                        if (bias is not null)
+                            TensorPrimitives.Add(source, bias[biasOffset + channel], target);
+                        else if (count > 1)
+                            source.CopyTo(target);
+                        if (relu)
+                            TensorPrimitives.Max(target, 0f, target);
+                    }
+                }
             }
         }
     }
 
     private readonly struct BackwardBody(Conv2dGeometry g, int chunks,
         float[] input, int inputOffset, float[] weight, int weightOffset,
-        float[] gradOutput, int gradOutputOffset,
+        float[] gradOutput, int gradOutputOffset, float[]? reluOutput, int reluOutputOffset,
         float[]? gradInput, int gradInputOffset,
         bool wantWeight, bool wantBias, float[] partials, int partialStride) : IParallelBody
     {
         public void Invoke(int chunk)
         {
-            int first = (int)((long)chunk * g.Batch / chunks);
-            int end = (int)((long)(chunk + 1) * g.Batch / chunks);
-            int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels, groupIn = g.GroupInChannels;
-            float[] columns = wantWeight && !g.IsPointwise ? ConvolutionBuffers.Columns(rows * plane) : input;
-            float[] gradColumns = gradInput is not null && !g.IsPointwise ? ConvolutionBuffers.GradColumns(rows * plane) : [];
+            var (first, count) = ChunkImages(g, chunk, chunks);
+            int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels, width = count * plane;
+            float[] gradCat = GatherGradOutput(first, count);
+            float[] columns = wantWeight ? ConvolutionBuffers.Columns(rows * width) : [];
+            float[] gradColumns = gradInput is not null ? ConvolutionBuffers.GradColumns(rows * width) : [];
             int weightPartial = chunk * partialStride;
-            int biasPartial = weightPartial + g.WeightCount;
+            if (gradInput is not null)
+                gradInput.AsSpan(gradInputOffset + first * g.InImage, count * g.InImage).Clear();
 
-            for (int n = first; n < end; n++)
+            for (int group = 0; group < g.Groups; group++)
             {
-                float beta = n == first ? 0f : 1f;
-                int outImage = gradOutputOffset + n * g.OutImage;
-                if (gradInput is not null)
-                    gradInput.AsSpan(gradInputOffset + n * g.InImage, g.InImage).Clear();
-
-                for (int group = 0; group < g.Groups; group++)
+                int groupGrad = group * groupOut * width;
+                if (wantWeight)
                 {
-                    int groupGradOut = outImage + group * groupOut * plane;
-                    int groupChannels = n * g.InImage + group * groupIn * g.InPlane;
-                    if (wantWeight)
-                    {
-                        // partial[o, r] (+)= Σ_l gradOutput[o, l] · columns[r, l]
-                        int columnsOffset = inputOffset + groupChannels;
-                        if (!g.IsPointwise)
-                        {
-                            Im2Col.Fill(g, input, columnsOffset, groupIn, columns);
-                            columnsOffset = 0;
-                        }
-                        WeightProduct(groupOut, rows, plane, gradOutput, groupGradOut, columns, columnsOffset,
-                            beta, partials, weightPartial + group * groupOut * rows);
-                    }
-                    if (gradInput is not null)
-                    {
-                        // gradColumns[r, l] = Σ_o weight[o, r] · gradOutput[o, l], then col2im.
-                        int groupWeight = weightOffset + group * groupOut * rows;
-                        if (g.IsPointwise)
-                        {
-                            GemmKernel.Sgemm(rows, plane, groupOut, 1f,
-                                weight, groupWeight, 1, rows,
-                                gradOutput, groupGradOut, plane, 1,
-                                0f, gradInput, gradInputOffset + groupChannels, plane, 1);
-                        }
-                        else
-                        {
-                            GemmKernel.Sgemm(rows, plane, groupOut, 1f,
-                                weight, groupWeight, 1, rows,
-                                gradOutput, groupGradOut, plane, 1,
-                                0f, gradColumns, 0, plane, 1);
-                            Im2Col.Accumulate(g, gradColumns, groupIn, gradInput, gradInputOffset + groupChannels);
-                        }
-                    }
+                    // partial[o, r] = Σ_l gradCat[o, l] · columns[r, l]
+                    FillColumns(g, input, inputOffset, first, count, group, columns);
+                    WeightProduct(groupOut, rows, width, gradCat, groupGrad, columns,
+                        partials, weightPartial + group * groupOut * rows);
                 }
-
-                if (wantBias)
+                if (gradInput is not null)
                 {
-                    for (int o = 0; o < g.OutChannels; o++)
+                    // gradColumns[r, l] = Σ_o weight[o, r] · gradCat[o, l], then col2im image by image.
+                    GemmKernel.Sgemm(rows, width, groupOut, 1f,
+                        weight, weightOffset + group * groupOut * rows, 1, rows,
+                        gradCat, groupGrad, width, 1,
+                        0f, gradColumns, 0, width, 1);
+                    for (int b = 0; b < count; b++)
                     {
-                        float sum = TensorPrimitives.Sum(gradOutput.AsSpan(outImage + o * plane, plane));
-                        partials[biasPartial + o] = n == first ? sum : partials[biasPartial + o] + sum;
+                        int image = gradInputOffset + (first + b) * g.InImage + group * g.GroupInChannels * g.InPlane;
+                        Im2Col.Accumulate(g, gradColumns, b * plane, width, g.GroupInChannels, gradInput, image);
                     }
                 }
             }
+
+            if (wantBias)
+            {
+                int biasPartial = weightPartial + g.WeightCount;
+                for (int o = 0; o < g.OutChannels; o++)
+                    partials[biasPartial + o] = TensorPrimitives.Sum(gradCat.AsSpan(o * width, width));
+            }
         }
+
+        // gradCat[o, b·plane + l] = gradOutput[first + b, o, l], zero where a fused ReLU's output was not positive.
+        private float[] GatherGradOutput(int first, int count)
+        {
+            int plane = g.OutPlane, width = count * plane;
+            float[] gradCat = ConvolutionBuffers.GradOutputs(g.OutChannels * width);
+            for (int b = 0; b < count; b++)
+            {
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    int at = (first + b) * g.OutImage + o * plane;
+                    var source = gradOutput.AsSpan(gradOutputOffset + at, plane);
+                    var target = gradCat.AsSpan(o * width + b * plane, plane);
+                    if (reluOutput is null)
+                        source.CopyTo(target);
+                    else
+                        ReluMask(source, reluOutput.AsSpan(reluOutputOffset + at, plane), target);
+                }
+            }
+            return gradCat;
+        }
+    }
+
+    // ReLU's backward, PyTorch's threshold_backward(g, y, 0): target = y <= 0 ? 0 : g (a NaN output passes the gradient).
+    private static void ReluMask(ReadOnlySpan<float> gradient, ReadOnlySpan<float> output, Span<float> target)
+    {
+        int i = 0;
+        for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var y = new Vector<float>(output[i..]);
+            Vector.ConditionalSelect(Vector.LessThanOrEqual(y, Vector<float>.Zero), Vector<float>.Zero, new Vector<float>(gradient[i..]))
+                .CopyTo(target[i..]);
+        }
+        for (; i < target.Length; i++)
+            target[i] = output[i] <= 0f ? 0f : gradient[i];
     }
 }
