@@ -16,7 +16,9 @@ internal static class GemmBenchmark
     public static int Run(string[] args)
     {
         int threads = Environment.ProcessorCount;
-        int[] sizes = [128, 256, 512, 1024, 2048];
+        // (m, n, k) products: square sizes by default, any shapes with --shapes MxNxK,...
+        (int M, int N, int K)[] shapes = [(128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048)];
+        bool square = true;
         GemmMicroKernel kernel = GemmKernel.MicroKernel;
         int? mc = null, kc = null, nc = null;
         bool transposeB = false;
@@ -28,7 +30,11 @@ internal static class GemmBenchmark
             switch (args[i])
             {
                 case "--threads": threads = int.Parse(args[++i]); break;
-                case "--sizes": sizes = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--sizes": shapes = args[++i].Split(',').Select(int.Parse).Select(n => (n, n, n)).ToArray(); break;
+                case "--shapes":
+                    shapes = args[++i].Split(',').Select(x => x.Split('x').Select(int.Parse).ToArray()).Select(d => (d[0], d[1], d[2])).ToArray();
+                    square = false;
+                    break;
                 case "--kernel":
                     string name = args[++i];
                     kernel = GemmMicroKernels.Supported.FirstOrDefault(x => x.Name == name)
@@ -53,11 +59,11 @@ internal static class GemmBenchmark
             Console.WriteLine($"# kernel {kernel}, route {route}, threads {threads}, Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512F={Avx512F.IsSupported}");
 
         var rng = new Random(1);
-        foreach (int n in sizes)
+        foreach (var (m, n, k) in shapes)
         {
-            float[] a = RandomMatrix(rng, n), b = RandomMatrix(rng, n), c = new float[n * n];
-            int bRow = transposeB ? 1 : n, bCol = transposeB ? n : 1;
-            void Multiply() => GemmKernel.SgemmWith(kernel, route, n, n, n, 1f, a, 0, n, 1, b, 0, bRow, bCol, 0f, c, 0, n, 1);
+            float[] a = RandomMatrix(rng, m * k), b = RandomMatrix(rng, k * n), c = new float[m * n];
+            int bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1;
+            void Multiply() => GemmKernel.SgemmWith(kernel, route, m, n, k, 1f, a, 0, k, 1, b, 0, bRow, bCol, 0f, c, 0, n, 1);
 
             for (int w = 0; w < 5; w++)
                 Multiply();
@@ -74,12 +80,15 @@ internal static class GemmBenchmark
                 times[r] = (cpuTime ? ThreadCpuSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / iterations;
             }
             Array.Sort(times);
-            double flop = 2.0 * n * n * (double)n;
-            BenchOutput.Row(new()
-            {
-                ["bench"] = "matmul", ["n"] = n,
-                ["gflops_best"] = flop / times[0] / 1e9, ["gflops_median"] = flop / times[times.Length / 2] / 1e9,
-            });
+            double flop = 2.0 * m * n * (double)k;
+            var row = new Dictionary<string, object?> { ["bench"] = "matmul" };
+            if (square)
+                row["n"] = n;
+            else
+                row["shape"] = $"{m}x{n}x{k}";
+            row["gflops_best"] = flop / times[0] / 1e9;
+            row["gflops_median"] = flop / times[times.Length / 2] / 1e9;
+            BenchOutput.Row(row);
         }
         return 0;
     }
@@ -102,9 +111,9 @@ internal static class GemmBenchmark
         public long Nanoseconds;
     }
 
-    private static float[] RandomMatrix(Random rng, int n)
+    private static float[] RandomMatrix(Random rng, int count)
     {
-        var data = new float[n * n];
+        var data = new float[count];
         for (int i = 0; i < data.Length; i++)
             data[i] = (float)(rng.NextDouble() * 2 - 1);
         return data;

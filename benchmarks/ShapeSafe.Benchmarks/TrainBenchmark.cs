@@ -24,21 +24,39 @@ internal static class TrainBenchmark
         const int batches = 8;
         var xs = Enumerable.Range(0, batches).Select(_ => Tensor.Randn(new[] { batch }.Concat(sample).ToArray())).ToArray();
         var ys = Enumerable.Range(0, batches).Select(_ => Tensor.Randint(0, 10, new[] { batch })).ToArray();
+        // --breakdown: wall time of each phase of a step, summed over the timed steps.
+        bool breakdown = args.Contains("--breakdown");
+        var phases = new double[4];
+        var phase = new Stopwatch();
+        void Mark(int index)
+        {
+            if (!breakdown) return;
+            phases[index] += phase.Elapsed.TotalMilliseconds;
+            phase.Restart();
+        }
         int k = 0;
         void Step()
         {
+            phase.Restart();
             optimizer.ZeroGrad();
-            var l = loss.Forward(model.Forward(xs[k % batches]), ys[k % batches]);
+            var output = model.Forward(xs[k % batches]);
+            Mark(0);
+            var l = loss.Forward(output, ys[k % batches]);
+            Mark(1);
             l.Backward();
+            Mark(2);
             optimizer.Step();
+            Mark(3);
             k++;
         }
         int steps = name == "mlp" ? 200 : 40;
         for (int i = 0; i < 20; i++) Step();
+        Array.Clear(phases);
         var times = new List<double>();
         var sw = new Stopwatch();
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         int gen2Before = GC.CollectionCount(2);
+        var pauseBefore = GC.GetTotalPauseDuration();
         for (int r = 0; r < 5; r++)
         {
             double cpuStart = cpuTime ? ProcessCpuSeconds() : 0;
@@ -48,12 +66,19 @@ internal static class TrainBenchmark
         }
         double kbPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / (5 * steps);
         int gen2 = GC.CollectionCount(2) - gen2Before;
+        double pauseMsPerStep = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / (5 * steps);
+        if (breakdown)
+        {
+            string[] names = ["zero_grad+forward", "loss", "backward", "optimizer"];
+            for (int i = 0; i < phases.Length; i++)
+                Console.WriteLine($"  {names[i],-18} {phases[i] / (5 * steps),8:F3} ms per step");
+        }
         BenchOutput.Row(new()
         {
             ["bench"] = "train", ["model"] = name, ["batch"] = batch,
             ["samples_per_s_best"] = batch / times.Min(), ["samples_per_s_median"] = batch / BenchOutput.Median(times),
             ["ms_per_step_best"] = times.Min() * 1e3, ["kb_allocated_per_step"] = Math.Round(kbPerStep, 1),
-            ["gen2_collections"] = gen2, ["clock"] = cpuTime ? "cpu" : "wall",
+            ["gen2_collections"] = gen2, ["gc_pause_ms_per_step"] = Math.Round(pauseMsPerStep, 3), ["clock"] = cpuTime ? "cpu" : "wall",
         });
         return 0;
     }
