@@ -38,22 +38,7 @@ public partial class Tensor
         (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
         int groups, bool relu)
     {
-        const string op = "Conv2d";
-        CheckFloat(op, input, weight);
-        var geometry = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
-        if (bias is not null)
-        {
-            if (bias.DType != DType.Float32)
-                throw new ArgumentException($"{op}: expected a Float32 bias, got {bias.DType}");
-            if (bias.Rank != 1 || bias.Sizes[0] != geometry.OutChannels)
-                throw new ShapeException(op,
-                    $"bias of shape {Rules.Format(bias.Sizes)} should be [{geometry.OutChannels}], one per output channel of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
-        }
-
-        // The kernels read contiguous arrays; these copies are plumbing, not part of the graph.
-        var x = input.Detach().Contiguous();
-        var w = weight.Detach().Contiguous();
-        var b = bias?.Detach().Contiguous();
+        var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
         int[] outShape = input.Rank == 4
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
             : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
@@ -71,6 +56,61 @@ public partial class Tensor
         // The ReLU's mask is applied inside the convolution's backward, as it gathers the gradient.
         return result.Recorded("ReluBackward", new Tensor?[] { input, weight, bias },
             g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: result));
+    }
+
+    /// <summary>
+    /// <c>max_pool2d(relu(conv2d(...)))</c> as one op (Sequential fuses Conv2d, ReLU, MaxPool2d): the convolution's
+    /// output is pooled chunk by chunk as it is made, so neither it nor the ReLU's output is ever stored. Records
+    /// "MaxPool2DWithIndicesBackward", whose backward routes the gradient through the argmax and the ReLU's mask
+    /// straight into the convolution's.
+    /// </summary>
+    internal static Tensor Conv2dReluMaxPool(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation, int groups,
+        (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
+        (int Height, int Width) poolDilation)
+    {
+        var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
+        int[] convShape = input.Rank == 4
+            ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
+            : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
+        var poolGeometry = Pool2dGeometry.Create(convShape, poolKernel, poolStride, poolPadding, poolDilation, "MaxPool2d");
+        var values = Uninitialized(DType.Float32, PooledShape(convShape, poolGeometry));
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        bool record = (inputGrad || weightGrad || biasGrad) && Autograd.IsGradEnabled;
+
+        // The argmax lives in an array from BufferPool: handed back at once without a graph, else when the node is released.
+        int[] argmax = BufferPool.RentInts(values.Count);
+        var fusion = new MaxPoolFusion(poolGeometry, argmax, 0);
+        ConvolutionKernel.Forward(geometry, x.FloatData, x.Offset, w.FloatData, w.Offset, b?.FloatData, b?.Offset ?? 0,
+            values.FloatData, 0, relu: true, fusion);
+        if (!record)
+        {
+            BufferPool.ReturnInts(argmax);
+            return values;
+        }
+        values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input, weight, bias },
+            g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: values, pool: fusion));
+        values.GradNode!.Released = () => BufferPool.ReturnInts(argmax);
+        return values;
+    }
+
+    // The checks and contiguous operands every Conv2d variant starts from.
+    static (Conv2dGeometry Geometry, Tensor X, Tensor W, Tensor? B) PrepareConv2d(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation, int groups)
+    {
+        const string op = "Conv2d";
+        CheckFloat(op, input, weight);
+        var geometry = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
+        if (bias is not null)
+        {
+            if (bias.DType != DType.Float32)
+                throw new ArgumentException($"{op}: expected a Float32 bias, got {bias.DType}");
+            if (bias.Rank != 1 || bias.Sizes[0] != geometry.OutChannels)
+                throw new ShapeException(op,
+                    $"bias of shape {Rules.Format(bias.Sizes)} should be [{geometry.OutChannels}], one per output channel of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
+        }
+        // The kernels read contiguous arrays; these copies are plumbing, not part of the graph.
+        return (geometry, input.Detach().Contiguous(), weight.Detach().Contiguous(), bias?.Detach().Contiguous());
     }
 
     /// <summary>
@@ -119,7 +159,7 @@ public partial class Tensor
         CheckFloat(op, input);
         var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op);
         var x = input.Detach().Contiguous();
-        var outShape = PooledShape(input, geometry);
+        var outShape = PooledShape(input.Sizes, geometry);
         var values = Uninitialized(DType.Float32, outShape);
         Tensor? indices = null;
         if (publicIndices)
@@ -178,7 +218,7 @@ public partial class Tensor
         CheckFloat(op, input);
         var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, (1, 1), op);
         var x = input.Detach().Contiguous();
-        var result = Uninitialized(DType.Float32, PooledShape(input, geometry));
+        var result = Uninitialized(DType.Float32, PooledShape(input.Sizes, geometry));
         AvgPoolKernel.Forward(geometry, x.FloatData, x.Offset, result.FloatData, 0, countIncludePad);
         if (!MustRecord(input))
             return result;
@@ -187,9 +227,9 @@ public partial class Tensor
             g => new Tensor?[] { PoolingGradient.AvgPool(g, inputSizes, geometry, countIncludePad) });
     }
 
-    static int[] PooledShape(Tensor input, in Pool2dGeometry geometry)
+    static int[] PooledShape(int[] inputSizes, in Pool2dGeometry geometry)
     {
-        var shape = (int[])input.Sizes.Clone();
+        var shape = (int[])inputSizes.Clone();
         shape[^2] = geometry.OutHeight;
         shape[^1] = geometry.OutWidth;
         return shape;

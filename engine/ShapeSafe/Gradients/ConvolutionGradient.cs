@@ -16,9 +16,11 @@ internal static class ConvolutionGradient
     /// <param name="needWeight">Whether to compute the weight's gradient.</param>
     /// <param name="needBias">Whether to compute the bias's gradient.</param>
     /// <param name="reluOutput">When the forward fused a ReLU, its (contiguous) output: the gradient is masked where it is not positive.</param>
+    /// <param name="pool">When the forward fused a max pool: its geometry and argmax (<paramref name="gradOutput"/> and
+    /// <paramref name="reluOutput"/> are then the pooled gradient and values).</param>
     /// <returns>Gradients of input, weight and bias, null where not asked for.</returns>
     public static Tensor?[] Compute(Tensor gradOutput, Tensor input, Tensor weight, in Conv2dGeometry geometry,
-        bool needInput, bool needWeight, bool needBias, Tensor? reluOutput = null)
+        bool needInput, bool needWeight, bool needBias, Tensor? reluOutput = null, MaxPoolFusion? pool = null)
     {
         var g = gradOutput.Contiguous();
         var gradInput = needInput ? Tensor.BackwardGradient((int[])input.Sizes.Clone()) : null;
@@ -28,7 +30,7 @@ internal static class ConvolutionGradient
             input.FloatData, input.Offset, weight.FloatData, weight.Offset,
             g.FloatData, g.Offset,
             gradInput?.FloatData, 0, gradWeight?.FloatData, 0, gradBias?.FloatData, 0,
-            reluOutput?.FloatData, reluOutput?.Offset ?? 0);
+            reluOutput?.FloatData, reluOutput?.Offset ?? 0, pool);
         return new[] { gradInput, gradWeight, gradBias };
     }
 }

@@ -15,6 +15,8 @@ internal static class ConvolutionBuffers
     [ThreadStatic] private static float[]? t_partials;
     [ThreadStatic] private static float[]? t_products;
     [ThreadStatic] private static float[]? t_gradOutputs;
+    [ThreadStatic] private static float[]? t_pooled;
+    [ThreadStatic] private static int[]? t_pooledIndices;
 
     /// <summary>This thread's column matrix of at least <paramref name="length"/> floats.</summary>
     public static float[] Columns(int length) => Get(ref t_columns, length);
@@ -28,16 +30,22 @@ internal static class ConvolutionBuffers
     /// <summary>This thread's gathered output gradient of a chunk of images.</summary>
     public static float[] GradOutputs(int length) => Get(ref t_gradOutputs, length);
 
+    /// <summary>This thread's max-pooled values of a chunk's channel, before they are copied to the output.</summary>
+    public static float[] Pooled(int length) => Get(ref t_pooled, length);
+
+    /// <summary>This thread's argmax of <see cref="Pooled"/>.</summary>
+    public static int[] PooledIndices(int length) => Get(ref t_pooledIndices, length);
+
     /// <summary>This thread's per-chunk partial sums (weight and bias gradients) of at least <paramref name="length"/> floats.</summary>
     public static float[] Partials(int length) => Get(ref t_partials, length);
 
-    private static float[] Get(ref float[]? slot, int length)
+    private static T[] Get<T>(ref T[]? slot, int length)
     {
         if (slot is null || slot.Length < length)
         {
             // Grow geometrically so slowly growing problems do not reallocate each call.
             long capacity = Math.Max(length, 2L * (slot?.Length ?? 0));
-            slot = GC.AllocateUninitializedArray<float>((int)Math.Min(capacity, Array.MaxLength));
+            slot = GC.AllocateUninitializedArray<T>((int)Math.Min(capacity, Array.MaxLength));
         }
         return slot;
     }

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Parallel;
+using ShapeSafe.Kernels.Pooling;
 
 namespace ShapeSafe.Kernels.Convolution;
 
@@ -34,16 +35,18 @@ internal static class ConvolutionKernel
     /// <summary>
     /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the same epilogue
     /// pass as the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
-    /// overwritten. Arrays hold contiguous tensors starting at their offsets.
+    /// overwritten. Arrays hold contiguous tensors starting at their offsets. With <paramref name="pool"/>, the result
+    /// is max-pooled as it is made: <paramref name="output"/> receives the pooled tensor and the pool's indices
+    /// their argmax, and the convolution's own output is never stored whole.
     /// </summary>
     public static void Forward(in Conv2dGeometry g,
         float[] input, int inputOffset, float[] weight, int weightOffset, float[]? bias, int biasOffset,
-        float[] output, int outputOffset, bool relu = false)
+        float[] output, int outputOffset, bool relu = false, MaxPoolFusion? pool = null)
     {
         if (g.Batch == 0 || g.OutImage == 0)
             return;
         int chunks = ChunkCount(g);
-        var body = new ForwardBody(g, chunks, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu);
+        var body = new ForwardBody(g, chunks, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu, pool);
         if (SplitBatch(g, chunks))
         {
             ParallelRuntime.For(chunks, ref body);
@@ -62,6 +65,8 @@ internal static class ConvolutionKernel
     /// gradient and <paramref name="weight"/> only for the input gradient. When the forward fused a ReLU, pass its
     /// output as <paramref name="reluOutput"/> (same layout as <paramref name="gradOutput"/>): the gradient is then
     /// taken as zero wherever that output is not positive, as ReLU's backward would, without a masked copy.
+    /// When the forward fused a max pool (<paramref name="pool"/>, the same indices it wrote), <paramref name="gradOutput"/>
+    /// and <paramref name="reluOutput"/> are the pooled gradient and values, routed back through the argmax.
     /// </summary>
     public static void Backward(in Conv2dGeometry g,
         float[] input, int inputOffset, float[] weight, int weightOffset,
@@ -69,7 +74,7 @@ internal static class ConvolutionKernel
         float[]? gradInput, int gradInputOffset,
         float[]? gradWeight, int gradWeightOffset,
         float[]? gradBias, int gradBiasOffset,
-        float[]? reluOutput = null, int reluOutputOffset = 0)
+        float[]? reluOutput = null, int reluOutputOffset = 0, MaxPoolFusion? pool = null)
     {
         if (g.Batch == 0 || g.OutImage == 0)
         {
@@ -87,7 +92,7 @@ internal static class ConvolutionKernel
         int partialStride = reduces ? g.WeightCount + g.OutChannels : 0;
         float[] partials = reduces ? ConvolutionBuffers.Partials(chunks * partialStride) : [];
         var body = new BackwardBody(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
-            reluOutput, reluOutputOffset, gradInput, gradInputOffset, gradWeight is not null, gradBias is not null,
+            reluOutput, reluOutputOffset, pool, gradInput, gradInputOffset, gradWeight is not null, gradBias is not null,
             partials, partialStride);
         if (SplitBatch(g, chunks))
         {
@@ -192,23 +197,29 @@ internal static class ConvolutionKernel
 
     private readonly struct ForwardBody(Conv2dGeometry g, int chunks,
         float[] input, int inputOffset, float[] weight, int weightOffset, float[]? bias, int biasOffset,
-        float[] output, int outputOffset, bool relu) : IParallelBody
+        float[] output, int outputOffset, bool relu, MaxPoolFusion? pool) : IParallelBody
     {
         public void Invoke(int chunk)
         {
             var (first, count) = ChunkImages(g, chunk, chunks);
             int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels, width = count * plane;
             float[] columns = ConvolutionBuffers.Columns(rows * width);
-            // One image's product is its output already; several images' products go through a scratch matrix.
-            float[] products = count == 1 ? output : ConvolutionBuffers.Products(groupOut * width);
+            // One image's product is its output already; several images' products (or pooled ones) go through a scratch matrix.
+            bool direct = count == 1 && pool is null;
+            float[] products = direct ? output : ConvolutionBuffers.Products(groupOut * width);
             for (int group = 0; group < g.Groups; group++)
             {
                 FillColumns(g, input, inputOffset, first, count, group, columns);
-                int productsOffset = count == 1 ? outputOffset + first * g.OutImage + group * groupOut * plane : 0;
+                int productsOffset = direct ? outputOffset + first * g.OutImage + group * groupOut * plane : 0;
                 GemmKernel.Sgemm(groupOut, width, rows, 1f,
                     weight, weightOffset + group * groupOut * rows, rows, 1,
                     columns, 0, width, 1,
                     0f, products, productsOffset, width, 1);
+                if (pool is { } fusion)
+                {
+                    PoolProducts(fusion, first, count, group, products);
+                    continue;
+                }
                 // The epilogue: each image's rows go to the output with the bias and ReLU, one pass while in cache.
                 for (int b = 0; b < count; b++)
                 {
@@ -219,7 +230,7 @@ internal static class ConvolutionKernel
                         var target = output.AsSpan(outputOffset + (first + b) * g.OutImage + channel * plane, plane);
                         if (bias is not null)
                             TensorPrimitives.Add(source, bias[biasOffset + channel], target);
-                        else if (count > 1)
+                        else if (!direct)
                             source.CopyTo(target);
                         if (relu)
                             TensorPrimitives.Max(target, 0f, target);
@@ -227,11 +238,36 @@ internal static class ConvolutionKernel
                 }
             }
         }
+
+        // The fused epilogue with a max pool: bias and ReLU over each channel's row of the chunk, the pool over its
+        // `count` planes (consecutive in the row) into scratch, then each pooled plane and its argmax to its place.
+        private void PoolProducts(in MaxPoolFusion fusion, int first, int count, int group, float[] products)
+        {
+            int width = count * g.OutPlane, pooledPlane = fusion.Geometry.OutPlane;
+            float[] pooled = ConvolutionBuffers.Pooled(count * pooledPlane);
+            int[] argmax = ConvolutionBuffers.PooledIndices(count * pooledPlane);
+            for (int o = 0; o < g.GroupOutChannels; o++)
+            {
+                int channel = group * g.GroupOutChannels + o;
+                var row = products.AsSpan(o * width, width);
+                if (bias is not null)
+                    TensorPrimitives.Add(row, bias[biasOffset + channel], row);
+                if (relu)
+                    TensorPrimitives.Max(row, 0f, row);
+                MaxPoolKernel.ForwardPlanes(fusion.Geometry, 0, count, products, o * width, pooled, 0, argmax, 0);
+                for (int b = 0; b < count; b++)
+                {
+                    int at = ((first + b) * g.OutChannels + channel) * pooledPlane;
+                    pooled.AsSpan(b * pooledPlane, pooledPlane).CopyTo(output.AsSpan(outputOffset + at, pooledPlane));
+                    argmax.AsSpan(b * pooledPlane, pooledPlane).CopyTo(fusion.Indices.AsSpan(fusion.IndicesOffset + at, pooledPlane));
+                }
+            }
+        }
     }
 
     private readonly struct BackwardBody(Conv2dGeometry g, int chunks,
         float[] input, int inputOffset, float[] weight, int weightOffset,
-        float[] gradOutput, int gradOutputOffset, float[]? reluOutput, int reluOutputOffset,
+        float[] gradOutput, int gradOutputOffset, float[]? reluOutput, int reluOutputOffset, MaxPoolFusion? pool,
         float[]? gradInput, int gradInputOffset,
         bool wantWeight, bool wantBias, float[] partials, int partialStride) : IParallelBody
     {
@@ -284,6 +320,11 @@ internal static class ConvolutionKernel
         {
             int plane = g.OutPlane, width = count * plane;
             float[] gradCat = ConvolutionBuffers.GradOutputs(g.OutChannels * width);
+            if (pool is { } fusion)
+            {
+                GatherThroughPool(fusion, first, count, gradCat);
+                return gradCat;
+            }
             for (int b = 0; b < count; b++)
             {
                 for (int o = 0; o < g.OutChannels; o++)
@@ -298,6 +339,30 @@ internal static class ConvolutionKernel
                 }
             }
             return gradCat;
+        }
+
+        // Max pool's backward then ReLU's: each pooled gradient goes to its window's argmax, unless the pooled value
+        // (the ReLU's output there) is not positive.
+        private void GatherThroughPool(in MaxPoolFusion fusion, int first, int count, float[] gradCat)
+        {
+            int plane = g.OutPlane, width = count * plane, pooledPlane = fusion.Geometry.OutPlane;
+            gradCat.AsSpan(0, g.OutChannels * width).Clear();
+            for (int b = 0; b < count; b++)
+            {
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    int at = ((first + b) * g.OutChannels + o) * pooledPlane;
+                    var gradient = gradOutput.AsSpan(gradOutputOffset + at, pooledPlane);
+                    var argmax = fusion.Indices.AsSpan(fusion.IndicesOffset + at, pooledPlane);
+                    var values = reluOutput is null ? default : reluOutput.AsSpan(reluOutputOffset + at, pooledPlane);
+                    var target = gradCat.AsSpan(o * width + b * plane, plane);
+                    for (int q = 0; q < pooledPlane; q++)
+                    {
+                        if (reluOutput is null || !(values[q] <= 0f))
+                            target[argmax[q]] += gradient[q];
+                    }
+                }
+            }
         }
     }
 
@@ -315,3 +380,13 @@ internal static class ConvolutionKernel
             target[i] = output[i] <= 0f ? 0f : gradient[i];
     }
 }
+
+/// <summary>
+/// A max pool fused after a convolution (and its ReLU): the convolution's output is pooled chunk by chunk as it is
+/// made and never stored whole.
+/// </summary>
+/// <param name="Geometry">The pool over the convolution's output [N, O, OH, OW].</param>
+/// <param name="Indices">The argmax of every pooled output (a position within its OH·OW plane), laid out as the pooled
+/// tensor [N, O, PH, PW] from <paramref name="IndicesOffset"/>: written by the forward, read by the backward.</param>
+/// <param name="IndicesOffset">Where the indices start.</param>
+internal readonly record struct MaxPoolFusion(Pool2dGeometry Geometry, int[] Indices, int IndicesOffset);

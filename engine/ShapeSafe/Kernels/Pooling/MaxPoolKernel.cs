@@ -31,39 +31,52 @@ internal static class MaxPoolKernel
         PoolingParallel.Run(g, blocks, ref body);
     }
 
+    /// <summary>
+    /// <see cref="Forward"/> for the planes [<paramref name="first"/>, <paramref name="end"/>) only, on the calling
+    /// thread; plane p is read at <c>inputOffset + p·InPlane</c> and written at <c>outputOffset + p·OutPlane</c>.
+    /// For callers that pool a block of planes they have just produced (a fused convolution).
+    /// </summary>
+    public static void ForwardPlanes<TIndex>(in Pool2dGeometry g, int first, int end, float[] input, int inputOffset,
+        float[] output, int outputOffset, TIndex[] indices, int indicesOffset) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
+    {
+        if (end <= first)
+            return;
+        if (IsPlainTwoByTwo(g))
+        {
+            if (TwoByTwoGathered.IsSupported(g))
+            {
+                TwoByTwoGathered.Forward(g, first, end, input, inputOffset, output, outputOffset, indices, indicesOffset);
+                return;
+            }
+            for (int p = first; p < end; p++)
+                ForwardPlaneTwoByTwo(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
+                    indices, indicesOffset + p * g.OutPlane);
+            return;
+        }
+        int ow = g.OutWidth;
+        // Worked out once per call: for each output column its first real tap, for each tap column j
+        // the output columns [first, end) for which it is real (ValidTaps divides: too slow per output).
+        Span<int> firstTap = ow <= 512 ? stackalloc int[ow] : new int[ow];
+        for (int x = 0; x < ow; x++)
+            Pool2dGeometry.ValidTaps(x * g.StrideWidth - g.PadWidth, g.DilationWidth, g.KernelWidth, g.InWidth, out firstTap[x], out _);
+        Span<int> tapColumns = g.KernelWidth <= 64 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
+        for (int j = 0; j < g.KernelWidth; j++)
+            Pool2dGeometry.ValidTaps(j * g.DilationWidth - g.PadWidth, g.StrideWidth, ow, g.InWidth,
+                out tapColumns[2 * j], out tapColumns[2 * j + 1]);
+        Span<float> rowMax = ow <= 512 ? stackalloc float[ow] : new float[ow];
+        Span<int> rowArgmax = ow <= 512 ? stackalloc int[ow] : new int[ow];
+        for (int p = first; p < end; p++)
+            ForwardPlane(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
+                indices, indicesOffset + p * g.OutPlane, firstTap, tapColumns, rowMax, rowArgmax);
+    }
+
     private readonly struct ForwardBody<TIndex>(Pool2dGeometry g, int blocks, float[] input, int inputOffset,
         float[] output, int outputOffset, TIndex[] indices, int indicesOffset) : IParallelBody where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>
     {
         public void Invoke(int block)
         {
             PoolingParallel.Range(g, block, blocks, out int first, out int end);
-            if (IsPlainTwoByTwo(g))
-            {
-                if (TwoByTwoGathered.IsSupported(g))
-                {
-                    TwoByTwoGathered.Forward(g, first, end, input, inputOffset, output, outputOffset, indices, indicesOffset);
-                    return;
-                }
-                for (int p = first; p < end; p++)
-                    ForwardPlaneTwoByTwo(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
-                        indices, indicesOffset + p * g.OutPlane);
-                return;
-            }
-            int ow = g.OutWidth;
-            // Worked out once per call: for each output column its first real tap, for each tap column j
-            // the output columns [first, end) for which it is real (ValidTaps divides: too slow per output).
-            Span<int> firstTap = ow <= 512 ? stackalloc int[ow] : new int[ow];
-            for (int x = 0; x < ow; x++)
-                Pool2dGeometry.ValidTaps(x * g.StrideWidth - g.PadWidth, g.DilationWidth, g.KernelWidth, g.InWidth, out firstTap[x], out _);
-            Span<int> tapColumns = g.KernelWidth <= 64 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
-            for (int j = 0; j < g.KernelWidth; j++)
-                Pool2dGeometry.ValidTaps(j * g.DilationWidth - g.PadWidth, g.StrideWidth, ow, g.InWidth,
-                    out tapColumns[2 * j], out tapColumns[2 * j + 1]);
-            Span<float> rowMax = ow <= 512 ? stackalloc float[ow] : new float[ow];
-            Span<int> rowArgmax = ow <= 512 ? stackalloc int[ow] : new int[ow];
-            for (int p = first; p < end; p++)
-                ForwardPlane(g, input, inputOffset + p * g.InPlane, output, outputOffset + p * g.OutPlane,
-                    indices, indicesOffset + p * g.OutPlane, firstTap, tapColumns, rowMax, rowArgmax);
+            ForwardPlanes(g, first, end, input, inputOffset, output, outputOffset, indices, indicesOffset);
         }
     }
 

@@ -93,9 +93,9 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
             var (name, module) = slots.GetAt(i);
             if (module is not ITensorModule step)
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
-            // Linear or Conv2d followed by ReLU runs as one op: the ReLU is applied in the layer's epilogue and the
-            // pre-activation (which nothing outside can see) is never stored. Exact types only: a subclass may
-            // override Forward.
+            // Linear or Conv2d followed by ReLU (and Conv2d, ReLU, MaxPool2d) runs as one op: the ReLU (and pool) is
+            // applied in the layer's epilogue and the intermediates (which nothing outside can see) are never stored.
+            // Exact types only: a subclass may override Forward.
             if (i + 1 < slots.Count && slots.GetAt(i + 1).Value?.GetType() == typeof(ReLU))
             {
                 if (module.GetType() == typeof(Linear))
@@ -108,6 +108,15 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
                 if (module.GetType() == typeof(Conv2d))
                 {
                     var conv = (Conv2d)module;
+                    // Conv2d, ReLU, MaxPool2d: the convolution's output is pooled as it is made and never stored.
+                    if (i + 2 < slots.Count && slots.GetAt(i + 2).Value?.GetType() == typeof(MaxPool2d))
+                    {
+                        var pool = (MaxPool2d)slots.GetAt(i + 2).Value!;
+                        input = Tensor.Conv2dReluMaxPool(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups,
+                            pool.KernelSize, pool.Stride, pool.Padding, pool.Dilation);
+                        i += 2;
+                        continue;
+                    }
                     input = Tensor.Conv2dCore(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, relu: true);
                     i++;
                     continue;

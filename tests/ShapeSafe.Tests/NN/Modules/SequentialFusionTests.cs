@@ -3,8 +3,8 @@ using ShapeSafe.NN;
 namespace ShapeSafe.Tests.NN.Modules;
 
 /// <summary>
-/// Sequential runs Linear or Conv2d followed by ReLU as one fused op; the values and every gradient must be
-/// bitwise those of running the two modules one after the other.
+/// Sequential runs Linear or Conv2d followed by ReLU (and Conv2d, ReLU, MaxPool2d) as one fused op; the values and
+/// every gradient must be bitwise those of running the modules one after the other.
 /// </summary>
 public class SequentialFusionTests
 {
@@ -80,6 +80,67 @@ public class SequentialFusionTests
 
         AssertBitwise(plain, fused);
         for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Theory]
+    [InlineData(2, 1, 16, 28, 1, 2, 2, 0, 1)]    // the CNN's first block
+    [InlineData(13, 16, 32, 14, 1, 2, 2, 0, 1)]  // its second block, several chunks of images
+    [InlineData(3, 2, 5, 9, 0, 2, 2, 0, 1)]      // a 7x7 map: the last row and column are not pooled
+    [InlineData(2, 3, 4, 11, 1, 3, 2, 1, 1)]     // overlapping, padded windows
+    [InlineData(1, 2, 3, 12, 1, 2, 1, 0, 2)]     // dilated windows, stride 1
+    public void Conv_relu_max_pool_matches_the_unfused_modules(int batch, int inChannels, int outChannels, int size, int padding,
+        int poolKernel, int poolStride, int poolPadding, int poolDilation)
+    {
+        Tensor.ManualSeed(batch * 100 + size);
+        var conv = new Conv2d(inChannels, outChannels, 3, padding: padding);
+        var relu = new ReLU();
+        var pool = new MaxPool2d(poolKernel, poolStride, poolPadding, poolDilation);
+        var model = new Sequential(conv, relu, pool);
+        var input = Tensor.Randn(batch, inChannels, size, size);
+
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => pool.Forward(relu.Forward(conv.Forward(x))), input, model);
+
+        Assert.Equal("MaxPool2DWithIndicesBackward", model.Forward(input.Detach().RequiresGradTrue()).GradFn);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Fact]
+    public void Conv_relu_max_pool_passes_NaN_through_as_the_unfused_modules_do()
+    {
+        Tensor.ManualSeed(3);
+        var conv = new Conv2d(1, 2, 3, padding: 1);
+        var relu = new ReLU();
+        var pool = new MaxPool2d(2);
+        var model = new Sequential(conv, relu, pool);
+        var values = Tensor.Randn(1, 1, 6, 6).ToFloatArray();
+        values[7] = float.NaN;
+        var input = Tensor.FromArray(values, 1, 1, 6, 6);
+
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => pool.Forward(relu.Forward(conv.Forward(x))), input, model);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Fact]
+    public void Conv_relu_max_pool_without_gradients_records_nothing_and_gives_the_same_values()
+    {
+        Tensor.ManualSeed(4);
+        var conv = new Conv2d(2, 3, 3, padding: 1);
+        var relu = new ReLU();
+        var pool = new MaxPool2d(2);
+        var model = new Sequential(conv, relu, pool);
+        var input = Tensor.Randn(2, 2, 8, 8);
+        Tensor fused, plain;
+        using (ShapeSafe.Autograd.NoGrad())
+        {
+            fused = model.Forward(input);
+            plain = pool.Forward(relu.Forward(conv.Forward(input)));
+        }
+        Assert.Null(fused.GradFn);
+        AssertBitwise(plain, fused);
     }
 }
 
