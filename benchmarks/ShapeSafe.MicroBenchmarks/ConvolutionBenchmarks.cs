@@ -36,11 +36,11 @@ public class ConvolutionBenchmarks
 
     /// <summary>im2col: the [144, 196] column matrix of the image.</summary>
     [Benchmark]
-    public void Im2ColFill() => Im2Col.Fill(_g, _input, 0, InChannels, _columns);
+    public void Im2ColFill() => Im2Col.Fill(_g, _input, 0, InChannels, _columns, 0, _g.OutPlane);
 
     /// <summary>col2im: the column matrix added back onto a [16, 14, 14] input gradient.</summary>
     [Benchmark]
-    public void Im2ColAccumulate() => Im2Col.Accumulate(_g, _columns, InChannels, _gradInput, 0);
+    public void Im2ColAccumulate() => Im2Col.Accumulate(_g, _columns, 0, _g.OutPlane, InChannels, _gradInput, 0);
 
     /// <summary>The whole forward: im2col, one [32, 144] × [144, 196] product, the bias.</summary>
     [Benchmark]
