@@ -73,6 +73,20 @@ public class Adam : Optimizer
         // The step count is a Float32 tensor in PyTorch; the bias corrections read it back as a Python float.
         stepTensor.AddInPlace(1f);
 
+        if (maxExpAvgSq is null && (weightDecay == 0 || _decoupledWeightDecay) && IsDense(p, grad, expAvg, expAvgSq))
+        {
+            // The common case in one pass without temporaries, bitwise the op-by-op path below.
+            double t = stepTensor.Item();
+            AdamKernel.Update(p.FloatData.AsSpan(p.Offset, p.Count), grad.FloatData.AsSpan(grad.Offset, grad.Count),
+                expAvg.FloatData.AsSpan(expAvg.Offset, expAvg.Count), expAvgSq.FloatData.AsSpan(expAvgSq.Offset, expAvgSq.Count),
+                new AdamKernel.Step(
+                    Decay: weightDecay == 0 ? 1f : (float)(1 - lr * weightDecay),
+                    LerpWeight: (float)(1 - beta1), Beta2: (float)beta2, OneMinusBeta2: (float)(1 - beta2),
+                    BiasCorrection2Sqrt: (float)Math.Pow(1 - Math.Pow(beta2, t), 0.5), Eps: (float)group.Eps,
+                    NegativeStepSize: (float)-(lr / (1 - Math.Pow(beta1, t)))));
+            return;
+        }
+
         if (weightDecay != 0)
         {
             if (_decoupledWeightDecay) p.MulInPlace((float)(1 - lr * weightDecay));
@@ -100,6 +114,17 @@ public class Adam : Optimizer
             denom = expAvgSq.Sqrt().DivInPlace((float)biasCorrection2Sqrt).AddInPlace((float)group.Eps);
         }
         p.AddCDivInPlace(expAvg, denom, (float)-stepSize);
+    }
+
+    // Float32, contiguous and the same shape: what the one-pass kernel reads.
+    private static bool IsDense(Tensor p, Tensor grad, Tensor expAvg, Tensor expAvgSq)
+    {
+        foreach (var t in (ReadOnlySpan<Tensor>)[p, grad, expAvg, expAvgSq])
+        {
+            if (t.DType != DType.Float32 || !t.IsContiguous || !t.Sizes.AsSpan().SequenceEqual(p.Sizes))
+                return false;
+        }
+        return true;
     }
 
     private protected override void ValidateState(ParamGroup group, Parameter parameter, IReadOnlyDictionary<string, Tensor> state, string prefix, List<string> errors)
