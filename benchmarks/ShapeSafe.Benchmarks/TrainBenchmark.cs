@@ -50,7 +50,11 @@ internal static class TrainBenchmark
             k++;
         }
         int steps = name == "mlp" ? 200 : 40;
-        for (int i = 0; i < 20; i++) Step();
+        // Warm up for 20 steps and at least 1.5 s: .NET's tiered JIT moves the kernels' loops from quick-JIT/OSR code
+        // to fully optimized code only after a few hundred milliseconds of steady calls, which a fixed 20 steps of a
+        // small model (10 ms for the MLP) does not cover. The figure wanted is the steady state of a long training run.
+        var warmup = Stopwatch.StartNew();
+        for (int i = 0; i < 20 || warmup.Elapsed.TotalSeconds < 1.5; i++) Step();
         Array.Clear(phases);
         var times = new List<double>();
         var sw = new Stopwatch();
