@@ -11,7 +11,7 @@ namespace ShapeSafe.Kernels.Convolution;
 /// </summary>
 /// <remarks>
 /// <para>Forward, per image n and group: output[n] = weight [O, C·kH·kW] × columns(input[n]) [C·kH·kW, OH·OW],
-/// then bias added row by row. Images are split across the worker pool (each with its own column
+/// with the bias (one per output channel, so per row of the product) and a fused ReLU added in the GEMM's epilogue. Images are split across the worker pool (each with its own column
 /// buffer); a batch too small to split leaves the threads to the GEMM instead.</para>
 /// <para>Backward: gradInput[n] = col2im(weightᵀ × gradOutput[n]); gradWeight = Σₙ gradOutput[n] × columns(input[n])ᵀ;
 /// gradBias = Σ over n, OH, OW of gradOutput. The batch is cut into a number of chunks that depends only
@@ -27,8 +27,8 @@ internal static class ConvolutionKernel
     private const int PartialBudget = 4 << 20;
 
     /// <summary>
-    /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the same epilogue
-    /// pass as the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
+    /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the GEMM's epilogue
+    /// with the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
     /// overwritten. Arrays hold contiguous tensors starting at their offsets.
     /// </summary>
     public static void Forward(in Conv2dGeometry g,
@@ -191,21 +191,18 @@ internal static class ConvolutionKernel
                     Im2Col.Fill(g, input, groupInput, g.GroupInChannels, columns);
                     columnsOffset = 0;
                 }
+                // Output channel o of the group is row o of the product: the bias runs down the rows.
+                var epilogue = new GemmEpilogue
+                {
+                    BiasAlong = bias is null ? GemmBias.None : GemmBias.PerRow,
+                    Bias = bias,
+                    BiasOffset = bias is null ? 0 : biasOffset + group * groupOut,
+                    Activation = relu ? GemmActivation.Relu : GemmActivation.None,
+                };
                 GemmKernel.Sgemm(groupOut, plane, rows, 1f,
                     weight, weightOffset + group * groupOut * rows, rows, 1,
                     columns, columnsOffset, plane, 1,
-                    0f, output, outImage + group * groupOut * plane, plane, 1);
-            }
-            if (bias is null && !relu)
-                return;
-            // The epilogue: one pass over each output row while it is still in cache.
-            for (int o = 0; o < g.OutChannels; o++)
-            {
-                var row = output.AsSpan(outImage + o * plane, plane);
-                if (bias is not null)
-                    TensorPrimitives.Add(row, bias[biasOffset + o], row);
-                if (relu)
-                    TensorPrimitives.Max(row, 0f, row);
+                    0f, output, outImage + group * groupOut * plane, plane, 1, epilogue);
             }
         }
     }
