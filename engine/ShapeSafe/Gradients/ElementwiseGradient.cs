@@ -158,26 +158,34 @@ internal static class ElementwiseGradient
         float Apply(float grad, float x, float y);
     }
 
-    /// <summary>rule(g, s) for a gradient and a saved tensor of its shape; the result is contiguous.</summary>
+    /// <summary>
+    /// rule(g, s) for a gradient and a saved tensor of its shape, into <see cref="PrivateResult"/>: the gradient
+    /// itself when it is private to the backward pass, so the step allocates nothing.
+    /// </summary>
     static Tensor Map<TRule>(Tensor grad, Tensor saved, TRule rule) where TRule : struct, IRule
     {
-        var result = Operands(grad, saved, out var g, out var s);
-        var d = result.FloatData;
+        var g = Dense(grad, grad.Sizes);
+        var s = Dense(saved, grad.Sizes);
+        var result = PrivateResult(grad);
+        var d = result.FloatData.AsSpan(0, g.Length);
         for (int i = 0; i < d.Length; i++) d[i] = rule.Apply(g[i], s[i]);
         return result;
     }
 
     /// <summary>
-    /// rule(g, s) for a gradient and a saved tensor of its shape. A gradient private to the backward pass is
-    /// overwritten with the result (nothing else can read it), else the result goes to a new private tensor.
+    /// The tensor a gradient rule writes to: a gradient private to the backward pass is overwritten with the result
+    /// (nothing else can read it), else the result goes to a new private tensor.
     /// </summary>
+    static Tensor PrivateResult(Tensor grad) => grad.Storage.Owner == StorageOwner.Backward && grad.IsWholeStorage
+        ? grad
+        : Tensor.BackwardGradient((int[])grad.Sizes.Clone());
+
+    /// <summary>rule(g, s) as <see cref="Map{TRule}(Tensor, Tensor, TRule)"/>, with a Vector&lt;float&gt; path.</summary>
     static Tensor MapVectorized<TRule>(Tensor grad, Tensor saved, TRule rule) where TRule : struct, IVectorRule
     {
         var g = Dense(grad, grad.Sizes);
         var s = Dense(saved, grad.Sizes);
-        var result = grad.Storage.Owner == StorageOwner.Backward && grad.IsWholeStorage
-            ? grad
-            : Tensor.BackwardGradient((int[])grad.Sizes.Clone());
+        var result = PrivateResult(grad);
         var d = result.FloatData.AsSpan(0, g.Length);
         ref float gRef = ref MemoryMarshal.GetReference(g);
         ref float sRef = ref MemoryMarshal.GetReference(s);

@@ -5,34 +5,42 @@ namespace ShapeSafe.Gradients;
 
 /// <summary>
 /// The fused linear layer <c>y = x·wᵀ + b</c> on 2-D operands ("AddmmBackward", or "MmBackward" without a bias):
-/// the forward writes the bias into each output row and lets one GEMM accumulate onto it (beta = 1), so the
+/// the forward adds the bias (and applies an activation, if asked) in the GEMM's epilogue, tile by tile, so the
 /// output is produced in the GEMM's single pass with no separate broadcast add; the backward is
 /// dx = g·w, dw = gᵀ·x and db = Σ_rows g. Every operand is read through its strides (wᵀ and gᵀ are just swapped
 /// strides), so no transposed copy is ever made.
 /// </summary>
 internal static class LinearGradient
 {
-    /// <summary>y[m, n] = x[m, k]·w[n, k]ᵀ (+ b[n]) into a new contiguous tensor.</summary>
-    public static Tensor Forward(Tensor x, Tensor w, Tensor? b)
+    /// <summary>
+    /// y[m, n] = act(x[m, k]·w[n, k]ᵀ (+ b[n])) into a new contiguous tensor. When <paramref name="preActivation"/>
+    /// is given (a contiguous [m, n] tensor of its own), it receives <c>x·wᵀ + b</c>, bit for bit what
+    /// <see cref="Forward(Tensor, Tensor, Tensor?)"/> returns.
+    /// </summary>
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? b, GemmActivation activation, Tensor? preActivation = null)
     {
         int m = x.Sizes[0], k = x.Sizes[1], n = w.Sizes[0];
         var y = Tensor.Uninitialized(DType.Float32, new[] { m, n });
-        var c = y.FloatData;
-        float beta = 0f;
-        if (b is not null && m > 0)
+        var bias = b?.Contiguous();
+        var epilogue = new GemmEpilogue
         {
-            var bias = b.Contiguous();
-            var row = bias.FloatData.AsSpan(bias.Offset, n);
-            for (int i = 0; i < m; i++) row.CopyTo(c.AsSpan(i * n, n));
-            beta = 1f;
-        }
+            BiasAlong = bias is null ? GemmBias.None : GemmBias.PerColumn,
+            Bias = bias?.FloatData,
+            BiasOffset = bias?.Offset ?? 0,
+            Activation = activation,
+            PreActivation = preActivation?.FloatData,
+            PreActivationOffset = preActivation?.Offset ?? 0,
+        };
         // B[p, j] = w[j, p]: wᵀ is w with its strides swapped.
         GemmKernel.Sgemm(m, n, k, 1f,
             x.FloatData, x.Offset, x.StrideArray[0], x.StrideArray[1],
             w.FloatData, w.Offset, w.StrideArray[1], w.StrideArray[0],
-            beta, c, 0, n, 1);
+            0f, y.FloatData, 0, n, 1, epilogue);
         return y;
     }
+
+    /// <summary>y[m, n] = x[m, k]·w[n, k]ᵀ (+ b[n]) into a new contiguous tensor.</summary>
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? b) => Forward(x, w, b, GemmActivation.None);
 
     /// <summary>Gradients of x, w and b (null where not asked for) given the output's gradient g [m, n].</summary>
     public static Tensor?[] Backward(Tensor g, Tensor x, Tensor w, bool needX, bool needW, bool needB)

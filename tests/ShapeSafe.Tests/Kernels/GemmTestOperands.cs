@@ -50,39 +50,64 @@ internal static class GemmCheck
 {
     /// <summary>
     /// Asserts the kernel's C matches the reference within a rounding bound, and that every element of
-    /// C's array outside the m x n output is untouched.
+    /// C's array outside the m x n output is untouched. With an epilogue that keeps the pre-activation, the
+    /// kernel's pre-activation is held to the same bound (each side writes its own copy of the array).
     /// </summary>
     public static float[] Matches(int m, int n, int k, float alpha, Operand a, Operand b, float beta, Operand c,
-        GemmMicroKernel? kernel = null, GemmRoute route = GemmRoute.Auto)
+        GemmMicroKernel? kernel = null, GemmRoute route = GemmRoute.Auto, GemmEpilogue epilogue = default)
     {
         var expected = c.Copy();
+        var expectedEpilogue = epilogue with { PreActivation = (float[]?)epilogue.PreActivation?.Clone() };
         GemmReference.Sgemm(m, n, k, alpha, a.Data, a.Offset, a.RowStride, a.ColStride,
-            b.Data, b.Offset, b.RowStride, b.ColStride, beta, expected.Data, expected.Offset, expected.RowStride, expected.ColStride);
+            b.Data, b.Offset, b.RowStride, b.ColStride, beta, expected.Data, expected.Offset, expected.RowStride, expected.ColStride,
+            expectedEpilogue);
 
-        // The same product on absolute values bounds the rounding error of any summation order.
+        // The same product on absolute values (with the bias's, before any activation) bounds the rounding error
+        // of any summation order.
         var magnitude = c.Abs();
+        var magnitudeEpilogue = epilogue.Bias is null ? default
+            : epilogue with { Bias = Array.ConvertAll(epilogue.Bias, MathF.Abs), Activation = GemmActivation.None, PreActivation = null };
         GemmReference.Sgemm(m, n, k, MathF.Abs(alpha), a.Abs().Data, a.Offset, a.RowStride, a.ColStride,
-            b.Abs().Data, b.Offset, b.RowStride, b.ColStride, MathF.Abs(beta), magnitude.Data, magnitude.Offset, magnitude.RowStride, magnitude.ColStride);
+            b.Abs().Data, b.Offset, b.RowStride, b.ColStride, MathF.Abs(beta), magnitude.Data, magnitude.Offset, magnitude.RowStride, magnitude.ColStride,
+            magnitudeEpilogue);
 
         var actual = c.Copy();
+        var actualEpilogue = epilogue with { PreActivation = (float[]?)epilogue.PreActivation?.Clone() };
         GemmKernel.SgemmWith(kernel ?? GemmKernel.MicroKernel, route, m, n, k, alpha, a.Data, a.Offset, a.RowStride, a.ColStride,
-            b.Data, b.Offset, b.RowStride, b.ColStride, beta, actual.Data, actual.Offset, actual.RowStride, actual.ColStride);
+            b.Data, b.Offset, b.RowStride, b.ColStride, beta, actual.Data, actual.Offset, actual.RowStride, actual.ColStride,
+            actualEpilogue);
 
-        var inOutput = OutputMask(m, n, c);
-        for (int t = 0; t < actual.Data.Length; t++)
+        // GELU's slope is at most 1.13, so it grows an error of its input by at most that much.
+        double slope = epilogue.Activation == GemmActivation.Gelu ? 1.2 : 1;
+        CompareOutput(m, n, k, c, c.Data, actual.Data, expected.Data, magnitude.Data, slope, "C");
+        if (epilogue.PreActivation is { } original)
+        {
+            // Laid out as C in an array like C's, so the magnitudes line up.
+            Assert.True(original.Length == c.Data.Length && epilogue.PreActivationOffset == c.Offset);
+            CompareOutput(m, n, k, c, original, actualEpilogue.PreActivation!, expectedEpilogue.PreActivation!, magnitude.Data, 1, "pre-activation");
+        }
+        return actual.Data;
+    }
+
+    // Elements inside the output (laid out as c) must be within the rounding bound of
+    // the reference; the rest must keep their original bits.
+    private static void CompareOutput(int m, int n, int k, Operand layout, float[] original, float[] actual, float[] expected,
+        float[] magnitude, double slope, string what)
+    {
+        var inOutput = OutputMask(m, n, layout);
+        for (int t = 0; t < actual.Length; t++)
         {
             if (!inOutput[t])
             {
-                Assert.True(BitConverter.SingleToInt32Bits(c.Data[t]) == BitConverter.SingleToInt32Bits(actual.Data[t]),
-                    $"element {t} outside the output changed");
+                Assert.True(BitConverter.SingleToInt32Bits(original[t]) == BitConverter.SingleToInt32Bits(actual[t]),
+                    $"{what}: element {t} outside the output changed");
                 continue;
             }
-            double tolerance = 1e-6 * (k + 2) * magnitude.Data[t] + 1e-30;
-            double error = Math.Abs((double)actual.Data[t] - expected.Data[t]);
+            double tolerance = slope * 1e-6 * (k + 2) * magnitude[t] + 1e-30;
+            double error = Math.Abs((double)actual[t] - expected[t]);
             Assert.True(error <= tolerance,
-                $"m={m} n={n} k={k} element {t}: got {actual.Data[t]}, expected {expected.Data[t]} (error {error}, tolerance {tolerance})");
+                $"{what}: m={m} n={n} k={k} element {t}: got {actual[t]}, expected {expected[t]} (error {error}, tolerance {tolerance})");
         }
-        return actual.Data;
     }
 
     public static bool[] OutputMask(int m, int n, Operand c)

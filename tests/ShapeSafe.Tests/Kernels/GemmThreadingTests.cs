@@ -43,6 +43,49 @@ public class GemmThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(300, 260, 700)] // two k blocks: the epilogue runs after the second only
+    [InlineData(13, 1000, 300)]
+    [InlineData(101, 90, 80)] // unpacked path, split over row blocks
+    public void Epilogue_results_are_bitwise_identical_for_any_thread_count(int m, int n, int k)
+    {
+        var rng = new System.Random(12);
+        var a = Operand.Create(rng, m, k, OperandLayout.Plain);
+        var b = Operand.Create(rng, k, n, OperandLayout.Transposed);
+        var c = Operand.Create(rng, m, n, OperandLayout.Plain);
+        int saved = ParallelRuntime.NumThreads;
+        try
+        {
+            foreach (var along in new[] { GemmBias.PerColumn, GemmBias.PerRow })
+            foreach (var activation in new[] { GemmActivation.Relu, GemmActivation.Gelu })
+            {
+                var epilogue = GemmEpilogueTests.Epilogue(rng, m, n, along, activation, keepFor: c);
+                (float[] C, float[] Pre)? first = null;
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    ParallelRuntime.NumThreads = threads;
+                    float[] result = (float[])c.Data.Clone();
+                    var run = epilogue with { PreActivation = (float[])epilogue.PreActivation!.Clone() };
+                    GemmKernel.Sgemm(m, n, k, 1f, a.Data, a.Offset, a.RowStride, a.ColStride,
+                        b.Data, b.Offset, b.RowStride, b.ColStride, 1f, result, c.Offset, c.RowStride, c.ColStride, run);
+                    if (first is null)
+                    {
+                        first = (result, run.PreActivation!);
+                    }
+                    else
+                    {
+                        Assert.Equal(first.Value.C, result);
+                        Assert.Equal(first.Value.Pre, run.PreActivation);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ParallelRuntime.NumThreads = saved;
+        }
+    }
+
     [Fact]
     public void Batched_results_are_bitwise_identical_for_any_thread_count()
     {

@@ -16,8 +16,9 @@ namespace ShapeSafe.Kernels.Convolution;
 /// <see cref="ChunkColumnBudget"/> floats (in L2). A chunk's images sit side by side in one column matrix
 /// [C·kH·kW, images·OH·OW], so each product is one GEMM wide enough to run at full speed (one image of a
 /// small CNN layer is a [32, 144] × [144, 196] product, mostly tile edges).</para>
-/// <para>Forward, per chunk and group: products = weight [O, C·kH·kW] × columns, then each image's rows are
-/// copied to the output with the bias added (and ReLU applied) on the way.</para>
+/// <para>Forward, per chunk and group: products = weight [O, C·kH·kW] × columns, with the bias (one per output
+/// channel, so per row) and a fused ReLU applied in the GEMM's epilogue; then each image's rows are copied to the
+/// output, or max-pooled into it when a pool is fused.</para>
 /// <para>Backward, per chunk: the output gradient of the chunk's images is gathered side by side into
 /// [O, images·OH·OW] (masked by the ReLU when the forward fused one); then gradWeight partial = that × columnsᵀ,
 /// gradBias partial = its row sums, and gradInput = col2im(weightᵀ × that). The chunks depend only on the
@@ -33,8 +34,8 @@ internal static class ConvolutionKernel
     private const int PartialBudget = 4 << 20;
 
     /// <summary>
-    /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the same epilogue
-    /// pass as the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
+    /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the GEMM's epilogue
+    /// with the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
     /// overwritten. Arrays hold contiguous tensors starting at their offsets. With <paramref name="pool"/>, the result
     /// is max-pooled as it is made: <paramref name="output"/> receives the pooled tensor and the pool's indices
     /// their argmax, and the convolution's own output is never stored whole.
@@ -211,36 +212,41 @@ internal static class ConvolutionKernel
             {
                 FillColumns(g, input, inputOffset, first, count, group, columns);
                 int productsOffset = direct ? outputOffset + first * g.OutImage + group * groupOut * plane : 0;
+                // Output channel o of the group is row o of the product: the GEMM's epilogue adds the bias down the
+                // rows and applies the ReLU to each tile while it is in cache.
+                var epilogue = new GemmEpilogue
+                {
+                    BiasAlong = bias is null ? GemmBias.None : GemmBias.PerRow,
+                    Bias = bias,
+                    BiasOffset = bias is null ? 0 : biasOffset + group * groupOut,
+                    Activation = relu ? GemmActivation.Relu : GemmActivation.None,
+                };
                 GemmKernel.Sgemm(groupOut, width, rows, 1f,
                     weight, weightOffset + group * groupOut * rows, rows, 1,
                     columns, 0, width, 1,
-                    0f, products, productsOffset, width, 1);
+                    0f, products, productsOffset, width, 1, epilogue);
                 if (pool is { } fusion)
                 {
                     PoolProducts(fusion, first, count, group, products);
                     continue;
                 }
-                // The epilogue: each image's rows go to the output with the bias and ReLU, one pass while in cache.
+                if (direct)
+                    continue;
+                // Each image's rows of the chunk's products go to their place in the output.
                 for (int b = 0; b < count; b++)
                 {
                     for (int o = 0; o < groupOut; o++)
                     {
                         int channel = group * groupOut + o;
-                        var source = products.AsSpan(productsOffset + o * width + b * plane, plane);
-                        var target = output.AsSpan(outputOffset + (first + b) * g.OutImage + channel * plane, plane);
-                        if (bias is not null)
-                            TensorPrimitives.Add(source, bias[biasOffset + channel], target);
-                        else if (!direct)
-                            source.CopyTo(target);
-                        if (relu)
-                            TensorPrimitives.Max(target, 0f, target);
+                        products.AsSpan(o * width + b * plane, plane)
+                            .CopyTo(output.AsSpan(outputOffset + (first + b) * g.OutImage + channel * plane, plane));
                     }
                 }
             }
         }
 
-        // The fused epilogue with a max pool: bias and ReLU over each channel's row of the chunk, the pool over its
-        // `count` planes (consecutive in the row) into scratch, then each pooled plane and its argmax to its place.
+        // The max pool of a chunk's products (bias and ReLU already applied): each channel's row holds `count` planes
+        // side by side, pooled into scratch, then each pooled plane and its argmax goes to its place.
         private void PoolProducts(in MaxPoolFusion fusion, int first, int count, int group, float[] products)
         {
             int width = count * g.OutPlane, pooledPlane = fusion.Geometry.OutPlane;
@@ -249,11 +255,6 @@ internal static class ConvolutionKernel
             for (int o = 0; o < g.GroupOutChannels; o++)
             {
                 int channel = group * g.GroupOutChannels + o;
-                var row = products.AsSpan(o * width, width);
-                if (bias is not null)
-                    TensorPrimitives.Add(row, bias[biasOffset + channel], row);
-                if (relu)
-                    TensorPrimitives.Max(row, 0f, row);
                 MaxPoolKernel.ForwardPlanes(fusion.Geometry, 0, count, products, o * width, pooled, 0, argmax, 0);
                 for (int b = 0; b < count; b++)
                 {

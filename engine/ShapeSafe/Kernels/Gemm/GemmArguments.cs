@@ -28,6 +28,26 @@ internal static class GemmArguments
         CheckNoSelfOverlap(batch, cBatchStride, m, cRowStride, n, cColStride);
     }
 
+    /// <summary>
+    /// Checks that the epilogue's bias holds one element per column (or row) of the m x n output, and that its
+    /// pre-activation array can hold an m x n matrix laid out with C's strides.
+    /// </summary>
+    public static void ValidateEpilogue(int m, int n, in GemmEpilogue epilogue, int cRowStride, int cColStride)
+    {
+        if (epilogue.BiasAlong == GemmBias.None)
+        {
+            if (epilogue.Bias is not null)
+                throw new ArgumentException("The epilogue has a bias array but no bias direction.", nameof(epilogue));
+        }
+        else
+        {
+            int count = epilogue.BiasAlong == GemmBias.PerColumn ? n : m;
+            CheckOperand(epilogue.Bias!, "bias", epilogue.BiasOffset, 1, 0, 1, 0, count, 1);
+        }
+        if (epilogue.PreActivation is not null)
+            CheckOperand(epilogue.PreActivation, "preActivation", epilogue.PreActivationOffset, 1, 0, m, cRowStride, n, cColStride);
+    }
+
     private static void CheckOperand(float[] array, string name, int offset,
         int batch, int batchStride, int rows, int rowStride, int cols, int colStride)
     {

@@ -23,37 +23,43 @@ internal static unsafe class GemmKernel
     internal static GemmMicroKernel MicroKernel => GemmMicroKernels.Best;
 
     /// <summary>
-    /// C = alpha * A * B + beta * C, where element A[i, p] is <c>a[aOffset + i * aRowStride + p * aColStride]</c>
-    /// and likewise for B[p, j] and C[i, j]; A is m x k, B is k x n, C is m x n.
+    /// C = act(alpha * A * B + beta * C + bias), where element A[i, p] is <c>a[aOffset + i * aRowStride + p * aColStride]</c>
+    /// and likewise for B[p, j] and C[i, j]; A is m x k, B is k x n, C is m x n. Bias and activation come from
+    /// <paramref name="epilogue"/> (by default none: C = alpha * A * B + beta * C).
     /// </summary>
     /// <remarks>
     /// Strides may be any non-negative value, so transposed, sliced and broadcast (stride 0) operands
     /// need no copy; C alone must not overlap itself. When beta is 0, C is overwritten without being
-    /// read; when alpha is 0 or k is 0, A and B are not read and C becomes beta * C (as in BLAS).
+    /// read; when alpha is 0 or k is 0, A and B are not read and C becomes beta * C (as in BLAS), then the
+    /// epilogue applies. The epilogue runs on each tile of C right after the tile's last k block, on the thread
+    /// that computed it, while the tile is still in cache; results stay bitwise identical for every thread count.
     /// </remarks>
     public static void Sgemm(int m, int n, int k, float alpha,
         float[] a, int aOffset, int aRowStride, int aColStride,
         float[] b, int bOffset, int bRowStride, int bColStride,
-        float beta, float[] c, int cOffset, int cRowStride, int cColStride)
+        float beta, float[] c, int cOffset, int cRowStride, int cColStride, in GemmEpilogue epilogue = default)
         => SgemmWith(MicroKernel, GemmRoute.Auto, m, n, k, alpha, a, aOffset, aRowStride, aColStride,
-            b, bOffset, bRowStride, bColStride, beta, c, cOffset, cRowStride, cColStride);
+            b, bOffset, bRowStride, bColStride, beta, c, cOffset, cRowStride, cColStride, epilogue);
 
     /// <summary><see cref="Sgemm"/> with a chosen micro-kernel and route, for tests and benchmarks of every path.</summary>
     internal static void SgemmWith(GemmMicroKernel kernel, GemmRoute route, int m, int n, int k, float alpha,
         float[] a, int aOffset, int aRowStride, int aColStride,
         float[] b, int bOffset, int bRowStride, int bColStride,
-        float beta, float[] c, int cOffset, int cRowStride, int cColStride)
+        float beta, float[] c, int cOffset, int cRowStride, int cColStride, in GemmEpilogue epilogue = default)
     {
         GemmArguments.Validate(m, n, k, a, aOffset, aRowStride, aColStride,
             b, bOffset, bRowStride, bColStride, c, cOffset, cRowStride, cColStride);
+        GemmArguments.ValidateEpilogue(m, n, epilogue, cRowStride, cColStride);
         if (m == 0 || n == 0)
             return;
-        fixed (float* pa = a, pb = b, pc = c)
+        fixed (float* pa = a, pb = b, pc = c, pBias = epilogue.Bias, pPre = epilogue.PreActivation)
         {
+            var tileEpilogue = new GemmTileEpilogue(pBias == null ? null : pBias + epilogue.BiasOffset, epilogue.BiasAlong, epilogue.Activation,
+                pPre == null ? null : pPre + epilogue.PreActivationOffset);
             var problem = new GemmProblem(m, n, k, alpha,
                 pa + aOffset, aRowStride, aColStride,
                 pb + bOffset, bRowStride, bColStride,
-                beta, pc + cOffset, cRowStride, cColStride);
+                beta, pc + cOffset, cRowStride, cColStride, tileEpilogue);
             Run(problem, kernel, route, allowParallel: true);
         }
     }
@@ -104,6 +110,8 @@ internal static unsafe class GemmKernel
         if (problem.K == 0 || problem.Alpha == 0)
         {
             ScaleC(problem);
+            if (!problem.Epilogue.IsNone)
+                problem.Epilogue.Apply(problem.C, problem.CRowStride, problem.CColStride, problem.M, problem.N, 0, 0);
             return;
         }
         problem = problem.WithContiguousColumns();

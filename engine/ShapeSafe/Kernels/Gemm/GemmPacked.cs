@@ -47,8 +47,9 @@ internal static unsafe class GemmPacked
                 int kc = Math.Min(kcMax, p.K - pc);
                 var pack = new PackABody(p, mr, ic, pc, mc, kc, packedA, CeilDiv(mPanels, Math.Min(mPanels, 4 * threads)));
                 int packGroups = CeilDiv(mPanels, pack.PanelsPerGroup);
+                // The epilogue runs with the last k block, on each tile as soon as its sums are complete.
                 var compute = new ComputeBody(p, kernel, ic, pc, mc, kc, packedA, mUnits, nUnits,
-                    CeilDiv(nPanels, nUnits), beta: pc == 0 ? p.Beta : 1f);
+                    CeilDiv(nPanels, nUnits), beta: pc == 0 ? p.Beta : 1f, lastKBlock: pc + kc == p.K);
                 if (threads == 1)
                 {
                     for (int g = 0; g < packGroups; g++)
@@ -91,9 +92,10 @@ internal static unsafe class GemmPacked
     }
 
     private readonly struct ComputeBody(in GemmProblem p, GemmMicroKernel kernel, int ic, int pc, int mc, int kc,
-        float* packedA, int mUnits, int nUnits, int maxPanelsPerUnit, float beta) : IParallelBody
+        float* packedA, int mUnits, int nUnits, int maxPanelsPerUnit, float beta, bool lastKBlock) : IParallelBody
     {
         private readonly GemmProblem _p = p;
+        private readonly bool _epilogue = lastKBlock && !p.Epilogue.IsNone;
         private readonly delegate*<int, float*, float*, float*, nint, float, float, void> _kernel = kernel.Compute;
         private readonly int _mr = kernel.Mr, _nr = kernel.Nr;
 
@@ -148,6 +150,8 @@ internal static unsafe class GemmPacked
                         compute(kc, aPanel, bPanel, tile, panelNr, 1f, 0f);
                         StoreTile(tile, panelNr, rows, cols, cTile, cRow, cCol, alpha, beta);
                     }
+                    if (_epilogue)
+                        _p.Epilogue.Apply(cTile, cRow, cCol, rows, cols, ic + i0, j0);
                 }
             }
         }

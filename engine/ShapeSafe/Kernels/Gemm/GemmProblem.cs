@@ -1,13 +1,14 @@
 namespace ShapeSafe.Kernels.Gemm;
 
 /// <summary>
-/// One product C = alpha * A * B + beta * C with operands as base pointers and element strides
+/// One product C = epilogue(alpha * A * B + beta * C) with operands as base pointers and element strides
 /// (A is M x K, B is K x N, C is M x N). The arrays behind the pointers are pinned by the caller.
 /// </summary>
 internal readonly unsafe struct GemmProblem(int m, int n, int k, float alpha,
     float* a, nint aRowStride, nint aColStride,
     float* b, nint bRowStride, nint bColStride,
-    float beta, float* c, nint cRowStride, nint cColStride)
+    float beta, float* c, nint cRowStride, nint cColStride,
+    GemmTileEpilogue epilogue = default)
 {
     public readonly int M = m, N = n, K = k;
     public readonly float Alpha = alpha, Beta = beta;
@@ -15,6 +16,9 @@ internal readonly unsafe struct GemmProblem(int m, int n, int k, float alpha,
     public readonly nint ARowStride = aRowStride, AColStride = aColStride;
     public readonly nint BRowStride = bRowStride, BColStride = bColStride;
     public readonly nint CRowStride = cRowStride, CColStride = cColStride;
+
+    /// <summary>Applied to each tile of C after its last k block.</summary>
+    public readonly GemmTileEpilogue Epilogue = epilogue;
 
     /// <summary>
     /// The same product with C's contiguous dimension as its columns where that is possible, since the
@@ -29,8 +33,8 @@ internal readonly unsafe struct GemmProblem(int m, int n, int k, float alpha,
         if ((cCol != 1 && M > 1 && CRowStride == 1) || columnMajorTimesVector)
         {
             return new GemmProblem(N, M, K, Alpha, B, BColStride, BRowStride, A, AColStride, ARowStride,
-                Beta, C, CColStride, CRowStride);
+                Beta, C, CColStride, CRowStride, Epilogue.Transposed());
         }
-        return new GemmProblem(M, N, K, Alpha, A, ARowStride, AColStride, B, BRowStride, BColStride, Beta, C, CRowStride, cCol);
+        return new GemmProblem(M, N, K, Alpha, A, ARowStride, AColStride, B, BRowStride, BColStride, Beta, C, CRowStride, cCol, Epilogue);
     }
 }

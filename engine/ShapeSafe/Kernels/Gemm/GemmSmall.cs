@@ -6,7 +6,8 @@ namespace ShapeSafe.Kernels.Gemm;
 
 /// <summary>
 /// Products too small (or too thin: one row or one column) to repay packing: loops over the operands
-/// as they lie, vectorized where the strides allow.
+/// as they lie, vectorized where the strides allow. The epilogue runs on each block or row of C as soon
+/// as it is stored.
 /// </summary>
 internal static unsafe class GemmSmall
 {
@@ -36,7 +37,7 @@ internal static unsafe class GemmSmall
                 float* copy = GemmWorkspace.PackedB.Get(p.K * p.N);
                 CopyRowMajor(p.B, p.BRowStride, p.BColStride, p.K, p.N, copy);
                 RunBlocks(new GemmProblem(p.M, p.N, p.K, p.Alpha, p.A, p.ARowStride, p.AColStride,
-                    copy, p.N, 1, p.Beta, p.C, p.CRowStride, p.CColStride), threads);
+                    copy, p.N, 1, p.Beta, p.C, p.CRowStride, p.CColStride, p.Epilogue), threads);
             }
         }
         else if (p.AColStride == 1 && p.BRowStride == 1)
@@ -111,6 +112,7 @@ internal static unsafe class GemmSmall
             float* a = _p.A, b = _p.B, c = _p.C;
             nint aRow = _p.ARowStride, aCol = _p.AColStride, bRow = _p.BRowStride, cRow = _p.CRowStride, cCol = _p.CColStride;
             float alpha = _p.Alpha, beta = _p.Beta;
+            bool epilogue = !_p.Epilogue.IsNone;
             float* tile = stackalloc float[BlockRows * BlockCols];
             int iEnd = Math.Min(m, (group + 1) * blocksPerGroup * BlockRows);
             for (int i = group * blocksPerGroup * BlockRows; i < iEnd; i += BlockRows)
@@ -135,6 +137,8 @@ internal static unsafe class GemmSmall
                         Block4x16(k, a0, a1, a2, a3, aCol, bBlock, bStride, tile, BlockCols, 1f, 0f);
                         StoreTile(tile, rows, Math.Min(BlockCols, n - j), cBlock, cRow, cCol, alpha, beta);
                     }
+                    if (epilogue)
+                        _p.Epilogue.Apply(cBlock, cRow, cCol, rows, Math.Min(BlockCols, n - j), i, j);
                 }
             }
         }
@@ -281,6 +285,7 @@ internal static unsafe class GemmSmall
         }
     }
 
+    // Row i of C from its sums, then the epilogue over it.
     private static void StoreRow(in GemmProblem p, int i, float* acc)
     {
         float* cRow = p.C + i * p.CRowStride;
@@ -291,5 +296,7 @@ internal static unsafe class GemmSmall
             float* cij = cRow + j * cCol;
             *cij = beta == 0 ? acc[j] * alpha : float.MultiplyAddEstimate(acc[j], alpha, beta * *cij);
         }
+        if (!p.Epilogue.IsNone)
+            p.Epilogue.Apply(cRow, p.CRowStride, cCol, 1, p.N, i, 0);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using ShapeSafe.Kernels.Gemm;
 
 namespace ShapeSafe.NN;
 
@@ -95,13 +96,22 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
             // Linear or Conv2d followed by ReLU (and Conv2d, ReLU, MaxPool2d) runs as one op: the ReLU (and pool) is
             // applied in the layer's epilogue and the intermediates (which nothing outside can see) are never stored.
-            // Exact types only: a subclass may override Forward.
-            if (i + 1 < slots.Count && slots.GetAt(i + 1).Value?.GetType() == typeof(ReLU))
+            // Linear followed by exact GELU runs as one op too (its epilogue keeps the pre-activation only when the
+            // backward needs it). Exact types only: a subclass may override Forward.
+            var next = i + 1 < slots.Count ? slots.GetAt(i + 1).Value : null;
+            if (next?.GetType() == typeof(GELU) && ((GELU)next).Approximate == "none" && module.GetType() == typeof(Linear))
+            {
+                var linear = (Linear)module;
+                input = F.LinearCore(input, linear.Weight, linear.Bias, GemmActivation.Gelu);
+                i++;
+                continue;
+            }
+            if (next?.GetType() == typeof(ReLU))
             {
                 if (module.GetType() == typeof(Linear))
                 {
                     var linear = (Linear)module;
-                    input = F.LinearCore(input, linear.Weight, linear.Bias, relu: true);
+                    input = F.LinearCore(input, linear.Weight, linear.Bias, GemmActivation.Relu);
                     i++;
                     continue;
                 }

@@ -3,8 +3,8 @@ using ShapeSafe.NN;
 namespace ShapeSafe.Tests.NN.Modules;
 
 /// <summary>
-/// Sequential runs Linear or Conv2d followed by ReLU (and Conv2d, ReLU, MaxPool2d) as one fused op; the values and
-/// every gradient must be bitwise those of running the modules one after the other.
+/// Sequential runs Linear or Conv2d followed by ReLU, Conv2d, ReLU, MaxPool2d, and Linear followed by exact GELU,
+/// as one fused op; the values and every gradient must be bitwise those of running the modules one after the other.
 /// </summary>
 public class SequentialFusionTests
 {
@@ -58,6 +58,70 @@ public class SequentialFusionTests
         var input = Tensor.Randn(3, 5, 7);
         var (fused, fusedGrads) = Run(model.Forward, input, model);
         var (plain, plainGrads) = Run(x => linear.Forward(x).Relu(), input, model);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Theory]
+    [InlineData(1, 7, 17)]
+    [InlineData(17, 255, 1)]
+    [InlineData(64, 33, 1025)]
+    [InlineData(130, 200, 70)] // large enough for the packed GEMM
+    public void Linear_then_gelu_matches_the_unfused_modules(int batch, int inFeatures, int outFeatures)
+    {
+        Tensor.ManualSeed(batch + inFeatures);
+        var linear = new Linear(inFeatures, outFeatures);
+        var gelu = new GELU();
+        var model = new Sequential(linear, gelu);
+        var input = Tensor.Randn(batch, inFeatures) * 2f;
+
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => gelu.Forward(linear.Forward(x)), input, model);
+
+        Assert.Equal("GeluBackward", model.Forward(input.Detach().RequiresGradTrue()).GradFn);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Fact]
+    public void Linear_then_gelu_without_gradients_matches_the_unfused_modules()
+    {
+        Tensor.ManualSeed(6);
+        var linear = new Linear(30, 40);
+        var model = new Sequential(linear, new GELU());
+        var input = Tensor.Randn(9, 30);
+        using (ShapeSafe.Autograd.NoGrad())
+        {
+            var fused = model.Forward(input);
+            Assert.Null(fused.GradFn);
+            AssertBitwise(linear.Forward(input).Gelu(), fused);
+        }
+    }
+
+    [Fact]
+    public void Linear_then_gelu_on_a_3d_input_matches_the_unfused_modules()
+    {
+        Tensor.ManualSeed(7);
+        var linear = new Linear(7, 17);
+        var model = new Sequential(linear, new GELU());
+        var input = Tensor.Randn(3, 5, 7);
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => linear.Forward(x).Gelu(), input, model);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
+    [Fact]
+    public void Linear_then_tanh_gelu_runs_the_two_modules()
+    {
+        Tensor.ManualSeed(8);
+        var linear = new Linear(6, 5);
+        var gelu = new GELU("tanh");
+        var model = new Sequential(linear, gelu);
+        var input = Tensor.Randn(4, 6);
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => gelu.Forward(linear.Forward(x)), input, model);
+        Assert.NotEqual("GeluBackward", model.Forward(input.Detach().RequiresGradTrue()).GradFn);
         AssertBitwise(plain, fused);
         for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
     }
