@@ -141,25 +141,14 @@ public class GemmEpilogueTests
     [Fact]
     public void Random_shapes_layouts_and_epilogues_match_the_reference()
     {
-        var layouts = Enum.GetValues<OperandLayout>();
-        var outputLayouts = new[] { OperandLayout.Plain, OperandLayout.Transposed, OperandLayout.Sliced, OperandLayout.TransposedSliced };
         var gen =
-            from m in Gen.Int[1, 70]
-            from n in Gen.Int[1, 70]
-            from k in Gen.Int[0, 70]
-            from aLayout in Gen.OneOfConst(layouts)
-            from bLayout in Gen.OneOfConst(layouts)
-            from cLayout in Gen.OneOfConst(outputLayouts)
-            from alpha in Gen.OneOfConst(1f, -1f, 0.5f, 0f)
-            from beta in Gen.OneOfConst(0f, 1f, -0.5f)
+            from p in RandomProblem.Any
             from along in Gen.OneOfConst(BiasDirections)
             from activation in Gen.OneOfConst(Activations)
             from keep in Gen.Bool
-            from route in Gen.OneOfConst(GemmRoute.Auto, GemmRoute.Packed, GemmRoute.Unpacked)
-            from seed in Gen.Int
-            select (m, n, k, aLayout, bLayout, cLayout, alpha, beta, along, activation, keep, route, seed);
-        gen.Sample(t => Check(new System.Random(t.seed), t.m, t.n, t.k, t.alpha, t.beta, t.aLayout, t.bLayout, t.cLayout,
-            t.along, t.activation, t.keep, route: t.route), iter: 300, threads: 1);
+            select (p, along, activation, keep);
+        gen.Sample(t => Check(new System.Random(t.p.Seed), t.p.M, t.p.N, t.p.K, t.p.Alpha, t.p.Beta, t.p.ALayout, t.p.BLayout, t.p.CLayout,
+            t.along, t.activation, t.keep, route: t.p.Route), iter: 300, threads: 1);
     }
 
     [Theory]

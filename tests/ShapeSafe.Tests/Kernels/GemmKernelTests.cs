@@ -196,25 +196,11 @@ public class GemmKernelTests
     [Fact]
     public void Random_shapes_layouts_and_scalars_match_the_reference()
     {
-        var layouts = Enum.GetValues<OperandLayout>();
-        var outputLayouts = new[] { OperandLayout.Plain, OperandLayout.Transposed, OperandLayout.Sliced, OperandLayout.TransposedSliced };
-        var gen =
-            from m in Gen.Int[1, 70]
-            from n in Gen.Int[1, 70]
-            from k in Gen.Int[0, 70]
-            from aLayout in Gen.OneOfConst(layouts)
-            from bLayout in Gen.OneOfConst(layouts)
-            from cLayout in Gen.OneOfConst(outputLayouts)
-            from alpha in Gen.OneOfConst(1f, -1f, 0.5f, 0f)
-            from beta in Gen.OneOfConst(0f, 1f, -0.5f)
-            from route in Gen.OneOfConst(GemmRoute.Auto, GemmRoute.Packed, GemmRoute.Unpacked)
-            from seed in Gen.Int
-            select (m, n, k, aLayout, bLayout, cLayout, alpha, beta, route, seed);
-        gen.Sample(t =>
+        RandomProblem.Any.Sample(t =>
         {
-            var rng = new System.Random(t.seed);
-            GemmCheck.Matches(t.m, t.n, t.k, t.alpha, Operand.Create(rng, t.m, t.k, t.aLayout),
-                Operand.Create(rng, t.k, t.n, t.bLayout), t.beta, Operand.Create(rng, t.m, t.n, t.cLayout), route: t.route);
+            var rng = new System.Random(t.Seed);
+            GemmCheck.Matches(t.M, t.N, t.K, t.Alpha, Operand.Create(rng, t.M, t.K, t.ALayout),
+                Operand.Create(rng, t.K, t.N, t.BLayout), t.Beta, Operand.Create(rng, t.M, t.N, t.CLayout), route: t.Route);
         }, iter: 300, threads: 1);
     }
 }

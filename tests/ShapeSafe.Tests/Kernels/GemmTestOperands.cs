@@ -1,3 +1,4 @@
+using CsCheck;
 using ShapeSafe.Kernels.Gemm;
 
 namespace ShapeSafe.Tests.Kernels;
@@ -119,3 +120,23 @@ internal static class GemmCheck
         return mask;
     }
 }
+
+/// <summary>One random product for the property tests: sizes, operand layouts, scalars, route and a data seed.</summary>
+internal readonly record struct RandomProblem(int M, int N, int K, OperandLayout ALayout, OperandLayout BLayout,
+    OperandLayout CLayout, float Alpha, float Beta, GemmRoute Route, int Seed)
+{
+    /// <summary>Sizes up to 70 (k may be 0), every input layout, the four output layouts, every route.</summary>
+    public static readonly Gen<RandomProblem> Any =
+        from m in Gen.Int[1, 70]
+        from n in Gen.Int[1, 70]
+        from k in Gen.Int[0, 70]
+        from aLayout in Gen.OneOfConst(Enum.GetValues<OperandLayout>())
+        from bLayout in Gen.OneOfConst(Enum.GetValues<OperandLayout>())
+        from cLayout in Gen.OneOfConst(OperandLayout.Plain, OperandLayout.Transposed, OperandLayout.Sliced, OperandLayout.TransposedSliced)
+        from alpha in Gen.OneOfConst(1f, -1f, 0.5f, 0f)
+        from beta in Gen.OneOfConst(0f, 1f, -0.5f)
+        from route in Gen.OneOfConst(GemmRoute.Auto, GemmRoute.Packed, GemmRoute.Unpacked)
+        from seed in Gen.Int
+        select new RandomProblem(m, n, k, aLayout, bLayout, cLayout, alpha, beta, route, seed);
+}
+
