@@ -94,4 +94,29 @@ public class GradCheckTests
             GradCheck.Check(x => x[0].Tanh().Sum(), X);
         Assert.True(Autograd.IsGradEnabled);
     }
+
+    [Fact]
+    public void In_place_mode_checks_tensors_the_function_reads_itself_and_restores_them()
+    {
+        var w = Inputs(0.3f, -1.2f, 0.8f, 1.5f, -0.4f, 0.9f);
+        w.RequiresGrad = true;
+        var before = w.ToFloatArray();
+        var right = GradCheck.CompareInPlace(() => Cube(w, (g, v) => g * v * v * 3f), new[] { w });
+        Assert.True(right.Passed, right.ToString());
+        Assert.Equal(6, right.Checked);
+        Assert.Equal(before, w.ToFloatArray());
+
+        var wrong = GradCheck.CompareInPlace(() => Cube(w, (g, v) => g * v * v * 3.09f), new[] { w });
+        Assert.False(wrong.Passed);
+        Assert.Equal(6, wrong.Mismatches.Count);
+        Assert.Equal(before, w.ToFloatArray());
+    }
+
+    [Fact]
+    public void In_place_mode_refuses_a_leaf_it_cannot_move()
+    {
+        var t = Inputs(1, 2, 3, 4, 5, 6).Transpose(0, 1);
+        var ex = Assert.Throws<ArgumentException>(() => GradCheck.CompareInPlace(() => t * 2f, new[] { t }));
+        Assert.Contains("contiguous Float32 leaves that require grad", ex.Message);
+    }
 }

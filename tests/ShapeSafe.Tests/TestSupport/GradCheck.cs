@@ -55,8 +55,69 @@ internal static class GradCheck
             analytic = Autograd.Grad(new[] { output }, leaves, new[] { v }, allowUnused: true);
         }
 
+        return Collect(analytic, values, shapes, eps, relTol, absTol,
+            (i, j, value) => Evaluate(f, values, shapes, i, j, value, cotangent));
+    }
+
+    /// <summary>
+    /// Fails the test unless autograd's gradients for <paramref name="leaves"/> (tensors f reads itself, such as a
+    /// module's parameters) match finite differences; see <see cref="CompareInPlace"/>.
+    /// </summary>
+    public static void CheckInPlace(Func<Tensor> f, Tensor[] leaves, double eps = Eps, double relTol = RelTol, double absTol = AbsTol)
+    {
+        var report = CompareInPlace(f, leaves, eps, relTol, absTol);
+        if (!report.Passed) Assert.Fail(report.ToString());
+    }
+
+    /// <summary>
+    /// <see cref="Compare"/> for tensors f does not take as arguments but reads itself (a module's parameters, leaves
+    /// it closes over): each element of each leaf (contiguous Float32, requiring grad) is moved in place and restored.
+    /// </summary>
+    public static Report CompareInPlace(Func<Tensor> f, Tensor[] leaves, double eps = Eps, double relTol = RelTol,
+        double absTol = AbsTol, int seed = 20240607)
+    {
+        foreach (var leaf in leaves)
+        {
+            if (!leaf.IsContiguous || leaf.DType != DType.Float32 || !leaf.RequiresGrad)
+                throw new ArgumentException($"CompareInPlace moves the elements of contiguous Float32 leaves that require grad; got a {leaf.DType} tensor of shape [{string.Join(", ", leaf.Shape)}]");
+        }
+        Tensor?[] analytic;
+        float[] cotangent;
+        using (Autograd.EnableGrad())
+        {
+            var output = f();
+            cotangent = Cotangent(output, seed);
+            analytic = Autograd.Grad(new[] { output }, leaves, new[] { Make((float[])cotangent.Clone(), output.Shape.ToArray()) }, allowUnused: true);
+        }
+        var values = leaves.Select(t => t.ToFloatArray()).ToArray();
+        var shapes = leaves.Select(t => t.Shape.ToArray()).ToArray();
+        return Collect(analytic, values, shapes, eps, relTol, absTol, (i, j, value) =>
+        {
+            var data = leaves[i].FloatData;
+            int at = leaves[i].StorageOffset + j;
+            float original = data[at];
+            data[at] = value;
+            try
+            {
+                float[] output;
+                using (Autograd.NoGrad()) output = f().ToFloatArray();
+                double sum = 0;
+                for (int k = 0; k < output.Length; k++) sum += (double)output[k] * cotangent[k];
+                return sum;
+            }
+            finally
+            {
+                data[at] = original;
+            }
+        });
+    }
+
+    // The comparison both modes share: loss(i, j, value) is L with element j of input i set to value.
+    static Report Collect(Tensor?[] analytic, float[][] values, int[][] shapes, double eps, double relTol, double absTol,
+        Func<int, int, float, double> loss)
+    {
         var report = new Report();
-        for (int i = 0; i < inputs.Length; i++)
+        for (int i = 0; i < values.Length; i++)
         {
             var a = analytic[i]?.ToFloatArray() ?? new float[values[i].Length];
             if (analytic[i] is { } g && !g.Shape.SequenceEqual(shapes[i]))
@@ -69,8 +130,7 @@ internal static class GradCheck
                 float x = values[i][j];
                 double h = eps * Math.Max(1.0, Math.Abs(x));
                 float up = (float)(x + h), down = (float)(x - h);
-                double numeric = (Evaluate(f, values, shapes, i, j, up, cotangent) - Evaluate(f, values, shapes, i, j, down, cotangent))
-                    / ((double)up - down);
+                double numeric = (loss(i, j, up) - loss(i, j, down)) / ((double)up - down);
                 report.Checked++;
                 if (!(Math.Abs(a[j] - numeric) <= absTol + relTol * Math.Abs(numeric)))
                     report.Mismatches.Add($"input {i} [{string.Join(", ", shapes[i])}], element {j} (x = {x}): analytic {a[j]}, numeric {numeric:G6}");
