@@ -189,6 +189,19 @@ public class SequentialFusionTests
     }
 
     [Fact]
+    public void Conv_relu_max_pool_refuses_a_pool_too_big_for_the_conv_output_as_the_unfused_modules_do()
+    {
+        var conv = new Conv2d(1, 2, 3);
+        var relu = new ReLU();
+        var pool = new MaxPool2d(5);
+        var input = Tensor.Randn(1, 1, 4, 4);
+        var fused = Assert.Throws<ShapeException>(() => new Sequential(conv, relu, pool).Forward(input));
+        var plain = Assert.Throws<ShapeException>(() => pool.Forward(relu.Forward(conv.Forward(input))));
+        Assert.Equal(plain.Message, fused.Message);
+        Assert.Contains("MaxPool2d: output size is too small: input [1, 2, 2, 2]", fused.Message);
+    }
+
+    [Fact]
     public void Conv_relu_max_pool_without_gradients_records_nothing_and_gives_the_same_values()
     {
         Tensor.ManualSeed(4);
