@@ -171,7 +171,7 @@ public class GeneratorTests
 
         var shared = new Generator(77);
         var results = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, _ =>
+        System.Threading.Tasks.Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, _ =>
         {
             for (int i = 0; i < CallsPerThread; i++)
             {
