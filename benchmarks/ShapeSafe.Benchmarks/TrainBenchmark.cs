@@ -34,17 +34,31 @@ internal static class TrainBenchmark
             phases[index] += phase.Elapsed.TotalMilliseconds;
             phase.Restart();
         }
+        // --replicas R: ShapeSafe.Parallel.DataParallel with R replicas instead of intra-op threads (forward, loss and
+        // backward then count as one phase).
+        int replicas = int.Parse(BenchOutput.Option(args, "--replicas", "0"));
+        var parallel = replicas > 0
+            ? new ShapeSafe.Parallel.DataParallel<Sequential>(model, () => Build(name).Model, replicas)
+            : null;
         int k = 0;
         void Step()
         {
             phase.Restart();
             optimizer.ZeroGrad();
-            var output = model.Forward(xs[k % batches]);
-            Mark(0);
-            var l = loss.Forward(output, ys[k % batches]);
-            Mark(1);
-            l.Backward();
-            Mark(2);
+            if (parallel is not null)
+            {
+                parallel.ForwardBackward([xs[k % batches], ys[k % batches]], (replica, shard) => loss.Forward(replica.Forward(shard[0]), shard[1]));
+                Mark(2);
+            }
+            else
+            {
+                var output = model.Forward(xs[k % batches]);
+                Mark(0);
+                var l = loss.Forward(output, ys[k % batches]);
+                Mark(1);
+                l.Backward();
+                Mark(2);
+            }
             optimizer.Step();
             Mark(3);
             k++;
@@ -82,7 +96,7 @@ internal static class TrainBenchmark
             ["bench"] = "train", ["model"] = name, ["batch"] = batch,
             ["samples_per_s_best"] = batch / times.Min(), ["samples_per_s_median"] = batch / BenchOutput.Median(times),
             ["ms_per_step_best"] = times.Min() * 1e3, ["kb_allocated_per_step"] = Math.Round(kbPerStep, 1),
-            ["gen2_collections"] = gen2, ["gc_pause_ms_per_step"] = Math.Round(pauseMsPerStep, 3), ["clock"] = cpuTime ? "cpu" : "wall",
+            ["replicas"] = replicas, ["gen2_collections"] = gen2, ["gc_pause_ms_per_step"] = Math.Round(pauseMsPerStep, 3), ["clock"] = cpuTime ? "cpu" : "wall",
         });
         return 0;
     }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using ShapeSafe.Kernels.Parallel;
 using ShapeSafe.NN;
 
@@ -148,7 +149,7 @@ public sealed class DataParallel<TModule> where TModule : Module
         return result;
     }
 
-    // The model's values and mode into the replicas that will run; their gradients cleared.
+    // The model's values and mode into the replicas that will run.
     private void SyncReplicas(int shards)
     {
         using var _ = Autograd.NoGrad();
@@ -160,14 +161,14 @@ public sealed class DataParallel<TModule> where TModule : Module
                 var target = _replicaParameters[r][p];
                 target.CopyFrom(_parameters[p]);
                 target.RequiresGrad = _parameters[p].RequiresGrad;
-                target.Grad = null;
             }
             for (int b = 0; b < _buffers.Length; b++)
                 _replicaBuffers[r][b].CopyFrom(_buffers[b]);
         }
     }
 
-    // model.Grad (+)= Σ_r weight_r · replica_r.Grad, replicas in order.
+    // model.Grad (+)= Σ_r weight_r · replica_r.Grad, replicas in order, through a pooled sum that the parameter takes
+    // over as Backward's own gradients are (so steady-state steps allocate no gradient memory on this thread).
     private void ReduceGradients(int samples, int shards)
     {
         for (int p = 0; p < _parameters.Length; p++)
@@ -175,15 +176,25 @@ public sealed class DataParallel<TModule> where TModule : Module
             Tensor? sum = null;
             for (int r = 0; r < shards; r++)
             {
-                if (_replicaParameters[r][p].Grad is not { } grad)
+                // GradUnexposed: reading through Grad would mark the replica's pooled gradient as shared forever.
+                if (_replicaParameters[r][p].GradUnexposed is not { } grad)
                     continue;
-                var weighted = grad * ShardWeight(r, samples, shards);
-                sum = sum is null ? weighted : sum.AddInPlace(weighted);
+                var values = grad.Contiguous();
+                var source = values.FloatData.AsSpan(values.Offset, values.Count);
+                float weight = ShardWeight(r, samples, shards);
+                if (sum is null)
+                {
+                    sum = Tensor.BackwardGradient((int[])grad.Sizes.Clone());
+                    TensorPrimitives.Multiply(source, weight, sum.FloatData.AsSpan(0, sum.Count));
+                }
+                else
+                {
+                    var target = sum.FloatData.AsSpan(0, sum.Count);
+                    TensorPrimitives.MultiplyAdd(source, weight, target, target);
+                }
             }
-            if (sum is null)
-                continue;
-            var parameter = _parameters[p];
-            parameter.Grad = parameter.Grad is { } existing ? existing + sum : sum;
+            if (sum is not null)
+                _parameters[p].AccumulateGrad(sum);
         }
     }
 
@@ -192,6 +203,9 @@ public sealed class DataParallel<TModule> where TModule : Module
     {
         public void Invoke(int r)
         {
+            // Last step's gradients go back to this thread's buffer pool, where this backward will find them.
+            foreach (var parameter in owner._replicaParameters[r])
+                parameter.Grad = null;
             var (start, length) = Shard(r, samples, shards);
             var shard = new Tensor[batch.Length];
             for (int i = 0; i < batch.Length; i++)
