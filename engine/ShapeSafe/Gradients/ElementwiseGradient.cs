@@ -186,7 +186,20 @@ internal static class ElementwiseGradient
         var g = Dense(grad, grad.Sizes);
         var s = Dense(saved, grad.Sizes);
         var result = PrivateResult(grad);
-        var d = result.FloatData.AsSpan(0, g.Length);
+        ApplyVectorized(g, s, result.FloatData.AsSpan(0, g.Length), rule);
+        return result;
+    }
+
+    /// <summary>
+    /// ReLU's backward on spans, <c>threshold_backward(g, y, 0)</c>: g where the result y is above 0 (or NaN), else 0.
+    /// For kernels that fuse it (a convolution's backward masks the gradient as it gathers it).
+    /// </summary>
+    internal static void ReluBackward(ReadOnlySpan<float> grad, ReadOnlySpan<float> result, Span<float> destination)
+        => ApplyVectorized(grad, result, destination, new ReluRule());
+
+    // d[i] = rule(g[i], s[i]), a vector at a time.
+    static void ApplyVectorized<TRule>(ReadOnlySpan<float> g, ReadOnlySpan<float> s, Span<float> d, TRule rule) where TRule : struct, IVectorRule
+    {
         ref float gRef = ref MemoryMarshal.GetReference(g);
         ref float sRef = ref MemoryMarshal.GetReference(s);
         ref float dRef = ref MemoryMarshal.GetReference(d);
@@ -197,7 +210,6 @@ internal static class ElementwiseGradient
                 rule.Apply(Vector.LoadUnsafe(ref gRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
         }
         for (; i < d.Length; i++) d[i] = rule.Apply(g[i], s[i]);
-        return result;
     }
 
     /// <summary>rule(g, x, y) with x and y broadcast to the gradient's shape (the op's output shape).</summary>

@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Parallel;
 using ShapeSafe.Kernels.Pooling;
@@ -336,7 +336,7 @@ internal static class ConvolutionKernel
                     if (reluOutput is null)
                         source.CopyTo(target);
                     else
-                        ReluMask(source, reluOutput.AsSpan(reluOutputOffset + at, plane), target);
+                        ElementwiseGradient.ReluBackward(source, reluOutput.AsSpan(reluOutputOffset + at, plane), target);
                 }
             }
             return gradCat;
@@ -365,20 +365,6 @@ internal static class ConvolutionKernel
                 }
             }
         }
-    }
-
-    // ReLU's backward, PyTorch's threshold_backward(g, y, 0): target = y <= 0 ? 0 : g (a NaN output passes the gradient).
-    private static void ReluMask(ReadOnlySpan<float> gradient, ReadOnlySpan<float> output, Span<float> target)
-    {
-        int i = 0;
-        for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var y = new Vector<float>(output[i..]);
-            Vector.ConditionalSelect(Vector.LessThanOrEqual(y, Vector<float>.Zero), Vector<float>.Zero, new Vector<float>(gradient[i..]))
-                .CopyTo(target[i..]);
-        }
-        for (; i < target.Length; i++)
-            target[i] = output[i] <= 0f ? 0f : gradient[i];
     }
 }
 
