@@ -170,6 +170,24 @@ public class SequentialFusionTests
         for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
     }
 
+    [Theory]
+    [InlineData(false, false)]  // groups, no bias
+    [InlineData(true, true)]    // an unbatched [C, H, W] input
+    public void Conv_relu_max_pool_with_groups_or_unbatched_matches_the_unfused_modules(bool unbatched, bool bias)
+    {
+        Tensor.ManualSeed(unbatched ? 21 : 22);
+        var conv = new Conv2d(4, 6, 3, padding: 1, groups: unbatched ? 1 : 2, bias: bias);
+        var relu = new ReLU();
+        var pool = new MaxPool2d(2);
+        var model = new Sequential(conv, relu, pool);
+        var input = unbatched ? Tensor.Randn(4, 8, 8) : Tensor.Randn(3, 4, 8, 8);
+
+        var (fused, fusedGrads) = Run(model.Forward, input, model);
+        var (plain, plainGrads) = Run(x => pool.Forward(relu.Forward(conv.Forward(x))), input, model);
+        AssertBitwise(plain, fused);
+        for (int i = 0; i < plainGrads.Length; i++) AssertBitwise(plainGrads[i]!, fusedGrads[i]);
+    }
+
     [Fact]
     public void Conv_relu_max_pool_passes_NaN_through_as_the_unfused_modules_do()
     {
