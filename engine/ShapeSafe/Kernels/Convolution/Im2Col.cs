@@ -24,60 +24,8 @@ internal static class Im2Col
     public static void Fill(in Conv2dGeometry g, float[] input, int inputOffset, int channels,
         float[] columns, int columnsOffset, int ld)
     {
-        int outWidth = g.OutWidth, plane = g.OutPlane;
-        bool contiguousRows = HasContiguousRows(g);
-        int row = 0;
-        for (int c = 0; c < channels; c++)
-        {
-            int channelStart = inputOffset + c * g.InPlane;
-            for (int i = 0; i < g.KernelHeight; i++)
-            {
-                int hShift = i * g.DilationHeight - g.PadHeight;
-                ValidRange(hShift, g.StrideHeight, g.InHeight, g.OutHeight, out int ohFirst, out int ohEnd);
-                for (int j = 0; j < g.KernelWidth; j++, row++)
-                {
-                    int wShift = j * g.DilationWidth - g.PadWidth;
-                    ValidRange(wShift, g.StrideWidth, g.InWidth, outWidth, out int owFirst, out int owEnd);
-                    var rowSpan = columns.AsSpan(columnsOffset + row * ld, plane);
-                    if (ohFirst >= ohEnd || owFirst >= owEnd)
-                    {
-                        rowSpan.Clear();
-                        continue;
-                    }
-                    if (contiguousRows)
-                    {
-                        // Entry (oh, ow) reads input plane position oh·W + ow + delta: copy the run from the first
-                        // valid entry to the last, then zero what the run picked up from neighbouring rows.
-                        int first = ohFirst * outWidth + owFirst, end = (ohEnd - 1) * outWidth + owEnd;
-                        int delta = hShift * g.InWidth + wShift;
-                        rowSpan[..first].Clear();
-                        input.AsSpan(channelStart + delta + first, end - first).CopyTo(rowSpan[first..]);
-                        rowSpan[end..].Clear();
-                        ZeroOutsideColumns(rowSpan, outWidth, ohFirst, ohEnd, owFirst, owEnd);
-                        continue;
-                    }
-                    rowSpan[..(ohFirst * outWidth)].Clear();
-                    rowSpan[(ohEnd * outWidth)..].Clear();
-                    for (int oh = ohFirst; oh < ohEnd; oh++)
-                    {
-                        var dst = rowSpan.Slice(oh * outWidth, outWidth);
-                        dst[..owFirst].Clear();
-                        dst[owEnd..].Clear();
-                        int src = channelStart + (oh * g.StrideHeight + hShift) * g.InWidth + wShift;
-                        if (g.StrideWidth == 1)
-                        {
-                            input.AsSpan(src + owFirst, owEnd - owFirst).CopyTo(dst[owFirst..]);
-                        }
-                        else
-                        {
-                            int sw = g.StrideWidth;
-                            for (int ow = owFirst; ow < owEnd; ow++)
-                                dst[ow] = input[src + ow * sw];
-                        }
-                    }
-                }
-            }
-        }
+        var fill = new FillRow(input, inputOffset, columns, columnsOffset, ld, HasContiguousRows(g));
+        ForEachRow(g, channels, ref fill);
     }
 
     /// <summary>
@@ -88,50 +36,130 @@ internal static class Im2Col
     public static void Accumulate(in Conv2dGeometry g, float[] columns, int columnsOffset, int ld, int channels,
         float[] gradInput, int gradInputOffset)
     {
-        int outWidth = g.OutWidth, plane = g.OutPlane;
-        bool contiguousRows = HasContiguousRows(g);
-        int row = 0;
+        var accumulate = new AccumulateRow(columns, columnsOffset, ld, gradInput, gradInputOffset, HasContiguousRows(g));
+        ForEachRow(g, channels, ref accumulate);
+    }
+
+    /// <summary>
+    /// One row of the column matrix: input channel <see cref="Channel"/> read at tap offsets (<see cref="HShift"/>,
+    /// <see cref="WShift"/>) from each output position, and the outputs [OhFirst, OhEnd) × [OwFirst, OwEnd) whose
+    /// reads fall inside the input (the rest read padding).
+    /// </summary>
+    private readonly record struct Row(int Index, int Channel, int HShift, int WShift, int OhFirst, int OhEnd, int OwFirst, int OwEnd)
+    {
+        public bool ReadsOnlyPadding => OhFirst >= OhEnd || OwFirst >= OwEnd;
+
+        // The run of plane positions from the first real entry to the last, for rows read contiguously.
+        public int RunStart(int width) => OhFirst * width + OwFirst;
+
+        public int RunEnd(int width) => (OhEnd - 1) * width + OwEnd;
+    }
+
+    private interface IRowBody
+    {
+        void Invoke(in Conv2dGeometry g, in Row row);
+    }
+
+    // The walk Fill and Accumulate share: rows in (channel, kernel row, kernel column) order.
+    private static void ForEachRow<TBody>(in Conv2dGeometry g, int channels, ref TBody body) where TBody : struct, IRowBody
+    {
+        int index = 0;
         for (int c = 0; c < channels; c++)
         {
-            int channelStart = gradInputOffset + c * g.InPlane;
             for (int i = 0; i < g.KernelHeight; i++)
             {
                 int hShift = i * g.DilationHeight - g.PadHeight;
                 ValidRange(hShift, g.StrideHeight, g.InHeight, g.OutHeight, out int ohFirst, out int ohEnd);
-                for (int j = 0; j < g.KernelWidth; j++, row++)
+                for (int j = 0; j < g.KernelWidth; j++, index++)
                 {
                     int wShift = j * g.DilationWidth - g.PadWidth;
-                    ValidRange(wShift, g.StrideWidth, g.InWidth, outWidth, out int owFirst, out int owEnd);
-                    if (ohFirst >= ohEnd || owFirst >= owEnd)
-                        continue;
-                    int rowStart = columnsOffset + row * ld;
-                    if (contiguousRows)
-                    {
-                        // The adjoint of Fill's run copy: zero the entries that would land in a neighbouring
-                        // input row, then add the whole run at once (adding +0 leaves a gradient unchanged).
-                        var rowSpan = columns.AsSpan(rowStart, plane);
-                        ZeroOutsideColumns(rowSpan, outWidth, ohFirst, ohEnd, owFirst, owEnd);
-                        int first = ohFirst * outWidth + owFirst, end = (ohEnd - 1) * outWidth + owEnd;
-                        var target = gradInput.AsSpan(channelStart + hShift * g.InWidth + wShift + first, end - first);
-                        TensorPrimitives.Add(target, rowSpan[first..end], target);
-                        continue;
-                    }
-                    for (int oh = ohFirst; oh < ohEnd; oh++)
-                    {
-                        int srcStart = rowStart + oh * outWidth;
-                        int dst = channelStart + (oh * g.StrideHeight + hShift) * g.InWidth + wShift;
-                        if (g.StrideWidth == 1)
-                        {
-                            var target = gradInput.AsSpan(dst + owFirst, owEnd - owFirst);
-                            TensorPrimitives.Add(target, columns.AsSpan(srcStart + owFirst, owEnd - owFirst), target);
-                        }
-                        else
-                        {
-                            int sw = g.StrideWidth;
-                            for (int ow = owFirst; ow < owEnd; ow++)
-                                gradInput[dst + ow * sw] += columns[srcStart + ow];
-                        }
-                    }
+                    ValidRange(wShift, g.StrideWidth, g.InWidth, g.OutWidth, out int owFirst, out int owEnd);
+                    body.Invoke(g, new Row(index, c, hShift, wShift, ohFirst, ohEnd, owFirst, owEnd));
+                }
+            }
+        }
+    }
+
+    private readonly struct FillRow(float[] input, int inputOffset, float[] columns, int columnsOffset, int ld, bool contiguousRows) : IRowBody
+    {
+        public void Invoke(in Conv2dGeometry g, in Row r)
+        {
+            int outWidth = g.OutWidth;
+            int channelStart = inputOffset + r.Channel * g.InPlane;
+            var rowSpan = columns.AsSpan(columnsOffset + r.Index * ld, g.OutPlane);
+            if (r.ReadsOnlyPadding)
+            {
+                rowSpan.Clear();
+                return;
+            }
+            if (contiguousRows)
+            {
+                // Entry (oh, ow) reads input plane position oh·W + ow + delta: copy the run from the first real
+                // entry to the last, then zero what the run picked up from neighbouring rows.
+                int first = r.RunStart(outWidth), end = r.RunEnd(outWidth);
+                int delta = r.HShift * g.InWidth + r.WShift;
+                rowSpan[..first].Clear();
+                input.AsSpan(channelStart + delta + first, end - first).CopyTo(rowSpan[first..]);
+                rowSpan[end..].Clear();
+                ZeroOutsideColumns(rowSpan, outWidth, r);
+                return;
+            }
+            rowSpan[..(r.OhFirst * outWidth)].Clear();
+            rowSpan[(r.OhEnd * outWidth)..].Clear();
+            for (int oh = r.OhFirst; oh < r.OhEnd; oh++)
+            {
+                var dst = rowSpan.Slice(oh * outWidth, outWidth);
+                dst[..r.OwFirst].Clear();
+                dst[r.OwEnd..].Clear();
+                int src = channelStart + (oh * g.StrideHeight + r.HShift) * g.InWidth + r.WShift;
+                if (g.StrideWidth == 1)
+                {
+                    input.AsSpan(src + r.OwFirst, r.OwEnd - r.OwFirst).CopyTo(dst[r.OwFirst..]);
+                }
+                else
+                {
+                    int sw = g.StrideWidth;
+                    for (int ow = r.OwFirst; ow < r.OwEnd; ow++)
+                        dst[ow] = input[src + ow * sw];
+                }
+            }
+        }
+    }
+
+    private readonly struct AccumulateRow(float[] columns, int columnsOffset, int ld, float[] gradInput, int gradInputOffset, bool contiguousRows) : IRowBody
+    {
+        public void Invoke(in Conv2dGeometry g, in Row r)
+        {
+            if (r.ReadsOnlyPadding)
+                return;
+            int outWidth = g.OutWidth;
+            int channelStart = gradInputOffset + r.Channel * g.InPlane;
+            int rowStart = columnsOffset + r.Index * ld;
+            if (contiguousRows)
+            {
+                // The adjoint of Fill's run copy: zero the entries that would land in a neighbouring input row,
+                // then add the whole run at once (adding +0 leaves a gradient unchanged).
+                var rowSpan = columns.AsSpan(rowStart, g.OutPlane);
+                ZeroOutsideColumns(rowSpan, outWidth, r);
+                int first = r.RunStart(outWidth), end = r.RunEnd(outWidth);
+                var target = gradInput.AsSpan(channelStart + r.HShift * g.InWidth + r.WShift + first, end - first);
+                TensorPrimitives.Add(target, rowSpan[first..end], target);
+                return;
+            }
+            for (int oh = r.OhFirst; oh < r.OhEnd; oh++)
+            {
+                int srcStart = rowStart + oh * outWidth;
+                int dst = channelStart + (oh * g.StrideHeight + r.HShift) * g.InWidth + r.WShift;
+                if (g.StrideWidth == 1)
+                {
+                    var target = gradInput.AsSpan(dst + r.OwFirst, r.OwEnd - r.OwFirst);
+                    TensorPrimitives.Add(target, columns.AsSpan(srcStart + r.OwFirst, r.OwEnd - r.OwFirst), target);
+                }
+                else
+                {
+                    int sw = g.StrideWidth;
+                    for (int ow = r.OwFirst; ow < r.OwEnd; ow++)
+                        gradInput[dst + ow * sw] += columns[srcStart + ow];
                 }
             }
         }
@@ -144,17 +172,17 @@ internal static class Im2Col
     internal static bool HasContiguousRows(in Conv2dGeometry g)
         => g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth;
 
-    // Zeroes the columns [0, owFirst) and [owEnd, width) of output rows [ohFirst, ohEnd) of one row of the column matrix.
-    private static void ZeroOutsideColumns(Span<float> row, int width, int ohFirst, int ohEnd, int owFirst, int owEnd)
+    // Zeroes the columns [0, OwFirst) and [OwEnd, width) of output rows [OhFirst, OhEnd) of one row of the column matrix.
+    private static void ZeroOutsideColumns(Span<float> row, int width, in Row r)
     {
-        if (owFirst == 0 && owEnd == width)
+        if (r.OwFirst == 0 && r.OwEnd == width)
             return;
-        for (int oh = ohFirst; oh < ohEnd; oh++)
+        for (int oh = r.OhFirst; oh < r.OhEnd; oh++)
         {
             var line = row.Slice(oh * width, width);
-            for (int ow = 0; ow < owFirst; ow++)
+            for (int ow = 0; ow < r.OwFirst; ow++)
                 line[ow] = 0f;
-            for (int ow = owEnd; ow < width; ow++)
+            for (int ow = r.OwEnd; ow < width; ow++)
                 line[ow] = 0f;
         }
     }
