@@ -11,6 +11,7 @@ using Autograd = ShapeSafe.Autograd;
 /// tests pin down that nothing a caller can see is ever overwritten or reused. Sizes are above the pool's
 /// 1024-float minimum so the pooled paths run.
 /// </summary>
+[Collection("DefaultGenerator")] // seeds the default generator twice and expects the same models
 public class GradientBufferTests
 {
     // 1100 elements: -2, -1, 1, 2 repeating.

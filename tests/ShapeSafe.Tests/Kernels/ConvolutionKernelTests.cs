@@ -1,3 +1,4 @@
+using ShapeSafe.Tests.TestSupport;
 using ShapeSafe.Kernels.Convolution;
 
 namespace ShapeSafe.Tests.Kernels;
@@ -137,23 +138,14 @@ public class ConvolutionKernelTests
         var bias = RandomArray(random, g.OutChannels);
         var gradOutput = RandomArray(random, g.Batch * g.OutImage);
 
-        (float[], float[], float[], float[]) Run(int threads)
+        (float[], float[], float[], float[]) Run(int threads) => Threads.With(threads, () =>
         {
-            int before = Tensor.GetNumThreads();
-            Tensor.SetNumThreads(threads);
-            try
-            {
-                var output = new float[g.Batch * g.OutImage];
-                ConvolutionKernel.Forward(g, input, 0, weight, 0, bias, 0, output, 0);
-                float[] gi = new float[g.Batch * g.InImage], gw = new float[g.WeightCount], gb = new float[g.OutChannels];
-                ConvolutionKernel.Backward(g, input, 0, weight, 0, gradOutput, 0, gi, 0, gw, 0, gb, 0);
-                return (output, gi, gw, gb);
-            }
-            finally
-            {
-                Tensor.SetNumThreads(before);
-            }
-        }
+            var output = new float[g.Batch * g.OutImage];
+            ConvolutionKernel.Forward(g, input, 0, weight, 0, bias, 0, output, 0);
+            float[] gi = new float[g.Batch * g.InImage], gw = new float[g.WeightCount], gb = new float[g.OutChannels];
+            ConvolutionKernel.Backward(g, input, 0, weight, 0, gradOutput, 0, gi, 0, gw, 0, gb, 0);
+            return (output, gi, gw, gb);
+        });
 
         var one = Run(1);
         foreach (int threads in new[] { 2, 3, 8 })

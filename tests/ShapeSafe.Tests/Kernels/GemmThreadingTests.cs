@@ -1,5 +1,6 @@
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Parallel;
+using ShapeSafe.Tests.TestSupport;
 
 namespace ShapeSafe.Tests.Kernels;
 
@@ -21,26 +22,16 @@ public class GemmThreadingTests
         var a = Operand.Create(rng, m, k, OperandLayout.Plain);
         var b = Operand.Create(rng, k, n, OperandLayout.Transposed);
         var c = Operand.Create(rng, m, n, OperandLayout.Plain);
-        int saved = ParallelRuntime.NumThreads;
-        try
+        float[] Run(int threads) => Threads.With(threads, () =>
         {
-            float[]? first = null;
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                ParallelRuntime.NumThreads = threads;
-                float[] result = (float[])c.Data.Clone();
-                GemmKernel.Sgemm(m, n, k, 1f, a.Data, a.Offset, a.RowStride, a.ColStride,
-                    b.Data, b.Offset, b.RowStride, b.ColStride, 0.5f, result, c.Offset, c.RowStride, c.ColStride);
-                if (first is null)
-                    first = result;
-                else
-                    Assert.Equal(first, result);
-            }
-        }
-        finally
-        {
-            ParallelRuntime.NumThreads = saved;
-        }
+            float[] result = (float[])c.Data.Clone();
+            GemmKernel.Sgemm(m, n, k, 1f, a.Data, a.Offset, a.RowStride, a.ColStride,
+                b.Data, b.Offset, b.RowStride, b.ColStride, 0.5f, result, c.Offset, c.RowStride, c.ColStride);
+            return result;
+        });
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
     }
 
     [Theory]
@@ -53,36 +44,22 @@ public class GemmThreadingTests
         var a = Operand.Create(rng, m, k, OperandLayout.Plain);
         var b = Operand.Create(rng, k, n, OperandLayout.Transposed);
         var c = Operand.Create(rng, m, n, OperandLayout.Plain);
-        int saved = ParallelRuntime.NumThreads;
-        try
+        foreach (var along in new[] { GemmBias.PerColumn, GemmBias.PerRow })
+        foreach (var activation in new[] { GemmActivation.Relu, GemmActivation.Gelu })
         {
-            foreach (var along in new[] { GemmBias.PerColumn, GemmBias.PerRow })
-            foreach (var activation in new[] { GemmActivation.Relu, GemmActivation.Gelu })
+            var epilogue = GemmEpilogueTests.Epilogue(rng, m, n, along, activation, keepFor: c);
+            (float[] C, float[] Pre) Run(int threads) => Threads.With(threads, () =>
             {
-                var epilogue = GemmEpilogueTests.Epilogue(rng, m, n, along, activation, keepFor: c);
-                (float[] C, float[] Pre)? first = null;
-                foreach (int threads in new[] { 1, 2 })
-                {
-                    ParallelRuntime.NumThreads = threads;
-                    float[] result = (float[])c.Data.Clone();
-                    var run = epilogue with { PreActivation = (float[])epilogue.PreActivation!.Clone() };
-                    GemmKernel.Sgemm(m, n, k, 1f, a.Data, a.Offset, a.RowStride, a.ColStride,
-                        b.Data, b.Offset, b.RowStride, b.ColStride, 1f, result, c.Offset, c.RowStride, c.ColStride, run);
-                    if (first is null)
-                    {
-                        first = (result, run.PreActivation!);
-                    }
-                    else
-                    {
-                        Assert.Equal(first.Value.C, result);
-                        Assert.Equal(first.Value.Pre, run.PreActivation);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ParallelRuntime.NumThreads = saved;
+                float[] result = (float[])c.Data.Clone();
+                var run = epilogue with { PreActivation = (float[])epilogue.PreActivation!.Clone() };
+                GemmKernel.Sgemm(m, n, k, 1f, a.Data, a.Offset, a.RowStride, a.ColStride,
+                    b.Data, b.Offset, b.RowStride, b.ColStride, 1f, result, c.Offset, c.RowStride, c.ColStride, run);
+                return (result, run.PreActivation!);
+            });
+            var one = Run(1);
+            var two = Run(2);
+            Assert.Equal(one.C, two.C);
+            Assert.Equal(one.Pre, two.Pre);
         }
     }
 
@@ -93,21 +70,13 @@ public class GemmThreadingTests
         const int batch = 40, m = 20, n = 24, k = 30;
         var a = Operand.Create(rng, batch * m, k, OperandLayout.Plain);
         var b = Operand.Create(rng, k, n, OperandLayout.Plain);
-        int saved = ParallelRuntime.NumThreads;
-        try
+        float[] Run(int threads) => Threads.With(threads, () =>
         {
-            ParallelRuntime.NumThreads = 1;
-            float[] one = new float[batch * m * n];
-            GemmKernel.SgemmBatched(batch, m, n, k, 1f, a.Data, 0, m * k, k, 1, b.Data, 0, 0, n, 1, 0f, one, 0, m * n, n, 1);
-            ParallelRuntime.NumThreads = 2;
-            float[] two = new float[batch * m * n];
-            GemmKernel.SgemmBatched(batch, m, n, k, 1f, a.Data, 0, m * k, k, 1, b.Data, 0, 0, n, 1, 0f, two, 0, m * n, n, 1);
-            Assert.Equal(one, two);
-        }
-        finally
-        {
-            ParallelRuntime.NumThreads = saved;
-        }
+            float[] c = new float[batch * m * n];
+            GemmKernel.SgemmBatched(batch, m, n, k, 1f, a.Data, 0, m * k, k, 1, b.Data, 0, 0, n, 1, 0f, c, 0, m * n, n, 1);
+            return c;
+        });
+        Assert.Equal(Run(1), Run(2));
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using ShapeSafe.Optim;
+using ShapeSafe.Tests.TestSupport;
 
 namespace ShapeSafe.Tests.Optim;
 
@@ -35,10 +36,11 @@ public class AdamKernelTests
             {
                 // The kernel runs on copies with 1 and 2 threads; both must give the same bits.
                 float[] p2 = (float[])p.Clone(), m2 = (float[])m.Clone(), v2 = (float[])v.Clone();
-                int before = Tensor.GetNumThreads();
-                Tensor.SetNumThreads(threads);
-                try { AdamKernel.Update(p2, g, m2, v2, step); }
-                finally { Tensor.SetNumThreads(before); }
+                Threads.With(threads, () =>
+                {
+                    AdamKernel.Update(p2, g, m2, v2, step);
+                    return 0;
+                });
                 if (threads == 2)
                 {
                     AssertBitwise(tp.ToFloatArray(), p2, "param");

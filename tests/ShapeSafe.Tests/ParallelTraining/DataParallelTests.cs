@@ -1,6 +1,7 @@
 using ShapeSafe.NN;
 using ShapeSafe.Optim;
 using ShapeSafe.Parallel;
+using ShapeSafe.Tests.TestSupport;
 
 namespace ShapeSafe.Tests.ParallelTraining;
 
@@ -9,14 +10,15 @@ namespace ShapeSafe.Tests.ParallelTraining;
 /// bitwise the same for any thread count, training follows plain training, and bad batches, losses and replicas
 /// are refused with messages that say what is wrong.
 /// </summary>
-[Collection(nameof(DataParallelTests))] // changes the thread count
+[Collection(nameof(DataParallelTests))] // changes the thread count; draws only from its own generators
 public class DataParallelTests
 {
     sealed class Net : Module, ITensorModule
     {
-        public Net()
+        // An explicit generator, so the test neither reads nor moves the default one other tests seed.
+        public Net(Generator generator)
         {
-            Body = RegisterModule("body", new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 3)));
+            Body = RegisterModule("body", new Sequential(new Linear(6, 8, generator: generator), new ReLU(), new Linear(8, 3, generator: generator)));
             Norm = RegisterModule("norm", new BatchNorm1dLike());
         }
 
@@ -51,11 +53,9 @@ public class DataParallelTests
         return (Tensor.Randn(new[] { samples, 6 }, generator), Tensor.Randint(0, 3, new[] { samples }, generator));
     }
 
-    static Net Model(int seed)
-    {
-        Tensor.ManualSeed(seed);
-        return new Net();
-    }
+    static Net Model(int seed) => new(new Generator(seed));
+
+    static Net Replica() => new(new Generator(0));
 
     static float[][] Grads(Module m) => m.Parameters().Select(p => p.Grad!.ToFloatArray()).ToArray();
 
@@ -71,7 +71,7 @@ public class DataParallelTests
         loss.Backward();
 
         var model = Model(7);
-        var parallel = new DataParallel<Net>(model, () => new Net(), replicas);
+        var parallel = new DataParallel<Net>(model, Replica, replicas);
         float value = parallel.ForwardBackward([x, y], MeanLoss);
 
         Assert.Equal(loss.Item(), value, 5);
@@ -92,7 +92,7 @@ public class DataParallelTests
         var plain = Model(3);
         MeanLoss(plain, [x, y]).Backward();
         var model = Model(3);
-        new DataParallel<Net>(model, () => new Net(), replicas: 1).ForwardBackward([x, y], MeanLoss);
+        new DataParallel<Net>(model, Replica, replicas: 1).ForwardBackward([x, y], MeanLoss);
         Assert.Equal(Grads(plain), Grads(model));
     }
 
@@ -100,21 +100,12 @@ public class DataParallelTests
     public void A_step_is_bitwise_the_same_for_any_thread_count()
     {
         var (x, y) = Batch(64, 4);
-        float[][] Run(int threads)
+        float[][] Run(int threads) => Threads.With(threads, () =>
         {
-            int before = Tensor.GetNumThreads();
-            Tensor.SetNumThreads(threads);
-            try
-            {
-                var model = Model(5);
-                new DataParallel<Net>(model, () => new Net(), replicas: 2).ForwardBackward([x, y], MeanLoss);
-                return Grads(model);
-            }
-            finally
-            {
-                Tensor.SetNumThreads(before);
-            }
-        }
+            var model = Model(5);
+            new DataParallel<Net>(model, Replica, replicas: 2).ForwardBackward([x, y], MeanLoss);
+            return Grads(model);
+        });
         var one = Run(1);
         Assert.Equal(one, Run(2));
         Assert.Equal(one, Run(3));
@@ -125,7 +116,7 @@ public class DataParallelTests
     {
         var plain = Model(11);
         var model = Model(11);
-        var parallel = new DataParallel<Net>(model, () => new Net(), replicas: 2);
+        var parallel = new DataParallel<Net>(model, Replica, replicas: 2);
         var plainOptimizer = new Sgd(plain.Parameters(), lr: 0.1, momentum: 0.9);
         var optimizer = new Sgd(model.Parameters(), lr: 0.1, momentum: 0.9);
         for (int step = 0; step < 5; step++)
@@ -160,7 +151,7 @@ public class DataParallelTests
     public void Buffers_come_back_from_replica_zero_and_the_training_mode_goes_out()
     {
         var model = Model(1);
-        var parallel = new DataParallel<Net>(model, () => new Net(), replicas: 2);
+        var parallel = new DataParallel<Net>(model, Replica, replicas: 2);
         var (x, y) = Batch(4, 1);
         parallel.ForwardBackward([x, y], MeanLoss);
         parallel.ForwardBackward([x, y], MeanLoss);
@@ -176,17 +167,17 @@ public class DataParallelTests
     public void Bad_batches_losses_and_replicas_are_refused()
     {
         var model = Model(1);
-        var parallel = new DataParallel<Net>(model, () => new Net(), replicas: 2);
-        var mismatch = Assert.Throws<ShapeException>(() => parallel.ForwardBackward([Tensor.Randn(4, 6), Tensor.Randint(0, 3, new[] { 5 })], MeanLoss));
+        var parallel = new DataParallel<Net>(model, Replica, replicas: 2);
+        var mismatch = Assert.Throws<ShapeException>(() => parallel.ForwardBackward([Tensor.Zeros(4, 6), Tensor.Zeros(new[] { 5 }, DType.Int64)], MeanLoss));
         Assert.Contains("DataParallel", mismatch.Message);
         Assert.Contains("[4, 6], [5]", mismatch.Message);
-        var empty = Assert.Throws<ShapeException>(() => parallel.ForwardBackward([Tensor.Randn(0, 6), Tensor.Randint(0, 3, new[] { 0 })], MeanLoss));
+        var empty = Assert.Throws<ShapeException>(() => parallel.ForwardBackward([Tensor.Zeros(0, 6), Tensor.Zeros(new[] { 0 }, DType.Int64)], MeanLoss));
         Assert.Contains("no samples", empty.Message);
 
-        var vector = Assert.Throws<InvalidOperationException>(() => parallel.ForwardBackward([Tensor.Randn(4, 6)], (net, s) => net.Forward(s[0])));
+        var vector = Assert.Throws<InvalidOperationException>(() => parallel.ForwardBackward([Tensor.Zeros(4, 6)], (net, s) => net.Forward(s[0])));
         Assert.Contains("the loss must be a single value, got shape [2, 3]", vector.Message);
 
-        var other = Assert.Throws<ArgumentException>(() => new DataParallel<Module>(model, () => new Sequential(new Linear(6, 8)), 2));
+        var other = Assert.Throws<ArgumentException>(() => new DataParallel<Module>(model, () => new Sequential(new Linear(6, 8, generator: new Generator(1))), 2));
         Assert.Contains("createReplica must build the same architecture", other.Message);
         Assert.Throws<ArgumentException>(() => new DataParallel<Net>(model, () => model, 2));
     }

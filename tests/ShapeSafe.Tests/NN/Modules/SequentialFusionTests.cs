@@ -6,6 +6,7 @@ namespace ShapeSafe.Tests.NN.Modules;
 /// Sequential runs Linear or Conv2d followed by ReLU, Conv2d, ReLU, MaxPool2d, and Linear followed by exact GELU,
 /// as one fused op; the values and every gradient must be bitwise those of running the modules one after the other.
 /// </summary>
+[Collection("DefaultGenerator")] // seeds and draws from the default generator
 public class SequentialFusionTests
 {
     static void AssertBitwise(Tensor expected, Tensor? actual)
