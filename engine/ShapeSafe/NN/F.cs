@@ -103,14 +103,13 @@ public static class F
                 _ => Addmm(input, weight, bias),
             };
         }
-        if (activation == GemmActivation.Relu) return LinearCore(input, weight, bias, GemmActivation.None).Relu();
-        if (activation == GemmActivation.Gelu) return LinearCore(input, weight, bias, GemmActivation.None).Gelu();
 
+        // Leading dims fold into the rows of one product (a view for a contiguous input), fused as in 2-D.
         int rows = 1;
         for (int d = 0; d < input.Rank - 1; d++) rows *= input.Sizes[d];
         var outShape = (int[])input.Sizes.Clone();
         outShape[^1] = outFeatures;
-        return Addmm(input.Reshape(rows, inFeatures), weight, bias).Reshape(outShape);
+        return LinearCore(input.Reshape(rows, inFeatures), weight, bias, activation).Reshape(outShape);
     }
 
     /// <summary>

@@ -134,7 +134,7 @@ public class TransformerDecoderLayer : Module
         Dropout2.Forward(MultiheadAttn.Forward(x, memory, memory, keyPaddingMask, needWeights: false, attnMask: mask).Output);
 
     Tensor FeedForwardBlock(Tensor x) =>
-        Dropout3.Forward(Linear2.Forward(Dropout.Forward(TransformerActivation.Apply(Activation, Linear1.Forward(x)))));
+        Dropout3.Forward(Linear2.Forward(Dropout.Forward(TransformerActivation.LinearThenActivation(Activation, Linear1, x))));
 
     /// <summary>A deep copy (PyTorch's <c>copy.deepcopy</c> in <c>_get_clones</c>): same configuration, values and mode; no draw from the default generator.</summary>
     internal TransformerDecoderLayer DeepCopy()

@@ -1,3 +1,5 @@
+using ShapeSafe.Kernels.Gemm;
+
 namespace ShapeSafe.NN;
 
 /// <summary>
@@ -125,7 +127,7 @@ public class TransformerEncoderLayer : Module, ITensorModule
         Dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask).Output);
 
     Tensor FeedForwardBlock(Tensor x) =>
-        Dropout2.Forward(Linear2.Forward(Dropout.Forward(TransformerActivation.Apply(Activation, Linear1.Forward(x)))));
+        Dropout2.Forward(Linear2.Forward(Dropout.Forward(TransformerActivation.LinearThenActivation(Activation, Linear1, x))));
 
     /// <summary>A deep copy (PyTorch's <c>copy.deepcopy</c> in <c>_get_clones</c>): same configuration, values and mode; no draw from the default generator.</summary>
     internal TransformerEncoderLayer DeepCopy()
@@ -147,5 +149,9 @@ internal static class TransformerActivation
             throw new ArgumentException($"{op}: activation should be relu/gelu, not {activation}", nameof(activation));
     }
 
-    public static Tensor Apply(string activation, Tensor x) => activation == "relu" ? F.Relu(x) : F.Gelu(x);
+    /// <summary>
+    /// <c>activation(linear(x))</c> as one op, the activation in the GEMM's epilogue (bitwise the two separate ops).
+    /// </summary>
+    public static Tensor LinearThenActivation(string activation, Linear linear, Tensor x) =>
+        F.LinearCore(x, linear.Weight, linear.Bias, activation == "relu" ? GemmActivation.Relu : GemmActivation.Gelu);
 }
