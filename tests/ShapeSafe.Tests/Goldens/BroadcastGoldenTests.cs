@@ -13,13 +13,7 @@ public class BroadcastGoldenTests
     const string File = "broadcast.jsonl";
 
     [Fact]
-    public void Broadcast_rule_and_Expand_match_LibTorch()
-    {
-        var mismatches = new Mismatches(File);
-        foreach (var c in GoldenFiles.Read(File))
-            mismatches.Run(c, () => Check(c, mismatches));
-        mismatches.AssertNone();
-    }
+    public void Broadcast_rule_and_Expand_match_LibTorch() => Mismatches.CheckEvery(File, Check);
 
     static void Check(GoldenCase c, Mismatches m)
     {

@@ -13,22 +13,10 @@ public class MatmulGoldenTests
     const string File = "matmul.jsonl";
 
     [Fact]
-    public void Matrix_product_rules_match_LibTorch()
-    {
-        var mismatches = new Mismatches(File);
-        foreach (var c in GoldenFiles.Read(File))
-            mismatches.Run(c, () => Check(c, mismatches));
-        mismatches.AssertNone();
-    }
+    public void Matrix_product_rules_match_LibTorch() => Mismatches.CheckEvery(File, Check);
 
     [Fact]
-    public void Engine_matrix_products_match_LibTorch()
-    {
-        var mismatches = new Mismatches(File);
-        foreach (var c in GoldenFiles.Read(File))
-            mismatches.Run(c, () => CheckEngine(c, mismatches));
-        mismatches.AssertNone();
-    }
+    public void Engine_matrix_products_match_LibTorch() => Mismatches.CheckEvery(File, CheckEngine);
 
     static void CheckEngine(GoldenCase c, Mismatches m)
     {

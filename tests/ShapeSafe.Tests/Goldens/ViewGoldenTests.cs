@@ -14,22 +14,10 @@ public class ViewGoldenTests
     const string File = "views.jsonl";
 
     [Fact]
-    public void Engine_views_match_LibTorch()
-    {
-        var mismatches = new Mismatches(File);
-        foreach (var c in GoldenFiles.Read(File))
-            mismatches.Run(c, () => CheckEngine(c, mismatches));
-        mismatches.AssertNone();
-    }
+    public void Engine_views_match_LibTorch() => Mismatches.CheckEvery(File, CheckEngine);
 
     [Fact]
-    public void Rule_views_match_LibTorch()
-    {
-        var mismatches = new Mismatches(File);
-        foreach (var c in GoldenFiles.Read(File))
-            mismatches.Run(c, () => CheckRule(c, mismatches));
-        mismatches.AssertNone();
-    }
+    public void Rule_views_match_LibTorch() => Mismatches.CheckEvery(File, CheckRule);
 
     static void CheckEngine(GoldenCase c, Mismatches m)
     {

@@ -132,6 +132,15 @@ internal sealed class Mismatches(string file)
     readonly List<string> _found = new();
     int _cases;
 
+    /// <summary>Runs <paramref name="check"/> on every case of the golden file, then fails listing every mismatch found.</summary>
+    public static void CheckEvery(string file, Action<GoldenCase, Mismatches> check)
+    {
+        var mismatches = new Mismatches(file);
+        foreach (var c in GoldenFiles.Read(file))
+            mismatches.Run(c, () => check(c, mismatches));
+        mismatches.AssertNone();
+    }
+
     /// <summary>Runs one case; an unexpected exception is a mismatch of that case, not the end of the file.</summary>
     public void Run(GoldenCase c, Action check)
     {
