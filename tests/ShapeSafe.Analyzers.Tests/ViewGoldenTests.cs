@@ -14,7 +14,7 @@ namespace ShapeSafe.Analyzers.Tests;
 /// </summary>
 public class ViewGoldenTests
 {
-    static string GoldenPath => Path.Combine(FindRoot(), "..", "shared", "goldens", "views.jsonl");
+    static string GoldenPath => Path.Combine(FindRoot(), "tests", "goldens", "views.jsonl");
 
     static string FindRoot()
     {

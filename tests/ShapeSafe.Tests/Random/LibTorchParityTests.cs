@@ -2,7 +2,7 @@ namespace ShapeSafe.Tests.Random;
 
 /// <summary>
 /// Values recorded from LibTorch 2.10 (CPU, through TorchSharp 0.107) with the calls named in each
-/// test, each right after <c>torch.manual_seed</c>. They cover what shared/goldens/rng.jsonl does not.
+/// test, each right after <c>torch.manual_seed</c>. They cover what tests/goldens/rng.jsonl does not.
 /// </summary>
 public class LibTorchParityTests
 {

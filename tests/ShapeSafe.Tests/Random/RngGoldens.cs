@@ -1,8 +1,9 @@
 using System.Text.Json;
+using ShapeSafe.Tests.TestSupport;
 
 namespace ShapeSafe.Tests.Random;
 
-/// <summary>One line of shared/goldens/rng.jsonl: LibTorch 2.10's draws right after manual_seed(seed).</summary>
+/// <summary>One line of tests/goldens/rng.jsonl: LibTorch 2.10's draws right after manual_seed(seed).</summary>
 internal sealed record RngGoldenCase(long Seed, int N, float[] Rand, float[] Randn, long[] Randint, long[] Randperm);
 
 internal static class RngGoldens
@@ -13,7 +14,7 @@ internal static class RngGoldens
 
     private static IReadOnlyList<RngGoldenCase> Load()
     {
-        string path = FindGoldenFile();
+        string path = GoldenFiles.PathOf("rng.jsonl");
         var options = new JsonSerializerOptions { PropertyNameCaseInsensitive = true };
         var cases = new List<RngGoldenCase>();
         foreach (string line in File.ReadLines(path))
@@ -32,31 +33,5 @@ internal static class RngGoldens
 
         Assert.True(cases.Count >= 24, $"{path} holds only {cases.Count} cases; expected at least 24 (seeds 0, 1, 42, 1234 × 6 sizes).");
         return cases;
-    }
-
-    /// <summary>
-    /// The goldens live in the shared folder beside the repository: walk up from the test binaries
-    /// to the folder holding ShapeSafe.sln, then ../shared/goldens/rng.jsonl.
-    /// </summary>
-    private static string FindGoldenFile()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ShapeSafe.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            Assert.Fail($"Could not find ShapeSafe.sln in any parent of {AppContext.BaseDirectory}, so the RNG goldens cannot be located.");
-        }
-
-        string path = Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "goldens", "rng.jsonl"));
-        if (!File.Exists(path))
-        {
-            Assert.Fail($"RNG golden file not found at {path} (expected shared/goldens/rng.jsonl beside the repository folder {dir.FullName}).");
-        }
-
-        return path;
     }
 }

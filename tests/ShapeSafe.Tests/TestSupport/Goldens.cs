@@ -6,16 +6,16 @@ using Rules = ShapeSafe.Shapes.ShapeRules<int, ShapeSafe.Shapes.ConcreteDims>;
 namespace ShapeSafe.Tests.TestSupport;
 
 /// <summary>
-/// LibTorch 2.10's recorded answers (<c>shared/goldens/*.jsonl</c>, one case per line) and the plumbing the golden
+/// LibTorch 2.10's recorded answers (<c>tests/goldens/*.jsonl</c>, one case per line) and the plumbing the golden
 /// tests share: finding the files, replaying a case's view ops, and collecting every mismatch of a file so that one
 /// bug does not hide the others.
 /// </summary>
 internal static class GoldenFiles
 {
     /// <summary>
-    /// The path of a golden file: <c>../shared/goldens/</c> beside the folder holding <c>ShapeSafe.sln</c> (CI checks
-    /// shared/ out next to the clone). A missing file fails the test: skipping would let the suite pass without
-    /// comparing anything against LibTorch.
+    /// The path of a golden file: <c>tests/goldens/</c> in the repository (copies of LibTorch's recorded answers, so
+    /// a plain clone needs nothing beside it). A missing file fails the test: skipping would let the suite pass
+    /// without comparing anything against LibTorch.
     /// </summary>
     public static string PathOf(string file)
     {
@@ -23,10 +23,10 @@ internal static class GoldenFiles
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ShapeSafe.sln")))
             dir = dir.Parent;
         if (dir is null)
-            Assert.Fail($"Golden file {file}: no folder above {AppContext.BaseDirectory} holds ShapeSafe.sln, so ../shared/goldens cannot be located.");
-        var path = Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "goldens", file));
+            Assert.Fail($"Golden file {file}: no folder above {AppContext.BaseDirectory} holds ShapeSafe.sln, so tests/goldens cannot be located.");
+        var path = Path.Combine(dir!.FullName, "tests", "goldens", file);
         if (!File.Exists(path))
-            Assert.Fail($"Golden file missing: {path}. The LibTorch goldens must be checked out at ../shared/goldens beside the repository ({dir.FullName}).");
+            Assert.Fail($"Golden file missing: {path}. The LibTorch goldens live in tests/goldens of the repository.");
         return path;
     }
 
