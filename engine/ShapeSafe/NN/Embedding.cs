@@ -6,7 +6,8 @@ namespace ShapeSafe.NN;
 /// values), with the padding row, if any, zeroed; that row gets no gradient. The computation is
 /// <see cref="F.Embedding"/>.
 /// </summary>
-public class Embedding : Module, ITensorModule
+[Module]
+public partial class Embedding : Module, ITensorModule
 {
     /// <summary>Creates the table.</summary>
     /// <param name="numEmbeddings">How many vectors (indices run over [0, numEmbeddings)).</param>
@@ -27,7 +28,7 @@ public class Embedding : Module, ITensorModule
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
         PaddingIdx = paddingIdx;
-        Weight = RegisterParameter("weight", new Parameter(Tensor.Empty(numEmbeddings, embeddingDim)));
+        Weight = new Parameter(Tensor.Empty(numEmbeddings, embeddingDim));
         ResetParameters(generator);
     }
 
@@ -41,6 +42,7 @@ public class Embedding : Module, ITensorModule
     public long? PaddingIdx { get; }
 
     /// <summary>The table, [num, dim].</summary>
+    [StateName("weight")]
     public Parameter Weight { get; }
 
     /// <summary>Draws the table again from N(0, 1) and zeroes the padding row (<c>reset_parameters()</c>).</summary>

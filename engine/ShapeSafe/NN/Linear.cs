@@ -9,7 +9,8 @@ namespace ShapeSafe.NN;
 /// bias. With the default generator seeded as PyTorch's, the values are PyTorch's. The forward is one fused op
 /// (<see cref="F.Linear"/>).
 /// </remarks>
-public class Linear : Module, ITensorModule
+[Module]
+public partial class Linear : Module, ITensorModule
 {
     /// <summary>Creates the layer with PyTorch's default initialization.</summary>
     /// <param name="inFeatures">The size of each input's last dim.</param>
@@ -22,8 +23,8 @@ public class Linear : Module, ITensorModule
         ArgumentOutOfRangeException.ThrowIfNegative(outFeatures);
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = RegisterParameter("weight", new Parameter(Tensor.Empty(outFeatures, inFeatures)));
-        Bias = RegisterParameter("bias", bias ? new Parameter(Tensor.Empty(outFeatures)) : null);
+        Weight = new Parameter(Tensor.Empty(outFeatures, inFeatures));
+        Bias = bias ? new Parameter(Tensor.Empty(outFeatures)) : null;
         ResetParameters(generator);
     }
 
@@ -34,9 +35,11 @@ public class Linear : Module, ITensorModule
     public int OutFeatures { get; }
 
     /// <summary>The weight, [out, in].</summary>
+    [StateName("weight")]
     public Parameter Weight { get; }
 
     /// <summary>The bias, [out], or null when the layer has none.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using ShapeSafe.Serialization;
@@ -16,9 +17,12 @@ namespace ShapeSafe.NN;
 /// implement <see cref="ITensorModule"/>, which is what <see cref="Sequential"/> chains.
 /// </para>
 /// <para>
-/// State is registered explicitly (<see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/>,
-/// <see cref="RegisterModule{T}"/>), the way PyTorch's <c>__setattr__</c> does it implicitly; for
-/// <c>[Module]</c> classes the generator writes those calls. Names follow PyTorch's rules: not empty, no
+/// State is registered in one of two ways. A <c>[Module] partial class</c> declares its layers, parameters and
+/// <c>[Buffer]</c> tensors as fields or properties, and the source generator writes <see cref="RegisterMembers"/>,
+/// which this class runs before every read of its state (iterators, state dicts, modes, printing), so the
+/// registries always hold the members' current values, as PyTorch's <c>__setattr__</c> keeps them current on
+/// every assignment. Other modules register explicitly (<see cref="RegisterParameter"/>,
+/// <see cref="RegisterBuffer"/>, <see cref="RegisterModule{T}"/>). Names follow PyTorch's rules: not empty, no
 /// <c>"."</c>, and not already used by another kind of member. Registering the same kind under the same name
 /// again replaces the entry in place (its position stays), as assigning the attribute again does in PyTorch.
 /// </para>
@@ -29,6 +33,8 @@ public abstract class Module
     readonly OrderedDictionary<string, Tensor?> _buffers = new(StringComparer.Ordinal);
     readonly HashSet<string> _nonPersistentBuffers = new(StringComparer.Ordinal);
     readonly OrderedDictionary<string, Module?> _modules = new(StringComparer.Ordinal);
+    // The ModuleLists that AssignModules keeps for list members, by name (created on first use).
+    Dictionary<string, ModuleList>? _memberLists;
 
     /// <summary>The children by name, for the containers (which renumber and remove entries).</summary>
     private protected OrderedDictionary<string, Module?> ChildSlots => _modules;
@@ -47,7 +53,8 @@ public abstract class Module
     public T RegisterModule<T>(string name, T module) where T : Module?
     {
         CheckName("module", name, _modules);
-        _modules[name] = module;
+        if (!_modules.TryGetValue(name, out var current) || !ReferenceEquals(current, module))
+            _modules[name] = module;
         return module;
     }
 
@@ -61,7 +68,8 @@ public abstract class Module
     public Parameter? RegisterParameter(string name, Parameter? parameter)
     {
         CheckName("parameter", name, _parameters);
-        _parameters[name] = parameter;
+        if (!_parameters.TryGetValue(name, out var current) || !ReferenceEquals(current, parameter))
+            _parameters[name] = parameter;
         return parameter;
     }
 
@@ -76,10 +84,81 @@ public abstract class Module
     public Tensor? RegisterBuffer(string name, Tensor? tensor, bool persistent = true)
     {
         CheckName("buffer", name, _buffers);
-        _buffers[name] = tensor;
+        if (!_buffers.TryGetValue(name, out var current) || !ReferenceEquals(current, tensor))
+            _buffers[name] = tensor;
         if (persistent) _nonPersistentBuffers.Remove(name);
         else _nonPersistentBuffers.Add(name);
         return tensor;
+    }
+
+    // ---------------------------------------------------------------- generated registration
+
+    /// <summary>
+    /// Registers this module's state members from their current values. The source generator writes the override
+    /// for a <c>[Module] partial class</c>: one <see cref="AssignModule"/>, <see cref="AssignModules"/>,
+    /// <see cref="AssignParameter"/> or <see cref="AssignBuffer"/> call per member, in declaration order, after the
+    /// base class's. <see cref="Module"/> runs it before every read of its registries, so a member assigned in an
+    /// initializer, in the constructor or any time later is seen the way PyTorch's <c>__setattr__</c> sees it.
+    /// </summary>
+    /// <remarks>
+    /// It runs on every read, so it must be cheap and must not read the module's state itself: the assignment
+    /// methods only write when a member's value changed.
+    /// </remarks>
+    [EditorBrowsable(EditorBrowsableState.Advanced)]
+    protected virtual void RegisterMembers()
+    {
+    }
+
+    /// <summary>
+    /// What assigning a module attribute does in PyTorch (<c>__setattr__</c>): a module is registered under
+    /// <paramref name="name"/> (replacing the entry in place when there is one); null clears an existing entry and
+    /// is ignored for a name that was never registered.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Advanced)]
+    protected void AssignModule(string name, Module? value)
+    {
+        if (value is not null || _modules.ContainsKey(name)) RegisterModule(name, value);
+    }
+
+    /// <summary>
+    /// Registers a list of modules (an array or an <see cref="IReadOnlyList{T}"/> member) as one child
+    /// <see cref="ModuleList"/> named <paramref name="name"/>, so its elements are <c>heads.0</c>,
+    /// <c>heads.1</c>, ... as in a PyTorch model that holds an <c>nn.ModuleList</c> there. The list is kept and
+    /// renumbered when the member's elements change; null is treated as <see cref="AssignModule"/> treats it.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Advanced)]
+    protected void AssignModules(string name, IReadOnlyList<Module?>? value)
+    {
+        if (value is null)
+        {
+            AssignModule(name, null);
+            return;
+        }
+        _memberLists ??= new Dictionary<string, ModuleList>(StringComparer.Ordinal);
+        if (!_memberLists.TryGetValue(name, out var list) || !_modules.TryGetValue(name, out var registered) || !ReferenceEquals(registered, list))
+        {
+            list = new ModuleList();
+            _memberLists[name] = list;
+        }
+        list.SetAll(value);
+        RegisterModule(name, list);
+    }
+
+    /// <summary>What assigning a parameter attribute does in PyTorch: as <see cref="AssignModule"/>, for parameters.</summary>
+    [EditorBrowsable(EditorBrowsableState.Advanced)]
+    protected void AssignParameter(string name, Parameter? value)
+    {
+        if (value is not null || _parameters.ContainsKey(name)) RegisterParameter(name, value);
+    }
+
+    /// <summary>
+    /// What assigning a buffer attribute does in PyTorch: as <see cref="AssignModule"/>, for buffers; a
+    /// non-persistent buffer (<c>[Buffer(Persistent = false)]</c>) is left out of <see cref="StateDict"/>.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Advanced)]
+    protected void AssignBuffer(string name, Tensor? value, bool persistent = true)
+    {
+        if (value is not null || _buffers.ContainsKey(name)) RegisterBuffer(name, value, persistent);
     }
 
     void CheckName<TValue>(string kind, string name, OrderedDictionary<string, TValue> own)
@@ -109,6 +188,7 @@ public abstract class Module
         Module current = this;
         foreach (var item in target.Split('.'))
         {
+            current.RegisterMembers();
             if (!current._modules.TryGetValue(item, out var child) || child is null)
                 throw new ArgumentException($"{current.GetName()} has no child module '{item}' (looking up '{target}')", nameof(target));
             current = child;
@@ -120,6 +200,7 @@ public abstract class Module
     public Parameter GetParameter(string target)
     {
         var (owner, name) = SplitTarget(target);
+        owner.RegisterMembers();
         return owner._parameters.TryGetValue(name, out var p) && p is not null
             ? p
             : throw new ArgumentException($"{owner.GetName()} has no parameter '{name}' (looking up '{target}')", nameof(target));
@@ -129,6 +210,7 @@ public abstract class Module
     public Tensor GetBuffer(string target)
     {
         var (owner, name) = SplitTarget(target);
+        owner.RegisterMembers();
         return owner._buffers.TryGetValue(name, out var b) && b is not null
             ? b
             : throw new ArgumentException($"{owner.GetName()} has no buffer '{name}' (looking up '{target}')", nameof(target));
@@ -165,6 +247,7 @@ public abstract class Module
     {
         if (memo.Contains(this)) yield break;
         if (removeDuplicate) memo.Add(this);
+        RegisterMembers();
         yield return (prefix, this);
         foreach (var (name, child) in _modules)
         {
@@ -184,6 +267,7 @@ public abstract class Module
     /// <summary>The direct children with their names, each module once under its first name (<c>named_children()</c>).</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren()
     {
+        RegisterMembers();
         var memo = new HashSet<Module>(ReferenceEqualityComparer.Instance);
         foreach (var (name, child) in _modules)
         {
@@ -227,6 +311,7 @@ public abstract class Module
         var modules = recurse ? NamedModules(prefix, removeDuplicate) : [(prefix, this)];
         foreach (var (modulePrefix, module) in modules)
         {
+            if (!recurse) module.RegisterMembers();
             foreach (var (name, member) in members(module))
             {
                 if (member is null || memo.Contains(member)) continue;
@@ -308,6 +393,7 @@ public abstract class Module
 
     void SaveTo(OrderedDictionary<string, Tensor> destination, string prefix, bool keepVars)
     {
+        RegisterMembers();
         foreach (var (name, p) in _parameters)
         {
             if (p is not null) destination[prefix + name] = keepVars ? p : p.Detach();
@@ -365,6 +451,7 @@ public abstract class Module
     void PlanLoad(List<KeyValuePair<string, Tensor>> local, string prefix, List<string> missing, List<string> unexpected,
         List<string> mismatches, List<(Tensor, Tensor)> copies)
     {
+        RegisterMembers();
         var lookup = new Dictionary<string, Tensor>(local.Count, StringComparer.Ordinal);
         foreach (var (key, value) in local) lookup[key] = value;
 
@@ -464,6 +551,7 @@ public abstract class Module
     /// </summary>
     public override string ToString()
     {
+        RegisterMembers();
         var extra = ExtraRepr();
         var lines = new List<string>();
         if (extra.Length > 0) lines.AddRange(extra.Split('\n'));

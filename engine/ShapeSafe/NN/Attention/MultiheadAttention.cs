@@ -24,7 +24,8 @@ namespace ShapeSafe.NN;
 /// <c>is_causal</c>. The forward is composed of differentiable ops, so autograd needs no backward of its own.
 /// </para>
 /// </remarks>
-public class MultiheadAttention : Module
+[Module]
+public partial class MultiheadAttention : Module
 {
     const string Op = "MultiheadAttention";
 
@@ -52,9 +53,9 @@ public class MultiheadAttention : Module
         Dropout = dropout;
         BatchFirst = batchFirst;
 
-        InProjWeight = RegisterParameter("in_proj_weight", new Parameter(Tensor.Empty(3 * embedDim, embedDim)));
-        InProjBias = RegisterParameter("in_proj_bias", bias ? new Parameter(Tensor.Empty(3 * embedDim)) : null);
-        OutProj = RegisterModule("out_proj", new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias, generator));
+        InProjWeight = new Parameter(Tensor.Empty(3 * embedDim, embedDim));
+        InProjBias = bias ? new Parameter(Tensor.Empty(3 * embedDim)) : null;
+        OutProj = new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias, generator);
         ResetParameters(generator);
     }
 
@@ -74,12 +75,15 @@ public class MultiheadAttention : Module
     public bool BatchFirst { get; }
 
     /// <summary>The packed query, key and value projections, [3E, E].</summary>
+    [StateName("in_proj_weight")]
     public Parameter InProjWeight { get; }
 
     /// <summary>The packed projection biases, [3E], or null without bias.</summary>
+    [StateName("in_proj_bias")]
     public Parameter? InProjBias { get; }
 
     /// <summary>The output projection, E → E.</summary>
+    [StateName("out_proj")]
     public NonDynamicallyQuantizableLinear OutProj { get; }
 
     /// <summary>

@@ -12,7 +12,8 @@ namespace ShapeSafe.NN;
 /// order (<c>_reset_parameters</c>), so a seeded generator gives PyTorch's values. PyTorch's <c>custom_encoder</c> and
 /// <c>custom_decoder</c> are not supported. Masks are additive Float32 masks (see <see cref="MultiheadAttention"/>).
 /// </remarks>
-public class Transformer : Module
+[Module]
+public partial class Transformer : Module
 {
     /// <summary>Creates the model with PyTorch's default initialization.</summary>
     /// <param name="dModel">The number of features of the inputs and output.</param>
@@ -35,9 +36,9 @@ public class Transformer : Module
         NHead = nhead;
         BatchFirst = batchFirst;
         var encoderLayer = new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, generator);
-        Encoder = RegisterModule("encoder", new TransformerEncoder(encoderLayer, numEncoderLayers, new LayerNorm(dModel, layerNormEps, bias: bias)));
+        Encoder = new TransformerEncoder(encoderLayer, numEncoderLayers, new LayerNorm(dModel, layerNormEps, bias: bias));
         var decoderLayer = new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, generator);
-        Decoder = RegisterModule("decoder", new TransformerDecoder(decoderLayer, numDecoderLayers, new LayerNorm(dModel, layerNormEps, bias: bias)));
+        Decoder = new TransformerDecoder(decoderLayer, numDecoderLayers, new LayerNorm(dModel, layerNormEps, bias: bias));
         ResetParameters(generator);
     }
 
@@ -51,9 +52,11 @@ public class Transformer : Module
     public bool BatchFirst { get; }
 
     /// <summary>The encoder stack.</summary>
+    [StateName("encoder")]
     public TransformerEncoder Encoder { get; }
 
     /// <summary>The decoder stack.</summary>
+    [StateName("decoder")]
     public TransformerDecoder Decoder { get; }
 
     /// <summary>PyTorch's <c>_reset_parameters</c>: xavier_uniform on every parameter with more than one dim, in order.</summary>

@@ -4,7 +4,8 @@ namespace ShapeSafe.NN;
 /// A stack of decoder layers (<c>nn.TransformerDecoder</c>): <c>layers</c>, a <see cref="ModuleList{T}"/> of deep
 /// copies of the given layer, each attending to the same memory, then the optional <c>norm</c>.
 /// </summary>
-public class TransformerDecoder : Module
+[Module]
+public partial class TransformerDecoder : Module
 {
     /// <summary>Stacks <paramref name="numLayers"/> copies of <paramref name="decoderLayer"/> (values copied, not shared).</summary>
     /// <param name="decoderLayer">The layer to copy; it is not itself part of the stack.</param>
@@ -15,17 +16,19 @@ public class TransformerDecoder : Module
         ArgumentNullException.ThrowIfNull(decoderLayer);
         ArgumentOutOfRangeException.ThrowIfNegative(numLayers);
         NumLayers = numLayers;
-        Layers = RegisterModule("layers", new ModuleList<TransformerDecoderLayer>(Enumerable.Range(0, numLayers).Select(_ => decoderLayer.DeepCopy())));
-        if (norm is not null) Norm = RegisterModule("norm", norm);
+        Layers = new ModuleList<TransformerDecoderLayer>(Enumerable.Range(0, numLayers).Select(_ => decoderLayer.DeepCopy()));
+        Norm = norm;
     }
 
     /// <summary>The number of layers.</summary>
     public int NumLayers { get; }
 
     /// <summary>The layers, run in order.</summary>
+    [StateName("layers")]
     public ModuleList<TransformerDecoderLayer> Layers { get; }
 
     /// <summary>The final normalization, or null.</summary>
+    [StateName("norm")]
     public LayerNorm? Norm { get; }
 
     /// <summary>Runs every layer on <paramref name="tgt"/> against <paramref name="memory"/>, with the same masks, then the norm.</summary>

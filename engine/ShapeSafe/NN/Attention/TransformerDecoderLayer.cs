@@ -10,7 +10,8 @@ namespace ShapeSafe.NN;
 /// <c>linear2</c>, <c>norm1</c>, <c>norm2</c>, <c>norm3</c>, <c>dropout1</c>, <c>dropout2</c>, <c>dropout3</c>.
 /// Masks are additive Float32 masks (see <see cref="MultiheadAttention"/>).
 /// </remarks>
-public class TransformerDecoderLayer : Module
+[Module]
+public partial class TransformerDecoderLayer : Module
 {
     /// <summary>Creates the layer with PyTorch's default initialization; the parameters mean what they mean for <see cref="TransformerEncoderLayer"/>.</summary>
     public TransformerDecoderLayer([Dim("E")] int dModel, int nhead, int dimFeedforward = 2048, double dropout = 0.1, string activation = "relu",
@@ -27,17 +28,17 @@ public class TransformerDecoderLayer : Module
         NormFirst = normFirst;
         HasBias = bias;
 
-        SelfAttn = RegisterModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, generator));
-        MultiheadAttn = RegisterModule("multihead_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, generator));
-        Linear1 = RegisterModule("linear1", new Linear(dModel, dimFeedforward, bias, generator));
-        Dropout = RegisterModule("dropout", new Dropout(dropout));
-        Linear2 = RegisterModule("linear2", new Linear(dimFeedforward, dModel, bias, generator));
-        Norm1 = RegisterModule("norm1", new LayerNorm(dModel, layerNormEps, bias: bias));
-        Norm2 = RegisterModule("norm2", new LayerNorm(dModel, layerNormEps, bias: bias));
-        Norm3 = RegisterModule("norm3", new LayerNorm(dModel, layerNormEps, bias: bias));
-        Dropout1 = RegisterModule("dropout1", new Dropout(dropout));
-        Dropout2 = RegisterModule("dropout2", new Dropout(dropout));
-        Dropout3 = RegisterModule("dropout3", new Dropout(dropout));
+        SelfAttn = new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, generator);
+        MultiheadAttn = new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, generator);
+        Linear1 = new Linear(dModel, dimFeedforward, bias, generator);
+        Dropout = new Dropout(dropout);
+        Linear2 = new Linear(dimFeedforward, dModel, bias, generator);
+        Norm1 = new LayerNorm(dModel, layerNormEps, bias: bias);
+        Norm2 = new LayerNorm(dModel, layerNormEps, bias: bias);
+        Norm3 = new LayerNorm(dModel, layerNormEps, bias: bias);
+        Dropout1 = new Dropout(dropout);
+        Dropout2 = new Dropout(dropout);
+        Dropout3 = new Dropout(dropout);
     }
 
     /// <summary>The number of features of the target, memory and output.</summary>
@@ -68,36 +69,47 @@ public class TransformerDecoderLayer : Module
     public bool HasBias { get; }
 
     /// <summary>The self-attention over the target (<c>self_attn</c>).</summary>
+    [StateName("self_attn")]
     public MultiheadAttention SelfAttn { get; }
 
     /// <summary>The attention from the target to the memory (<c>multihead_attn</c>).</summary>
+    [StateName("multihead_attn")]
     public MultiheadAttention MultiheadAttn { get; }
 
     /// <summary>The feed-forward block's first layer.</summary>
+    [StateName("linear1")]
     public Linear Linear1 { get; }
 
     /// <summary>The dropout inside the feed-forward block.</summary>
+    [StateName("dropout")]
     public Dropout Dropout { get; }
 
     /// <summary>The feed-forward block's second layer.</summary>
+    [StateName("linear2")]
     public Linear Linear2 { get; }
 
     /// <summary>The norm of the self-attention block.</summary>
+    [StateName("norm1")]
     public LayerNorm Norm1 { get; }
 
     /// <summary>The norm of the memory-attention block.</summary>
+    [StateName("norm2")]
     public LayerNorm Norm2 { get; }
 
     /// <summary>The norm of the feed-forward block.</summary>
+    [StateName("norm3")]
     public LayerNorm Norm3 { get; }
 
     /// <summary>The dropout on the self-attention branch.</summary>
+    [StateName("dropout1")]
     public Dropout Dropout1 { get; }
 
     /// <summary>The dropout on the memory-attention branch.</summary>
+    [StateName("dropout2")]
     public Dropout Dropout2 { get; }
 
     /// <summary>The dropout on the feed-forward branch.</summary>
+    [StateName("dropout3")]
     public Dropout Dropout3 { get; }
 
     /// <summary>Runs the layer on <paramref name="tgt"/> [T, N, E] attending to <paramref name="memory"/> [S, N, E] (batch-first or unbatched alike).</summary>

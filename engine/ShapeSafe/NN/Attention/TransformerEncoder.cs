@@ -4,7 +4,8 @@ namespace ShapeSafe.NN;
 /// A stack of encoder layers (<c>nn.TransformerEncoder</c>): <c>layers</c>, a <see cref="ModuleList{T}"/> of deep
 /// copies of the given layer, run in order, then the optional <c>norm</c>.
 /// </summary>
-public class TransformerEncoder : Module, ITensorModule
+[Module]
+public partial class TransformerEncoder : Module, ITensorModule
 {
     /// <summary>Stacks <paramref name="numLayers"/> copies of <paramref name="encoderLayer"/> (PyTorch's <c>_get_clones</c>: values copied, not shared).</summary>
     /// <param name="encoderLayer">The layer to copy; it is not itself part of the stack.</param>
@@ -15,18 +16,20 @@ public class TransformerEncoder : Module, ITensorModule
         ArgumentNullException.ThrowIfNull(encoderLayer);
         ArgumentOutOfRangeException.ThrowIfNegative(numLayers);
         NumLayers = numLayers;
-        Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, numLayers).Select(_ => encoderLayer.DeepCopy())));
-        // PyTorch keeps a None norm as a plain attribute, so it is neither a child nor printed.
-        if (norm is not null) Norm = RegisterModule("norm", norm);
+        Layers = new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, numLayers).Select(_ => encoderLayer.DeepCopy()));
+        // A null norm is never registered (PyTorch keeps a None norm as a plain attribute), so it is neither a child nor printed.
+        Norm = norm;
     }
 
     /// <summary>The number of layers.</summary>
     public int NumLayers { get; }
 
     /// <summary>The layers, run in order.</summary>
+    [StateName("layers")]
     public ModuleList<TransformerEncoderLayer> Layers { get; }
 
     /// <summary>The final normalization, or null.</summary>
+    [StateName("norm")]
     public LayerNorm? Norm { get; }
 
     /// <summary>Runs every layer on <paramref name="src"/>, with the same masks, then the norm.</summary>

@@ -12,7 +12,8 @@ namespace ShapeSafe.NN;
 /// <c>norm1</c>, <c>norm2</c>, <c>dropout1</c>, <c>dropout2</c>. The activation is a function, not a submodule, as
 /// PyTorch stores a string activation. Masks are additive Float32 masks (see <see cref="MultiheadAttention"/>).
 /// </remarks>
-public class TransformerEncoderLayer : Module, ITensorModule
+[Module]
+public partial class TransformerEncoderLayer : Module, ITensorModule
 {
     /// <summary>Creates the layer with PyTorch's default initialization.</summary>
     /// <param name="dModel">The number of features of the input and output.</param>
@@ -39,14 +40,14 @@ public class TransformerEncoderLayer : Module, ITensorModule
         NormFirst = normFirst;
         HasBias = bias;
 
-        SelfAttn = RegisterModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, generator));
-        Linear1 = RegisterModule("linear1", new Linear(dModel, dimFeedforward, bias, generator));
-        Dropout = RegisterModule("dropout", new Dropout(dropout));
-        Linear2 = RegisterModule("linear2", new Linear(dimFeedforward, dModel, bias, generator));
-        Norm1 = RegisterModule("norm1", new LayerNorm(dModel, layerNormEps, bias: bias));
-        Norm2 = RegisterModule("norm2", new LayerNorm(dModel, layerNormEps, bias: bias));
-        Dropout1 = RegisterModule("dropout1", new Dropout(dropout));
-        Dropout2 = RegisterModule("dropout2", new Dropout(dropout));
+        SelfAttn = new MultiheadAttention(dModel, nhead, dropout, bias, batchFirst, generator);
+        Linear1 = new Linear(dModel, dimFeedforward, bias, generator);
+        Dropout = new Dropout(dropout);
+        Linear2 = new Linear(dimFeedforward, dModel, bias, generator);
+        Norm1 = new LayerNorm(dModel, layerNormEps, bias: bias);
+        Norm2 = new LayerNorm(dModel, layerNormEps, bias: bias);
+        Dropout1 = new Dropout(dropout);
+        Dropout2 = new Dropout(dropout);
     }
 
     /// <summary>The number of features of the input and output.</summary>
@@ -77,27 +78,35 @@ public class TransformerEncoderLayer : Module, ITensorModule
     public bool HasBias { get; }
 
     /// <summary>The self-attention (<c>self_attn</c>).</summary>
+    [StateName("self_attn")]
     public MultiheadAttention SelfAttn { get; }
 
     /// <summary>The feed-forward block's first layer, E → dim_feedforward.</summary>
+    [StateName("linear1")]
     public Linear Linear1 { get; }
 
     /// <summary>The dropout inside the feed-forward block.</summary>
+    [StateName("dropout")]
     public Dropout Dropout { get; }
 
     /// <summary>The feed-forward block's second layer, dim_feedforward → E.</summary>
+    [StateName("linear2")]
     public Linear Linear2 { get; }
 
     /// <summary>The norm of the self-attention block.</summary>
+    [StateName("norm1")]
     public LayerNorm Norm1 { get; }
 
     /// <summary>The norm of the feed-forward block.</summary>
+    [StateName("norm2")]
     public LayerNorm Norm2 { get; }
 
     /// <summary>The dropout on the self-attention branch.</summary>
+    [StateName("dropout1")]
     public Dropout Dropout1 { get; }
 
     /// <summary>The dropout on the feed-forward branch.</summary>
+    [StateName("dropout2")]
     public Dropout Dropout2 { get; }
 
     /// <summary>Runs the layer on <paramref name="src"/> [S, N, E] ([N, S, E] when batch-first, or unbatched [S, E]).</summary>

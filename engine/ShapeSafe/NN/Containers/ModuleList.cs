@@ -85,7 +85,22 @@ public class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
         return Format(GetName(), lines, extraLines: 0);
     }
 
-    void Renumber(List<Module?> modules)
+    /// <summary>
+    /// Makes the list hold exactly <paramref name="modules"/>, in order (null entries included), writing nothing
+    /// when it already does: <see cref="Module.AssignModules"/> calls it on every read of the owner's state.
+    /// </summary>
+    internal void SetAll(IReadOnlyList<Module?> modules)
+    {
+        if (modules.Count == ChildSlots.Count)
+        {
+            int i = 0;
+            while (i < modules.Count && ReferenceEquals(modules[i], ChildSlots.GetAt(i).Value)) i++;
+            if (i == modules.Count) return;
+        }
+        Renumber(modules);
+    }
+
+    void Renumber(IReadOnlyList<Module?> modules)
     {
         ChildSlots.Clear();
         for (int i = 0; i < modules.Count; i++)

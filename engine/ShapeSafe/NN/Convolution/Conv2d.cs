@@ -11,7 +11,8 @@ namespace ShapeSafe.NN;
 /// bias: <c>kaiming_uniform_(a=sqrt(5))</c> and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
 /// fan_in = in/groups·kH·kW.
 /// </remarks>
-public class Conv2d : Module, ITensorModule
+[Module]
+public partial class Conv2d : Module, ITensorModule
 {
     /// <summary>Creates a convolution with a square kernel and the same stride, padding and dilation along both dims.</summary>
     public Conv2d([Dim("In")] int inChannels, [Dim("Out")] int outChannels, int kernelSize, int stride = 1, int padding = 0,
@@ -41,8 +42,8 @@ public class Conv2d : Module, ITensorModule
         Padding = padding;
         Dilation = dilation ?? (1, 1);
         Groups = groups;
-        Weight = RegisterParameter("weight", new Parameter(Tensor.Empty(outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width)));
-        Bias = RegisterParameter("bias", bias ? new Parameter(Tensor.Empty(outChannels)) : null);
+        Weight = new Parameter(Tensor.Empty(outChannels, inChannels / groups, kernelSize.Height, kernelSize.Width));
+        Bias = bias ? new Parameter(Tensor.Empty(outChannels)) : null;
         ResetParameters(generator);
     }
 
@@ -68,9 +69,11 @@ public class Conv2d : Module, ITensorModule
     public int Groups { get; }
 
     /// <summary>The weight, [out, in/groups, kH, kW].</summary>
+    [StateName("weight")]
     public Parameter Weight { get; }
 
     /// <summary>The bias, [out], or null.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>

@@ -4,16 +4,18 @@ namespace ShapeSafe.NN;
 /// Binary cross entropy on probabilities (<c>nn.BCELoss</c>), each log clamped at -100; see
 /// <see cref="F.BinaryCrossEntropy"/>. The element weights are a buffer named <c>weight</c>.
 /// </summary>
-public class BCELoss : Module
+[Module]
+public partial class BCELoss : Module
 {
     /// <summary>Creates the loss with optional element weights (broadcast to the input) and a reduction.</summary>
     public BCELoss(Tensor? weight = null, Reduction reduction = Reduction.Mean)
     {
-        Weight = RegisterBuffer("weight", weight);
+        Weight = weight;
         Reduction = reduction;
     }
 
     /// <summary>The element weights, or null.</summary>
+    [Buffer, StateName("weight")]
     public Tensor? Weight { get; }
 
     /// <summary>How the per-element losses combine.</summary>

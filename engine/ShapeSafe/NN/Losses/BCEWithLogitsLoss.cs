@@ -5,7 +5,8 @@ namespace ShapeSafe.NN;
 /// <see cref="F.BinaryCrossEntropyWithLogits"/>. The weights are buffers named <c>weight</c> and
 /// <c>pos_weight</c>, as in PyTorch.
 /// </summary>
-public class BCEWithLogitsLoss : Module
+[Module]
+public partial class BCEWithLogitsLoss : Module
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="weight">Element weights (broadcast to the input), or null.</param>
@@ -13,15 +14,17 @@ public class BCEWithLogitsLoss : Module
     /// <param name="posWeight">Weights of the positive term (broadcast to the input, typically one per class [C]), or null.</param>
     public BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction = Reduction.Mean, Tensor? posWeight = null)
     {
-        Weight = RegisterBuffer("weight", weight);
-        PosWeight = RegisterBuffer("pos_weight", posWeight);
+        Weight = weight;
+        PosWeight = posWeight;
         Reduction = reduction;
     }
 
     /// <summary>The element weights, or null.</summary>
+    [Buffer, StateName("weight")]
     public Tensor? Weight { get; }
 
     /// <summary>The positive-term weights, or null.</summary>
+    [Buffer, StateName("pos_weight")]
     public Tensor? PosWeight { get; }
 
     /// <summary>How the per-element losses combine.</summary>

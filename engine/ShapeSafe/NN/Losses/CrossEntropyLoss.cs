@@ -5,7 +5,8 @@ namespace ShapeSafe.NN;
 /// log-likelihood in one fused, stable kernel; see <see cref="F.CrossEntropy"/>. Class weights are a buffer
 /// named <c>weight</c>, as in PyTorch.
 /// </summary>
-public class CrossEntropyLoss : Module
+[Module]
+public partial class CrossEntropyLoss : Module
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="weight">A weight per class ([C]), or null for equal weights.</param>
@@ -16,13 +17,14 @@ public class CrossEntropyLoss : Module
     {
         if (labelSmoothing < 0 || labelSmoothing > 1 || double.IsNaN(labelSmoothing))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {labelSmoothing}");
-        Weight = RegisterBuffer("weight", weight);
+        Weight = weight;
         IgnoreIndex = ignoreIndex;
         Reduction = reduction;
         LabelSmoothing = labelSmoothing;
     }
 
     /// <summary>The per-class weights, or null.</summary>
+    [Buffer, StateName("weight")]
     public Tensor? Weight { get; }
 
     /// <summary>The ignored target value.</summary>

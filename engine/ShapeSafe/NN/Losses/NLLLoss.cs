@@ -4,7 +4,8 @@ namespace ShapeSafe.NN;
 /// The negative log-likelihood of class indices under log-probabilities (<c>nn.NLLLoss</c>), typically after
 /// <see cref="LogSoftmax"/>; see <see cref="F.NllLoss"/>. Class weights are a buffer named <c>weight</c>.
 /// </summary>
-public class NLLLoss : Module
+[Module]
+public partial class NLLLoss : Module
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="weight">A weight per class ([C]), or null for equal weights.</param>
@@ -12,12 +13,13 @@ public class NLLLoss : Module
     /// <param name="reduction">How the per-sample losses combine (the mean divides by the counted targets' total weight).</param>
     public NLLLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
     {
-        Weight = RegisterBuffer("weight", weight);
+        Weight = weight;
         IgnoreIndex = ignoreIndex;
         Reduction = reduction;
     }
 
     /// <summary>The per-class weights, or null.</summary>
+    [Buffer, StateName("weight")]
     public Tensor? Weight { get; }
 
     /// <summary>The ignored target value.</summary>

@@ -10,7 +10,8 @@ namespace ShapeSafe.NN;
 /// statistics normalize the input and the running ones are updated (momentum, or a cumulative average when the
 /// momentum is null); in eval the running statistics are used. The computation is <see cref="F.BatchNorm"/>.
 /// </remarks>
-public class BatchNorm2d : Module, ITensorModule
+[Module]
+public partial class BatchNorm2d : Module, ITensorModule
 {
     /// <summary>Creates the layer for <paramref name="numFeatures"/> channels.</summary>
     /// <param name="numFeatures">C, the size of the input's dim 1.</param>
@@ -26,11 +27,11 @@ public class BatchNorm2d : Module, ITensorModule
         Momentum = momentum;
         Affine = affine;
         TrackRunningStats = trackRunningStats;
-        Weight = RegisterParameter("weight", affine ? new Parameter(Tensor.Ones(numFeatures)) : null);
-        Bias = RegisterParameter("bias", affine ? new Parameter(Tensor.Zeros(numFeatures)) : null);
-        RunningMean = RegisterBuffer("running_mean", trackRunningStats ? Tensor.Zeros(numFeatures) : null);
-        RunningVar = RegisterBuffer("running_var", trackRunningStats ? Tensor.Ones(numFeatures) : null);
-        NumBatchesTracked = RegisterBuffer("num_batches_tracked", trackRunningStats ? Tensor.Scalar(0L) : null);
+        Weight = affine ? new Parameter(Tensor.Ones(numFeatures)) : null;
+        Bias = affine ? new Parameter(Tensor.Zeros(numFeatures)) : null;
+        RunningMean = trackRunningStats ? Tensor.Zeros(numFeatures) : null;
+        RunningVar = trackRunningStats ? Tensor.Ones(numFeatures) : null;
+        NumBatchesTracked = trackRunningStats ? Tensor.Scalar(0L) : null;
     }
 
     /// <summary>C, the number of channels.</summary>
@@ -49,18 +50,23 @@ public class BatchNorm2d : Module, ITensorModule
     public bool TrackRunningStats { get; }
 
     /// <summary>The per-channel scale γ, or null when not affine.</summary>
+    [StateName("weight")]
     public Parameter? Weight { get; }
 
     /// <summary>The per-channel shift β, or null when not affine.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>The running mean per channel, or null when not tracking.</summary>
+    [Buffer, StateName("running_mean")]
     public Tensor? RunningMean { get; }
 
     /// <summary>The running (unbiased) variance per channel, or null when not tracking.</summary>
+    [Buffer, StateName("running_var")]
     public Tensor? RunningVar { get; }
 
     /// <summary>How many training batches updated the running statistics (Int64 scalar), or null when not tracking.</summary>
+    [Buffer, StateName("num_batches_tracked")]
     public Tensor? NumBatchesTracked { get; }
 
     /// <summary>Resets the running statistics to zeros, ones and 0 (<c>reset_running_stats()</c>).</summary>

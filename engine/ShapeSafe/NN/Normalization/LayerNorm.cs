@@ -6,7 +6,8 @@ namespace ShapeSafe.NN;
 /// (ones) and shifted by <c>bias</c> (zeros), both of the normalized shape. The computation is
 /// <see cref="F.LayerNorm"/>.
 /// </summary>
-public class LayerNorm : Module, ITensorModule
+[Module]
+public partial class LayerNorm : Module, ITensorModule
 {
     /// <summary>Normalizes over the last dims, of sizes <paramref name="normalizedShape"/>.</summary>
     /// <param name="normalizedShape">The sizes of the trailing dims to normalize over (at least one).</param>
@@ -21,8 +22,8 @@ public class LayerNorm : Module, ITensorModule
         NormalizedShape = (int[])normalizedShape.Clone();
         Eps = eps;
         ElementwiseAffine = elementwiseAffine;
-        Weight = RegisterParameter("weight", elementwiseAffine ? new Parameter(Tensor.Ones(NormalizedShape)) : null);
-        Bias = RegisterParameter("bias", elementwiseAffine && bias ? new Parameter(Tensor.Zeros(NormalizedShape)) : null);
+        Weight = elementwiseAffine ? new Parameter(Tensor.Ones(NormalizedShape)) : null;
+        Bias = elementwiseAffine && bias ? new Parameter(Tensor.Zeros(NormalizedShape)) : null;
     }
 
     /// <summary>Normalizes over the last dim, of size <paramref name="normalizedShape"/>.</summary>
@@ -41,9 +42,11 @@ public class LayerNorm : Module, ITensorModule
     public bool ElementwiseAffine { get; }
 
     /// <summary>The scale, of the normalized shape, or null.</summary>
+    [StateName("weight")]
     public Parameter? Weight { get; }
 
     /// <summary>The shift, of the normalized shape, or null.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>Normalizes <paramref name="input"/> [..., normalized shape].</summary>

@@ -1,0 +1,94 @@
+using Microsoft.CodeAnalysis;
+
+namespace ShapeSafe.Generators
+{
+    /// <summary>The ids of the generator's diagnostics (SS2000–SS2999, API.md "The generator").</summary>
+    public static class GeneratorDiagnosticIds
+    {
+        /// <summary>A class derives from <c>Module</c> and holds state, but nothing registers it.</summary>
+        public const string UnregisteredModuleState = "SS2001";
+
+        /// <summary>A <c>[Module]</c> class is not <c>partial</c>.</summary>
+        public const string ModuleNotPartial = "SS2002";
+
+        /// <summary>A <c>[Module]</c> class does not derive from <c>Module</c>.</summary>
+        public const string ModuleWithoutModuleBase = "SS2003";
+
+        /// <summary>A <c>[Module]</c> class is nested in a type that is not <c>partial</c>.</summary>
+        public const string ContainingTypeNotPartial = "SS2004";
+
+        /// <summary>Two members of a <c>[Module]</c> class are registered under one name.</summary>
+        public const string DuplicateStateName = "SS2005";
+
+        /// <summary><c>[Buffer]</c> or <c>[StateName]</c> on a member that cannot be state.</summary>
+        public const string UnsupportedStateMember = "SS2006";
+
+        /// <summary>A collection of modules or tensors the generator does not register.</summary>
+        public const string UnregisteredCollection = "SS2007";
+
+        /// <summary>A state name that PyTorch would refuse (empty, or containing ".").</summary>
+        public const string InvalidStateName = "SS2008";
+    }
+
+    /// <summary>The descriptors of the generator's diagnostics, each with its page under <c>docs/diagnostics/</c>.</summary>
+    internal static class GeneratorDiagnostics
+    {
+        const string HelpLinkBase = "https://github.com/shapesafe/shapesafe/blob/main/docs/diagnostics/";
+        const string Category = "Module";
+
+        public static readonly DiagnosticDescriptor UnregisteredModuleState = Create(
+            GeneratorDiagnosticIds.UnregisteredModuleState,
+            "Module state is not registered",
+            "'{0}' derives from Module and holds {1}, but is not a [Module] partial class and registers nothing by hand: its parameters are invisible to Parameters(), StateDict() and optimizers",
+            "A class deriving from Module registers its layers, parameters and buffers only when the generator writes the registration ([Module] partial class) or its constructor calls RegisterModule, RegisterParameter or RegisterBuffer.",
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor ModuleNotPartial = Create(
+            GeneratorDiagnosticIds.ModuleNotPartial,
+            "A [Module] class must be partial",
+            "'{0}' is marked [Module] but is not partial, so the generator cannot add its registration",
+            "The generator writes the registration into another part of the class; declare it 'partial'.");
+
+        public static readonly DiagnosticDescriptor ModuleWithoutModuleBase = Create(
+            GeneratorDiagnosticIds.ModuleWithoutModuleBase,
+            "A [Module] class must derive from Module",
+            "'{0}' is marked [Module] but does not derive from ShapeSafe.NN.Module",
+            "[Module] generates registration for the state a Module holds; only classes deriving from ShapeSafe.NN.Module have that state.");
+
+        public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Create(
+            GeneratorDiagnosticIds.ContainingTypeNotPartial,
+            "A [Module] class must be nested only in partial types",
+            "'{0}' is nested in '{1}', which is not partial, so the generator cannot add its registration",
+            "The generated part of a nested class is declared inside its containing types again; declare each of them 'partial'.");
+
+        public static readonly DiagnosticDescriptor DuplicateStateName = Create(
+            GeneratorDiagnosticIds.DuplicateStateName,
+            "Two members registered under one name",
+            "'{0}' and '{1}' are both registered as '{2}'; give one of them another name with [StateName]",
+            "Each state member needs its own name: the member's name with one leading '_' dropped, or the name [StateName] gives.");
+
+        public static readonly DiagnosticDescriptor UnsupportedStateMember = Create(
+            GeneratorDiagnosticIds.UnsupportedStateMember,
+            "Member cannot be module state",
+            "'{0}' cannot be state: {1}",
+            "[Buffer] goes on instance Tensor fields and auto-properties; [StateName] on members that are state (modules, arrays and read-only lists of modules, parameters and buffers).");
+
+        public static readonly DiagnosticDescriptor UnregisteredCollection = Create(
+            GeneratorDiagnosticIds.UnregisteredCollection,
+            "Collection is not registered",
+            "'{0}' is a {1}, which the generator does not register: {2}",
+            "The generator registers arrays and read-only lists of modules (as a ModuleList). Other collections of modules, parameters or tensors are not state; use an array or list of modules, a ModuleList or ModuleDict member, or one member per parameter or buffer.",
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor InvalidStateName = Create(
+            GeneratorDiagnosticIds.InvalidStateName,
+            "Invalid state name",
+            "'{0}' would be registered as '{1}', which {2}",
+            "State names follow PyTorch's rules: not empty, and without '.', which separates the names of nested modules.");
+
+        static DiagnosticDescriptor Create(string id, string title, string message, string description,
+            DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+            new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true, description,
+                helpLinkUri: HelpLinkBase + id + ".md");
+    }
+}

@@ -1,0 +1,261 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShapeSafe.Generators.Model;
+
+namespace ShapeSafe.Generators
+{
+    public sealed partial class ModuleGenerator
+    {
+        /// <summary>What a member's type makes it, before any attribute is looked at.</summary>
+        internal enum MemberType
+        {
+            /// <summary>Not state (an int, a string, a delegate, ...).</summary>
+            Other,
+
+            /// <summary>A module: a child.</summary>
+            Module,
+
+            /// <summary>An array or read-only list of modules.</summary>
+            ModuleList,
+
+            /// <summary>A parameter.</summary>
+            Parameter,
+
+            /// <summary>Any other tensor: a buffer when marked <c>[Buffer]</c>, else not state.</summary>
+            Tensor,
+
+            /// <summary>Another collection of modules, parameters or tensors, which is not registered.</summary>
+            OtherCollection,
+        }
+
+        /// <summary>
+        /// Turns a <c>[Module]</c> class into its <see cref="ModuleModel"/>, and reports through
+        /// <paramref name="report"/> (when given) what keeps it from being generated or is likely a mistake. The
+        /// generator passes no reporter; the analyzer (<see cref="ModuleDeclarationAnalyzer"/>) reports the same
+        /// findings, so the two never disagree.
+        /// </summary>
+        /// <returns>The model, or null when the class cannot be generated (not partial, not a Module, ...).</returns>
+        internal static class Parser
+        {
+            public static ModuleModel? Parse(INamedTypeSymbol type, ModuleTypes types, Action<Diagnostic>? report, CancellationToken cancellationToken)
+            {
+                var location = type.Locations.FirstOrDefault();
+                if (!types.IsModule(type.BaseType))
+                {
+                    report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.ModuleWithoutModuleBase, location, type.Name));
+                    return null;
+                }
+                if (!IsPartial(type))
+                {
+                    report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.ModuleNotPartial, location, type.Name));
+                    return null;
+                }
+                var containing = new List<TypeDeclaration>();
+                for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+                {
+                    if (!IsPartial(outer))
+                    {
+                        report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.ContainingTypeNotPartial, location, type.Name, outer.Name));
+                        return null;
+                    }
+                    containing.Insert(0, Declaration(outer));
+                }
+
+                var members = new List<StateMember>();
+                var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+                bool valid = true;
+                foreach (var member in MembersInDeclarationOrder(type))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var state = ParseMember(member, types, report);
+                    if (state is null) continue;
+                    if (!ValidName(state.StateName, out var problem))
+                    {
+                        report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.InvalidStateName, member.Locations.FirstOrDefault(), member.Name, state.StateName, problem));
+                        valid = false;
+                        continue;
+                    }
+                    if (owners.TryGetValue(state.StateName, out var first))
+                    {
+                        report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.DuplicateStateName, member.Locations.FirstOrDefault(), first, member.Name, state.StateName));
+                        valid = false;
+                        continue;
+                    }
+                    owners.Add(state.StateName, member.Name);
+                    members.Add(state);
+                }
+                if (!valid) return null;
+
+                var ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
+                return new ModuleModel(ns, containing.ToEquatableArray(), Declaration(type), members.ToEquatableArray(), HintName(type));
+            }
+
+            /// <summary>
+            /// The instance fields and properties of <paramref name="type"/> in declaration order: across partial
+            /// declarations, files in ordinal order of their paths, then by position in the file.
+            /// </summary>
+            public static IEnumerable<ISymbol> MembersInDeclarationOrder(INamedTypeSymbol type) =>
+                type.GetMembers()
+                    .Where(m => m is IFieldSymbol or IPropertySymbol && !m.IsImplicitlyDeclared && m.DeclaringSyntaxReferences.Length > 0)
+                    .Select(m => (Member: m, Syntax: m.DeclaringSyntaxReferences[0]))
+                    .OrderBy(m => m.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+                    .ThenBy(m => m.Syntax.Span.Start)
+                    .Select(m => m.Member);
+
+            static StateMember? ParseMember(ISymbol member, ModuleTypes types, Action<Diagnostic>? report)
+            {
+                var buffer = Attribute(member, types.BufferAttribute);
+                var stateName = Attribute(member, types.StateNameAttribute);
+                var memberType = member switch
+                {
+                    IFieldSymbol field => field.Type,
+                    IPropertySymbol property => property.Type,
+                    _ => null,
+                };
+                var kind = Classify(memberType, types);
+                bool canHoldState = CanHoldState(member);
+                var location = member.Locations.FirstOrDefault();
+
+                if (buffer is not null || stateName is not null)
+                {
+                    string? problem =
+                        !canHoldState ? "only instance fields and auto-properties are registered (not static, const or computed members)"
+                        : buffer is not null && kind == MemberType.Parameter ? "a Parameter is registered as a parameter; remove [Buffer]"
+                        : buffer is not null && kind != MemberType.Tensor ? "[Buffer] needs a Tensor member"
+                        : buffer is null && kind == MemberType.Tensor ? "a plain Tensor member is not state, as in PyTorch; mark it [Buffer] to make it a buffer"
+                        : buffer is null && kind is MemberType.Other or MemberType.OtherCollection ? "its type is not a Module, an array or read-only list of modules, a Parameter or a Tensor"
+                        : null;
+                    if (problem is not null)
+                    {
+                        report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.UnsupportedStateMember, location, member.Name, problem));
+                        return null;
+                    }
+                }
+                if (!canHoldState) return null;
+
+                var name = stateName?.ConstructorArguments.FirstOrDefault().Value as string ?? DefaultName(member.Name);
+                var code = Escape(member.Name);
+                switch (kind)
+                {
+                    case MemberType.Module:
+                        return new StateMember(StateKind.Child, name, code, Persistent: true);
+                    case MemberType.ModuleList:
+                        return new StateMember(StateKind.ChildList, name, code, Persistent: true);
+                    case MemberType.Parameter:
+                        return new StateMember(StateKind.Parameter, name, code, Persistent: true);
+                    case MemberType.Tensor when buffer is not null:
+                        bool persistent = !buffer.NamedArguments.Any(a => a.Key == "Persistent" && a.Value.Value is false);
+                        return new StateMember(StateKind.Buffer, name, code, persistent);
+                    case MemberType.OtherCollection:
+                        report?.Invoke(Diagnostic.Create(GeneratorDiagnostics.UnregisteredCollection, location, member.Name,
+                            memberType!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                            "use an array or IReadOnlyList of modules, a ModuleList, or one member per parameter or buffer"));
+                        return null;
+                    default:
+                        return null;
+                }
+            }
+
+            /// <summary>What <paramref name="type"/> makes a member: module, list of modules, parameter, tensor, another collection, or nothing.</summary>
+            public static MemberType Classify(ITypeSymbol? type, ModuleTypes types)
+            {
+                if (type is null) return MemberType.Other;
+                if (types.IsModule(type)) return MemberType.Module;
+                if (types.IsParameter(type)) return MemberType.Parameter;
+                if (types.IsTensor(type)) return MemberType.Tensor;
+                if (type is IArrayTypeSymbol array)
+                {
+                    if (array.Rank == 1 && types.IsModule(array.ElementType)) return MemberType.ModuleList;
+                    return IsState(array.ElementType, types) ? MemberType.OtherCollection : MemberType.Other;
+                }
+                if (type is INamedTypeSymbol named)
+                {
+                    var list = ElementType(named, types.ReadOnlyList);
+                    if (list is not null && types.IsModule(list)) return MemberType.ModuleList;
+                    var element = ElementType(named, types.Enumerable);
+                    if (element is INamedTypeSymbol { IsGenericType: true, Name: "KeyValuePair" } pair) element = pair.TypeArguments[1];
+                    if (element is not null && IsState(element, types)) return MemberType.OtherCollection;
+                }
+                return MemberType.Other;
+            }
+
+            /// <summary>True for the members that can hold state: instance fields (not const) and auto-properties.</summary>
+            public static bool CanHoldState(ISymbol member) => member switch
+            {
+                IFieldSymbol field => !field.IsStatic && !field.IsConst,
+                IPropertySymbol property => !property.IsStatic && !property.IsIndexer && IsAutoProperty(property),
+                _ => false,
+            };
+
+            static bool IsState(ITypeSymbol type, ModuleTypes types) => types.IsModule(type) || types.IsTensor(type);
+
+            static ITypeSymbol? ElementType(INamedTypeSymbol type, INamedTypeSymbol? generic)
+            {
+                if (generic is null) return null;
+                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, generic)) return type.TypeArguments[0];
+                foreach (var face in type.AllInterfaces)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(face.OriginalDefinition, generic)) return face.TypeArguments[0];
+                }
+                return null;
+            }
+
+            static bool IsAutoProperty(IPropertySymbol property) =>
+                !property.IsAbstract && !property.IsExtern
+                && property.DeclaringSyntaxReferences.Length > 0
+                && property.DeclaringSyntaxReferences[0].GetSyntax() is PropertyDeclarationSyntax syntax
+                && syntax.ExpressionBody is null
+                && syntax.AccessorList is { } accessors
+                && accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null);
+
+            static AttributeData? Attribute(ISymbol member, INamedTypeSymbol attribute) =>
+                member.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));
+
+            /// <summary>The member's name with one leading underscore dropped: <c>_conv1</c> is <c>conv1</c>.</summary>
+            public static string DefaultName(string memberName) =>
+                memberName.StartsWith("_", StringComparison.Ordinal) ? memberName.Substring(1) : memberName;
+
+            static bool ValidName(string name, out string problem)
+            {
+                problem = name.Length == 0 ? "is empty" : name.IndexOf('.') >= 0 ? "contains '.'" : "";
+                return problem.Length == 0;
+            }
+
+            static string Escape(string identifier) =>
+                SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
+
+            static bool IsPartial(INamedTypeSymbol type) =>
+                type.DeclaringSyntaxReferences.Length > 0
+                && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+            static TypeDeclaration Declaration(INamedTypeSymbol type)
+            {
+                string keyword = type.TypeKind switch
+                {
+                    TypeKind.Struct => type.IsRecord ? "record struct" : "struct",
+                    TypeKind.Interface => "interface",
+                    _ => type.IsRecord ? "record" : "class",
+                };
+                var name = type.TypeParameters.Length == 0
+                    ? type.Name
+                    : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+                return new TypeDeclaration(keyword, name);
+            }
+
+            /// <summary><c>{Type}.g.cs</c>, the type named in full (namespace, containing types, generic arity) so that names never collide.</summary>
+            static string HintName(INamedTypeSymbol type)
+            {
+                var parts = new List<string>();
+                for (var t = type; t is not null; t = t.ContainingType)
+                    parts.Insert(0, t.TypeParameters.Length == 0 ? t.Name : t.Name + "`" + t.TypeParameters.Length);
+                if (!type.ContainingNamespace.IsGlobalNamespace) parts.Insert(0, type.ContainingNamespace.ToDisplayString());
+                return string.Join(".", parts) + ".g.cs";
+            }
+        }
+    }
+}
