@@ -56,6 +56,8 @@ namespace ShapeSafe.Generators
 
         static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol baseType)
         {
+            // A type parameter is what its constraints make it: TLayer where TLayer : Module is a module.
+            if (type is ITypeParameterSymbol parameter) return parameter.ConstraintTypes.Any(c => DerivesFrom(c, baseType));
             for (var t = type; t is not null; t = t.BaseType)
             {
                 if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, baseType)) return true;
