@@ -111,8 +111,11 @@ public static class AnalyzerBenchmark
         }
     }
 
-    /// <summary>Model code in the style of real networks, with one deliberate shape bug per block.</summary>
-    public static string Generate(int lines)
+    /// <summary>
+    /// Model code in the style of real networks, with one deliberate shape bug per block; with
+    /// <paramref name="modules"/>, each block is a <c>[Module] partial class</c> for the generator.
+    /// </summary>
+    public static string Generate(int lines, bool modules = false)
     {
         var sb = new StringBuilder();
         sb.AppendLine("using ShapeSafe;");
@@ -129,7 +132,7 @@ public static class AnalyzerBenchmark
         for (int i = 0; sb.Length == 0 || CountLines(sb) < lines; i++)
         {
             sb.AppendLine($$"""
-                public sealed class Block{{i}} : Module
+                {{(modules ? "[Module] public sealed partial class" : "public sealed class")}} Block{{i}} : Module
                 {
                     readonly Dense _up;
                     readonly Dense _down;

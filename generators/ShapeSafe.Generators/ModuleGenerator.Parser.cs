@@ -109,8 +109,10 @@ namespace ShapeSafe.Generators
 
             static StateMember? ParseMember(ISymbol member, ModuleTypes types, Action<Diagnostic>? report)
             {
-                var buffer = Attribute(member, types.BufferAttribute);
-                var stateName = Attribute(member, types.StateNameAttribute);
+                // Binding attributes is most of a member's cost: look only where the syntax has any.
+                bool attributed = HasAttributeSyntax(member);
+                var buffer = attributed ? Attribute(member, types.BufferAttribute) : null;
+                var stateName = attributed ? Attribute(member, types.StateNameAttribute) : null;
                 var memberType = member switch
                 {
                     IFieldSymbol field => field.Type,
@@ -212,6 +214,14 @@ namespace ShapeSafe.Generators
                 && syntax.ExpressionBody is null
                 && syntax.AccessorList is { } accessors
                 && accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null);
+
+            static bool HasAttributeSyntax(ISymbol member) =>
+                member.DeclaringSyntaxReferences[0].GetSyntax() switch
+                {
+                    VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax field } => field.AttributeLists.Count > 0,
+                    PropertyDeclarationSyntax property => property.AttributeLists.Count > 0,
+                    _ => true,
+                };
 
             static AttributeData? Attribute(ISymbol member, INamedTypeSymbol attribute) =>
                 member.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));
