@@ -40,7 +40,8 @@ public static class Examples
 }
 
 /// <summary>SS0008: the second layer expects 2*H features, the first gives H.</summary>
-public sealed class Mlp : Module
+[Module]
+public sealed partial class Mlp : Module
 {
     readonly Dense _fc1;
     readonly Relu _act = new();

@@ -3,12 +3,16 @@ using ShapeSafe.NN;
 
 namespace ShapeErrors;
 
-/// <summary>A fully connected layer that declares its contract as the engine's layers do: [Dim] on the constructor, [Shape] on Forward.</summary>
-public sealed class Dense : Module, ITensorModule
+/// <summary>
+/// A fully connected layer that declares its contract as the engine's layers do: [Dim] on the constructor, [Shape]
+/// on Forward. A [Module] class: its weight is registered as the parameter "weight" by the generator.
+/// </summary>
+[Module]
+public sealed partial class Dense : Module, ITensorModule
 {
-    readonly Tensor _weight;
+    readonly Parameter _weight;
 
-    public Dense([Dim("In")] int inFeatures, [Dim("Out")] int outFeatures) => _weight = Tensor.Randn(inFeatures, outFeatures);
+    public Dense([Dim("In")] int inFeatures, [Dim("Out")] int outFeatures) => _weight = new Parameter(Tensor.Randn(inFeatures, outFeatures));
 
     [return: Shape("..., Out")]
     public Tensor Forward([Shape("..., In")] Tensor input) => Compute(input);
