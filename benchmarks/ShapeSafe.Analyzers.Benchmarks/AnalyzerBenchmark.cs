@@ -21,11 +21,7 @@ public static class AnalyzerBenchmark
         int lines = args.Length > 0 && int.TryParse(args[0], out int n) ? n : 5000;
         var source = Generate(lines);
         var tree = CSharpSyntaxTree.ParseText(source, path: "Models.cs");
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll")
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(ShapeSafe.Tensor).Assembly.Location))
-            .ToList();
+        var references = References();
         var shapes = new Analyzers::ShapeSafe.Analyzers.ShapeAnalyzer();
         var annotations = new Analyzers::ShapeSafe.Analyzers.AnnotationAnalyzer();
         var baselineAnalyzer = new BaselineAnalyzer();
@@ -39,6 +35,14 @@ public static class AnalyzerBenchmark
         Console.WriteLine($"  with the compiler's own binding: {total.Wall:F3} s wall for GetAnalyzerDiagnostics "
             + $"(an analyzer that only builds control-flow graphs: {baseline.Wall:F3} s wall, {baseline.Own[baselineAnalyzer]:F3} s own)");
     }
+
+    /// <summary>The running .NET's assemblies and the engine: what the generated model code compiles against.</summary>
+    public static List<MetadataReference> References() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll")
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .Append(MetadataReference.CreateFromFile(typeof(ShapeSafe.Tensor).Assembly.Location))
+            .ToList();
 
     static double Own(Result r) => r.Own.Where(kv => kv.Key is not BaselineAnalyzer).Sum(kv => kv.Value);
 

@@ -28,11 +28,7 @@ public static class GeneratorBenchmark
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var models = CSharpSyntaxTree.ParseText(source, parse, path: "Models.cs");
         var program = CSharpSyntaxTree.ParseText(Program, parse, path: "Program.cs");
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll")
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(Tensor).Assembly.Location))
-            .ToList();
+        var references = AnalyzerBenchmark.References();
 
         var baseline = new List<double>();
         var first = new List<double>();

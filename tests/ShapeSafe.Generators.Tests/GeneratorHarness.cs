@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
+using ShapeSafe.TestSupport;
 
 namespace ShapeSafe.Generators.Tests;
 
@@ -11,16 +12,7 @@ namespace ShapeSafe.Generators.Tests;
 /// </summary>
 public static class GeneratorHarness
 {
-    static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
-    {
-        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        var runtime = paths.Where(p => Path.GetFileName(p) is var f && (f.StartsWith("System.", StringComparison.Ordinal) || f is "mscorlib.dll" or "netstandard.dll"));
-        return runtime.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(Tensor).Assembly.Location))
-            .ToImmutableArray();
-    });
-
-    public static ImmutableArray<MetadataReference> References => s_references.Value;
+    public static ImmutableArray<MetadataReference> References => CompilationReferences.All;
 
     /// <summary>The test frameworks' reference set: no reference pack, the references above added per test.</summary>
     public static readonly ReferenceAssemblies NoReferencePack = new("net10.0");
