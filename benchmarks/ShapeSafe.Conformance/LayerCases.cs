@@ -1,5 +1,6 @@
 using TorchSharp;
 using ShapeSafe.NN;
+using S = ShapeSafe;
 using T = TorchSharp.torch;
 using TF = TorchSharp.torch.nn.functional;
 
@@ -8,6 +9,36 @@ namespace ShapeSafe.Conformance;
 /// <summary>The layers compared; where a layer has weights, LibTorch's module gets a copy of ours.</summary>
 static class LayerCases
 {
+    /// <summary>A layer case: ours and LibTorch's module, whose parameters (same order) get our values before the run.</summary>
+    static Case Layer(string name, int[][] shapes, Module ours, Func<S.Tensor, S.Tensor> ourForward, T.nn.Module<T.Tensor, T.Tensor> theirs, double tolerance = 1e-5) => new()
+    {
+        Name = name,
+        Shapes = shapes,
+        Tolerance = tolerance,
+        Parameters = () => (ours.Parameters().Cast<S.Tensor>().ToArray(), theirs.parameters().Cast<T.Tensor>().ToArray()),
+        Ours = x => ourForward(x[0]),
+        Theirs = x => theirs.forward(x[0]),
+    };
+
+    /// <summary>Seeded initialization: the same seed must give the same weights bit for bit (tolerance 0).</summary>
+    static Case Init(string name, Func<S.Tensor> ours, Func<T.Tensor> theirs) => new()
+    {
+        Name = name,
+        Shapes = [],
+        NoGrad = true,
+        Tolerance = 0,
+        Ours = _ =>
+        {
+            S.Tensor.ManualSeed(20);
+            return ours();
+        },
+        Theirs = _ =>
+        {
+            T.manual_seed(20);
+            using (T.no_grad()) return theirs().detach().clone();
+        },
+    };
+
     public static IEnumerable<Case> All()
     {
         // ---- activations
@@ -24,5 +55,29 @@ static class LayerCases
         yield return new Case { Name = "AdaptiveAvgPool2d 4 of 3x3 (upsampling)", Shapes = [[3, 3, 3]], Ours = x => new AdaptiveAvgPool2d(4).Forward(x[0]), Theirs = x => TF.adaptive_avg_pool2d(x[0], new long[] { 4, 4 }) };
         yield return new Case { Name = "AdaptiveMaxPool2d (2, 3) of 5x7", Shapes = [[2, 2, 5, 7]], Ours = x => new AdaptiveMaxPool2d((2, 3)).Forward(x[0]), Theirs = x => TF.adaptive_max_pool2d(x[0], new long[] { 2, 3 }) };
         yield return new Case { Name = "AdaptiveMaxPool2d indices", Shapes = [[2, 2, 5, 7]], NoGrad = true, Ours = x => F.AdaptiveMaxPool2dWithIndices(x[0], (3, 3)).Indices, Theirs = x => TF.adaptive_max_pool2d_with_indices(x[0], new long[] { 3, 3 }).Indices };
+    
+        // ---- convolution and normalization
+        yield return Init("Conv1d init weight", () => new Conv1d(4, 6, 3).Weight, () => T.nn.Conv1d(4, 6, 3).weight);
+        yield return Init("Conv1d init bias (groups 2)", () => new Conv1d(4, 6, 3, groups: 2).Bias!, () => T.nn.Conv1d(4, 6, 3, groups: 2).bias!);
+        var conv1d = new Conv1d(4, 6, 3, stride: 2, padding: 1);
+        yield return Layer("Conv1d stride 2 padding 1", [[2, 4, 11]], conv1d, conv1d.Forward, T.nn.Conv1d(4, 6, 3, stride: 2, padding: 1));
+        var dilated = new Conv1d(4, 4, 3, dilation: 2, groups: 2, bias: false);
+        yield return Layer("Conv1d dilation 2 groups 2 unbatched", [[4, 9]], dilated, dilated.Forward, T.nn.Conv1d(4, 4, 3, dilation: 2, groups: 2, bias: false));
+        var bn = new BatchNorm1d(4);
+        // The input gradient of a batch norm is a difference of nearly equal sums: compared at 1e-4 of its scale.
+        yield return Layer("BatchNorm1d train [N, C, L]", [[3, 4, 5]], bn, bn.Forward, T.nn.BatchNorm1d(4), tolerance: 1e-4);
+        var bn2 = new BatchNorm1d(5);
+        var theirBn2 = T.nn.BatchNorm1d(5);
+        yield return Layer("BatchNorm1d train [N, C]", [[6, 5]], bn2, bn2.Forward, theirBn2, tolerance: 1e-4);
+        yield return new Case { Name = "BatchNorm1d running_var after a step", Shapes = [], NoGrad = true, Ours = _ => bn2.RunningVar!, Theirs = _ => theirBn2.running_var! };
+        var gn = new GroupNorm(2, 6);
+        using (S.Autograd.NoGrad())
+        {
+            gn.Weight!.CopyFrom(S.Tensor.Randn([6], new S.Generator(3)));
+            gn.Bias!.CopyFrom(S.Tensor.Randn([6], new S.Generator(4)));
+        }
+        yield return Layer("GroupNorm 2 groups of 3", [[2, 6, 4, 3]], gn, gn.Forward, T.nn.GroupNorm(2, 6));
+        var gnPlain = new GroupNorm(3, 3, affine: false);
+        yield return Layer("GroupNorm one channel per group, no affine", [[4, 3, 5]], gnPlain, gnPlain.Forward, T.nn.GroupNorm(3, 3, affine: false));
     }
 }
