@@ -79,5 +79,29 @@ static class LayerCases
         yield return Layer("GroupNorm 2 groups of 3", [[2, 6, 4, 3]], gn, gn.Forward, T.nn.GroupNorm(2, 6));
         var gnPlain = new GroupNorm(3, 3, affine: false);
         yield return Layer("GroupNorm one channel per group, no affine", [[4, 3, 5]], gnPlain, gnPlain.Forward, T.nn.GroupNorm(3, 3, affine: false));
+    
+        // ---- dropout, pixel shuffle, padding, interpolation
+        yield return new Case
+        {
+            Name = "Dropout2d p=0.3 seeded mask",
+            Shapes = [[4, 6, 3, 3]],
+            Ours = x => { S.Tensor.ManualSeed(7); return F.Dropout2d(x[0], 0.3); },
+            Theirs = x => { T.manual_seed(7); return TF.dropout2d(x[0], 0.3, training: true); },
+        };
+        yield return new Case { Name = "PixelShuffle 2", Shapes = [[2, 12, 3, 4]], Ours = x => new PixelShuffle(2).Forward(x[0]), Theirs = x => TF.pixel_shuffle(x[0], 2) };
+        yield return new Case { Name = "PixelShuffle 3 unbatched", Shapes = [[9, 2, 2]], Ours = x => new PixelShuffle(3).Forward(x[0]), Theirs = x => TF.pixel_shuffle(x[0], 3) };
+        yield return new Case { Name = "Pad constant 2 dims", Shapes = [[2, 3, 4]], Ours = x => F.Pad(x[0], [1, 2, 0, 1], value: 0.5), Theirs = x => TF.pad(x[0], new long[] { 1, 2, 0, 1 }, PaddingModes.Constant, 0.5) };
+        yield return new Case { Name = "Pad constant negative (crop)", Shapes = [[2, 3, 5]], Ours = x => F.Pad(x[0], [-1, 2, -1, 0]), Theirs = x => TF.pad(x[0], new long[] { -1, 2, -1, 0 }) };
+        yield return new Case { Name = "Pad reflect 2-D", Shapes = [[2, 2, 4, 5]], Ours = x => F.Pad(x[0], [2, 3, 3, 1], "reflect"), Theirs = x => TF.pad(x[0], new long[] { 2, 3, 3, 1 }, PaddingModes.Reflect) };
+        yield return new Case { Name = "Pad replicate 1-D", Shapes = [[2, 3, 4]], Ours = x => F.Pad(x[0], [3, 5], "replicate"), Theirs = x => TF.pad(x[0], new long[] { 3, 5 }, PaddingModes.Replicate) };
+        yield return new Case { Name = "Pad circular 2-D", Shapes = [[1, 2, 3, 4]], Ours = x => F.Pad(x[0], [4, 2, 1, 3], "circular"), Theirs = x => TF.pad(x[0], new long[] { 4, 2, 1, 3 }, PaddingModes.Circular) };
+        yield return new Case { Name = "Interpolate nearest scale 2", Shapes = [[2, 3, 4, 5]], Ours = x => F.Interpolate(x[0], 2.0), Theirs = x => TF.interpolate(x[0], scale_factor: new[] { 2.0, 2.0 }) };
+        yield return new Case { Name = "Interpolate nearest size (7, 3)", Shapes = [[2, 3, 4, 5]], Ours = x => F.Interpolate(x[0], size: (7, 3)), Theirs = x => TF.interpolate(x[0], size: new long[] { 7, 3 }) };
+        yield return new Case { Name = "Interpolate nearest scale 1.5", Shapes = [[1, 2, 5, 6]], Ours = x => F.Interpolate(x[0], 1.5), Theirs = x => TF.interpolate(x[0], scale_factor: new[] { 1.5, 1.5 }) };
+        // LibTorch's vectorized loop rounds the weighted sums differently (fused multiply-adds): 1e-4 of the scale.
+        yield return new Case { Name = "Interpolate bilinear scale 2", Tolerance = 1e-4, Shapes = [[2, 3, 4, 5]], Ours = x => F.Interpolate(x[0], 2.0, "bilinear"), Theirs = x => TF.interpolate(x[0], scale_factor: new[] { 2.0, 2.0 }, mode: T.InterpolationMode.Bilinear) };
+        yield return new Case { Name = "Interpolate bilinear size align corners", Shapes = [[2, 3, 4, 5]], Ours = x => F.Interpolate(x[0], size: (7, 9), mode: "bilinear", alignCorners: true), Theirs = x => TF.interpolate(x[0], size: new long[] { 7, 9 }, mode: T.InterpolationMode.Bilinear, align_corners: true) };
+        yield return new Case { Name = "Interpolate bilinear downsample", Shapes = [[1, 2, 9, 7]], Ours = x => F.Interpolate(x[0], size: (4, 3), mode: "bilinear"), Theirs = x => TF.interpolate(x[0], size: new long[] { 4, 3 }, mode: T.InterpolationMode.Bilinear) };
+        yield return new Case { Name = "Upsample bilinear scale 1.7", Shapes = [[1, 2, 5, 4]], Ours = x => new Upsample(1.7, "bilinear").Forward(x[0]), Theirs = x => TF.interpolate(x[0], scale_factor: new[] { 1.7, 1.7 }, mode: T.InterpolationMode.Bilinear) };
     }
 }
