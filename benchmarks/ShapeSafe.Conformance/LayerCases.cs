@@ -103,5 +103,21 @@ static class LayerCases
         yield return new Case { Name = "Interpolate bilinear size align corners", Shapes = [[2, 3, 4, 5]], Ours = x => F.Interpolate(x[0], size: (7, 9), mode: "bilinear", alignCorners: true), Theirs = x => TF.interpolate(x[0], size: new long[] { 7, 9 }, mode: T.InterpolationMode.Bilinear, align_corners: true) };
         yield return new Case { Name = "Interpolate bilinear downsample", Shapes = [[1, 2, 9, 7]], Ours = x => F.Interpolate(x[0], size: (4, 3), mode: "bilinear"), Theirs = x => TF.interpolate(x[0], size: new long[] { 4, 3 }, mode: T.InterpolationMode.Bilinear) };
         yield return new Case { Name = "Upsample bilinear scale 1.7", Shapes = [[1, 2, 5, 4]], Ours = x => new Upsample(1.7, "bilinear").Forward(x[0]), Theirs = x => TF.interpolate(x[0], scale_factor: new[] { 1.7, 1.7 }, mode: T.InterpolationMode.Bilinear) };
+    
+        // ---- transposed convolution
+        yield return Init("ConvTranspose2d init weight", () => new ConvTranspose2d(4, 6, 3).Weight, () => T.nn.ConvTranspose2d(4, 6, 3).weight);
+        yield return Init("ConvTranspose2d init bias (groups 2)", () => new ConvTranspose2d(4, 6, 3, groups: 2).Bias!, () => T.nn.ConvTranspose2d(4, 6, 3, groups: 2).bias!);
+        // The existing Conv2d on the same kernels, as a baseline for how far float sums of this length drift.
+        var conv2d = new Conv2d(5, 3, 3, padding: 1);
+        yield return Layer("Conv2d (baseline)", [[2, 5, 8, 10]], conv2d, conv2d.Forward, T.nn.Conv2d(5, 3, 3, padding: 1), tolerance: 1e-4);
+        // Weight gradients sum N·H·W products in float in another order than LibTorch's: compared at 1e-4.
+        var deconv = new ConvTranspose2d(3, 5, 3, stride: 2, padding: 1, outputPadding: 1);
+        yield return Layer("ConvTranspose2d stride 2 output padding 1", [[2, 3, 4, 5]], deconv, deconv.Forward,
+            T.nn.ConvTranspose2d(3, 5, 3, stride: 2, padding: 1, output_padding: 1), tolerance: 1e-4);
+        var grouped = new ConvTranspose2d(4, 6, (2, 3), groups: 2, dilation: (2, 1), bias: false);
+        yield return Layer("ConvTranspose2d groups 2 dilation (2, 1) unbatched", [[4, 3, 3]], grouped, grouped.Forward,
+            T.nn.ConvTranspose2d(4, 6, (2L, 3L), groups: 2, dilation: (2L, 1L), bias: false));
+        var plain = new ConvTranspose2d(2, 3, 4, stride: 4);
+        yield return Layer("ConvTranspose2d kernel = stride 4", [[1, 2, 3, 3]], plain, plain.Forward, T.nn.ConvTranspose2d(2, 3, 4, stride: 4));
     }
 }

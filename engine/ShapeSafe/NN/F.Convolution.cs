@@ -17,4 +17,13 @@ public static partial class F
         var output = Tensor.Conv2d(input.Unsqueeze(-2), weight.Unsqueeze(-2), bias, (1, stride), (0, padding), (1, dilation), groups);
         return output.Squeeze(-2);
     }
+
+    /// <summary>
+    /// <c>F.conv_transpose2d</c>: input [N, C, H, W] (or [C, H, W]), weight [C, O/groups, kH, kW], bias [O]; the
+    /// gradient of a convolution with respect to its input, used to upsample (decoders, U-Net, GAN generators).
+    /// </summary>
+    [ShapeContract("ConvTranspose2d")]
+    public static Tensor ConvTranspose2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0,
+        int outputPadding = 0, int groups = 1, int dilation = 1) =>
+        Tensor.ConvTranspose2d(input, weight, bias, (stride, stride), (padding, padding), (outputPadding, outputPadding), groups, (dilation, dilation));
 }
