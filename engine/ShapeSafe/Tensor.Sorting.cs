@@ -13,7 +13,7 @@ public partial class Tensor
     /// The order is stable (equal values keep their order) and NaN sorts as the largest value; with
     /// <paramref name="stable"/> false PyTorch may order ties either way, and this order is one it allows.
     /// </summary>
-    [ShapeContract("Sort")]
+    [ShapeContract("AlongDim")]
     public (Tensor Values, Tensor Indices) Sort(int dim = -1, bool descending = false, bool stable = false)
     {
         _ = stable;

@@ -15,7 +15,7 @@ public static partial class F
     /// </summary>
     /// <exception cref="ShapeException">The input is not 4-D, or neither (or both) of size and scale factor is given.</exception>
     /// <exception cref="ArgumentException">An unknown mode, or alignCorners with nearest.</exception>
-    [ShapeContract("Interpolate")]
+    [ShapeContract("Interpolate2d")]
     public static Tensor Interpolate(Tensor input, (int Height, int Width)? size = null, (double Height, double Width)? scaleFactor = null,
         string mode = "nearest", bool? alignCorners = null)
     {
@@ -46,7 +46,7 @@ public static partial class F
     }
 
     /// <summary><c>F.interpolate</c> with one scale factor for both dims.</summary>
-    [ShapeContract("Interpolate")]
+    [ShapeContract("Interpolate2d")]
     public static Tensor Interpolate(Tensor input, double scaleFactor, string mode = "nearest", bool? alignCorners = null) =>
         Interpolate(input, null, (scaleFactor, scaleFactor), mode, alignCorners);
 }

@@ -48,7 +48,7 @@ public class Upsample : Module, ITensorModule
     public bool? AlignCorners { get; }
 
     /// <summary>Resamples <paramref name="input"/> [N, C, H, W].</summary>
-    [ShapeContract("Interpolate")]
+    [ShapeContract("Interpolate2d")]
     public Tensor Forward(Tensor input) => F.Interpolate(input, Size, ScaleFactor, Mode, AlignCorners);
 
     /// <inheritdoc/>
