@@ -11,6 +11,11 @@ static class Cases
 
     static T.Tensor Lt(long[] v, params int[] shape) => T.tensor(v, shape.Select(d => (long)d).ToArray());
 
+    // Every third element NaN, on either side.
+    static S.Tensor WithNaN(S.Tensor x) => x / (x.Abs() - 2f + 2f) * S.Tensor.FromArray(Enumerable.Range(0, (int)x.NumEl).Select(i => i % 3 == 0 ? float.NaN : 1f).ToArray(), x.Shape.ToArray());
+
+    static T.Tensor WithNaN(T.Tensor x) => x / (x.abs() - 2f + 2f) * T.tensor(Enumerable.Range(0, (int)x.numel()).Select(i => i % 3 == 0 ? float.NaN : 1f).ToArray(), x.shape);
+
     public static IEnumerable<Case> All()
     {
         // ---- tensor ops
@@ -39,8 +44,17 @@ static class Cases
         yield return new Case { Name = "Topk 3 values", Shapes = [[4, 8]], Ours = x => x[0].Topk(3).Values, Theirs = x => x[0].topk(3).values };
         yield return new Case { Name = "Topk 3 indices", Shapes = [[4, 8]], NoGrad = true, Ours = x => x[0].Topk(3).Indices, Theirs = x => x[0].topk(3).indexes };
         yield return new Case { Name = "Topk smallest dim 0 values", Shapes = [[7, 3]], Ours = x => x[0].Topk(2, 0, largest: false).Values, Theirs = x => x[0].topk(2, 0, largest: false).values };
-        yield return new Case { Name = "Topk ties indices", Shapes = [[4, 9]], Ties = true, Informational = true, NoGrad = true, Ours = x => x[0].Topk(4).Indices, Theirs = x => x[0].topk(4).indexes };
-        yield return new Case { Name = "Topk ties long row indices", Shapes = [[2, 300]], Ties = true, Informational = true, NoGrad = true, Ours = x => x[0].Topk(3).Indices, Theirs = x => x[0].topk(3).indexes };
+        // Equal values in both of LibTorch's branches (nth_element + sort when 64·k > n, partial_sort otherwise),
+        // both directions, unsorted, and NaNs; many seeds, since the order of ties depends on the whole line.
+        foreach (var (rows, n, k) in new[] { (4, 9, 4), (3, 40, 7), (2, 300, 3), (2, 640, 10), (5, 17, 16), (2, 130, 2) })
+            for (int seed = 1; seed <= 3; seed++)
+            {
+                int kk = k;
+                yield return new Case { Name = $"Topk ties {n} k={k} seed {seed}", Seed = seed, Shapes = [[rows, n]], Ties = true, NoGrad = true, Ours = x => x[0].Topk(kk).Indices, Theirs = x => x[0].topk(kk).indexes };
+                yield return new Case { Name = $"Topk ties {n} k={k} smallest seed {seed}", Seed = seed, Shapes = [[rows, n]], Ties = true, NoGrad = true, Ours = x => x[0].Topk(kk, largest: false).Indices, Theirs = x => x[0].topk(kk, largest: false).indexes };
+                yield return new Case { Name = $"Topk ties {n} k={k} unsorted seed {seed}", Seed = seed, Shapes = [[rows, n]], Ties = true, NoGrad = true, Ours = x => x[0].Topk(kk, sorted: false).Indices, Theirs = x => x[0].topk(kk, sorted: false).indexes };
+            }
+        yield return new Case { Name = "Topk NaN ties", Shapes = [[3, 12]], Ties = true, NoGrad = true, Ours = x => WithNaN(x[0]).Topk(5).Indices, Theirs = x => WithNaN(x[0]).topk(5).indexes };
         yield return new Case { Name = "Var correction 0 dim 1", Shapes = [[3, 6]], Ours = x => x[0].Var(1, correction: 0.0), Theirs = x => x[0].var(1, unbiased: false) };
         yield return new Case { Name = "Var correction 2 all", Shapes = [[3, 6]], Ours = x => x[0].Var(correction: 2.0), Theirs = x => x[0].reshape(-1).var(0, unbiased: false) * (18.0 / 16.0) }; // TorchSharp has no correction argument: n/(n-2) times the population variance
         yield return new Case { Name = "Std correction 1 dims [0, 2]", Shapes = [[3, 2, 4]], Ours = x => x[0].Std([0, 2], 1.0, keepDim: true), Theirs = x => x[0].std(new long[] { 0, 2 }, unbiased: true, keepdim: true) };

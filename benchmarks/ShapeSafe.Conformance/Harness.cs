@@ -25,9 +25,6 @@ sealed class Case
     public bool Ties { get; init; }
     public bool Positive { get; init; }
     public bool NoGrad { get; init; }
-
-    /// <summary>Reported but not counted as a failure: behaviour PyTorch leaves undefined (topk's order of ties).</summary>
-    public bool Informational { get; init; }
     public double Tolerance { get; init; } = 1e-5;
     public int Seed { get; init; } = 1;
 

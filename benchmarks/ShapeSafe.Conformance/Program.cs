@@ -25,9 +25,9 @@ foreach (var c in Cases.All())
         Console.WriteLine($"{c.Name,-44} {"ERROR",10} {"",10}  {e.GetType().Name}: {e.Message.Split('\n')[0]}");
         continue;
     }
-    bool bad = !c.Informational && (r.Output > c.Tolerance || r.Gradient > c.Tolerance || r.Notes.Contains("MISMATCH"));
+    bool bad = r.Output > c.Tolerance || r.Gradient > c.Tolerance || r.Notes.Contains("MISMATCH");
     if (bad) failures++;
-    Console.WriteLine($"{c.Name,-44} {Fmt(r.Output),10} {Fmt(r.Gradient),10}  {(bad ? "FAIL " : c.Informational ? "(informational) " : "")}{r.Notes}");
+    Console.WriteLine($"{c.Name,-44} {Fmt(r.Output),10} {Fmt(r.Gradient),10}  {(bad ? "FAIL " : "")}{r.Notes}");
 }
 Console.WriteLine(failures == 0 ? "all cases within tolerance" : $"{failures} case(s) out of tolerance");
 return failures == 0 ? 0 : 1;

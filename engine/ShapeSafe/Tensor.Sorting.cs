@@ -30,17 +30,26 @@ public partial class Tensor
 
     /// <summary>
     /// The <paramref name="k"/> largest values along <paramref name="dim"/> (the smallest when not
-    /// <paramref name="largest"/>), largest first, with their indices (<c>torch.topk</c>). Equal values come in input
-    /// order and NaN counts as the largest. Results are always sorted, which <paramref name="sorted"/> false allows.
+    /// <paramref name="largest"/>), best first, with their indices (<c>torch.topk</c>); NaN counts as the largest.
+    /// The selection is LibTorch's CPU algorithm step for step, so equal values come out in LibTorch's order, and
+    /// with <paramref name="sorted"/> false the order is LibTorch's unsorted one.
     /// </summary>
     /// <exception cref="ShapeException"><paramref name="k"/> is negative or larger than the dim.</exception>
     [ShapeContract("Topk")]
     public (Tensor Values, Tensor Indices) Topk(int k, int dim = -1, bool largest = true, bool sorted = true)
     {
-        _ = sorted;
         var shape = Rules.Topk(Sizes, k, dim);
         int d = Rules.NormalizeDim("Topk", dim, Rank, Sizes);
-        return SortedAlong(d, k, shape, descending: largest, "TopkBackward");
+        var (outer, size, inner) = Lines(Sizes, d);
+        var x = Untracked().Contiguous();
+        var values = Uninitialized(DType, shape);
+        var indices = Uninitialized(DType.Int64, (int[])shape.Clone());
+        if (values.NumEl > 0)
+        {
+            if (DType == DType.Float32) TopkKernel.Topk(x.FloatData, x.Offset, outer, size, inner, k, largest, sorted, values.FloatData, indices.LongData);
+            else TopkKernel.Topk(x.LongData, x.Offset, outer, size, inner, k, largest, sorted, values.LongData, indices.LongData);
+        }
+        return (MustRecord(this) ? RecordSelected(values, "TopkBackward", indices, d) : values, indices);
     }
 
     (Tensor Values, Tensor Indices) SortedAlong(int d, int k, int[] shape, bool descending, string name)
@@ -54,10 +63,13 @@ public partial class Tensor
             if (DType == DType.Float32) SortKernel.Sort(x.FloatData, x.Offset, outer, size, inner, k, descending, values.FloatData, indices.LongData);
             else SortKernel.Sort(x.LongData, x.Offset, outer, size, inner, k, descending, values.LongData, indices.LongData);
         }
-        if (!MustRecord(this)) return (values, indices);
+        return (MustRecord(this) ? RecordSelected(values, name, indices, d) : values, indices);
+    }
+
+    Tensor RecordSelected(Tensor values, string name, Tensor indices, int d)
+    {
         var sizes = Sizes;
-        values.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { SortingGradient.Selected(g, indices, sizes, d) });
-        return (values, indices);
+        return values.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { SortingGradient.Selected(g, indices, sizes, d) });
     }
 
     /// <summary>Running sums along <paramref name="dim"/> (<c>torch.cumsum</c>); Int64 stays Int64, Float32 accumulates in double.</summary>

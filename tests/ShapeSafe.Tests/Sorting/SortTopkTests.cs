@@ -4,7 +4,7 @@ namespace ShapeSafe.Tests.Sorting;
 
 /// <summary>
 /// Sort, Argsort, Topk, Cumsum, Tril and Triu. Values are worked by hand; the orders of equal values and of NaN
-/// are LibTorch 2.10's (benchmarks/ShapeSafe.Conformance compares sort indices on inputs full of ties).
+/// are LibTorch 2.10's (benchmarks/ShapeSafe.Conformance compares sort and topk indices on inputs full of ties).
 /// </summary>
 public class SortTopkTests
 {
@@ -64,6 +64,20 @@ public class SortTopkTests
         Assert.Equal(new[] { 0 }, x.Topk(0).Values.Shape);
         Assert.Equal("Topk: selected index k out of range: k = 6, but dimension 0 of input [5] has size 5",
             Assert.Throws<ShapeException>(() => x.Topk(6)).Message);
+    }
+
+    [Fact]
+    public void TopkOrdersEqualValuesAsLibTorchDoes()
+    {
+        // LibTorch 2.10's answers (through TorchSharp 0.107): its selection, not input order, decides among ties.
+        var x = Tensor.FromArray(new[] { 1f, 3f, 3f, 2f, 3f, 1f, 3f });
+        Assert.Equal(new long[] { 1, 6, 4 }, x.Topk(3).Indices.ToInt64Array());
+        Assert.Equal(new long[] { 1, 6, 4 }, x.Topk(3, sorted: false).Indices.ToInt64Array());
+        // 130 elements and k = 2 take LibTorch's partial-sort branch (64·k ≤ n).
+        var cycle = Tensor.FromArray(Enumerable.Range(0, 130).Select(j => (float)(j % 3)).ToArray());
+        Assert.Equal(new long[] { 5, 2 }, cycle.Topk(2).Indices.ToInt64Array());
+        Assert.Equal(new long[] { 3, 0 }, cycle.Topk(2, largest: false).Indices.ToInt64Array());
+        Assert.Equal(new[] { 2f, 2f }, cycle.Topk(2).Values.ToFloatArray());
     }
 
     [Fact]
