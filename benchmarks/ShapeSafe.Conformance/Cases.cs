@@ -27,6 +27,14 @@ static class Cases
         // LibTorch's backward refuses a src larger than the index (ScatterBackward0 returns the index's shape); ours gives src's.
         yield return new Case { Name = "Scatter larger src dim 0", Shapes = [[3, 3], [3, 4]], NoGrad = true, Ours = x => x[0].Scatter(0, Ls(si, 2, 3), x[1]), Theirs = x => x[0].scatter(0, Lt(si, 2, 3), x[1]) };
         yield return new Case { Name = "Scatter value", Shapes = [[3, 3]], Ours = x => x[0].Scatter(0, Ls(si, 2, 3), 1.5f), Theirs = x => x[0].scatter(0, Lt(si, 2, 3), T.full(new long[] { 2, 3 }, 1.5f)) };
+        // Positions written twice: the later value (row-major) wins on LibTorch's CPU.
+        long[] dup = { 1, 1, 0, 1, 1, 2 };
+        yield return new Case { Name = "Scatter repeated positions", Shapes = [[3, 3], [2, 3]], NoGrad = true, Ours = x => x[0].Scatter(1, Ls(dup, 2, 3), x[1]), Theirs = x => x[0].scatter(1, Lt(dup, 2, 3), x[1]) };
+        // Strided inputs: a transposed view read through its strides.
+        yield return new Case { Name = "Gather of a transposed view", Shapes = [[4, 3]], Ours = x => x[0].Transpose(0, 1).Gather(1, Ls(gi, 2, 4)), Theirs = x => x[0].transpose(0, 1).gather(1, Lt(gi, 2, 4)) };
+        yield return new Case { Name = "Sort of a transposed view", Shapes = [[5, 3]], Ours = x => x[0].Transpose(0, 1).Sort(1).Values, Theirs = x => x[0].transpose(0, 1).sort(1).Values };
+        yield return new Case { Name = "Cumsum of a transposed view", Shapes = [[5, 3]], Ours = x => x[0].Transpose(0, 1).Cumsum(1), Theirs = x => x[0].transpose(0, 1).cumsum(1) };
+        yield return new Case { Name = "Topk of a transposed view", Shapes = [[6, 3]], Ours = x => x[0].Transpose(0, 1).Topk(2).Values, Theirs = x => x[0].transpose(0, 1).topk(2).values };
         long[] ai = { 0, 2, 0, 1, 1, 1, 0, 0 };
         yield return new Case { Name = "ScatterAdd repeated dim 0", Shapes = [[3, 4], [2, 4]], Ours = x => x[0].ScatterAdd(0, Ls(ai, 2, 4), x[1]), Theirs = x => x[0].scatter_add(0, Lt(ai, 2, 4), x[1]) };
         yield return new Case { Name = "Cumsum dim 1", Shapes = [[3, 5, 2]], Ours = x => x[0].Cumsum(1), Theirs = x => x[0].cumsum(1) };
@@ -40,6 +48,15 @@ static class Cases
         yield return new Case { Name = "Sort ties stable indices", Shapes = [[4, 9]], Ties = true, NoGrad = true, Ours = x => x[0].Sort(stable: true).Indices, Theirs = x => x[0].sort(stable: true).Indices };
         yield return new Case { Name = "Sort ties descending indices", Shapes = [[4, 9]], Ties = true, NoGrad = true, Ours = x => x[0].Sort(descending: true).Indices, Theirs = x => x[0].sort(descending: true).Indices };
         yield return new Case { Name = "Sort ties desc stable indices", Shapes = [[4, 9]], Ties = true, NoGrad = true, Ours = x => x[0].Sort(descending: true, stable: true).Indices, Theirs = x => x[0].sort(descending: true, stable: true).Indices };
+        foreach (int n in new[] { 100, 1000, 5000 })
+        {
+            int len = n;
+            yield return new Case { Name = $"Sort ties {n} indices", Shapes = [[3, n]], Ties = true, NoGrad = true, Ours = x => x[0].Sort().Indices, Theirs = x => x[0].sort().Indices };
+            yield return new Case { Name = $"Sort ties {n} descending indices", Shapes = [[3, n]], Ties = true, NoGrad = true, Ours = x => x[0].Sort(descending: true).Indices, Theirs = x => x[0].sort(descending: true).Indices };
+            yield return new Case { Name = $"Sort ties {n} stable indices", Shapes = [[3, n]], Ties = true, NoGrad = true, Ours = x => x[0].Sort(stable: true).Indices, Theirs = x => x[0].sort(stable: true).Indices };
+            yield return new Case { Name = $"Sort ties {n} NaN indices", Shapes = [[2, n]], Ties = true, NoGrad = true, Ours = x => WithNaN(x[0]).Sort().Indices, Theirs = x => WithNaN(x[0]).sort().Indices };
+            yield return new Case { Name = $"Sort ties {n} Int64 dim 0", Shapes = [[n, 2]], Ties = true, NoGrad = true, Ours = x => x[0].ToDType(S.DType.Int64).Sort(0).Indices, Theirs = x => x[0].to_type(T.ScalarType.Int64).sort(0).Indices };
+        }
         yield return new Case { Name = "Argsort dim 0", Shapes = [[5, 4]], NoGrad = true, Ours = x => x[0].Argsort(0), Theirs = x => x[0].argsort(0) };
         yield return new Case { Name = "Topk 3 values", Shapes = [[4, 8]], Ours = x => x[0].Topk(3).Values, Theirs = x => x[0].topk(3).values };
         yield return new Case { Name = "Topk 3 indices", Shapes = [[4, 8]], NoGrad = true, Ours = x => x[0].Topk(3).Indices, Theirs = x => x[0].topk(3).indexes };

@@ -9,21 +9,22 @@ namespace ShapeSafe;
 public partial class Tensor
 {
     /// <summary>
-    /// The values along <paramref name="dim"/> in order, with the position each came from (<c>torch.sort</c>).
-    /// The order is stable (equal values keep their order) and NaN sorts as the largest value; with
-    /// <paramref name="stable"/> false PyTorch may order ties either way, and this order is one it allows.
+    /// The values along <paramref name="dim"/> in order, with the position each came from (<c>torch.sort</c>); NaN
+    /// sorts as the largest value. With <paramref name="stable"/> equal values keep their input order; without it
+    /// (PyTorch's default) they come in LibTorch's order, that of the libstdc++ introsort its CPU kernel runs
+    /// (the same as the stable order on lines of up to 16 elements, and on an expanded dim).
     /// </summary>
     [ShapeContract("AlongDim")]
     public (Tensor Values, Tensor Indices) Sort(int dim = -1, bool descending = false, bool stable = false)
     {
-        _ = stable;
         var shape = Rules.AlongDim(Sizes, dim, "Sort");
         int d = Rules.NormalizeDim("Sort", dim, Rank, Sizes);
-        int size = Rank == 0 ? 1 : Sizes[d];
-        return SortedAlong(d, size, shape, descending, "SortBackward");
+        // ATen skips sorting a dim of stride 0 (all its values are one element): the identity order.
+        bool stableOrder = stable || Rank == 0 || StrideArray[d] == 0;
+        return SortedAlong(d, shape, descending, stableOrder);
     }
 
-    /// <summary>The indices that sort the values along <paramref name="dim"/> (<c>torch.argsort</c>; Int64, stable).</summary>
+    /// <summary>The indices that sort the values along <paramref name="dim"/> (<c>torch.argsort</c>; Int64; see <see cref="Sort"/> for ties).</summary>
     [ShapeContract("SameShapeDim")]
     public Tensor Argsort(int dim = -1, bool descending = false, bool stable = false) =>
         Untracked().Sort(dim, descending, stable).Indices;
@@ -52,7 +53,7 @@ public partial class Tensor
         return (MustRecord(this) ? RecordSelected(values, "TopkBackward", indices, d) : values, indices);
     }
 
-    (Tensor Values, Tensor Indices) SortedAlong(int d, int k, int[] shape, bool descending, string name)
+    (Tensor Values, Tensor Indices) SortedAlong(int d, int[] shape, bool descending, bool stable)
     {
         var (outer, size, inner) = Lines(Sizes, d);
         var x = Untracked().Contiguous();
@@ -60,10 +61,18 @@ public partial class Tensor
         var indices = Uninitialized(DType.Int64, (int[])shape.Clone());
         if (values.NumEl > 0)
         {
-            if (DType == DType.Float32) SortKernel.Sort(x.FloatData, x.Offset, outer, size, inner, k, descending, values.FloatData, indices.LongData);
-            else SortKernel.Sort(x.LongData, x.Offset, outer, size, inner, k, descending, values.LongData, indices.LongData);
+            if (DType == DType.Float32)
+            {
+                if (stable) SortKernel.Sort(x.FloatData, x.Offset, outer, size, inner, size, descending, values.FloatData, indices.LongData);
+                else SortKernel.SortUnstable(x.FloatData, x.Offset, outer, size, inner, descending, values.FloatData, indices.LongData);
+            }
+            else
+            {
+                if (stable) SortKernel.Sort(x.LongData, x.Offset, outer, size, inner, size, descending, values.LongData, indices.LongData);
+                else SortKernel.SortUnstable(x.LongData, x.Offset, outer, size, inner, descending, values.LongData, indices.LongData);
+            }
         }
-        return (MustRecord(this) ? RecordSelected(values, name, indices, d) : values, indices);
+        return (MustRecord(this) ? RecordSelected(values, "SortBackward", indices, d) : values, indices);
     }
 
     Tensor RecordSelected(Tensor values, string name, Tensor indices, int d)

@@ -11,7 +11,7 @@ public class SortTopkTests
     static readonly Generator Rng = new(16);
 
     [Fact]
-    public void SortIsStableInBothDirections()
+    public void SortKeepsTheOrderOfTiesOnShortLines()
     {
         var x = Tensor.FromArray(new[] { 3f, 1f, 2f, 1f });
 
@@ -24,6 +24,21 @@ public class SortTopkTests
         Assert.Equal(new[] { 3f, 2f, 1f, 1f }, down.ToFloatArray());
         Assert.Equal(new long[] { 0, 2, 1, 3 }, downIndex.ToInt64Array());
         Assert.Equal(new long[] { 1, 3, 2, 0 }, x.Argsort().ToInt64Array());
+    }
+
+    [Fact]
+    public void UnstableSortOrdersLongLinesOfTiesAsLibTorchDoes()
+    {
+        // 0, 1, 0, 1, ... (20 elements). LibTorch 2.10's answers: stable=False runs libstdc++'s introsort, which
+        // reorders ties on lines longer than 16; stable=True keeps the input order.
+        var x = Tensor.FromArray(Enumerable.Range(0, 20).Select(j => (float)(j % 2)).ToArray());
+
+        Assert.Equal(new long[] { 0, 2, 18, 4, 6, 16, 8, 10, 14, 12, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1 }, x.Sort().Indices.ToInt64Array());
+        Assert.Equal(new long[] { 1, 19, 17, 15, 13, 11, 9, 7, 5, 3, 8, 6, 10, 12, 4, 14, 16, 2, 18, 0 }, x.Sort(descending: true).Indices.ToInt64Array());
+        Assert.Equal(new long[] { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19 }, x.Sort(stable: true).Indices.ToInt64Array());
+        Assert.Equal(x.Sort().Indices.ToInt64Array(), x.Argsort().ToInt64Array());
+        // An expanded dim (stride 0) is left in order, as ATen skips sorting it.
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), Tensor.Ones(1).Expand(20).Sort().Indices.ToInt64Array());
     }
 
     [Fact]

@@ -4,47 +4,23 @@ namespace ShapeSafe.Kernels.Sorting;
 /// <c>topk</c> as LibTorch's CPU kernel computes it, so equal values come out in LibTorch's order too: each line is
 /// a list of (value, position) pairs; when <c>64·k ≤ n</c> a partial sort puts the best k first, else an
 /// nth-element selection places the k-th and a sort orders the k − 1 before it (skipped when not sorted). The
-/// comparison ranks NaN above every number. The selections are GCC's libstdc++ algorithms (heap select, introselect,
-/// introsort with its final insertion sort), step for step, since the order of ties is whatever they leave.
+/// comparison ranks NaN above every number. The selections are <see cref="StdSort"/>'s, GCC's libstdc++ algorithms step
+/// for step, since the order of ties is whatever they leave.
 /// </summary>
 internal static class TopkKernel
 {
-    struct Entry<T>
-    {
-        public T Value;
-        public long Index;
-    }
-
-    interface IOrder<T>
-    {
-        /// <summary>Whether a ranks strictly before b.</summary>
-        bool Before(T a, T b);
-    }
-
-    readonly struct FloatOrder(bool largest) : IOrder<float>
-    {
-        public bool Before(float a, float b) => largest
-            ? (float.IsNaN(a) && !float.IsNaN(b)) || a > b
-            : (!float.IsNaN(a) && float.IsNaN(b)) || a < b;
-    }
-
-    readonly struct LongOrder(bool largest) : IOrder<long>
-    {
-        public bool Before(long a, long b) => largest ? a > b : a < b;
-    }
-
     public static void Topk(float[] source, int start, int outer, int size, int inner, int k, bool largest, bool sorted, float[] values, long[] indices) =>
-        Lines(source, start, outer, size, inner, k, sorted, new FloatOrder(largest), values, indices);
+        Lines(source, start, outer, size, inner, k, sorted, new StdSort.FloatOrder(largest), values, indices);
 
     public static void Topk(long[] source, int start, int outer, int size, int inner, int k, bool largest, bool sorted, long[] values, long[] indices) =>
-        Lines(source, start, outer, size, inner, k, sorted, new LongOrder(largest), values, indices);
+        Lines(source, start, outer, size, inner, k, sorted, new StdSort.LongOrder(largest), values, indices);
 
     static void Lines<T, TOrder>(T[] source, int start, int outer, int size, int inner, int k, bool sorted, TOrder order, T[] values, long[] indices)
-        where TOrder : struct, IOrder<T>
+        where TOrder : struct, StdSort.IOrder<T>
     {
         if (k == 0) return;
-        var queue = new Entry<T>[size];
-        var sorter = new Sorter<T, TOrder>(queue, order);
+        var queue = new StdSort.Entry<T>[size];
+        var sorter = new StdSort.Sorter<T, TOrder>(queue, order);
         for (int o = 0; o < outer; o++)
             for (int n = 0; n < inner; n++)
             {
@@ -70,209 +46,5 @@ internal static class TopkKernel
                     indices[to + j * inner] = queue[j].Index;
                 }
             }
-    }
-
-    /// <summary>libstdc++'s selection and sorting algorithms over [first, last) of one array.</summary>
-    readonly struct Sorter<T, TOrder>(Entry<T>[] a, TOrder order) where TOrder : struct, IOrder<T>
-    {
-        const int Threshold = 16;
-
-        bool Less(in Entry<T> x, in Entry<T> y) => order.Before(x.Value, y.Value);
-
-        void Swap(int i, int j) => (a[i], a[j]) = (a[j], a[i]);
-
-        static int Log2(int n)
-        {
-            int log = 0;
-            while ((n >>= 1) != 0) log++;
-            return log;
-        }
-
-        /// <summary>std::partial_sort: the best middle − first elements, in order, at the front.</summary>
-        public void PartialSort(int first, int middle, int last)
-        {
-            HeapSelect(first, middle, last);
-            SortHeap(first, middle);
-        }
-
-        /// <summary>std::nth_element (introselect).</summary>
-        public void NthElement(int first, int nth, int last)
-        {
-            if (first == last || nth == last) return;
-            int depth = 2 * Log2(last - first);
-            while (last - first > 3)
-            {
-                if (depth == 0)
-                {
-                    HeapSelect(first, nth + 1, last);
-                    Swap(first, nth);
-                    return;
-                }
-                depth--;
-                int cut = PartitionPivot(first, last);
-                if (cut <= nth) first = cut;
-                else last = cut;
-            }
-            InsertionSort(first, last);
-        }
-
-        /// <summary>std::sort (introsort, then the final insertion sort).</summary>
-        public void Sort(int first, int last)
-        {
-            if (last - first < 2) return;
-            IntrosortLoop(first, last, 2 * Log2(last - first));
-            if (last - first > Threshold)
-            {
-                InsertionSort(first, first + Threshold);
-                for (int i = first + Threshold; i < last; i++) UnguardedLinearInsert(i);
-            }
-            else
-            {
-                InsertionSort(first, last);
-            }
-        }
-
-        void IntrosortLoop(int first, int last, int depth)
-        {
-            while (last - first > Threshold)
-            {
-                if (depth == 0)
-                {
-                    PartialSort(first, last, last);
-                    return;
-                }
-                depth--;
-                int cut = PartitionPivot(first, last);
-                IntrosortLoop(cut, last, depth);
-                last = cut;
-            }
-        }
-
-        int PartitionPivot(int first, int last)
-        {
-            int mid = first + (last - first) / 2;
-            MoveMedianToFirst(first, first + 1, mid, last - 1);
-            return UnguardedPartition(first + 1, last, first);
-        }
-
-        void MoveMedianToFirst(int result, int x, int y, int z)
-        {
-            if (Less(a[x], a[y]))
-            {
-                if (Less(a[y], a[z])) Swap(result, y);
-                else if (Less(a[x], a[z])) Swap(result, z);
-                else Swap(result, x);
-            }
-            else if (Less(a[x], a[z])) Swap(result, x);
-            else if (Less(a[y], a[z])) Swap(result, z);
-            else Swap(result, y);
-        }
-
-        int UnguardedPartition(int first, int last, int pivot)
-        {
-            while (true)
-            {
-                while (Less(a[first], a[pivot])) first++;
-                last--;
-                while (Less(a[pivot], a[last])) last--;
-                if (first >= last) return first;
-                Swap(first, last);
-                first++;
-            }
-        }
-
-        void InsertionSort(int first, int last)
-        {
-            if (first == last) return;
-            for (int i = first + 1; i < last; i++)
-            {
-                if (Less(a[i], a[first]))
-                {
-                    var value = a[i];
-                    Array.Copy(a, first, a, first + 1, i - first);
-                    a[first] = value;
-                }
-                else
-                {
-                    UnguardedLinearInsert(i);
-                }
-            }
-        }
-
-        void UnguardedLinearInsert(int last)
-        {
-            var value = a[last];
-            int next = last - 1;
-            while (Less(value, a[next]))
-            {
-                a[last] = a[next];
-                last = next;
-                next--;
-            }
-            a[last] = value;
-        }
-
-        void HeapSelect(int first, int middle, int last)
-        {
-            MakeHeap(first, middle);
-            for (int i = middle; i < last; i++)
-                if (Less(a[i], a[first])) PopHeap(first, middle, i);
-        }
-
-        void SortHeap(int first, int last)
-        {
-            while (last - first > 1)
-            {
-                last--;
-                PopHeap(first, last, last);
-            }
-        }
-
-        void MakeHeap(int first, int last)
-        {
-            int len = last - first;
-            if (len < 2) return;
-            int parent = (len - 2) / 2;
-            while (true)
-            {
-                AdjustHeap(first, parent, len, a[first + parent]);
-                if (parent == 0) return;
-                parent--;
-            }
-        }
-
-        void PopHeap(int first, int last, int result)
-        {
-            var value = a[result];
-            a[result] = a[first];
-            AdjustHeap(first, 0, last - first, value);
-        }
-
-        void AdjustHeap(int first, int hole, int len, Entry<T> value)
-        {
-            int top = hole, child = hole;
-            while (child < (len - 1) / 2)
-            {
-                child = 2 * (child + 1);
-                if (Less(a[first + child], a[first + child - 1])) child--;
-                a[first + hole] = a[first + child];
-                hole = child;
-            }
-            if ((len & 1) == 0 && child == (len - 2) / 2)
-            {
-                child = 2 * (child + 1);
-                a[first + hole] = a[first + child - 1];
-                hole = child - 1;
-            }
-            // __push_heap
-            int parent = (hole - 1) / 2;
-            while (hole > top && Less(a[first + parent], value))
-            {
-                a[first + hole] = a[first + parent];
-                hole = parent;
-                parent = (hole - 1) / 2;
-            }
-            a[first + hole] = value;
-        }
     }
 }
