@@ -37,7 +37,8 @@ public partial class Tensor
             throw new ShapeException(op, $"output padding {Rules.Format(new[] { outputPadding.Height, outputPadding.Width })} gives an output {Rules.Format(outShape)} that does not convolve back to input {Rules.Format(input.Sizes)}");
         var x = input.Detach().Contiguous();
         var w = weight.Detach().Contiguous();
-        var result = Uninitialized(DType.Float32, outShape);
+        // Zeros, not uninitialized: with no input channels the kernel writes nothing and the output is the bias alone.
+        var result = Zeros(outShape);
         ConvolutionKernel.BackwardInput(geometry, w.FloatData, w.Offset, x.FloatData, x.Offset, result.FloatData, 0);
         if (bias is not null) AddPerChannel(result, bias.Detach().Contiguous());
         bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;

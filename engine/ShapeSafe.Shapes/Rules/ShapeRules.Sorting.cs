@@ -15,13 +15,14 @@ namespace ShapeSafe.Shapes
 
         /// <summary>
         /// <c>Topk(k, dim)</c>: the input's shape with <paramref name="dim"/> of size <paramref name="k"/>, which must
-        /// lie in [0, size] (a 0-dim tensor has one element along its only dim).
+        /// lie in [0, size] (a 0-dim tensor has one element along its only dim and takes k = 1 only).
         /// </summary>
         public static T[] Topk(T[] input, int k, int dim, string op = "Topk")
         {
             int d = NormalizeDim(op, dim, input.Length, input);
             T size = input.Length == 0 ? D.Constant(1) : input[d];
-            if (k < 0 || Decide(op, D.Less(size, D.Constant(k)), "whether k fits the dim"))
+            // A 0-dim tensor keeps its shape, so only k = 1 has an output to fill.
+            if (k < 0 || (input.Length == 0 && k != 1) || Decide(op, D.Less(size, D.Constant(k)), "whether k fits the dim"))
                 throw new ShapeException(op,
                     $"selected index k out of range: k = {k}, but dimension {d} of input {Format(input)} has size {D.Format(size)}");
             var result = (T[])input.Clone();

@@ -56,6 +56,7 @@ public class IndexingRuleTests
         Assert.Equal([2, 3], ConcreteRules.Topk([2, 8], 3, -1));
         Assert.Equal([0, 8], ConcreteRules.Topk([2, 8], 0, 0));
         Assert.Equal([], ConcreteRules.Topk([], 1, 0));
+        RuleAssert.Refuses("Topk", () => ConcreteRules.Topk([], 0, 0), "k = 0", "[]");
         var e = RuleAssert.Refuses("Topk", () => ConcreteRules.Topk([2, 8], 9, 1), "k = 9", "dimension 1", "[2, 8]", "size 8");
         Assert.Equal("Topk: selected index k out of range: k = 9, but dimension 1 of input [2, 8] has size 8", e.Message);
         RuleAssert.Refuses("Topk", () => ConcreteRules.Topk([2, 8], -1, 1), "k = -1");
