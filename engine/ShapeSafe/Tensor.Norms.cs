@@ -54,7 +54,7 @@ public partial class Tensor
             }
         if (!MustRecord(this)) return result;
         var input = this;
-        return result.Recorded("NormBackward", new Tensor?[] { this },
+        return result.Recorded("LinalgVectorNormBackward", new Tensor?[] { this },
             g => new Tensor?[] { ReductionGradient.Norm(g, input.Detach(), result, reduced, keepDim, p) });
     }
 }

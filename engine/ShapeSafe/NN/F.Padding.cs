@@ -29,10 +29,12 @@ public static partial class F
         else kernel.Forward(x.LongData, x.Offset, (long)value, result.LongData);
         if (!Tensor.MustRecord(input)) return result;
         var sizes = (int[])input.Sizes.Clone();
+        // PyTorch's node names: ReflectionPad2DBackward for two padded dims, and so on.
+        int dims = pad.Length / 2;
         string name = mode switch
         {
-            "reflect" => "ReflectionPadBackward",
-            "replicate" => "ReplicationPadBackward",
+            "reflect" => $"ReflectionPad{dims}DBackward",
+            "replicate" => $"ReplicationPad{dims}DBackward",
             "circular" => "CircularPadBackward",
             _ => "ConstantPadNdBackward",
         };

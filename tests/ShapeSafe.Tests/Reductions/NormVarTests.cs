@@ -58,5 +58,10 @@ public class NormVarTests
         GradCheck.Check(t => t[0].Norm(1.5, [0, 1]), x);
         GradCheck.Check(t => t[0].Var(1, correction: 0.0), x);
         GradCheck.Check(t => t[0].Std([0], 2.0, keepDim: true), x);
+        var leaf = Tensor.Ones(3);
+        leaf.RequiresGrad = true;
+        // PyTorch 2 computes torch.norm through linalg.vector_norm, hence its node's name.
+        Assert.Equal("LinalgVectorNormBackward", leaf.Norm().GradFn);
+        Assert.Equal("VarBackward", leaf.Var(correction: 0.0).GradFn);
     }
 }

@@ -133,5 +133,11 @@ public class SortTopkTests
         GradCheck.Check(x => x[0].Cumsum(0), Tensor.Randn([3, 2, 2], Rng));
         GradCheck.Check(x => x[0].Tril(), Tensor.Randn([2, 3, 4], Rng));
         GradCheck.Check(x => x[0].Triu(-1), Tensor.Randn([4, 3], Rng));
+        distinct.RequiresGrad = true;
+        Assert.Equal("SortBackward", distinct.Sort().Values.GradFn);
+        Assert.Equal("TopkBackward", distinct.Topk(1).Values.GradFn);
+        Assert.Equal("CumsumBackward", distinct.Cumsum(0).GradFn);
+        Assert.Equal("TrilBackward", distinct.Tril().GradFn);
+        Assert.Null(distinct.Argsort().GradFn);
     }
 }

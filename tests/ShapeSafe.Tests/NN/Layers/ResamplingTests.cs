@@ -96,5 +96,11 @@ public class ResamplingTests
         var mask = F.Dropout2d(Tensor.Ones(3, 4, 1, 1), 0.5, generator: new Generator(14));
         GradCheck.Check(t => F.Dropout2d(t[0], 0.5, generator: new Generator(14)), y);
         Assert.Contains(0f, mask.ToFloatArray());
+        var leaf = Tensor.Ones(1, 1, 3, 3);
+        leaf.RequiresGrad = true;
+        Assert.Equal("ReflectionPad2DBackward", F.Pad(leaf, [1, 1, 1, 1], "reflect").GradFn);
+        Assert.Equal("ReplicationPad1DBackward", F.Pad(leaf[0], [1, 1], "replicate").GradFn);
+        Assert.Equal("ConstantPadNdBackward", F.Pad(leaf, [1, 1]).GradFn);
+        Assert.Equal("UpsampleBilinear2DBackward", F.Interpolate(leaf, 2.0, "bilinear").GradFn);
     }
 }
