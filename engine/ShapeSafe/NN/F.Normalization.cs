@@ -10,7 +10,7 @@ public static partial class F
     /// </summary>
     /// <exception cref="ShapeException">The input has fewer than 2 dims, C does not divide by the groups, or weight/bias are not [C].</exception>
     [ShapeContract("SameShape")]
-    public static Tensor GroupNorm([Shape("N, C, ...")] Tensor input, int numGroups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+    public static Tensor GroupNorm(Tensor input, int numGroups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
         const string op = "GroupNorm";
         ArgumentNullException.ThrowIfNull(input);

@@ -75,8 +75,9 @@ public class BatchNorm1d : Module, ITensorModule
 
     /// <summary>Normalizes <paramref name="input"/> [N, C] or [N, C, L].</summary>
     /// <exception cref="ShapeException">The input is not 2-D or 3-D, or its dim 1 is not <see cref="NumFeatures"/>.</exception>
-    [return: Shape("N, C, ...")]
-    public Tensor Forward([Shape("N, C, ...")] Tensor input)
+    /// <remarks>No shape annotation: the input's rank varies (a trailing "..." cannot be written); the output has the input's shape.</remarks>
+    [ShapeContract("SameShape")]
+    public Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank != 2 && input.Rank != 3)

@@ -45,8 +45,9 @@ public class GroupNorm : Module, ITensorModule
 
     /// <summary>Normalizes <paramref name="input"/> [N, C, *].</summary>
     /// <exception cref="ShapeException">The input's dim 1 is not <see cref="NumChannels"/>.</exception>
-    [return: Shape("N, C, ...")]
-    public Tensor Forward([Shape("N, C, ...")] Tensor input)
+    /// <remarks>No shape annotation: the input's rank varies (a trailing "..." cannot be written); the output has the input's shape.</remarks>
+    [ShapeContract("SameShape")]
+    public Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank < 2 || input.Sizes[1] != NumChannels)
