@@ -65,22 +65,49 @@ public partial class Tensor
 
     /// <summary>The variance of all elements; <paramref name="unbiased"/> divides by n - 1 (PyTorch's default).</summary>
     [ShapeContract("Reduce")]
-    public Tensor Var(bool unbiased = true) => VarOver(null, unbiased, false, "Var");
+    public Tensor Var(bool unbiased = true) => VarOver(null, unbiased ? 1 : 0, false, "Var");
 
     /// <summary>The variance along <paramref name="dim"/>.</summary>
     [ShapeContract("Reduce")]
-    public Tensor Var(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Var");
+    public Tensor Var(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased ? 1 : 0, keepDim, "Var");
+
+    /// <summary>
+    /// The variance of all elements with Bessel's <paramref name="correction"/> (<c>var(correction=...)</c>): the sum of
+    /// squared deviations divided by max(0, n - correction). 1 is the unbiased estimate, 0 the population variance.
+    /// </summary>
+    [ShapeContract("Reduce")]
+    public Tensor Var(double correction) => VarOver(null, correction, false, "Var");
+
+    /// <summary>The variance along <paramref name="dim"/>, divided by max(0, n - <paramref name="correction"/>).</summary>
+    [ShapeContract("Reduce")]
+    public Tensor Var(int dim, double correction, bool keepDim = false) => VarOver(new[] { dim }, correction, keepDim, "Var");
+
+    /// <summary>The variance over <paramref name="dims"/> (all dims when empty), divided by max(0, n - <paramref name="correction"/>).</summary>
+    [ShapeContract("Reduce")]
+    public Tensor Var(int[] dims, double correction = 1, bool keepDim = false) => VarOver(dims, correction, keepDim, "Var");
 
     /// <summary>The standard deviation of all elements.</summary>
     [ShapeContract("Reduce")]
-    public Tensor Std(bool unbiased = true) => VarOver(null, unbiased, false, "Std");
+    public Tensor Std(bool unbiased = true) => VarOver(null, unbiased ? 1 : 0, false, "Std");
 
     /// <summary>The standard deviation along <paramref name="dim"/>.</summary>
     [ShapeContract("Reduce")]
-    public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased, keepDim, "Std");
+    public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => VarOver(new[] { dim }, unbiased ? 1 : 0, keepDim, "Std");
+
+    /// <summary>The standard deviation of all elements with Bessel's <paramref name="correction"/> (see <see cref="Var(double)"/>).</summary>
+    [ShapeContract("Reduce")]
+    public Tensor Std(double correction) => VarOver(null, correction, false, "Std");
+
+    /// <summary>The standard deviation along <paramref name="dim"/> with <paramref name="correction"/>.</summary>
+    [ShapeContract("Reduce")]
+    public Tensor Std(int dim, double correction, bool keepDim = false) => VarOver(new[] { dim }, correction, keepDim, "Std");
+
+    /// <summary>The standard deviation over <paramref name="dims"/> (all dims when empty) with <paramref name="correction"/>.</summary>
+    [ShapeContract("Reduce")]
+    public Tensor Std(int[] dims, double correction = 1, bool keepDim = false) => VarOver(dims, correction, keepDim, "Std");
 
     /// <summary>Var, or Std when <paramref name="op"/> is "Std".</summary>
-    Tensor VarOver(int[]? dims, bool unbiased, bool keepDim, string op)
+    Tensor VarOver(int[]? dims, double correction, bool keepDim, string op)
     {
         if (DType != DType.Float32)
             throw new ArgumentException($"{op}: std and var only support floating point and complex dtypes (got Int64, shape {Rules.Format(Sizes)})");
@@ -88,7 +115,8 @@ public partial class Tensor
         long count = 1;
         for (int i = 0; i < Rank; i++)
             if (reduced[i]) count *= Sizes[i];
-        float dof = Math.Max(count - (unbiased ? 1 : 0), 0);
+        // ATen's divisor: max(0, n - correction), in double, then used as the float divisor.
+        float dof = (float)Math.Max(count - correction, 0);
         // Two passes (mean, then squared deviations): accurate for float data, and it reuses the sum kernel.
         var x = Untracked();
         var deviations = (x - x.MeanOver(dims, keepDim: true)).Square();

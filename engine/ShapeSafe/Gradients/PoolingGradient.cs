@@ -27,3 +27,35 @@ internal static class PoolingGradient
         return gradInput;
     }
 }
+
+/// <summary>The backward of adaptive average and max pooling ("AdaptiveAvgPool2DBackward", "AdaptiveMaxPool2DBackward").</summary>
+internal static class AdaptivePoolingGradient
+{
+    /// <summary>Each output gradient spread evenly over its window.</summary>
+    public static Tensor Avg(Tensor gradOutput, int[] inputSizes)
+    {
+        var g = gradOutput.Contiguous().ToFloatArray();
+        var gradInput = Tensor.Zeros(inputSizes);
+        var (planes, h, w, oh, ow) = Planes(inputSizes, gradOutput.Sizes);
+        AdaptivePoolKernel.AvgBackward(g, planes, h, w, oh, ow, gradInput.FloatData);
+        return gradInput;
+    }
+
+    /// <summary>Each output gradient added at its window's argmax.</summary>
+    public static Tensor Max(Tensor gradOutput, long[] indices, int[] inputSizes)
+    {
+        var g = gradOutput.Contiguous().ToFloatArray();
+        var gradInput = Tensor.Zeros(inputSizes);
+        var (planes, h, w, oh, ow) = Planes(inputSizes, gradOutput.Sizes);
+        AdaptivePoolKernel.MaxBackward(g, indices, planes, h, w, oh, ow, gradInput.FloatData);
+        return gradInput;
+    }
+
+    /// <summary>[..., H, W] and [..., OH, OW] as planes of H × W and OH × OW.</summary>
+    internal static (int Planes, int H, int W, int OH, int OW) Planes(int[] inputSizes, int[] outputSizes)
+    {
+        int planes = 1;
+        for (int i = 0; i < inputSizes.Length - 2; i++) planes *= inputSizes[i];
+        return (planes, inputSizes[^2], inputSizes[^1], outputSizes[^2], outputSizes[^1]);
+    }
+}

@@ -40,6 +40,45 @@ internal static class ReductionGradient
     }
 
     /// <summary>
+    /// A p-norm from its result n (PyTorch's <c>norm_backward</c>): g·sgn(x)·|x|^(p-1) / n^(p-1), 0 where n = 0;
+    /// g·sgn(x) for p = 1; g·x / n for p = 2; for ±∞ the gradient split evenly among the elements whose |x| is n;
+    /// 0 for p = 0.
+    /// </summary>
+    public static Tensor Norm(Tensor grad, Tensor input, Tensor result, bool[] reduced, bool keepDim, double p)
+    {
+        var sizes = input.Sizes;
+        var x = input.ToFloatArray();
+        var d = new float[x.Length];
+        if (p != 0 && x.Length > 0)
+        {
+            var g = Unreduce(grad, sizes, reduced, keepDim).ToFloatArray();
+            var n = Unreduce(result, sizes, reduced, keepDim).ToFloatArray();
+            if (double.IsInfinity(p))
+            {
+                var mask = new float[x.Length];
+                for (int i = 0; i < x.Length; i++) mask[i] = Math.Abs(x[i]) == n[i] ? 1f : 0f;
+                var maskTensor = Tensor.Create(new Storage(mask), (int[])sizes.Clone());
+                var count = Unreduce(maskTensor.Sum(ReducedList(reduced), keepDim: true), sizes, reduced, keepDim: true).ToFloatArray();
+                for (int i = 0; i < x.Length; i++) d[i] = mask[i] == 0f ? 0f : Sgn(x[i]) * g[i] / count[i];
+            }
+            else
+            {
+                for (int i = 0; i < x.Length; i++)
+                {
+                    if (p == 1) d[i] = Sgn(x[i]) * g[i];
+                    else if (n[i] == 0f) d[i] = 0f;
+                    else if (p == 2) d[i] = x[i] * (g[i] / n[i]);
+                    else d[i] = (float)(Sgn(x[i]) * Math.Pow(Math.Abs(x[i]), p - 1) * g[i] / Math.Pow(n[i], p - 1));
+                }
+            }
+        }
+        return Tensor.Create(new Storage(d), (int[])sizes.Clone());
+
+        // PyTorch's sgn: NaN stays NaN (MathF.Sign would throw).
+        static float Sgn(float v) => v > 0 ? 1f : v < 0 ? -1f : v == 0 ? 0f : float.NaN;
+    }
+
+    /// <summary>
     /// Max or min of the whole tensor: the gradient split evenly among the elements equal to the result (all NaNs
     /// when the result is NaN), as PyTorch's <c>evenly_distribute_backward</c>.
     /// </summary>

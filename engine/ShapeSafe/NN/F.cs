@@ -17,7 +17,7 @@ namespace ShapeSafe.NN;
 /// recorded node whose backward is a plain static kernel (under <c>Kernels/</c> and <c>Gradients/</c>) that
 /// compiled graphs can call too. Activations, softmax, convolution and pooling are the tensor ops themselves.
 /// </remarks>
-public static class F
+public static partial class F
 {
     // ---------------------------------------------------------------- activations
 

@@ -1,0 +1,120 @@
+using TorchSharp;
+using S = ShapeSafe;
+using T = TorchSharp.torch;
+
+namespace ShapeSafe.Conformance;
+
+/// <summary>What one case measured: the worst relative errors (NaN: nothing of that kind was compared).</summary>
+sealed record Result(double Output, double Gradient, string Notes);
+
+/// <summary>
+/// One comparison: inputs drawn once, given to both libraries as leaves that require grad (unless
+/// <see cref="NoGrad"/>); the outputs compared; then Σ output·v for a fixed random v backpropagated through both.
+/// </summary>
+sealed class Case
+{
+    public required string Name { get; init; }
+    public required int[][] Shapes { get; init; }
+    public required Func<S.Tensor[], S.Tensor> Ours { get; init; }
+    public required Func<T.Tensor[], T.Tensor> Theirs { get; init; }
+
+    /// <summary>Parameters of each side's module (same order), whose values are copied from ours to LibTorch's before running and whose gradients are compared.</summary>
+    public Func<(S.Tensor[] Ours, T.Tensor[] Theirs)>? Parameters { get; init; }
+
+    /// <summary>Draws small integers (many ties) instead of uniform values.</summary>
+    public bool Ties { get; init; }
+    public bool Positive { get; init; }
+    public bool NoGrad { get; init; }
+    public double Tolerance { get; init; } = 1e-5;
+    public int Seed { get; init; } = 1;
+
+    public Result Run()
+    {
+        var rng = new System.Random(Seed);
+        var data = Shapes.Select(s => Draw(rng, Count(s))).ToArray();
+        var ours = new S.Tensor[Shapes.Length];
+        var theirs = new T.Tensor[Shapes.Length];
+        for (int i = 0; i < Shapes.Length; i++)
+        {
+            ours[i] = S.Tensor.FromArray((float[])data[i].Clone(), Shapes[i]);
+            theirs[i] = T.tensor(data[i], Shapes[i].Select(d => (long)d).ToArray());
+            if (!NoGrad)
+            {
+                ours[i].RequiresGrad = true;
+                theirs[i].requires_grad_(true);
+            }
+        }
+        var parameters = Parameters?.Invoke();
+        if (parameters is { } p)
+            using (T.no_grad())
+                for (int i = 0; i < p.Ours.Length; i++)
+                    p.Theirs[i].copy_(T.tensor(p.Ours[i].ToFloatArray(), p.Ours[i].Shape.Select(d => (long)d).ToArray()).reshape(p.Theirs[i].shape));
+
+        var a = Ours(ours);
+        var b = Theirs(theirs);
+        if (!a.Shape.Select(d => (long)d).SequenceEqual(b.shape))
+            return new Result(double.NaN, double.NaN, $"MISMATCH shapes [{string.Join(", ", a.Shape)}] vs [{string.Join(", ", b.shape)}]");
+        if (a.DType == S.DType.Int64)
+        {
+            var x = a.ToInt64Array();
+            var y = b.data<long>().ToArray();
+            int differ = x.Zip(y).Count(t => t.First != t.Second);
+            return new Result(double.NaN, double.NaN, differ == 0 ? "Int64 exact" : $"MISMATCH {differ} of {x.Length} Int64 elements differ");
+        }
+        double output = RelativeError(a.ToFloatArray(), b.to_type(T.ScalarType.Float32).data<float>().ToArray());
+        if (NoGrad || !a.RequiresGrad) return new Result(output, double.NaN, "");
+
+        var v = Draw(new System.Random(Seed + 1000), (int)a.NumEl);
+        (a * S.Tensor.FromArray((float[])v.Clone(), a.Shape.ToArray())).Sum().Backward();
+        (b * T.tensor(v, b.shape)).sum().backward();
+        double gradient = 0;
+        var notes = new List<string>();
+        for (int i = 0; i < Shapes.Length; i++)
+            gradient = Math.Max(gradient, Compare(ours[i].Grad, theirs[i].grad, $"input {i}", notes));
+        if (parameters is { } q)
+            for (int i = 0; i < q.Ours.Length; i++)
+                gradient = Math.Max(gradient, Compare(q.Ours[i].Grad, q.Theirs[i].grad, $"parameter {i}", notes));
+        return new Result(output, gradient, string.Join("; ", notes));
+    }
+
+    static double Compare(S.Tensor? ours, T.Tensor? theirs, string what, List<string> notes)
+    {
+        if (ours is null && theirs is null) return 0;
+        if (ours is null || theirs is null)
+        {
+            notes.Add($"MISMATCH {what}: gradient only on {(ours is null ? "LibTorch's" : "ShapeSafe's")} side");
+            return double.PositiveInfinity;
+        }
+        return RelativeError(ours.ToFloatArray(), theirs.data<float>().ToArray());
+    }
+
+    float[] Draw(System.Random rng, int count)
+    {
+        var v = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (Ties) v[i] = rng.Next(-2, 3);
+            else if (Positive) v[i] = (float)(0.2 + 1.8 * rng.NextDouble());
+            else v[i] = (float)(rng.NextDouble() * 4 - 2);
+        }
+        return v;
+    }
+
+    static int Count(int[] shape) => shape.Aggregate(1, (x, y) => x * y);
+
+    public static double RelativeError(float[] a, float[] b)
+    {
+        if (a.Length != b.Length) return double.PositiveInfinity;
+        double scale = 0;
+        foreach (var y in b) scale = Math.Max(scale, Math.Abs((double)y));
+        double worst = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (float.IsNaN(a[i]) && float.IsNaN(b[i])) continue;
+            if (a[i] == b[i]) continue;
+            double err = Math.Abs((double)a[i] - b[i]) / Math.Max(Math.Max(Math.Abs((double)b[i]), 1e-3 * scale), 1e-30);
+            worst = Math.Max(worst, double.IsNaN(err) ? double.PositiveInfinity : err);
+        }
+        return worst;
+    }
+}

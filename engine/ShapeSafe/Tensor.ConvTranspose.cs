@@ -1,0 +1,66 @@
+using ShapeSafe.Gradients;
+using ShapeSafe.Kernels.Convolution;
+
+namespace ShapeSafe;
+
+// Transposed convolution: the input gradient of a convolution, run forward. With the convolution that maps the
+// transposed output [N, O, H', W'] to the input [N, C, H, W] through the same weight [C, O/groups, kH, kW], the
+// forward is that convolution's BackwardInput, the input's gradient is its Forward and the weight's gradient its
+// BackwardWeight, so the chunked kernels serve both layers and no second convolution exists.
+public partial class Tensor
+{
+    /// <summary>
+    /// PyTorch's <c>conv_transpose2d</c>: input [N, C, H, W] (or [C, H, W]), weight [C, O/groups, kH, kW], bias [O];
+    /// the output is [N, O, H', W'] with H' = (H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1.
+    /// Records "ConvolutionBackward".
+    /// </summary>
+    /// <exception cref="ShapeException">The channels do not match the weight, or the output padding is too large.</exception>
+    [ShapeContract("ConvTranspose2d")]
+    public static Tensor ConvTranspose2d(Tensor input, Tensor weight, Tensor? bias = null,
+        (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width) outputPadding = default,
+        int groups = 1, (int Height, int Width)? dilation = null)
+    {
+        const string op = "ConvTranspose2d";
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        CheckFloat(op, input, weight);
+        var s = stride ?? (1, 1);
+        var d = dilation ?? (1, 1);
+        var outShape = Rules.ConvTranspose2d(input.Sizes, weight.Sizes, new[] { s.Height, s.Width }, new[] { padding.Height, padding.Width },
+            new[] { outputPadding.Height, outputPadding.Width }, new[] { d.Height, d.Width }, groups);
+        int outChannels = outShape[^3];
+        if (bias is not null && (bias.DType != DType.Float32 || bias.Rank != 1 || bias.Sizes[0] != outChannels))
+            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a Float32 [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
+        // The convolution from the output's shape back to the input's (the weight is read as [C, O/groups, kH, kW]).
+        var geometry = Conv2dGeometry.Create(outShape, weight.Sizes, s, padding, d, groups);
+        if (geometry.OutHeight != input.Sizes[^2] || geometry.OutWidth != input.Sizes[^1])
+            throw new ShapeException(op, $"output padding {Rules.Format(new[] { outputPadding.Height, outputPadding.Width })} gives an output {Rules.Format(outShape)} that does not convolve back to input {Rules.Format(input.Sizes)}");
+        var x = input.Detach().Contiguous();
+        var w = weight.Detach().Contiguous();
+        // Zeros, not uninitialized: with no input channels the kernel writes nothing and the output is the bias alone.
+        var result = Zeros(outShape);
+        ConvolutionKernel.BackwardInput(geometry, w.FloatData, w.Offset, x.FloatData, x.Offset, result.FloatData, 0);
+        if (bias is not null) AddPerChannel(result, bias.Detach().Contiguous());
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        if (!((inputGrad || weightGrad || biasGrad) && Autograd.IsGradEnabled)) return result;
+        return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
+            g => ConvTransposeGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
+    }
+
+    /// <summary>output[n, c, ...] += bias[c] for a contiguous [N, C, *] (or [C, *]) tensor.</summary>
+    static void AddPerChannel(Tensor output, Tensor bias)
+    {
+        int channels = bias.Sizes[0];
+        int plane = output.Sizes[^1] * output.Sizes[^2];
+        int images = channels * plane == 0 ? 0 : output.Count / (channels * plane);
+        var data = output.FloatData;
+        var b = bias.FloatData;
+        for (int n = 0; n < images; n++)
+            for (int c = 0; c < channels; c++)
+            {
+                float value = b[bias.Offset + c];
+                var span = data.AsSpan((n * channels + c) * plane, plane);
+                for (int i = 0; i < span.Length; i++) span[i] += value;
+            }
+    }
+}
