@@ -10,7 +10,8 @@ namespace ShapeSafe.NN;
 /// <c>kaiming_uniform_(a=sqrt(5))</c> and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in/groups·k, so a
 /// seeded generator gives PyTorch's values.
 /// </remarks>
-public class Conv1d : Module, ITensorModule
+[Module]
+public partial class Conv1d : Module, ITensorModule
 {
     /// <summary>Creates the convolution.</summary>
     /// <exception cref="ArgumentException">The channels are not divisible by <paramref name="groups"/>, or a size is not positive.</exception>
@@ -32,8 +33,8 @@ public class Conv1d : Module, ITensorModule
         Padding = padding;
         Dilation = dilation;
         Groups = groups;
-        Weight = RegisterParameter("weight", new Parameter(Tensor.Empty(outChannels, inChannels / groups, kernelSize)));
-        Bias = RegisterParameter("bias", bias ? new Parameter(Tensor.Empty(outChannels)) : null);
+        Weight = new Parameter(Tensor.Empty(outChannels, inChannels / groups, kernelSize));
+        Bias = bias ? new Parameter(Tensor.Empty(outChannels)) : null;
         ResetParameters(generator);
     }
 
@@ -59,9 +60,11 @@ public class Conv1d : Module, ITensorModule
     public int Groups { get; }
 
     /// <summary>The weight, [out, in/groups, k].</summary>
+    [StateName("weight")]
     public Parameter Weight { get; }
 
     /// <summary>The bias, [out], or null.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>

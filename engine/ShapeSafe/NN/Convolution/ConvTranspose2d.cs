@@ -12,7 +12,8 @@ namespace ShapeSafe.NN;
 /// <c>kaiming_uniform_(a=sqrt(5))</c> and U(-1/sqrt(fan_in), 1/sqrt(fan_in)), where fan_in is computed from the
 /// weight's dim 1 (out/groups·kH·kW) exactly as PyTorch computes it.
 /// </remarks>
-public class ConvTranspose2d : Module, ITensorModule
+[Module]
+public partial class ConvTranspose2d : Module, ITensorModule
 {
     /// <summary>Creates the layer with a square kernel and the same stride, padding, output padding and dilation along both dims.</summary>
     public ConvTranspose2d([Dim("In")] int inChannels, [Dim("Out")] int outChannels, int kernelSize, int stride = 1, int padding = 0,
@@ -44,8 +45,8 @@ public class ConvTranspose2d : Module, ITensorModule
         OutputPadding = outputPadding;
         Dilation = dilation ?? (1, 1);
         Groups = groups;
-        Weight = RegisterParameter("weight", new Parameter(Tensor.Empty(inChannels, outChannels / groups, kernelSize.Height, kernelSize.Width)));
-        Bias = RegisterParameter("bias", bias ? new Parameter(Tensor.Empty(outChannels)) : null);
+        Weight = new Parameter(Tensor.Empty(inChannels, outChannels / groups, kernelSize.Height, kernelSize.Width));
+        Bias = bias ? new Parameter(Tensor.Empty(outChannels)) : null;
         ResetParameters(generator);
     }
 
@@ -74,9 +75,11 @@ public class ConvTranspose2d : Module, ITensorModule
     public int Groups { get; }
 
     /// <summary>The weight, [in, out/groups, kH, kW].</summary>
+    [StateName("weight")]
     public Parameter Weight { get; }
 
     /// <summary>The bias, [out], or null.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>

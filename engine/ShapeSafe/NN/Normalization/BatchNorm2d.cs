@@ -3,15 +3,8 @@ namespace ShapeSafe.NN;
 /// <summary>
 /// Batch normalization over the channels of [N, C, H, W] inputs (<c>nn.BatchNorm2d</c>).
 /// </summary>
-/// <remarks>
-/// State, in PyTorch's names and order (so state-dict keys match): parameters <c>weight</c> (ones) and
-/// <c>bias</c> (zeros) when affine; buffers <c>running_mean</c> (zeros), <c>running_var</c> (ones) and
-/// <c>num_batches_tracked</c> (an Int64 scalar, 0) when tracking running statistics. In training the batch's
-/// statistics normalize the input and the running ones are updated (momentum, or a cumulative average when the
-/// momentum is null); in eval the running statistics are used. The computation is <see cref="F.BatchNorm"/>.
-/// </remarks>
-[Module]
-public partial class BatchNorm2d : Module, ITensorModule
+/// <remarks>The state and computation are <see cref="BatchNorm"/>'s.</remarks>
+public class BatchNorm2d : BatchNorm, ITensorModule
 {
     /// <summary>Creates the layer for <paramref name="numFeatures"/> channels.</summary>
     /// <param name="numFeatures">C, the size of the input's dim 1.</param>
@@ -20,90 +13,13 @@ public partial class BatchNorm2d : Module, ITensorModule
     /// <param name="affine">Whether to learn a per-channel scale and shift.</param>
     /// <param name="trackRunningStats">Whether to keep running statistics (else batch statistics are used in eval too).</param>
     public BatchNorm2d([Dim("C")] int numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true, bool trackRunningStats = true)
+        : base(numFeatures, eps, momentum, affine, trackRunningStats)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(numFeatures);
-        NumFeatures = numFeatures;
-        Eps = eps;
-        Momentum = momentum;
-        Affine = affine;
-        TrackRunningStats = trackRunningStats;
-        Weight = affine ? new Parameter(Tensor.Ones(numFeatures)) : null;
-        Bias = affine ? new Parameter(Tensor.Zeros(numFeatures)) : null;
-        RunningMean = trackRunningStats ? Tensor.Zeros(numFeatures) : null;
-        RunningVar = trackRunningStats ? Tensor.Ones(numFeatures) : null;
-        NumBatchesTracked = trackRunningStats ? Tensor.Scalar(0L) : null;
-    }
-
-    /// <summary>C, the number of channels.</summary>
-    public int NumFeatures { get; }
-
-    /// <summary>Added to the variance before the square root.</summary>
-    public double Eps { get; }
-
-    /// <summary>The running statistics' update factor (null: cumulative average).</summary>
-    public double? Momentum { get; }
-
-    /// <summary>Whether the layer learns <see cref="Weight"/> and <see cref="Bias"/>.</summary>
-    public bool Affine { get; }
-
-    /// <summary>Whether the layer keeps running statistics.</summary>
-    public bool TrackRunningStats { get; }
-
-    /// <summary>The per-channel scale γ, or null when not affine.</summary>
-    [StateName("weight")]
-    public Parameter? Weight { get; }
-
-    /// <summary>The per-channel shift β, or null when not affine.</summary>
-    [StateName("bias")]
-    public Parameter? Bias { get; }
-
-    /// <summary>The running mean per channel, or null when not tracking.</summary>
-    [Buffer, StateName("running_mean")]
-    public Tensor? RunningMean { get; }
-
-    /// <summary>The running (unbiased) variance per channel, or null when not tracking.</summary>
-    [Buffer, StateName("running_var")]
-    public Tensor? RunningVar { get; }
-
-    /// <summary>How many training batches updated the running statistics (Int64 scalar), or null when not tracking.</summary>
-    [Buffer, StateName("num_batches_tracked")]
-    public Tensor? NumBatchesTracked { get; }
-
-    /// <summary>Resets the running statistics to zeros, ones and 0 (<c>reset_running_stats()</c>).</summary>
-    public void ResetRunningStats()
-    {
-        if (RunningMean is null) return;
-        using var _ = Autograd.NoGrad();
-        RunningMean.ZeroInPlace();
-        RunningVar!.FillInPlace(1f);
-        NumBatchesTracked!.ZeroInPlace();
     }
 
     /// <summary>Normalizes <paramref name="input"/> [N, C, H, W].</summary>
-    /// <exception cref="ShapeException">The input is not 4-D, or its dim 1 is not <see cref="NumFeatures"/>.</exception>
+    /// <exception cref="ShapeException">The input is not 4-D, or its dim 1 is not <see cref="BatchNorm.NumFeatures"/>.</exception>
     [return: Shape("N, C, H, W")]
-    public Tensor Forward([Shape("N, C, H, W")] Tensor input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank != 4)
-            throw new ShapeException("BatchNorm2d", $"expected 4D input (got {input.Rank}D input of shape {Rules.Format(input.Sizes)})");
-        if (input.Sizes[1] != NumFeatures)
-            throw new ShapeException("BatchNorm2d", $"BatchNorm2d({NumFeatures}) expects {NumFeatures} channels in dim 1, got input {Rules.Format(input.Sizes)}");
-
-        double factor = Momentum ?? 0.0;
-        if (Training && TrackRunningStats && NumBatchesTracked is not null)
-        {
-            using (Autograd.NoGrad()) NumBatchesTracked.AddInPlace(1L);
-            factor = Momentum ?? 1.0 / NumBatchesTracked.ItemInt64();
-        }
-        // Batch statistics in training, and also in eval when there are no running statistics.
-        bool useBatchStats = Training || RunningMean is null;
-        bool passRunning = !Training || TrackRunningStats;
-        return F.BatchNorm(input, passRunning ? RunningMean : null, passRunning ? RunningVar : null, Weight, Bias, useBatchStats, factor, Eps);
-    }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={PythonRepr.Float(Eps)}, momentum={(Momentum is { } m ? PythonRepr.Float(m) : "None")}, " +
-        $"affine={PythonRepr.Bool(Affine)}, track_running_stats={PythonRepr.Bool(TrackRunningStats)}";
+    public Tensor Forward([Shape("N, C, H, W")] Tensor input) =>
+        Normalize(input, input?.Rank == 4, "4D", "channels");
 }

@@ -5,7 +5,8 @@ namespace ShapeSafe.NN;
 /// by its own statistics, so it behaves the same for any batch size. Computed by <see cref="F.GroupNorm"/>.
 /// </summary>
 /// <remarks>State in PyTorch's names and order: <c>weight</c> (ones) and <c>bias</c> (zeros), [C], when affine.</remarks>
-public class GroupNorm : Module, ITensorModule
+[Module]
+public partial class GroupNorm : Module, ITensorModule
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="numGroups">How many groups the channels split into.</param>
@@ -21,8 +22,8 @@ public class GroupNorm : Module, ITensorModule
         NumChannels = numChannels;
         Eps = eps;
         Affine = affine;
-        Weight = RegisterParameter("weight", affine ? new Parameter(Tensor.Ones(numChannels)) : null);
-        Bias = RegisterParameter("bias", affine ? new Parameter(Tensor.Zeros(numChannels)) : null);
+        Weight = affine ? new Parameter(Tensor.Ones(numChannels)) : null;
+        Bias = affine ? new Parameter(Tensor.Zeros(numChannels)) : null;
     }
 
     /// <summary>How many groups the channels split into.</summary>
@@ -38,9 +39,11 @@ public class GroupNorm : Module, ITensorModule
     public bool Affine { get; }
 
     /// <summary>The per-channel scale, or null when not affine.</summary>
+    [StateName("weight")]
     public Parameter? Weight { get; }
 
     /// <summary>The per-channel shift, or null when not affine.</summary>
+    [StateName("bias")]
     public Parameter? Bias { get; }
 
     /// <summary>Normalizes <paramref name="input"/> [N, C, *].</summary>
