@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ShapeSafe.NN;
 using ShapeSafe.Optim;
 
@@ -19,7 +20,7 @@ internal static class Checkpoint
         model.Save(modelPath);
         optimizer.Save(optimizerPath);
         string temp = progressPath + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new Progress(epoch, history.ToList())));
+        File.WriteAllText(temp, JsonSerializer.Serialize(new Progress(epoch, history.ToList()), CheckpointJson.Default.Progress));
         File.Move(temp, progressPath, overwrite: true);
     }
 
@@ -29,7 +30,7 @@ internal static class Checkpoint
         foreach (var path in new[] { modelPath, optimizerPath, progressPath })
             if (!File.Exists(path))
                 throw new FileNotFoundException($"checkpoint file {path} is missing: --resume needs checkpoint.safetensors, checkpoint.optim.safetensors and checkpoint.json from one run", path);
-        var progress = JsonSerializer.Deserialize<Progress>(File.ReadAllText(progressPath))
+        var progress = JsonSerializer.Deserialize(File.ReadAllText(progressPath), CheckpointJson.Default.Progress)
             ?? throw new InvalidDataException($"{progressPath} is empty");
 
         // The model refuses a bad file before changing anything; restore its weights if the optimizer's file is bad.
@@ -55,3 +56,10 @@ internal static class Checkpoint
         return (stem + ".optim.safetensors", stem + ".json");
     }
 }
+
+/// <summary>
+/// The JSON contract of <c>checkpoint.json</c>, generated at compile time: reflection-based serialization
+/// is not available in a NativeAOT binary (and warns under trimming).
+/// </summary>
+[JsonSerializable(typeof(Checkpoint.Progress))]
+internal sealed partial class CheckpointJson : JsonSerializerContext;
