@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace ShapeSafe.Package.Tests;
+namespace ShapeSafe.EndToEnd.Tests;
 
-/// <summary>Runs the <c>dotnet</c> CLI as a user would, in a folder, and returns its exit code and output.</summary>
+/// <summary>Runs the <c>dotnet</c> CLI (and the programs it builds) as a user would, in a folder, and returns the exit code and output.</summary>
 public static class DotnetCli
 {
     /// <summary>The repository's root: the folder holding ShapeSafe.sln above the test binaries.</summary>
@@ -25,9 +25,17 @@ public static class DotnetCli
         "Release";
 #endif
 
-    public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    /// <summary>The <c>dotnet</c> that runs these tests, so every command uses the same SDK.</summary>
+    static string Host =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        RunProgram(Host, workingDirectory, timeout, arguments);
+
+    /// <summary>Runs any program (a published binary, the CLI) with the output of both streams in order.</summary>
+    public static (int ExitCode, string Output) RunProgram(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -51,10 +59,10 @@ public static class DotnetCli
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in {timeout}:\n{output}");
+            throw new TimeoutException($"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} did not finish in {timeout}:\n{output}");
         }
-        process.WaitForExit();
-        return (process.ExitCode, output.ToString());
+        process.WaitForExit(); // drains the output handlers
+        lock (output) return (process.ExitCode, output.ToString());
     }
 
     /// <summary>Runs and fails the test, with the whole output, unless the command succeeds.</summary>

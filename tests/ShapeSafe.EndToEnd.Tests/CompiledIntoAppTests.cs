@@ -1,4 +1,4 @@
-namespace NativeAot.Tests;
+namespace ShapeSafe.EndToEnd.Tests;
 
 /// <summary>samples/CompiledIntoApp published with NativeAOT: no trim or AOT warnings, and the binary classifies.</summary>
 [Trait("Category", "EndToEnd")]

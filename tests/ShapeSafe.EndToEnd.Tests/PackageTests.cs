@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace ShapeSafe.Package.Tests;
+namespace ShapeSafe.EndToEnd.Tests;
 
 /// <summary>
 /// <c>dotnet add package ShapeSafe</c>, as a new user does it: pack the package into a folder, create a console
