@@ -283,7 +283,7 @@ public sealed class TrainerTests : IDisposable
         }
         var lines = output.ToString().ReplaceLineEndings("\n").TrimEnd().Split('\n');
         Assert.Equal("epoch 1: 8 batches", lines[0]);
-        Assert.Matches(@"^  2/8 batches, loss \d+\.\d{4}, \d+ samples/s, \d+ s left$", lines[1]);
+        Assert.Matches(@"^  2/8 batches, loss \d+\.\d{4}, \d+ samples/s, \d+\.\d s left$", lines[1]);
         Assert.Matches(@"^epoch 1: train loss \d+\.\d{4}, train accuracy \d+\.\d{2} ?%, \d+\.\d s, \d+ samples/s$", lines[^1]);
     }
 }

@@ -69,7 +69,7 @@ public sealed class ProgressCallback(ProgressMode mode = ProgressMode.Auto) : Tr
         int every = Math.Max(1, _batches / 4);
         if (m.Batch % every == 0 && m.Batch < _batches)
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "  {0}/{1} batches, loss {2:F4}, {3:F0} samples/s, {4:F0} s left", m.Batch, m.Batches, m.RunningLoss,
+                "  {0}/{1} batches, loss {2:F4}, {3:F0} samples/s, {4:F1} s left", m.Batch, m.Batches, m.RunningLoss,
                 m.SamplesPerSecond, m.Remaining.TotalSeconds));
     }
 
