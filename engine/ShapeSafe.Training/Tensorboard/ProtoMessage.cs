@@ -47,6 +47,14 @@ internal sealed class ProtoMessage
         return this;
     }
 
+    /// <summary>An int64 even when it is 0 (an element of a repeated field, a oneof member).</summary>
+    public ProtoMessage Int64Always(int field, long value)
+    {
+        _out.WriteTag(field, WireFormat.WireType.Varint);
+        _out.WriteInt64(value);
+        return this;
+    }
+
     public ProtoMessage Enum(int field, int value)
     {
         if (value == 0) return this;
