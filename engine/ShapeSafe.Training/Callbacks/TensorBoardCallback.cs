@@ -18,6 +18,21 @@ public sealed class TensorBoardCallback(string runsDirectory, int logEverySteps 
     public SummaryWriter? Writer => _writer;
 
     /// <inheritdoc/>
+    public override void RunAround(Trainer trainer, Action fit)
+    {
+        // The file is closed even when training throws (OnFitEnd is not reached then).
+        try
+        {
+            fit();
+        }
+        finally
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+    }
+
+    /// <inheritdoc/>
     public override void OnFitBegin(Trainer trainer)
     {
         if (!trainer.IsMainProcess) return;
