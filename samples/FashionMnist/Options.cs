@@ -24,6 +24,7 @@ internal sealed record Options
     public bool Normalize { get; init; }
     public bool TensorBoard { get; init; }
     public int Replicas { get; init; } = 1;
+    public string? Onnx { get; init; }
 
     public const string Usage = """
         usage: dotnet run --project samples/FashionMnist -c Release -- [options]
@@ -42,6 +43,7 @@ internal sealed record Options
           --out DIR           where metrics.csv, the plots and the checkpoints go (default fashion-mnist-run)
           --resume FILE       continue for --epochs more epochs from a checkpoint (DIR/last.safetensors) of an earlier run
           --tensorboard       also log to TensorBoard event files under DIR/runs (tensorboard --logdir DIR/runs)
+          --onnx FILE         export the trained model to an ONNX file (opset 17, dynamic batch)
           --plain             log lines instead of a progress bar
         """;
 
@@ -74,6 +76,7 @@ internal sealed record Options
                 case "--normalize": o = o with { Normalize = true }; break;
                 case "--tensorboard": o = o with { TensorBoard = true }; break;
                 case "--replicas": o = o with { Replicas = NextInt() }; break;
+                case "--onnx": o = o with { Onnx = Next() }; break;
                 case "-h" or "--help": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

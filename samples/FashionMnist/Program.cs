@@ -56,6 +56,11 @@ if (options.Resume is not null)
 }
 trainer.Fit(train, test);
 Console.WriteLine($"wrote {options.OutputDirectory}/metrics.csv, loss.png, accuracy.png, lr.png, last.safetensors and best.safetensors");
+if (options.Onnx is not null)
+{
+    ShapeSafe.Onnx.OnnxExporter.Export(model, [testSet.Images.Narrow(0, 0, 1)], options.Onnx);
+    Console.WriteLine($"wrote {options.Onnx}");
+}
 return 0;
 
 static string ResolveData(string? requested)

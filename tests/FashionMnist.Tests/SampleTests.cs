@@ -130,12 +130,13 @@ public class SampleTests : IDisposable
     }
 
     [Fact]
-    public void New_flags_turn_on_tensorboard_and_replicas()
+    public void New_flags_turn_on_tensorboard_replicas_and_onnx_export()
     {
         var o = Options.Parse(new[] { "--tensorboard", "--replicas", "2" });
         var trainerOptions = SampleTraining.Create(o, null, null);
         Assert.Equal((true, 2), (trainerOptions.TensorBoard, trainerOptions.Replicas));
         Assert.Equal((false, 1), (Options.Parse(Array.Empty<string>()).TensorBoard, Options.Parse(Array.Empty<string>()).Replicas));
         Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--replicas", "0" }));
+        Assert.Equal("m.onnx", Options.Parse(new[] { "--onnx", "m.onnx" }).Onnx);
     }
 }
