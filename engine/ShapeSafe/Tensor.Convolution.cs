@@ -2,6 +2,7 @@ using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Convolution;
 using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Pooling;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
@@ -36,6 +37,15 @@ public partial class Tensor
     /// </summary>
     internal static Tensor Conv2dCore(Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
+        int groups, bool relu) => OpTrace.Active
+        ? OpTrace.Run("Conv2d", [input, weight, bias], () => Conv2dUntraced(input, weight, bias, stride, padding, dilation, groups, relu),
+            ("stride", Pair(stride)), ("padding", Pair(padding)), ("dilation", Pair(dilation ?? (1, 1))), ("groups", groups), ("relu", relu))
+        : Conv2dUntraced(input, weight, bias, stride, padding, dilation, groups, relu);
+
+    static int[] Pair((int Height, int Width) p) => [p.Height, p.Width];
+
+    static Tensor Conv2dUntraced(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
         int groups, bool relu)
     {
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
@@ -65,6 +75,16 @@ public partial class Tensor
     /// straight into the convolution's.
     /// </summary>
     internal static Tensor Conv2dReluMaxPool(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation, int groups,
+        (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
+        (int Height, int Width) poolDilation) => OpTrace.Active
+        ? OpTrace.Run("Conv2dReluMaxPool", [input, weight, bias],
+            () => Conv2dReluMaxPoolUntraced(input, weight, bias, stride, padding, dilation, groups, poolKernel, poolStride, poolPadding, poolDilation),
+            ("stride", Pair(stride)), ("padding", Pair(padding)), ("dilation", Pair(dilation ?? (1, 1))), ("groups", groups),
+            ("poolKernel", Pair(poolKernel)), ("poolStride", Pair(poolStride)), ("poolPadding", Pair(poolPadding)), ("poolDilation", Pair(poolDilation)))
+        : Conv2dReluMaxPoolUntraced(input, weight, bias, stride, padding, dilation, groups, poolKernel, poolStride, poolPadding, poolDilation);
+
+    static Tensor Conv2dReluMaxPoolUntraced(Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation, int groups,
         (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
         (int Height, int Width) poolDilation)
@@ -127,8 +147,10 @@ public partial class Tensor
     /// <summary>PyTorch's <c>max_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
-        => MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: false).Values;
+        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null) => OpTrace.Active
+        ? OpTrace.Run("MaxPool2d", [input], () => MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: false).Values,
+            ("kernel", Pair(kernelSize)), ("stride", Pair(stride ?? kernelSize)), ("padding", Pair(padding)), ("dilation", Pair(dilation ?? (1, 1))))
+        : MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: false).Values;
 
     /// <summary>
     /// PyTorch's <c>max_pool2d(..., return_indices=True)</c>: the maxima and, as Int64, where each was
@@ -212,7 +234,13 @@ public partial class Tensor
     /// <summary>PyTorch's <c>avg_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, bool countIncludePad = true)
+        (int Height, int Width) padding = default, bool countIncludePad = true) => OpTrace.Active
+        ? OpTrace.Run("AvgPool2d", [input], () => AvgPool2dUntraced(input, kernelSize, stride, padding, countIncludePad),
+            ("kernel", Pair(kernelSize)), ("stride", Pair(stride ?? kernelSize)), ("padding", Pair(padding)), ("countIncludePad", countIncludePad))
+        : AvgPool2dUntraced(input, kernelSize, stride, padding, countIncludePad);
+
+    static Tensor AvgPool2dUntraced(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride,
+        (int Height, int Width) padding, bool countIncludePad)
     {
         const string op = "AvgPool2d";
         CheckFloat(op, input);

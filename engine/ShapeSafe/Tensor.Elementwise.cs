@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Elementwise;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
@@ -255,7 +256,9 @@ public partial class Tensor
 
     /// <summary><c>max(x, 0)</c> (keeps the dtype; NaN stays NaN).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Relu()
+    public Tensor Relu() => OpTrace.Active ? OpTrace.Run("Relu", [this], ReluCore) : ReluCore();
+
+    Tensor ReluCore()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, ReluOp<long>>(this, default);
         var result = ElementwiseKernel.Unary<float, ReluOp<float>>(this, default);
@@ -315,11 +318,15 @@ public partial class Tensor
 
     /// <summary>Hyperbolic tangent (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Tanh() => FloatUnary(new TanhOp(), "TanhBackward", saveResult: true, ElementwiseGradient.Tanh);
+    public Tensor Tanh() => OpTrace.Active ? OpTrace.Run("Tanh", [this], TanhCore) : TanhCore();
+
+    Tensor TanhCore() => FloatUnary(new TanhOp(), "TanhBackward", saveResult: true, ElementwiseGradient.Tanh);
 
     /// <summary>Logistic sigmoid <c>1 / (1 + e^-x)</c> (Float32); saturates to 0 and 1 without NaN.</summary>
     [ShapeContract("SameShape")]
-    public Tensor Sigmoid() => FloatUnary(new SigmoidOp(), "SigmoidBackward", saveResult: true, ElementwiseGradient.Sigmoid);
+    public Tensor Sigmoid() => OpTrace.Active ? OpTrace.Run("Sigmoid", [this], SigmoidCore) : SigmoidCore();
+
+    Tensor SigmoidCore() => FloatUnary(new SigmoidOp(), "SigmoidBackward", saveResult: true, ElementwiseGradient.Sigmoid);
 
     /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 only, as in PyTorch.</summary>
     [ShapeContract("SameShape")]
@@ -331,7 +338,11 @@ public partial class Tensor
 
     /// <summary><c>x &gt; 0 ? x : negativeSlope * x</c>. Float32 only, as in PyTorch.</summary>
     [ShapeContract("SameShape")]
-    public Tensor LeakyRelu(float negativeSlope = 0.01f)
+    public Tensor LeakyRelu(float negativeSlope = 0.01f) => OpTrace.Active
+        ? OpTrace.Run("LeakyRelu", [this], () => LeakyReluCore(negativeSlope), ("negativeSlope", (double)negativeSlope))
+        : LeakyReluCore(negativeSlope);
+
+    Tensor LeakyReluCore(float negativeSlope)
     {
         var result = ElementwiseKernel.Unary<float, LeakyReluOp>(FloatOnly("LeakyRelu"), new LeakyReluOp(negativeSlope));
         return MustRecord(this) ? RecordLeakyRelu(result, negativeSlope) : result;

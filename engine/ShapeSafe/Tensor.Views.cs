@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Strided;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
@@ -125,7 +126,11 @@ public partial class Tensor
 
     /// <summary>Merges dims <paramref name="startDim"/>..<paramref name="endDim"/> into one (a view when possible, as <see cref="Reshape"/>).</summary>
     [ShapeContract("Flatten")]
-    public Tensor Flatten(int startDim = 0, int endDim = -1)
+    public Tensor Flatten(int startDim = 0, int endDim = -1) => OpTrace.Active
+        ? OpTrace.Run("Flatten", [this], () => FlattenCore(startDim, endDim), ("startDim", startDim), ("endDim", endDim))
+        : FlattenCore(startDim, endDim);
+
+    Tensor FlattenCore(int startDim, int endDim)
     {
         var shape = Rules.Flatten(Sizes, startDim, endDim);
         if (Rank > 0 && Rules.NormalizeDim("Flatten", startDim, Rank) == Rules.NormalizeDim("Flatten", endDim, Rank))

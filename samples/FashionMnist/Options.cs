@@ -22,6 +22,9 @@ internal sealed record Options
     public string Augment { get; init; } = "none";
     public double LabelSmoothing { get; init; }
     public bool Normalize { get; init; }
+    public bool TensorBoard { get; init; }
+    public int Replicas { get; init; } = 1;
+    public string? Onnx { get; init; }
 
     public const string Usage = """
         usage: dotnet run --project samples/FashionMnist -c Release -- [options]
@@ -36,8 +39,11 @@ internal sealed record Options
           --epochs N (default 2)   --batch-size N (default 64)   --threads N   --workers N (data loading)
           --seed N            seeds weights and shuffling (default 0)
           --limit N           train on the first N training images only
-          --out DIR           where metrics.csv, metrics.png and checkpoint files go (default fashion-mnist-run)
-          --resume FILE       continue from a checkpoint written by an earlier run
+          --replicas N        data-parallel replicas on threads (default 1: none)
+          --out DIR           where metrics.csv, the plots and the checkpoints go (default fashion-mnist-run)
+          --resume FILE       continue for --epochs more epochs from a checkpoint (DIR/last.safetensors) of an earlier run
+          --tensorboard       also log to TensorBoard event files under DIR/runs (tensorboard --logdir DIR/runs)
+          --onnx FILE         export the trained model to an ONNX file (opset 17, dynamic batch)
           --plain             log lines instead of a progress bar
         """;
 
@@ -68,6 +74,9 @@ internal sealed record Options
                 case "--augment": o = o with { Augment = Next().ToLowerInvariant() }; break;
                 case "--label-smoothing": o = o with { LabelSmoothing = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--normalize": o = o with { Normalize = true }; break;
+                case "--tensorboard": o = o with { TensorBoard = true }; break;
+                case "--replicas": o = o with { Replicas = NextInt() }; break;
+                case "--onnx": o = o with { Onnx = Next() }; break;
                 case "-h" or "--help": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -77,8 +86,8 @@ internal sealed record Options
         if (o.Schedule is not ("none" or "cosine")) throw new ArgumentException($"--schedule must be none or cosine, got {o.Schedule}");
         if (o.Augment is not ("none" or "flip" or "flip-shift")) throw new ArgumentException($"--augment must be none, flip or flip-shift, got {o.Augment}");
         if (!lrGiven && o.Optimizer == "sgd") o = o with { LearningRate = 0.05 };
-        if (o.Epochs < 1 || o.BatchSize < 1 || o.Threads < 1 || o.Workers < 0)
-            throw new ArgumentException("--epochs, --batch-size and --threads must be positive, --workers non-negative");
+        if (o.Epochs < 1 || o.BatchSize < 1 || o.Threads < 1 || o.Workers < 0 || o.Replicas < 1)
+            throw new ArgumentException("--epochs, --batch-size, --threads and --replicas must be positive, --workers non-negative");
         return o;
     }
 }

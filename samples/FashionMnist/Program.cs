@@ -2,8 +2,9 @@ using ShapeSafe;
 using ShapeSafe.Data;
 using ShapeSafe.Optim;
 using ShapeSafe.Samples.FashionMnist;
+using ShapeSafe.Training;
 
-// Trains an MLP or the 2-conv CNN on Fashion-MNIST with ShapeSafe's eager engine.
+// Trains an MLP or the 2-conv CNN on Fashion-MNIST with ShapeSafe's eager engine and ShapeSafe.Training's Trainer.
 Options options;
 try
 {
@@ -40,34 +41,26 @@ var train = new DataLoader(trainData, batchSize: options.BatchSize, shuffle: tru
     numWorkers: options.Workers, generator: new Generator(options.Seed));
 var test = new DataLoader(testSet, batchSize: 1000);
 
-Directory.CreateDirectory(options.OutputDirectory);
-var history = new List<EpochMetrics>();
-int firstEpoch = 1;
+var augmentationGenerator = options.Augment == "none" ? null : new Generator(options.Seed + 1);
+var augmentation = augmentationGenerator is null ? null : new Augmentation(augmentationGenerator, shift: options.Augment == "flip-shift");
+var trainerOptions = SampleTraining.Create(options, augmentation, augmentationGenerator);
+// Cosine annealing to 0 over this run's epochs; a resumed run continues the saved schedule.
+trainerOptions.Scheduler = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
+var trainer = new Trainer(model, optimizer, SampleTraining.Loss(options), trainerOptions);
 if (options.Resume is not null)
 {
-    var resumed = Checkpoint.Load(options.Resume, model, optimizer);
-    history.AddRange(resumed.History);
-    firstEpoch = resumed.Epoch + 1;
+    var resumed = trainer.Resume(options.Resume);
+    // --epochs counts this run's epochs, as before the trainer.
+    trainerOptions.Epochs = resumed.Epoch + options.Epochs;
     Console.WriteLine($"resumed from {options.Resume} after epoch {resumed.Epoch}");
 }
-
-// The schedule covers this run's epochs; a resumed run anneals over its own.
-LRScheduler? schedule = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
-var augmentation = options.Augment == "none" ? null : new Augmentation(new Generator(options.Seed + 1), shift: options.Augment == "flip-shift");
-var trainer = new Trainer(model, optimizer, train, test, augmentation, options.LabelSmoothing, options.Normalize);
-ProgressReporting.Run(options.Plain, progress =>
+trainer.Fit(train, test);
+Console.WriteLine($"wrote {options.OutputDirectory}/metrics.csv, loss.png, accuracy.png, lr.png, last.safetensors and best.safetensors");
+if (options.Onnx is not null)
 {
-    for (int epoch = firstEpoch; epoch < firstEpoch + options.Epochs; epoch++)
-    {
-        history.Add(trainer.RunEpoch(epoch, progress));
-        schedule?.Step();
-        Checkpoint.Save(Path.Combine(options.OutputDirectory, "checkpoint.safetensors"), model, optimizer, epoch, history);
-    }
-});
-
-MetricsFiles.WriteCsv(Path.Combine(options.OutputDirectory, "metrics.csv"), history);
-MetricsFiles.WritePlot(Path.Combine(options.OutputDirectory, "metrics.png"), history);
-Console.WriteLine($"wrote {options.OutputDirectory}/metrics.csv, metrics.png and checkpoint.safetensors");
+    ShapeSafe.Onnx.OnnxExporter.Export(model, [testSet.Images.Narrow(0, 0, 1)], options.Onnx);
+    Console.WriteLine($"wrote {options.Onnx}");
+}
 return 0;
 
 static string ResolveData(string? requested)

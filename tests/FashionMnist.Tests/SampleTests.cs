@@ -3,6 +3,7 @@ using ShapeSafe.Data;
 using ShapeSafe.NN;
 using ShapeSafe.Optim;
 using ShapeSafe.Samples.FashionMnist;
+using ShapeSafe.Training;
 
 namespace FashionMnist.Tests;
 
@@ -79,70 +80,63 @@ public class SampleTests : IDisposable
     }
 
     [Fact]
-    public void Training_on_the_shipped_subset_lowers_the_loss_and_checkpoints_round_trip()
+    public void Training_on_the_shipped_subset_lowers_the_loss_and_resumes_from_its_checkpoint()
     {
         var data = ShapeSafe.Data.FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "data"), train: true);
         var subset = new TensorDataset(data.Images.Narrow(0, 0, 512), data.Labels.Narrow(0, 0, 512));
         var test = new TensorDataset(data.Images.Narrow(0, 512, 256), data.Labels.Narrow(0, 512, 256));
-        Tensor.ManualSeed(0);
-        var model = Models.Create("mlp");
-        var optimizer = new Adam(model.Parameters(), lr: 1e-3);
-        var trainer = new Trainer(model, optimizer,
-            new DataLoader(subset, batchSize: 32, shuffle: true, generator: new Generator(1)), new DataLoader(test, batchSize: 128),
-            labelSmoothing: 0.05, normalize: true);
-        var sink = new RecordingSink();
-        var first = trainer.RunEpoch(1, sink);
-        var second = trainer.RunEpoch(2, sink);
-        Assert.True(second.TrainLoss < first.TrainLoss, $"{second.TrainLoss} !< {first.TrainLoss}");
-        Assert.InRange(second.TestAccuracy, 0.5, 1.0);
-        Assert.Equal(new[] { 16, 16 }, sink.Batches);
+        var options = Options.Parse(new[] { "--model", "mlp", "--label-smoothing", "0.05", "--normalize", "--augment", "flip",
+            "--plain", "--out", _dir });
+        (Trainer Trainer, Sequential Model) Build(int epochs)
+        {
+            Tensor.ManualSeed(0);
+            var model = Models.Create("mlp");
+            var generator = new Generator(2);
+            var trainerOptions = SampleTraining.Create(options, new Augmentation(generator, shift: false), generator);
+            trainerOptions.Epochs = epochs;
+            trainerOptions.Progress = ProgressMode.None;
+            return (new Trainer(model, new Adam(model.Parameters(), lr: 1e-3), SampleTraining.Loss(options), trainerOptions), model);
+        }
+        DataLoader Train() => new(subset, batchSize: 32, shuffle: true, generator: new Generator(1));
+        var testLoader = new DataLoader(test, batchSize: 128);
 
-        string path = Path.Combine(_dir, "checkpoint.safetensors");
-        Checkpoint.Save(path, model, optimizer, 2, new[] { first, second });
-        var restored = Models.Create("mlp");
-        var restoredOptimizer = new Adam(restored.Parameters(), lr: 1e-3);
-        var progress = Checkpoint.Load(path, restored, restoredOptimizer);
-        Assert.Equal(2, progress.Epoch);
-        Assert.Equal(new[] { first, second }, progress.History);
-        foreach (var ((name, p), (_, q)) in model.NamedParameters().Zip(restored.NamedParameters()))
+        var (trainer, model) = Build(2);
+        var trainLoader = Train();
+        var history = trainer.Fit(trainLoader, testLoader);
+        Assert.True(history[1]["train_loss"] < history[0]["train_loss"], $"{history[1]["train_loss"]} !< {history[0]["train_loss"]}");
+        Assert.InRange(history[1]["valid_accuracy"], 0.5, 1.0);
+        Assert.Equal(new[] { 16L, 32L }, history.Select(h => h.Step));
+        foreach (var name in new[] { "metrics.csv", "loss.png", "accuracy.png", "lr.png", "last.safetensors", "best.safetensors" })
+            Assert.True(File.Exists(Path.Combine(_dir, name)), name);
+
+        // One more epoch from the checkpoint equals a third epoch of the same run.
+        string afterTwo = Path.Combine(_dir, "epoch2.safetensors");
+        File.Copy(Path.Combine(_dir, "last.safetensors"), afterTwo);
+        trainer.Options.Epochs = 3;
+        trainer.Fit(trainLoader, testLoader);
+        var (resumed, resumedModel) = Build(3);
+        Assert.Equal(2, resumed.Resume(afterTwo).Epoch);
+        resumed.Fit(Train(), testLoader);
+        foreach (var ((name, p), (_, q)) in model.NamedParameters().Zip(resumedModel.NamedParameters()))
             Assert.True(p.ToFloatArray().SequenceEqual(q.ToFloatArray()), name);
 
-        // A corrupt optimizer file is refused and the model keeps its weights.
-        var fresh = Models.Create("mlp");
-        var before = fresh.Parameters().Select(p => p.ToFloatArray()).ToArray();
-        File.WriteAllBytes(Path.Combine(_dir, "checkpoint.optim.safetensors"), new byte[] { 1, 2, 3 });
-        Assert.ThrowsAny<Exception>(() => Checkpoint.Load(path, fresh, new Adam(fresh.Parameters())));
-        Assert.Equal(before, fresh.Parameters().Select(p => p.ToFloatArray()).ToArray());
-        File.Delete(Path.Combine(_dir, "checkpoint.json"));
-        Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(path, fresh, new Adam(fresh.Parameters())));
+        // A corrupt checkpoint is refused and the model keeps its weights.
+        var (fresh, freshModel) = Build(1);
+        var before = freshModel.Parameters().Select(p => p.ToFloatArray()).ToArray();
+        File.WriteAllBytes(Path.Combine(_dir, "last.safetensors"), new byte[] { 1, 2, 3 });
+        Assert.ThrowsAny<Exception>(() => fresh.Resume(Path.Combine(_dir, "last.safetensors")));
+        Assert.Equal(before, freshModel.Parameters().Select(p => p.ToFloatArray()).ToArray());
+        Assert.Throws<FileNotFoundException>(() => fresh.Resume(Path.Combine(_dir, "missing.safetensors")));
     }
 
     [Fact]
-    public void Metrics_files_hold_every_epoch()
+    public void New_flags_turn_on_tensorboard_replicas_and_onnx_export()
     {
-        var rows = new[]
-        {
-            new EpochMetrics(1, 0.5, 0.8, 0.45, 0.82, 12.345, 4860.2),
-            new EpochMetrics(2, 0.25, 0.9, 0.3, 0.88, 11.5, 5217.4),
-        };
-        string csv = Path.Combine(_dir, "metrics.csv");
-        MetricsFiles.WriteCsv(csv, rows);
-        Assert.Equal(
-            "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second\n" +
-            "1,0.5,0.8,0.45,0.82,12.35,4860\n2,0.25,0.9,0.3,0.88,11.50,5217\n",
-            File.ReadAllText(csv).ReplaceLineEndings("\n"));
-        string png = Path.Combine(_dir, "metrics.png");
-        MetricsFiles.WritePlot(png, rows);
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png).Take(4).ToArray());
-    }
-
-    sealed class RecordingSink : IProgressSink
-    {
-        public List<int> Batches { get; } = new();
-        int _done;
-
-        public void StartEpoch(int epoch, int batches) => _done = 0;
-        public void Batch(int done, double runningLoss) => _done = done;
-        public void EndEpoch(EpochMetrics metrics) => Batches.Add(_done);
+        var o = Options.Parse(new[] { "--tensorboard", "--replicas", "2" });
+        var trainerOptions = SampleTraining.Create(o, null, null);
+        Assert.Equal((true, 2), (trainerOptions.TensorBoard, trainerOptions.Replicas));
+        Assert.Equal((false, 1), (Options.Parse(Array.Empty<string>()).TensorBoard, Options.Parse(Array.Empty<string>()).Replicas));
+        Assert.Throws<ArgumentException>(() => Options.Parse(new[] { "--replicas", "0" }));
+        Assert.Equal("m.onnx", Options.Parse(new[] { "--onnx", "m.onnx" }).Onnx);
     }
 }

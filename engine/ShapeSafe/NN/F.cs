@@ -5,6 +5,7 @@ using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Loss;
 using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Normalization;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -72,7 +73,12 @@ public static partial class F
         LinearCore(input, weight, bias, GemmActivation.None);
 
     /// <summary><see cref="Linear"/> followed by <paramref name="activation"/> (ReLU or exact GELU), fused into one op for 2-D inputs.</summary>
-    internal static Tensor LinearCore(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation)
+    internal static Tensor LinearCore(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation) => OpTrace.Active
+        ? OpTrace.Run("Linear", [input, weight, bias], () => LinearUntraced(input, weight, bias, activation),
+            ("activation", activation switch { GemmActivation.Relu => "relu", GemmActivation.Gelu => "gelu", _ => "none" }))
+        : LinearUntraced(input, weight, bias, activation);
+
+    static Tensor LinearUntraced(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation)
     {
         const string op = "Linear";
         ArgumentNullException.ThrowIfNull(input);

@@ -1,0 +1,64 @@
+namespace ShapeSafe.Tracing;
+
+/// <summary>One op seen by a tracer: its name, its tensor inputs (null for an absent optional one), output and settings.</summary>
+/// <param name="Name">The op: <c>Linear</c>, <c>Conv2d</c>, <c>Conv2dReluMaxPool</c>, <c>MaxPool2d</c>, <c>AvgPool2d</c>,
+/// <c>Relu</c>, <c>LeakyRelu</c>, <c>Sigmoid</c>, <c>Tanh</c> or <c>Flatten</c>.</param>
+/// <param name="Inputs">The tensors it read, in the op's order (for layers: input, weight, bias).</param>
+/// <param name="Output">The tensor it returned.</param>
+/// <param name="Attributes">Its settings by name (ints, doubles, bools, strings and int arrays of (height, width)).</param>
+public sealed record TracedOp(string Name, IReadOnlyList<Tensor?> Inputs, Tensor Output, IReadOnlyDictionary<string, object> Attributes);
+
+/// <summary>Receives the ops run on this thread while a trace is active (see <see cref="OpTrace.Begin"/>).</summary>
+public interface IOpTracer
+{
+    /// <summary>Called after each traced op returns. Ops run inside another traced op (its parts) are not reported.</summary>
+    void Record(TracedOp op);
+}
+
+/// <summary>
+/// A tracing hook at the op level, for exporters (ONNX) that record one eager forward pass: the layer-level ops
+/// (linear, convolution, pooling, activations, flatten, fused or not) report themselves to the thread's tracer.
+/// Ops with no hook are not reported; a tracer finds them as tensors it never saw produced (their <c>GradFn</c>
+/// names them when the pass runs with gradients). Off, the hook costs one thread-static read per op.
+/// </summary>
+public static class OpTrace
+{
+    [ThreadStatic] static IOpTracer? t_tracer;
+    [ThreadStatic] static int t_depth;
+
+    /// <summary>Starts reporting this thread's ops to <paramref name="tracer"/> until the returned scope is disposed.</summary>
+    /// <exception cref="InvalidOperationException">A trace is already active on this thread.</exception>
+    public static IDisposable Begin(IOpTracer tracer)
+    {
+        ArgumentNullException.ThrowIfNull(tracer);
+        if (t_tracer is not null) throw new InvalidOperationException("OpTrace.Begin: a trace is already active on this thread");
+        t_tracer = tracer;
+        t_depth = 0;
+        return new Scope();
+    }
+
+    internal static bool Active => t_tracer is not null;
+
+    /// <summary>Runs <paramref name="body"/>; reports it unless it runs inside another reported op.</summary>
+    internal static Tensor Run(string name, Tensor?[] inputs, Func<Tensor> body, params (string Name, object Value)[] attributes)
+    {
+        t_depth++;
+        Tensor output;
+        try
+        {
+            output = body();
+        }
+        finally
+        {
+            t_depth--;
+        }
+        if (t_depth == 0 && t_tracer is { } tracer)
+            tracer.Record(new TracedOp(name, inputs, output, attributes.ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal)));
+        return output;
+    }
+
+    sealed class Scope : IDisposable
+    {
+        public void Dispose() => t_tracer = null;
+    }
+}
