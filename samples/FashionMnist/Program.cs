@@ -1,5 +1,6 @@
 using ShapeSafe;
 using ShapeSafe.Data;
+using ShapeSafe.Distributed;
 using ShapeSafe.Optim;
 using ShapeSafe.Samples.FashionMnist;
 
@@ -21,7 +22,10 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     return 2;
 }
 
-Tensor.SetNumThreads(options.Threads);
+// Under mpirun every rank trains on its shard of each epoch (DistributedDataParallel); alone, a world of one.
+var group = ProcessGroup.Init();
+if (group.Rank != 0) Console.SetOut(TextWriter.Null);
+Tensor.SetNumThreads(group.WorldSize > 1 && !args.Contains("--threads") ? Math.Max(1, Environment.ProcessorCount / group.WorldSize) : options.Threads);
 string dataDirectory = ResolveData(options.DataDirectory);
 var trainSet = FashionMnist.Load(dataDirectory, train: true);
 var testSet = FashionMnist.Load(dataDirectory, train: false);
@@ -29,15 +33,18 @@ Dataset trainData = options.Limit is int limit && limit < trainSet.Count
     ? new TensorDataset(trainSet.Images.Narrow(0, 0, limit), trainSet.Labels.Narrow(0, 0, limit))
     : trainSet;
 Console.WriteLine($"data: {dataDirectory} ({trainData.Count} training, {testSet.Count} test images); " +
-    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule, augmentation {options.Augment}), batch {options.BatchSize}, {options.Threads} threads");
+    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule, augmentation {options.Augment}), batch {options.BatchSize}{(group.WorldSize > 1 ? $" per rank on {group.WorldSize} ranks" : "")}, {Tensor.GetNumThreads()} threads");
 
 Tensor.ManualSeed(options.Seed);
 var model = Models.Create(options.Model);
 Optimizer optimizer = options.Optimizer == "adam"
     ? new Adam(model.Parameters(), lr: options.LearningRate)
     : new Sgd(model.Parameters(), lr: options.LearningRate, momentum: 0.9);
-var train = new DataLoader(trainData, batchSize: options.BatchSize, shuffle: true,
-    numWorkers: options.Workers, generator: new Generator(options.Seed));
+var ddp = group.WorldSize > 1 ? new ShapeSafe.Distributed.DistributedDataParallel<ShapeSafe.NN.Sequential>(model, group) : null;
+var train = ddp is null
+    ? new DataLoader(trainData, batchSize: options.BatchSize, shuffle: true, numWorkers: options.Workers, generator: new Generator(options.Seed))
+    : new DataLoader(trainData, batchSize: options.BatchSize, numWorkers: options.Workers,
+        sampler: new DistributedSampler(trainData, group, seed: options.Seed));
 var test = new DataLoader(testSet, batchSize: 1000);
 
 Directory.CreateDirectory(options.OutputDirectory);
@@ -54,19 +61,23 @@ if (options.Resume is not null)
 // The schedule covers this run's epochs; a resumed run anneals over its own.
 LRScheduler? schedule = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
 var augmentation = options.Augment == "none" ? null : new Augmentation(new Generator(options.Seed + 1), shift: options.Augment == "flip-shift");
-var trainer = new Trainer(model, optimizer, train, test, augmentation, options.LabelSmoothing, options.Normalize);
+var trainer = new Trainer(model, optimizer, train, test, augmentation, options.LabelSmoothing, options.Normalize, ddp is null ? null : ddp.Forward);
 ProgressReporting.Run(options.Plain, progress =>
 {
     for (int epoch = firstEpoch; epoch < firstEpoch + options.Epochs; epoch++)
     {
         history.Add(trainer.RunEpoch(epoch, progress));
         schedule?.Step();
-        Checkpoint.Save(Path.Combine(options.OutputDirectory, "checkpoint.safetensors"), model, optimizer, epoch, history);
+        if (group.Rank == 0) Checkpoint.Save(Path.Combine(options.OutputDirectory, "checkpoint.safetensors"), model, optimizer, epoch, history);
     }
 });
 
-MetricsFiles.WriteCsv(Path.Combine(options.OutputDirectory, "metrics.csv"), history);
-MetricsFiles.WritePlot(Path.Combine(options.OutputDirectory, "metrics.png"), history);
+if (group.Rank == 0)
+{
+    MetricsFiles.WriteCsv(Path.Combine(options.OutputDirectory, "metrics.csv"), history);
+    MetricsFiles.WritePlot(Path.Combine(options.OutputDirectory, "metrics.png"), history);
+}
+group.Barrier();
 Console.WriteLine($"wrote {options.OutputDirectory}/metrics.csv, metrics.png and checkpoint.safetensors");
 return 0;
 

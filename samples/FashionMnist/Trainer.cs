@@ -1,13 +1,18 @@
 using System.Diagnostics;
 using ShapeSafe.Data;
+using ShapeSafe.Distributed;
 using ShapeSafe.NN;
 using ShapeSafe.Optim;
 
 namespace ShapeSafe.Samples.FashionMnist;
 
-/// <summary>The training loop: one pass over the training loader per epoch, then a test pass without gradients.</summary>
+/// <summary>
+/// The training loop: one pass over the training loader per epoch, then a test pass without gradients.
+/// <paramref name="trainForward"/> replaces the model's forward while training (DistributedDataParallel's).
+/// </summary>
 internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader train, DataLoader test,
-    Augmentation? augmentation = null, double labelSmoothing = 0, bool normalize = false)
+    Augmentation? augmentation = null, double labelSmoothing = 0, bool normalize = false,
+    Func<Tensor, Tensor>? trainForward = null)
 {
     // Fashion-MNIST's training-set pixel statistics (after scaling to [0, 1]).
     const float Mean = 0.2860f, Std = 0.3530f;
@@ -21,6 +26,7 @@ internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader 
     {
         var clock = Stopwatch.StartNew();
         model.Train();
+        (train.Sampler as DistributedSampler)?.SetEpoch(epoch);
         progress.StartEpoch(epoch, train.Count);
         double lossSum = 0;
         long correct = 0, seen = 0;
@@ -30,7 +36,7 @@ internal sealed class Trainer(Sequential model, Optimizer optimizer, DataLoader 
             var (images, labels) = (batch[0], batch[1]);
             if (augmentation is not null) images = augmentation.Apply(images);
             optimizer.ZeroGrad();
-            var logits = model.Forward(Prepare(images));
+            var logits = (trainForward ?? model.Forward)(Prepare(images));
             var loss = _loss.Forward(logits, labels);
             loss.Backward();
             optimizer.Step();
