@@ -26,7 +26,10 @@ internal static class MpiJob
     /// <summary>Runs the worker's <paramref name="scenario"/> on <paramref name="ranks"/> processes; 0 runs it without mpirun.</summary>
     public static Result Run(int ranks, params string[] scenario)
     {
-        var dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : Find("dotnet") ?? "dotnet";
+        // The SDK tells test hosts which dotnet runs them; otherwise the one on PATH.
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+            : Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p
+            : Find("dotnet") ?? "dotnet";
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (ranks == 0)
         {
