@@ -24,7 +24,10 @@ internal static class MpiJob
             .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
 
     /// <summary>Runs the worker's <paramref name="scenario"/> on <paramref name="ranks"/> processes; 0 runs it without mpirun.</summary>
-    public static Result Run(int ranks, params string[] scenario)
+    public static Result Run(int ranks, params string[] scenario) => Run(ranks, null, scenario);
+
+    /// <summary>As <see cref="Run(int, string[])"/>, with extra environment variables for the job.</summary>
+    public static Result Run(int ranks, IReadOnlyDictionary<string, string>? environment, params string[] scenario)
     {
         // The SDK tells test hosts which dotnet runs them; otherwise the one on PATH.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
@@ -49,6 +52,7 @@ internal static class MpiJob
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
         // The ranks share two cores with each other: one thread each.
         start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         var output = new StringBuilder();
         var clock = Stopwatch.StartNew();

@@ -66,6 +66,15 @@ public class MpiJobTests
     }
 
     [Fact]
+    public void A_process_launched_for_mpi_without_the_library_says_how_to_install_it()
+    {
+        // mpirun's environment, but a library that is not there.
+        var job = MpiJob.Run(0, new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", ["SHAPESAFE_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40" }, "collectives");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("ShapeSafe.Distributed.DistributedException: this process was started by mpirun but the MPI library could not be loaded (tried /nonexistent/libmpi.so.40); install Open MPI", job.Output);
+    }
+
+    [Fact]
     public void A_rank_that_throws_ends_the_job_with_its_message()
     {
         var job = MpiJob.Run(3, "raise");
