@@ -20,6 +20,7 @@ namespace ShapeSafe.Distributed;
 /// corrupting memory; a rank that does not arrive within <see cref="Timeout"/> makes the collective throw a
 /// <see cref="CollectiveTimeoutException"/> that names it. An exception nobody catches ends the whole job through
 /// <c>MPI_Abort</c> with this rank's message, and <c>mpirun</c> ends the job when a rank dies.</para>
+/// <para>A group is used from one thread at a time, like MPI's default thread level.</para>
 /// </remarks>
 public sealed unsafe class ProcessGroup : IDisposable
 {
@@ -86,7 +87,10 @@ public sealed unsafe class ProcessGroup : IDisposable
                 return s_world = new ProcessGroup(null, 0, 1, 0, chosen);
 
             var mpi = MpiLibrary.Load();
-            int initialized;
+            int initialized, finalized;
+            MpiLibrary.Check(mpi.Finalized(&finalized), "MPI_Finalized");
+            if (finalized != 0)
+                throw new DistributedException("ProcessGroup.Init: the process group was disposed and MPI cannot be initialized twice in one process; keep one group for the whole job");
             MpiLibrary.Check(mpi.Initialized(&initialized), "MPI_Initialized");
             if (initialized == 0) MpiLibrary.Check(mpi.Init(null, null), "MPI_Init");
             int rank, size;
