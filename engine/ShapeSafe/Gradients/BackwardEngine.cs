@@ -53,7 +53,7 @@ internal static class BackwardEngine
         Dictionary<Tensor, int>? hookedLeaves = null;
         void CountLeafEdge(Tensor leaf)
         {
-            if (capture is not null || leaf.GradNode is not null || !leaf.HasPostAccumulateGradHooks) return;
+            if (capture is not null || leaf.GradNode is not null || !leaf.RequiresGrad || !leaf.HasPostAccumulateGradHooks) return;
             hookedLeaves ??= new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
             hookedLeaves[leaf] = hookedLeaves.TryGetValue(leaf, out int edges) ? edges + 1 : 1;
         }
