@@ -36,6 +36,10 @@ internal sealed unsafe class MpiLibrary
     public readonly delegate* unmanaged<nint, int, int> Abort;
     public readonly delegate* unmanaged<nint, nint*, int> Ibarrier;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
+    public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
+    public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> ReduceScatterBlock;
     public readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast;
     public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int> Iallgather;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> IreduceScatterBlock;
@@ -64,6 +68,10 @@ internal sealed unsafe class MpiLibrary
         Abort = (delegate* unmanaged<nint, int, int>)Symbol("MPI_Abort");
         Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
         Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Iallreduce");
+        Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Allreduce");
+        Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Symbol("MPI_Bcast");
+        Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Symbol("MPI_Allgather");
+        ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Reduce_scatter_block");
         Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Symbol("MPI_Ibcast");
         Iallgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int>)Symbol("MPI_Iallgather");
         IreduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Ireduce_scatter_block");

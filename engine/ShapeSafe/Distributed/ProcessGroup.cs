@@ -138,9 +138,7 @@ public sealed unsafe class ProcessGroup : IDisposable
         for (long start = 0; start < n; start += MaxCountPerCall)
         {
             int count = (int)Math.Min(MaxCountPerCall, n - start);
-            nint request;
-            MpiLibrary.Check(_mpi.Iallreduce((void*)MpiLibrary.InPlace, pin.Pointer + start * size, count, MpiType(tensor), MpiOp(op), _mpi.CommWorld, &request), "MPI_Iallreduce");
-            WaitData(&request, 1, "AllReduce");
+            MpiLibrary.Check(_mpi.Allreduce((void*)MpiLibrary.InPlace, pin.Pointer + start * size, count, MpiType(tensor), MpiOp(op), _mpi.CommWorld), "MPI_Allreduce");
         }
         if (op == ReduceOp.Average)
         {
@@ -165,9 +163,7 @@ public sealed unsafe class ProcessGroup : IDisposable
         for (long start = 0; start < n; start += MaxCountPerCall)
         {
             int count = (int)Math.Min(MaxCountPerCall, n - start);
-            nint request;
-            MpiLibrary.Check(_mpi.Ibcast(pin.Pointer + start * size, count, MpiType(tensor), root, _mpi.CommWorld, &request), "MPI_Ibcast");
-            WaitData(&request, 1, "Broadcast");
+            MpiLibrary.Check(_mpi.Bcast(pin.Pointer + start * size, count, MpiType(tensor), root, _mpi.CommWorld), "MPI_Bcast");
         }
     }
 
@@ -194,9 +190,7 @@ public sealed unsafe class ProcessGroup : IDisposable
         int size = ElementSize(tensor);
         if (n <= MaxCountPerCall)
         {
-            nint request;
-            MpiLibrary.Check(_mpi.Iallgather(send.Pointer, (int)n, MpiType(tensor), receive.Pointer, (int)n, MpiType(tensor), _mpi.CommWorld, &request), "MPI_Iallgather");
-            WaitData(&request, 1, "AllGather");
+            MpiLibrary.Check(_mpi.Allgather(send.Pointer, (int)n, MpiType(tensor), receive.Pointer, (int)n, MpiType(tensor), _mpi.CommWorld), "MPI_Allgather");
             return result;
         }
         // Chunk c of every rank's block lands in a staging buffer, then in each block's place.
@@ -207,9 +201,7 @@ public sealed unsafe class ProcessGroup : IDisposable
             for (long start = 0; start < n; start += chunk)
             {
                 int count = (int)Math.Min(chunk, n - start);
-                nint request;
-                MpiLibrary.Check(_mpi.Iallgather(send.Pointer + start * size, count, MpiType(tensor), stage, count, MpiType(tensor), _mpi.CommWorld, &request), "MPI_Iallgather");
-                WaitData(&request, 1, "AllGather");
+                MpiLibrary.Check(_mpi.Allgather(send.Pointer + start * size, count, MpiType(tensor), stage, count, MpiType(tensor), _mpi.CommWorld), "MPI_Allgather");
                 for (int r = 0; r < WorldSize; r++)
                     Buffer.MemoryCopy(stage + (long)r * count * size, receive.Pointer + (r * n + start) * size, (long)count * size, (long)count * size);
             }
@@ -246,9 +238,7 @@ public sealed unsafe class ProcessGroup : IDisposable
         int size = ElementSize(tensor);
         if (n <= MaxCountPerCall)
         {
-            nint request;
-            MpiLibrary.Check(_mpi.IreduceScatterBlock(send.Pointer, receive.Pointer, (int)n, MpiType(tensor), MpiOp(op), _mpi.CommWorld, &request), "MPI_Ireduce_scatter_block");
-            WaitData(&request, 1, "ReduceScatter");
+            MpiLibrary.Check(_mpi.ReduceScatterBlock(send.Pointer, receive.Pointer, (int)n, MpiType(tensor), MpiOp(op), _mpi.CommWorld), "MPI_Reduce_scatter_block");
         }
         else
         {
@@ -261,9 +251,7 @@ public sealed unsafe class ProcessGroup : IDisposable
                     int count = (int)Math.Min(chunk, n - start);
                     for (int r = 0; r < WorldSize; r++)
                         Buffer.MemoryCopy(send.Pointer + (r * n + start) * size, stage + (long)r * count * size, (long)count * size, (long)count * size);
-                    nint request;
-                    MpiLibrary.Check(_mpi.IreduceScatterBlock(stage, receive.Pointer + start * size, count, MpiType(tensor), MpiOp(op), _mpi.CommWorld, &request), "MPI_Ireduce_scatter_block");
-                    WaitData(&request, 1, "ReduceScatter");
+                    MpiLibrary.Check(_mpi.ReduceScatterBlock(stage, receive.Pointer + start * size, count, MpiType(tensor), MpiOp(op), _mpi.CommWorld), "MPI_Reduce_scatter_block");
                 }
             }
         }
@@ -411,6 +399,9 @@ public sealed unsafe class ProcessGroup : IDisposable
     }
 
     // ----- waiting -----
+    // The data phases call MPI's blocking collectives: every rank has arrived (the check above), and Open MPI's
+    // tuned blocking algorithms are much faster than its non-blocking ones. A rank that dies in the middle is
+    // mpirun's to handle: it ends the job.
 
     /// <summary>Drives the requests until all complete (true) or <paramref name="limit"/> passes (false).</summary>
     bool Poll(nint* requests, bool[] done, TimeSpan limit)
@@ -434,15 +425,6 @@ public sealed unsafe class ProcessGroup : IDisposable
             if (elapsed < TimeSpan.FromMilliseconds(200)) Thread.Yield();
             else Thread.Sleep(1);
         }
-    }
-
-    /// <summary>Waits for a data phase, whose ranks have all arrived, within <see cref="Timeout"/>.</summary>
-    internal void WaitData(nint* requests, int count, string collective)
-    {
-        var done = new bool[count];
-        if (!Poll(requests, done, Timeout))
-            throw new CollectiveTimeoutException(collective, Array.Empty<int>(),
-                $"{collective} timed out after {Timeout.TotalSeconds:0.###} s on rank {Rank} while moving data (a rank stopped in the middle of the collective)");
     }
 
     // ----- asynchronous all-reduce (DistributedDataParallel's buckets) -----
