@@ -131,3 +131,41 @@ public sealed class DataParallelStrategy(Func<Module> createReplica, int replica
     /// <inheritdoc/>
     public void AllReduce(double[] sums) { }
 }
+
+/// <summary>
+/// Data parallel across processes with <see cref="ShapeSafe.Distributed.DistributedDataParallel{TModule}"/>: every
+/// rank runs the step on its own batch (a <see cref="ShapeSafe.Distributed.DistributedSampler"/> shard), and the
+/// backward averages the gradients over the ranks into each parameter's <c>Grad</c>. Launched by <c>mpirun</c>;
+/// with a world of one it is the single-process step.
+/// </summary>
+/// <param name="group">The processes training together (<see cref="ShapeSafe.Distributed.ProcessGroup.Init"/>).</param>
+public sealed class DistributedStrategy(ShapeSafe.Distributed.ProcessGroup group) : IStepStrategy
+{
+    ShapeSafe.Distributed.DistributedDataParallel<Module>? _ddp;
+
+    /// <inheritdoc/>
+    public int Rank => group.Rank;
+
+    /// <inheritdoc/>
+    public int WorldSize => group.WorldSize;
+
+    /// <summary>Wraps the model: rank 0's parameters and buffers are broadcast to every rank.</summary>
+    public void Setup(Module model) => _ddp = new ShapeSafe.Distributed.DistributedDataParallel<Module>(model, group);
+
+    /// <inheritdoc/>
+    public double ForwardBackward(Tensor[] batch, TrainingStep step)
+    {
+        var ddp = _ddp ?? throw new InvalidOperationException("DistributedStrategy: Setup was not called");
+        // The per-step preparation (buffers follow rank 0), then the step; the backward all-reduces bucket by bucket.
+        return ddp.Forward(module => step.Run(module, batch[0], batch[1])).Item();
+    }
+
+    /// <summary>Adds the metric sums over every rank (as float32: counts stay exact below 2^24 samples per epoch).</summary>
+    public void AllReduce(double[] sums)
+    {
+        var values = Tensor.FromArray(sums.Select(s => (float)s).ToArray(), sums.Length);
+        group.AllReduce(values);
+        var reduced = values.ToFloatArray();
+        for (int i = 0; i < sums.Length; i++) sums[i] = reduced[i];
+    }
+}

@@ -210,6 +210,8 @@ public sealed class Trainer
         foreach (var c in _callbacks) c.OnEpochBegin(this, epoch, batches);
         foreach (var m in metrics) m.Reset();
         Model.Train();
+        // A distributed sampler reshuffles its shards per epoch, as PyTorch's set_epoch does.
+        (train.Sampler as ShapeSafe.Distributed.DistributedSampler)?.SetEpoch(epoch);
         var step = new TrainingStep(_forward, _loss, (output, target) =>
         {
             if (metrics.Length == 0) return;

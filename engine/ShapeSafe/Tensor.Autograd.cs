@@ -72,6 +72,38 @@ public partial class Tensor
         BackwardEngine.Run(seeds, null, retainGraph);
     }
 
+    List<Action<Tensor>>? _postAccumulateGradHooks;
+
+    /// <summary>
+    /// Registers <paramref name="hook"/> to run with this leaf after a backward pass has accumulated all of its
+    /// gradient of that pass into <see cref="Grad"/> (PyTorch's <c>register_post_accumulate_grad_hook</c>). Hooks run
+    /// on the thread doing the backward, in registration order, while the rest of the graph may still be pending;
+    /// <see cref="Autograd.Grad"/> accumulates nothing and runs none. Dispose the result to remove the hook.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is not a leaf that requires grad.</exception>
+    public IDisposable RegisterPostAccumulateGradHook(Action<Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (GradNode is not null || !_requiresGrad)
+            throw new InvalidOperationException($"RegisterPostAccumulateGradHook: only leaf tensors that require grad accumulate gradients (this one is {(GradNode is null ? "a leaf that does not require grad" : $"computed by {GradNode.Name}")})");
+        var hooks = _postAccumulateGradHooks ??= new List<Action<Tensor>>();
+        hooks.Add(hook);
+        return new HookRegistration(hooks, hook);
+    }
+
+    internal bool HasPostAccumulateGradHooks => _postAccumulateGradHooks is { Count: > 0 };
+
+    internal void RunPostAccumulateGradHooks()
+    {
+        // A copy: a hook may remove itself or others.
+        foreach (var hook in _postAccumulateGradHooks!.ToArray()) hook(this);
+    }
+
+    sealed class HookRegistration(List<Action<Tensor>> hooks, Action<Tensor> hook) : IDisposable
+    {
+        public void Dispose() => hooks.Remove(hook);
+    }
+
     internal void AccumulateGrad(Tensor grad)
     {
         if (!grad.Sizes.AsSpan().SequenceEqual(Sizes))

@@ -1,5 +1,6 @@
 using ShapeSafe;
 using ShapeSafe.Data;
+using ShapeSafe.Distributed;
 using ShapeSafe.Optim;
 using ShapeSafe.Samples.FashionMnist;
 using ShapeSafe.Training;
@@ -22,7 +23,10 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     return 2;
 }
 
-Tensor.SetNumThreads(options.Threads);
+// Under mpirun every rank trains on its shard of each epoch (DistributedDataParallel); alone, a world of one.
+var group = ProcessGroup.Init();
+if (group.Rank != 0) Console.SetOut(TextWriter.Null);
+Tensor.SetNumThreads(group.WorldSize > 1 && !args.Contains("--threads") ? Math.Max(1, Environment.ProcessorCount / group.WorldSize) : options.Threads);
 string dataDirectory = ResolveData(options.DataDirectory);
 var trainSet = FashionMnist.Load(dataDirectory, train: true);
 var testSet = FashionMnist.Load(dataDirectory, train: false);
@@ -30,15 +34,17 @@ Dataset trainData = options.Limit is int limit && limit < trainSet.Count
     ? new TensorDataset(trainSet.Images.Narrow(0, 0, limit), trainSet.Labels.Narrow(0, 0, limit))
     : trainSet;
 Console.WriteLine($"data: {dataDirectory} ({trainData.Count} training, {testSet.Count} test images); " +
-    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule, augmentation {options.Augment}), batch {options.BatchSize}, {options.Threads} threads");
+    $"model {options.Model}, {options.Optimizer} lr {options.LearningRate} ({options.Schedule} schedule, augmentation {options.Augment}), batch {options.BatchSize}{(group.WorldSize > 1 ? $" per rank on {group.WorldSize} ranks" : "")}, {Tensor.GetNumThreads()} threads");
 
 Tensor.ManualSeed(options.Seed);
 var model = Models.Create(options.Model);
 Optimizer optimizer = options.Optimizer == "adam"
     ? new Adam(model.Parameters(), lr: options.LearningRate)
     : new Sgd(model.Parameters(), lr: options.LearningRate, momentum: 0.9);
-var train = new DataLoader(trainData, batchSize: options.BatchSize, shuffle: true,
-    numWorkers: options.Workers, generator: new Generator(options.Seed));
+var train = group.WorldSize == 1
+    ? new DataLoader(trainData, batchSize: options.BatchSize, shuffle: true, numWorkers: options.Workers, generator: new Generator(options.Seed))
+    : new DataLoader(trainData, batchSize: options.BatchSize, numWorkers: options.Workers,
+        sampler: new DistributedSampler(trainData, group, seed: options.Seed));
 var test = new DataLoader(testSet, batchSize: 1000);
 
 var augmentationGenerator = options.Augment == "none" ? null : new Generator(options.Seed + 1);
@@ -46,6 +52,7 @@ var augmentation = augmentationGenerator is null ? null : new Augmentation(augme
 var trainerOptions = SampleTraining.Create(options, augmentation, augmentationGenerator);
 // Cosine annealing to 0 over this run's epochs; a resumed run continues the saved schedule.
 trainerOptions.Scheduler = options.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, tMax: options.Epochs) : null;
+if (group.WorldSize > 1) trainerOptions.Strategy = new DistributedStrategy(group);
 var trainer = new Trainer(model, optimizer, SampleTraining.Loss(options), trainerOptions);
 if (options.Resume is not null)
 {

@@ -23,6 +23,9 @@ internal sealed class BatchSampler
     public static BatchSampler Sequential(int count, int batchSize, bool dropLast) =>
         new(SequentialOrder(count), batchSize, dropLast);
 
+    public static BatchSampler Ordered(IEnumerable<long> order, int batchSize, bool dropLast) =>
+        new(order, batchSize, dropLast);
+
     public static BatchSampler Random(int count, int batchSize, bool dropLast, Generator? generator) =>
         new(RandomOrder(count, generator), batchSize, dropLast);
 

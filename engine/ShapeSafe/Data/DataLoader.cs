@@ -34,8 +34,10 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     /// <param name="numWorkers">Threads that build batches; 0 builds them on the enumerating thread.</param>
     /// <param name="generator">The generator for shuffling; null uses the default generator as PyTorch does.</param>
     /// <param name="prefetchFactor">Batches each worker may build ahead (positive; used only with workers).</param>
+    /// <param name="sampler">The order of the indices (for example a <see cref="ShapeSafe.Distributed.DistributedSampler"/>);
+    /// with one, <paramref name="shuffle"/> must be false, as in PyTorch, and shuffling is the sampler's.</param>
     /// <exception cref="ArgumentOutOfRangeException">A count is out of range.</exception>
-    /// <exception cref="ArgumentException"><paramref name="shuffle"/> over an empty dataset.</exception>
+    /// <exception cref="ArgumentException"><paramref name="shuffle"/> over an empty dataset, or together with a sampler.</exception>
     public DataLoader(
         Dataset dataset,
         int batchSize = 1,
@@ -43,7 +45,8 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
         bool dropLast = false,
         int numWorkers = 0,
         Generator? generator = null,
-        int prefetchFactor = 2)
+        int prefetchFactor = 2,
+        Sampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1)
@@ -56,7 +59,11 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
         if (shuffle && dataset.Count == 0)
             throw new ArgumentException("DataLoader: cannot shuffle an empty dataset (RandomSampler needs a positive number of samples)", nameof(dataset));
 
+        if (sampler is not null && shuffle)
+            throw new ArgumentException("DataLoader: sampler option is mutually exclusive with shuffle", nameof(sampler));
+
         Dataset = dataset;
+        Sampler = sampler;
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
@@ -67,6 +74,9 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
 
     /// <summary>The dataset batches are drawn from.</summary>
     public Dataset Dataset { get; }
+
+    /// <summary>The sampler that orders the indices, or null for the default sequential or random order.</summary>
+    public Sampler? Sampler { get; }
 
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; }
@@ -91,7 +101,7 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     {
         get
         {
-            int n = Dataset.Count;
+            int n = Sampler?.Count ?? Dataset.Count;
             return DropLast ? n / BatchSize : (int)(((long)n + BatchSize - 1) / BatchSize);
         }
     }
@@ -104,7 +114,9 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
         _ = BatchSampler.RandomInt64(Generator);
 
         int n = Dataset.Count;
-        var sampler = Shuffle
+        var sampler = Sampler is not null
+            ? BatchSampler.Ordered(Sampler, BatchSize, DropLast)
+            : Shuffle
             ? BatchSampler.Random(n, BatchSize, DropLast, Generator)
             : BatchSampler.Sequential(n, BatchSize, DropLast);
         return NumWorkers == 0

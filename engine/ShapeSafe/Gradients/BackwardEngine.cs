@@ -48,17 +48,30 @@ internal static class BackwardEngine
         // Count how many edges enter each node, so a node runs only after all its gradient has arrived.
         var dependencies = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
         var stack = new Stack<Node>();
+        // Leaves with post-accumulate-grad hooks: how many edges still have to deliver to each, so the hooks run
+        // once, after the leaf's last gradient of this pass (PyTorch runs them after its AccumulateGrad node).
+        Dictionary<Tensor, int>? hookedLeaves = null;
+        void CountLeafEdge(Tensor leaf)
+        {
+            if (capture is not null || leaf.GradNode is not null || !leaf.RequiresGrad || !leaf.HasPostAccumulateGradHooks) return;
+            hookedLeaves ??= new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+            hookedLeaves[leaf] = hookedLeaves.TryGetValue(leaf, out int edges) ? edges + 1 : 1;
+        }
         foreach (var (output, _) in seeds)
+        {
+            CountLeafEdge(output);
             if (output.GradNode is { } root && !dependencies.ContainsKey(root))
             {
                 dependencies[root] = 0;
                 stack.Push(root);
             }
+        }
         while (stack.Count > 0)
         {
             var node = stack.Pop();
             foreach (var input in node.Inputs)
             {
+                if (input is not null) CountLeafEdge(input);
                 if (input?.GradNode is not { } next) continue;
                 if (dependencies.TryGetValue(next, out int count))
                 {
@@ -72,9 +85,26 @@ internal static class BackwardEngine
             }
         }
 
+        HashSet<Tensor>? accumulated = null;
+        void LeafEdgeDone(Tensor leaf, bool delivered)
+        {
+            if (hookedLeaves is null || !hookedLeaves.TryGetValue(leaf, out int edges)) return;
+            if (delivered) (accumulated ??= new HashSet<Tensor>(ReferenceEqualityComparer.Instance)).Add(leaf);
+            if (edges > 1)
+            {
+                hookedLeaves[leaf] = edges - 1;
+                return;
+            }
+            hookedLeaves.Remove(leaf);
+            if (accumulated is not null && accumulated.Remove(leaf)) leaf.RunPostAccumulateGradHooks();
+        }
+
         var pending = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (output, grad) in seeds)
+        {
             Deliver(output, grad, pending, capture, captured);
+            LeafEdgeDone(output, true);
+        }
 
         var ready = new Stack<Node>();
         foreach (var (node, count) in dependencies)
@@ -90,6 +120,7 @@ internal static class BackwardEngine
                 var input = node.Inputs[i];
                 if (input is null) continue;
                 if (inputGrads[i] is { } g) Deliver(input, g, pending, capture, captured);
+                LeafEdgeDone(input, inputGrads[i] is not null);
                 if (input.GradNode is { } next && --dependencies[next] == 0) ready.Push(next);
             }
             // The node's gradient is dead unless a result is (a view of) it.

@@ -1,0 +1,109 @@
+using System.Runtime.InteropServices;
+
+namespace ShapeSafe.Distributed;
+
+/// <summary>
+/// The few MPI calls ShapeSafe needs, bound at run time to the system's Open MPI (<c>libmpi.so.40</c>) through
+/// <see cref="NativeLibrary"/> and unmanaged function pointers: no compile-time dependency, nothing for the trimmer
+/// or NativeAOT to see, and programs that never run under <c>mpirun</c> never load it.
+/// </summary>
+/// <remarks>
+/// Open MPI's handles (<c>MPI_Comm</c>, <c>MPI_Datatype</c>, <c>MPI_Op</c>, <c>MPI_Request</c>) are pointers, and its
+/// predefined handles are the addresses of exported globals (<c>MPI_COMM_WORLD</c> is <c>&amp;ompi_mpi_comm_world</c>),
+/// so they are read with <see cref="NativeLibrary.GetExport"/>. <c>MPI_IN_PLACE</c> is <c>(void*)1</c> in Open MPI.
+/// </remarks>
+internal sealed unsafe class MpiLibrary
+{
+    static readonly string[] Candidates = { "libmpi.so.40", "libmpi.so", "libmpi.so.12" };
+
+    readonly nint _handle;
+
+    public readonly nint CommWorld;
+    public readonly nint Float;
+    public readonly nint Int64;
+    public readonly nint Byte;
+    public readonly nint OpSum;
+    public readonly nint OpMax;
+    public readonly nint OpMin;
+    public static readonly nint InPlace = 1;
+
+    public readonly delegate* unmanaged<int*, nint*, int> Init;
+    public readonly delegate* unmanaged<int*, int> Initialized;
+    public readonly delegate* unmanaged<int*, int> Finalized;
+    public readonly delegate* unmanaged<int> Finalize;
+    public readonly delegate* unmanaged<nint, int*, int> CommRank;
+    public readonly delegate* unmanaged<nint, int*, int> CommSize;
+    public readonly delegate* unmanaged<nint, int, int> Abort;
+    public readonly delegate* unmanaged<nint, nint*, int> Ibarrier;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
+    public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
+    public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> ReduceScatterBlock;
+    public readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast;
+    public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int> Iallgather;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> IreduceScatterBlock;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv;
+    public readonly delegate* unmanaged<nint*, int*, void*, int> Test;
+    public readonly delegate* unmanaged<nint*, int> Cancel;
+    public readonly delegate* unmanaged<nint*, int> RequestFree;
+
+    MpiLibrary(nint handle)
+    {
+        _handle = handle;
+        CommWorld = Symbol("ompi_mpi_comm_world");
+        Float = Symbol("ompi_mpi_float");
+        Int64 = Symbol("ompi_mpi_int64_t");
+        Byte = Symbol("ompi_mpi_byte");
+        OpSum = Symbol("ompi_mpi_op_sum");
+        OpMax = Symbol("ompi_mpi_op_max");
+        OpMin = Symbol("ompi_mpi_op_min");
+        Init = (delegate* unmanaged<int*, nint*, int>)Symbol("MPI_Init");
+        Initialized = (delegate* unmanaged<int*, int>)Symbol("MPI_Initialized");
+        Finalized = (delegate* unmanaged<int*, int>)Symbol("MPI_Finalized");
+        Finalize = (delegate* unmanaged<int>)Symbol("MPI_Finalize");
+        CommRank = (delegate* unmanaged<nint, int*, int>)Symbol("MPI_Comm_rank");
+        CommSize = (delegate* unmanaged<nint, int*, int>)Symbol("MPI_Comm_size");
+        Abort = (delegate* unmanaged<nint, int, int>)Symbol("MPI_Abort");
+        Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
+        Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Iallreduce");
+        Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Allreduce");
+        Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Symbol("MPI_Bcast");
+        Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Symbol("MPI_Allgather");
+        ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Reduce_scatter_block");
+        Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Symbol("MPI_Ibcast");
+        Iallgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int>)Symbol("MPI_Iallgather");
+        IreduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Ireduce_scatter_block");
+        Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Isend");
+        Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Irecv");
+        Test = (delegate* unmanaged<nint*, int*, void*, int>)Symbol("MPI_Test");
+        Cancel = (delegate* unmanaged<nint*, int>)Symbol("MPI_Cancel");
+        RequestFree = (delegate* unmanaged<nint*, int>)Symbol("MPI_Request_free");
+    }
+
+    nint Symbol(string name) =>
+        NativeLibrary.TryGetExport(_handle, name, out var address)
+            ? address
+            : throw new DistributedException($"the MPI library has no symbol {name}: ShapeSafe.Distributed needs Open MPI 4 or later (libmpi.so.40)");
+
+    /// <summary>Loads Open MPI, or throws a <see cref="DistributedException"/> that says how to install it.</summary>
+    public static MpiLibrary Load()
+    {
+        // SHAPESAFE_MPI_LIBRARY points at a specific libmpi (another install prefix).
+        var explicitPath = Environment.GetEnvironmentVariable("SHAPESAFE_MPI_LIBRARY");
+        var names = string.IsNullOrEmpty(explicitPath) ? Candidates : new[] { explicitPath };
+        foreach (var name in names)
+            if (NativeLibrary.TryLoad(name, out var handle))
+                return new MpiLibrary(handle);
+        throw new DistributedException(
+            $"this process was started by mpirun but the MPI library could not be loaded (tried {string.Join(", ", names)}); " +
+            "install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or set SHAPESAFE_MPI_LIBRARY to the path of libmpi.so");
+    }
+
+    /// <summary>Throws when an MPI call returned an error code (the default handler aborts first, so this is a backstop).</summary>
+    public static void Check(int code, string call)
+    {
+        if (code != 0) throw new DistributedException($"{call} failed with MPI error code {code}");
+    }
+}
