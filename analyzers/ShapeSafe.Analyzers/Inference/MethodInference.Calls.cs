@@ -161,7 +161,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (receiver is not TensorValue { IsFullRank: true } t || dim is not IntValue d || !d.TryGetConstant(out int index)) return null;
             try
             {
-                return new IntValue(t.Sizes[R.NormalizeDim("Size", index, t.Sizes.Length, t.Sizes)]);
+                return new IntValue(t.Sizes[R.ExistingDim("Size", index, t.Sizes)]);
             }
             catch (ShapeException e)
             {

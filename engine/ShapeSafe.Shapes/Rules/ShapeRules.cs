@@ -52,6 +52,17 @@ namespace ShapeSafe.Shapes
             return dim < 0 ? dim + span : dim;
         }
 
+        /// <summary>
+        /// The index of the dim that <c>Size(dim)</c> or <c>Stride(dim)</c> reads. Unlike <see cref="NormalizeDim"/>, a
+        /// scalar has no dim to read, as in PyTorch ("dimension specified as 0 but tensor has no dimensions").
+        /// </summary>
+        public static int ExistingDim(string op, int dim, T[] shape)
+        {
+            if (shape.Length == 0)
+                throw new ShapeException(op, $"dimension specified as {dim} but tensor has no dimensions (shape {Format(shape)})");
+            return NormalizeDim(op, dim, shape.Length, shape);
+        }
+
         /// <summary>The number of elements of a shape.</summary>
         public static T NumEl(T[] shape)
         {
