@@ -74,6 +74,18 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
         public void Analyze(ControlFlowGraph cfg, FlowState initial)
         {
+            try
+            {
+                AnalyzeGraph(cfg, initial);
+            }
+            catch (InsufficientExecutionStackException)
+            {
+                // Expressions nested too deeply to follow (see MaxExpressionDepth): say nothing more about this method.
+            }
+        }
+
+        void AnalyzeGraph(ControlFlowGraph cfg, FlowState initial)
+        {
             var blocks = cfg.Blocks;
             var inStates = new List<Variant>?[blocks.Length];
             var collapsed = new bool[blocks.Length];
@@ -268,9 +280,33 @@ namespace ShapeSafe.Analyzers.Inference
 
         // ---- expressions ----
 
+        /// <summary>
+        /// How deeply expressions may nest before the method is given up (nothing more is reported for it). The compiler
+        /// runs analyzers on its own threads: a chain such as <c>x + x + … + x</c> of thousands of operands must not
+        /// overflow their stack, which would take the build down rather than raise AD0001.
+        /// </summary>
+        const int MaxExpressionDepth = 500;
+
+        int _depth;
+
         public Value? Eval(IOperation? operation, FlowState state)
         {
             if (operation is null) return null;
+            if (_depth >= MaxExpressionDepth) throw new InsufficientExecutionStackException();
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            _depth++;
+            try
+            {
+                return EvalOperation(operation, state);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        Value? EvalOperation(IOperation operation, FlowState state)
+        {
             var constant = operation.ConstantValue;
             if (constant.HasValue)
             {
