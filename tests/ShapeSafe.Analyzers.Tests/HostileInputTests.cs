@@ -16,7 +16,7 @@ public class HostileInputTests
     /// Runs both analyzers over <paramref name="source"/> (beside <see cref="Verify.Layers"/>) and returns their
     /// diagnostics; any exception an analyzer throws (AD0001) fails the test.
     /// </summary>
-    internal static ImmutableArray<Diagnostic> Analyze(string source)
+    internal static ImmutableArray<Diagnostic> Analyze(string source, List<Diagnostic>? compilerErrors = null)
     {
         var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new AnalyzersAlias.ShapeAnalyzer(), new AnalyzersAlias.AnnotationAnalyzer());
         var compilation = CSharpCompilation.Create("hostile", new[] { CSharpSyntaxTree.ParseText(source), CSharpSyntaxTree.ParseText(Verify.Layers) }, Verify.References,
@@ -24,7 +24,10 @@ public class HostileInputTests
         var failures = new List<string>();
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
             (e, analyzer, _) => failures.Add($"{analyzer.GetType().Name}: {e}"), concurrentAnalysis: false, logAnalyzerExecutionTime: false);
-        var diagnostics = compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        // All diagnostics at once: the compiler's own come from the same binding the analyzers use.
+        var all = compilation.WithAnalyzers(analyzers, options).GetAllDiagnosticsAsync().GetAwaiter().GetResult();
+        var diagnostics = all.Where(d => d.Id.StartsWith("SS", StringComparison.Ordinal) || d.Id.StartsWith("AD", StringComparison.Ordinal)).ToImmutableArray();
+        compilerErrors?.AddRange(all.Where(d => d.Id.StartsWith("CS", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error));
         failures.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.ToString()));
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(2)));
         return diagnostics;
