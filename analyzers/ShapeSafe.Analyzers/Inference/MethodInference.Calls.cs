@@ -33,6 +33,8 @@ namespace ShapeSafe.Analyzers.Inference
 
             if (ContractOf(method) is { } rule)
             {
+                if (receiver is ModuleValue loss && !Symbols.IsTensor(method.ContainingType) && method.Parameters.Count(p => Symbols.IsTensor(p.Type)) >= 2)
+                    return ResultOf(method, ApplyRule(rule, ModuleCall(method, loss, arguments), invocation.Syntax));
                 if (receiver is ModuleValue layer && !Symbols.IsTensor(method.ContainingType))
                     return ResultOf(method, LayerRule(rule, method, layer, arguments, invocation));
                 var call = BuildCall(method, receiver, arguments);
@@ -176,7 +178,7 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var attribute = EngineSymbols.Find(method.GetAttributes(), Symbols.ShapeContractAttribute)
                 ?? (method.ReducedFrom is { } reduced ? EngineSymbols.Find(reduced.GetAttributes(), Symbols.ShapeContractAttribute) : null);
-            return EngineSymbols.StringArgument(attribute);
+            return EngineSymbols.StringArgument(attribute) ?? BuiltInContracts.RuleOf(method);
         }
 
         RuleCall BuildCall(IMethodSymbol method, Value? receiver, Value?[] arguments)
@@ -198,6 +200,16 @@ namespace ShapeSafe.Analyzers.Inference
             return new RuleCall(OperationName(method), tensors, others, names, pair);
         }
 
+        /// <summary>A module's Forward of several tensors (a loss's input and target): the tensors, then the module's constructor arguments by name.</summary>
+        RuleCall ModuleCall(IMethodSymbol method, ModuleValue module, Value?[] arguments)
+        {
+            var tensors = new List<Value?>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+                if (Symbols.IsTensor(method.Parameters[i].Type)) tensors.Add(arguments[i]);
+            var names = module.Arguments.Keys.ToList();
+            return new RuleCall(method.ContainingType.Name, tensors, names.Select(n => (Value?)module.Arguments[n]).ToList(), names, false);
+        }
+
         static string OperationName(IMethodSymbol method) => method.Name switch
         {
             "op_Addition" => "Add",
@@ -215,22 +227,30 @@ namespace ShapeSafe.Analyzers.Inference
             var key = new RuleKey(syntax, rule, call);
             if (!_rules.TryGetValue(key, out var memo))
             {
-                var value = ContractRules.Apply(rule, call, out var e, out var i);
-                _rules[key] = memo = (value, e, i);
+                var value = ContractRules.Apply(rule, call, out var e, out var i, out var condition);
+                _rules[key] = memo = (value, e, i, condition);
             }
-            var (result, error, id) = memo;
+            var (result, error, id, needs) = memo;
             if (error is not null && id is not null)
             {
-                string message = error.Message;
+                string message = WithCondition(error.Message, needs);
                 if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
                     && offset.Names.Contains(AssumedLayoutMarker))
-                    message += " (assuming annotated parameters are contiguous: shapesafe.assume_contiguous_parameters = true)";
+                    message += " " + AssumedLayoutNote;
                 Report(Descriptor(id), MemberLocation(syntax), null, null, message);
             }
             return result;
         }
 
-        readonly Dictionary<RuleKey, (Value? Result, ShapeException? Error, string? Id)> _rules = new();
+        /// <summary>What SS0001 adds when it relied on a [Shape] parameter being contiguous.</summary>
+        internal const string AssumedLayoutNote =
+            "(assuming the [Shape] parameter is contiguous: mark it [Strided] if it may be a view, or set shapesafe.assume_contiguous_parameters = false)";
+
+        /// <summary>A refusal that holds only for generic sizes says which special sizes would have made the call work.</summary>
+        static string WithCondition(string message, string? condition) =>
+            condition is null ? message : message.TrimEnd() + (message.TrimEnd().EndsWith(".", StringComparison.Ordinal) ? " " : ". ") + "Possible only when " + condition + ".";
+
+        readonly Dictionary<RuleKey, (Value? Result, ShapeException? Error, string? Id, string? Condition)> _rules = new();
 
         /// <summary>A rule applied at one call site to particular values.</summary>
         readonly struct RuleKey : System.IEquatable<RuleKey>
@@ -523,11 +543,11 @@ namespace ShapeSafe.Analyzers.Inference
             var names = layer.Arguments.Keys.ToList();
             var call = new RuleCall(forward.ContainingType.Name, new[] { arguments.Length > 0 ? arguments[0] : null },
                 names.Select(n => (Value?)layer.Arguments[n]).ToList(), names, false);
-            var result = ContractRules.Apply(rule, call, out var error, out var id);
+            var result = ContractRules.Apply(rule, call, out var error, out var id, out var condition);
             if (error is null || id is null) return result;
             var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
             var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
-            string message = (description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail;
+            string message = WithCondition((description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail, condition);
             if (id == DiagnosticIds.LayerConfigurationMismatch && layer.Bindings.TryGetValue("In", out var binding))
             {
                 var properties = call.InferredInputSize is { } size && size.TryGetConstant(out long v)

@@ -37,10 +37,11 @@ namespace ShapeSafe.Analyzers.Inference
         EngineSymbols Symbols => _data.Symbols;
 
         /// <summary>
-        /// <c>shapesafe.assume_contiguous_parameters = true</c>: annotated tensor parameters are taken to be contiguous,
-        /// so views after transposes of them are checked (SS0001). Off by default: a caller may pass a transposed view.
+        /// Annotated tensor parameters are taken to be contiguous (what DataLoader, layers and factories give), so views
+        /// after transposes of them are checked (SS0001); <c>[Strided]</c> on a parameter, or
+        /// <c>shapesafe.assume_contiguous_parameters = false</c>, leaves its layout unknown.
         /// </summary>
-        public bool AssumeContiguousParameters { get; set; }
+        public bool AssumeContiguousParameters { get; set; } = true;
 
         /// <summary>The name in the storage offset of an assumed-contiguous parameter's layout; views keep it, so SS0001 can say it assumed.</summary>
         internal const string AssumedLayoutMarker = "assumed_contiguous_parameter";
@@ -269,7 +270,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (Symbols.IsTensor(p.Type))
             {
                 var declared = ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
-                if (AssumeContiguousParameters && declared is { IsFullRank: true })
+                if (AssumeContiguousParameters && declared is { IsFullRank: true } && EngineSymbols.Find(p.GetAttributes(), Symbols.StridedAttribute) is null)
                     return new TensorValue(declared.Sizes, false, ShapeRules<Dim, SymbolicDims>.ContiguousStrides(declared.Sizes), Dim.Named(AssumedLayoutMarker));
                 return declared;
             }

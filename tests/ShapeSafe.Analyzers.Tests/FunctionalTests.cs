@@ -1,0 +1,67 @@
+namespace ShapeSafe.Analyzers.Tests;
+
+/// <summary>The functional API, the factories without an int-array shape and the losses (module and F forms).</summary>
+public class FunctionalTests
+{
+    [Fact]
+    public Task F_functions_keep_or_check_shapes() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class C
+        {
+            [return: Shape("B, 10")]
+            Tensor M([Shape("B, 784")] Tensor x, [Shape("B, 10")] Tensor logits)
+            {
+                var h = F.Dropout(F.Relu(x), 0.1);
+                var g = F.Gelu(F.Tanh(F.Sigmoid(h)));
+                var p = F.{|SS0006:Softmax(logits, 2)|};
+                var bad = g.{|SS0002:Matmul(Tensor.Randn(10, 3))|};
+                var flat = F.Flatten(Tensor.Zeros(2, 3, 4), 1);
+                var wrong = flat.{|SS0002:Matmul(Tensor.Randn(3, 5))|};
+                return {|SS0007:F.LogSoftmax(g, -1)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Factories_give_known_shapes() => Verify.Shapes("""
+        using ShapeSafe;
+        class C
+        {
+            void M([Shape("B, 4")] Tensor x)
+            {
+                var a = Tensor.Arange(12).View(3, 4);
+                var e = Tensor.Eye(4);
+                var ok = x.Matmul(e) + Tensor.ZerosLike(x);
+                var bad = x.{|SS0002:Matmul(Tensor.Eye(3))|};
+                var worse = Tensor.Arange(12).{|SS0004:View(5, -1)|};
+                var z = {|SS0005:x + Tensor.OnesLike(Tensor.Eye(3))|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Losses_check_the_target_against_the_input() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class C
+        {
+            readonly CrossEntropyLoss _ce = new CrossEntropyLoss();
+            readonly MSELoss _mse = new MSELoss();
+
+            void M([Shape("B, 10")] Tensor logits, [Shape("B")] Tensor labels, [Shape("B, 1")] Tensor column,
+                   [Shape("B, T, 10")] Tensor sequence, [Shape("B, T")] Tensor tags, [Shape("B, 10, T")] Tensor perPosition)
+            {
+                var ok = _ce.Forward(logits, labels);
+                var wrongTarget = _ce.{|SS0005:Forward(logits, column)|};
+                var byF = F.{|SS0005:CrossEntropy(sequence, tags)|};
+                var kDim = F.CrossEntropy(perPosition, tags);
+                var nll = F.{|SS0005:NllLoss(logits, tags)|};
+                var mse = _mse.{|SS0005:Forward(logits, column)|};
+                var mseOk = F.MseLoss(logits, logits, Reduction.None).Matmul(Tensor.Zeros(10, 2));
+                var bce = F.{|SS0005:BinaryCrossEntropyWithLogits(column.Squeeze(1), labels.Unsqueeze(1))|};
+                var bceModule = new BCELoss().{|SS0005:Forward(logits, column)|};
+            }
+        }
+        """);
+}
