@@ -65,3 +65,43 @@ public class FunctionalTests
         }
         """);
 }
+
+public class IntAndListTests
+{
+    [Fact]
+    public Task Shape_Rank_and_negative_indices_on_symbolic_dims() => Verify.Shapes("""
+        using ShapeSafe;
+        class C
+        {
+            void M([Shape("B, T, 64")] Tensor x)
+            {
+                var last = x.Select(1, -1);                       // [B, 64]
+                var bad = last.{|SS0002:Matmul(Tensor.Randn(32, 8))|};
+                var flat = x.View(x.Shape[0], x.Shape[1] * x.Shape[2]);
+                var wrong = flat.{|SS0002:Matmul(Tensor.Randn(64, 8))|};
+                var rank = Tensor.Zeros(x.Rank, 2).{|SS0002:Matmul(Tensor.Randn(3, 3))|};
+                var lastDim = x.View(-1, x.Shape[^1]).{|SS0002:Matmul(Tensor.Randn(32, 8))|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_list_built_with_Add_is_checked_by_Cat_and_Stack() => Verify.Shapes("""
+        using System.Collections.Generic;
+        using ShapeSafe;
+        class C
+        {
+            void M([Shape("B, 64")] Tensor x, [Shape("B, 32")] Tensor y, int n)
+            {
+                var parts = new List<Tensor>();
+                parts.Add(x);
+                parts.Add(y);
+                var joined = Tensor.Cat(parts, 1).{|SS0002:Matmul(Tensor.Randn(64, 8))|};
+                var stacked = Tensor.{|SS0003:Stack(parts, 0)|};
+                var looped = new List<Tensor>();
+                for (int i = 0; i < n; i++) looped.Add(x);
+                var unknown = Tensor.Stack(looped, 0);            // how many: unknown, silent
+            }
+        }
+        """);
+}

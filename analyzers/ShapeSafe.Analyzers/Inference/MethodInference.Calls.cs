@@ -23,6 +23,9 @@ namespace ShapeSafe.Analyzers.Inference
             if (method.Name == "Size" && arguments.Length == 1 && Symbols.IsTensor(method.ContainingType))
                 return Size(receiver, arguments[0], invocation.Syntax);
 
+            if (TensorList(method, receiver, arguments, invocation, state, out var listResult))
+                return listResult;
+
             if (Sequences(method, receiver, arguments, invocation, state, out var sequenceResult))
                 return sequenceResult;
 
@@ -102,6 +105,26 @@ namespace ShapeSafe.Analyzers.Inference
                     result = ElementAt(source is ModuleValue container ? container.Items : source, arguments[1]);
                     return true;
             }
+            return false;
+        }
+
+        /// <summary>
+        /// A local <c>List&lt;Tensor&gt;</c> built with <c>Add</c> (then given to <c>Cat</c>/<c>Stack</c>): each Add appends
+        /// the tensor's value. Any other call on the list, or passing it to a method that is not a shape rule, forgets it.
+        /// </summary>
+        bool TensorList(IMethodSymbol method, Value? receiver, Value?[] arguments, IInvocationOperation invocation, FlowState state, out Value? result)
+        {
+            result = null;
+            if (invocation.Instance is ILocalReferenceOperation list && Symbols.IsTensorSequence(list.Type) && list.Type is INamedTypeSymbol { Name: "List" })
+            {
+                bool add = method.Name == "Add" && arguments.Length == 1 && receiver is SequenceValue;
+                state.Set(list.Local, add ? new SequenceValue(((SequenceValue)receiver!).Elements.Add(arguments[0])) : null);
+                return true;
+            }
+            if (ContractOf(method) is null)
+                foreach (var argument in invocation.Arguments)
+                    if (argument.Value is ILocalReferenceOperation passed && Symbols.IsTensorSequence(passed.Type) && passed.Type is INamedTypeSymbol { Name: "List" })
+                        state.Set(passed.Local, null);
             return false;
         }
 
@@ -358,6 +381,9 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var constructor = creation.Constructor;
             var arguments = constructor is null ? new Value?[0] : Arguments(constructor, creation.Arguments, state);
+            if (creation.Type is INamedTypeSymbol { Name: "List" } listType && Symbols.IsTensorSequence(listType) && creation.Initializer is null
+                && constructor is not null && (constructor.Parameters.Length == 0 || constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32))
+                return new SequenceValue(ImmutableArray<Value?>.Empty); // a new, empty list of tensors (a capacity is no content)
             var added = CollectionInitializer(creation.Initializer, state);
             if (constructor is null || creation.Type is not INamedTypeSymbol type || !Symbols.IsModule(type)) return null;
 

@@ -399,6 +399,15 @@ namespace ShapeSafe.Analyzers.Inference
                 }
                 case IDefaultValueOperation defaultValue:
                     return DefaultOf(defaultValue.Type);
+                case IImplicitIndexerReferenceOperation implicitIndexer:
+                {
+                    // shape[^1]: an index from the end into a known list of sizes.
+                    var list = Eval(implicitIndexer.Instance, state);
+                    var index = implicitIndexer.Argument is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } hat ? Eval(hat.Operand, state) : null;
+                    return list is SequenceValue && index is IntValue fromEnd && fromEnd.TryGetConstant(out int k) && k > 0
+                        ? ElementAt(list, new IntValue(Dim.Of(-k)))
+                        : null;
+                }
                 case IFlowAnonymousFunctionOperation lambda:
                     if (_reporting && _cfg is not null) AnalyzeLambda(lambda);
                     return null;
@@ -479,6 +488,12 @@ namespace ShapeSafe.Analyzers.Inference
                 && tupleField.Name.StartsWith("Item", StringComparison.Ordinal)
                 && int.TryParse(tupleField.Name.Substring(4), out int n) && n >= 1 && n <= tuple.Elements.Length)
                 return tuple.Elements[n - 1];
+            // x.Shape (then x.Shape[1], x.Shape[^1]) and x.Rank: the sizes are the dims' own names.
+            if (instance is TensorValue { IsFullRank: true } tensor && Symbols.IsTensor(member.ContainingType))
+            {
+                if (member.Name is "Shape" or "Sizes") return new SequenceValue(tensor.Sizes.Select(d => (Value?)new IntValue(d)).ToImmutableArray());
+                if (member.Name == "Rank") return new IntValue(Dim.Of(tensor.Sizes.Length));
+            }
             if (Symbols.IsTensor(type))
                 return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue();
             if ((Symbols.IsModule(type) || Symbols.IsModuleSequence(type)) && (instanceOperation is null or IInstanceReferenceOperation))

@@ -316,7 +316,11 @@ namespace ShapeSafe.Shapes
             }
             else if (index < 0)
             {
-                throw new UndecidableShapeException(op, "a negative index into a symbolic dim");
+                // Counts from the end of a symbolic size: -1 is always in range (sizes of names are at least 1).
+                if (!Decide(op, D.Less(D.Constant(-index - 1), input.Sizes[d]), "whether a negative index is in range"))
+                    throw new ShapeException(op, $"index {index} is out of bounds for dimension {dim} with size {D.Format(input.Sizes[d])} (shape {Format(input.Sizes)})");
+                T fromEnd = D.Add(input.Offset, D.Multiply(D.Add(input.Sizes[d], D.Constant(index)), input.Strides[d]));
+                return new Layout<T>(RemoveAt(input.Sizes, d), RemoveAt(input.Strides, d), fromEnd);
             }
             T offset = D.Add(input.Offset, D.Multiply(D.Constant(index), input.Strides[d]));
             return new Layout<T>(RemoveAt(input.Sizes, d), RemoveAt(input.Strides, d), offset);
