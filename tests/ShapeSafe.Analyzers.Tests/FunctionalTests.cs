@@ -105,3 +105,37 @@ public class IntAndListTests
         }
         """);
 }
+
+public class MemberValueTests
+{
+    [Fact]
+    public Task Read_only_int_and_tensor_fields_set_in_constructors_are_known() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Attention : Module
+        {
+            readonly int _heads = 8;
+            readonly int _width;
+            readonly int _scale;
+            readonly Tensor _mask;
+            int _mutable = 4;
+
+            public Attention([Dim("C")] int width)
+            {
+                _width = width;
+                _scale = _scale * 2;
+                _mask = Tensor.Ones(16, 16);
+            }
+
+            public Tensor Forward([Shape("B, 16, C")] Tensor x)
+            {
+                var heads = x.View(x.Size(0), 16, _heads, _width / _heads).Transpose(1, 2);   // [B, 8, 16, C/8]
+                var scores = heads.Matmul(heads.Transpose(-2, -1)) + _mask;
+                var bad = scores.{|SS0002:Matmul(Tensor.Randn(8, 3))|};
+                var wrong = {|SS0005:scores + Tensor.Ones(_heads, 3)|};
+                var unknown = x.View(x.Size(0), 16, _mutable, -1);
+                return x.View(x.Size(0), 16, _scale, -1);
+            }
+        }
+        """);
+}

@@ -352,7 +352,11 @@ namespace ShapeSafe.Analyzers.Inference
                     case BinaryOperatorKind.Divide:
                         // Sizes are not negative, so C#'s truncating division is a floor division.
                         if (y.Dim.IsZero) return null;
-                        return new IntValue(default(SymbolicDims).TryDivideExact(x.Dim, y.Dim, out var q) == Truth.True ? q : Dim.FloorDivide(x.Dim, y.Dim));
+                        if (default(SymbolicDims).TryDivideExact(x.Dim, y.Dim, out var q) == Truth.True) return new IntValue(q);
+                        // c / heads on a width named C: model code means the exact quotient (C/8, as an annotation states it);
+                        // a width the heads do not divide is a size the model is not written for.
+                        if (y.Dim.IsConstant && !x.Dim.IsConstant && !x.Dim.HasOpaqueAtom) return new IntValue(x.Dim / y.Dim);
+                        return new IntValue(Dim.FloorDivide(x.Dim, y.Dim));
                     default: return null;
                 }
             }

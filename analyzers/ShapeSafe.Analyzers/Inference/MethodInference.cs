@@ -494,8 +494,12 @@ namespace ShapeSafe.Analyzers.Inference
                 if (member.Name is "Shape" or "Sizes") return new SequenceValue(tensor.Sizes.Select(d => (Value?)new IntValue(d)).ToImmutableArray());
                 if (member.Name == "Rank") return new IntValue(Dim.Of(tensor.Sizes.Length));
             }
+            bool own = instanceOperation is null or IInstanceReferenceOperation;
             if (Symbols.IsTensor(type))
-                return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue();
+                return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue()
+                    ?? (own && IsReadOnly(member) ? (_data.Modules.Get(member) as TensorValue)?.WithoutLayout() : null);
+            if (type?.SpecialType == SpecialType.System_Int32 && own && IsReadOnly(member))
+                return _data.Modules.Get(member) as IntValue;
             if ((Symbols.IsModule(type) || Symbols.IsModuleSequence(type)) && (instanceOperation is null or IInstanceReferenceOperation))
             {
                 var held = _data.Modules.Get(member);
@@ -503,6 +507,14 @@ namespace ShapeSafe.Analyzers.Inference
             }
             return null;
         }
+
+        /// <summary>A field or property only constructors and initializers can set: what they set is what every method reads.</summary>
+        static bool IsReadOnly(ISymbol member) => member switch
+        {
+            IFieldSymbol f => f.IsReadOnly || f.IsConst,
+            IPropertySymbol p => p.SetMethod is null,
+            _ => false,
+        };
 
         void Assign(IOperation target, Value? value, SyntaxNode syntax, FlowState state)
         {
