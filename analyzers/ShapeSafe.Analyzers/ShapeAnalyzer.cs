@@ -125,7 +125,7 @@ namespace ShapeSafe.Analyzers
         /// Locals and parameters that a lambda or local function assigns: they may change whenever the delegate
         /// runs, so the flow analysis does not track them.
         /// </summary>
-        static HashSet<ISymbol> CapturedAndAssigned(IOperation block)
+        internal static HashSet<ISymbol> CapturedAndAssigned(IOperation block)
         {
             var result = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             foreach (var function in block.Descendants())

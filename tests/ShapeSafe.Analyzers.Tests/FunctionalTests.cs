@@ -139,3 +139,31 @@ public class MemberValueTests
         }
         """);
 }
+
+public class HelperSummaryTests
+{
+    [Fact]
+    public Task Unannotated_helpers_are_followed_through_their_bodies() => Verify.Shapes("""
+        using ShapeSafe;
+        class Attention
+        {
+            static Tensor SplitHeads(Tensor x, int heads) => x.View(x.Size(0), x.Size(1), heads, -1).Transpose(1, 2);
+            Tensor Merge(Tensor x) => Twice(x).Transpose(1, 2).Reshape(x.Size(0), x.Size(2), -1);
+            Tensor Twice(Tensor x) => x * 2f;
+            static Tensor Recurse(Tensor x) => Recurse(x);
+            static Tensor Branch(Tensor x, bool flag) { if (flag) return x; return x.Transpose(0, 1); }
+
+            void M([Shape("B, 16, 64")] Tensor x, bool flag)
+            {
+                var heads = SplitHeads(x, 8);                       // [B, 8, 16, 8]
+                var bad = heads.{|SS0002:Matmul(Tensor.Randn(16, 3))|};
+                var merged = Merge(heads);                          // [B, 16, 64]
+                var wrong = merged.{|SS0002:Matmul(Tensor.Randn(32, 3))|};
+                var view = heads.{|SS0001:View(x.Size(0), 16, 64)|};
+                var unknown = Recurse(x).Matmul(Tensor.Randn(7, 7));
+                var known = Branch(x, true).{|SS0002:Matmul(Tensor.Randn(7, 7))|};
+                var either = Branch(x, flag).Matmul(Tensor.Randn(7, 7)); // [B, 16, 64] or [16, B, 64]: unknown
+            }
+        }
+        """);
+}

@@ -55,7 +55,7 @@ namespace ShapeSafe.Analyzers.Inference
 
             if (HasShapeAnnotations(method))
                 return AnnotatedCall(method, module, arguments, invocation.Arguments, invocation.Syntax, null);
-            return null;
+            return HelperCall(method, invocation, arguments);
         }
 
         /// <summary>

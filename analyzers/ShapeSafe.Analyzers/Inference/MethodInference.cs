@@ -133,9 +133,11 @@ namespace ShapeSafe.Analyzers.Inference
 
             _reporting = _report is not null;
             _reported = null;
+            _collectReturns = true;
             for (int i = 0; i < blocks.Length; i++)
                 if (inStates[i] is { } variants)
                     foreach (var v in variants) RunBlock(blocks[i], v.State.Clone(), cfg);
+            _collectReturns = false;
             _reporting = false;
 
             void Propagate(ControlFlowBranch? branch, FlowState state)
@@ -235,7 +237,10 @@ namespace ShapeSafe.Analyzers.Inference
             if (block.BranchValue is not { } branchValue) return null;
             var value = Eval(branchValue, state);
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
                 CheckReturn(branchValue, value);
+                if (_collectReturns) CollectReturn(value);
+            }
             return value;
         }
 

@@ -164,7 +164,7 @@ namespace ShapeSafe.Analyzers.Inference
 
         readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
 
-        IOperation? OperationOf(SyntaxNode syntax)
+        internal IOperation? OperationOf(SyntaxNode syntax)
         {
             if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return null;
 #pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; one model per tree, each constructor bound once.
