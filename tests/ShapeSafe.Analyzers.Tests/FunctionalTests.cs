@@ -167,3 +167,60 @@ public class HelperSummaryTests
         }
         """);
 }
+
+public class RecurrentTests
+{
+    [Fact]
+    public Task LSTM_GRU_and_attention_tuples_have_known_shapes_and_check_their_states() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Tagger : Module
+        {
+            readonly LSTM _lstm = new LSTM(64, 128, numLayers: 2, batchFirst: true, bidirectional: true);
+            readonly GRU _gru = new GRU(64, 32);
+            readonly MultiheadAttention _attention = new MultiheadAttention(64, 8, batchFirst: true);
+            readonly Linear _tags = new Linear(256, 17);
+
+            public Tensor Forward([Shape("B, T, 64")] Tensor words, [Shape("4, B, 128")] Tensor h0, [Shape("2, B, 128")] Tensor wrong)
+            {
+                var (output, (h, c)) = _lstm.Forward(words);                    // [B, T, 256], h and c [4, B, 128]
+                var scores = _tags.Forward(output);
+                var last = h.{|SS0002:Matmul(Tensor.Randn(64, 2))|};
+                var again = _lstm.Forward(words, (h0, h0)).Output;
+                var bad = _lstm.{|SS0008:Forward(words, (wrong, wrong))|};
+                var (steps, final) = _gru.Forward(words.Transpose(0, 1));       // [T, B, 32], [1, B, 32]
+                var joined = steps.{|SS0002:Matmul(Tensor.Randn(64, 2))|};
+                var (attended, weights) = _attention.Forward(words, words, words);  // [B, T, 64], [B, T, T]
+                var mixed = weights.Matmul(attended).{|SS0002:Matmul(Tensor.Randn(32, 2))|};
+                var narrow = _lstm.Forward({|SS0008:scores|});
+                return scores;
+            }
+        }
+        """);
+}
+
+public class IndexLoopTests
+{
+    [Fact]
+    public Task Index_loops_over_lists_of_alike_layers_check_each_step() => Verify.Shapes("""
+        using System.Linq;
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Tower : Module
+        {
+            readonly ModuleList<Linear> _same = new ModuleList<Linear> { new Linear(64, 64), new Linear(64, 64) };
+            readonly ModuleList<Linear> _mixed = new ModuleList<Linear> { new Linear(64, 32), new Linear(32, 64) };
+
+            public Tensor Forward([Shape("B, 64")] Tensor x, [Shape("B, 32")] Tensor y)
+            {
+                for (int i = 0; i < 2; i++) x = _same[i].Forward(x);
+                var wrong = x.{|SS0002:Matmul(Tensor.Randn(32, 3))|};
+                var first = _same[0].Forward({|SS0008:y|});
+                var layers = new[] { new Linear(64, 64), new Linear(64, 64) };
+                for (int i = 0; i < layers.Length; i++) x = layers[i].Forward(x);
+                for (int i = 0; i < 2; i++) x = _mixed[i].Forward(x);   // different layers: unknown per step, silent
+                return x;
+            }
+        }
+        """);
+}

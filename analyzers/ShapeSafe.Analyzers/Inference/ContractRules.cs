@@ -196,6 +196,9 @@ namespace ShapeSafe.Analyzers.Inference
             ["LayerNorm"] = new(DiagnosticIds.BroadcastMismatch, LayerNorm),
             ["PairLoss"] = new(DiagnosticIds.BroadcastMismatch, PairLoss),
             ["ClassLoss"] = new(DiagnosticIds.BroadcastMismatch, ClassLoss),
+            ["LSTM"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: true)),
+            ["GRU"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: false)),
+            ["MultiheadAttention"] = new(DiagnosticIds.LayerConfigurationMismatch, RecurrentRules.Attention),
         };
 
         /// <summary>The rule names the analyzer understands (for tests and docs).</summary>

@@ -34,6 +34,13 @@ namespace ShapeSafe.Analyzers.Inference
                 && !SymbolEqualityComparer.Default.Equals(method.ContainingType, target.Type) && FindForward(target.Type) is { } own)
                 method = own;
 
+            if (receiver is ModuleValue { IsSelf: false } tupled && method.Name == "Forward" && TupleLayer(tupled.Type) is { } tupleRule)
+            {
+                // The layer's input annotations check its widths (SS0008 at the argument); the rule checks the rest and gives the tuple.
+                if (HasShapeAnnotations(method)) AnnotatedCall(method, tupled, arguments, invocation.Arguments, invocation.Syntax, null);
+                return ApplyRule(tupleRule, TupleCall(method, tupled, arguments), invocation.Syntax);
+            }
+
             if (ContractOf(method) is { } rule)
             {
                 if (receiver is ModuleValue loss && !Symbols.IsTensor(method.ContainingType) && method.Parameters.Count(p => Symbols.IsTensor(p.Type)) >= 2)
@@ -135,7 +142,11 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 if (k < 0) k += s.Elements.Length;
                 if (k >= 0 && k < s.Elements.Length) return s.Elements[k];
+                return null;
             }
+            // layers[i] in a for loop over a list whose elements are all alike: whichever i, the same layer.
+            if (sequence is SequenceValue alike && alike.Elements.Length > 0 && alike.Elements[0] is { } first && alike.Elements.All(e => first.Equals(e)))
+                return first;
             return null;
         }
 
@@ -221,6 +232,25 @@ namespace ShapeSafe.Analyzers.Inference
             }
             bool pair = method.ReturnType is INamedTypeSymbol { IsTupleType: true };
             return new RuleCall(OperationName(method), tensors, others, names, pair);
+        }
+
+        /// <summary>The rule of an engine layer whose Forward returns a tuple (LSTM, GRU, MultiheadAttention), or null.</summary>
+        static string? TupleLayer(INamedTypeSymbol type) =>
+            type.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN" && type.Name is "LSTM" or "GRU" or "MultiheadAttention" ? type.Name : null;
+
+        /// <summary>A tuple layer's call: its tensor arguments in order (a state pair flattened), then its constructor arguments by name.</summary>
+        RuleCall TupleCall(IMethodSymbol method, ModuleValue module, Value?[] arguments)
+        {
+            var tensors = new List<Value?>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                var type = method.Parameters[i].Type;
+                if (Symbols.IsTensor(type)) tensors.Add(arguments[i]);
+                else if (arguments[i] is SequenceValue pair && i > 0 && type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T) tensors.AddRange(pair.Elements);
+            }
+            var names = module.Arguments.Keys.ToList();
+            var others = names.Select(n => (Value?)module.Arguments[n]).ToList();
+            return new RuleCall(module.Type.Name, tensors, others, names, false);
         }
 
         /// <summary>A module's Forward of several tensors (a loss's input and target): the tensors, then the module's constructor arguments by name.</summary>

@@ -397,10 +397,7 @@ namespace ShapeSafe.Analyzers.Inference
                 {
                     var array = Eval(element.ArrayReference, state);
                     var indices = element.Indices.Select(i => Eval(i, state)).ToList();
-                    if (array is SequenceValue s && indices.Count == 1 && indices[0] is IntValue index
-                        && index.TryGetConstant(out int k) && k >= 0 && k < s.Elements.Length)
-                        return s.Elements[k];
-                    return null;
+                    return indices.Count == 1 ? ElementAt(array, indices[0]) : null;
                 }
                 case IDefaultValueOperation defaultValue:
                     return DefaultOf(defaultValue.Type);
