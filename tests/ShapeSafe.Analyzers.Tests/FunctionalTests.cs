@@ -224,3 +224,24 @@ public class IndexLoopTests
         }
         """);
 }
+
+public class MultiIndexTests
+{
+    [Fact]
+    public Task Index_entries_select_keep_or_slice_dims() => Verify.Shapes("""
+        using ShapeSafe;
+        class C
+        {
+            void M([Shape("B, T, 64")] Tensor output)
+            {
+                var last = output[.., -1];                            // [B, 64]
+                var bad = last.{|SS0002:Matmul(Tensor.Randn(32, 2))|};
+                var fromEnd = output[.., ^1].{|SS0002:Matmul(Tensor.Randn(32, 2))|};
+                var first = output[0, 0].{|SS0002:Matmul(Tensor.Randn(32, 2))|};
+                var window = output[.., 1..3];                        // [B, 2, 64]
+                var ok = window.View(window.Size(0), 128);
+                var many = {|SS0006:output[0, 0, 0, 0]|};
+            }
+        }
+        """);
+}

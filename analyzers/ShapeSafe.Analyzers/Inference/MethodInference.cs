@@ -473,6 +473,11 @@ namespace ShapeSafe.Analyzers.Inference
                     var call = new RuleCall("Select", new Value?[] { t }, new Value?[] { new IntValue(Dim.Zero), arguments[0] }, null, false);
                     return ApplyRule("Select", call, property.Syntax);
                 }
+                // t[.., -1], t[0, ^1], t[1..3]: one entry per leading dim, indices select, ranges keep (or slice) the dim.
+                if (instance is TensorValue indexed && Symbols.IsTensor(property.Type) && property.Arguments.Length == 1
+                    && property.Property.Parameters[0].Type is IArrayTypeSymbol { ElementType.Name: "TensorIndex" }
+                    && property.Arguments[0].Value is IArrayCreationOperation { Initializer: { } entries })
+                    return MultiIndex(indexed, entries.ElementValues, property.Syntax, state);
                 // layers[i] on a ModuleList, Sequential or list of layers.
                 if (arguments.Count == 1 && property.Property.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
                     return ElementAt(instance is ModuleValue container ? container.Items : instance, arguments[0]);
@@ -481,6 +486,43 @@ namespace ShapeSafe.Analyzers.Inference
             if (property.Property.Name == "Current" && instance is EnumeratorValue enumerator)
                 return enumerator.Current;
             return MemberValue(property.Property, property.Type, property.Instance, instance);
+        }
+
+        /// <summary>
+        /// <c>t[a, b, ...]</c> over <c>TensorIndex</c> entries, as the engine applies them: an int or <c>^k</c> selects
+        /// (the dim goes), <c>..</c> keeps the dim, <c>a..b</c> with constant ends slices it; anything else is unknown.
+        /// </summary>
+        Value? MultiIndex(TensorValue tensor, System.Collections.Immutable.ImmutableArray<IOperation> entries, SyntaxNode syntax, FlowState state)
+        {
+            Value? t = tensor;
+            int dim = 0;
+            if (entries.Length > tensor.Sizes.Length && tensor.IsFullRank)
+            {
+                Report(DiagnosticDescriptors.DimOutOfRange, syntax.GetLocation(), null, null,
+                    $"Index: too many indices ({entries.Length}) for tensor of shape {tensor.FormatShape()}");
+                return null;
+            }
+            foreach (var entry in entries)
+            {
+                var e = entry is IConversionOperation conversion ? conversion.Operand : entry;
+                if (t is null) return null;
+                if (e is IRangeOperation range)
+                {
+                    if (range.LeftOperand is null && range.RightOperand is null) { dim++; continue; }
+                    var start = range.LeftOperand is null ? new IntValue(Dim.Zero) : Eval(range.LeftOperand, state) as IntValue;
+                    var end = range.RightOperand is null ? null : Eval(range.RightOperand, state) as IntValue;
+                    if (start is null || end is null || !end.TryGetConstant(out int stop) || stop < 0) return null;
+                    t = ApplyRule("Slice", new RuleCall("Slice", new[] { t }, new Value?[] { new IntValue(Dim.Of(dim)), start, end, new IntValue(Dim.One) }, null, false), syntax);
+                    dim++;
+                    continue;
+                }
+                Value? index = e is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } hat
+                    ? (Eval(hat.Operand, state) is IntValue k ? new IntValue(-k.Dim) : null)
+                    : Eval(e, state) as IntValue;
+                if (index is null || e.Type?.SpecialType is not (SpecialType.System_Int32 or null) && e is not IUnaryOperation) return null;
+                t = ApplyRule("Select", new RuleCall("Select", new[] { t }, new Value?[] { new IntValue(Dim.Of(dim)), index }, null, false), syntax);
+            }
+            return t;
         }
 
         /// <summary>A field or property: its [Shape], the configuration of a module it holds, a tuple element.</summary>
