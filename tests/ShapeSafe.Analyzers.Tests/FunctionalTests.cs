@@ -245,3 +245,28 @@ public class MultiIndexTests
         }
         """);
 }
+
+public class IntArithmeticTests
+{
+    [Fact]
+    public Task Sizes_read_from_tensors_flow_into_views_factories_and_layers() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class C
+        {
+            void M([Shape("B, T, 64")] Tensor x)
+            {
+                int b = x.Size(0), t = x.Size(1), d = x.Size(-1);
+                var flat = x.View(b * t, d);
+                var head = new Linear(d, 10).Forward(flat);                 // [B*T, 10]
+                var wrong = new Linear(d * 2, 10).Forward({|SS0008:flat|});
+                var mask = Tensor.Zeros(t, t);
+                var bad = {|SS0005:mask + Tensor.Zeros(b, t + 1)|};
+                var halves = x.Chunk(2, 2);                                 // two [B, T, 32]
+                var joined = halves[0].{|SS0002:Matmul(Tensor.Randn(64, 3))|};
+                var grown = x.Narrow(1, 0, 1).Expand(b, t, d);
+                var check = grown.{|SS0002:Matmul(Tensor.Randn(32, 3))|};
+            }
+        }
+        """);
+}
