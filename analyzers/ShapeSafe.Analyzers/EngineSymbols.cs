@@ -10,8 +10,9 @@ namespace ShapeSafe.Analyzers
     internal sealed class EngineSymbols
     {
         EngineSymbols(INamedTypeSymbol tensor, INamedTypeSymbol? shapeAttribute, INamedTypeSymbol? dimAttribute,
-            INamedTypeSymbol? contractAttribute, INamedTypeSymbol? module, INamedTypeSymbol? sequential)
+            INamedTypeSymbol? contractAttribute, INamedTypeSymbol? module, INamedTypeSymbol? sequential, INamedTypeSymbol? stridedAttribute)
         {
+            StridedAttribute = stridedAttribute;
             Tensor = tensor;
             ShapeAttribute = shapeAttribute;
             DimAttribute = dimAttribute;
@@ -24,6 +25,9 @@ namespace ShapeSafe.Analyzers
         public INamedTypeSymbol? ShapeAttribute { get; }
         public INamedTypeSymbol? DimAttribute { get; }
         public INamedTypeSymbol? ShapeContractAttribute { get; }
+
+        /// <summary><c>[Strided]</c>: a [Shape] parameter that may be a strided view (not taken to be contiguous).</summary>
+        public INamedTypeSymbol? StridedAttribute { get; }
         public INamedTypeSymbol? Module { get; }
         public INamedTypeSymbol? Sequential { get; }
 
@@ -37,7 +41,8 @@ namespace ShapeSafe.Analyzers
                 compilation.GetTypeByMetadataName("ShapeSafe.DimAttribute"),
                 compilation.GetTypeByMetadataName("ShapeSafe.ShapeContractAttribute"),
                 compilation.GetTypeByMetadataName("ShapeSafe.NN.Module"),
-                compilation.GetTypeByMetadataName("ShapeSafe.NN.Sequential"));
+                compilation.GetTypeByMetadataName("ShapeSafe.NN.Sequential"),
+                compilation.GetTypeByMetadataName("ShapeSafe.StridedAttribute"));
         }
 
         /// <summary>Whether <paramref name="type"/> is Tensor or derives from it (Parameter).</summary>

@@ -60,15 +60,18 @@ namespace ShapeSafe.Analyzers
             return false;
         }
 
-        /// <summary>The .editorconfig key that makes annotated tensor parameters count as contiguous (SS0001 on their views).</summary>
+        /// <summary>
+        /// The .editorconfig key for the layout of annotated tensor parameters: they count as contiguous (SS0001 checks
+        /// views after their transposes) unless it is <c>false</c> or the parameter is marked <c>[Strided]</c>.
+        /// </summary>
         public const string AssumeContiguousParametersKey = "shapesafe.assume_contiguous_parameters";
 
         static bool AssumeContiguousParameters(OperationBlockAnalysisContext context)
         {
             var tree = context.OperationBlocks.FirstOrDefault()?.Syntax.SyntaxTree;
-            if (tree is null) return false;
+            if (tree is null) return true;
             var options = context.Options.AnalyzerConfigOptionsProvider.GetOptions(tree);
-            return options.TryGetValue(AssumeContiguousParametersKey, out var value) && string.Equals(value?.Trim(), "true", System.StringComparison.OrdinalIgnoreCase);
+            return !(options.TryGetValue(AssumeContiguousParametersKey, out var value) && string.Equals(value?.Trim(), "false", System.StringComparison.OrdinalIgnoreCase));
         }
 
         static void AnalyzeBlock(OperationBlockAnalysisContext context, AnalysisContextData data, bool reportShapes, bool assumeContiguous)
@@ -122,7 +125,7 @@ namespace ShapeSafe.Analyzers
         /// Locals and parameters that a lambda or local function assigns: they may change whenever the delegate
         /// runs, so the flow analysis does not track them.
         /// </summary>
-        static HashSet<ISymbol> CapturedAndAssigned(IOperation block)
+        internal static HashSet<ISymbol> CapturedAndAssigned(IOperation block)
         {
             var result = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             foreach (var function in block.Descendants())

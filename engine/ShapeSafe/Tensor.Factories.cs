@@ -5,33 +5,49 @@ public partial class Tensor
     internal static Tensor Create(Storage storage, int[] sizes) =>
         new(storage, sizes, Rules.ContiguousStrides(sizes), 0);
 
-    internal static Tensor Uninitialized(DType dtype, int[] sizes) =>
-        Create(Storage.AllocateUninitialized(dtype, checked((int)CountOf(sizes))), sizes);
+    internal static Tensor Uninitialized(DType dtype, int[] sizes, string op = "Tensor") =>
+        Create(Storage.AllocateUninitialized(dtype, (int)CountOf(sizes, op)), sizes);
 
     /// <summary>
     /// A contiguous Float32 tensor for a gradient made inside the backward pass, on pooled storage that only the
     /// backward engine will hold (<see cref="Kernels.Memory.StorageOwner.Backward"/>); contents undefined.
     /// </summary>
     internal static Tensor BackwardGradient(int[] sizes) =>
-        Create(Storage.BackwardGradient(checked((int)CountOf(sizes))), sizes);
+        Create(Storage.BackwardGradient((int)CountOf(sizes)), sizes);
 
-    internal static long CountOf(int[] sizes)
+    /// <summary>
+    /// The element count of a new tensor of shape <paramref name="sizes"/>; refuses negative sizes and counts past
+    /// <see cref="ShapeSafe.Shapes.ShapeRules{T, TDomain}.MaxElements"/>, naming <paramref name="op"/>. Exact for any sizes:
+    /// a 0 anywhere gives 0, and the product never wraps.
+    /// </summary>
+    internal static long CountOf(int[] sizes, string op = "Tensor")
     {
-        long n = 1;
         foreach (var s in sizes)
         {
             if (s < 0)
-                throw new ShapeException("Tensor", $"negative dimension {s} in shape {Rules.Format(sizes)}");
-            n *= s;
+                throw new ShapeException(op, $"negative dimension {s} in shape {Rules.Format(sizes)}");
+            if (s == 0) return 0;
         }
-        if (n > Array.MaxLength)
-            throw new ShapeException("Tensor", $"shape {Rules.Format(sizes)} has {n} elements, more than a managed array can hold");
+        long n = 1;
+        foreach (var s in sizes)
+        {
+            n *= s; // n ≤ MaxElements < 2^31 before each step, so the product of two ints never wraps
+            if (n > Rules.MaxElements)
+                throw new ShapeException(op, $"shape {Rules.Format(sizes)} has {ElementCount(sizes)} elements, more than a tensor can hold ({Rules.MaxElements})");
+        }
         return n;
+    }
+
+    static string ElementCount(int[] sizes)
+    {
+        var n = System.Numerics.BigInteger.One;
+        foreach (var s in sizes) n *= s;
+        return n.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A tensor of zeros (Float32 unless <paramref name="dtype"/> says otherwise).</summary>
     [ShapeContract("Factory")]
-    public static Tensor Zeros(int[] shape, DType dtype) => Create(Storage.Allocate(dtype, (int)CountOf(shape)), (int[])shape.Clone());
+    public static Tensor Zeros(int[] shape, DType dtype) => Create(Storage.Allocate(dtype, (int)CountOf(shape, "Zeros")), (int[])shape.Clone());
 
     /// <summary>A Float32 tensor of zeros.</summary>
     [ShapeContract("Factory")]
@@ -39,11 +55,11 @@ public partial class Tensor
 
     /// <summary>A tensor of ones.</summary>
     [ShapeContract("Factory")]
-    public static Tensor Ones(int[] shape, DType dtype) => Full(shape, 1f, dtype);
+    public static Tensor Ones(int[] shape, DType dtype) => Full(shape, 1f, dtype, "Ones");
 
     /// <summary>A Float32 tensor of ones.</summary>
     [ShapeContract("Factory")]
-    public static Tensor Ones(params int[] shape) => Full(shape, 1f);
+    public static Tensor Ones(params int[] shape) => Full(shape, 1f, DType.Float32, "Ones");
 
     /// <summary>A tensor whose contents are unspecified (here: zeros, since managed memory is zeroed).</summary>
     [ShapeContract("Factory")]
@@ -51,9 +67,11 @@ public partial class Tensor
 
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
     [ShapeContract("Factory")]
-    public static Tensor Full(int[] shape, float value, DType dtype = DType.Float32)
+    public static Tensor Full(int[] shape, float value, DType dtype = DType.Float32) => Full(shape, value, dtype, "Full");
+
+    static Tensor Full(int[] shape, float value, DType dtype, string op)
     {
-        var t = Uninitialized(dtype, (int[])shape.Clone());
+        var t = Uninitialized(dtype, (int[])shape.Clone(), op);
         if (dtype == DType.Float32) Array.Fill(t.FloatData, value);
         else Array.Fill(t.LongData, (long)value);
         return t;
@@ -89,7 +107,9 @@ public partial class Tensor
         if (step == 0) throw new ArgumentException("Arange: step must be nonzero", nameof(step));
         if ((step > 0 && end < start) || (step < 0 && end > start))
             throw new ArgumentException($"Arange: upper bound and larger bound inconsistent with step sign (start {start}, end {end}, step {step})");
-        long n = (end - start + step - Math.Sign(step)) / step;
+        // In 128 bits: end - start may not fit in a long (Arange(long.MinValue, long.MaxValue)).
+        var n = (long)Int128.Min(((Int128)end - start + step - Math.Sign(step)) / step, long.MaxValue);
+        CheckArangeLength(n, start, end, step);
         var data = new long[n];
         for (long i = 0; i < n; i++) data[i] = start + i * step;
         return Create(new Storage(data), new[] { (int)n });
@@ -101,10 +121,20 @@ public partial class Tensor
         if (step == 0) throw new ArgumentException("Arange: step must be nonzero", nameof(step));
         if ((step > 0 && end < start) || (step < 0 && end > start))
             throw new ArgumentException($"Arange: upper bound and larger bound inconsistent with step sign (start {start}, end {end}, step {step})");
-        long n = (long)Math.Ceiling((end - start) / step);
+        double count = Math.Ceiling((end - start) / step);
+        if (double.IsNaN(count))
+            throw new ArgumentException($"Arange: the number of elements is undefined (start {start}, end {end}, step {step})");
+        long n = count >= Rules.MaxElements + 1.0 ? Rules.MaxElements + 1 : (long)count;
+        CheckArangeLength(n, start, end, step);
         var data = new float[n];
         for (long i = 0; i < n; i++) data[i] = (float)(start + i * step);
         return Create(new Storage(data), new[] { (int)n });
+    }
+
+    static void CheckArangeLength(long n, double start, double end, double step)
+    {
+        if (n > Rules.MaxElements)
+            throw new ShapeException("Arange", $"start {start}, end {end} and step {step} give {n} elements, more than a tensor can hold ({Rules.MaxElements})");
     }
 
     /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
@@ -156,7 +186,7 @@ public partial class Tensor
 
     static void CheckLength(string op, int length, int[] sizes)
     {
-        long n = CountOf(sizes);
+        long n = CountOf(sizes, op);
         if (n != length)
             throw new ShapeException(op, $"{length} values cannot fill shape {Rules.Format(sizes)} ({n} elements)");
     }

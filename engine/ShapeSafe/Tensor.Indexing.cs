@@ -38,13 +38,30 @@ public readonly struct TensorIndex
         }
         if (t.Rank <= dim)
             throw new ShapeException("Index", $"too many indices for tensor of shape {Rules.Format(t.Sizes)}");
-        var (start, length) = _range.GetOffsetAndLength(t.Size(dim));
-        return t.Slice(dim, start, start + length);
+        // Python's slice semantics, as Slice has them: bounds past either end clamp, and an end before the start gives an empty view.
+        int length = t.Size(dim);
+        long start = Math.Clamp(_range.Start.IsFromEnd ? (long)length - _range.Start.Value : _range.Start.Value, 0, length);
+        long end = Math.Clamp(_range.End.IsFromEnd ? (long)length - _range.End.Value : _range.End.Value, start, length);
+        return t.Slice(dim, (int)start, (int)end);
     }
 }
 
 public partial class Tensor
 {
+    /// <summary>
+    /// The check every op that reads entries by index makes (IndexSelect, Embedding), as PyTorch's: each index lies in
+    /// [0, <paramref name="size"/>). Negative indices are refused, not counted from the end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, size).</exception>
+    internal static void CheckIndices(string op, ReadOnlySpan<long> indices, int size, string paramName, Func<string> context)
+    {
+        for (int i = 0; i < indices.Length; i++)
+        {
+            if ((ulong)indices[i] >= (ulong)size)
+                throw new ArgumentOutOfRangeException(paramName, indices[i], $"{op}: index {indices[i]} is out of range in self: expected an index in [0, {size}) ({context()})");
+        }
+    }
+
     /// <summary><c>t[i]</c>: the slice at index <paramref name="index"/> of dim 0, without that dim (a view). Setting copies into it.</summary>
     [System.Runtime.CompilerServices.IndexerName("At")]
     public Tensor this[int index]

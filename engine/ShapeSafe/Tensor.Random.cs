@@ -12,7 +12,7 @@ public partial class Tensor
     [ShapeContract("Factory")]
     public static Tensor Rand(int[] shape, Generator? generator)
     {
-        var t = Uninitialized(DType.Float32, (int[])shape.Clone());
+        var t = Uninitialized(DType.Float32, (int[])shape.Clone(), "Rand");
         RandomKernels.FillUniform(t.FloatData, 0, 1, generator);
         return t;
     }
@@ -25,7 +25,7 @@ public partial class Tensor
     [ShapeContract("Factory")]
     public static Tensor Randn(int[] shape, Generator? generator)
     {
-        var t = Uninitialized(DType.Float32, (int[])shape.Clone());
+        var t = Uninitialized(DType.Float32, (int[])shape.Clone(), "Randn");
         RandomKernels.FillNormal(t.FloatData, 0, 1, contiguous: true, generator);
         return t;
     }
@@ -36,7 +36,7 @@ public partial class Tensor
     {
         if (low >= high)
             throw new ArgumentException($"Randint: expects low < high, but got low = {low} and high = {high}");
-        var t = Uninitialized(DType.Int64, (int[])shape.Clone());
+        var t = Uninitialized(DType.Int64, (int[])shape.Clone(), "Randint");
         RandomKernels.FillRandint(t.LongData, low, high, generator);
         return t;
     }
@@ -56,7 +56,7 @@ public partial class Tensor
     public static Tensor Bernoulli(Tensor p, Generator? generator = null)
     {
         var probs = p.ToFloatArray();
-        var t = Uninitialized(DType.Float32, (int[])p.Sizes.Clone());
+        var t = Uninitialized(DType.Float32, (int[])p.Sizes.Clone(), "Bernoulli");
         RandomKernels.Bernoulli(probs, t.FloatData, generator);
         return t;
     }
@@ -79,7 +79,7 @@ public partial class Tensor
     /// <summary>Normal samples with a fixed mean and standard deviation.</summary>
     public static Tensor Normal(float mean, float std, int[] shape, Generator? generator = null)
     {
-        var t = Uninitialized(DType.Float32, (int[])shape.Clone());
+        var t = Uninitialized(DType.Float32, (int[])shape.Clone(), "Normal");
         RandomKernels.FillNormal(t.FloatData, mean, std, contiguous: true, generator);
         return t;
     }
@@ -90,7 +90,7 @@ public partial class Tensor
         var shape = Rules.Broadcast(mean.Sizes, std.Sizes, "Normal");
         var m = mean.BroadcastTo(shape).ToFloatArray();
         var s = std.BroadcastTo(shape).ToFloatArray();
-        var t = Uninitialized(DType.Float32, shape);
+        var t = Uninitialized(DType.Float32, shape, "Normal");
         RandomKernels.Normal(m, s, t.FloatData, contiguous: true, generator);
         return t;
     }
@@ -98,7 +98,7 @@ public partial class Tensor
     /// <summary>Poisson samples with the given rates (non-negative).</summary>
     public static Tensor Poisson(Tensor rates, Generator? generator = null)
     {
-        var t = Uninitialized(DType.Float32, (int[])rates.Sizes.Clone());
+        var t = Uninitialized(DType.Float32, (int[])rates.Sizes.Clone(), "Poisson");
         RandomKernels.Poisson(rates.ToFloatArray(), t.FloatData, generator);
         return t;
     }

@@ -201,19 +201,14 @@ public partial class Tensor
         var result = Uninitialized(DType, outShape);
         if (Rank == 0)
         {
-            if (idx[0] != 0)
-                throw new ArgumentException($"IndexSelect: index {idx[0]} is out of range for a 0-dim tensor");
+            CheckIndices("IndexSelect", idx, 1, nameof(index), () => "a 0-dim tensor has one entry");
             result.CopyFrom(this);
             return result;
         }
         int d = Rules.NormalizeDim("IndexSelect", dim, Rank, Sizes);
         int size = Sizes[d];
-        for (int i = 0; i < idx.Length; i++)
-        {
-            if (idx[i] < -size || idx[i] >= size)
-                throw new ArgumentException($"IndexSelect: index {idx[i]} is out of range for dimension {d} with size {size} (shape {Rules.Format(Sizes)})");
-            if (idx[i] < 0) idx[i] += size;
-        }
+        var sizes = Sizes;
+        CheckIndices("IndexSelect", idx, size, nameof(index), () => $"dimension {d} of shape {Rules.Format(sizes)}");
         using (Autograd.NoGrad())
         {
             var target = outShape.Length == Rank ? result : result.Unsqueeze(d);
@@ -334,8 +329,21 @@ public partial class Tensor
     }
 
     /// <summary>Applies a view rule to this tensor's layout and records the view for autograd.</summary>
-    Tensor ViewOp(string gradFn, Func<ShapeSafe.Shapes.Layout<int>, ShapeSafe.Shapes.Layout<int>> op) =>
-        RecordView(WithLayout(op(Layout)), gradFn, op);
+    Tensor ViewOp(string gradFn, Func<ShapeSafe.Shapes.Layout<int>, ShapeSafe.Shapes.Layout<int>> op)
+    {
+        ShapeSafe.Shapes.Layout<int> layout;
+        try
+        {
+            layout = op(Layout);
+        }
+        catch (OverflowException)
+        {
+            // Strides and offsets are ints; only views of empty tensors (whose strides may be huge) or with huge steps get here.
+            string name = gradFn.EndsWith("Backward", StringComparison.Ordinal) ? gradFn[..^"Backward".Length] : gradFn;
+            throw new ShapeException(name, $"the view's strides or offset do not fit in 32-bit integers (input shape {Rules.Format(Sizes)}, strides {Rules.Format(StrideArray)})");
+        }
+        return RecordView(WithLayout(layout), gradFn, op);
+    }
 
     /// <summary>Records a copy of this tensor (Contiguous, Clone): the gradient passes through unchanged.</summary>
     Tensor RecordCopy(Tensor copy) =>

@@ -66,10 +66,10 @@ public partial class Tensor
     public bool IsContiguous => ShapeRules<int, ConcreteDims>.IsContiguous(Sizes, StrideArray) == Truth.True;
 
     /// <summary>The size of dim <paramref name="dim"/> (negative counts from the end).</summary>
-    public int Size(int dim) => Sizes[Rules.NormalizeDim("Size", dim, Rank, Sizes)];
+    public int Size(int dim) => Sizes[Rules.ExistingDim("Size", dim, Sizes)];
 
     /// <summary>The stride of dim <paramref name="dim"/> (negative counts from the end).</summary>
-    public int Stride(int dim) => StrideArray[Rules.NormalizeDim("Stride", dim, Rank, Sizes)];
+    public int Stride(int dim) => StrideArray[Rules.ExistingDim("Stride", dim, Sizes)];
 
     /// <summary>True when both tensors read the same storage (PyTorch's <c>a.storage().data_ptr() == b.storage().data_ptr()</c>).</summary>
     public bool SharesStorage(Tensor other) => ReferenceEquals(Storage, other.Storage);

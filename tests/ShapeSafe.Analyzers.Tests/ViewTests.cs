@@ -18,6 +18,22 @@ public class ViewTests
         """);
 
     [Fact]
+    public Task The_README_example_is_SS0001() => Verify.Shapes("""
+        using ShapeSafe;
+        class C
+        {
+            void M()
+            {
+                var m = Tensor.Arange(9).Reshape(3, 3);
+                var t = m.Permute(1, 0);
+                t.{|SS0001:View(-1)|};
+                t.Reshape(-1);
+                Tensor.Arange(9).Reshape(3, 3).Permute(1, 0).{|SS0001:View(-1)|};
+            }
+        }
+        """);
+
+    [Fact]
     public Task Views_PyTorch_accepts_on_non_contiguous_tensors_are_not_flagged() => Verify.Shapes("""
         using ShapeSafe;
         class C

@@ -190,6 +190,15 @@ namespace ShapeSafe.Analyzers.Inference
             ["Factory"] = new(DiagnosticIds.DimOutOfRange, Factory),
             ["Conv2d"] = new(DiagnosticIds.EmptyWindowOutput, Conv2d),
             ["Pool2d"] = new(DiagnosticIds.EmptyWindowOutput, Pool2d),
+            ["Arange"] = new(DiagnosticIds.DimOutOfRange, Arange),
+            ["Eye"] = new(DiagnosticIds.DimOutOfRange, c => c.Dims(0) is { Length: 1 } n ? Fresh(new[] { n[0], c.Dims(1) is { Length: 1 } m ? m[0] : n[0] }) : null),
+            ["Like"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(Input(c).Sizes)),
+            ["LayerNorm"] = new(DiagnosticIds.BroadcastMismatch, LayerNorm),
+            ["PairLoss"] = new(DiagnosticIds.BroadcastMismatch, PairLoss),
+            ["ClassLoss"] = new(DiagnosticIds.BroadcastMismatch, ClassLoss),
+            ["LSTM"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: true)),
+            ["GRU"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: false)),
+            ["MultiheadAttention"] = new(DiagnosticIds.LayerConfigurationMismatch, RecurrentRules.Attention),
         };
 
         /// <summary>The rule names the analyzer understands (for tests and docs).</summary>
@@ -201,11 +210,21 @@ namespace ShapeSafe.Analyzers.Inference
         /// Runs <paramref name="rule"/>. Returns the result value (null: unknown); sets <paramref name="error"/> and
         /// <paramref name="diagnosticId"/> when the rule provably refuses the call.
         /// </summary>
-        public static Value? Apply(string rule, RuleCall call, out ShapeException? error, out string? diagnosticId)
+        public static Value? Apply(string rule, RuleCall call, out ShapeException? error, out string? diagnosticId) =>
+            Apply(rule, call, out error, out diagnosticId, out _);
+
+        /// <summary>
+        /// As <see cref="Apply(string, RuleCall, out ShapeException?, out string?)"/>, with names read as any size the
+        /// caller chooses (<see cref="GenericNames"/>): <paramref name="condition"/> is what the refused call would have
+        /// needed ("T is 1"), or null when it is refused for every size.
+        /// </summary>
+        public static Value? Apply(string rule, RuleCall call, out ShapeException? error, out string? diagnosticId, out string? condition)
         {
             error = null;
             diagnosticId = null;
+            condition = null;
             if (!s_rules.TryGetValue(rule, out var entry)) return null;
+            using var generic = GenericNames.Begin();
             try
             {
                 return entry.Apply(call);
@@ -214,11 +233,13 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 error = e.Inner;
                 diagnosticId = DiagnosticIds.ViewOnIncompatibleLayout;
+                condition = Needed(entry, call, generic.Assumed.ToList());
             }
             catch (ShapeException e)
             {
                 error = e;
                 diagnosticId = Classify(entry.DiagnosticId, e);
+                condition = Needed(entry, call, generic.Assumed.ToList());
             }
             catch (UnknownArgumentException)
             {
@@ -232,6 +253,57 @@ namespace ShapeSafe.Analyzers.Inference
             }
             return null;
         }
+
+        /// <summary>
+        /// Of the equalities a refused call assumed false, those that would have made it work: each name equal to a
+        /// value is tried by running the rule again with the name replaced (<c>T</c> by 1, <c>E</c> by <c>D</c>). An
+        /// equality between sums (<c>B*T</c> = 64) cannot be tried and is kept when nothing else is found; null when
+        /// no special size helps, so the refusal holds for every size and the message needs no condition.
+        /// </summary>
+        static string? Needed(Entry entry, RuleCall call, List<(Dim Left, Dim Right)> assumed)
+        {
+            if (assumed.Count == 0) return null;
+            var helps = new List<(Dim, Dim)>();
+            var untried = new List<(Dim, Dim)>();
+            foreach (var (left, right) in assumed)
+            {
+                var (named, value) = left.TryGetName(out _) ? (left, right) : (right, left);
+                if (!named.TryGetName(out var name))
+                {
+                    untried.Add((left, right));
+                    continue;
+                }
+                if (Works(entry, call, name, value)) helps.Add((left, right));
+            }
+            return GenericNames.Describe(helps.Count > 0 ? helps : untried);
+        }
+
+        static bool Works(Entry entry, RuleCall call, string name, Dim value)
+        {
+            using var generic = GenericNames.Begin();
+            try
+            {
+                entry.Apply(Replace(call, name, value));
+                return true;
+            }
+            catch (Exception)
+            {
+                return false; // still refused, or undecided: this value is not shown to help
+            }
+        }
+
+        static RuleCall Replace(RuleCall call, string name, Dim value) =>
+            new(call.Op, call.Tensors.Select(v => Replace(v, name, value)).ToList(), call.Others.Select(v => Replace(v, name, value)).ToList(),
+                call.OtherNames, call.ReturnsPair);
+
+        static Value? Replace(Value? v, string name, Dim value) => v switch
+        {
+            TensorValue t => new TensorValue(t.Sizes.Select(d => d.Replace(name, value)).ToArray(), t.HasEllipsis,
+                t.Strides?.Select(d => d.Replace(name, value)).ToArray(), t.Offset?.Replace(name, value)),
+            IntValue i => new IntValue(i.Dim.Replace(name, value)),
+            SequenceValue s => new SequenceValue(s.Elements.Select(e => Replace(e, name, value)).ToImmutableArray()),
+            _ => v,
+        };
 
         /// <summary>Out-of-range dims and indices are SS0006 whichever rule finds them.</summary>
         static string Classify(string ruleId, ShapeException e)
@@ -455,6 +527,79 @@ namespace ShapeSafe.Analyzers.Inference
                 }
             }
             return null;
+        }
+
+        /// <summary><c>Arange(end)</c>, <c>Arange(start, end, step)</c> over ints: <c>[end]</c> from 0 by 1, else a known count.</summary>
+        static Value? Arange(RuleCall c)
+        {
+            var end = c.TryGet("end", out var e) && e is IntValue ev ? ev.Dim : Unknown<Dim>();
+            var start = c.TryGet("start", out var s) ? (s is IntValue sv ? sv.Dim : Unknown<Dim>()) : Dim.Zero;
+            var step = c.TryGet("step", out var t) ? (t is IntValue tv ? tv.Dim : Unknown<Dim>()) : Dim.One;
+            if (start.IsZero && step.Equals(Dim.One)) return Fresh(new[] { end });
+            if (!start.TryGetConstant(out long a) || !end.TryGetConstant(out long b) || !step.TryGetConstant(out long k) || k == 0) return null;
+            long n = (b - a + k + (k > 0 ? -1 : 1)) / k;
+            return n < 0 ? null : Fresh(new[] { Dim.Of(n) });
+        }
+
+        /// <summary>The loss's <c>reduction</c> argument: None keeps the elements' shape, Mean (the default) and Sum give a scalar.</summary>
+        static bool Reduces(RuleCall c)
+        {
+            if (!c.TryGet("reduction", out var r)) return true;
+            return r is IntValue v && v.TryGetConstant(out int k) ? k != 0 : Unknown<bool>();
+        }
+
+        /// <summary>Whether two shapes are provably equal; throws (via <paramref name="refuse"/>) when provably not; unknown otherwise.</summary>
+        static void RequireSame(Dim[] expected, Dim[] actual, Func<ShapeException> refuse)
+        {
+            if (expected.Length != actual.Length) throw refuse();
+            bool unknown = false;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                var same = default(SymbolicDims).Equal(expected[i], actual[i]);
+                if (same == Truth.False) throw refuse();
+                unknown |= same == Truth.Unknown;
+            }
+            if (unknown) Unknown();
+        }
+
+        /// <summary>MSELoss, BCELoss, BCEWithLogitsLoss: the target has the input's shape (the engine refuses to broadcast them).</summary>
+        static Value? PairLoss(RuleCall c)
+        {
+            var op = BuiltInContracts.OperationName(c.Op);
+            var input = Input(c);
+            var target = Input(c, 1);
+            RequireSame(input.Sizes, target.Sizes, () => new ShapeException(op,
+                $"Expected target size {TensorValue.Format(input.Sizes, false)} (the input's size), got {TensorValue.Format(target.Sizes, false)}; broadcasting them would compute a different loss"));
+            return Fresh(Reduces(c) ? new Dim[0] : input.Sizes);
+        }
+
+        /// <summary>
+        /// CrossEntropyLoss and NLLLoss: input [C], [N, C] or [N, C, d1, ...] with the classes in dim 1 (dim 0 for [C]),
+        /// target the class indices, shaped as the input without its class dim.
+        /// </summary>
+        static Value? ClassLoss(RuleCall c)
+        {
+            var op = BuiltInContracts.OperationName(c.Op);
+            var input = Input(c);
+            var target = Input(c, 1);
+            if (input.Sizes.Length == 0)
+                throw new ShapeException(op, $"input must be [C], [N, C] or [N, C, d1, ...], got a 0-dim tensor (target {TensorValue.Format(target.Sizes, false)})");
+            int classDim = input.Sizes.Length == 1 ? 0 : 1;
+            var expected = input.Sizes.Where((_, i) => i != classDim).ToArray();
+            RequireSame(expected, target.Sizes, () => new ShapeException(op,
+                $"Expected target size {TensorValue.Format(expected, false)}, got {TensorValue.Format(target.Sizes, false)} (input {TensorValue.Format(input.Sizes, false)}, classes in dim {classDim})"));
+            return Fresh(Reduces(c) ? new Dim[0] : expected);
+        }
+
+        /// <summary><c>F.LayerNorm(input, normalizedShape)</c>: the input's trailing dims are the normalized shape.</summary>
+        static Value? LayerNorm(RuleCall c)
+        {
+            var input = Input(c);
+            var normalized = c.TryGet("normalizedShape", out var n) && n is SequenceValue or IntValue ? c.Dims(c.IndexOf("normalizedShape"))! : Unknown<Dim[]>();
+            var tail = input.Sizes.Skip(Math.Max(0, input.Sizes.Length - normalized.Length)).ToArray();
+            RequireSame(normalized, tail, () => new ShapeException(c.Op,
+                $"Given normalized_shape={TensorValue.Format(normalized, false)}, expected input with shape [*, {string.Join(", ", normalized.Select(d => d.ToString()))}], but got input of size {TensorValue.Format(input.Sizes, false)}"));
+            return SameShape(c);
         }
 
         /// <summary>

@@ -23,6 +23,9 @@ namespace ShapeSafe.Analyzers.Inference
             if (method.Name == "Size" && arguments.Length == 1 && Symbols.IsTensor(method.ContainingType))
                 return Size(receiver, arguments[0], invocation.Syntax);
 
+            if (TensorList(method, receiver, arguments, invocation, state, out var listResult))
+                return listResult;
+
             if (Sequences(method, receiver, arguments, invocation, state, out var sequenceResult))
                 return sequenceResult;
 
@@ -31,8 +34,17 @@ namespace ShapeSafe.Analyzers.Inference
                 && !SymbolEqualityComparer.Default.Equals(method.ContainingType, target.Type) && FindForward(target.Type) is { } own)
                 method = own;
 
+            if (receiver is ModuleValue { IsSelf: false } tupled && method.Name == "Forward" && TupleLayer(tupled.Type) is { } tupleRule)
+            {
+                // The layer's input annotations check its widths (SS0008 at the argument); the rule checks the rest and gives the tuple.
+                if (HasShapeAnnotations(method)) AnnotatedCall(method, tupled, arguments, invocation.Arguments, invocation.Syntax, null);
+                return ApplyRule(tupleRule, TupleCall(method, tupled, arguments), invocation.Syntax);
+            }
+
             if (ContractOf(method) is { } rule)
             {
+                if (receiver is ModuleValue loss && !Symbols.IsTensor(method.ContainingType) && method.Parameters.Count(p => Symbols.IsTensor(p.Type)) >= 2)
+                    return ResultOf(method, ApplyRule(rule, ModuleCall(method, loss, arguments), invocation.Syntax));
                 if (receiver is ModuleValue layer && !Symbols.IsTensor(method.ContainingType))
                     return ResultOf(method, LayerRule(rule, method, layer, arguments, invocation));
                 var call = BuildCall(method, receiver, arguments);
@@ -50,7 +62,7 @@ namespace ShapeSafe.Analyzers.Inference
 
             if (HasShapeAnnotations(method))
                 return AnnotatedCall(method, module, arguments, invocation.Arguments, invocation.Syntax, null);
-            return null;
+            return HelperCall(method, invocation, arguments);
         }
 
         /// <summary>
@@ -103,6 +115,26 @@ namespace ShapeSafe.Analyzers.Inference
             return false;
         }
 
+        /// <summary>
+        /// A local <c>List&lt;Tensor&gt;</c> built with <c>Add</c> (then given to <c>Cat</c>/<c>Stack</c>): each Add appends
+        /// the tensor's value. Any other call on the list, or passing it to a method that is not a shape rule, forgets it.
+        /// </summary>
+        bool TensorList(IMethodSymbol method, Value? receiver, Value?[] arguments, IInvocationOperation invocation, FlowState state, out Value? result)
+        {
+            result = null;
+            if (invocation.Instance is ILocalReferenceOperation list && Symbols.IsTensorSequence(list.Type) && list.Type is INamedTypeSymbol { Name: "List" })
+            {
+                bool add = method.Name == "Add" && arguments.Length == 1 && receiver is SequenceValue;
+                state.Set(list.Local, add ? new SequenceValue(((SequenceValue)receiver!).Elements.Add(arguments[0])) : null);
+                return true;
+            }
+            if (ContractOf(method) is null)
+                foreach (var argument in invocation.Arguments)
+                    if (argument.Value is ILocalReferenceOperation passed && Symbols.IsTensorSequence(passed.Type) && passed.Type is INamedTypeSymbol { Name: "List" })
+                        state.Set(passed.Local, null);
+            return false;
+        }
+
         static Value? ElementAt(Value? sequence, Value? index)
         {
             if (sequence is UniformSequenceValue u) return u.Element;
@@ -110,7 +142,11 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 if (k < 0) k += s.Elements.Length;
                 if (k >= 0 && k < s.Elements.Length) return s.Elements[k];
+                return null;
             }
+            // layers[i] in a for loop over a list whose elements are all alike: whichever i, the same layer.
+            if (sequence is SequenceValue alike && alike.Elements.Length > 0 && alike.Elements[0] is { } first && alike.Elements.All(e => first.Equals(e)))
+                return first;
             return null;
         }
 
@@ -161,7 +197,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (receiver is not TensorValue { IsFullRank: true } t || dim is not IntValue d || !d.TryGetConstant(out int index)) return null;
             try
             {
-                return new IntValue(t.Sizes[R.NormalizeDim("Size", index, t.Sizes.Length, t.Sizes)]);
+                return new IntValue(t.Sizes[R.ExistingDim("Size", index, t.Sizes)]);
             }
             catch (ShapeException e)
             {
@@ -176,7 +212,7 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var attribute = EngineSymbols.Find(method.GetAttributes(), Symbols.ShapeContractAttribute)
                 ?? (method.ReducedFrom is { } reduced ? EngineSymbols.Find(reduced.GetAttributes(), Symbols.ShapeContractAttribute) : null);
-            return EngineSymbols.StringArgument(attribute);
+            return EngineSymbols.StringArgument(attribute) ?? BuiltInContracts.RuleOf(method);
         }
 
         RuleCall BuildCall(IMethodSymbol method, Value? receiver, Value?[] arguments)
@@ -198,6 +234,35 @@ namespace ShapeSafe.Analyzers.Inference
             return new RuleCall(OperationName(method), tensors, others, names, pair);
         }
 
+        /// <summary>The rule of an engine layer whose Forward returns a tuple (LSTM, GRU, MultiheadAttention), or null.</summary>
+        static string? TupleLayer(INamedTypeSymbol type) =>
+            type.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN" && type.Name is "LSTM" or "GRU" or "MultiheadAttention" ? type.Name : null;
+
+        /// <summary>A tuple layer's call: its tensor arguments in order (a state pair flattened), then its constructor arguments by name.</summary>
+        RuleCall TupleCall(IMethodSymbol method, ModuleValue module, Value?[] arguments)
+        {
+            var tensors = new List<Value?>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                var type = method.Parameters[i].Type;
+                if (Symbols.IsTensor(type)) tensors.Add(arguments[i]);
+                else if (arguments[i] is SequenceValue pair && i > 0 && type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T) tensors.AddRange(pair.Elements);
+            }
+            var names = module.Arguments.Keys.ToList();
+            var others = names.Select(n => (Value?)module.Arguments[n]).ToList();
+            return new RuleCall(module.Type.Name, tensors, others, names, false);
+        }
+
+        /// <summary>A module's Forward of several tensors (a loss's input and target): the tensors, then the module's constructor arguments by name.</summary>
+        RuleCall ModuleCall(IMethodSymbol method, ModuleValue module, Value?[] arguments)
+        {
+            var tensors = new List<Value?>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+                if (Symbols.IsTensor(method.Parameters[i].Type)) tensors.Add(arguments[i]);
+            var names = module.Arguments.Keys.ToList();
+            return new RuleCall(method.ContainingType.Name, tensors, names.Select(n => (Value?)module.Arguments[n]).ToList(), names, false);
+        }
+
         static string OperationName(IMethodSymbol method) => method.Name switch
         {
             "op_Addition" => "Add",
@@ -215,22 +280,30 @@ namespace ShapeSafe.Analyzers.Inference
             var key = new RuleKey(syntax, rule, call);
             if (!_rules.TryGetValue(key, out var memo))
             {
-                var value = ContractRules.Apply(rule, call, out var e, out var i);
-                _rules[key] = memo = (value, e, i);
+                var value = ContractRules.Apply(rule, call, out var e, out var i, out var condition);
+                _rules[key] = memo = (value, e, i, condition);
             }
-            var (result, error, id) = memo;
+            var (result, error, id, needs) = memo;
             if (error is not null && id is not null)
             {
-                string message = error.Message;
+                string message = WithCondition(error.Message, needs);
                 if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
                     && offset.Names.Contains(AssumedLayoutMarker))
-                    message += " (assuming annotated parameters are contiguous: shapesafe.assume_contiguous_parameters = true)";
+                    message += " " + AssumedLayoutNote;
                 Report(Descriptor(id), MemberLocation(syntax), null, null, message);
             }
             return result;
         }
 
-        readonly Dictionary<RuleKey, (Value? Result, ShapeException? Error, string? Id)> _rules = new();
+        /// <summary>What SS0001 adds when it relied on a [Shape] parameter being contiguous.</summary>
+        internal const string AssumedLayoutNote =
+            "(assuming the [Shape] parameter is contiguous: mark it [Strided] if it may be a view, or set shapesafe.assume_contiguous_parameters = false)";
+
+        /// <summary>A refusal that holds only for generic sizes says which special sizes would have made the call work.</summary>
+        static string WithCondition(string message, string? condition) =>
+            condition is null ? message : message.TrimEnd() + (message.TrimEnd().EndsWith(".", StringComparison.Ordinal) ? " " : ". ") + "Possible only when " + condition + ".";
+
+        readonly Dictionary<RuleKey, (Value? Result, ShapeException? Error, string? Id, string? Condition)> _rules = new();
 
         /// <summary>A rule applied at one call site to particular values.</summary>
         readonly struct RuleKey : System.IEquatable<RuleKey>
@@ -309,7 +382,11 @@ namespace ShapeSafe.Analyzers.Inference
                     case BinaryOperatorKind.Divide:
                         // Sizes are not negative, so C#'s truncating division is a floor division.
                         if (y.Dim.IsZero) return null;
-                        return new IntValue(default(SymbolicDims).TryDivideExact(x.Dim, y.Dim, out var q) == Truth.True ? q : Dim.FloorDivide(x.Dim, y.Dim));
+                        if (default(SymbolicDims).TryDivideExact(x.Dim, y.Dim, out var q) == Truth.True) return new IntValue(q);
+                        // c / heads on a width named C: model code means the exact quotient (C/8, as an annotation states it);
+                        // a width the heads do not divide is a size the model is not written for.
+                        if (y.Dim.IsConstant && !x.Dim.IsConstant && !x.Dim.HasOpaqueAtom) return new IntValue(x.Dim / y.Dim);
+                        return new IntValue(Dim.FloorDivide(x.Dim, y.Dim));
                     default: return null;
                 }
             }
@@ -338,6 +415,9 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var constructor = creation.Constructor;
             var arguments = constructor is null ? new Value?[0] : Arguments(constructor, creation.Arguments, state);
+            if (creation.Type is INamedTypeSymbol { Name: "List" } listType && Symbols.IsTensorSequence(listType) && creation.Initializer is null
+                && constructor is not null && (constructor.Parameters.Length == 0 || constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32))
+                return new SequenceValue(ImmutableArray<Value?>.Empty); // a new, empty list of tensors (a capacity is no content)
             var added = CollectionInitializer(creation.Initializer, state);
             if (constructor is null || creation.Type is not INamedTypeSymbol type || !Symbols.IsModule(type)) return null;
 
@@ -523,11 +603,11 @@ namespace ShapeSafe.Analyzers.Inference
             var names = layer.Arguments.Keys.ToList();
             var call = new RuleCall(forward.ContainingType.Name, new[] { arguments.Length > 0 ? arguments[0] : null },
                 names.Select(n => (Value?)layer.Arguments[n]).ToList(), names, false);
-            var result = ContractRules.Apply(rule, call, out var error, out var id);
+            var result = ContractRules.Apply(rule, call, out var error, out var id, out var condition);
             if (error is null || id is null) return result;
             var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
             var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
-            string message = (description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail;
+            string message = WithCondition((description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail, condition);
             if (id == DiagnosticIds.LayerConfigurationMismatch && layer.Bindings.TryGetValue("In", out var binding))
             {
                 var properties = call.InferredInputSize is { } size && size.TryGetConstant(out long v)

@@ -37,10 +37,11 @@ namespace ShapeSafe.Analyzers.Inference
         EngineSymbols Symbols => _data.Symbols;
 
         /// <summary>
-        /// <c>shapesafe.assume_contiguous_parameters = true</c>: annotated tensor parameters are taken to be contiguous,
-        /// so views after transposes of them are checked (SS0001). Off by default: a caller may pass a transposed view.
+        /// Annotated tensor parameters are taken to be contiguous (what DataLoader, layers and factories give), so views
+        /// after transposes of them are checked (SS0001); <c>[Strided]</c> on a parameter, or
+        /// <c>shapesafe.assume_contiguous_parameters = false</c>, leaves its layout unknown.
         /// </summary>
-        public bool AssumeContiguousParameters { get; set; }
+        public bool AssumeContiguousParameters { get; set; } = true;
 
         /// <summary>The name in the storage offset of an assumed-contiguous parameter's layout; views keep it, so SS0001 can say it assumed.</summary>
         internal const string AssumedLayoutMarker = "assumed_contiguous_parameter";
@@ -73,6 +74,18 @@ namespace ShapeSafe.Analyzers.Inference
 
         /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
         public void Analyze(ControlFlowGraph cfg, FlowState initial)
+        {
+            try
+            {
+                AnalyzeGraph(cfg, initial);
+            }
+            catch (InsufficientExecutionStackException)
+            {
+                // Expressions nested too deeply to follow (see MaxExpressionDepth): say nothing more about this method.
+            }
+        }
+
+        void AnalyzeGraph(ControlFlowGraph cfg, FlowState initial)
         {
             var blocks = cfg.Blocks;
             var inStates = new List<Variant>?[blocks.Length];
@@ -120,9 +133,11 @@ namespace ShapeSafe.Analyzers.Inference
 
             _reporting = _report is not null;
             _reported = null;
+            _collectReturns = true;
             for (int i = 0; i < blocks.Length; i++)
                 if (inStates[i] is { } variants)
                     foreach (var v in variants) RunBlock(blocks[i], v.State.Clone(), cfg);
+            _collectReturns = false;
             _reporting = false;
 
             void Propagate(ControlFlowBranch? branch, FlowState state)
@@ -222,7 +237,10 @@ namespace ShapeSafe.Analyzers.Inference
             if (block.BranchValue is not { } branchValue) return null;
             var value = Eval(branchValue, state);
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
                 CheckReturn(branchValue, value);
+                if (_collectReturns) CollectReturn(value);
+            }
             return value;
         }
 
@@ -257,7 +275,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (Symbols.IsTensor(p.Type))
             {
                 var declared = ShapeAnnotation.From(p.GetAttributes(), Symbols)?.ToValue();
-                if (AssumeContiguousParameters && declared is { IsFullRank: true })
+                if (AssumeContiguousParameters && declared is { IsFullRank: true } && EngineSymbols.Find(p.GetAttributes(), Symbols.StridedAttribute) is null)
                     return new TensorValue(declared.Sizes, false, ShapeRules<Dim, SymbolicDims>.ContiguousStrides(declared.Sizes), Dim.Named(AssumedLayoutMarker));
                 return declared;
             }
@@ -268,9 +286,33 @@ namespace ShapeSafe.Analyzers.Inference
 
         // ---- expressions ----
 
+        /// <summary>
+        /// How deeply expressions may nest before the method is given up (nothing more is reported for it). The compiler
+        /// runs analyzers on its own threads: a chain such as <c>x + x + … + x</c> of thousands of operands must not
+        /// overflow their stack, which would take the build down rather than raise AD0001.
+        /// </summary>
+        const int MaxExpressionDepth = 500;
+
+        int _depth;
+
         public Value? Eval(IOperation? operation, FlowState state)
         {
             if (operation is null) return null;
+            if (_depth >= MaxExpressionDepth) throw new InsufficientExecutionStackException();
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            _depth++;
+            try
+            {
+                return EvalOperation(operation, state);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        Value? EvalOperation(IOperation operation, FlowState state)
+        {
             var constant = operation.ConstantValue;
             if (constant.HasValue)
             {
@@ -355,13 +397,19 @@ namespace ShapeSafe.Analyzers.Inference
                 {
                     var array = Eval(element.ArrayReference, state);
                     var indices = element.Indices.Select(i => Eval(i, state)).ToList();
-                    if (array is SequenceValue s && indices.Count == 1 && indices[0] is IntValue index
-                        && index.TryGetConstant(out int k) && k >= 0 && k < s.Elements.Length)
-                        return s.Elements[k];
-                    return null;
+                    return indices.Count == 1 ? ElementAt(array, indices[0]) : null;
                 }
                 case IDefaultValueOperation defaultValue:
                     return DefaultOf(defaultValue.Type);
+                case IImplicitIndexerReferenceOperation implicitIndexer:
+                {
+                    // shape[^1]: an index from the end into a known list of sizes.
+                    var list = Eval(implicitIndexer.Instance, state);
+                    var index = implicitIndexer.Argument is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } hat ? Eval(hat.Operand, state) : null;
+                    return list is SequenceValue && index is IntValue fromEnd && fromEnd.TryGetConstant(out int k) && k > 0
+                        ? ElementAt(list, new IntValue(Dim.Of(-k)))
+                        : null;
+                }
                 case IFlowAnonymousFunctionOperation lambda:
                     if (_reporting && _cfg is not null) AnalyzeLambda(lambda);
                     return null;
@@ -425,6 +473,11 @@ namespace ShapeSafe.Analyzers.Inference
                     var call = new RuleCall("Select", new Value?[] { t }, new Value?[] { new IntValue(Dim.Zero), arguments[0] }, null, false);
                     return ApplyRule("Select", call, property.Syntax);
                 }
+                // t[.., -1], t[0, ^1], t[1..3]: one entry per leading dim, indices select, ranges keep (or slice) the dim.
+                if (instance is TensorValue indexed && Symbols.IsTensor(property.Type) && property.Arguments.Length == 1
+                    && property.Property.Parameters[0].Type is IArrayTypeSymbol { ElementType.Name: "TensorIndex" }
+                    && property.Arguments[0].Value is IArrayCreationOperation { Initializer: { } entries })
+                    return MultiIndex(indexed, entries.ElementValues, property.Syntax, state);
                 // layers[i] on a ModuleList, Sequential or list of layers.
                 if (arguments.Count == 1 && property.Property.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
                     return ElementAt(instance is ModuleValue container ? container.Items : instance, arguments[0]);
@@ -435,6 +488,43 @@ namespace ShapeSafe.Analyzers.Inference
             return MemberValue(property.Property, property.Type, property.Instance, instance);
         }
 
+        /// <summary>
+        /// <c>t[a, b, ...]</c> over <c>TensorIndex</c> entries, as the engine applies them: an int or <c>^k</c> selects
+        /// (the dim goes), <c>..</c> keeps the dim, <c>a..b</c> with constant ends slices it; anything else is unknown.
+        /// </summary>
+        Value? MultiIndex(TensorValue tensor, System.Collections.Immutable.ImmutableArray<IOperation> entries, SyntaxNode syntax, FlowState state)
+        {
+            Value? t = tensor;
+            int dim = 0;
+            if (entries.Length > tensor.Sizes.Length && tensor.IsFullRank)
+            {
+                Report(DiagnosticDescriptors.DimOutOfRange, syntax.GetLocation(), null, null,
+                    $"Index: too many indices ({entries.Length}) for tensor of shape {tensor.FormatShape()}");
+                return null;
+            }
+            foreach (var entry in entries)
+            {
+                var e = entry is IConversionOperation conversion ? conversion.Operand : entry;
+                if (t is null) return null;
+                if (e is IRangeOperation range)
+                {
+                    if (range.LeftOperand is null && range.RightOperand is null) { dim++; continue; }
+                    var start = range.LeftOperand is null ? new IntValue(Dim.Zero) : Eval(range.LeftOperand, state) as IntValue;
+                    var end = range.RightOperand is null ? null : Eval(range.RightOperand, state) as IntValue;
+                    if (start is null || end is null || !end.TryGetConstant(out int stop) || stop < 0) return null;
+                    t = ApplyRule("Slice", new RuleCall("Slice", new[] { t }, new Value?[] { new IntValue(Dim.Of(dim)), start, end, new IntValue(Dim.One) }, null, false), syntax);
+                    dim++;
+                    continue;
+                }
+                Value? index = e is IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } hat
+                    ? (Eval(hat.Operand, state) is IntValue k ? new IntValue(-k.Dim) : null)
+                    : Eval(e, state) as IntValue;
+                if (index is null || e.Type?.SpecialType is not (SpecialType.System_Int32 or null) && e is not IUnaryOperation) return null;
+                t = ApplyRule("Select", new RuleCall("Select", new[] { t }, new Value?[] { new IntValue(Dim.Of(dim)), index }, null, false), syntax);
+            }
+            return t;
+        }
+
         /// <summary>A field or property: its [Shape], the configuration of a module it holds, a tuple element.</summary>
         Value? MemberValue(ISymbol member, ITypeSymbol? type, IOperation? instanceOperation, Value? instance)
         {
@@ -442,8 +532,18 @@ namespace ShapeSafe.Analyzers.Inference
                 && tupleField.Name.StartsWith("Item", StringComparison.Ordinal)
                 && int.TryParse(tupleField.Name.Substring(4), out int n) && n >= 1 && n <= tuple.Elements.Length)
                 return tuple.Elements[n - 1];
+            // x.Shape (then x.Shape[1], x.Shape[^1]) and x.Rank: the sizes are the dims' own names.
+            if (instance is TensorValue { IsFullRank: true } tensor && Symbols.IsTensor(member.ContainingType))
+            {
+                if (member.Name is "Shape" or "Sizes") return new SequenceValue(tensor.Sizes.Select(d => (Value?)new IntValue(d)).ToImmutableArray());
+                if (member.Name == "Rank") return new IntValue(Dim.Of(tensor.Sizes.Length));
+            }
+            bool own = instanceOperation is null or IInstanceReferenceOperation;
             if (Symbols.IsTensor(type))
-                return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue();
+                return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue()
+                    ?? (own && IsReadOnly(member) ? (_data.Modules.Get(member) as TensorValue)?.WithoutLayout() : null);
+            if (type?.SpecialType == SpecialType.System_Int32 && own && IsReadOnly(member))
+                return _data.Modules.Get(member) as IntValue;
             if ((Symbols.IsModule(type) || Symbols.IsModuleSequence(type)) && (instanceOperation is null or IInstanceReferenceOperation))
             {
                 var held = _data.Modules.Get(member);
@@ -451,6 +551,14 @@ namespace ShapeSafe.Analyzers.Inference
             }
             return null;
         }
+
+        /// <summary>A field or property only constructors and initializers can set: what they set is what every method reads.</summary>
+        static bool IsReadOnly(ISymbol member) => member switch
+        {
+            IFieldSymbol f => f.IsReadOnly || f.IsConst,
+            IPropertySymbol p => p.SetMethod is null,
+            _ => false,
+        };
 
         void Assign(IOperation target, Value? value, SyntaxNode syntax, FlowState state)
         {

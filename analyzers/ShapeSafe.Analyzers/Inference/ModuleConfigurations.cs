@@ -11,6 +11,7 @@ namespace ShapeSafe.Analyzers.Inference
     /// The configuration of the module each field or property of a module class holds: the <c>new Linear(784, hidden)</c>
     /// in its initializer or in the class's constructors (directly or through <c>RegisterModule</c>), with
     /// <c>[Dim("H")] int hidden</c> read as the name H. Known only when every creation agrees. Computed once per member.
+    /// Read-only int and tensor members set there (<c>_heads = 8</c>, <c>_mask = Tensor.Ones(t, t)</c>) are read the same way.
     /// </summary>
     internal sealed class ModuleConfigurations
     {
@@ -23,7 +24,23 @@ namespace ShapeSafe.Analyzers.Inference
         internal void Attach(AnalysisContextData data) => _data = data;
 
         /// <summary>The module (or the sequence of modules: an array, a list) <paramref name="member"/> holds, or null.</summary>
-        public Value? Get(ISymbol member) => _cache.GetOrAdd(member, Compute);
+        public Value? Get(ISymbol member)
+        {
+            if (_cache.TryGetValue(member, out var known)) return known;
+            // A member whose creation reads itself (_scale = _scale * 2) is unknown rather than a endless recursion.
+            var computing = t_computing ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            if (!computing.Add(member)) return null;
+            try
+            {
+                return _cache.GetOrAdd(member, Compute(member));
+            }
+            finally
+            {
+                computing.Remove(member);
+            }
+        }
+
+        [System.ThreadStatic] static HashSet<ISymbol>? t_computing;
 
         Value? Compute(ISymbol member)
         {
@@ -61,7 +78,7 @@ namespace ShapeSafe.Analyzers.Inference
                 var inference = new MethodInference(_data, owner, report: null);
                 var state = owner is IMethodSymbol method ? inference.InitialState(method.Parameters) : new FlowState();
                 var value = inference.Eval(creation, state);
-                if (value is not (ModuleValue or SequenceValue or UniformSequenceValue)) return null;
+                if (value is not (ModuleValue or SequenceValue or UniformSequenceValue or IntValue or TensorValue)) return null;
                 if (result is null) result = value;
                 else if (!result.Equals(value)) return null;
             }
@@ -147,7 +164,7 @@ namespace ShapeSafe.Analyzers.Inference
 
         readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
 
-        IOperation? OperationOf(SyntaxNode syntax)
+        internal IOperation? OperationOf(SyntaxNode syntax)
         {
             if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return null;
 #pragma warning disable RS1030 // A module's configuration lives in its constructor, usually not the method being analyzed; one model per tree, each constructor bound once.

@@ -173,13 +173,20 @@ namespace ShapeSafe.Analyzers.Inference
                 var expected = bindings is null ? entry.Dim : DimParser.Substitute(annotation.EntryText(entry), bindings.Lookup);
                 if (expected is null) continue;
                 var actual = value.Sizes[v - 1 - j];
-                if (D.Equal(actual, expected) != Truth.False) continue;
+                string? condition;
+                using (var generic = GenericNames.Begin())
+                {
+                    // A name is any size the caller chooses: H against 128 fits only when H is 128, which is a mismatch.
+                    if (D.Equal(actual, expected) != Truth.False) continue;
+                    condition = generic.Condition;
+                }
 
                 int index = valueEll ? -(j + 1) : v - 1 - j;
                 string? layerDim = bindings is null ? null : entry.Dim.Names.FirstOrDefault(bindings.IsLayerDim);
                 string written = annotation.EntryText(entry);
                 string expectedText = written == expected.ToString() ? written : $"{written} = {expected}";
-                return new ShapeMismatch($"dim {index} is {actual}, expected {expectedText}", layerDim);
+                string needs = condition is null ? "" : $" (it fits only when {condition})";
+                return new ShapeMismatch($"dim {index} is {actual}, expected {expectedText}{needs}", layerDim);
             }
             return null;
         }

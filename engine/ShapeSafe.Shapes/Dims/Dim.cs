@@ -22,8 +22,8 @@ namespace ShapeSafe.Shapes;
 /// <para>Not canonical (equal values, different forms, so comparisons answer Unknown): a quotient by a
 /// product of sums written expanded versus as successive divisions, some quotients by sums that mix in
 /// quotients by names, and floor quotients whose operands differ in form. None occurs in ordinary
-/// shape annotations; the answers stay sound. Arithmetic is checked: an overflow of the 64-bit coefficients throws
-/// <see cref="OverflowException"/>.</para>
+/// shape annotations; the answers stay sound. Arithmetic is checked: an overflow of the 64-bit coefficients, or a
+/// normal form of more than <see cref="MaxTerms"/> terms, throws <see cref="OverflowException"/>.</para>
 /// </remarks>
 public sealed partial class Dim : IEquatable<Dim>
 {
@@ -41,8 +41,17 @@ public sealed partial class Dim : IEquatable<Dim>
     string? _text;
     IReadOnlyList<string>? _names;
 
+    /// <summary>
+    /// The most terms a normal form may have. A product of sums expands (<c>(A0+B0)*(A1+B1)*…</c> doubles with each factor),
+    /// and no shape a model is written for needs more; past the cap the arithmetic throws <see cref="OverflowException"/>,
+    /// as a coefficient overflow does, so the work stays bounded and callers treat the dim as unknown.
+    /// </summary>
+    internal const int MaxTerms = 64;
+
     Dim(Term[] terms, Dim[]? facts = null)
     {
+        if (terms.Length > MaxTerms)
+            throw new OverflowException($"a dim with {terms.Length} terms is too large to keep (at most {MaxTerms})");
         _terms = terms;
         _facts = facts ?? Array.Empty<Dim>(); // not a static field: Zero and One are built before other files' statics
         int h = terms.Length;

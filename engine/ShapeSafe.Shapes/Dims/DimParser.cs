@@ -21,6 +21,10 @@ public static class DimParser
 {
     const int MaxDepth = 64; // the analyzer runs inside the compiler: no stack overflow on "((((((…"
 
+    // What an expression becomes when its arithmetic overflows (coefficients past 64 bits, or more terms than a dim
+    // keeps, as a product of many sums expands): in a shape the entry is unchecked, like '_'; alone it is an error.
+    static readonly Dim s_tooLarge = Dim.Anonymous("?");
+
     /// <summary>Parses a comma-separated shape annotation such as <c>B, T, D/H</c> or <c>..., 784</c>.</summary>
     public static ShapeParseResult Parse(string text)
     {
@@ -124,9 +128,14 @@ public static class DimParser
                         return Fail<ParsedShape>(_pos, AtEnd ? 0 : 1, "expected a dim (a number, a name, an expression, '_' or '...') but " + Found());
                     var dim = Checked(Expr(), start);
                     if (dim is null) return null;
-                    if (DimBounds.Sign(-dim) == ProvenSign.Positive)
+                    if (ReferenceEquals(dim, s_tooLarge))
+                    {
+                        entries.Add(new ShapeEntry(null, start, TrimmedEnd() - start));
+                    }
+                    else if (DimBounds.Sign(-dim) == ProvenSign.Positive)
                         return Fail<ParsedShape>(start, TrimmedEnd() - start, $"a size cannot be negative, but '{dim}' is");
-                    entries.Add(new ShapeEntry(dim, start, TrimmedEnd() - start));
+                    else
+                        entries.Add(new ShapeEntry(dim, start, TrimmedEnd() - start));
                 }
                 SkipSpace();
                 if (AtEnd) return new ParsedShape(ellipsis, entries);
@@ -143,6 +152,7 @@ public static class DimParser
             int start = _pos;
             var dim = Checked(Expr(), start);
             if (dim is null) return null;
+            if (ReferenceEquals(dim, s_tooLarge)) return Fail<Dim>(start, _s.Length - start, "the expression is too large to work with");
             SkipSpace();
             return AtEnd ? dim : Fail<Dim>(_pos, 1, "expected an operator (+ - * / //) or the end but " + Found());
         }
@@ -151,7 +161,7 @@ public static class DimParser
         {
             var dim = Expr();
             SkipSpace();
-            return AtEnd ? dim : null;
+            return AtEnd && !ReferenceEquals(dim, s_tooLarge) ? dim : null;
         }
 
         /// <summary>A dim whose value is a known fraction (<c>3/2</c>) is no size.</summary>
@@ -180,7 +190,7 @@ public static class DimParser
             bool negate = !AtEnd && Current == '-';
             if (negate) _pos++;
             var result = Term();
-            if (result is not null && negate) result = -result;
+            if (result is not null && negate) result = Arithmetic(result, Dim.Zero, static (r, _) => -r);
             while (result is not null)
             {
                 SkipSpace();
@@ -189,7 +199,7 @@ public static class DimParser
                 _pos++;
                 var right = Term();
                 if (right is null) return null;
-                result = plus ? result + right : result - right;
+                result = plus ? Arithmetic(result, right, static (a, b) => a + b) : Arithmetic(result, right, static (a, b) => a - b);
             }
             _depth--;
             return result;
@@ -208,7 +218,7 @@ public static class DimParser
                     _pos++;
                     var right = Primary();
                     if (right is null) return null;
-                    result *= right;
+                    result = Arithmetic(result, right, static (a, b) => a * b);
                 }
                 else if (Current == '/')
                 {
@@ -218,11 +228,27 @@ public static class DimParser
                     if (right is null) return null;
                     if (right.IsZero) return Fail<Dim>(op, floor ? 2 : 1, "division by 0");
                     // A fraction such as 31/5 may be part of a whole-number sum; whole entries are checked in Checked().
-                    result = floor ? Dim.FloorDivide(result, right) : Dim.DivideExact(result, right, allowFraction: true);
+                    result = floor
+                        ? Arithmetic(result, right, static (a, b) => Dim.FloorDivide(a, b))
+                        : Arithmetic(result, right, static (a, b) => Dim.DivideExact(a, b, allowFraction: true));
                 }
                 else break;
             }
             return result;
+        }
+
+        /// <summary>One step of arithmetic; an overflow (or an operand that overflowed) makes the expression <see cref="s_tooLarge"/>.</summary>
+        static Dim Arithmetic(Dim a, Dim b, Func<Dim, Dim, Dim> op)
+        {
+            if (ReferenceEquals(a, s_tooLarge) || ReferenceEquals(b, s_tooLarge)) return s_tooLarge;
+            try
+            {
+                return op(a, b);
+            }
+            catch (OverflowException)
+            {
+                return s_tooLarge;
+            }
         }
 
         Dim? Primary()

@@ -5,7 +5,8 @@ namespace ShapeSafe.Shapes;
 /// domain. Names stand for unknown integers ≥ 1. Answers are sound: True and False hold for every
 /// assignment of the names (respecting the exact quotients the dims state), with one deliberate
 /// exception from API.md: two different plain names are reported not equal, so code that only works
-/// when <c>B</c> equals <c>T</c> is flagged.
+/// when <c>B</c> equals <c>T</c> is flagged. Inside a <see cref="GenericNames"/> scope, every equality over names
+/// that is not an identity is answered False (a name is any size the caller chooses) and recorded.
 /// </summary>
 public readonly struct SymbolicDims : IDimDomain<Dim>
 {
@@ -26,17 +27,36 @@ public readonly struct SymbolicDims : IDimDomain<Dim>
         var difference = a - b;
         if (difference.IsZero) return Truth.True;
         if (difference.TryGetRational(out _)) return Truth.False;
-        if (a.IsPlainName && b.IsPlainName) return Truth.False;
+        if (a.IsPlainName && b.IsPlainName)
+        {
+            if (GenericNames.Active) GenericNames.Record(a, b);
+            return Truth.False;
+        }
         if (DimBounds.Sign(difference) == ProvenSign.Positive || DimBounds.Sign(-difference) == ProvenSign.Positive)
             return Truth.False;
+        if (GenericNames.Active && !difference.HasOpaqueAtom)
+        {
+            // Names are sizes the caller chooses freely: a relation between them that is not an identity holds only
+            // for special values, so the generic answer is no, and the rule records what it would have needed.
+            GenericNames.Record(a, b);
+            return Truth.False;
+        }
         return Truth.Unknown;
     }
 
     /// <summary>True when b − a is provably &gt; 0, False when a − b is provably ≥ 0, Unknown otherwise.</summary>
     public Truth Less(Dim a, Dim b)
     {
-        if (DimBounds.Sign(b - a) == ProvenSign.Positive) return Truth.True;
+        var gap = b - a;
+        var sign = DimBounds.Sign(gap);
+        if (sign == ProvenSign.Positive) return Truth.True;
         if (DimBounds.Sign(a - b) != ProvenSign.Unknown) return Truth.False;
+        if (GenericNames.Active && sign == ProvenSign.NonNegative && !gap.HasOpaqueAtom)
+        {
+            // b ≥ a always, so a < b fails only when they are equal (1 < T but for T = 1): a special value of the names.
+            GenericNames.Record(a, b);
+            return Truth.True;
+        }
         return Truth.Unknown;
     }
 

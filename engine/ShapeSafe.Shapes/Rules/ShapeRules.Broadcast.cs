@@ -17,7 +17,7 @@ namespace ShapeSafe.Shapes
                 T sb = db >= 0 ? b[db] : D.Constant(1);
                 result[i] = BroadcastDim(op, sa, sb, i, a, b);
             }
-            return result;
+            return Fits(op, result, a, b);
         }
 
         /// <summary>Broadcasts any number of shapes, left to right.</summary>

@@ -17,6 +17,18 @@ namespace ShapeSafe.Shapes
         /// </summary>
         public static T[] Conv2d(T[] input, T[] weight, int[] stride, int[] padding, int[] dilation, int groups = 1, string op = "Conv2d")
         {
+            try
+            {
+                return Fits(op, Conv2dSizes(input, weight, stride, padding, dilation, groups, op), input, weight);
+            }
+            catch (System.OverflowException)
+            {
+                throw new ShapeException(op, $"the sizes computed from stride {Format(stride)}, padding {Format(padding)}, dilation {Format(dilation)} and groups {groups} do not fit in 32-bit integers; input {Format(input)}, weight {Format(weight)}");
+            }
+        }
+
+        static T[] Conv2dSizes(T[] input, T[] weight, int[] stride, int[] padding, int[] dilation, int groups, string op)
+        {
             if (input.Length != 3 && input.Length != 4)
                 throw new ShapeException(op, $"expected 3-D (unbatched) or 4-D (batched) input, but got input of shape {Format(input)} (weight {Format(weight)})");
             if (weight.Length != 4)
@@ -56,6 +68,18 @@ namespace ShapeSafe.Shapes
         /// </summary>
         public static T[] Pool2d(T[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, string op = "MaxPool2d")
         {
+            try
+            {
+                return Pool2dSizes(input, kernel, stride, padding, dilation, op);
+            }
+            catch (System.OverflowException)
+            {
+                throw new ShapeException(op, $"the sizes computed from kernel {Format(kernel)}, stride {Format(stride)}, padding {Format(padding)} and dilation {Format(dilation)} do not fit in 32-bit integers; input {Format(input)}");
+            }
+        }
+
+        static T[] Pool2dSizes(T[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, string op)
+        {
             if (input.Length != 3 && input.Length != 4)
                 throw new ShapeException(op, $"expected 3-D or 4-D input, got shape {Format(input)}");
             CheckWindowArgs(op, stride, padding, dilation, 1);
@@ -64,7 +88,7 @@ namespace ShapeSafe.Shapes
             {
                 if (kernel[i] <= 0)
                     throw new ShapeException(op, $"kernel size {Format(kernel)} must be positive (input {Format(input)})");
-                if (padding[i] * 2 > kernel[i])
+                if (padding[i] * 2L > kernel[i])
                     throw new ShapeException(op, $"pad {Format(padding)} should be at most half of the kernel size {Format(kernel)} (input {Format(input)})");
                 int d = input.Length - 2 + i;
                 T size = WindowOutputSize(input[d], kernel[i], stride[i], padding[i], dilation[i]);

@@ -39,10 +39,17 @@ namespace ShapeSafe.Shapes
                         throw new ShapeException(op,
                             $"sizes of tensors must match except in dimension {d}. Expected size {D.Format(first[j])} but got size {D.Format(s[j])} for tensor number {i} at dim {j}; shapes {FormatAll(shapes)}");
                 }
-                total = D.Add(total, s[d]);
+                try
+                {
+                    total = D.Add(total, s[d]);
+                }
+                catch (System.OverflowException)
+                {
+                    throw new ShapeException(op, $"the sizes along dim {d} add up to more than a tensor can hold ({MaxElements} elements); shapes {FormatAll(shapes)}");
+                }
             }
             result[d] = total;
-            return result;
+            return Fits(op, result, first);
         }
 
         /// <summary><c>Stack(tensors, dim)</c>: all shapes equal; a new dim of size count is inserted at <paramref name="dim"/>.</summary>
@@ -61,7 +68,7 @@ namespace ShapeSafe.Shapes
                 if (!same)
                     throw new ShapeException(op, $"expects each tensor to be equal size, but got {Format(first)} at entry 0 and {Format(s)} at entry {i}");
             }
-            return InsertAt(first, d, D.Constant(shapes.Count));
+            return Fits(op, InsertAt(first, d, D.Constant(shapes.Count)), first);
         }
 
         /// <summary>

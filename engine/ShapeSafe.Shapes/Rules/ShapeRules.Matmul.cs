@@ -20,7 +20,7 @@ namespace ShapeSafe.Shapes
             if (a.Length == 1 && b.Length == 1) return new T[0];
             if (a.Length <= 2 && b.Length <= 2)
             {
-                if (a.Length == 2 && b.Length == 2) return new[] { a[0], b[1] };
+                if (a.Length == 2 && b.Length == 2) return Fits(op, new[] { a[0], b[1] }, a, b);
                 return a.Length == 2 ? new[] { a[0] } : new[] { b[1] };
             }
 
@@ -42,7 +42,7 @@ namespace ShapeSafe.Shapes
             int at = batch.Length;
             if (a.Length >= 2) result[at++] = a[a.Length - 2];
             if (b.Length >= 2) result[at] = b[b.Length - 1];
-            return result;
+            return Fits(op, result, a, b);
         }
 
         /// <summary><c>Mm(a, b)</c>: [n, m] × [m, p] → [n, p]; both must be 2-D.</summary>
@@ -52,7 +52,7 @@ namespace ShapeSafe.Shapes
                 throw new ShapeException(op, $"{Format(a)} × {Format(b)}: both arguments must be 2-D (got {a.Length}-D and {b.Length}-D)");
             if (!Decide(op, D.Equal(a[1], b[0]), "whether the inner dims match"))
                 throw new ShapeException(op, $"{Format(a)} × {Format(b)}: inner dims {D.Format(a[1])} and {D.Format(b[0])} differ");
-            return new[] { a[0], b[1] };
+            return Fits(op, new[] { a[0], b[1] }, a, b);
         }
 
         /// <summary><c>Bmm(a, b)</c>: [B, n, m] × [B, m, p] → [B, n, p]; no broadcasting.</summary>
@@ -64,7 +64,7 @@ namespace ShapeSafe.Shapes
                 throw new ShapeException(op, $"{Format(a)} × {Format(b)}: batch sizes {D.Format(a[0])} and {D.Format(b[0])} differ at dim 0");
             if (!Decide(op, D.Equal(a[2], b[1]), "whether the inner dims match"))
                 throw new ShapeException(op, $"{Format(a)} × {Format(b)}: inner dims {D.Format(a[2])} and {D.Format(b[1])} differ");
-            return new[] { a[0], a[1], b[2] };
+            return Fits(op, new[] { a[0], a[1], b[2] }, a, b);
         }
 
         /// <summary><c>Dot(a, b)</c>: two 1-D tensors of the same size → a scalar.</summary>

@@ -15,9 +15,16 @@ namespace ShapeSafe.Shapes
                 if (repeats[i] < 0)
                     throw new ShapeException(op, $"repeats {Format(repeats)} must be non-negative (shape {Format(shape)})");
                 T size = i < pad ? D.Constant(1) : shape[i - pad];
-                result[i] = D.Multiply(size, D.Constant(repeats[i]));
+                try
+                {
+                    result[i] = D.Multiply(size, D.Constant(repeats[i]));
+                }
+                catch (System.OverflowException)
+                {
+                    throw new ShapeException(op, $"repeats {Format(repeats)} make dim {i} larger than a tensor can hold ({MaxElements} elements); input shape {Format(shape)}");
+                }
             }
-            return result;
+            return Fits(op, result, shape);
         }
 
         /// <summary><c>Flatten(startDim, endDim)</c>: the dims from start to end merged into one; a scalar becomes [1].</summary>
@@ -36,7 +43,14 @@ namespace ShapeSafe.Shapes
             var result = new T[shape.Length - (e - s)];
             for (int i = 0; i < s; i++) result[i] = shape[i];
             T merged = D.Constant(1);
-            for (int i = s; i <= e; i++) merged = D.Multiply(merged, shape[i]);
+            try
+            {
+                for (int i = s; i <= e; i++) merged = D.Multiply(merged, shape[i]);
+            }
+            catch (System.OverflowException)
+            {
+                throw TooLarge(op, null, shape);
+            }
             result[s] = merged;
             for (int i = e + 1; i < shape.Length; i++) result[i - (e - s)] = shape[i];
             return result;
@@ -55,7 +69,7 @@ namespace ShapeSafe.Shapes
             int d = NormalizeDim(op, dim, shape.Length, shape);
             var result = (T[])shape.Clone();
             result[d] = indexShape.Length == 0 ? D.Constant(1) : indexShape[0];
-            return result;
+            return Fits(op, result, shape, indexShape);
         }
 
         /// <summary>
@@ -73,7 +87,7 @@ namespace ShapeSafe.Shapes
                 if (!reduced[i]) result[j++] = shape[i];
                 else if (keepDim) result[j++] = D.Constant(1);
             }
-            return result;
+            return Fits(op, result, shape);
         }
 
         /// <summary>Which dims a reduction covers: a flag per dim, after wrapping negative dims.</summary>

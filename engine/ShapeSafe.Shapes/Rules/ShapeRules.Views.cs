@@ -13,6 +13,7 @@ namespace ShapeSafe.Shapes
         {
             T numel = NumEl(inputShape);
             T known = D.Constant(1);
+            bool zero = HasZero(requested);
             int inferred = -1;
             for (int i = 0; i < requested.Length; i++)
             {
@@ -24,11 +25,20 @@ namespace ShapeSafe.Shapes
                         throw new ShapeException(op, $"only one dimension can be inferred, but {Format(requested)} has more than one -1 (input shape {Format(inputShape)})");
                     inferred = i;
                 }
-                else
+                else if (!zero)
                 {
-                    known = D.Multiply(known, requested[i]);
+                    try
+                    {
+                        known = D.Multiply(known, requested[i]);
+                    }
+                    catch (System.OverflowException)
+                    {
+                        throw new ShapeException(op, $"shape '{Format(requested)}' is invalid for input of shape {Format(inputShape)} ({D.Format(numel)} elements): it has more elements than a tensor can hold");
+                    }
                 }
             }
+            // A size of 0 makes the count 0, however large the other sizes: an empty tensor may have any shape.
+            if (zero) known = D.Constant(0);
 
             var result = (T[])requested.Clone();
             if (inferred < 0)
@@ -242,7 +252,7 @@ namespace ShapeSafe.Shapes
                 outSizes[i] = size;
                 outStrides[i] = stride;
             }
-            return new Layout<T>(outSizes, outStrides, input.Offset);
+            return new Layout<T>(Fits(op, outSizes, input.Sizes), outStrides, input.Offset);
         }
 
         /// <summary><c>Slice(dim, start, end, step)</c> with Python's clamping: out-of-range bounds clamp, negative ones count from the end.</summary>
@@ -306,7 +316,11 @@ namespace ShapeSafe.Shapes
             }
             else if (index < 0)
             {
-                throw new UndecidableShapeException(op, "a negative index into a symbolic dim");
+                // Counts from the end of a symbolic size: -1 is always in range (sizes of names are at least 1).
+                if (!Decide(op, D.Less(D.Constant(-index - 1), input.Sizes[d]), "whether a negative index is in range"))
+                    throw new ShapeException(op, $"index {index} is out of bounds for dimension {dim} with size {D.Format(input.Sizes[d])} (shape {Format(input.Sizes)})");
+                T fromEnd = D.Add(input.Offset, D.Multiply(D.Add(input.Sizes[d], D.Constant(index)), input.Strides[d]));
+                return new Layout<T>(RemoveAt(input.Sizes, d), RemoveAt(input.Strides, d), fromEnd);
             }
             T offset = D.Add(input.Offset, D.Multiply(D.Constant(index), input.Strides[d]));
             return new Layout<T>(RemoveAt(input.Sizes, d), RemoveAt(input.Strides, d), offset);
@@ -331,7 +345,7 @@ namespace ShapeSafe.Shapes
                 sizes[d] = D.Add(D.FloorDivide(D.Subtract(input.Sizes[d], D.Constant(size)), D.Constant(step)), D.Constant(1));
                 strides[d] = D.Multiply(input.Strides[d], D.Constant(step));
             }
-            return new Layout<T>(sizes, strides, input.Offset);
+            return new Layout<T>(Fits(op, sizes, input.Sizes), strides, input.Offset);
         }
 
         /// <summary>The contiguous layout of a shape at offset 0: what a fresh or copied tensor gets.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -52,23 +53,107 @@ namespace ShapeSafe.Shapes
             return dim < 0 ? dim + span : dim;
         }
 
-        /// <summary>The number of elements of a shape.</summary>
+        /// <summary>
+        /// The index of the dim that <c>Size(dim)</c> or <c>Stride(dim)</c> reads. Unlike <see cref="NormalizeDim"/>, a
+        /// scalar has no dim to read, as in PyTorch ("dimension specified as 0 but tensor has no dimensions").
+        /// </summary>
+        public static int ExistingDim(string op, int dim, T[] shape)
+        {
+            if (shape.Length == 0)
+                throw new ShapeException(op, $"dimension specified as {dim} but tensor has no dimensions (shape {Format(shape)})");
+            return NormalizeDim(op, dim, shape.Length, shape);
+        }
+
+        /// <summary>The number of elements of a shape (0 when a size is 0, however large the others).</summary>
         public static T NumEl(T[] shape)
         {
+            if (HasZero(shape)) return D.Constant(0);
             T n = D.Constant(1);
             for (int i = 0; i < shape.Length; i++) n = D.Multiply(n, shape[i]);
             return n;
         }
 
-        /// <summary>Contiguous (row-major) strides for a shape, as PyTorch gives them: size-1 and size-0 dims count as 1.</summary>
+        /// <summary>
+        /// The most elements a tensor holds: its sizes, strides and offsets are ints and its storage is one managed
+        /// array (<c>Array.MaxLength</c>). Expanded views count too, so <c>NumEl</c> and every loop over a tensor fit.
+        /// </summary>
+        public const long MaxElements = 0x7FFFFFC7;
+
+        /// <summary>
+        /// <paramref name="result"/>, after checking that a tensor of that shape can exist (see <see cref="MaxElements"/>);
+        /// symbolic shapes always can. The error names the op, the result shape and the input shapes.
+        /// </summary>
+        public static T[] Fits(string op, T[] result, T[] input, T[]? other = null)
+        {
+            long count = 1;
+            bool tooLarge = false;
+            for (int i = 0; i < result.Length; i++)
+            {
+                if (!D.TryGetConstant(result[i], out long size)) return result;
+                if (size == 0) return result;
+                // count ≤ MaxElements < 2^31 and size < 2^63 / 2^31 keep the product exact; larger sizes are too large alone.
+                if (tooLarge || size > MaxElements || (count *= size) > MaxElements) tooLarge = true;
+            }
+            if (tooLarge)
+                throw TooLarge(op, result, input, other);
+            return result;
+        }
+
+        /// <summary>The error for a result (or a size computed on the way) that no tensor can hold.</summary>
+        public static ShapeException TooLarge(string op, T[]? result, T[] input, T[]? other = null)
+        {
+            string inputs = other is null ? $"input shape {Format(input)}" : $"input shapes {Format(input)} and {Format(other)}";
+            string what = result is null ? "the sizes it computes do not fit in 32-bit integers" : $"the result shape {Format(result)} has {ElementCount(result)} elements";
+            return new ShapeException(op, $"{what}, more than a tensor can hold ({MaxElements} elements); {inputs}");
+        }
+
+        static string ElementCount(T[] shape)
+        {
+            double n = 1; // only printed: a double holds any product of int sizes to print its magnitude
+            foreach (var d in shape) n *= D.TryGetConstant(d, out long v) ? v : double.NaN;
+            return n < 1e18 ? ((long)n).ToString(System.Globalization.CultureInfo.InvariantCulture) : n.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        static bool HasZero(T[] shape)
+        {
+            for (int i = 0; i < shape.Length; i++)
+                if (D.TryGetConstant(shape[i], out long v) && v == 0) return true;
+            return false;
+        }
+
+        /// <summary>
+        /// Contiguous (row-major) strides for a shape, as PyTorch gives them: size-1 and size-0 dims count as 1.
+        /// Only a tensor with no elements can have a stride past <c>int.MaxValue</c> (its elements never need one);
+        /// over concrete dims such a stride reads as <c>int.MaxValue</c>.
+        /// </summary>
         public static T[] ContiguousStrides(T[] shape)
         {
+            try
+            {
+                var strides = new T[shape.Length];
+                T s = D.Constant(1);
+                for (int i = shape.Length - 1; i >= 0; i--)
+                {
+                    strides[i] = s;
+                    s = D.Multiply(s, MaxOne(shape[i]));
+                }
+                return strides;
+            }
+            catch (OverflowException) when (HasZero(shape))
+            {
+                return SaturatedStrides(shape);
+            }
+        }
+
+        static T[] SaturatedStrides(T[] shape)
+        {
             var strides = new T[shape.Length];
-            T s = D.Constant(1);
+            long s = 1;
             for (int i = shape.Length - 1; i >= 0; i--)
             {
-                strides[i] = s;
-                s = D.Multiply(s, MaxOne(shape[i]));
+                strides[i] = D.Constant(s);
+                long size = D.TryGetConstant(shape[i], out long v) ? Math.Max(v, 1) : 1;
+                s = s > int.MaxValue / size ? int.MaxValue : Math.Min(s * size, int.MaxValue);
             }
             return strides;
         }

@@ -412,11 +412,7 @@ public static partial class F
             throw new ShapeException(op, $"weight must be 2-D [num_embeddings, embedding_dim], got {Rules.Format(weight.Sizes)}");
         int num = weight.Sizes[0], dim = weight.Sizes[1];
         var index = input.ToInt64Array();
-        for (int i = 0; i < index.Length; i++)
-        {
-            if (index[i] < 0 || index[i] >= num)
-                throw new ArgumentOutOfRangeException(nameof(input), index[i], $"{op}: index {index[i]} is out of range for {num} embeddings (weight {Rules.Format(weight.Sizes)}, indices of shape {Rules.Format(input.Sizes)})");
-        }
+        Tensor.CheckIndices(op, index, num, nameof(input), () => $"{num} embeddings: weight {Rules.Format(weight.Sizes)}, indices of shape {Rules.Format(input.Sizes)}");
         var outShape = new int[input.Rank + 1];
         input.Sizes.CopyTo(outShape, 0);
         outShape[^1] = dim;

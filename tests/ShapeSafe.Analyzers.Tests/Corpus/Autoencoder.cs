@@ -43,5 +43,5 @@ public sealed class Autoencoder : Module
 
     public Tensor Unflattened([Shape("B, 1, 28, 28")] Tensor images) => _encoder.Forward(images); // BUG: SS0008
 
-    public Tensor Latent([Shape("B, 1, 28, 28")] Tensor images) => _decoder.Forward(images); // Z may be 28: not certain
+    public Tensor Latent([Shape("B, 1, 28, 28")] Tensor images) => _decoder.Forward(images); // BUG: SS0008 (only when Z is 28)
 }

@@ -38,13 +38,13 @@ public sealed class WideMlp : Module
     public Tensor Features([Shape("B, 784")] Tensor x) => Tensor.Cat(new[] { _skip.Forward(x), _skip.Forward(x) }, 1); // BUG: SS0007
 
     [return: Shape("B, 10")]
-    public Tensor Hidden([Shape("B, 784")] Tensor x) => _fc1.Forward(x); // H may be 10: not certain
+    public Tensor Hidden([Shape("B, 784")] Tensor x) => _fc1.Forward(x); // BUG: SS0007 (only when H is 10)
 
     public Tensor WithBias([Shape("B, 784")] Tensor x, [Shape("H")] Tensor bias, [Shape("10")] Tensor classBias)
     {
         var h = _fc1.Forward(x) + bias;
         var logits = _head.Forward(h.Relu());
-        var maybe = logits + h; // H may be 10 (or 1): not certain
+        var maybe = logits + h; // BUG: SS0005 (only when H is 10 or 1)
         return logits + x; // BUG: SS0005
     }
 

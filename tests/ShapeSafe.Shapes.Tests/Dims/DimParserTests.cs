@@ -102,4 +102,25 @@ public class DimParserTests
         var ex = Assert.Throws<FormatException>(() => Dim.Parse("B +"));
         Assert.Contains("position 3", ex.Message);
     }
+
+    [Fact]
+    public void A_product_of_many_sums_is_an_unchecked_entry_found_in_milliseconds()
+    {
+        var product = string.Join("*", Enumerable.Range(0, 40).Select(i => $"(A{i}+B{i})"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var shape = DimParser.Parse($"B, {product}, 3").Shape!;
+        Assert.True(watch.ElapsedMilliseconds < 500, $"{watch.ElapsedMilliseconds} ms");
+        Assert.Equal(Dim.Named("B"), shape.Entries[0].Dim);
+        Assert.True(shape.Entries[1].IsWildcard);
+        Assert.Equal(Dim.Of(3), shape.Entries[2].Dim);
+        Assert.False(DimParser.TryParseDim(product, out _, out var error));
+        Assert.Contains("too large", error!.Message);
+    }
+
+    [Fact]
+    public void Coefficients_past_64_bits_make_an_unchecked_entry_not_an_exception()
+    {
+        var shape = DimParser.Parse("B, 9999999999*9999999999*B").Shape!;
+        Assert.True(shape.Entries[1].IsWildcard);
+    }
 }

@@ -50,4 +50,14 @@ public class NormalizeDimTests
         Assert.Equal(0, ConcreteRules.NormalizeDim("Sum", -1, 0));
         RuleAssert.Refuses("Sum", () => ConcreteRules.NormalizeDim("Sum", 1, 0, []), "[-1, 0]", "got 1", "[]");
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void A_scalar_has_no_dim_whose_size_or_stride_can_be_read(int dim)
+    {
+        var e = RuleAssert.Refuses("Size", () => ConcreteRules.ExistingDim("Size", dim, []), "[]");
+        Assert.Equal($"Size: dimension specified as {dim} but tensor has no dimensions (shape [])", e.Message);
+        Assert.Equal(1, ConcreteRules.ExistingDim("Size", -1, [2, 3]));
+    }
 }

@@ -39,7 +39,7 @@ public class EmbeddingAndFlattenTests
         var embedding = new Embedding(10, 3, generator: new Generator(2));
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Forward(Tensor.FromArray(new long[] { 1, 10 })));
-        Assert.Contains("Embedding: index 10 is out of range for 10 embeddings", e.Message);
+        Assert.Contains("Embedding: index 10 is out of range in self: expected an index in [0, 10) (10 embeddings", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Forward(Tensor.FromArray(new long[] { -1 })));
         Assert.Throws<ArgumentException>(() => embedding.Forward(Tensor.Ones(2)));
     }

@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace ShapeSafe.Analyzers.Inference
+{
+    /// <summary>
+    /// Shape rules for engine methods that carry no <c>[ShapeContract]</c>: the functional API (<c>F.Relu</c>,
+    /// <c>F.Softmax</c>, the losses), the factories whose sizes are not an int array (<c>Arange</c>, <c>Eye</c>,
+    /// <c>ZerosLike</c>) and the loss modules. The attribute on the engine method, when there is one, wins; this
+    /// table lets the analyzer know them without touching the engine's files, which other work owns.
+    /// </summary>
+    internal static class BuiltInContracts
+    {
+        static readonly Dictionary<string, string> s_rules = new(System.StringComparer.Ordinal)
+        {
+            ["ShapeSafe.Tensor.Arange"] = "Arange",
+            ["ShapeSafe.Tensor.Eye"] = "Eye",
+            ["ShapeSafe.Tensor.ZerosLike"] = "Like",
+            ["ShapeSafe.Tensor.OnesLike"] = "Like",
+            ["ShapeSafe.Tensor.FullLike"] = "Like",
+            ["ShapeSafe.Tensor.RandnLike"] = "Like",
+            ["ShapeSafe.Tensor.RandLike"] = "Like",
+            ["ShapeSafe.Tensor.Bernoulli"] = "Like",
+            ["ShapeSafe.NN.F.Relu"] = "SameShape",
+            ["ShapeSafe.NN.F.Sigmoid"] = "SameShape",
+            ["ShapeSafe.NN.F.Tanh"] = "SameShape",
+            ["ShapeSafe.NN.F.Gelu"] = "SameShape",
+            ["ShapeSafe.NN.F.LeakyRelu"] = "SameShape",
+            ["ShapeSafe.NN.F.Dropout"] = "SameShape",
+            ["ShapeSafe.NN.F.Softmax"] = "SameShapeDim",
+            ["ShapeSafe.NN.F.LogSoftmax"] = "SameShapeDim",
+            ["ShapeSafe.NN.F.Flatten"] = "Flatten",
+            ["ShapeSafe.NN.F.LayerNorm"] = "LayerNorm",
+            ["ShapeSafe.NN.F.MseLoss"] = "PairLoss",
+            ["ShapeSafe.NN.F.BinaryCrossEntropy"] = "PairLoss",
+            ["ShapeSafe.NN.F.BinaryCrossEntropyWithLogits"] = "PairLoss",
+            ["ShapeSafe.NN.F.CrossEntropy"] = "ClassLoss",
+            ["ShapeSafe.NN.F.NllLoss"] = "ClassLoss",
+            ["ShapeSafe.NN.MSELoss.Forward"] = "PairLoss",
+            ["ShapeSafe.NN.BCELoss.Forward"] = "PairLoss",
+            ["ShapeSafe.NN.BCEWithLogitsLoss.Forward"] = "PairLoss",
+            ["ShapeSafe.NN.CrossEntropyLoss.Forward"] = "ClassLoss",
+            ["ShapeSafe.NN.NLLLoss.Forward"] = "ClassLoss",
+        };
+
+        /// <summary>The operation names in messages, as the engine's own errors spell them.</summary>
+        static readonly Dictionary<string, string> s_operations = new(System.StringComparer.Ordinal)
+        {
+            ["MseLoss"] = "MSELoss",
+            ["BinaryCrossEntropy"] = "BCELoss",
+            ["BinaryCrossEntropyWithLogits"] = "BCEWithLogitsLoss",
+            ["CrossEntropy"] = "CrossEntropyLoss",
+            ["NllLoss"] = "NLLLoss",
+        };
+
+        /// <summary>The rule of <paramref name="method"/> (an engine method in the table), or null.</summary>
+        public static string? RuleOf(IMethodSymbol method)
+        {
+            var type = method.ContainingType;
+            if (type is null || type.ContainingNamespace is null) return null;
+            return s_rules.TryGetValue(type.ContainingNamespace.ToDisplayString() + "." + type.Name + "." + method.Name, out var rule) ? rule : null;
+        }
+
+        /// <summary>How the engine names the operation in its errors (<c>F.CrossEntropy</c> raises "CrossEntropyLoss").</summary>
+        public static string OperationName(string name) => s_operations.TryGetValue(name, out var op) ? op : name;
+    }
+}
