@@ -9,19 +9,17 @@ namespace ShapeSafe;
 /// </summary>
 public static class Autograd
 {
-    // The modes as flags (GradDisabled | Inference); 0 is the default. The AsyncLocal holds them for the logical flow;
-    // the thread-static copy mirrors whatever the running thread's current flow holds, kept up to date by the
-    // AsyncLocal's change callback (it runs whenever a thread switches flows or a scope sets the value), so asking
-    // for the mode on every op stays a plain thread-static read.
+    // The modes as flags (GradDisabled | Inference); 0, the default, is what a flow that never set them reads. An
+    // AsyncLocal write costs an allocation, so a scope writes only when it changes the modes; reading is cheap, and
+    // only ops on tensors that require grad ask (the tiny-op path without gradients never does).
     const int GradDisabled = 1, Inference = 2;
-    static readonly AsyncLocal<int> s_modes = new(static change => t_modes = change.CurrentValue);
-    [ThreadStatic] static int t_modes;
+    static readonly AsyncLocal<int> s_modes = new();
 
     /// <summary>Whether ops in this flow of control record the graph for backward.</summary>
-    public static bool IsGradEnabled => (t_modes & GradDisabled) == 0;
+    public static bool IsGradEnabled => (s_modes.Value & GradDisabled) == 0;
 
     /// <summary>Whether this flow of control is inside <see cref="InferenceMode"/>.</summary>
-    public static bool IsInferenceModeEnabled => (t_modes & Inference) != 0;
+    public static bool IsInferenceModeEnabled => (s_modes.Value & Inference) != 0;
 
     /// <summary>Disables gradient recording until the returned scope is disposed (<c>with torch.no_grad():</c>).</summary>
     public static IDisposable NoGrad() => SetGradEnabled(false);
@@ -36,9 +34,8 @@ public static class Autograd
     public static IDisposable SetGradEnabled(bool enabled)
     {
         int modes = s_modes.Value;
-        var scope = new ModeScope(modes);
-        s_modes.Value = enabled ? modes & ~GradDisabled : modes | GradDisabled;
-        return scope;
+        Set(modes, enabled ? modes & ~GradDisabled : modes | GradDisabled);
+        return new ModeScope(modes);
     }
 
     /// <summary>
@@ -48,9 +45,8 @@ public static class Autograd
     public static IDisposable InferenceMode(bool enabled = true)
     {
         int modes = s_modes.Value;
-        var scope = new ModeScope(modes);
-        if (enabled) s_modes.Value = modes | Inference | GradDisabled;
-        return scope;
+        if (enabled) Set(modes, modes | Inference | GradDisabled);
+        return new ModeScope(modes);
     }
 
     /// <summary>
@@ -74,6 +70,11 @@ public static class Autograd
         return captured!;
     }
 
+    static void Set(int current, int modes)
+    {
+        if (modes != current) s_modes.Value = modes;
+    }
+
     /// <summary>Restores the modes of the flow it was made in; disposing it a second time does nothing.</summary>
     sealed class ModeScope : IDisposable
     {
@@ -86,7 +87,7 @@ public static class Autograd
         {
             if (_disposed) return;
             _disposed = true;
-            s_modes.Value = _modes;
+            Set(s_modes.Value, _modes);
         }
     }
 }
