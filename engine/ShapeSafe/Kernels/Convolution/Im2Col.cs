@@ -193,7 +193,17 @@ internal static class Im2Col
     internal static void ValidRange(int shift, int stride, int size, int outSize, out int first, out int end)
     {
         // o·stride + shift ≥ 0  ⇔  o ≥ ceil(−shift / stride);  o·stride + shift ≤ size − 1  ⇔  o ≤ floor((size − 1 − shift) / stride).
-        // In 64 bits: with a padding and a stride near 2^30 (which the shape rule allows), −shift + stride − 1 passes int.MaxValue.
+        if (shift > int.MinValue / 2 && stride < int.MaxValue / 2 && size < int.MaxValue / 2)
+        {
+            // The usual case, in 32-bit arithmetic (cheaper divisions; this runs once per row of every column matrix).
+            first = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+            int lastInt = size - 1 - shift;
+            end = lastInt < 0 ? 0 : Math.Min(outSize, lastInt / stride + 1);
+            if (first > end)
+                first = end;
+            return;
+        }
+        // With a padding or a stride near 2^30 (which the shape rule allows), −shift + stride − 1 passes int.MaxValue.
         long start = shift >= 0 ? 0 : (-(long)shift + stride - 1) / stride;
         long last = (long)size - 1 - shift;
         end = last < 0 ? 0 : (int)Math.Min(outSize, last / stride + 1);
