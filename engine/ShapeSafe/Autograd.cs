@@ -1,19 +1,25 @@
 namespace ShapeSafe;
 
 /// <summary>
-/// Gradient modes and functional gradients (seed section 7). Modes are per thread, as in PyTorch:
-/// work sent to another thread starts with gradients enabled and inference mode off.
+/// Gradient modes and functional gradients (seed section 7). Modes follow the logical flow of the code, as an
+/// <see cref="AsyncLocal{T}"/> does: code after an <c>await</c> inside a <c>using (Autograd.NoGrad())</c> still runs
+/// without gradients, whichever thread resumes it, and neither the thread that started the method nor later work on
+/// either thread is affected. Without <c>await</c> this is PyTorch's thread-local behaviour. A thread or task started
+/// inside a scope inherits its modes (the engine's own worker threads start with the defaults); see docs/autograd.md.
 /// </summary>
 public static class Autograd
 {
-    [ThreadStatic] static bool t_gradDisabled;
-    [ThreadStatic] static bool t_inference;
+    // The modes as flags (GradDisabled | Inference); 0, the default, is what a flow that never set them reads. An
+    // AsyncLocal write costs an allocation, so a scope writes only when it changes the modes; reading is cheap, and
+    // only ops on tensors that require grad ask (the tiny-op path without gradients never does).
+    const int GradDisabled = 1, Inference = 2;
+    static readonly AsyncLocal<int> s_modes = new();
 
-    /// <summary>Whether ops on this thread record the graph for backward.</summary>
-    public static bool IsGradEnabled => !t_gradDisabled;
+    /// <summary>Whether ops in this flow of control record the graph for backward.</summary>
+    public static bool IsGradEnabled => (s_modes.Value & GradDisabled) == 0;
 
-    /// <summary>Whether this thread is inside <see cref="InferenceMode"/>.</summary>
-    public static bool IsInferenceModeEnabled => t_inference;
+    /// <summary>Whether this flow of control is inside <see cref="InferenceMode"/>.</summary>
+    public static bool IsInferenceModeEnabled => (s_modes.Value & Inference) != 0;
 
     /// <summary>Disables gradient recording until the returned scope is disposed (<c>with torch.no_grad():</c>).</summary>
     public static IDisposable NoGrad() => SetGradEnabled(false);
@@ -27,9 +33,9 @@ public static class Autograd
     /// </summary>
     public static IDisposable SetGradEnabled(bool enabled)
     {
-        var scope = new ModeScope(t_gradDisabled, t_inference);
-        t_gradDisabled = !enabled;
-        return scope;
+        int modes = s_modes.Value;
+        Set(modes, enabled ? modes & ~GradDisabled : modes | GradDisabled);
+        return new ModeScope(modes);
     }
 
     /// <summary>
@@ -38,13 +44,9 @@ public static class Autograd
     /// </summary>
     public static IDisposable InferenceMode(bool enabled = true)
     {
-        var scope = new ModeScope(t_gradDisabled, t_inference);
-        if (enabled)
-        {
-            t_inference = true;
-            t_gradDisabled = true;
-        }
-        return scope;
+        int modes = s_modes.Value;
+        if (enabled) Set(modes, modes | Inference | GradDisabled);
+        return new ModeScope(modes);
     }
 
     /// <summary>
@@ -68,24 +70,24 @@ public static class Autograd
         return captured!;
     }
 
+    static void Set(int current, int modes)
+    {
+        if (modes != current) s_modes.Value = modes;
+    }
+
+    /// <summary>Restores the modes of the flow it was made in; disposing it a second time does nothing.</summary>
     sealed class ModeScope : IDisposable
     {
-        readonly bool _gradDisabled;
-        readonly bool _inference;
+        readonly int _modes;
         bool _disposed;
 
-        public ModeScope(bool gradDisabled, bool inference)
-        {
-            _gradDisabled = gradDisabled;
-            _inference = inference;
-        }
+        public ModeScope(int modes) => _modes = modes;
 
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
-            t_gradDisabled = _gradDisabled;
-            t_inference = _inference;
+            Set(s_modes.Value, _modes);
         }
     }
 }

@@ -90,6 +90,12 @@ public partial class Tensor
         (int Height, int Width) poolDilation)
     {
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
+        if (ConvolutionKernel.NeedsBands(geometry))
+        {
+            // An image too large for one column matrix is convolved band by band; the pool then runs on its own.
+            var convolved = Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: true);
+            return MaxPool2d(convolved, poolKernel, poolStride, poolPadding, poolDilation);
+        }
         int[] convShape = input.Rank == 4
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
             : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };

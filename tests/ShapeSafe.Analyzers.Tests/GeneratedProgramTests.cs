@@ -9,7 +9,7 @@ namespace ShapeSafe.Analyzers.Tests;
 /// <see cref="RobustnessTests"/>: the analyzers must never throw (AD0001), never overflow the stack (the test host
 /// would die) and stay quick on every file.
 /// </summary>
-public class GeneratedProgramTests
+public class GeneratedProgramTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // 60 files of 5 methods: 300 programs a run, in a few seconds. SHAPESAFE_PROGRAM_SEED and SHAPESAFE_PROGRAM_FILES
     // run other and more programs (the seed is in every failure message, so a failure can be replayed).
@@ -24,7 +24,7 @@ public class GeneratedProgramTests
         int files = int.TryParse(Environment.GetEnvironmentVariable("SHAPESAFE_PROGRAM_FILES"), out int f) ? f : Files;
         HostileInputTests.Analyze(ProgramGenerator.File(baseSeed, 1)); // warm-up: the first compilation is not what is timed
         var failures = new List<string>();
-        int diagnostics = 0;
+        int diagnostics = 0, filesWithDiagnostics = 0;
         for (int i = 0; i < files; i++)
         {
             int seed = baseSeed * 100_003 + i;
@@ -34,7 +34,9 @@ public class GeneratedProgramTests
             try
             {
                 var found = HostileInputTests.Analyze(source, compilerErrors: errors);
-                diagnostics += found.Count(d => d.Id.StartsWith("SS", StringComparison.Ordinal));
+                int shapeDiagnostics = found.Count(d => d.Id.StartsWith("SS", StringComparison.Ordinal));
+                diagnostics += shapeDiagnostics;
+                if (shapeDiagnostics > 0) filesWithDiagnostics++;
             }
             catch (Exception e)
             {
@@ -46,6 +48,7 @@ public class GeneratedProgramTests
             if (watch.ElapsedMilliseconds > MillisecondsPerFile)
                 failures.Add($"seed {seed}: {watch.ElapsedMilliseconds} ms for one file of {MethodsPerFile} methods\n--- source ---\n{source}");
         }
+        output.WriteLine($"seed {baseSeed}: {files} files of {MethodsPerFile} programs; {filesWithDiagnostics} files with shape diagnostics ({diagnostics} in all); {failures.Count} files failed");
         Assert.True(failures.Count == 0, $"{failures.Count} of {files} files failed; the first:\n" + failures.FirstOrDefault());
         // The generator is meant to reach the refusals too, not only clean code.
         Assert.True(diagnostics > files, $"only {diagnostics} shape diagnostics in {files * MethodsPerFile} programs");

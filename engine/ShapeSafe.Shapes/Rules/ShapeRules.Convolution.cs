@@ -56,6 +56,7 @@ namespace ShapeSafe.Shapes
                     throw new ShapeException(op,
                         $"kernel size ({D.Format(kernel[0])}x{D.Format(kernel[1])}) can't be greater than the padded input size at dim {input.Length - 2 + i}: input {Format(input)}, weight {Format(weight)}, padding {Format(padding)}, dilation {Format(dilation)}");
                 outSizes[i] = WindowOutputSize(inputSize, (int)k, stride[i], padding[i], dilation[i]);
+                CheckReach(inputSize, outSizes[i], k, stride[i], padding[i], dilation[i]);
             }
             return batched
                 ? new[] { input[0], weight[0], outSizes[0], outSizes[1] }
@@ -92,12 +93,24 @@ namespace ShapeSafe.Shapes
                     throw new ShapeException(op, $"pad {Format(padding)} should be at most half of the kernel size {Format(kernel)} (input {Format(input)})");
                 int d = input.Length - 2 + i;
                 T size = WindowOutputSize(input[d], kernel[i], stride[i], padding[i], dilation[i]);
+                CheckReach(input[d], size, kernel[i], stride[i], padding[i], dilation[i]);
                 if (Decide(op, D.Less(size, D.Constant(1)), "whether the output is empty"))
                     throw new ShapeException(op,
                         $"output size is too small: input {Format(input)} with kernel {Format(kernel)}, stride {Format(stride)}, padding {Format(padding)} gives {D.Format(size)} at dim {d}");
                 result[d] = size;
             }
             return result;
+        }
+
+        /// <summary>
+        /// The kernels index the padded input with ints: the padded size and the farthest tap a window reaches,
+        /// (out − 1)·stride + dilation·(kernel − 1), must fit, or the sizes count as not fitting (an overflow).
+        /// </summary>
+        static void CheckReach(T inputSize, T outSize, long kernel, int stride, int padding, int dilation)
+        {
+            if (!D.TryGetConstant(inputSize, out long n) || !D.TryGetConstant(outSize, out long o) || o <= 0) return;
+            if (n + 2L * padding > int.MaxValue || (o - 1) * stride + dilation * (kernel - 1) > int.MaxValue)
+                throw new System.OverflowException();
         }
 
         static void CheckWindowArgs(string op, int[] stride, int[] padding, int[] dilation, int groups)

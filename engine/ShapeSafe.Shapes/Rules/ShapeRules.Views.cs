@@ -134,7 +134,15 @@ namespace ShapeSafe.Shapes
         public static bool TryReshapeAsView(Layout<T> input, T[] requested, out T[] sizes, out Layout<T> view, string op = "Reshape")
         {
             sizes = InferSize(op, input.Sizes, requested);
-            var strides = ComputeViewStrides(op, input.Sizes, input.Strides, sizes);
+            T[]? strides;
+            try
+            {
+                strides = ComputeViewStrides(op, input.Sizes, input.Strides, sizes);
+            }
+            catch (System.OverflowException)
+            {
+                strides = null; // the view's strides do not fit (an empty tensor of a huge shape): a copy has contiguous ones
+            }
             view = strides is null ? default : new Layout<T>(sizes, strides, input.Offset);
             return strides is not null;
         }

@@ -127,7 +127,7 @@ internal sealed class BatchWorkers
         for (int i = 0; i < count; i++)
         {
             _threads[i] = new Thread(Run) { IsBackground = true, Name = $"ShapeSafe DataLoader worker {i}" };
-            _threads[i].Start();
+            _threads[i].UnsafeStart(); // the dataset code runs with default modes, as in a PyTorch worker process
         }
     }
 

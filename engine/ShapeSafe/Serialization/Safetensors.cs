@@ -87,6 +87,11 @@ public static class Safetensors
     public static OrderedDictionary<string, Tensor> Load(string path, out IReadOnlyDictionary<string, string> metadata)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new CheckpointException(path, "the path is a directory, not a safetensors file");
+        // A FIFO or a device reports length 0 and would block or never end: only a file of at least 8 bytes is opened.
+        if (new FileInfo(path) is { Exists: true, Length: < 8 } tooShort)
+            throw new CheckpointException(path, $"the file has {tooShort.Length} bytes, fewer than the 8-byte header length a safetensors file starts with (or it is not a regular file)");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         long fileLength = stream.Length;
         if (fileLength < 8)
@@ -187,6 +192,7 @@ public static class Safetensors
     {
         var fullPath = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"Safetensors.Save: '{path}' has no folder", nameof(path));
+        RemoveStaleTemporaries(folder, Path.GetFileName(fullPath));
         var temp = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -214,6 +220,45 @@ public static class Safetensors
         }
     }
 
+    /// <summary>
+    /// Deletes what killed saves to the same path left behind: files named as <see cref="WriteAtomically"/> names its
+    /// temporaries (<c>.name.&lt;32 hex digits&gt;.tmp</c>) that no save holds open. A save in progress holds its
+    /// temporary with <see cref="FileShare.None"/> (a lock on every platform), so opening it fails and it is left alone.
+    /// </summary>
+    static void RemoveStaleTemporaries(string folder, string fileName)
+    {
+        string prefix = "." + fileName + ".";
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(folder, prefix + "*.tmp").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // cleaning up is best effort; the save itself reports real problems
+        }
+        foreach (var candidate in candidates)
+        {
+            var middle = Path.GetFileName(candidate.AsSpan())[prefix.Length..^".tmp".Length];
+            if (middle.Length != 32 || !IsLowerHex(middle)) continue;
+            try
+            {
+                using var stale = new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Held by a save in progress, or not ours to delete.
+            }
+        }
+    }
+
+    static bool IsLowerHex(ReadOnlySpan<char> text)
+    {
+        foreach (char c in text)
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)) return false;
+        return true;
+    }
+
     // ---------------------------------------------------------------- reading
 
     sealed record TensorInfo(string Name, DType DType, int[] Shape, long Begin, long End);
@@ -232,7 +277,7 @@ public static class Safetensors
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new CheckpointException(path, $"the header is not valid JSON: {e.Message}", e);
+            throw new CheckpointException(path, $"the header is not valid JSON: {Excerpt(e.Message)}", e);
         }
 
         using (document)
@@ -246,7 +291,7 @@ public static class Safetensors
             foreach (var property in root.EnumerateObject())
             {
                 if (!names.Add(property.Name))
-                    throw new CheckpointException(path, $"the header names '{property.Name}' twice");
+                    throw new CheckpointException(path, $"the header names '{Excerpt(property.Name)}' twice");
                 if (property.Name == MetadataKey)
                     ReadMetadata(path, property.Value, metadata);
                 else
@@ -264,24 +309,29 @@ public static class Safetensors
         foreach (var entry in value.EnumerateObject())
         {
             if (entry.Value.ValueKind != JsonValueKind.String)
-                throw new CheckpointException(path, $"metadata '{entry.Name}' must be a string, got {entry.Value.ValueKind}");
+                throw new CheckpointException(path, $"metadata '{Excerpt(entry.Name)}' must be a string, got {entry.Value.ValueKind}");
             if (!metadata.TryAdd(entry.Name, entry.Value.GetString()!))
-                throw new CheckpointException(path, $"metadata names '{entry.Name}' twice");
+                throw new CheckpointException(path, $"metadata names '{Excerpt(entry.Name)}' twice");
         }
     }
 
     static TensorInfo ReadTensorInfo(string path, string name, JsonElement value)
     {
         if (value.ValueKind != JsonValueKind.Object)
-            throw new CheckpointException(path, $"tensor '{name}': expected an object with dtype, shape and data_offsets, got {value.ValueKind}");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}': expected an object with dtype, shape and data_offsets, got {value.ValueKind}");
+        // JSON allows a repeated field and System.Text.Json reads the last; the reference reader refuses it, and so do we.
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in value.EnumerateObject())
+            if (!fields.Add(field.Name))
+                throw new CheckpointException(path, $"tensor '{Excerpt(name)}' has the field '{Excerpt(field.Name)}' twice");
         var dtypeName = Field(path, name, value, "dtype", JsonValueKind.String).GetString()!;
         var dtype = dtypeName switch
         {
             "F32" => DType.Float32,
             "I64" => DType.Int64,
             _ => throw new CheckpointException(path, KnownDTypes.Contains(dtypeName)
-                ? $"tensor '{name}' has dtype {dtypeName}, which ShapeSafe does not load (it loads F32 and I64)"
-                : $"tensor '{name}' has unknown dtype '{dtypeName}'"),
+                ? $"tensor '{Excerpt(name)}' has dtype {Excerpt(dtypeName)}, which ShapeSafe does not load (it loads F32 and I64)"
+                : $"tensor '{Excerpt(name)}' has unknown dtype '{Excerpt(dtypeName)}'"),
         };
 
         var shapeElement = Field(path, name, value, "shape", JsonValueKind.Array);
@@ -290,43 +340,49 @@ public static class Safetensors
         foreach (var size in shapeElement.EnumerateArray())
         {
             if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out shape[d]) || shape[d] < 0)
-                throw new CheckpointException(path, $"tensor '{name}': shape entry {d} is not a size (a non-negative 32-bit integer): {size.GetRawText()}");
+                throw new CheckpointException(path, $"tensor '{Excerpt(name)}': shape entry {d} is not a size (a non-negative 32-bit integer): {Excerpt(size.GetRawText())}");
             d++;
         }
 
         var offsets = Field(path, name, value, "data_offsets", JsonValueKind.Array);
         if (offsets.GetArrayLength() != 2)
-            throw new CheckpointException(path, $"tensor '{name}': data_offsets must be [begin, end], got {offsets.GetRawText()}");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}': data_offsets must be [begin, end], got {Excerpt(offsets.GetRawText())}");
         long begin = Offset(path, name, offsets[0]), end = Offset(path, name, offsets[1]);
         if (end < begin)
-            throw new CheckpointException(path, $"tensor '{name}': data_offsets [{begin}, {end}] end before they begin");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}': data_offsets [{begin}, {end}] end before they begin");
 
-        long count = 1;
-        foreach (var size in shape)
+        long count = shape.Contains(0) ? 0 : 1; // an empty tensor may have any shape: [65536, 65536, 0] is 0 elements
+        foreach (var size in count == 0 ? Array.Empty<int>() : shape)
         {
             count *= size;
             if (count > Array.MaxLength)
-                throw new CheckpointException(path, $"tensor '{name}': shape {Rules.Format(shape)} has more elements than a managed array holds");
+                throw new CheckpointException(path, $"tensor '{Excerpt(name)}': shape {Rules.Format(shape)} has more elements than a managed array holds");
         }
         long bytes = count * ElementSize(dtype);
         if (end - begin != bytes)
-            throw new CheckpointException(path, $"tensor '{name}': shape {Rules.Format(shape)} of {dtypeName} needs {bytes} bytes, but data_offsets [{begin}, {end}] span {end - begin}");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}': shape {Rules.Format(shape)} of {Excerpt(dtypeName)} needs {bytes} bytes, but data_offsets [{begin}, {end}] span {end - begin}");
         return new TensorInfo(name, dtype, shape, begin, end);
     }
+
+    /// <summary>
+    /// Text from the file as an error quotes it: a name or JSON value can be megabytes long, so at most 100 characters
+    /// of it, then how long it was.
+    /// </summary>
+    static string Excerpt(string text) => text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 100), $"… ({text.Length} characters)");
 
     static JsonElement Field(string path, string name, JsonElement tensor, string field, JsonValueKind kind)
     {
         if (!tensor.TryGetProperty(field, out var value))
-            throw new CheckpointException(path, $"tensor '{name}' has no '{field}'");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}' has no '{field}'");
         if (value.ValueKind != kind)
-            throw new CheckpointException(path, $"tensor '{name}': '{field}' must be a JSON {kind.ToString().ToLowerInvariant()}, got {value.GetRawText()}");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}': '{field}' must be a JSON {kind.ToString().ToLowerInvariant()}, got {Excerpt(value.GetRawText())}");
         return value;
     }
 
     static long Offset(string path, string name, JsonElement value)
     {
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out long offset) || offset < 0)
-            throw new CheckpointException(path, $"tensor '{name}': data offset {value.GetRawText()} is not a non-negative integer");
+            throw new CheckpointException(path, $"tensor '{Excerpt(name)}': data offset {Excerpt(value.GetRawText())} is not a non-negative integer");
         return offset;
     }
 
@@ -339,11 +395,11 @@ public static class Safetensors
         foreach (var info in infos)
         {
             if (info.End > dataLength)
-                throw new CheckpointException(path, $"tensor '{info.Name}': data_offsets [{info.Begin}, {info.End}] run past the end of the data section ({dataLength} bytes); the file may be truncated");
+                throw new CheckpointException(path, $"tensor '{Excerpt(info.Name)}': data_offsets [{info.Begin}, {info.End}] run past the end of the data section ({dataLength} bytes); the file may be truncated");
             if (info.Begin < next)
-                throw new CheckpointException(path, $"tensor '{info.Name}' (data_offsets [{info.Begin}, {info.End}]) overlaps tensor '{previous!.Name}' (data_offsets [{previous.Begin}, {previous.End}])");
+                throw new CheckpointException(path, $"tensor '{Excerpt(info.Name)}' (data_offsets [{info.Begin}, {info.End}]) overlaps tensor '{Excerpt(previous!.Name)}' (data_offsets [{previous.Begin}, {previous.End}])");
             if (info.Begin > next)
-                throw new CheckpointException(path, $"bytes [{next}, {info.Begin}) of the data section belong to no tensor (before tensor '{info.Name}')");
+                throw new CheckpointException(path, $"bytes [{next}, {info.Begin}) of the data section belong to no tensor (before tensor '{Excerpt(info.Name)}')");
             next = info.End;
             previous = info;
         }

@@ -106,12 +106,14 @@ public class GradientModeSeedTests
     }
 
     [Fact]
-    public void Modes_are_per_thread()
+    public void Modes_are_per_flow_of_control()
     {
-        // "These managers act on the local thread: work sent to another thread with threading does not see them."
+        // PyTorch: "These managers act on the local thread: work sent to another thread with threading does not see them."
+        // Here modes follow the logical flow (docs/autograd.md): a thread started without the caller's context (as
+        // the engine's own workers are) starts with the defaults; one started with Start() inherits the caller's modes.
         var x = Tensor.Zeros(1);
         x.RequiresGrad = true;
-        bool? otherThreadEnabled = null, otherThreadInference = null, otherThreadRecords = null;
+        bool? otherThreadEnabled = null, otherThreadInference = null, otherThreadRecords = null, inheritedEnabled = null;
         using (Autograd.InferenceMode())
         using (Autograd.NoGrad())
         {
@@ -121,14 +123,18 @@ public class GradientModeSeedTests
                 otherThreadInference = Autograd.IsInferenceModeEnabled;
                 otherThreadRecords = (x * 2).RequiresGrad;
             });
-            thread.Start();
+            thread.UnsafeStart();
             thread.Join();
+            var inheriting = new Thread(() => inheritedEnabled = Autograd.IsGradEnabled);
+            inheriting.Start();
+            inheriting.Join();
             Assert.False(Autograd.IsGradEnabled);
             Assert.False((x * 2).RequiresGrad);
         }
         Assert.True(otherThreadEnabled);
         Assert.False(otherThreadInference);
         Assert.True(otherThreadRecords);
+        Assert.False(inheritedEnabled);
     }
 
     [Fact]

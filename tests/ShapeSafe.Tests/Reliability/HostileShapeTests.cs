@@ -85,6 +85,13 @@ public class HostileShapeTests
         Refused("MaxPool2d", () => Tensor.MaxPool2d(x, 3, dilation: int.MaxValue), "[1, 1, 4, 4]");
         Refused("AvgPool2d", () => Tensor.AvgPool2d(x, 3, int.MaxValue, padding: 1 << 30), "[1, 1, 4, 4]");
         Refused("Conv2d", () => Tensor.Conv2d(Tensor.Ones(1, 1, 4, 4), Tensor.Ones(1, 1, 1, 1), padding: 1 << 30), "[1, 1, 4, 4]");
+        // Valid output sizes, but windows whose taps lie past int.MaxValue in the padded input.
+        Refused("Conv2d", () => Tensor.Conv2d(x, w, stride: 1 << 30, padding: (1 << 30) - 2), "[1, 1, 4, 4]");
+        Refused("MaxPool2d", () => Tensor.MaxPool2d(x, 2, stride: int.MaxValue - 1, padding: 1, dilation: int.MaxValue), "[1, 1, 4, 4]");
+        // Within reach, as PyTorch allows: one window, wholly in the padding.
+        var far = Tensor.Conv2d(x, w, stride: int.MaxValue, padding: (1 << 30) - 3);
+        Assert.Equal(new[] { 1, 1, 1, 1 }, far.Shape);
+        Assert.Equal(0f, far.Item());
     }
 
     [Fact]
@@ -101,6 +108,8 @@ public class HostileShapeTests
         Assert.Equal(new[] { 65536, 0, 65536 }, empty.Transpose(0, 1).Shape);
         Assert.Equal(new[] { 65536, 65536, 0 }, empty.View(65536, 65536, 0).Shape);
         Assert.Equal(new[] { 65536, 0 }, Tensor.Zeros(0).Reshape(65536, 0).Shape);
+        Assert.Equal(new[] { 65536, 65536, 65536, 0 }, Tensor.Zeros(0).Reshape(65536, 65536, 65536, 0).Shape);
+        Assert.Equal(new[] { 0, 65536, 65536 }, Tensor.Zeros(2, 0).Transpose(0, 1).Reshape(0, 65536, 65536).Shape);
         Assert.Empty(empty.ToFloatArray());
     }
 

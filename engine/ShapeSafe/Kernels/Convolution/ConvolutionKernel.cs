@@ -33,6 +33,12 @@ internal static class ConvolutionKernel
     // All the chunks' partial weight gradients together stay under this many floats; a huge weight gets fewer chunks.
     private const int PartialBudget = 4 << 20;
 
+    // An image whose column matrix would exceed this many floats (64 MiB) is cut into bands of output rows, each band's
+    // column matrix near BandColumnBudget floats (16 MiB): a [1, 64, 2000, 2000] input would otherwise need 9 GB of
+    // columns, more than an array holds. Every layer of the benchmarked models is far below the threshold and runs as before.
+    internal const long BandThreshold = 1L << 24;
+    private const long BandColumnBudget = 1L << 22;
+
     /// <summary>
     /// output = conv2d(input, weight) + bias, then ReLU when <paramref name="relu"/> (applied in the GEMM's epilogue
     /// with the bias: a fused conv + ReLU). <paramref name="bias"/> may be null (no bias); the output is
@@ -46,6 +52,11 @@ internal static class ConvolutionKernel
     {
         if (g.Batch == 0 || g.OutImage == 0)
             return;
+        if (NeedsBands(g))
+        {
+            ForwardBanded(g, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu);
+            return;
+        }
         int chunks = ChunkCount(g);
         var body = new ForwardBody(g, chunks, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu, pool);
         if (SplitBatch(g, chunks))
@@ -88,6 +99,12 @@ internal static class ConvolutionKernel
         bool reduces = gradWeight is not null || gradBias is not null;
         if (gradInput is null && !reduces)
             return;
+        if (NeedsBands(g))
+        {
+            BackwardBanded(g, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset, gradInput, gradInputOffset,
+                gradWeight, gradWeightOffset, gradBias, gradBiasOffset, reluOutput, reluOutputOffset);
+            return;
+        }
 
         int chunks = ChunkCount(g);
         int partialStride = reduces ? g.WeightCount + g.OutChannels : 0;
@@ -112,6 +129,119 @@ internal static class ConvolutionKernel
             SumChunks(partials, 0, partialStride, chunks, gradWeight.AsSpan(gradWeightOffset, g.WeightCount));
         if (gradBias is not null)
             SumChunks(partials, g.WeightCount, partialStride, chunks, gradBias.AsSpan(gradBiasOffset, g.OutChannels));
+    }
+
+    /// <summary>Whether one image's column matrix is too large to build whole (see <see cref="BandThreshold"/>); a fused max pool is then not supported.</summary>
+    internal static bool NeedsBands(in Conv2dGeometry g) => (long)g.ColumnRows * g.OutPlane > BandThreshold;
+
+    /// <summary>How many output rows a band holds: its column matrix stays near <see cref="BandColumnBudget"/> floats.</summary>
+    internal static int BandRows(in Conv2dGeometry g)
+    {
+        long perRow = (long)g.ColumnRows * g.OutWidth;
+        if (perRow > Array.MaxLength)
+            throw new ShapeException("Conv2d", $"one output row's column matrix needs {perRow} floats ({g.ColumnRows} rows × {g.OutWidth} columns), more than an array holds; input [{g.Batch}, {g.InChannels}, {g.InHeight}, {g.InWidth}]");
+        return (int)Math.Clamp(BandColumnBudget / perRow, 1, g.OutHeight);
+    }
+
+    /// <summary>
+    /// Output rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of one image as a geometry of their own: the
+    /// same input plane, read as if the padding above it were <paramref name="firstRow"/> strides smaller (so negative
+    /// inside the image). Im2Col then reads exactly the input rows those outputs need.
+    /// </summary>
+    internal static Conv2dGeometry Band(in Conv2dGeometry g, int firstRow, int rows) =>
+        g with { Batch = 1, OutHeight = rows, PadHeight = g.PadHeight - firstRow * g.StrideHeight };
+
+    // Image by image and band by band; the GEMMs use the threads. Output rows of a band are contiguous in each channel's
+    // plane, so the product is written straight into the output with the plane as its row stride.
+    // bandRows: the tests' way to cut a small image into several bands.
+    internal static void ForwardBanded(in Conv2dGeometry g, float[] input, int inputOffset, float[] weight, int weightOffset,
+        float[]? bias, int biasOffset, float[] output, int outputOffset, bool relu, int? bandRows = null)
+    {
+        int rowsPerBand = bandRows ?? BandRows(g), rows = g.ColumnRows, groupOut = g.GroupOutChannels, plane = g.OutPlane;
+        float[] columns = ConvolutionBuffers.Columns(rows * rowsPerBand * g.OutWidth);
+        for (int n = 0; n < g.Batch; n++)
+        {
+            for (int oh = 0; oh < g.OutHeight; oh += rowsPerBand)
+            {
+                var band = Band(g, oh, Math.Min(rowsPerBand, g.OutHeight - oh));
+                int width = band.OutPlane;
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    int image = inputOffset + n * g.InImage + group * g.GroupInChannels * g.InPlane;
+                    Im2Col.Fill(band, input, image, g.GroupInChannels, columns, 0, width);
+                    var epilogue = new GemmEpilogue
+                    {
+                        BiasAlong = bias is null ? GemmBias.None : GemmBias.PerRow,
+                        Bias = bias,
+                        BiasOffset = bias is null ? 0 : biasOffset + group * groupOut,
+                        Activation = relu ? GemmActivation.Relu : GemmActivation.None,
+                    };
+                    GemmKernel.Sgemm(groupOut, width, rows, 1f,
+                        weight, weightOffset + group * groupOut * rows, rows, 1,
+                        columns, 0, width, 1,
+                        0f, output, outputOffset + n * g.OutImage + group * groupOut * plane + oh * g.OutWidth, plane, 1, epilogue);
+                }
+            }
+        }
+    }
+
+    // The banded backward, in a fixed order (so reproducible): per band, the output gradient's rows (masked by a fused
+    // ReLU), the weight and bias gradients added up band by band, and col2im of the band onto the input gradient (bands
+    // overlap in the input rows they read, which is why they run one after another).
+    internal static void BackwardBanded(in Conv2dGeometry g, float[] input, int inputOffset, float[] weight, int weightOffset,
+        float[] gradOutput, int gradOutputOffset, float[]? gradInput, int gradInputOffset,
+        float[]? gradWeight, int gradWeightOffset, float[]? gradBias, int gradBiasOffset, float[]? reluOutput, int reluOutputOffset,
+        int? bandRows = null)
+    {
+        int rowsPerBand = bandRows ?? BandRows(g), rows = g.ColumnRows, groupOut = g.GroupOutChannels, plane = g.OutPlane;
+        int most = rows * rowsPerBand * g.OutWidth;
+        float[] columns = gradWeight is not null ? ConvolutionBuffers.Columns(most) : [];
+        float[] gradColumns = gradInput is not null ? ConvolutionBuffers.GradColumns(most) : [];
+        float[] gradCat = ConvolutionBuffers.GradOutputs(g.OutChannels * rowsPerBand * g.OutWidth);
+        float[] partial = gradWeight is not null ? ConvolutionBuffers.Partials(groupOut * rows) : [];
+        gradInput?.AsSpan(gradInputOffset, g.Batch * g.InImage).Clear();
+        gradWeight?.AsSpan(gradWeightOffset, g.WeightCount).Clear();
+        gradBias?.AsSpan(gradBiasOffset, g.OutChannels).Clear();
+        for (int n = 0; n < g.Batch; n++)
+        {
+            for (int oh = 0; oh < g.OutHeight; oh += rowsPerBand)
+            {
+                var band = Band(g, oh, Math.Min(rowsPerBand, g.OutHeight - oh));
+                int width = band.OutPlane;
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    int at = n * g.OutImage + o * plane + oh * g.OutWidth;
+                    var source = gradOutput.AsSpan(gradOutputOffset + at, width);
+                    var target = gradCat.AsSpan(o * width, width);
+                    if (reluOutput is null)
+                        source.CopyTo(target);
+                    else
+                        ElementwiseGradient.ReluBackward(source, reluOutput.AsSpan(reluOutputOffset + at, width), target);
+                    if (gradBias is not null)
+                        gradBias[gradBiasOffset + o] += TensorPrimitives.Sum(target);
+                }
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    int image = n * g.InImage + group * g.GroupInChannels * g.InPlane;
+                    int groupGrad = group * groupOut * width;
+                    if (gradWeight is not null)
+                    {
+                        Im2Col.Fill(band, input, inputOffset + image, g.GroupInChannels, columns, 0, width);
+                        WeightProduct(groupOut, rows, width, gradCat, groupGrad, columns, partial, 0);
+                        var sum = gradWeight.AsSpan(gradWeightOffset + group * groupOut * rows, groupOut * rows);
+                        TensorPrimitives.Add(sum, partial.AsSpan(0, groupOut * rows), sum);
+                    }
+                    if (gradInput is not null)
+                    {
+                        GemmKernel.Sgemm(rows, width, groupOut, 1f,
+                            weight, weightOffset + group * groupOut * rows, 1, rows,
+                            gradCat, groupGrad, width, 1,
+                            0f, gradColumns, 0, width, 1);
+                        Im2Col.Accumulate(band, gradColumns, 0, width, g.GroupInChannels, gradInput, gradInputOffset + image);
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>gradInput = ∂(Σ gradOutput · conv2d(input, weight)) / ∂input; overwritten.</summary>

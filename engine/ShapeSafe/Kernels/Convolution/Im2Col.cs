@@ -193,10 +193,20 @@ internal static class Im2Col
     internal static void ValidRange(int shift, int stride, int size, int outSize, out int first, out int end)
     {
         // o·stride + shift ≥ 0  ⇔  o ≥ ceil(−shift / stride);  o·stride + shift ≤ size − 1  ⇔  o ≤ floor((size − 1 − shift) / stride).
-        first = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-        int last = size - 1 - shift;
-        end = last < 0 ? 0 : Math.Min(outSize, last / stride + 1);
-        if (first > end)
-            first = end;
+        if (shift > int.MinValue / 2 && stride < int.MaxValue / 2 && size < int.MaxValue / 2)
+        {
+            // The usual case, in 32-bit arithmetic (cheaper divisions; this runs once per row of every column matrix).
+            first = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+            int lastInt = size - 1 - shift;
+            end = lastInt < 0 ? 0 : Math.Min(outSize, lastInt / stride + 1);
+            if (first > end)
+                first = end;
+            return;
+        }
+        // With a padding or a stride near 2^30 (which the shape rule allows), −shift + stride − 1 passes int.MaxValue.
+        long start = shift >= 0 ? 0 : (-(long)shift + stride - 1) / stride;
+        long last = (long)size - 1 - shift;
+        end = last < 0 ? 0 : (int)Math.Min(outSize, last / stride + 1);
+        first = (int)Math.Min(start, end);
     }
 }

@@ -129,7 +129,9 @@ internal static unsafe class WorkerPool
                     IsBackground = true,
                     Name = $"ShapeSafe worker {w + 1}",
                 };
-                thread.Start();
+                // No ExecutionContext: a worker lives on, so it must not keep the gradient modes (or any AsyncLocal)
+                // of whichever call happened to start it.
+                thread.UnsafeStart();
             }
             if (needed > s_workerCount)
                 Volatile.Write(ref s_workerCount, needed);
