@@ -112,6 +112,29 @@ public class BandedConvolutionTests
         }
     }
 
+    /// <summary>
+    /// The reported case itself: a [1, 64, 2000, 2000] image (1 GB) threw inside Im2Col (int32 offsets past 2^31).
+    /// All ones with a 3×3 kernel of ones and padding 1: each output counts the taps inside the image times 64,
+    /// so every value is exact (576 inside, 384 on an edge, 256 in a corner). About 1 GB and a few seconds.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "LargeMemory")]
+    public void The_reported_2000_by_2000_image_with_64_channels_convolves_exactly()
+    {
+        var output = F.Conv2d(Tensor.Ones(1, 64, 2000, 2000), Tensor.Ones(1, 64, 3, 3), padding: 1);
+
+        Assert.Equal(new[] { 1, 1, 2000, 2000 }, output.Shape);
+        var y = output.ToFloatArray();
+        foreach (int row in new[] { 0, 1, 2, 999, 1000, 1997, 1998, 1999 })
+        {
+            for (int column = 0; column < 2000; column++)
+            {
+                int taps = (row is 0 or 1999 ? 2 : 3) * (column is 0 or 1999 ? 2 : 3);
+                Assert.Equal(64f * taps, y[row * 2000 + column]);
+            }
+        }
+    }
+
     static void AssertClose(double[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
