@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace ShapeSafe.NN;
 
 /// <summary>
@@ -12,8 +10,7 @@ namespace ShapeSafe.NN;
 /// <c>kaiming_uniform_(a=sqrt(5))</c> and U(-1/sqrt(fan_in), 1/sqrt(fan_in)), where fan_in is computed from the
 /// weight's dim 1 (out/groups·kH·kW) exactly as PyTorch computes it.
 /// </remarks>
-[Module]
-public partial class ConvTranspose2d : Module, ITensorModule
+public class ConvTranspose2d : ConvNd, ITensorModule
 {
     /// <summary>Creates the layer with a square kernel and the same stride, padding, output padding and dilation along both dims.</summary>
     public ConvTranspose2d([Dim("In")] int inChannels, [Dim("Out")] int outChannels, int kernelSize, int stride = 1, int padding = 0,
@@ -28,33 +25,14 @@ public partial class ConvTranspose2d : Module, ITensorModule
     public ConvTranspose2d([Dim("In")] int inChannels, [Dim("Out")] int outChannels, (int Height, int Width) kernelSize,
         (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width) outputPadding = default,
         int groups = 1, bool bias = true, (int Height, int Width)? dilation = null, Generator? generator = null)
+        : base(inChannels, outChannels, [kernelSize.Height, kernelSize.Width], groups, transposed: true, bias, generator)
     {
-        if (groups <= 0)
-            throw new ArgumentException($"ConvTranspose2d: groups must be a positive integer, got {groups}", nameof(groups));
-        if (inChannels % groups != 0)
-            throw new ArgumentException($"ConvTranspose2d: in_channels must be divisible by groups (in_channels={inChannels}, groups={groups})", nameof(inChannels));
-        if (outChannels % groups != 0)
-            throw new ArgumentException($"ConvTranspose2d: out_channels must be divisible by groups (out_channels={outChannels}, groups={groups})", nameof(outChannels));
-        if (kernelSize.Height <= 0 || kernelSize.Width <= 0)
-            throw new ArgumentException($"ConvTranspose2d: kernel_size must be positive, got ({kernelSize.Height}, {kernelSize.Width})", nameof(kernelSize));
-        InChannels = inChannels;
-        OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride ?? (1, 1);
         Padding = padding;
         OutputPadding = outputPadding;
         Dilation = dilation ?? (1, 1);
-        Groups = groups;
-        Weight = new Parameter(Tensor.Empty(inChannels, outChannels / groups, kernelSize.Height, kernelSize.Width));
-        Bias = bias ? new Parameter(Tensor.Empty(outChannels)) : null;
-        ResetParameters(generator);
     }
-
-    /// <summary>Channels of the input.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Channels of the output.</summary>
-    public int OutChannels { get; }
 
     /// <summary>The kernel's (height, width).</summary>
     public (int Height, int Width) KernelSize { get; }
@@ -71,42 +49,15 @@ public partial class ConvTranspose2d : Module, ITensorModule
     /// <summary>The spacing of kernel elements along (height, width).</summary>
     public (int Height, int Width) Dilation { get; }
 
-    /// <summary>How many groups the channels split into.</summary>
-    public int Groups { get; }
-
-    /// <summary>The weight, [in, out/groups, kH, kW].</summary>
-    [StateName("weight")]
-    public Parameter Weight { get; }
-
-    /// <summary>The bias, [out], or null.</summary>
-    [StateName("bias")]
-    public Parameter? Bias { get; }
-
-    /// <summary>Draws the weight and then the bias again, as at construction (<c>reset_parameters()</c>).</summary>
-    public void ResetParameters(Generator? generator = null)
-    {
-        Init.DefaultWeightAndBias(Weight, Bias, generator, skipBiasWhenFanInIsZero: true);
-    }
-
     /// <summary>Applies the layer to <paramref name="input"/> [N, in, H, W] (or [in, H, W]).</summary>
-    /// <exception cref="ShapeException">The input's channels are not <see cref="InChannels"/>.</exception>
+    /// <exception cref="ShapeException">The input's channels are not <see cref="ConvNd.InChannels"/>.</exception>
     [ShapeContract("ConvTranspose2d")]
     [return: Shape("N, Out, _, _")]
     public Tensor Forward([Shape("N, In, H, W")] Tensor input) =>
         Tensor.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr()
-    {
-        var s = new StringBuilder()
-            .Append(InChannels).Append(", ").Append(OutChannels)
-            .Append(", kernel_size=").Append(PythonRepr.Tuple(KernelSize.Height, KernelSize.Width))
-            .Append(", stride=").Append(PythonRepr.Tuple(Stride.Height, Stride.Width));
-        if (Padding != (0, 0)) s.Append(", padding=").Append(PythonRepr.Tuple(Padding.Height, Padding.Width));
-        if (Dilation != (1, 1)) s.Append(", dilation=").Append(PythonRepr.Tuple(Dilation.Height, Dilation.Width));
-        if (OutputPadding != (0, 0)) s.Append(", output_padding=").Append(PythonRepr.Tuple(OutputPadding.Height, OutputPadding.Width));
-        if (Groups != 1) s.Append(", groups=").Append(Groups);
-        if (Bias is null) s.Append(", bias=False");
-        return s.ToString();
-    }
+    protected override string ExtraRepr() =>
+        Repr([KernelSize.Height, KernelSize.Width], [Stride.Height, Stride.Width], [Padding.Height, Padding.Width], [Dilation.Height, Dilation.Width],
+            [OutputPadding.Height, OutputPadding.Width]);
 }
