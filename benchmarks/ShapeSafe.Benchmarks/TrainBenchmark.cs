@@ -18,7 +18,7 @@ internal static class TrainBenchmark
         // and with --threads 1 it is the work a step costs.
         bool cpuTime = args.Contains("--cpu-time");
         Tensor.ManualSeed(42);
-        var (model, batch, sample) = Build(name);
+        var (model, batch, sample) = BenchmarkModels.Build(name);
         var loss = new CrossEntropyLoss();
         var optimizer = new Sgd(model.Parameters(), lr: 0.01);
         const int batches = 8;
@@ -38,7 +38,7 @@ internal static class TrainBenchmark
         // backward then count as one phase).
         int replicas = int.Parse(BenchOutput.Option(args, "--replicas", "0"));
         var parallel = replicas > 0
-            ? new ShapeSafe.Parallel.DataParallel<Sequential>(model, () => Build(name).Model, replicas)
+            ? new ShapeSafe.Parallel.DataParallel<Sequential>(model, () => BenchmarkModels.Build(name).Model, replicas)
             : null;
         int k = 0;
         void Step()
@@ -118,26 +118,4 @@ internal static class TrainBenchmark
         public long Seconds;
         public long Nanoseconds;
     }
-
-    static Sequential Mlp(params int[] sizes)
-    {
-        var layers = new List<Module>();
-        for (int i = 0; i + 1 < sizes.Length; i++)
-        {
-            layers.Add(new Linear(sizes[i], sizes[i + 1]));
-            if (i + 2 < sizes.Length) layers.Add(new ReLU());
-        }
-        return new Sequential(layers.ToArray());
-    }
-
-    static (Sequential Model, int Batch, int[] Sample) Build(string name) => name switch
-    {
-        "mlp" => (Mlp(784, 128, 10), 64, new[] { 784 }),
-        "mlpbig" => (Mlp(784, 1024, 1024, 10), 256, new[] { 784 }),
-        "cnn" => (new Sequential(
-            new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
-            new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
-            new Flatten(), new Linear(32 * 7 * 7, 10)), 64, new[] { 1, 28, 28 }),
-        _ => throw new ArgumentException($"unknown model {name}"),
-    };
 }

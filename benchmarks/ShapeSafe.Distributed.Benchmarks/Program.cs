@@ -1,3 +1,4 @@
+using ShapeSafe.Benchmarks;
 using System.Diagnostics;
 using System.Globalization;
 using ShapeSafe;
@@ -25,7 +26,7 @@ double seconds = double.Parse(Option("--seconds", "4"), CultureInfo.InvariantCul
 var group = ProcessGroup.Init();
 Tensor.SetNumThreads(mode == "threads" ? threads : 1);
 Tensor.ManualSeed(42);
-var (model, batch, sample) = Build(modelName);
+var (model, batch, sample) = BenchmarkModels.Build(modelName);
 int local = mode == "ddp" ? batch / group.WorldSize : batch;
 var gen = new Generator(7 + group.Rank);
 var xs = Enumerable.Range(0, 4).Select(_ => Tensor.Randn(new[] { local }.Concat(sample).ToArray(), gen)).ToArray();
@@ -33,7 +34,7 @@ var ys = Enumerable.Range(0, 4).Select(_ => Tensor.Randint(0, 10, new[] { local 
 var loss = new CrossEntropyLoss();
 var optimizer = new Sgd(model.Parameters(), lr: 0.01);
 var ddp = mode == "ddp" ? new DistributedDataParallel<Sequential>(model, group) : null;
-var parallel = mode == "dataparallel" ? new DataParallel<Sequential>(model, () => Build(modelName).Model, threads) : null;
+var parallel = mode == "dataparallel" ? new DataParallel<Sequential>(model, () => BenchmarkModels.Build(modelName).Model, threads) : null;
 
 double exposed = 0, backward = 0;
 int k = 0;
@@ -93,25 +94,3 @@ if (group.Rank == 0)
 }
 group.Dispose();
 return 0;
-
-static Sequential Mlp(params int[] sizes)
-{
-    var layers = new List<Module>();
-    for (int i = 0; i + 1 < sizes.Length; i++)
-    {
-        layers.Add(new Linear(sizes[i], sizes[i + 1]));
-        if (i + 2 < sizes.Length) layers.Add(new ReLU());
-    }
-    return new Sequential(layers.ToArray());
-}
-
-// The workloads and batch sizes of ShapeSafe.Benchmarks' "train".
-static (Sequential Model, int Batch, int[] Sample) Build(string name) => name switch
-{
-    "mlpbig" => (Mlp(784, 1024, 1024, 10), 256, new[] { 784 }),
-    "cnn" => (new Sequential(
-        new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
-        new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
-        new Flatten(), new Linear(32 * 7 * 7, 10)), 64, new[] { 1, 28, 28 }),
-    _ => throw new ArgumentException($"unknown model {name}"),
-};
