@@ -19,8 +19,19 @@ internal static class LinearGradient
     /// </summary>
     public static Tensor Forward(Tensor x, Tensor w, Tensor? b, GemmActivation activation, Tensor? preActivation = null)
     {
-        int m = x.Sizes[0], k = x.Sizes[1], n = w.Sizes[0];
-        var y = Tensor.Uninitialized(DType.Float32, new[] { m, n });
+        var y = Tensor.Uninitialized(DType.Float32, new[] { x.Sizes[0], w.Sizes[0] });
+        ForwardInto(x, w, b, activation, y, preActivation);
+        return y;
+    }
+
+    /// <summary>
+    /// The same product into <paramref name="y"/> (contiguous, overwritten). <paramref name="x"/> is read through its
+    /// strides when it is 2-D; an input of another rank must be contiguous, and its leading dims are the rows.
+    /// </summary>
+    public static void ForwardInto(Tensor x, Tensor w, Tensor? b, GemmActivation activation, Tensor y, Tensor? preActivation = null)
+    {
+        int k = x.Sizes[^1], n = w.Sizes[0], m = Rows(x);
+        bool folded = x.Rank != 2;
         var bias = b?.Contiguous();
         var epilogue = new GemmEpilogue
         {
@@ -33,10 +44,9 @@ internal static class LinearGradient
         };
         // B[p, j] = w[j, p]: wᵀ is w with its strides swapped.
         GemmKernel.Sgemm(m, n, k, 1f,
-            x.FloatData, x.Offset, x.StrideArray[0], x.StrideArray[1],
+            x.FloatData, x.Offset, folded ? k : x.StrideArray[0], folded ? 1 : x.StrideArray[1],
             w.FloatData, w.Offset, w.StrideArray[1], w.StrideArray[0],
-            0f, y.FloatData, 0, n, 1, epilogue);
-        return y;
+            0f, y.FloatData, y.Offset, n, 1, epilogue);
     }
 
     /// <summary>y[m, n] = x[m, k]·w[n, k]ᵀ (+ b[n]) into a new contiguous tensor.</summary>
@@ -46,34 +56,55 @@ internal static class LinearGradient
     public static Tensor?[] Backward(Tensor g, Tensor x, Tensor w, bool needX, bool needW, bool needB)
     {
         int m = x.Sizes[0], k = x.Sizes[1], n = w.Sizes[0];
-        Tensor? gradX = null, gradW = null, gradB = null;
-        if (needX)
+        var gradX = needX ? Tensor.BackwardGradient(new[] { m, k }) : null;
+        var gradW = needW ? Tensor.BackwardGradient(new[] { n, k }) : null;
+        var gradB = needB ? Tensor.BackwardGradient(new[] { n }) : null;
+        BackwardInto(g, x, w, gradX, gradW, gradB);
+        return new[] { gradX, gradW, gradB };
+    }
+
+    /// <summary>
+    /// The same gradients written into the given contiguous tensors (each overwritten; null where not asked for).
+    /// <paramref name="x"/> may have any rank: its leading dims are the rows of one product, as in the forward.
+    /// </summary>
+    public static void BackwardInto(Tensor g, Tensor x, Tensor w, Tensor? gradX, Tensor? gradW, Tensor? gradB)
+    {
+        int k = x.Sizes[^1], n = w.Sizes[0], m = Rows(x);
+        // For 2-D operands the strides are read as they are; others are contiguous, so rows fold.
+        bool folded = x.Rank != 2;
+        int gRow = folded ? n : g.StrideArray[0], gCol = folded ? 1 : g.StrideArray[1];
+        int xRow = folded ? k : x.StrideArray[0], xCol = folded ? 1 : x.StrideArray[1];
+        if (gradX is not null)
         {
             // dx[m, k] = g[m, n]·w[n, k]
-            gradX = Tensor.BackwardGradient(new[] { m, k });
             GemmKernel.Sgemm(m, k, n, 1f,
-                g.FloatData, g.Offset, g.StrideArray[0], g.StrideArray[1],
+                g.FloatData, g.Offset, gRow, gCol,
                 w.FloatData, w.Offset, w.StrideArray[0], w.StrideArray[1],
-                0f, gradX.FloatData, 0, k, 1);
+                0f, gradX.FloatData, gradX.Offset, k, 1);
         }
-        if (needW)
+        if (gradW is not null)
         {
             // dw[n, k] = gᵀ[n, m]·x[m, k]; gᵀ is g with its strides swapped.
-            gradW = Tensor.BackwardGradient(new[] { n, k });
             GemmKernel.Sgemm(n, k, m, 1f,
-                g.FloatData, g.Offset, g.StrideArray[1], g.StrideArray[0],
-                x.FloatData, x.Offset, x.StrideArray[0], x.StrideArray[1],
-                0f, gradW.FloatData, 0, k, 1);
+                g.FloatData, g.Offset, gCol, gRow,
+                x.FloatData, x.Offset, xRow, xCol,
+                0f, gradW.FloatData, gradW.Offset, k, 1);
         }
-        if (needB)
+        if (gradB is not null)
         {
-            gradB = Tensor.BackwardGradient(new[] { n });
-            var sum = gradB.FloatData.AsSpan(0, n);
+            var sum = gradB.FloatData.AsSpan(gradB.Offset, n);
             sum.Clear();
-            var rows = g.Contiguous();
+            var rows = folded || g.IsContiguous ? g : g.Contiguous();
             for (int i = 0; i < m; i++)
                 TensorPrimitives.Add(sum, rows.FloatData.AsSpan(rows.Offset + i * n, n), sum);
         }
-        return new[] { gradX, gradW, gradB };
+    }
+
+    /// <summary>The rows of the product: the input's leading dims multiplied.</summary>
+    static int Rows(Tensor x)
+    {
+        int rows = 1;
+        for (int d = 0; d < x.Rank - 1; d++) rows *= x.Sizes[d];
+        return rows;
     }
 }

@@ -78,6 +78,26 @@ public static partial class F
             ("activation", activation switch { GemmActivation.Relu => "relu", GemmActivation.Gelu => "gelu", _ => "none" }))
         : LinearUntraced(input, weight, bias, activation);
 
+    /// <summary>The shape of <c>Linear</c>'s output, after the checks <see cref="Linear"/> makes of its operands' shapes.</summary>
+    internal static int[] LinearShape(int[] input, int[] weight, int[]? bias)
+    {
+        const string op = "Linear";
+        if (weight.Length != 2)
+            throw new ShapeException(op, $"weight must be 2-D [out_features, in_features], got {Rules.Format(weight)} (input {Rules.Format(input)})");
+        int outFeatures = weight[0], inFeatures = weight[1];
+        if (input.Length == 0 || input[^1] != inFeatures)
+        {
+            throw new ShapeException(op, input.Length == 0
+                ? $"input must have at least 1 dim, got a 0-dim tensor (weight {Rules.Format(weight)})"
+                : $"input {Rules.Format(input)} has {input[^1]} features in its last dim (dim {input.Length - 1}), but weight {Rules.Format(weight)} expects in_features={inFeatures}");
+        }
+        if (bias is not null && (bias.Length != 1 || bias[0] != outFeatures))
+            throw new ShapeException(op, $"bias {Rules.Format(bias)} should be [{outFeatures}], one per output feature of weight {Rules.Format(weight)} (input {Rules.Format(input)})");
+        var output = (int[])input.Clone();
+        output[^1] = outFeatures;
+        return output;
+    }
+
     static Tensor LinearUntraced(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation)
     {
         const string op = "Linear";
@@ -85,21 +105,9 @@ public static partial class F
         ArgumentNullException.ThrowIfNull(weight);
         RequireFloat(op, input, "input");
         RequireFloat(op, weight, "weight");
-        if (weight.Rank != 2)
-            throw new ShapeException(op, $"weight must be 2-D [out_features, in_features], got {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
+        if (bias is not null) RequireFloat(op, bias, "bias");
+        LinearShape(input.Sizes, weight.Sizes, bias?.Sizes);
         int outFeatures = weight.Sizes[0], inFeatures = weight.Sizes[1];
-        if (input.Rank == 0 || input.Sizes[^1] != inFeatures)
-        {
-            throw new ShapeException(op, input.Rank == 0
-                ? $"input must have at least 1 dim, got a 0-dim tensor (weight {Rules.Format(weight.Sizes)})"
-                : $"input {Rules.Format(input.Sizes)} has {input.Sizes[^1]} features in its last dim (dim {input.Rank - 1}), but weight {Rules.Format(weight.Sizes)} expects in_features={inFeatures}");
-        }
-        if (bias is not null)
-        {
-            RequireFloat(op, bias, "bias");
-            if (bias.Rank != 1 || bias.Sizes[0] != outFeatures)
-                throw new ShapeException(op, $"bias {Rules.Format(bias.Sizes)} should be [{outFeatures}], one per output feature of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
-        }
         if (input.Rank == 2)
         {
             return activation switch

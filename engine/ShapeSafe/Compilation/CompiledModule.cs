@@ -1,0 +1,136 @@
+using System.ComponentModel;
+using ShapeSafe.NN;
+using ShapeSafe.Tracing;
+
+namespace ShapeSafe.Compilation;
+
+/// <summary>
+/// A module's compiled graph, as <c>model.Compile()</c> returns it: its <c>Forward</c> has the module's own
+/// signature and runs the forward and backward code the <c>[Module]</c> generator wrote at build time. It trains the
+/// module's own parameters (optimizers, <c>StateDict</c> and <c>ZeroGrad</c> see no difference) and records one
+/// autograd node per call. Guards, as TorchDynamo's: a plan (every buffer's shape) per input shape, made when the
+/// shape is first seen and reused after; <see cref="Module.Training"/> is part of the key; under <c>NoGrad</c> or
+/// <c>InferenceMode</c> nothing is saved for a backward. The module's eager <c>Forward</c> runs instead when a
+/// guard cannot hold: an input that is not Float32, more shapes than <see cref="CompileOptions.CacheSizeLimit"/>,
+/// or an op trace (ONNX export) listening.
+/// </summary>
+/// <typeparam name="TModule">The compiled module's type.</typeparam>
+public abstract class CompiledModule<TModule> where TModule : Module
+{
+    readonly List<object> _plans = new();
+    readonly List<bool> _planTraining = new();
+
+    /// <summary>Binds the generated graph to <paramref name="module"/>.</summary>
+    protected CompiledModule(TModule module, CompileOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Module = module;
+        Options = options ?? CompileOptions.Default;
+        if (Options.CacheSizeLimit < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.CacheSizeLimit, "Compile: CacheSizeLimit must be at least 0");
+    }
+
+    /// <summary>The module whose parameters this graph trains.</summary>
+    public TModule Module { get; }
+
+    /// <summary>The options given to <c>Compile</c>.</summary>
+    public CompileOptions Options { get; }
+
+    /// <summary>Whether the generator compiled the module's <c>Forward</c> (false: it found a graph break, and every call runs eagerly).</summary>
+    public abstract bool IsCompiled { get; }
+
+    /// <summary>How many input shapes (and training modes) have a plan.</summary>
+    public int PlannedShapes => _plans.Count;
+
+    /// <summary>How many calls ran the eager <c>Forward</c> because a guard could not hold.</summary>
+    public int EagerCalls { get; private set; }
+
+    /// <summary>
+    /// The plan for <paramref name="input"/>'s shape in the module's current training mode: a cached one, or one
+    /// made by <paramref name="create"/>; null when the call must run eagerly (and then counted in <see cref="EagerCalls"/>).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected TPlan? PlanFor<TPlan>(Tensor input, Func<int[][], TPlan> create) where TPlan : class
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.DType != DType.Float32 || OpTrace.Active) return Eager<TPlan>();
+        bool training = Module.Training;
+        for (int i = 0; i < _plans.Count; i++)
+        {
+            if (_planTraining[i] != training) continue;
+            var plan = (GraphPlanBase)_plans[i];
+            if (plan.InputSizes[0].AsSpan().SequenceEqual(input.Sizes)) return (TPlan)_plans[i];
+        }
+        return Add(create(new[] { (int[])input.Sizes.Clone() }), training);
+    }
+
+    /// <summary><see cref="PlanFor{TPlan}(Tensor, Func{int[][], TPlan})"/> for a graph of two inputs.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected TPlan? PlanFor<TPlan>(Tensor first, Tensor second, Func<int[][], TPlan> create) where TPlan : class
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (first.DType != DType.Float32 || second.DType != DType.Float32 || OpTrace.Active) return Eager<TPlan>();
+        bool training = Module.Training;
+        for (int i = 0; i < _plans.Count; i++)
+        {
+            if (_planTraining[i] != training) continue;
+            var plan = (GraphPlanBase)_plans[i];
+            if (plan.InputSizes[0].AsSpan().SequenceEqual(first.Sizes) && plan.InputSizes[1].AsSpan().SequenceEqual(second.Sizes))
+                return (TPlan)_plans[i];
+        }
+        return Add(create(new[] { (int[])first.Sizes.Clone(), (int[])second.Sizes.Clone() }), training);
+    }
+
+    TPlan? Add<TPlan>(TPlan plan, bool training) where TPlan : class
+    {
+        if (_plans.Count >= Options.CacheSizeLimit) return Eager<TPlan>();
+        _plans.Add(plan);
+        _planTraining.Add(training);
+        return plan;
+    }
+
+    TPlan? Eager<TPlan>() where TPlan : class
+    {
+        EagerCalls++;
+        return null;
+    }
+
+    /// <summary>Whether a call with these tensors must record a node: gradients are on and one of them requires grad.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static bool MustRecord(ReadOnlySpan<Tensor?> tensors)
+    {
+        if (!Autograd.IsGradEnabled) return false;
+        foreach (var t in tensors)
+            if (t is { RequiresGrad: true }) return true;
+        return false;
+    }
+
+    /// <summary>A new contiguous Float32 tensor for the graph's output (its contents are written by the graph).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static Tensor NewOutput(int[] shape) => Tensor.Uninitialized(DType.Float32, shape, "Compile");
+
+    /// <summary>
+    /// Makes <paramref name="output"/> the result of one autograd node named <paramref name="name"/> over
+    /// <paramref name="inputs"/> (the graph's inputs and parameters, in the order <paramref name="backward"/> returns
+    /// their gradients); <paramref name="released"/> runs once the node's saved tensors are no longer needed.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static Tensor Record(Tensor output, string name, Tensor?[] inputs, Func<Tensor, Tensor?[]> backward, Action released)
+    {
+        output.Recorded(name, inputs, backward);
+        output.GradNode!.Released = released;
+        return output;
+    }
+}
+
+/// <summary>The part of a plan the guards read.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class GraphPlanBase
+{
+    /// <summary>The input shapes this plan is for.</summary>
+    protected GraphPlanBase(int[][] inputSizes) => InputSizes = inputSizes;
+
+    /// <summary>The input shapes this plan is for.</summary>
+    public int[][] InputSizes { get; }
+}

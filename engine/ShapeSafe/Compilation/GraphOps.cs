@@ -1,0 +1,216 @@
+using System.ComponentModel;
+using System.Numerics.Tensors;
+using ShapeSafe.Gradients;
+using ShapeSafe.Kernels.Convolution;
+using ShapeSafe.Kernels.Elementwise;
+using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Pooling;
+using ShapeSafe.NN;
+using ShapeSafe.Shapes;
+
+namespace ShapeSafe.Compilation;
+
+/// <summary>The activation a compiled matrix product or convolution applies in its epilogue.</summary>
+public enum FusedActivation
+{
+    /// <summary>None: the product plus the bias.</summary>
+    None,
+
+    /// <summary>ReLU.</summary>
+    Relu,
+}
+
+/// <summary>
+/// The kernels generated graphs call: the forward and backward kernels eager autograd uses, bound to buffers the
+/// graph planned, so the math exists once. Every tensor argument is a contiguous Float32 tensor; every output is
+/// overwritten. The shape functions (<c>...Shape</c>, <c>Plan...</c>) check their operands as the eager op does
+/// and throw its <see cref="ShapeException"/>; they run once per plan, never per call.
+/// This is the surface of generated code, not an API to program against.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class GraphOps
+{
+    // ------------------------------------------------------------------ shapes and plans
+
+    /// <summary>The output shape of <c>Linear</c> on an input of <paramref name="input"/>, checked as <see cref="F.Linear"/> checks it.</summary>
+    public static int[] LinearShape(int[] input, Tensor weight, Tensor? bias) => F.LinearShape(input, weight.Sizes, bias?.Sizes);
+
+    /// <summary>The output shape of <c>Flatten(startDim, endDim)</c>.</summary>
+    public static int[] FlattenShape(int[] input, int startDim, int endDim) => Rules.Flatten(input, startDim, endDim);
+
+    /// <summary>The shape of <c>a + b</c> (PyTorch's broadcasting); the compiled add takes equal shapes only.</summary>
+    public static int[] AddShape(int[] a, int[] b)
+    {
+        if (!a.AsSpan().SequenceEqual(b))
+            throw new ShapeException("Add", $"a compiled add takes operands of one shape, got {Rules.Format(a)} and {Rules.Format(b)}");
+        return a;
+    }
+
+    /// <summary>The geometry of <c>Conv2d</c> on an input of <paramref name="input"/>.</summary>
+    public static Conv2dPlan PlanConv2d(int[] input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width) dilation, int groups)
+    {
+        if (bias is not null && (bias.Rank != 1 || bias.Sizes[0] != weight.Sizes[0]))
+            throw new ShapeException("Conv2d", $"bias {Rules.Format(bias.Sizes)} should be [{weight.Sizes[0]}], one per output channel of weight {Rules.Format(weight.Sizes)}");
+        return new Conv2dPlan(Conv2dGeometry.Create(input, weight.Sizes, stride, padding, dilation, groups), input.Length == 4);
+    }
+
+    /// <summary>The geometry of <c>MaxPool2d</c> on an input of <paramref name="input"/>.</summary>
+    public static MaxPool2dPlan PlanMaxPool2d(int[] input, (int Height, int Width) kernelSize, (int Height, int Width) stride,
+        (int Height, int Width) padding, (int Height, int Width) dilation) =>
+        new(Pool2dGeometry.Create(input, kernelSize, stride, padding, dilation, "MaxPool2d"), input);
+
+    // ------------------------------------------------------------------ forward
+
+    /// <summary>output = act(input·weightᵀ + bias), the leading dims of <paramref name="input"/> folded into rows.</summary>
+    public static void Linear(Tensor input, Tensor weight, Tensor? bias, FusedActivation activation, Tensor output) =>
+        LinearGradient.ForwardInto(input, weight, bias, Gemm(activation), output);
+
+    /// <summary>output = act(conv2d(input, weight) + bias).</summary>
+    public static void Conv2d(Conv2dPlan plan, Tensor input, Tensor weight, Tensor? bias, FusedActivation activation, Tensor output) =>
+        ConvolutionKernel.Forward(plan.Geometry, input.FloatData, input.Offset, weight.FloatData, weight.Offset,
+            bias?.FloatData, bias?.Offset ?? 0, output.FloatData, output.Offset, activation == FusedActivation.Relu);
+
+    /// <summary>
+    /// output = max_pool2d(relu(conv2d(input, weight) + bias)) as one pass, the argmax in <paramref name="indices"/>;
+    /// <paramref name="convolved"/> receives the convolution's output only for images too large to pool as they are
+    /// convolved (<see cref="Conv2dPlan.PoolsAsItConvolves"/> false).
+    /// </summary>
+    public static void Conv2dReluMaxPool(Conv2dPlan conv, MaxPool2dPlan pool, Tensor input, Tensor weight, Tensor? bias,
+        Tensor output, int[] indices, Tensor? convolved)
+    {
+        if (!conv.PoolsAsItConvolves)
+        {
+            var full = convolved ?? throw new ArgumentNullException(nameof(convolved), "Conv2dReluMaxPool: a banded convolution needs its output buffer");
+            Conv2d(conv, input, weight, bias, FusedActivation.Relu, full);
+            MaxPool2d(pool, full, output, indices);
+            return;
+        }
+        ConvolutionKernel.Forward(conv.Geometry, input.FloatData, input.Offset, weight.FloatData, weight.Offset,
+            bias?.FloatData, bias?.Offset ?? 0, output.FloatData, output.Offset, relu: true, new MaxPoolFusion(pool.Geometry, indices, 0));
+    }
+
+    /// <summary>output = max_pool2d(input), the argmax of each window in <paramref name="indices"/>.</summary>
+    public static void MaxPool2d(MaxPool2dPlan plan, Tensor input, Tensor output, int[] indices) =>
+        MaxPoolKernel.Forward(plan.Geometry, input.FloatData, input.Offset, output.FloatData, output.Offset, indices, 0);
+
+    /// <summary>output = max(input, 0), NaN kept.</summary>
+    public static void Relu(Tensor input, Tensor output) => default(ReluOp<float>).Apply(Span(input), Span(output));
+
+    /// <summary>output = a + b (equal shapes).</summary>
+    public static void Add(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Add(Span(a), Span(b), Span(output));
+
+    /// <summary>destination = source.</summary>
+    public static void Copy(Tensor source, Tensor destination) => Span(source).CopyTo(Span(destination));
+
+    // ------------------------------------------------------------------ backward
+
+    /// <summary>
+    /// A tensor for a gradient the graph hands to autograd (of an input or a parameter): pooled storage that the
+    /// backward engine may move into <see cref="Tensor.Grad"/>; contents undefined.
+    /// </summary>
+    public static Tensor NewGradient(int[] shape) => Tensor.BackwardGradient((int[])shape.Clone());
+
+    /// <summary>The gradients of <see cref="Linear"/> (without activation) for <paramref name="gradOutput"/>; each non-null target is overwritten.</summary>
+    public static void LinearBackward(Tensor gradOutput, Tensor input, Tensor weight, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) =>
+        LinearGradient.BackwardInto(gradOutput, input, weight, gradInput, gradWeight, gradBias);
+
+    /// <summary>gradInput = gradOutput where output &gt; 0, else 0 (ReLU's backward from its output; may run in place).</summary>
+    public static void ReluBackward(Tensor gradOutput, Tensor output, Tensor gradInput) =>
+        ElementwiseGradient.ReluBackward(Span(gradOutput), Span(output), Span(gradInput));
+
+    /// <summary>
+    /// The gradients of <see cref="Conv2d"/>; with <paramref name="reluOutput"/> (a fused ReLU's output) the gradient
+    /// is taken as zero where that output is not positive.
+    /// </summary>
+    public static void Conv2dBackward(Conv2dPlan plan, Tensor gradOutput, Tensor input, Tensor weight,
+        Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias, Tensor? reluOutput) =>
+        ConvolutionKernel.Backward(plan.Geometry, input.FloatData, input.Offset, weight.FloatData, weight.Offset,
+            gradOutput.FloatData, gradOutput.Offset,
+            gradInput?.FloatData, gradInput?.Offset ?? 0, gradWeight?.FloatData, gradWeight?.Offset ?? 0, gradBias?.FloatData, gradBias?.Offset ?? 0,
+            reluOutput?.FloatData, reluOutput?.Offset ?? 0);
+
+    /// <summary>
+    /// The gradients of <see cref="Conv2dReluMaxPool"/>: the pooled gradient routed through the argmax and the ReLU's
+    /// mask straight into the convolution's. <paramref name="convolved"/> and <paramref name="convolvedGrad"/> are used
+    /// only when the forward did not pool as it convolved.
+    /// </summary>
+    public static void Conv2dReluMaxPoolBackward(Conv2dPlan conv, MaxPool2dPlan pool, Tensor gradOutput, Tensor input, Tensor weight,
+        Tensor output, int[] indices, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias, Tensor? convolved, Tensor? convolvedGrad)
+    {
+        if (!conv.PoolsAsItConvolves)
+        {
+            var full = convolved ?? throw new ArgumentNullException(nameof(convolved));
+            var fullGrad = convolvedGrad ?? throw new ArgumentNullException(nameof(convolvedGrad));
+            MaxPool2dBackward(pool, gradOutput, indices, fullGrad);
+            Conv2dBackward(conv, fullGrad, input, weight, gradInput, gradWeight, gradBias, reluOutput: full);
+            return;
+        }
+        ConvolutionKernel.Backward(conv.Geometry, input.FloatData, input.Offset, weight.FloatData, weight.Offset,
+            gradOutput.FloatData, gradOutput.Offset,
+            gradInput?.FloatData, gradInput?.Offset ?? 0, gradWeight?.FloatData, gradWeight?.Offset ?? 0, gradBias?.FloatData, gradBias?.Offset ?? 0,
+            output.FloatData, output.Offset, new MaxPoolFusion(pool.Geometry, indices, 0));
+    }
+
+    /// <summary>gradInput = zeros with each output gradient added at its window's argmax.</summary>
+    public static void MaxPool2dBackward(MaxPool2dPlan plan, Tensor gradOutput, int[] indices, Tensor gradInput) =>
+        MaxPoolKernel.Backward(plan.Geometry, gradOutput.FloatData, gradOutput.Offset, indices, 0, gradInput.FloatData, gradInput.Offset);
+
+    /// <summary>accumulator += value (equal shapes): a gradient that reaches a tensor along a second path.</summary>
+    public static void AddInPlace(Tensor accumulator, Tensor value) =>
+        TensorPrimitives.Add(Span(accumulator), Span(value), Span(accumulator));
+
+    /// <summary>
+    /// A contiguous tensor the graph can read as it is: <paramref name="tensor"/> itself, or a contiguous copy of a
+    /// strided view (the graph's inputs are the only tensors that can be strided).
+    /// </summary>
+    public static Tensor Contiguous(Tensor tensor) => tensor.IsContiguous ? tensor : tensor.Detach().Contiguous();
+
+    static Span<float> Span(Tensor t) => t.FloatData.AsSpan(t.Offset, t.Count);
+
+    static GemmActivation Gemm(FusedActivation activation) => activation == FusedActivation.Relu ? GemmActivation.Relu : GemmActivation.None;
+}
+
+/// <summary>A convolution's geometry for one input shape, made once per plan.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class Conv2dPlan
+{
+    internal Conv2dPlan(Conv2dGeometry geometry, bool batched)
+    {
+        Geometry = geometry;
+        OutputSizes = batched
+            ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
+            : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
+        PoolsAsItConvolves = !ConvolutionKernel.NeedsBands(geometry);
+    }
+
+    internal Conv2dGeometry Geometry { get; }
+
+    /// <summary>The convolution's output shape.</summary>
+    public int[] OutputSizes { get; }
+
+    /// <summary>Whether a following max pool can run inside the convolution (false for images convolved band by band).</summary>
+    public bool PoolsAsItConvolves { get; }
+}
+
+/// <summary>A max pool's geometry for one input shape, made once per plan.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class MaxPool2dPlan
+{
+    internal MaxPool2dPlan(Pool2dGeometry geometry, int[] input)
+    {
+        Geometry = geometry;
+        OutputSizes = (int[])input.Clone();
+        OutputSizes[^2] = geometry.OutHeight;
+        OutputSizes[^1] = geometry.OutWidth;
+        IndexCount = (int)Tensor.CountOf(OutputSizes);
+    }
+
+    internal Pool2dGeometry Geometry { get; }
+
+    /// <summary>The pooled shape.</summary>
+    public int[] OutputSizes { get; }
+
+    /// <summary>How many argmax entries the pool writes (one per output element).</summary>
+    public int IndexCount { get; }
+}

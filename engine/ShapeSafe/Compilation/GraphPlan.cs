@@ -1,0 +1,67 @@
+using System.ComponentModel;
+
+namespace ShapeSafe.Compilation;
+
+/// <summary>
+/// What a generated graph worked out for one input shape: every buffer's shape and every kernel's geometry, made
+/// once when the shape is first seen (TorchDynamo's guard: the next call with the same shape reuses it). It hands
+/// out the buffers a call runs in: one set per call in flight, so a forward whose backward has not run yet never
+/// shares memory with the next forward, and a set comes back when its backward has run.
+/// </summary>
+/// <typeparam name="TBuffers">The generated set of buffers of this graph.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class GraphPlan<TBuffers> : GraphPlanBase where TBuffers : class
+{
+    readonly Stack<TBuffers> _free = new();
+
+    /// <summary>A plan for <paramref name="inputSizes"/>.</summary>
+    protected GraphPlan(int[][] inputSizes) : base(inputSizes) { }
+
+    /// <summary>How many sets of buffers this plan has made (one in steady-state training).</summary>
+    public int BufferSets { get; private set; }
+
+    /// <summary>A set of buffers nobody is using: a returned one, else a new one.</summary>
+    public TBuffers Rent()
+    {
+        lock (_free)
+        {
+            if (_free.Count > 0) return _free.Pop();
+        }
+        BufferSets++;
+        return CreateBuffers();
+    }
+
+    /// <summary>Gives <paramref name="buffers"/> back once nothing reads them any more.</summary>
+    public void Return(TBuffers buffers)
+    {
+        lock (_free) _free.Push(buffers);
+    }
+
+    /// <summary>Allocates a set of buffers for this plan's shapes.</summary>
+    protected abstract TBuffers CreateBuffers();
+}
+
+/// <summary>
+/// The storage of a generated graph's buffers: slots of floats that several buffers share when their lifetimes do
+/// not overlap, and tensors that view them. Made by a plan; reused for every call of that shape.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class GraphBuffers
+{
+    /// <summary>
+    /// A slot large enough for every buffer of <paramref name="shapes"/> (the buffers that share it), as a 1-D
+    /// tensor whose storage <see cref="View"/> carves up.
+    /// </summary>
+    protected static Tensor Slot(params int[][] shapes)
+    {
+        long count = 0;
+        foreach (var shape in shapes) count = Math.Max(count, Tensor.CountOf(shape, "Compile"));
+        return Tensor.Uninitialized(DType.Float32, new[] { (int)count }, "Compile");
+    }
+
+    /// <summary>A contiguous tensor of <paramref name="shape"/> at the start of <paramref name="slot"/>'s storage.</summary>
+    protected static Tensor View(Tensor slot, int[] shape) => Tensor.Create(slot.Storage, shape);
+
+    /// <summary>An index buffer of <paramref name="count"/> entries (a max pool's argmax).</summary>
+    protected static int[] Indices(int count) => new int[count];
+}
