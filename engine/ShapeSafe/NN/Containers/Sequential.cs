@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Shapes.Graph;
 
 namespace ShapeSafe.NN;
 
@@ -85,57 +86,57 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
     }
 
     /// <summary>Runs every module in order on <paramref name="input"/>, feeding each output to the next.</summary>
+    /// <remarks>
+    /// Runs of modules that <see cref="FusionRules"/> fuses run as one op (Linear or Conv2d followed by ReLU, Linear
+    /// followed by exact GELU, Conv2d, ReLU, MaxPool2d): the activation (and pool) is applied in the layer's epilogue
+    /// and the intermediates, which nothing outside can see, are never stored. The compiled graphs of
+    /// <c>[Module]</c> classes apply the same rules. Exact types only: a subclass may override <c>Forward</c>.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">A module does not implement <see cref="ITensorModule"/>.</exception>
     public Tensor Forward(Tensor input)
     {
         var slots = ChildSlots;
+        var chain = new FusibleOp[slots.Count];
+        for (int i = 0; i < chain.Length; i++) chain[i] = FusibleKind(slots.GetAt(i).Value);
         for (int i = 0; i < slots.Count; i++)
         {
             var (name, module) = slots.GetAt(i);
             if (module is not ITensorModule step)
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
-            // Linear or Conv2d followed by ReLU (and Conv2d, ReLU, MaxPool2d) runs as one op: the ReLU (and pool) is
-            // applied in the layer's epilogue and the intermediates (which nothing outside can see) are never stored.
-            // Linear followed by exact GELU runs as one op too (its epilogue keeps the pre-activation only when the
-            // backward needs it). Exact types only: a subclass may override Forward.
-            var next = i + 1 < slots.Count ? slots.GetAt(i + 1).Value : null;
-            if (next?.GetType() == typeof(GELU) && ((GELU)next).Approximate == "none" && module.GetType() == typeof(Linear))
+            var (fusion, length) = FusionRules.Match(chain, i);
+            input = fusion switch
             {
-                var linear = (Linear)module;
-                input = F.LinearCore(input, linear.Weight, linear.Bias, GemmActivation.Gelu);
-                i++;
-                continue;
-            }
-            if (next?.GetType() == typeof(ReLU))
-            {
-                if (module.GetType() == typeof(Linear))
-                {
-                    var linear = (Linear)module;
-                    input = F.LinearCore(input, linear.Weight, linear.Bias, GemmActivation.Relu);
-                    i++;
-                    continue;
-                }
-                if (module.GetType() == typeof(Conv2d))
-                {
-                    var conv = (Conv2d)module;
-                    // Conv2d, ReLU, MaxPool2d: the convolution's output is pooled as it is made and never stored.
-                    if (i + 2 < slots.Count && slots.GetAt(i + 2).Value?.GetType() == typeof(MaxPool2d))
-                    {
-                        var pool = (MaxPool2d)slots.GetAt(i + 2).Value!;
-                        input = Tensor.Conv2dReluMaxPool(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups,
-                            pool.KernelSize, pool.Stride, pool.Padding, pool.Dilation);
-                        i += 2;
-                        continue;
-                    }
-                    input = Tensor.Conv2dCore(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, relu: true);
-                    i++;
-                    continue;
-                }
-            }
-            input = step.Forward(input);
+                Fusion.LinearRelu => LinearFused((Linear)module, input, GemmActivation.Relu),
+                Fusion.LinearGelu => LinearFused((Linear)module, input, GemmActivation.Gelu),
+                Fusion.Conv2dRelu => Conv2dRelu((Conv2d)module, input),
+                Fusion.Conv2dReluMaxPool => Conv2dReluMaxPool((Conv2d)module, (MaxPool2d)slots.GetAt(i + 2).Value!, input),
+                _ => step.Forward(input),
+            };
+            i += length - 1;
         }
         return input;
     }
+
+    static Tensor LinearFused(Linear linear, Tensor input, GemmActivation activation) =>
+        F.LinearCore(input, linear.Weight, linear.Bias, activation);
+
+    static Tensor Conv2dRelu(Conv2d conv, Tensor input) =>
+        Tensor.Conv2dCore(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, relu: true);
+
+    static Tensor Conv2dReluMaxPool(Conv2d conv, MaxPool2d pool, Tensor input) =>
+        Tensor.Conv2dReluMaxPool(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups,
+            pool.KernelSize, pool.Stride, pool.Padding, pool.Dilation);
+
+    /// <summary>What the fusion rules see of <paramref name="module"/>: its op for the exact engine types they know, else <see cref="FusibleOp.Other"/>.</summary>
+    static FusibleOp FusibleKind(Module? module) => module?.GetType() switch
+    {
+        { } t when t == typeof(Linear) => FusibleOp.Linear,
+        { } t when t == typeof(Conv2d) => FusibleOp.Conv2d,
+        { } t when t == typeof(ReLU) => FusibleOp.Relu,
+        { } t when t == typeof(GELU) && ((GELU)module).Approximate == "none" => FusibleOp.Gelu,
+        { } t when t == typeof(MaxPool2d) => FusibleOp.MaxPool2d,
+        _ => FusibleOp.Other,
+    };
 
     /// <summary>The modules in order (a module added twice is listed twice).</summary>
     public IEnumerator<Module> GetEnumerator() => ChildSlots.Values.Select(m => m!).GetEnumerator();
