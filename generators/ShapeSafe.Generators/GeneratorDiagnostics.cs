@@ -28,6 +28,12 @@ namespace ShapeSafe.Generators
 
         /// <summary>A state name that PyTorch would refuse (empty, or containing ".").</summary>
         public const string InvalidStateName = "SS2008";
+
+        /// <summary>A graph break: part of a <c>[Module]</c> class's <c>Forward</c> cannot be compiled, so it runs eagerly.</summary>
+        public const string GraphBreak = "SS2009";
+
+        /// <summary>A graph break in a class marked <c>[Module(Compile = CompileMode.Required)]</c>.</summary>
+        public const string RequiredGraphBreak = "SS2010";
     }
 
     /// <summary>The descriptors of the generator's diagnostics, each with its page under <c>docs/diagnostics/</c>.</summary>
@@ -85,6 +91,19 @@ namespace ShapeSafe.Generators
             "Invalid state name",
             "'{0}' would be registered as '{1}', which {2}",
             "State names follow PyTorch's rules: not empty, and without '.', which separates the names of nested modules.");
+
+        public static readonly DiagnosticDescriptor GraphBreak = Create(
+            GeneratorDiagnosticIds.GraphBreak,
+            "Forward runs eagerly (graph break)",
+            "{0}.Forward runs eagerly: {1}",
+            "The generator compiles a [Module] class's Forward into a forward and backward graph at build time. It stopped at the code named in the message (as TorchDynamo's graph_breaks log does), so Compile() returns a module that runs the eager Forward. Results are the same; only the compiled graph's speed is lost. Mark the class [Module(Compile = CompileMode.Required)] or raise this id's severity in .editorconfig to make it an error.",
+            DiagnosticSeverity.Info);
+
+        public static readonly DiagnosticDescriptor RequiredGraphBreak = Create(
+            GeneratorDiagnosticIds.RequiredGraphBreak,
+            "Forward must compile but breaks the graph",
+            "{0} is marked Compile = CompileMode.Required, but its Forward cannot be compiled: {1}",
+            "A class marked [Module(Compile = CompileMode.Required)] must compile into one graph. Rewrite the code named in the message with the ops the generator compiles (docs/compile.md), or drop Compile = CompileMode.Required to let it run eagerly.");
 
         static DiagnosticDescriptor Create(string id, string title, string message, string description,
             DiagnosticSeverity severity = DiagnosticSeverity.Error) =>

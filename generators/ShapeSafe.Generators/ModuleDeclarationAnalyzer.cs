@@ -26,7 +26,9 @@ namespace ShapeSafe.Generators
             GeneratorDiagnostics.DuplicateStateName,
             GeneratorDiagnostics.UnsupportedStateMember,
             GeneratorDiagnostics.UnregisteredCollection,
-            GeneratorDiagnostics.InvalidStateName);
+            GeneratorDiagnostics.InvalidStateName,
+            GeneratorDiagnostics.GraphBreak,
+            GeneratorDiagnostics.RequiredGraphBreak);
 
         /// <inheritdoc/>
         public override void Initialize(AnalysisContext context)
@@ -37,17 +39,17 @@ namespace ShapeSafe.Generators
             {
                 var types = ModuleTypes.TryCreate(start.Compilation);
                 if (types is null) return;
-                start.RegisterSymbolAction(symbol => Analyze(symbol, types), SymbolKind.NamedType);
+                start.RegisterSymbolAction(symbol => Analyze(symbol, types, start.Compilation), SymbolKind.NamedType);
             });
         }
 
-        static void Analyze(SymbolAnalysisContext context, ModuleTypes types)
+        static void Analyze(SymbolAnalysisContext context, ModuleTypes types, Compilation compilation)
         {
             var type = (INamedTypeSymbol)context.Symbol;
             if (type.TypeKind != TypeKind.Class) return;
             if (types.HasModuleAttribute(type))
             {
-                ModuleGenerator.Parser.Parse(type, types, context.ReportDiagnostic, context.CancellationToken);
+                ModuleGenerator.Parser.Parse(type, types, context.ReportDiagnostic, context.CancellationToken, compilation);
                 return;
             }
             if (!types.IsModule(type.BaseType)) return;

@@ -39,7 +39,11 @@ namespace ShapeSafe.Generators
                     return;
                 }
                 using (writer.Block("partial " + model.Declaration.Keyword + " " + model.Declaration.Name))
+                {
                     EmitRegisterMembers(writer, model);
+                    if (model.Forward is { } forward)
+                        Graphs.GraphEmitter.Emit(writer, model.Declaration.Name, forward, Version);
+                }
             }
 
             static void EmitRegisterMembers(SourceWriter writer, ModuleModel model)

@@ -42,7 +42,7 @@ namespace ShapeSafe.Generators
         /// <returns>The model, or null when the class cannot be generated (not partial, not a Module, ...).</returns>
         internal static class Parser
         {
-            public static ModuleModel? Parse(INamedTypeSymbol type, ModuleTypes types, Action<Diagnostic>? report, CancellationToken cancellationToken)
+            public static ModuleModel? Parse(INamedTypeSymbol type, ModuleTypes types, Action<Diagnostic>? report, CancellationToken cancellationToken, Compilation? compilation = null)
             {
                 var location = type.Locations.FirstOrDefault();
                 if (!types.IsModule(type.BaseType))
@@ -92,7 +92,8 @@ namespace ShapeSafe.Generators
                 if (!valid) return null;
 
                 var ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-                return new ModuleModel(ns, containing.ToEquatableArray(), Declaration(type), members.ToEquatableArray(), HintName(type));
+                var forward = compilation is null ? null : ParseForward(type, types, compilation, report, cancellationToken);
+                return new ModuleModel(ns, containing.ToEquatableArray(), Declaration(type), members.ToEquatableArray(), HintName(type), forward);
             }
 
             /// <summary>
@@ -106,6 +107,41 @@ namespace ShapeSafe.Generators
                     .OrderBy(m => m.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
                     .ThenBy(m => m.Syntax.Span.Start)
                     .Select(m => m.Member);
+
+            /// <summary>
+            /// The compiled graph of the class's <c>Forward</c>, or why it runs eagerly (reported as SS2009, or SS2010 under
+            /// <c>Compile = CompileMode.Required</c>); null when there is no <c>Forward</c> to compile. The engine's own
+            /// layers are the graphs' primitives and are not compiled themselves.
+            /// </summary>
+            static ForwardModel? ParseForward(INamedTypeSymbol type, ModuleTypes types, Compilation compilation, Action<Diagnostic>? report, CancellationToken cancellationToken)
+            {
+                if (compilation.AssemblyName == "ShapeSafe" || type.IsGenericType) return null;
+                var forward = Graphs.ForwardCapture.FindForward(type, types);
+                if (forward is null) return null;
+                var result = Graphs.ForwardCapture.Capture(forward, types, compilation, cancellationToken);
+                if (result.Graph is null && report is not null)
+                {
+                    bool required = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.ModuleAttribute))
+                        ?.NamedArguments.Any(a => a.Key == "Compile" && a.Value.Value is int mode && mode == 1) == true;
+                    report(Diagnostic.Create(required ? GeneratorDiagnostics.RequiredGraphBreak : GeneratorDiagnostics.GraphBreak,
+                        result.Location ?? forward.Locations.FirstOrDefault(), type.Name, result.Reason));
+                }
+                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types));
+            }
+
+            /// <summary>Whether a base class already has a generated (or compiled-in) <c>Compile</c>.</summary>
+            static bool HidesBaseCompile(INamedTypeSymbol type, ModuleTypes types)
+            {
+                for (var t = type.BaseType; t is not null && !SymbolEqualityComparer.Default.Equals(t, types.Module); t = t.BaseType)
+                {
+                    if (t.GetMembers("Compile").Length > 0) return true;
+                    if (t.DeclaringSyntaxReferences.Length > 0 && types.HasModuleAttribute(t) && Graphs.ForwardCapture.FindForward(t, types) is not null) return true;
+                }
+                return false;
+            }
+
+            /// <summary>How <paramref name="member"/> registers (null when it is not state), without reporting anything.</summary>
+            public static StateMember? StateOf(ISymbol member, ModuleTypes types) => ParseMember(member, types, report: null);
 
             static StateMember? ParseMember(ISymbol member, ModuleTypes types, Action<Diagnostic>? report)
             {

@@ -21,7 +21,7 @@ namespace ShapeSafe.Generators
                     predicate: static (node, _) => node is ClassDeclarationSyntax,
                     transform: static (context, cancellationToken) =>
                         ModuleTypes.TryCreate(context.SemanticModel.Compilation) is { } types
-                            ? Parser.Parse((INamedTypeSymbol)context.TargetSymbol, types, report: null, cancellationToken)
+                            ? Parser.Parse((INamedTypeSymbol)context.TargetSymbol, types, report: null, cancellationToken, context.SemanticModel.Compilation)
                             : null)
                 .WithTrackingName(TrackingNames.ParsedModules)
                 .Where(static model => model is not null)

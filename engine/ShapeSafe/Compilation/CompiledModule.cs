@@ -47,10 +47,10 @@ public abstract class CompiledModule<TModule> where TModule : Module
 
     /// <summary>
     /// The plan for <paramref name="input"/>'s shape in the module's current training mode: a cached one, or one
-    /// made by <paramref name="create"/>; null when the call must run eagerly (and then counted in <see cref="EagerCalls"/>).
+    /// made by <see cref="CreatePlan"/>; null when the call must run eagerly (and then counted in <see cref="EagerCalls"/>).
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(Tensor input, Func<int[][], TPlan> create) where TPlan : class
+    protected TPlan? PlanFor<TPlan>(Tensor input) where TPlan : class
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.DType != DType.Float32 || OpTrace.Active) return Eager<TPlan>();
@@ -61,12 +61,12 @@ public abstract class CompiledModule<TModule> where TModule : Module
             var plan = (GraphPlanBase)_plans[i];
             if (plan.InputSizes[0].AsSpan().SequenceEqual(input.Sizes)) return (TPlan)_plans[i];
         }
-        return Add(create(new[] { (int[])input.Sizes.Clone() }), training);
+        return Add((TPlan)CreatePlan(new[] { (int[])input.Sizes.Clone() }), training);
     }
 
-    /// <summary><see cref="PlanFor{TPlan}(Tensor, Func{int[][], TPlan})"/> for a graph of two inputs.</summary>
+    /// <summary><see cref="PlanFor{TPlan}(Tensor)"/> for a graph of two inputs.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(Tensor first, Tensor second, Func<int[][], TPlan> create) where TPlan : class
+    protected TPlan? PlanFor<TPlan>(Tensor first, Tensor second) where TPlan : class
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
@@ -79,7 +79,7 @@ public abstract class CompiledModule<TModule> where TModule : Module
             if (plan.InputSizes[0].AsSpan().SequenceEqual(first.Sizes) && plan.InputSizes[1].AsSpan().SequenceEqual(second.Sizes))
                 return (TPlan)_plans[i];
         }
-        return Add(create(new[] { (int[])first.Sizes.Clone(), (int[])second.Sizes.Clone() }), training);
+        return Add((TPlan)CreatePlan(new[] { (int[])first.Sizes.Clone(), (int[])second.Sizes.Clone() }), training);
     }
 
     TPlan? Add<TPlan>(TPlan plan, bool training) where TPlan : class
@@ -96,14 +96,26 @@ public abstract class CompiledModule<TModule> where TModule : Module
         return null;
     }
 
-    /// <summary>Whether a call with these tensors must record a node: gradients are on and one of them requires grad.</summary>
+    /// <summary>The generated graph's plan for <paramref name="inputSizes"/> (called once per new input shape).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected static bool MustRecord(ReadOnlySpan<Tensor?> tensors)
+    protected virtual object CreatePlan(int[][] inputSizes) =>
+        throw new NotSupportedException($"Compile: {typeof(TModule).Name} has no compiled graph; its Forward runs eagerly");
+
+    /// <summary>
+    /// The child module at <paramref name="path"/> (<c>block.conv</c>), which the generated graph calls: bound once,
+    /// when the module is compiled, so a child replaced later needs a new <c>Compile()</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">There is no such child, or it is not a <typeparamref name="T"/>.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected T Bind<T>(string path) where T : Module
     {
-        if (!Autograd.IsGradEnabled) return false;
-        foreach (var t in tensors)
-            if (t is { RequiresGrad: true }) return true;
-        return false;
+        foreach (var (name, child) in Module.NamedModules(removeDuplicate: false))
+        {
+            if (name != path) continue;
+            return child as T ?? throw new InvalidOperationException(
+                $"Compile: {typeof(TModule).Name}'s child '{path}' is a {child.GetType().Name}, but its Forward was compiled for a {typeof(T).Name}");
+        }
+        throw new InvalidOperationException($"Compile: {typeof(TModule).Name} has no child '{path}' (its Forward calls it; was it null when Compile() was called?)");
     }
 
     /// <summary>A new contiguous Float32 tensor for the graph's output (its contents are written by the graph).</summary>

@@ -111,6 +111,12 @@ public static class GraphOps
     /// </summary>
     public static Tensor NewGradient(int[] shape) => Tensor.BackwardGradient((int[])shape.Clone());
 
+    /// <summary><see cref="NewGradient(int[])"/> in the shape of <paramref name="like"/> (a parameter).</summary>
+    public static Tensor NewGradient(Tensor like) => Tensor.BackwardGradient((int[])like.Sizes.Clone());
+
+    /// <summary>A view of the contiguous <paramref name="tensor"/> in <paramref name="shape"/> (same element count), sharing its storage.</summary>
+    public static Tensor View(Tensor tensor, int[] shape) => tensor.Detach().View(shape);
+
     /// <summary>The gradients of <see cref="Linear"/> (without activation) for <paramref name="gradOutput"/>; each non-null target is overwritten.</summary>
     public static void LinearBackward(Tensor gradOutput, Tensor input, Tensor weight, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) =>
         LinearGradient.BackwardInto(gradOutput, input, weight, gradInput, gradWeight, gradBias);

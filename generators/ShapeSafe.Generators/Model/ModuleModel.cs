@@ -9,12 +9,14 @@ namespace ShapeSafe.Generators.Model
     /// <param name="Declaration">The class itself (its name and type parameters).</param>
     /// <param name="Members">The state members, in registration order.</param>
     /// <param name="HintName">The generated file's name, <c>{Type}.g.cs</c>.</param>
+    /// <param name="Forward">The compiled graph of its <c>Forward</c> (or why it runs eagerly); null when there is no <c>Compile()</c> to write.</param>
     internal sealed record ModuleModel(
         string Namespace,
         EquatableArray<TypeDeclaration> ContainingTypes,
         TypeDeclaration Declaration,
         EquatableArray<StateMember> Members,
-        string HintName);
+        string HintName,
+        ForwardModel? Forward = null);
 
     /// <summary>How a type is declared again in the generated file, for example <c>partial class Block&lt;T&gt;</c>.</summary>
     /// <param name="Keyword">The declaration's keyword: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>

@@ -1,0 +1,550 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using ShapeSafe.Generators.Model;
+
+namespace ShapeSafe.Generators.Graphs
+{
+    /// <summary>
+    /// Writes a module's <c>Compile()</c> and its compiled graph: straight-line forward code calling the engine's
+    /// kernels (<c>GraphOps</c>), the backward in reverse calling the same gradient kernels eager autograd calls, a
+    /// plan that works out every shape once per input shape, and the buffer set whose slots the buffers share.
+    /// </summary>
+    internal sealed class GraphEmitter
+    {
+        const string Ops = "global::ShapeSafe.Compilation.GraphOps";
+        const string TensorType = "global::ShapeSafe.Tensor";
+
+        readonly SourceWriter _w;
+        readonly string _moduleType;
+        readonly ForwardModel _forward;
+        readonly GraphPlanner? _plan;
+        readonly List<(string Module, string Member)> _parameters = new List<(string, string)>();
+
+        GraphEmitter(SourceWriter writer, string moduleType, ForwardModel forward)
+        {
+            _w = writer;
+            _moduleType = moduleType;
+            _forward = forward;
+            if (forward.Graph is { } graph)
+            {
+                _plan = GraphPlanner.Plan(graph);
+                foreach (var step in _plan.Steps.Where(s => s.HasParameters))
+                {
+                    if (_parameters.Any(p => p.Module == step.Module)) continue;
+                    _parameters.Add((step.Module, "Weight"));
+                    _parameters.Add((step.Module, "Bias"));
+                }
+            }
+        }
+
+        /// <summary>The tensors that take gradients, in the node's input order: the arguments, then each parameter.</summary>
+        int Differentiable => _forward.Parameters.Count + _parameters.Count;
+
+        public static void Emit(SourceWriter writer, string moduleType, ForwardModel forward, string version) =>
+            new GraphEmitter(writer, moduleType, forward).Emit(version);
+
+        void Emit(string version)
+        {
+            var @new = _forward.HidesBase ? "new " : "";
+            var signature = string.Join(", ", _forward.Parameters.Select(p => TensorType + " " + p));
+            _w.Line();
+            _w.Line("/// <summary>");
+            _w.Line(_plan is null
+                ? "/// This module's <c>Forward</c> as a compiled module. The generator could not compile it (" + Xml(_forward.Break) + "), so its <c>Forward</c> runs eagerly."
+                : "/// This module's <c>Forward</c> as a graph compiled at build time: one autograd node per call, whose backward is generated code, training this module's own parameters.");
+            _w.Line("/// </summary>");
+            _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
+            _w.Line("public " + @new + "Compiled Compile(global::ShapeSafe.Compilation.CompileOptions? options = null) => new Compiled(this, options);");
+            _w.Line();
+            _w.Line("/// <summary>The compiled graph of <see cref=\"Forward(" + string.Join(", ", _forward.Parameters.Select(_ => "ShapeSafe.Tensor")) + ")\"/>.</summary>");
+            _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
+            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.Compilation.CompiledModule<" + _moduleType + ">"))
+            {
+                if (_plan is null)
+                {
+                    _w.Line("internal Compiled(" + _moduleType + " module, global::ShapeSafe.Compilation.CompileOptions? options) : base(module, options) { }");
+                    _w.Line();
+                    _w.Line("/// <inheritdoc/>");
+                    _w.Line("public override bool IsCompiled => false;");
+                    _w.Line();
+                    _w.Line("/// <summary>Runs the module's eager <c>Forward</c>: " + Xml(_forward.Break) + ".</summary>");
+                    _w.Line("public " + TensorType + " Forward(" + signature + ") => Module.Forward(" + string.Join(", ", _forward.Parameters) + ");");
+                    return;
+                }
+                EmitFields();
+                EmitForward(signature);
+                _w.Line();
+                EmitBackward();
+                _w.Line();
+                _w.Line("/// <inheritdoc/>");
+                _w.Line("protected override object CreatePlan(int[][] inputSizes) => new Plan(this, inputSizes);");
+                _w.Line();
+                EmitPlan();
+                _w.Line();
+                EmitBuffers();
+            }
+        }
+
+        void EmitFields()
+        {
+            foreach (var module in _forward.Graph!.Modules)
+                _w.Line("readonly " + module.Type + " " + ForwardCapture.Member(module.Path) + ";");
+            _w.Line();
+            using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.Compilation.CompileOptions? options) : base(module, options)"))
+            {
+                foreach (var module in _forward.Graph!.Modules)
+                    _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
+            }
+            _w.Line();
+            _w.Line("/// <inheritdoc/>");
+            _w.Line("public override bool IsCompiled => true;");
+            _w.Line();
+        }
+
+        string Param(int index)
+        {
+            int p = index - _forward.Parameters.Count;
+            return ForwardCapture.Member(_parameters[p].Module) + "." + _parameters[p].Member;
+        }
+
+        static string Need(int index) => "(needs & 0x" + (1UL << index).ToString("X", CultureInfo.InvariantCulture) + "UL) != 0";
+
+        void EmitForward(string signature)
+        {
+            var plan = _plan!;
+            _w.Line("/// <summary>Runs the compiled forward (the module's eager <c>Forward</c> when a guard does not hold).</summary>");
+            using (_w.Block("public " + TensorType + " Forward(" + signature + ")"))
+            {
+                var arguments = string.Join(", ", _forward.Parameters);
+                _w.Line("if (PlanFor<Plan>(" + arguments + ") is not { } plan) return Module.Forward(" + arguments + ");");
+                var needs = new List<string>();
+                for (int i = 0; i < Differentiable; i++)
+                {
+                    var tensor = i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i);
+                    var requires = tensor.EndsWith(".Bias", System.StringComparison.Ordinal) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
+                    needs.Add("(" + requires + " ? 0x" + (1UL << i).ToString("X", CultureInfo.InvariantCulture) + "UL : 0UL)");
+                }
+                _w.Line("// Which of the arguments and parameters need a gradient, one bit each in the node's input order.");
+                for (int i = 0; i < needs.Count; i++)
+                    _w.Line((i == 0 ? "ulong needs = " : "    | ") + needs[i] + (i == needs.Count - 1 ? ";" : ""));
+                _w.Line("bool record = needs != 0 && global::ShapeSafe.Autograd.IsGradEnabled;");
+                _w.Line("var b = plan.Rent();");
+                for (int i = 0; i < _forward.Parameters.Count; i++)
+                    _w.Line("var " + InputData(i) + " = " + Ops + ".Contiguous(" + _forward.Parameters[i] + ");");
+                _w.Line("var output = NewOutput(plan.OutputShape);");
+                foreach (var step in plan.Steps)
+                {
+                    _w.Line();
+                    Comment(step);
+                    ForwardStep(step);
+                }
+                if (plan.OutputIsCopied)
+                    _w.Line(Ops + ".Copy(" + Expr(plan.Output, backward: false) + ", output);");
+                _w.Line();
+                using (_w.Block("if (!record)"))
+                {
+                    _w.Line("plan.Return(b);");
+                    _w.Line("return output;");
+                }
+                for (int i = 0; i < _forward.Parameters.Count; i++)
+                    _w.Line("b.Inputs[" + i + "] = " + InputData(i) + ";");
+                _w.Line("b.Output = output;");
+                _w.Line("b.Needs = needs;");
+                var inputs = Enumerable.Range(0, Differentiable).Select(i => i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i));
+                _w.Line("return Record(output, \"CompiledFunctionBackward\", new " + TensorType + "?[] { " + string.Join(", ", inputs) + " }, b.Backward, b.Released);");
+            }
+        }
+
+        string InputData(int i) => _forward.Parameters[i] + "Data";
+
+        void Comment(PlannedStep step)
+        {
+            foreach (var node in step.Nodes) _w.Line("// " + node.Source);
+        }
+
+        /// <summary>Where a value is read: an argument, a per-call view of one, a buffer, or the output.</summary>
+        string Expr(PlannedValue value, bool backward) => value.Home switch
+        {
+            Home.Input => InputData(value.Node),
+            Home.InputView => value.Name.Substring(0, 1).ToLowerInvariant() + value.Name.Substring(1),
+            Home.Output => "output",
+            _ => "b." + value.Name,
+        };
+
+        string Module(string path) => ForwardCapture.Member(path);
+
+        void ForwardStep(PlannedStep step)
+        {
+            var input = Expr(step.Inputs[0], false);
+            var output = Expr(step.Output, false);
+            var m = Module(step.Module);
+            var name = step.Output.Name;
+            switch (step.Kind)
+            {
+                case StepKind.Linear:
+                case StepKind.LinearRelu:
+                    _w.Line(Ops + ".Linear(" + input + ", " + m + ".Weight, " + m + ".Bias, " + Activation(step) + ", " + output + ");");
+                    break;
+                case StepKind.Conv2d:
+                case StepKind.Conv2dRelu:
+                    _w.Line(Ops + ".Conv2d(plan." + name + "Conv, " + input + ", " + m + ".Weight, " + m + ".Bias, " + Activation(step) + ", " + output + ");");
+                    break;
+                case StepKind.Conv2dReluMaxPool:
+                    _w.Line(Ops + ".Conv2dReluMaxPool(plan." + name + "Conv, plan." + name + "Pool, " + input + ", " + m + ".Weight, " + m + ".Bias, "
+                        + output + ", b." + name + "Indices, b." + name + "Convolved);");
+                    break;
+                case StepKind.MaxPool2d:
+                    _w.Line(Ops + ".MaxPool2d(plan." + name + "Pool, " + input + ", " + output + ", b." + name + "Indices);");
+                    break;
+                case StepKind.Relu:
+                    _w.Line(Ops + ".Relu(" + input + ", " + output + ");");
+                    break;
+                case StepKind.Add:
+                    _w.Line(Ops + ".Add(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
+                    break;
+                case StepKind.Flatten:
+                    if (step.Output.Home == Home.InputView)
+                        _w.Line("var " + output + " = " + Ops + ".View(" + input + ", plan." + name + "Shape);");
+                    else
+                        _w.Line("// " + name + " is a view of " + step.Inputs[0].Name + "'s buffer (made with the buffer set)");
+                    break;
+            }
+        }
+
+        static string Activation(PlannedStep step) =>
+            "global::ShapeSafe.Compilation.FusedActivation." + (step.Kind is StepKind.LinearRelu or StepKind.Conv2dRelu ? "Relu" : "None");
+
+        void EmitBackward()
+        {
+            var plan = _plan!;
+            _w.Line("/// <summary>The gradients of the arguments and parameters (in the node's input order) for the output's gradient.</summary>");
+            using (_w.Block(TensorType + "?[] Backward(Plan plan, Buffers b, " + TensorType + " gradOutput)"))
+            {
+                for (int i = 0; i < _forward.Parameters.Count; i++)
+                    _w.Line("var " + InputData(i) + " = b.Inputs[" + i + "];");
+                _w.Line("var output = b.Output;");
+                _w.Line("ulong needs = b.Needs;");
+                _w.Line("var g = " + Ops + ".Contiguous(gradOutput);");
+                foreach (var view in plan.Values.Where(v => v.Home == Home.InputView))
+                    _w.Line("var " + Expr(view, true) + " = " + Ops + ".View(" + Expr(plan.Steps[view.Producer].Inputs[0], true) + ", plan." + view.Name + "Shape);");
+                var grads = Enumerable.Range(0, Differentiable).Select(GradientLocal).ToList();
+                _w.Line(TensorType + "? " + string.Join(" = null, ", grads) + " = null;");
+                var seenParameters = new HashSet<string>();
+                foreach (var step in plan.Steps.AsEnumerable().Reverse())
+                {
+                    _w.Line();
+                    Comment(step);
+                    BackwardStep(step, seenParameters);
+                }
+                _w.Line();
+                _w.Line("return new " + TensorType + "?[] { " + string.Join(", ", grads) + " };");
+            }
+        }
+
+        string GradientLocal(int index) => index < _forward.Parameters.Count
+            ? "grad" + char.ToUpperInvariant(_forward.Parameters[index][0]) + _forward.Parameters[index].Substring(1)
+            : "grad" + Pascal(_parameters[index - _forward.Parameters.Count].Module) + _parameters[index - _forward.Parameters.Count].Member;
+
+        static string Pascal(string path) =>
+            string.Concat(path.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+
+        /// <summary>The gradient arriving at a step's output.</summary>
+        string GradOf(PlannedValue value) => value.Home == Home.Output || ReferenceEquals(value, _plan!.Output) ? "g" : "b." + GraphPlanner.GradName(value);
+
+        /// <summary>Whether a value's gradient is ever needed: always past a step with parameters, else when an argument it comes from needs one.</summary>
+        string GradientNeeded(PlannedValue value)
+        {
+            var plan = _plan!;
+            if (value.Home == Home.Input) return Need(value.Node);
+            var inputs = new SortedSet<int>();
+            var pending = new Stack<PlannedValue>();
+            pending.Push(value);
+            while (pending.Count > 0)
+            {
+                var v = pending.Pop();
+                if (v.Home == Home.Input) { inputs.Add(v.Node); continue; }
+                var producer = plan.Steps[v.Producer];
+                if (producer.HasParameters) return "true";
+                foreach (var i in producer.Inputs) pending.Push(i);
+            }
+            return inputs.Count == 0 ? "false" : string.Join(" || ", inputs.Select(i => "(" + Need(i) + ")"));
+        }
+
+        /// <summary>
+        /// Writes what a step's gradient for its input <paramref name="i"/> goes into: the input's gradient, or a
+        /// partial one when another path got there first; returns the target and what to do after the kernel.
+        /// </summary>
+        (string Target, string After) GradientTarget(PlannedStep step, int i)
+        {
+            var value = step.Inputs[i];
+            var plan = _plan!;
+            bool accumulates = plan.Accumulates(step, i);
+            if (value.Home == Home.Input)
+            {
+                var local = GradientLocal(value.Node);
+                var shape = "plan." + value.Name + "Shape";
+                if (!accumulates)
+                {
+                    _w.Line(local + " = " + Need(value.Node) + " ? " + Ops + ".NewGradient(" + shape + ") : null;");
+                    return (local, "");
+                }
+                var partial = local + "Partial" + step.Index;
+                _w.Line("var " + partial + " = " + Ops + ".NewGradient(" + shape + ");");
+                return (partial, "if (" + local + " is not null) " + Ops + ".AddInPlace(" + local + ", " + partial + ");");
+            }
+            var gradient = "b." + GraphPlanner.GradName(value);
+            if (!accumulates) return (gradient, "");
+            var scratch = "b." + GraphPlanner.PartialName(step, i);
+            return (scratch, Ops + ".AddInPlace(" + gradient + ", " + scratch + ");");
+        }
+
+        void BackwardStep(PlannedStep step, HashSet<string> seenParameters)
+        {
+            var gOut = GradOf(step.Output);
+            var input = Expr(step.Inputs[0], true);
+            var output = Expr(step.Output, true);
+            var name = step.Output.Name;
+            var m = Module(step.Module);
+            switch (step.Kind)
+            {
+                case StepKind.Linear:
+                case StepKind.LinearRelu:
+                case StepKind.Conv2d:
+                case StepKind.Conv2dRelu:
+                case StepKind.Conv2dReluMaxPool:
+                {
+                    if (step.Kind == StepKind.LinearRelu)
+                    {
+                        // The mask runs in place on the graph's own gradient buffer; the caller's gradient is never written.
+                        var masked = gOut == "g" ? "b." + name + "Masked" : gOut;
+                        _w.Line(Ops + ".ReluBackward(" + gOut + ", " + output + ", " + masked + ");");
+                        gOut = masked;
+                    }
+                    var (target, after) = InputGradient(step, 0);
+                    var (weight, weightAfter) = ParameterGradient(step.Module, "Weight", seenParameters);
+                    var (bias, biasAfter) = ParameterGradient(step.Module, "Bias", seenParameters);
+                    switch (step.Kind)
+                    {
+                        case StepKind.Linear:
+                        case StepKind.LinearRelu:
+                            _w.Line(Ops + ".LinearBackward(" + gOut + ", " + input + ", " + m + ".Weight, " + target + ", " + weight + ", " + bias + ");");
+                            break;
+                        case StepKind.Conv2dReluMaxPool:
+                            _w.Line(Ops + ".Conv2dReluMaxPoolBackward(plan." + name + "Conv, plan." + name + "Pool, " + gOut + ", " + input + ", " + m + ".Weight, "
+                                + output + ", b." + name + "Indices, " + target + ", " + weight + ", " + bias + ", b." + name + "Convolved, b." + name + "ConvolvedGrad);");
+                            break;
+                        default:
+                            _w.Line(Ops + ".Conv2dBackward(plan." + name + "Conv, " + gOut + ", " + input + ", " + m + ".Weight, " + target + ", " + weight + ", " + bias + ", "
+                                + (step.Kind == StepKind.Conv2dRelu ? output : "null") + ");");
+                            break;
+                    }
+                    foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
+                    break;
+                }
+                case StepKind.MaxPool2d:
+                    Elementwise(step, 0, (target) => Ops + ".MaxPool2dBackward(plan." + name + "Pool, " + gOut + ", b." + name + "Indices, " + target + ");");
+                    break;
+                case StepKind.Relu:
+                    Elementwise(step, 0, (target) => Ops + ".ReluBackward(" + gOut + ", " + output + ", " + target + ");");
+                    break;
+                case StepKind.Add:
+                case StepKind.Flatten:
+                    for (int i = 0; i < step.Inputs.Count; i++) PassThrough(step, i, gOut);
+                    break;
+            }
+        }
+
+        /// <summary>The input gradient target of a kernel that writes several gradients (null when it is not needed).</summary>
+        (string Target, string After) InputGradient(PlannedStep step, int i)
+        {
+            var needed = GradientNeeded(step.Inputs[i]);
+            if (needed == "false") return ("null", "");
+            var (target, after) = GradientTarget(step, i);
+            if (needed == "true" || step.Inputs[i].Home == Home.Input) return (target, after);
+            return ("(" + needed + " ? " + target + " : null)", after.Length == 0 ? "" : "if (" + needed + ") " + after);
+        }
+
+        void Elementwise(PlannedStep step, int i, System.Func<string, string> kernel)
+        {
+            var needed = GradientNeeded(step.Inputs[i]);
+            if (needed == "false") return;
+            using (needed == "true" ? default(SourceWriter.Scope?) : _w.Block("if (" + needed + ")"))
+            {
+                var (target, after) = GradientTarget(step, i);
+                _w.Line(kernel(target));
+                if (after.Length > 0) _w.Line(after);
+            }
+        }
+
+        /// <summary>An add's or a view's backward: the gradient itself, copied into (or added to) the input's.</summary>
+        void PassThrough(PlannedStep step, int i, string gOut)
+        {
+            var needed = GradientNeeded(step.Inputs[i]);
+            if (needed == "false") return;
+            var value = step.Inputs[i];
+            using (needed == "true" ? default(SourceWriter.Scope?) : _w.Block("if (" + needed + ")"))
+            {
+                if (_plan!.Accumulates(step, i))
+                {
+                    var target = value.Home == Home.Input ? GradientLocal(value.Node) + "!" : "b." + GraphPlanner.GradName(value);
+                    _w.Line(Ops + ".AddInPlace(" + target + ", " + gOut + ");");
+                }
+                else
+                {
+                    var (target, _) = GradientTarget(step, i);
+                    _w.Line(Ops + ".Copy(" + gOut + ", " + target + (value.Home == Home.Input ? "!" : "") + ");");
+                }
+            }
+        }
+
+        /// <summary>A parameter's gradient target: a new gradient for its first use, a partial one added to it after that.</summary>
+        (string Target, string After) ParameterGradient(string module, string member, HashSet<string> seen)
+        {
+            int index = _forward.Parameters.Count + _parameters.IndexOf((module, member));
+            var local = GradientLocal(index);
+            var tensor = Module(module) + "." + member + (member == "Bias" ? "!" : "");
+            if (seen.Add(local))
+            {
+                _w.Line(local + " = " + Need(index) + " ? " + Ops + ".NewGradient(" + tensor + ") : null;");
+                return (local, "");
+            }
+            var partial = local + "Partial";
+            _w.Line("var " + partial + " = " + Need(index) + " ? " + Ops + ".NewGradient(" + tensor + ") : null;");
+            return (partial, "if (" + partial + " is not null) " + Ops + ".AddInPlace(" + local + "!, " + partial + ");");
+        }
+
+        void EmitPlan()
+        {
+            var plan = _plan!;
+            _w.Line("/// <summary>The shapes and kernel geometries for one input shape.</summary>");
+            using (_w.Block("sealed class Plan : global::ShapeSafe.Compilation.GraphPlan<Buffers>"))
+            {
+                _w.Line("readonly Compiled _graph;");
+                foreach (var value in plan.Values)
+                    _w.Line("public readonly int[] " + value.Name + "Shape;");
+                foreach (var step in plan.Steps.Where(s => s.IsConvolution))
+                    _w.Line("public readonly global::ShapeSafe.Compilation.Conv2dPlan " + step.Output.Name + "Conv;");
+                foreach (var step in plan.Steps.Where(s => s.HasIndices))
+                    _w.Line("public readonly global::ShapeSafe.Compilation.MaxPool2dPlan " + step.Output.Name + "Pool;");
+                _w.Line();
+                using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
+                {
+                    _w.Line("_graph = graph;");
+                    for (int i = 0; i < _forward.Parameters.Count; i++)
+                        _w.Line(plan.Values[i].Name + "Shape = inputSizes[" + i + "];");
+                    foreach (var step in plan.Steps) PlanStep(step);
+                }
+                _w.Line();
+                _w.Line("/// <summary>The shape of the output.</summary>");
+                _w.Line("public int[] OutputShape => " + plan.Output.Name + "Shape;");
+                _w.Line();
+                _w.Line("/// <inheritdoc/>");
+                _w.Line("protected override Buffers CreateBuffers() => new Buffers(_graph, this);");
+            }
+        }
+
+        void PlanStep(PlannedStep step)
+        {
+            var name = step.Output.Name;
+            var input = step.Inputs[0].Name + "Shape";
+            var m = "graph." + Module(step.Module);
+            switch (step.Kind)
+            {
+                case StepKind.Linear:
+                case StepKind.LinearRelu:
+                    _w.Line(name + "Shape = " + Ops + ".LinearShape(" + input + ", " + m + ".Weight, " + m + ".Bias);");
+                    break;
+                case StepKind.Conv2d:
+                case StepKind.Conv2dRelu:
+                case StepKind.Conv2dReluMaxPool:
+                    _w.Line(name + "Conv = " + Ops + ".PlanConv2d(" + input + ", " + m + ".Weight, " + m + ".Bias, " + m + ".Stride, " + m + ".Padding, " + m + ".Dilation, " + m + ".Groups);");
+                    if (step.Kind == StepKind.Conv2dReluMaxPool)
+                    {
+                        var p = "graph." + Module(step.PoolModule);
+                        _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + name + "Conv.OutputSizes, " + p + ".KernelSize, " + p + ".Stride, " + p + ".Padding, " + p + ".Dilation);");
+                        _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
+                    }
+                    else
+                    {
+                        _w.Line(name + "Shape = " + name + "Conv.OutputSizes;");
+                    }
+                    break;
+                case StepKind.MaxPool2d:
+                    _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + input + ", " + m + ".KernelSize, " + m + ".Stride, " + m + ".Padding, " + m + ".Dilation);");
+                    _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
+                    break;
+                case StepKind.Relu:
+                    _w.Line(name + "Shape = " + input + ";");
+                    break;
+                case StepKind.Add:
+                    _w.Line(name + "Shape = " + Ops + ".AddShape(" + input + ", " + step.Inputs[1].Name + "Shape);");
+                    break;
+                case StepKind.Flatten:
+                    var node = step.Nodes[0];
+                    var dims = step.Module.Length > 0 ? m + ".StartDim, " + m + ".EndDim" : string.Join(", ", node.Arguments);
+                    _w.Line(name + "Shape = " + Ops + ".FlattenShape(" + input + ", " + dims + ");");
+                    break;
+            }
+        }
+
+        void EmitBuffers()
+        {
+            var plan = _plan!;
+            _w.Line("/// <summary>");
+            _w.Line("/// The buffers of one call in flight: " + plan.Buffers.Count + " buffers in " + plan.SlotCount + " slots, shared where lifetimes do not overlap");
+            _w.Line("/// (forward steps 0-" + (plan.Steps.Count - 1) + ", backward steps " + plan.Steps.Count + "-" + (2 * plan.Steps.Count - 1) + ").");
+            _w.Line("/// </summary>");
+            using (_w.Block("sealed class Buffers : global::ShapeSafe.Compilation.GraphBuffers"))
+            {
+                foreach (var buffer in plan.Buffers)
+                {
+                    _w.Line("/// <summary>Slot " + buffer.Slot + ", steps " + buffer.First + "-" + buffer.Last + ": " + Xml(buffer.Purpose) + (buffer.ViewOf is null ? "" : " (a view of " + buffer.ViewOf.Name + ")") + ".</summary>");
+                    _w.Line("public readonly " + TensorType + " " + buffer.Name + ";");
+                }
+                foreach (var step in plan.Steps.Where(s => s.HasIndices))
+                {
+                    _w.Line("public readonly int[] " + step.Output.Name + "Indices;");
+                }
+                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
+                {
+                    _w.Line("/// <summary>The convolution's own output and its gradient, for images convolved band by band (else null).</summary>");
+                    _w.Line("public readonly " + TensorType + "? " + step.Output.Name + "Convolved, " + step.Output.Name + "ConvolvedGrad;");
+                }
+                _w.Line();
+                _w.Line("/// <summary>The call in flight: its contiguous arguments, its output, and which tensors need a gradient.</summary>");
+                _w.Line("public readonly " + TensorType + "[] Inputs = new " + TensorType + "[" + _forward.Parameters.Count + "];");
+                _w.Line("public " + TensorType + "? Output;");
+                _w.Line("public ulong Needs;");
+                _w.Line("public readonly global::System.Func<" + TensorType + ", " + TensorType + "?[]> Backward;");
+                _w.Line("public readonly global::System.Action Released;");
+                _w.Line();
+                using (_w.Block("public Buffers(Compiled graph, Plan plan)"))
+                {
+                    for (int slot = 0; slot < plan.SlotCount; slot++)
+                    {
+                        var shapes = plan.Buffers.Where(x => x.Slot == slot && x.ViewOf is null).Select(x => "plan." + x.Shape);
+                        _w.Line("var slot" + slot + " = Slot(" + string.Join(", ", shapes) + ");");
+                    }
+                    foreach (var buffer in plan.Buffers)
+                        _w.Line(buffer.Name + " = View(slot" + buffer.Slot + ", plan." + buffer.Shape + ");");
+                    foreach (var step in plan.Steps.Where(s => s.HasIndices))
+                        _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
+                    foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
+                    {
+                        var n = step.Output.Name;
+                        using (_w.Block("if (!plan." + n + "Conv.PoolsAsItConvolves)"))
+                        {
+                            _w.Line(n + "Convolved = View(Slot(plan." + n + "Conv.OutputSizes), plan." + n + "Conv.OutputSizes);");
+                            _w.Line(n + "ConvolvedGrad = View(Slot(plan." + n + "Conv.OutputSizes), plan." + n + "Conv.OutputSizes);");
+                        }
+                    }
+                    _w.Line("Backward = gradOutput => graph.Backward(plan, this, gradOutput);");
+                    _w.Line("Released = () => plan.Return(this);");
+                }
+            }
+        }
+
+        static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    }
+}

@@ -1,0 +1,358 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ShapeSafe.Generators.Model;
+using ShapeSafe.Shapes.Graph;
+
+namespace ShapeSafe.Generators.Graphs
+{
+    /// <summary>What one step of a compiled forward runs (fused ops are one step).</summary>
+    internal enum StepKind
+    {
+        Linear,
+        LinearRelu,
+        Conv2d,
+        Conv2dRelu,
+        Conv2dReluMaxPool,
+        MaxPool2d,
+        Relu,
+        Flatten,
+        Add,
+    }
+
+    /// <summary>Where a value of the graph lives.</summary>
+    internal enum Home
+    {
+        /// <summary>One of <c>Forward</c>'s arguments.</summary>
+        Input,
+
+        /// <summary>A view of an argument, made per call (a flattened input).</summary>
+        InputView,
+
+        /// <summary>A buffer of the plan's arena.</summary>
+        Arena,
+
+        /// <summary>The tensor <c>Forward</c> returns, new for every call.</summary>
+        Output,
+    }
+
+    /// <summary>A value of the graph (a node's result) and where it lives.</summary>
+    internal sealed class PlannedValue
+    {
+        public PlannedValue(int node, string name) { Node = node; Name = name; }
+
+        public int Node { get; }
+        public string Name { get; }
+        public Home Home { get; set; }
+
+        /// <summary>For a view (a flatten of an arena buffer): the value whose storage it shares.</summary>
+        public PlannedValue? ViewOf { get; set; }
+
+        /// <summary>The step that computes it (-1 for arguments).</summary>
+        public int Producer { get; set; } = -1;
+
+        /// <summary>The steps that read it, in forward order (a step that reads it twice is listed twice).</summary>
+        public List<int> Consumers { get; } = new List<int>();
+    }
+
+    /// <summary>One step of the forward and, in reverse, of the backward.</summary>
+    internal sealed class PlannedStep
+    {
+        public PlannedStep(int index, StepKind kind, IReadOnlyList<GraphNode> nodes, IReadOnlyList<PlannedValue> inputs, PlannedValue output, string module, string poolModule)
+        {
+            Index = index;
+            Kind = kind;
+            Nodes = nodes;
+            Inputs = inputs;
+            Output = output;
+            Module = module;
+            PoolModule = poolModule;
+        }
+
+        public int Index { get; }
+        public StepKind Kind { get; }
+        public IReadOnlyList<GraphNode> Nodes { get; }
+        public IReadOnlyList<PlannedValue> Inputs { get; }
+        public PlannedValue Output { get; }
+
+        /// <summary>The child module it calls (the convolution, for a fused convolution and pool), or empty.</summary>
+        public string Module { get; }
+
+        /// <summary>For a fused convolution and pool: the pool.</summary>
+        public string PoolModule { get; }
+
+        public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
+        public bool IsConvolution => Kind is StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
+        public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
+
+        /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
+        public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu;
+
+        /// <summary>Whether its backward reads its input (a product's or convolution's weight gradient).</summary>
+        public bool SavesInput => HasParameters;
+    }
+
+    /// <summary>An arena buffer: a forward value, a gradient or a scratch tensor, with the steps it is live in.</summary>
+    internal sealed class PlannedBuffer
+    {
+        public PlannedBuffer(string name, string shape, int first, int last, string purpose)
+        {
+            Name = name;
+            Shape = shape;
+            First = first;
+            Last = last;
+            Purpose = purpose;
+        }
+
+        /// <summary>The field of the buffer set.</summary>
+        public string Name { get; }
+
+        /// <summary>The plan's field holding its shape.</summary>
+        public string Shape { get; }
+
+        public int First { get; set; }
+        public int Last { get; set; }
+        public string Purpose { get; }
+
+        /// <summary>For a view: the buffer whose storage it shares.</summary>
+        public PlannedBuffer? ViewOf { get; set; }
+
+        public int Slot { get; set; } = -1;
+    }
+
+    /// <summary>
+    /// The compiled form of a captured graph: the fused steps, where each value lives, every buffer and its lifetime,
+    /// and the slots that buffers whose lifetimes do not overlap share. Time runs over the forward's steps
+    /// (0 .. n-1) and then the backward's (n .. 2n-1, step k's backward at 2n-1-k).
+    /// </summary>
+    internal sealed class GraphPlanner
+    {
+        GraphPlanner(CapturedGraph graph) => Graph = graph;
+
+        public CapturedGraph Graph { get; }
+        public List<PlannedValue> Values { get; } = new List<PlannedValue>();
+        public List<PlannedStep> Steps { get; } = new List<PlannedStep>();
+        public List<PlannedBuffer> Buffers { get; } = new List<PlannedBuffer>();
+        public int SlotCount { get; private set; }
+
+        /// <summary>The value each node computes (fused nodes inside a step have none of their own).</summary>
+        public PlannedValue?[] ValueOfNode { get; private set; } = Array.Empty<PlannedValue?>();
+
+        public PlannedValue Output => ValueOfNode[Graph.Output]!;
+
+        /// <summary>The backward time of step <paramref name="step"/>.</summary>
+        public int BackwardTime(int step) => 2 * Steps.Count - 1 - step;
+
+        public static GraphPlanner Plan(CapturedGraph graph)
+        {
+            var planner = new GraphPlanner(graph);
+            planner.Fuse();
+            planner.PlaceValues();
+            planner.PlanBuffers();
+            planner.AssignSlots();
+            return planner;
+        }
+
+        void Fuse()
+        {
+            var nodes = Graph.Nodes;
+            var readers = new List<int>[nodes.Count];
+            for (int i = 0; i < nodes.Count; i++) readers[i] = new List<int>();
+            for (int i = 0; i < nodes.Count; i++)
+                foreach (var input in nodes[i].Inputs) readers[input].Add(i);
+            ValueOfNode = new PlannedValue?[nodes.Count];
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var covered = new bool[nodes.Count];
+
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                var node = nodes[i];
+                if (node.Op == GraphOp.Input)
+                {
+                    var input = new PlannedValue(i, char.ToUpperInvariant(node.Source[0]) + node.Source.Substring(1)) { Home = Home.Input };
+                    names.Add(input.Name);
+                    ValueOfNode[i] = input;
+                    Values.Add(input);
+                    continue;
+                }
+                if (covered[i]) continue;
+                // The chain from this node: each value read only by the next node, and not returned.
+                var chain = new List<int> { i };
+                while (chain.Count < 3)
+                {
+                    int last = chain[chain.Count - 1];
+                    if (last == Graph.Output || readers[last].Count != 1) break;
+                    chain.Add(readers[last][0]);
+                }
+                var (fusion, length) = FusionRules.Match(chain.Select(n => Fusible(nodes[n].Op)).ToList(), 0);
+                var members = chain.Take(length).ToList();
+                foreach (var member in members) covered[member] = true;
+                var kind = Kind(node.Op, fusion);
+                int outputNode = members[members.Count - 1];
+                var output = new PlannedValue(outputNode, UniqueName(Name(nodes[outputNode], members, nodes), names));
+                ValueOfNode[outputNode] = output;
+                Values.Add(output);
+                var inputs = node.Inputs.Select(n => ValueOfNode[n]!).ToList();
+                var step = new PlannedStep(Steps.Count, kind, members.Select(n => nodes[n]).ToList(), inputs, output,
+                    node.Module, fusion == Fusion.Conv2dReluMaxPool ? nodes[members[2]].Module : "");
+                output.Producer = step.Index;
+                foreach (var input in inputs) input.Consumers.Add(step.Index);
+                Steps.Add(step);
+            }
+        }
+
+        void PlaceValues()
+        {
+            foreach (var step in Steps)
+            {
+                var value = step.Output;
+                if (ReferenceEquals(value, Output) && step.Kind != StepKind.Flatten)
+                {
+                    value.Home = Home.Output;
+                }
+                else if (step.Kind == StepKind.Flatten)
+                {
+                    // A view: of an argument, made per call; of a buffer, made once over its storage.
+                    var source = step.Inputs[0];
+                    value.Home = source.Home is Home.Input or Home.InputView ? Home.InputView : Home.Arena;
+                    if (value.Home == Home.Arena) value.ViewOf = source.ViewOf ?? source;
+                    if (source.Home == Home.Output) value.Home = Home.Arena;
+                }
+                else
+                {
+                    value.Home = Home.Arena;
+                }
+            }
+        }
+
+        /// <summary>The output of the graph, when it is a view: copied into the returned tensor.</summary>
+        public bool OutputIsCopied => Steps.Count > 0 && Steps[Steps.Count - 1].Kind == StepKind.Flatten && ReferenceEquals(Steps[Steps.Count - 1].Output, Output)
+            || Output.Home == Home.Input;
+
+        void PlanBuffers()
+        {
+            var forward = new Dictionary<PlannedValue, PlannedBuffer>();
+            foreach (var value in Values.Where(v => v.Home == Home.Arena))
+            {
+                int last = value.Producer;
+                foreach (var consumer in value.Consumers)
+                {
+                    last = Math.Max(last, consumer);
+                    if (Steps[consumer].SavesInput) last = Math.Max(last, BackwardTime(consumer));
+                }
+                if (Steps[value.Producer].SavesOutput) last = Math.Max(last, BackwardTime(value.Producer));
+                if (ReferenceEquals(value, Output)) last = Math.Max(last, Steps.Count - 1);
+                var buffer = new PlannedBuffer(value.Name, value.Name + "Shape", value.Producer, last, "the value of " + Steps[value.Producer].Nodes[0].Source);
+                if (value.ViewOf is { } root) buffer.ViewOf = forward[root];
+                forward[value] = buffer;
+                Buffers.Add(buffer);
+            }
+            // A view keeps its storage alive: the root lives as long as its longest view.
+            foreach (var buffer in Buffers.Where(b => b.ViewOf is not null))
+                buffer.ViewOf!.Last = Math.Max(buffer.ViewOf.Last, buffer.Last);
+
+            // Gradients: every computed value but the output has one, from the first backward step that reaches it
+            // (its last reader's) to its producer's backward step.
+            foreach (var value in Values.Where(v => v.Home is Home.Arena or Home.InputView && !ReferenceEquals(v, Output)))
+            {
+                if (value.Consumers.Count == 0) continue;
+                int first = BackwardTime(value.Consumers.Max());
+                Buffers.Add(new PlannedBuffer(GradName(value), value.Name + "Shape", first, BackwardTime(value.Producer), "the gradient of " + value.Name));
+            }
+            foreach (var step in Steps)
+            {
+                int time = BackwardTime(step.Index);
+                if (step.Kind == StepKind.LinearRelu && ReferenceEquals(step.Output, Output))
+                    Buffers.Add(new PlannedBuffer(step.Output.Name + "Masked", step.Output.Name + "Shape", time, time, "the gradient through " + step.Output.Name + "'s ReLU"));
+                // A second path into a value: the step writes a partial gradient, then adds it.
+                for (int i = 0; i < step.Inputs.Count; i++)
+                    if (NeedsPartial(step, i))
+                        Buffers.Add(new PlannedBuffer(PartialName(step, i), step.Inputs[i].Name + "Shape", time, time, "a partial gradient of " + step.Inputs[i].Name));
+            }
+        }
+
+        /// <summary>Whether step <paramref name="step"/>'s gradient for its input <paramref name="i"/> adds to one already there.</summary>
+        public bool Accumulates(PlannedStep step, int i)
+        {
+            var value = step.Inputs[i];
+            // Contributions arrive in backward order: from the last reader first.
+            var order = new List<(int Step, int Slot)>();
+            foreach (var s in Steps.OrderByDescending(s => s.Index))
+                for (int k = 0; k < s.Inputs.Count; k++)
+                    if (ReferenceEquals(s.Inputs[k], value)) order.Add((s.Index, k));
+            return !(order[0].Step == step.Index && order[0].Slot == i);
+        }
+
+        /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
+        public bool NeedsPartial(PlannedStep step, int i) =>
+            Accumulates(step, i) && step.Kind is not (StepKind.Add or StepKind.Flatten) && step.Inputs[i].Home != Home.Input;
+
+        public static string GradName(PlannedValue value) => value.Name + "Grad";
+
+        public static string PartialName(PlannedStep step, int input) => step.Output.Name + "Partial" + input;
+
+        void AssignSlots()
+        {
+            // Greedy over start time: a buffer takes the first slot whose buffers all ended before it starts.
+            var slotEnds = new List<int>();
+            foreach (var buffer in Buffers.Where(b => b.ViewOf is null).OrderBy(b => b.First).ThenBy(b => Buffers.IndexOf(b)))
+            {
+                int slot = slotEnds.FindIndex(end => end < buffer.First);
+                if (slot < 0)
+                {
+                    slot = slotEnds.Count;
+                    slotEnds.Add(buffer.Last);
+                }
+                else
+                {
+                    slotEnds[slot] = buffer.Last;
+                }
+                buffer.Slot = slot;
+            }
+            foreach (var view in Buffers.Where(b => b.ViewOf is not null)) view.Slot = view.ViewOf!.Slot;
+            SlotCount = slotEnds.Count;
+        }
+
+        static FusibleOp Fusible(GraphOp op) => op switch
+        {
+            GraphOp.Linear => FusibleOp.Linear,
+            GraphOp.Conv2d => FusibleOp.Conv2d,
+            GraphOp.Relu => FusibleOp.Relu,
+            GraphOp.MaxPool2d => FusibleOp.MaxPool2d,
+            _ => FusibleOp.Other,
+        };
+
+        static StepKind Kind(GraphOp op, Fusion fusion) => fusion switch
+        {
+            Fusion.LinearRelu => StepKind.LinearRelu,
+            Fusion.Conv2dRelu => StepKind.Conv2dRelu,
+            Fusion.Conv2dReluMaxPool => StepKind.Conv2dReluMaxPool,
+            _ => op switch
+            {
+                GraphOp.Linear => StepKind.Linear,
+                GraphOp.Conv2d => StepKind.Conv2d,
+                GraphOp.MaxPool2d => StepKind.MaxPool2d,
+                GraphOp.Relu => StepKind.Relu,
+                GraphOp.Flatten => StepKind.Flatten,
+                _ => StepKind.Add,
+            },
+        };
+
+        /// <summary>A value's name: its module's path in Pascal case (<c>Block1Conv</c>), or its op's.</summary>
+        static string Name(GraphNode last, List<int> members, IReadOnlyList<GraphNode> nodes)
+        {
+            var named = members.Select(m => nodes[m]).LastOrDefault(n => n.Module.Length > 0);
+            var basis = named?.Module ?? "";
+            if (basis.Length == 0) return last.Op.ToString();
+            return string.Concat(basis.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+        }
+
+        static string UniqueName(string name, HashSet<string> used)
+        {
+            if (name.Length == 0 || !char.IsLetter(name[0])) name = "Value" + name;
+            var unique = name;
+            for (int i = 2; !used.Add(unique); i++) unique = name + i;
+            return unique;
+        }
+    }
+}

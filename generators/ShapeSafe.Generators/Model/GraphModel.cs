@@ -1,0 +1,53 @@
+namespace ShapeSafe.Generators.Model
+{
+    /// <summary>An op of a captured forward graph.</summary>
+    internal enum GraphOp
+    {
+        /// <summary>One of <c>Forward</c>'s tensor parameters.</summary>
+        Input,
+
+        /// <summary>A <c>Linear</c> child's <c>Forward</c>.</summary>
+        Linear,
+
+        /// <summary>A <c>Conv2d</c> child's <c>Forward</c>.</summary>
+        Conv2d,
+
+        /// <summary>A <c>MaxPool2d</c> child's <c>Forward</c>.</summary>
+        MaxPool2d,
+
+        /// <summary><c>ReLU</c> as a child, <c>F.Relu</c> or <c>Tensor.Relu</c>.</summary>
+        Relu,
+
+        /// <summary><c>Flatten</c> as a child or <c>Tensor.Flatten</c>: a view.</summary>
+        Flatten,
+
+        /// <summary><c>a + b</c> of two tensors of one shape.</summary>
+        Add,
+    }
+
+    /// <summary>One node of a captured graph; its value is the node's index.</summary>
+    /// <param name="Op">What it computes.</param>
+    /// <param name="Inputs">The nodes whose values it reads, in order.</param>
+    /// <param name="Module">For a child's <c>Forward</c>: the child's path in the registry (<c>block.conv</c>); else empty.</param>
+    /// <param name="Arguments">Constant arguments as C# text (<c>Flatten</c>'s start and end dims); the child's own options are read from it.</param>
+    /// <param name="Source">Where it came from: <c>Net.cs(14): _fc1.Forward(x)</c>.</param>
+    internal sealed record GraphNode(GraphOp Op, EquatableArray<int> Inputs, string Module, EquatableArray<string> Arguments, string Source);
+
+    /// <summary>A child module the graph calls, bound by its registry path when the graph is compiled.</summary>
+    /// <param name="Path">The registry path (<c>block.conv</c>).</param>
+    /// <param name="Type">The child's type, fully qualified.</param>
+    internal sealed record BoundModule(string Path, string Type);
+
+    /// <summary>A module's <c>Forward</c> as a graph.</summary>
+    /// <param name="Nodes">The nodes in execution order; the first ones are the inputs.</param>
+    /// <param name="Output">The node whose value <c>Forward</c> returns.</param>
+    /// <param name="Modules">The child modules the graph calls, in order of first use.</param>
+    internal sealed record CapturedGraph(EquatableArray<GraphNode> Nodes, int Output, EquatableArray<BoundModule> Modules);
+
+    /// <summary>What the generator writes for a module's <c>Forward</c>: a compiled graph, or the reason it runs eagerly.</summary>
+    /// <param name="Parameters">The names of <c>Forward</c>'s tensor parameters.</param>
+    /// <param name="Graph">The graph, or null at a graph break.</param>
+    /// <param name="Break">Why there is no graph (with its source line), or empty.</param>
+    /// <param name="HidesBase">Whether a base class's generated <c>Compile</c> is hidden (so it is declared <c>new</c>).</param>
+    internal sealed record ForwardModel(EquatableArray<string> Parameters, CapturedGraph? Graph, string Break, bool HidesBase);
+}

@@ -1,0 +1,203 @@
+using ShapeSafe.Compilation;
+using ShapeSafe.NN;
+using ShapeSafe.Shapes;
+using static ShapeSafe.Tests.Compilation.CompiledModels;
+
+namespace ShapeSafe.Tests.Compilation;
+
+/// <summary>
+/// The compiled graphs the <c>[Module]</c> generator writes, against the same module run eagerly: outputs and every
+/// gradient, for two batch sizes in one process (the guard path), in training and eval mode.
+/// </summary>
+public class CompiledGraphTests
+{
+    /// <summary>Runs forward and backward (a weighted sum of the output, so every element's gradient differs) and returns the output and every gradient.</summary>
+    static (float[] Output, Dictionary<string, float[]> Grads, float[]? InputGrad) Step(Module model, Func<Tensor, Tensor> forward, Tensor x)
+    {
+        model.ZeroGrad();
+        x.Grad = null;
+        var y = forward(x);
+        var weights = Tensor.Arange(y.NumEl).Reshape(y.Shape.ToArray()).Mul(0.01f).Sin();
+        y.Mul(weights).Sum().Backward();
+        var grads = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Grad!.ToFloatArray());
+        return (y.Detach().ToFloatArray(), grads, x.RequiresGrad ? x.Grad!.ToFloatArray() : null);
+    }
+
+    /// <summary>Asserts bitwise equality, or within <paramref name="tolerance"/> relative to the largest magnitude.</summary>
+    static void AssertSame(float[] expected, float[] actual, string what, double tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (tolerance == 0)
+            {
+                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                    Assert.Fail($"{what}[{i}]: eager {expected[i]:R}, compiled {actual[i]:R} (expected bitwise equality)");
+            }
+            else if (Math.Abs(expected[i] - actual[i]) > tolerance * Math.Max(scale, 1e-30))
+            {
+                Assert.Fail($"{what}[{i}]: eager {expected[i]:R}, compiled {actual[i]:R} (tolerance {tolerance} of {scale:R})");
+            }
+        }
+    }
+
+    static void AssertMatchesEager<TModule>(TModule eager, TModule compiledTwin, Func<TModule, Func<Tensor, Tensor>> compile,
+        int[] shapeA, int[] shapeB, double tolerance, bool inputGrad = false) where TModule : Module
+    {
+        var forward = compile(compiledTwin);
+        foreach (var training in new[] { true, false })
+        {
+            eager.Train(training);
+            compiledTwin.Train(training);
+            foreach (var shape in new[] { shapeA, shapeB, shapeA })
+            {
+                var data = Tensor.Randn(shape, new Generator(shape.Sum()));
+                var x1 = data.Clone();
+                var x2 = data.Clone();
+                x1.RequiresGrad = inputGrad;
+                x2.RequiresGrad = inputGrad;
+                var (y1, g1, dx1) = Step(eager, t => ((dynamic)eager).Forward(t), x1);
+                var (y2, g2, dx2) = Step(compiledTwin, forward, x2);
+                string where = $"{typeof(TModule).Name} {(training ? "train" : "eval")} [{string.Join(", ", shape)}]";
+                AssertSame(y1, y2, where + " output", tolerance);
+                Assert.Equal(g1.Keys, g2.Keys);
+                foreach (var (name, grad) in g1) AssertSame(grad, g2[name], where + " grad of " + name, tolerance);
+                if (inputGrad) AssertSame(dx1!, dx2!, where + " grad of the input", tolerance);
+            }
+        }
+    }
+
+    [Fact]
+    public void Mlp_matches_eager_bit_for_bit_for_two_batch_sizes()
+    {
+        var compiled = new Mlp(128, new Generator(1)).Compile();
+        Assert.True(compiled.IsCompiled);
+        AssertMatchesEager(new Mlp(128, new Generator(1)), compiled.Module, _ => compiled.Forward, [64, 784], [7, 784], tolerance: 0, inputGrad: true);
+        Assert.Equal(4, compiled.PlannedShapes); // two shapes, in training and in eval mode
+        Assert.Equal(0, compiled.EagerCalls);
+    }
+
+    [Fact]
+    public void Cnn_matches_eager_for_two_batch_sizes()
+    {
+        var compiled = new Cnn(new Generator(2)).Compile();
+        Assert.True(compiled.IsCompiled);
+        // The fused convolution, ReLU and pool sum the weight gradient in the order of the fused kernel; eager runs
+        // the three ops apart.
+        AssertMatchesEager(new Cnn(new Generator(2)), compiled.Module, _ => compiled.Forward, [8, 1, 28, 28], [3, 1, 28, 28], tolerance: 1e-5, inputGrad: true);
+    }
+
+    [Fact]
+    public void Residual_blocks_inlined_into_one_graph_match_eager()
+    {
+        var compiled = new ResidualNet(new Generator(3)).Compile();
+        Assert.True(compiled.IsCompiled);
+        AssertMatchesEager(new ResidualNet(new Generator(3)), compiled.Module, _ => compiled.Forward, [16, 20], [5, 20], tolerance: 1e-6, inputGrad: true);
+    }
+
+    [Fact]
+    public void A_layer_used_twice_accumulates_its_gradients()
+    {
+        var compiled = new Shared(new Generator(4)).Compile();
+        AssertMatchesEager(new Shared(new Generator(4)), compiled.Module, _ => compiled.Forward, [6, 8], [2, 8], tolerance: 1e-6, inputGrad: true);
+    }
+
+    [Fact]
+    public void A_graph_break_runs_eagerly_with_the_same_results()
+    {
+        var compiled = new DataDependent(new Generator(5)).Compile();
+        Assert.False(compiled.IsCompiled);
+        AssertMatchesEager(new DataDependent(new Generator(5)), compiled.Module, _ => compiled.Forward, [3, 4], [2, 4], tolerance: 0);
+    }
+
+    [Fact]
+    public void The_output_is_one_node_whose_parameters_are_the_modules_own()
+    {
+        var model = new Mlp(32, new Generator(6));
+        var compiled = model.Compile();
+        var y = compiled.Forward(Tensor.Randn([4, 784], new Generator(7)));
+        Assert.Equal("CompiledFunctionBackward", y.GradFn);
+        Assert.Equal(new[] { 4, 10 }, y.Shape.ToArray());
+        Assert.Same(model, compiled.Module);
+        y.Sum().Backward();
+        Assert.All(model.Parameters(), p => Assert.NotNull(p.Grad));
+    }
+
+    [Fact]
+    public void Under_no_grad_nothing_is_recorded_and_buffers_are_reused()
+    {
+        var compiled = new Mlp(32, new Generator(8)).Compile();
+        var x = Tensor.Randn([4, 784], new Generator(9));
+        using (global::ShapeSafe.Autograd.NoGrad())
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var y = compiled.Forward(x);
+                Assert.False(y.RequiresGrad);
+                Assert.Null(y.GradFn);
+            }
+        }
+    }
+
+    [Fact]
+    public void Two_forwards_before_one_backward_each_keep_their_own_buffers()
+    {
+        var eager = new Mlp(16, new Generator(10));
+        var twin = new Mlp(16, new Generator(10));
+        var compiled = twin.Compile();
+        var a = Tensor.Randn([3, 784], new Generator(11));
+        var b = Tensor.Randn([3, 784], new Generator(12));
+        eager.Forward(a).Sum().Add(eager.Forward(b).Mul(2).Sum()).Backward();
+        compiled.Forward(a).Sum().Add(compiled.Forward(b).Mul(2).Sum()).Backward();
+        foreach (var ((name, p1), (_, p2)) in eager.NamedParameters().Zip(twin.NamedParameters()))
+            AssertSame(p1.Grad!.ToFloatArray(), p2.Grad!.ToFloatArray(), name, 1e-6);
+    }
+
+    [Fact]
+    public void A_shape_the_layers_refuse_throws_the_eager_ops_error()
+    {
+        var compiled = new Mlp(16, new Generator(13)).Compile();
+        var e = Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Zeros(2, 100)));
+        Assert.Contains("Linear", e.Message);
+        Assert.Contains("[2, 100]", e.Message);
+    }
+
+    [Fact]
+    public void Past_the_cache_size_limit_new_shapes_run_eagerly()
+    {
+        var model = new Mlp(8, new Generator(14));
+        var compiled = model.Compile(new CompileOptions { CacheSizeLimit = 2 });
+        for (int batch = 1; batch <= 4; batch++)
+        {
+            var x = Tensor.Randn([batch, 784], new Generator(batch));
+            AssertSame(model.Forward(x).ToFloatArray(), compiled.Forward(x).ToFloatArray(), "batch " + batch, 0);
+        }
+        Assert.Equal(2, compiled.PlannedShapes);
+        Assert.Equal(2, compiled.EagerCalls);
+    }
+
+    [Fact]
+    public void An_optimizer_on_the_eager_parameters_trains_the_compiled_model_like_the_eager_one()
+    {
+        var eager = new Mlp(32, new Generator(15));
+        var twin = new Mlp(32, new Generator(15));
+        var compiled = twin.Compile();
+        var opt1 = new ShapeSafe.Optim.Sgd(eager.Parameters(), 0.1, momentum: 0.9);
+        var opt2 = new ShapeSafe.Optim.Sgd(twin.Parameters(), 0.1, momentum: 0.9);
+        var data = new Generator(16);
+        for (int step = 0; step < 5; step++)
+        {
+            var x = Tensor.Randn([16, 784], data);
+            var target = Tensor.Randint(0, 10, [16], data);
+            opt1.ZeroGrad();
+            F.CrossEntropy(eager.Forward(x), target).Backward();
+            opt1.Step();
+            opt2.ZeroGrad();
+            F.CrossEntropy(compiled.Forward(x), target).Backward();
+            opt2.Step();
+        }
+        foreach (var ((name, p1), (_, p2)) in eager.NamedParameters().Zip(twin.NamedParameters()))
+            AssertSame(p1.ToFloatArray(), p2.ToFloatArray(), name, 0);
+    }
+}

@@ -1,0 +1,126 @@
+using ShapeSafe.NN;
+
+namespace ShapeSafe.Tests.Compilation;
+
+/// <summary>
+/// Models written as users write them, as <c>[Module]</c> classes with their own <c>Forward</c>, for the compiled
+/// graphs' tests. Each takes the generator its weights come from, so two instances built with one seed are equal.
+/// </summary>
+public static partial class CompiledModels
+{
+    /// <summary>The 784-128-10 MLP of the benchmarks, the ReLU through <c>F</c>.</summary>
+    [Module]
+    public sealed partial class Mlp : Module
+    {
+        readonly Linear _fc1;
+        readonly Linear _fc2;
+
+        public Mlp(int hidden, Generator generator)
+        {
+            _fc1 = new Linear(784, hidden, generator: generator);
+            _fc2 = new Linear(hidden, 10, generator: generator);
+        }
+
+        public Tensor Forward(Tensor x) => _fc2.Forward(F.Relu(_fc1.Forward(x)));
+    }
+
+    /// <summary>The Fashion-MNIST sample's 2-conv CNN, with its own <c>Forward</c> instead of a <c>Sequential</c>.</summary>
+    [Module]
+    public sealed partial class Cnn : Module
+    {
+        readonly Conv2d _conv1;
+        readonly ReLU _relu1 = new();
+        readonly MaxPool2d _pool1 = new(2);
+        readonly Conv2d _conv2;
+        readonly ReLU _relu2 = new();
+        readonly MaxPool2d _pool2 = new(2);
+        readonly Flatten _flatten = new();
+        readonly Linear _fc;
+
+        public Cnn(Generator generator)
+        {
+            _conv1 = new Conv2d(1, 16, 3, padding: 1, generator: generator);
+            _conv2 = new Conv2d(16, 32, 3, padding: 1, generator: generator);
+            _fc = new Linear(32 * 7 * 7, 10, generator: generator);
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            x = _pool1.Forward(_relu1.Forward(_conv1.Forward(x)));
+            x = _pool2.Forward(_relu2.Forward(_conv2.Forward(x)));
+            return _fc.Forward(_flatten.Forward(x));
+        }
+    }
+
+    /// <summary>A residual block: <c>x + fc2(relu(fc1(x)))</c>, so x's gradient arrives along two paths.</summary>
+    [Module]
+    public sealed partial class Residual : Module
+    {
+        readonly Linear _fc1;
+        readonly Linear _fc2;
+
+        public Residual(int features, Generator generator)
+        {
+            _fc1 = new Linear(features, features, generator: generator);
+            _fc2 = new Linear(features, features, generator: generator);
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = _fc1.Forward(x).Relu();
+            return x + _fc2.Forward(h);
+        }
+    }
+
+    /// <summary>Two residual blocks and a head: child <c>[Module]</c> classes are inlined into one graph.</summary>
+    [Module]
+    public sealed partial class ResidualNet : Module
+    {
+        readonly Linear _stem;
+        readonly Residual _block1;
+        readonly Residual _block2;
+        readonly Linear _head;
+
+        public ResidualNet(Generator generator)
+        {
+            _stem = new Linear(20, 32, generator: generator);
+            _block1 = new Residual(32, generator);
+            _block2 = new Residual(32, generator);
+            _head = new Linear(32, 5, generator: generator);
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = F.Relu(_stem.Forward(x));
+            h = _block2.Forward(_block1.Forward(h));
+            return _head.Forward(h);
+        }
+    }
+
+    /// <summary>One linear layer used twice: its parameters' gradients add up over both uses.</summary>
+    [Module]
+    public sealed partial class Shared : Module
+    {
+        readonly Linear _fc;
+
+        public Shared(Generator generator) => _fc = new Linear(8, 8, generator: generator);
+
+        public Tensor Forward(Tensor x) => _fc.Forward(_fc.Forward(x).Relu());
+    }
+
+    /// <summary>A branch on a tensor's value: a graph break, so the module runs eagerly.</summary>
+    [Module]
+    public sealed partial class DataDependent : Module
+    {
+        readonly Linear _fc;
+
+        public DataDependent(Generator generator) => _fc = new Linear(4, 4, generator: generator);
+
+        public Tensor Forward(Tensor x)
+        {
+            var y = _fc.Forward(x);
+            if (y.Sum().Item() > 0) y = y.Relu();
+            return y;
+        }
+    }
+}
