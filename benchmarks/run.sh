@@ -31,6 +31,7 @@ done
 for m in mlp mlpbig cnn; do
   for t in 1 2; do
     "${bench[@]}" train --model "$m" --threads "$t" --json >>"$out/ours.jsonl"
+    "${bench[@]}" train --model "$m" --threads "$t" --compiled --json >>"$out/ours.jsonl"
     "$torchref" train --model "$m" --threads "$t" --json >>"$out/theirs.jsonl"
   done
 done

@@ -20,17 +20,18 @@ FIGURES = {
     "fashion-cnn": ("seconds_per_epoch", False),
 }
 
-ours = {key(r): r for r in rows(sys.argv[1])}
+# A compiled row (train --compiled) is matched with LibTorch's row of the same workload.
+ours = {key(r) + (r.get("compiled", False),): r for r in rows(sys.argv[1])}
 theirs = {key(r): r for r in rows(sys.argv[2])}
 print(f"{'benchmark':<28}{'figure':<20}{'ShapeSafe':>12}{'LibTorch':>12}{'ratio':>8}")
 for k, r in ours.items():
-    t = theirs.get(k)
+    t = theirs.get(k[:4])
     if t is None:
         continue
     figure, higher = FIGURES[r["bench"]]
     a, b = r[figure], t[figure]
     ratio = a / b if higher else b / a
-    label = r["bench"] + "".join(f" {x}" for x in (k[1], k[2]) if x is not None) + f" t{k[3]}"
+    label = r["bench"] + "".join(f" {x}" for x in (k[1], k[2]) if x is not None) + (" compiled" if k[4] else "") + f" t{k[3]}"
     print(f"{label:<28}{figure:<20}{a:>12.4g}{b:>12.4g}{ratio:>8.2f}")
     if r["bench"] == "fashion-cnn":
         print(f"{'  test accuracy':<48}{r['test_accuracy']:>12.4f}{t['test_accuracy']:>12.4f}")

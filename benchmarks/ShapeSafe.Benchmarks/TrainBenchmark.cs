@@ -19,8 +19,18 @@ internal static class TrainBenchmark
         bool cpuTime = args.Contains("--cpu-time");
         Tensor.ManualSeed(42);
         var (model, batch, sample) = BenchmarkModels.Build(name);
+        // --compiled: the same network as a [Module] class, through the graph the generator compiled at build time
+        // (made after the Sequential, so with the seed reset it starts from the same weights).
+        bool compiled = args.Contains("--compiled");
+        Func<Tensor, Tensor> forward = model.Forward;
+        Module trained = model;
+        if (compiled)
+        {
+            Tensor.ManualSeed(42);
+            (forward, trained) = CompiledModels.Build(name);
+        }
         var loss = new CrossEntropyLoss();
-        var optimizer = new Sgd(model.Parameters(), lr: 0.01);
+        var optimizer = new Sgd(trained.Parameters(), lr: 0.01);
         const int batches = 8;
         var xs = Enumerable.Range(0, batches).Select(_ => Tensor.Randn(new[] { batch }.Concat(sample).ToArray())).ToArray();
         var ys = Enumerable.Range(0, batches).Select(_ => Tensor.Randint(0, 10, new[] { batch })).ToArray();
@@ -52,7 +62,7 @@ internal static class TrainBenchmark
             }
             else
             {
-                var output = model.Forward(xs[k % batches]);
+                var output = forward(xs[k % batches]);
                 Mark(0);
                 var l = loss.Forward(output, ys[k % batches]);
                 Mark(1);
@@ -83,6 +93,11 @@ internal static class TrainBenchmark
             times.Add((cpuTime ? ProcessCpuSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / steps);
         }
         double kbPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / (5 * steps);
+        // Bytes one forward call allocates in steady state (the output tensor and, when recording, its node).
+        long forwardBefore = GC.GetAllocatedBytesForCurrentThread();
+        var probe = forward(xs[0]);
+        long forwardBytes = GC.GetAllocatedBytesForCurrentThread() - forwardBefore;
+        GC.KeepAlive(probe);
         int gen2 = GC.CollectionCount(2) - gen2Before;
         double pauseMsPerStep = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / (5 * steps);
         if (breakdown)
@@ -96,7 +111,7 @@ internal static class TrainBenchmark
             ["bench"] = "train", ["model"] = name, ["batch"] = batch,
             ["samples_per_s_best"] = batch / times.Min(), ["samples_per_s_median"] = batch / BenchOutput.Median(times),
             ["ms_per_step_best"] = times.Min() * 1e3, ["kb_allocated_per_step"] = Math.Round(kbPerStep, 1),
-            ["replicas"] = replicas, ["gen2_collections"] = gen2, ["gc_pause_ms_per_step"] = Math.Round(pauseMsPerStep, 3), ["clock"] = cpuTime ? "cpu" : "wall",
+            ["replicas"] = replicas, ["compiled"] = compiled, ["forward_bytes"] = forwardBytes, ["gen2_collections"] = gen2, ["gc_pause_ms_per_step"] = Math.Round(pauseMsPerStep, 3), ["clock"] = cpuTime ? "cpu" : "wall",
         });
         return 0;
     }
