@@ -12,7 +12,7 @@ namespace ShapeSafe.Generators.Graphs
     /// </summary>
     internal sealed class GraphEmitter
     {
-        const string Ops = "global::ShapeSafe.Compilation.GraphOps";
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps";
         const string TensorType = "global::ShapeSafe.Tensor";
 
         readonly SourceWriter _w;
@@ -55,15 +55,15 @@ namespace ShapeSafe.Generators.Graphs
                 : "/// This module's <c>Forward</c> as a graph compiled at build time: one autograd node per call, whose backward is generated code, training this module's own parameters.");
             _w.Line("/// </summary>");
             _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
-            _w.Line("public " + @new + "Compiled Compile(global::ShapeSafe.Compilation.CompileOptions? options = null) => new Compiled(this, options);");
+            _w.Line("public " + @new + "Compiled Compile(global::ShapeSafe.NN.CompileOptions? options = null) => new Compiled(this, options);");
             _w.Line();
             _w.Line("/// <summary>The compiled graph of <see cref=\"Forward(" + string.Join(", ", _forward.Parameters.Select(_ => "ShapeSafe.Tensor")) + ")\"/>.</summary>");
             _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
-            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.Compilation.CompiledModule<" + _moduleType + ">"))
+            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">"))
             {
                 if (_plan is null)
                 {
-                    _w.Line("internal Compiled(" + _moduleType + " module, global::ShapeSafe.Compilation.CompileOptions? options) : base(module, options) { }");
+                    _w.Line("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options) { }");
                     _w.Line();
                     _w.Line("/// <inheritdoc/>");
                     _w.Line("public override bool IsCompiled => false;");
@@ -91,7 +91,7 @@ namespace ShapeSafe.Generators.Graphs
             foreach (var module in _forward.Graph!.Modules)
                 _w.Line("readonly " + module.Type + " " + ForwardCapture.Member(module.Path) + ";");
             _w.Line();
-            using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.Compilation.CompileOptions? options) : base(module, options)"))
+            using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
                 foreach (var module in _forward.Graph!.Modules)
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
@@ -213,7 +213,7 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         static string Activation(PlannedStep step) =>
-            "global::ShapeSafe.Compilation.FusedActivation." + (step.Kind is StepKind.LinearRelu or StepKind.Conv2dRelu ? "Relu" : "None");
+            "global::ShapeSafe.CompiledGraphs.FusedActivation." + (step.Kind is StepKind.LinearRelu or StepKind.Conv2dRelu ? "Relu" : "None");
 
         void EmitBackward()
         {
@@ -418,15 +418,15 @@ namespace ShapeSafe.Generators.Graphs
         {
             var plan = _plan!;
             _w.Line("/// <summary>The shapes and kernel geometries for one input shape.</summary>");
-            using (_w.Block("sealed class Plan : global::ShapeSafe.Compilation.GraphPlan<Buffers>"))
+            using (_w.Block("sealed class Plan : global::ShapeSafe.CompiledGraphs.GraphPlan<Buffers>"))
             {
                 _w.Line("readonly Compiled _graph;");
                 foreach (var value in plan.Values)
                     _w.Line("public readonly int[] " + value.Name + "Shape;");
                 foreach (var step in plan.Steps.Where(s => s.IsConvolution))
-                    _w.Line("public readonly global::ShapeSafe.Compilation.Conv2dPlan " + step.Output.Name + "Conv;");
+                    _w.Line("public readonly global::ShapeSafe.CompiledGraphs.Conv2dPlan " + step.Output.Name + "Conv;");
                 foreach (var step in plan.Steps.Where(s => s.HasIndices))
-                    _w.Line("public readonly global::ShapeSafe.Compilation.MaxPool2dPlan " + step.Output.Name + "Pool;");
+                    _w.Line("public readonly global::ShapeSafe.CompiledGraphs.MaxPool2dPlan " + step.Output.Name + "Pool;");
                 _w.Line();
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -495,7 +495,7 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line("/// The buffers of one call in flight: " + plan.Buffers.Count + " buffers in " + plan.SlotCount + " slots, shared where lifetimes do not overlap");
             _w.Line("/// (forward steps 0-" + (plan.Steps.Count - 1) + ", backward steps " + plan.Steps.Count + "-" + (2 * plan.Steps.Count - 1) + ").");
             _w.Line("/// </summary>");
-            using (_w.Block("sealed class Buffers : global::ShapeSafe.Compilation.GraphBuffers"))
+            using (_w.Block("sealed class Buffers : global::ShapeSafe.CompiledGraphs.GraphBuffers"))
             {
                 foreach (var buffer in plan.Buffers)
                 {

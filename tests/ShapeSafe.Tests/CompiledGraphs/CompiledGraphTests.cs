@@ -1,9 +1,8 @@
-using ShapeSafe.Compilation;
 using ShapeSafe.NN;
 using ShapeSafe.Shapes;
-using static ShapeSafe.Tests.Compilation.CompiledModels;
+using static ShapeSafe.Tests.CompiledGraphs.CompiledModels;
 
-namespace ShapeSafe.Tests.Compilation;
+namespace ShapeSafe.Tests.CompiledGraphs;
 
 /// <summary>
 /// The compiled graphs the <c>[Module]</c> generator writes, against the same module run eagerly: outputs and every

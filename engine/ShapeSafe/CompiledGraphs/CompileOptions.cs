@@ -1,4 +1,4 @@
-namespace ShapeSafe.Compilation;
+namespace ShapeSafe.NN;
 
 /// <summary>How <c>Compile()</c> runs a module's generated graph.</summary>
 public sealed class CompileOptions

@@ -1,8 +1,8 @@
 using System.ComponentModel;
-using ShapeSafe.NN;
+using ShapeSafe.CompiledGraphs;
 using ShapeSafe.Tracing;
 
-namespace ShapeSafe.Compilation;
+namespace ShapeSafe.NN;
 
 /// <summary>
 /// A module's compiled graph, as <c>model.Compile()</c> returns it: its <c>Forward</c> has the module's own
@@ -134,15 +134,4 @@ public abstract class CompiledModule<TModule> where TModule : Module
         output.GradNode!.Released = released;
         return output;
     }
-}
-
-/// <summary>The part of a plan the guards read.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public abstract class GraphPlanBase
-{
-    /// <summary>The input shapes this plan is for.</summary>
-    protected GraphPlanBase(int[][] inputSizes) => InputSizes = inputSizes;
-
-    /// <summary>The input shapes this plan is for.</summary>
-    public int[][] InputSizes { get; }
 }

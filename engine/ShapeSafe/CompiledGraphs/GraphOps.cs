@@ -8,7 +8,7 @@ using ShapeSafe.Kernels.Pooling;
 using ShapeSafe.NN;
 using ShapeSafe.Shapes;
 
-namespace ShapeSafe.Compilation;
+namespace ShapeSafe.CompiledGraphs;
 
 /// <summary>The activation a compiled matrix product or convolution applies in its epilogue.</summary>
 public enum FusedActivation

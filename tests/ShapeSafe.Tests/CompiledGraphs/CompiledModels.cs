@@ -1,6 +1,6 @@
 using ShapeSafe.NN;
 
-namespace ShapeSafe.Tests.Compilation;
+namespace ShapeSafe.Tests.CompiledGraphs;
 
 /// <summary>
 /// Models written as users write them, as <c>[Module]</c> classes with their own <c>Forward</c>, for the compiled

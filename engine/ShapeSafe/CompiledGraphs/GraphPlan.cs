@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace ShapeSafe.Compilation;
+namespace ShapeSafe.CompiledGraphs;
 
 /// <summary>
 /// What a generated graph worked out for one input shape: every buffer's shape and every kernel's geometry, made
@@ -64,4 +64,15 @@ public abstract class GraphBuffers
 
     /// <summary>An index buffer of <paramref name="count"/> entries (a max pool's argmax).</summary>
     protected static int[] Indices(int count) => new int[count];
+}
+
+/// <summary>The part of a plan the guards read.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class GraphPlanBase
+{
+    /// <summary>The input shapes this plan is for.</summary>
+    protected GraphPlanBase(int[][] inputSizes) => InputSizes = inputSizes;
+
+    /// <summary>The input shapes this plan is for.</summary>
+    public int[][] InputSizes { get; }
 }

@@ -1,0 +1,172 @@
+using Microsoft.CodeAnalysis;
+using static ShapeSafe.Generators.Tests.Verify;
+
+namespace ShapeSafe.Generators.Tests;
+
+/// <summary>
+/// The compiled graph the generator writes for a <c>[Module]</c> class's <c>Forward</c>: the fused steps and their
+/// order, the backward in reverse, that the output compiles without warnings, and the graph-break diagnostics.
+/// (The values it computes are tested against eager mode in the engine's tests, ShapeSafe.Tests/CompiledGraphs.)
+/// </summary>
+public class CompiledGraphTests
+{
+    const string Mlp = """
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        namespace Demo;
+        [Module]
+        public partial class Mlp : Module
+        {
+            readonly Linear _fc1 = new(784, 128);
+            readonly Linear _fc2 = new(128, 10);
+            public Tensor Forward(Tensor x) => _fc2.Forward(F.Relu(_fc1.Forward(x)));
+        }
+        """;
+
+    static string[] Lines(string text) => text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+
+    [Fact]
+    public void Linear_then_relu_is_one_fused_step_and_the_backward_runs_in_reverse()
+    {
+        var (files, output) = GeneratorHarness.Run(Mlp);
+        var lines = Lines(files["Demo.Mlp.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        string[] kernels = lines.Where(l => l.StartsWith(Ops, StringComparison.Ordinal)).Select(l => l.Substring(Ops.Length)).ToArray();
+        Assert.Equal(new[]
+        {
+            "Linear(xData, _fc1.Weight, _fc1.Bias, global::ShapeSafe.CompiledGraphs.FusedActivation.Relu, b.Fc1);",
+            "Linear(b.Fc1, _fc2.Weight, _fc2.Bias, global::ShapeSafe.CompiledGraphs.FusedActivation.None, output);",
+            "LinearBackward(g, b.Fc1, _fc2.Weight, b.Fc1Grad, gradFc2Weight, gradFc2Bias);",
+            "ReluBackward(b.Fc1Grad, b.Fc1, b.Fc1Grad);",
+            "LinearBackward(b.Fc1Grad, xData, _fc1.Weight, gradX, gradFc1Weight, gradFc1Bias);",
+        }, kernels);
+        Assert.Contains("public Compiled Compile(global::ShapeSafe.NN.CompileOptions? options = null) => new Compiled(this, options);", lines);
+        Assert.Contains("_fc1 = Bind<global::ShapeSafe.NN.Linear>(\"fc1\");", lines);
+        Assert.Contains("// Model0.cs(8): F.Relu(_fc1.Forward(x))", lines);
+        Assert.Contains("return Record(output, \"CompiledFunctionBackward\", new global::ShapeSafe.Tensor?[] { x, _fc1.Weight, _fc1.Bias, _fc2.Weight, _fc2.Bias }, b.Backward, b.Released);", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void Buffers_whose_lifetimes_do_not_overlap_share_a_slot()
+    {
+        // fc1 -> relu -> fc2 -> relu -> fc3: the first layer's output dies after fc2's backward, the second's gradient
+        // is made later and can take its slot.
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Deep : Module
+            {
+                readonly Linear _fc1 = new(8, 8);
+                readonly Linear _fc2 = new(8, 8);
+                readonly Linear _fc3 = new(8, 8);
+                readonly Linear _fc4 = new(8, 2);
+                public Tensor Forward(Tensor x) => _fc4.Forward(_fc3.Forward(_fc2.Forward(_fc1.Forward(x).Relu()).Relu()).Relu());
+            }
+            """);
+        var lines = Lines(files["Demo.Deep.g.cs"]);
+        var slots = lines.Where(l => l.StartsWith("var slot", StringComparison.Ordinal)).ToArray();
+        var views = lines.Where(l => l.Contains(" = View(slot", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(6, views.Length); // three values and three gradients
+        Assert.True(slots.Length < views.Length, string.Join("\n", slots));
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void A_class_with_a_graph_break_gets_an_eager_Compile()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Net : Module
+            {
+                readonly Linear fc = new(4, 4);
+                public Tensor Forward(Tensor x) => fc.Forward(x).Softmax(-1);
+            }
+            """);
+        var lines = Lines(files["Demo.Net.g.cs"]);
+        Assert.Contains("public override bool IsCompiled => false;", lines);
+        Assert.Contains("public global::ShapeSafe.Tensor Forward(global::ShapeSafe.Tensor x) => Module.Forward(x);", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_names_the_line_and_the_reason_of_a_graph_break() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            public Tensor Forward(Tensor x)
+            {
+                var y = fc.Forward(x);
+                {|#0:if (y.Sum().Item() > 0) y = y.Relu();|}
+                return y;
+            }
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 10: an if statement (branches are not compiled yet)"));
+
+    [Fact]
+    public Task SS2009_for_a_call_the_generator_does_not_compile() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            public Tensor Forward(Tensor x) => {|#0:fc.Forward(x).Softmax(-1)|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: a call to Tensor.Softmax, which the generator does not compile"));
+
+    [Fact]
+    public Task SS2010_is_an_error_when_the_class_requires_compilation() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module(Compile = CompileMode.Required)]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            int calls;
+            public Tensor Forward(Tensor x)
+            {
+                {|#0:calls = calls + 1|};
+                return fc.Forward(x);
+            }
+        }
+        """,
+        Diagnostic("SS2010", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Net", "line 10: an assignment to the field calls (a side effect on state)"));
+
+    [Fact]
+    public Task A_module_that_compiles_reports_nothing() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module(Compile = CompileMode.Required)]
+        public partial class Block : Module
+        {
+            readonly Linear _fc1 = new(4, 4);
+            readonly Linear _fc2 = new(4, 4);
+            public Tensor Forward(Tensor x)
+            {
+                var h = _fc1.Forward(x).Relu();
+                return x + _fc2.Forward(h);
+            }
+        }
+        [Module(Compile = CompileMode.Required)]
+        public partial class Net : Module
+        {
+            readonly Block _block = new();
+            readonly Flatten _flatten = new();
+            public Tensor Forward(Tensor x) => _block.Forward(_flatten.Forward(x));
+        }
+        """);
+}
