@@ -42,7 +42,7 @@ public class CompiledGraphTests
         }, kernels);
         Assert.Contains("public Compiled Compile(global::ShapeSafe.NN.CompileOptions? options = null) => new Compiled(this, options);", lines);
         Assert.Contains("_fc1 = Bind<global::ShapeSafe.NN.Linear>(\"fc1\");", lines);
-        Assert.Contains("// Model0.cs(8): F.Relu(_fc1.Forward(x))", lines);
+        Assert.Contains("// Model0.cs(9): F.Relu(_fc1.Forward(x))", lines);
         Assert.Contains("return Record(output, \"CompiledFunctionBackward\", new global::ShapeSafe.Tensor?[] { x, _fc1.Weight, _fc1.Bias, _fc2.Weight, _fc2.Bias }, b.Backward, b.Released);", lines);
         Assert.Empty(GeneratorHarness.Problems(output));
     }
