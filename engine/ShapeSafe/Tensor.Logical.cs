@@ -177,6 +177,10 @@ public partial class Tensor
     [ShapeContract("SameShape")]
     public Tensor MaskedFill(Tensor mask, double value) => MaskedFill(mask, Scalar(value).As(DType), "MaskedFill");
 
+    /// <summary><see cref="MaskedFill(Tensor, double)"/> with an integer value (exact for Int64).</summary>
+    [ShapeContract("SameShape")]
+    public Tensor MaskedFill(Tensor mask, long value) => MaskedFill(mask, Scalar(value).As(DType), "MaskedFill");
+
     /// <summary><c>masked_fill</c> with a 0-dim value tensor (differentiable in the value too: the sum of the filled gradient).</summary>
     [ShapeContract("SameShape")]
     public Tensor MaskedFill(Tensor mask, Tensor value)

@@ -30,7 +30,7 @@ public static partial class Autograd
             {
                 var v = (double[])values[k].Clone();
                 if (k == input) v[element] = value;
-                args[k] = Tensor.FromArray(v, shapes[k]);
+                args[k] = Tensor.FromArray(v).Reshape(shapes[k]); // FromArray reads an empty shape as "the data's length"
             }
             return function(args).ToDoubleArray();
         }
@@ -42,7 +42,7 @@ public static partial class Autograd
         {
             for (int k = 0; k < values.Length; k++)
             {
-                leaves[k] = Tensor.FromArray(values[k], shapes[k]);
+                leaves[k] = Tensor.FromArray(values[k]).Reshape(shapes[k]);
                 leaves[k].RequiresGrad = true;
             }
             output = function(leaves);
@@ -55,7 +55,7 @@ public static partial class Autograd
         {
             var oneHot = new double[outCount];
             oneHot[o] = 1;
-            var grads = Grad(new[] { output }, leaves, new[] { Tensor.FromArray(oneHot, output.Shape.ToArray()).As(output.DType) }, retainGraph: true, allowUnused: true);
+            var grads = Grad(new[] { output }, leaves, new[] { Tensor.FromArray(oneHot).Reshape(output.Shape.ToArray()).As(output.DType) }, retainGraph: true, allowUnused: true);
             for (int k = 0; k < values.Length; k++)
             {
                 if (grads[k] is not { } g) continue;
