@@ -4,11 +4,10 @@ using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
-// Element-wise arithmetic with broadcasting, unary functions and in-place updates. Dtype promotion is PyTorch's
-// restricted to our two dtypes: Int64 with Int64 stays Int64 (except true division), anything with a Float32
-// operand or a float scalar is Float32. Shapes come from the shared broadcast rule; kernels live in
-// Kernels/Elementwise. There are no comparison ops (Eq, Gt, ...): PyTorch returns Bool tensors and we have no
-// Bool dtype yet; returning Float32 0/1 would silently differ from PyTorch.
+// Element-wise arithmetic with broadcasting, unary functions and in-place updates. Dtypes promote as PyTorch's
+// result_type (Tensor.DTypes.cs): Int64 with Int64 stays Int64 (except true division), a float scalar makes an
+// integer tensor Float32, Float64 computes in double, BFloat16 in float32 rounded once. Shapes come from the shared
+// broadcast rule; kernels live in Kernels/Elementwise. Comparisons returning Bool are in Tensor.Logical.cs.
 //
 // Autograd: every Float32 op records a node when MustRecord(...) holds, after the forward and before any other
 // allocation, so the no-grad path costs a few field reads. The recording lives in separate methods because a lambda

@@ -156,35 +156,19 @@ public partial class Tensor
 
     /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
     public static Tensor FromArray(float[] data, params int[] shape)
-    {
-        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
-        CheckLength("FromArray", data.Length, sizes);
-        return Create(new Storage((float[])data.Clone()), sizes);
-    }
+        => Copied(data, shape, static d => new Storage(d));
 
     /// <summary>An Int64 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
     public static Tensor FromArray(long[] data, params int[] shape)
-    {
-        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
-        CheckLength("FromArray", data.Length, sizes);
-        return Create(new Storage((long[])data.Clone()), sizes);
-    }
+        => Copied(data, shape, static d => new Storage(d));
 
     /// <summary>A Bool tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
     public static Tensor FromArray(bool[] data, params int[] shape)
-    {
-        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
-        CheckLength("FromArray", data.Length, sizes);
-        return Create(new Storage((bool[])data.Clone()), sizes);
-    }
+        => Copied(data, shape, static d => new Storage(d));
 
     /// <summary>A Float64 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
     public static Tensor FromArray(double[] data, params int[] shape)
-    {
-        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
-        CheckLength("FromArray", data.Length, sizes);
-        return Create(new Storage((double[])data.Clone()), sizes);
-    }
+        => Copied(data, shape, static d => new Storage(d));
 
     /// <summary>A 2-D Float32 tensor copied from a rectangular array.</summary>
     public static Tensor FromArray(float[,] data)
@@ -222,6 +206,14 @@ public partial class Tensor
 
     /// <summary>A float converts to a 0-dim tensor, so <c>b[1] = 0f</c> and <c>t + 1f</c> read naturally.</summary>
     public static implicit operator Tensor(float value) => Scalar(value);
+
+    /// <summary>A copy of <paramref name="data"/> in the given shape (the data's length when the shape is empty).</summary>
+    static Tensor Copied<T>(T[] data, int[] shape, Func<T[], Storage> storage)
+    {
+        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
+        CheckLength("FromArray", data.Length, sizes);
+        return Create(storage((T[])data.Clone()), sizes);
+    }
 
     static void CheckLength(string op, int length, int[] sizes)
     {
