@@ -7,7 +7,7 @@ namespace ShapeSafe;
 /// either thread is affected. Without <c>await</c> this is PyTorch's thread-local behaviour. A thread or task started
 /// inside a scope inherits its modes (the engine's own worker threads start with the defaults); see docs/autograd.md.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     // The modes as flags (GradDisabled | Inference); 0, the default, is what a flow that never set them reads. An
     // AsyncLocal write costs an allocation, so a scope writes only when it changes the modes; reading is cheap, and

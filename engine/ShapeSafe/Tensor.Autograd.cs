@@ -24,8 +24,8 @@ public partial class Tensor
         {
             if (GradNode is not null && !value)
                 throw new InvalidOperationException($"you can only change RequiresGrad of leaf tensors; this one was computed by {GradNode.Name}. Use Detach() to get a tensor cut off from the graph.");
-            if (value && DType != DType.Float32)
-                throw new InvalidOperationException($"only Float32 tensors can require gradients, got {DType}");
+            if (value && !IsFloating(DType))
+                throw new InvalidOperationException($"only tensors of floating point dtype (Float32, Float64, BFloat16) can require gradients, got {DType} (shape {Rules.Format(Sizes)})");
             _requiresGrad = value;
         }
     }

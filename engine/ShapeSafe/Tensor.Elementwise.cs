@@ -4,11 +4,10 @@ using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
-// Element-wise arithmetic with broadcasting, unary functions and in-place updates. Dtype promotion is PyTorch's
-// restricted to our two dtypes: Int64 with Int64 stays Int64 (except true division), anything with a Float32
-// operand or a float scalar is Float32. Shapes come from the shared broadcast rule; kernels live in
-// Kernels/Elementwise. There are no comparison ops (Eq, Gt, ...): PyTorch returns Bool tensors and we have no
-// Bool dtype yet; returning Float32 0/1 would silently differ from PyTorch.
+// Element-wise arithmetic with broadcasting, unary functions and in-place updates. Dtypes promote as PyTorch's
+// result_type (Tensor.DTypes.cs): Int64 with Int64 stays Int64 (except true division), a float scalar makes an
+// integer tensor Float32, Float64 computes in double, BFloat16 in float32 rounded once. Shapes come from the shared
+// broadcast rule; kernels live in Kernels/Elementwise. Comparisons returning Bool are in Tensor.Logical.cs.
 //
 // Autograd: every Float32 op records a node when MustRecord(...) holds, after the forward and before any other
 // allocation, so the no-grad path costs a few field reads. The recording lives in separate methods because a lambda
@@ -98,6 +97,38 @@ public partial class Tensor
     [ShapeContract("Broadcast")]
     public static Tensor operator /(long a, Tensor b) => ScalarOp(b, a, true, Kind.Div);
 
+    /// <summary>Adds a double scalar: a floating tensor keeps its dtype (the scalar is rounded to float for Float32), an integer or Bool one gives Float32.</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator +(Tensor a, double b) => a.Add(b);
+
+    /// <summary>Adds a double scalar (see the tensor-first form).</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator +(double a, Tensor b) => b.Add(a);
+
+    /// <summary>Subtracts a double scalar: a floating tensor keeps its dtype (the scalar is rounded to float for Float32), an integer or Bool one gives Float32.</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator -(Tensor a, double b) => a.Sub(b);
+
+    /// <summary><c>a - t</c> for a double scalar <paramref name="a"/>.</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator -(double a, Tensor b) => ScalarOp(b, a, true, Kind.Sub);
+
+    /// <summary>Multiplies by a double scalar: a floating tensor keeps its dtype (the scalar is rounded to float for Float32), an integer or Bool one gives Float32.</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator *(Tensor a, double b) => a.Mul(b);
+
+    /// <summary>Multiplies by a double scalar (see the tensor-first form).</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator *(double a, Tensor b) => b.Mul(a);
+
+    /// <summary>Divides by a double scalar: a floating tensor keeps its dtype (the scalar is rounded to float for Float32), an integer or Bool one gives Float32.</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator /(Tensor a, double b) => a.Div(b);
+
+    /// <summary><c>a / t</c> for a double scalar <paramref name="a"/>.</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor operator /(double a, Tensor b) => ScalarOp(b, a, true, Kind.Div);
+
     /// <summary>Negation (keeps the dtype).</summary>
     [ShapeContract("Broadcast")]
     public static Tensor operator -(Tensor a) => a.Neg();
@@ -127,6 +158,10 @@ public partial class Tensor
     /// <summary><c>torch.pow(scalar, exponent)</c>: a float base raised to each element.</summary>
     [ShapeContract("Broadcast")]
     public static Tensor Pow(float a, Tensor exponent) => ScalarOp(exponent, a, true, Kind.Pow);
+
+    /// <summary><c>torch.pow(scalar, exponent)</c> with a double base (exact for a Float64 exponent).</summary>
+    [ShapeContract("Broadcast")]
+    public static Tensor Pow(double a, Tensor exponent) => ScalarOp(exponent, a, true, Kind.Pow);
 
     /// <summary><c>torch.maximum(a, b)</c>: element-wise maximum with broadcasting; NaN propagates.</summary>
     [ShapeContract("Broadcast")]
@@ -161,6 +196,10 @@ public partial class Tensor
     [ShapeContract("Broadcast")]
     public Tensor Add(long scalar) => ScalarOp(this, scalar, false, Kind.Add);
 
+    /// <summary><c>this + scalar</c> for a double scalar (exact for Float64; rounded to float for Float32 and BFloat16, as ATen's opmath).</summary>
+    [ShapeContract("Broadcast")]
+    public Tensor Add(double scalar) => ScalarOp(this, scalar, false, Kind.Add);
+
     /// <summary><c>this - other</c> with broadcasting.</summary>
     [ShapeContract("Broadcast")]
     public Tensor Sub(Tensor other) => Sub(this, other);
@@ -172,6 +211,10 @@ public partial class Tensor
     /// <summary><c>this - scalar</c> (Int64 stays Int64).</summary>
     [ShapeContract("Broadcast")]
     public Tensor Sub(long scalar) => ScalarOp(this, scalar, false, Kind.Sub);
+
+    /// <summary><c>this - scalar</c> for a double scalar (exact for Float64; rounded to float for Float32 and BFloat16, as ATen's opmath).</summary>
+    [ShapeContract("Broadcast")]
+    public Tensor Sub(double scalar) => ScalarOp(this, scalar, false, Kind.Sub);
 
     /// <summary><c>this * other</c> with broadcasting.</summary>
     [ShapeContract("Broadcast")]
@@ -185,6 +228,10 @@ public partial class Tensor
     [ShapeContract("Broadcast")]
     public Tensor Mul(long scalar) => ScalarOp(this, scalar, false, Kind.Mul);
 
+    /// <summary><c>this * scalar</c> for a double scalar (exact for Float64; rounded to float for Float32 and BFloat16, as ATen's opmath).</summary>
+    [ShapeContract("Broadcast")]
+    public Tensor Mul(double scalar) => ScalarOp(this, scalar, false, Kind.Mul);
+
     /// <summary><c>this / other</c> (true division) with broadcasting.</summary>
     [ShapeContract("Broadcast")]
     public Tensor Div(Tensor other) => Div(this, other);
@@ -196,6 +243,10 @@ public partial class Tensor
     /// <summary><c>this / scalar</c> (true division: Float32).</summary>
     [ShapeContract("Broadcast")]
     public Tensor Div(long scalar) => ScalarOp(this, scalar, false, Kind.Div);
+
+    /// <summary><c>this / scalar</c> for a double scalar (exact for Float64; rounded to float for Float32 and BFloat16, as ATen's opmath).</summary>
+    [ShapeContract("Broadcast")]
+    public Tensor Div(double scalar) => ScalarOp(this, scalar, false, Kind.Div);
 
     /// <summary>Element-wise power with a broadcast exponent tensor.</summary>
     [ShapeContract("Broadcast")]
@@ -209,7 +260,12 @@ public partial class Tensor
     public Tensor Pow(float exponent)
     {
         if (DType == DType.Int64) return FloatUnary(new PowScalarOp(exponent));
-        var result = ElementwiseKernel.Unary<float, PowScalarOp>(this, new PowScalarOp(exponent));
+        var result = DType switch
+        {
+            DType.Float64 => ElementwiseKernel.Unary<double, DoubleUnaryOp>(this, new DoubleUnaryOp(DoubleFunction.Pow, exponent)),
+            DType.BFloat16 => RoundedToBFloat16(ElementwiseKernel.Unary<float, PowScalarOp>(As(DType.Float32), new PowScalarOp(exponent))),
+            _ => ElementwiseKernel.Unary<float, PowScalarOp>(this, new PowScalarOp(exponent)),
+        };
         return MustRecord(this) ? RecordPowScalar(result, exponent) : result;
     }
 
@@ -220,7 +276,7 @@ public partial class Tensor
     [ShapeContract("Broadcast")]
     public Tensor Pow(long exponent)
     {
-        if (DType == DType.Float32) return Pow((float)exponent);
+        if (IsFloating(DType)) return Pow((float)exponent);
         if (exponent < 0)
             throw new ArgumentException($"Pow: Integers to negative integer powers are not allowed (exponent {exponent} for an Int64 tensor of shape {Rules.Format(Sizes)})", nameof(exponent));
         return ElementwiseKernel.Unary<long, PowScalarInt64Op>(this, new PowScalarInt64Op(exponent));
@@ -241,7 +297,14 @@ public partial class Tensor
     public Tensor Neg()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, NegOp<long>>(this, default);
-        var result = ElementwiseKernel.Unary<float, NegOp<float>>(this, default);
+        if (DType == DType.Bool)
+            throw new ArgumentException($"Neg: negation, the `-` operator, on a Bool tensor is not supported (shape {Rules.Format(Sizes)}); use LogicalNot instead");
+        var result = DType switch
+        {
+            DType.Float64 => ElementwiseKernel.Unary<double, NegOp<double>>(this, default),
+            DType.BFloat16 => RoundedToBFloat16(ElementwiseKernel.Unary<float, NegOp<float>>(As(DType.Float32), default)),
+            _ => ElementwiseKernel.Unary<float, NegOp<float>>(this, default),
+        };
         return MustRecord(this) ? RecordUnary(result, "NegBackward", ElementwiseGradient.Neg) : result;
     }
 
@@ -250,7 +313,7 @@ public partial class Tensor
     public Tensor Abs()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, AbsInt64Op>(this, default);
-        var result = ElementwiseKernel.Unary<float, AbsOp>(this, default);
+        var result = DType == DType.Float32 ? ElementwiseKernel.Unary<float, AbsOp>(this, default) : FloatUnary(new AbsOp());
         return MustRecord(this) ? RecordUnary(result, "AbsBackward", this, ElementwiseGradient.Abs) : result;
     }
 
@@ -261,7 +324,12 @@ public partial class Tensor
     Tensor ReluCore()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, ReluOp<long>>(this, default);
-        var result = ElementwiseKernel.Unary<float, ReluOp<float>>(this, default);
+        var result = DType switch
+        {
+            DType.Float64 => ElementwiseKernel.Unary<double, ReluOp<double>>(this, default),
+            DType.BFloat16 => RoundedToBFloat16(ElementwiseKernel.Unary<float, ReluOp<float>>(As(DType.Float32), default)),
+            _ => ElementwiseKernel.Unary<float, ReluOp<float>>(this, default),
+        };
         return MustRecord(this) ? RecordUnary(result, "ReluBackward", result, ElementwiseGradient.Relu) : result;
     }
 
@@ -270,7 +338,12 @@ public partial class Tensor
     public Tensor Square()
     {
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, SquareOp<long>>(this, default);
-        var result = ElementwiseKernel.Unary<float, SquareOp<float>>(this, default);
+        var result = DType switch
+        {
+            DType.Float64 => ElementwiseKernel.Unary<double, SquareOp<double>>(this, default),
+            DType.BFloat16 => RoundedToBFloat16(ElementwiseKernel.Unary<float, SquareOp<float>>(As(DType.Float32), default)),
+            _ => ElementwiseKernel.Unary<float, SquareOp<float>>(this, default),
+        };
         return MustRecord(this) ? RecordUnary(result, "PowBackward", this, ElementwiseGradient.Square) : result;
     }
 
@@ -506,9 +579,25 @@ public partial class Tensor
 
     static Tensor BinaryForward(Tensor a, Tensor b, Kind kind, string name)
     {
-        if (a.DType == DType.Int64 && b.DType == DType.Int64 && kind != Kind.Div)
+        if (a.DType == DType.Float32 && b.DType == DType.Float32) return Float32Binary(a, b, kind, name);
+        var dtype = ResultType(a, b);
+        // True division of integers (or bools) gives the default float dtype.
+        if (kind == Kind.Div && !IsFloating(dtype)) dtype = DType.Float32;
+        if (dtype == DType.Bool && kind == Kind.Sub)
+            throw new ArgumentException($"{name}: subtraction, the `-` operator, with two Bool tensors is not supported (shapes {Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)}); use LogicalXor instead");
+        if (a.DType != dtype || b.DType != dtype)
         {
-            return kind switch
+            // Check shapes before converting, so a mismatch is reported before any work.
+            if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes)) Rules.Broadcast(a.Sizes, b.Sizes, name);
+            a = a.As(dtype);
+            b = b.As(dtype);
+        }
+        return dtype switch
+        {
+            DType.Float32 => Float32Binary(a, b, kind, name),
+            DType.Float64 => Float64Binary(a, b, kind, name),
+            DType.BFloat16 => RoundedToBFloat16(Float32Binary(a.As(DType.Float32), b.As(DType.Float32), kind, name)),
+            DType.Int64 => kind switch
             {
                 Kind.Add => ElementwiseKernel.Binary<long, AddOp<long>>(a, b, default, name),
                 Kind.Sub => ElementwiseKernel.Binary<long, SubOp<long>>(a, b, default, name),
@@ -516,31 +605,45 @@ public partial class Tensor
                 Kind.Pow => ElementwiseKernel.Binary<long, PowInt64Op>(a, b, default, name),
                 Kind.Max => ElementwiseKernel.Binary<long, MaximumOp<long>>(a, b, default, name),
                 _ => ElementwiseKernel.Binary<long, MinimumOp<long>>(a, b, default, name),
-            };
-        }
-        if (a.DType != DType.Float32 || b.DType != DType.Float32)
-        {
-            // Check shapes before converting, so a mismatch is reported before any work.
-            if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes)) Rules.Broadcast(a.Sizes, b.Sizes, name);
-            a = ToFloat(a);
-            b = ToFloat(b);
-        }
-        return kind switch
-        {
-            Kind.Add => ElementwiseKernel.Binary<float, AddOp<float>>(a, b, default, name),
-            Kind.Sub => ElementwiseKernel.Binary<float, SubOp<float>>(a, b, default, name),
-            Kind.Mul => ElementwiseKernel.Binary<float, MulOp<float>>(a, b, default, name),
-            Kind.Div => ElementwiseKernel.Binary<float, DivOp>(a, b, default, name),
-            Kind.Pow => ElementwiseKernel.Binary<float, PowOp>(a, b, default, name),
-            Kind.Max => ElementwiseKernel.Binary<float, MaximumOp<float>>(a, b, default, name),
-            _ => ElementwiseKernel.Binary<float, MinimumOp<float>>(a, b, default, name),
+            },
+            // Bool arithmetic is logic: + and maximum are "or", * and minimum are "and", x ** y is x or not y.
+            _ => kind switch
+            {
+                Kind.Add or Kind.Max => ElementwiseKernel.Binary<bool, LogicalOrOp>(a, b, default, name),
+                Kind.Mul or Kind.Min => ElementwiseKernel.Binary<bool, LogicalAndOp>(a, b, default, name),
+                _ => ElementwiseKernel.Binary<bool, BoolPowOp>(a, b, default, name),
+            },
         };
     }
 
+    static Tensor Float32Binary(Tensor a, Tensor b, Kind kind, string name) => kind switch
+    {
+        Kind.Add => ElementwiseKernel.Binary<float, AddOp<float>>(a, b, default, name),
+        Kind.Sub => ElementwiseKernel.Binary<float, SubOp<float>>(a, b, default, name),
+        Kind.Mul => ElementwiseKernel.Binary<float, MulOp<float>>(a, b, default, name),
+        Kind.Div => ElementwiseKernel.Binary<float, DivOp>(a, b, default, name),
+        Kind.Pow => ElementwiseKernel.Binary<float, PowOp>(a, b, default, name),
+        Kind.Max => ElementwiseKernel.Binary<float, MaximumOp<float>>(a, b, default, name),
+        _ => ElementwiseKernel.Binary<float, MinimumOp<float>>(a, b, default, name),
+    };
+
+    static Tensor Float64Binary(Tensor a, Tensor b, Kind kind, string name) => kind switch
+    {
+        Kind.Add => ElementwiseKernel.Binary<double, AddOp<double>>(a, b, default, name),
+        Kind.Sub => ElementwiseKernel.Binary<double, SubOp<double>>(a, b, default, name),
+        Kind.Mul => ElementwiseKernel.Binary<double, MulOp<double>>(a, b, default, name),
+        Kind.Div => ElementwiseKernel.Binary<double, FloatingDivOp<double>>(a, b, default, name),
+        Kind.Pow => ElementwiseKernel.Binary<double, FloatingPowOp<double>>(a, b, default, name),
+        Kind.Max => ElementwiseKernel.Binary<double, MaximumOp<double>>(a, b, default, name),
+        _ => ElementwiseKernel.Binary<double, MinimumOp<double>>(a, b, default, name),
+    };
+
     static Tensor ScalarOp(Tensor t, long scalar, bool scalarFirst, Kind kind)
     {
-        if (t.DType == DType.Float32 || kind == Kind.Div)
-            return ScalarOp(t, (float)scalar, scalarFirst, kind);
+        if (t.DType != DType.Int64 && t.DType != DType.Bool || kind == Kind.Div)
+            return ScalarOp(t, (double)scalar, scalarFirst, kind);
+        // A Bool tensor with an integer scalar is Int64 (PyTorch's category rule).
+        t = t.As(DType.Int64);
         return kind switch
         {
             Kind.Add => ElementwiseKernel.BinaryScalar<long, AddOp<long>>(t, scalar, scalarFirst, default),
@@ -552,9 +655,20 @@ public partial class Tensor
         };
     }
 
-    static Tensor ScalarOp(Tensor t, float scalar, bool scalarFirst, Kind kind)
+    static Tensor ScalarOp(Tensor t, float scalar, bool scalarFirst, Kind kind) => ScalarOp(t, (double)scalar, scalarFirst, kind);
+
+    /// <summary>
+    /// <c>t op scalar</c> for a floating scalar: the tensor's dtype when it is floating, else Float32. The scalar is
+    /// taken in the tensor's compute type, as ATen's opmath: float for Float32 and BFloat16, double for Float64.
+    /// </summary>
+    static Tensor ScalarOp(Tensor t, double scalar, bool scalarFirst, Kind kind)
     {
-        var result = ScalarForward(ToFloat(t), scalar, scalarFirst, kind);
+        Tensor result = t.DType switch
+        {
+            DType.Float64 => ScalarForward(t, scalar, scalarFirst, kind),
+            DType.BFloat16 => RoundedToBFloat16(ScalarForward(t.As(DType.Float32), (float)scalar, scalarFirst, kind)),
+            _ => ScalarForward(t.As(DType.Float32), (float)scalar, scalarFirst, kind),
+        };
         return MustRecord(t) ? RecordScalar(result, t, scalar, scalarFirst, kind) : result;
     }
 
@@ -567,6 +681,17 @@ public partial class Tensor
         Kind.Pow => ElementwiseKernel.BinaryScalar<float, PowOp>(t, scalar, scalarFirst, default),
         Kind.Max => ElementwiseKernel.BinaryScalar<float, MaximumOp<float>>(t, scalar, scalarFirst, default),
         _ => ElementwiseKernel.BinaryScalar<float, MinimumOp<float>>(t, scalar, scalarFirst, default),
+    };
+
+    static Tensor ScalarForward(Tensor t, double scalar, bool scalarFirst, Kind kind) => kind switch
+    {
+        Kind.Add => ElementwiseKernel.BinaryScalar<double, AddOp<double>>(t, scalar, scalarFirst, default),
+        Kind.Sub => ElementwiseKernel.BinaryScalar<double, SubOp<double>>(t, scalar, scalarFirst, default),
+        Kind.Mul => ElementwiseKernel.BinaryScalar<double, MulOp<double>>(t, scalar, scalarFirst, default),
+        Kind.Div => ElementwiseKernel.BinaryScalar<double, FloatingDivOp<double>>(t, scalar, scalarFirst, default),
+        Kind.Pow => ElementwiseKernel.BinaryScalar<double, FloatingPowOp<double>>(t, scalar, scalarFirst, default),
+        Kind.Max => ElementwiseKernel.BinaryScalar<double, MaximumOp<double>>(t, scalar, scalarFirst, default),
+        _ => ElementwiseKernel.BinaryScalar<double, MinimumOp<double>>(t, scalar, scalarFirst, default),
     };
 
     // ---- Autograd recording ------------------------------------------------------------------------------------
@@ -599,7 +724,7 @@ public partial class Tensor
     /// <c>t op scalar</c> or <c>scalar op t</c>. PyTorch names <c>s - t</c> "RsubBackward"; it computes <c>s / t</c> as
     /// <c>t.reciprocal() * s</c> (two nodes), which records here as one "DivBackward".
     /// </summary>
-    static Tensor RecordScalar(Tensor result, Tensor t, float scalar, bool scalarFirst, Kind kind) => kind switch
+    static Tensor RecordScalar(Tensor result, Tensor t, double scalar, bool scalarFirst, Kind kind) => kind switch
     {
         Kind.Add => t.RecordUnary(result, "AddBackward", static g => g),
         Kind.Sub when scalarFirst => t.RecordUnary(result, "RsubBackward", ElementwiseGradient.Neg),
@@ -674,6 +799,14 @@ public partial class Tensor
     Tensor FloatUnary<TOp>(TOp op) where TOp : struct, IUnaryOp<float>
     {
         if (DType == DType.Float32) return ElementwiseKernel.Unary<float, TOp>(this, op);
+        if (DType == DType.Float64)
+        {
+            var twin = DoubleUnaryOp.For<TOp>()
+                ?? throw new ArgumentException($"{typeof(TOp).Name[..^2]}: not implemented for Float64 (shape {Rules.Format(Sizes)}); convert with ToDType(DType.Float32)");
+            return ElementwiseKernel.Unary<double, DoubleUnaryOp>(this, twin);
+        }
+        // BFloat16: computed in float32 and rounded once, as ATen's CPU kernels do.
+        if (DType == DType.BFloat16) return RoundedToBFloat16(ElementwiseKernel.Unary<float, TOp>(As(DType.Float32), op));
         var converted = ElementwiseKernel.ToFloat(this);
         ElementwiseKernel.InPlaceUnary<float, TOp>(converted, op, "ToFloat");
         return converted;

@@ -67,13 +67,27 @@ public partial class Tensor
 
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
     [ShapeContract("Factory")]
-    public static Tensor Full(int[] shape, float value, DType dtype = DType.Float32) => Full(shape, value, dtype, "Full");
+    public static Tensor Full(int[] shape, float value, DType dtype = DType.Float32) => Full(shape, (double)value, dtype, "Full");
 
-    static Tensor Full(int[] shape, float value, DType dtype, string op)
+    /// <summary>A tensor filled with a double <paramref name="value"/> (exact for Float64; converted as <see cref="ToDType"/> for the others).</summary>
+    [ShapeContract("Factory")]
+    public static Tensor Full(int[] shape, double value, DType dtype) => Full(shape, value, dtype, "Full");
+
+    /// <summary>A Bool tensor filled with <paramref name="value"/> (<c>torch.full(shape, True)</c>).</summary>
+    [ShapeContract("Factory")]
+    public static Tensor Full(int[] shape, bool value) => Full(shape, value ? 1.0 : 0.0, DType.Bool, "Full");
+
+    static Tensor Full(int[] shape, double value, DType dtype, string op)
     {
         var t = Uninitialized(dtype, (int[])shape.Clone(), op);
-        if (dtype == DType.Float32) Array.Fill(t.FloatData, value);
-        else Array.Fill(t.LongData, (long)value);
+        switch (dtype)
+        {
+            case DType.Float32: Array.Fill(t.FloatData, (float)value); break;
+            case DType.Int64: Array.Fill(t.LongData, (long)value); break;
+            case DType.Bool: Array.Fill(t.BoolData, value != 0); break;
+            case DType.Float64: Array.Fill(t.DoubleData, value); break;
+            default: Array.Fill(t.BFloat16Data, Kernels.Elementwise.DTypeConversion.ToBFloat16((float)value)); break;
+        }
         return t;
     }
 
@@ -97,6 +111,9 @@ public partial class Tensor
 
     /// <summary>A tensor filled with <paramref name="value"/> with the shape and dtype of <paramref name="like"/>.</summary>
     public static Tensor FullLike(Tensor like, float value) => Full(like.Sizes, value, like.DType);
+
+    /// <summary>A tensor filled with a double <paramref name="value"/> with the shape and dtype of <paramref name="like"/>.</summary>
+    public static Tensor FullLike(Tensor like, double value) => Full(like.Sizes, value, like.DType);
 
     /// <summary><c>[0, 1, …, end-1]</c> as Int64.</summary>
     public static Tensor Arange(long end) => Arange(0, end, 1);
@@ -139,19 +156,19 @@ public partial class Tensor
 
     /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
     public static Tensor FromArray(float[] data, params int[] shape)
-    {
-        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
-        CheckLength("FromArray", data.Length, sizes);
-        return Create(new Storage((float[])data.Clone()), sizes);
-    }
+        => Copied(data, shape, static d => new Storage(d));
 
     /// <summary>An Int64 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
     public static Tensor FromArray(long[] data, params int[] shape)
-    {
-        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
-        CheckLength("FromArray", data.Length, sizes);
-        return Create(new Storage((long[])data.Clone()), sizes);
-    }
+        => Copied(data, shape, static d => new Storage(d));
+
+    /// <summary>A Bool tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
+    public static Tensor FromArray(bool[] data, params int[] shape)
+        => Copied(data, shape, static d => new Storage(d));
+
+    /// <summary>A Float64 tensor holding a copy of <paramref name="data"/> with the given shape (the data's length when omitted).</summary>
+    public static Tensor FromArray(double[] data, params int[] shape)
+        => Copied(data, shape, static d => new Storage(d));
 
     /// <summary>A 2-D Float32 tensor copied from a rectangular array.</summary>
     public static Tensor FromArray(float[,] data)
@@ -181,8 +198,22 @@ public partial class Tensor
     /// <summary>A 0-dim Int64 tensor.</summary>
     public static Tensor Scalar(long value) => Create(new Storage(new[] { value }), Array.Empty<int>());
 
+    /// <summary>A 0-dim Bool tensor.</summary>
+    public static Tensor Scalar(bool value) => Create(new Storage(new[] { value }), Array.Empty<int>());
+
+    /// <summary>A 0-dim Float64 tensor (<c>torch.tensor(2.5, dtype=torch.float64)</c>).</summary>
+    public static Tensor Scalar(double value) => Create(new Storage(new[] { value }), Array.Empty<int>());
+
     /// <summary>A float converts to a 0-dim tensor, so <c>b[1] = 0f</c> and <c>t + 1f</c> read naturally.</summary>
     public static implicit operator Tensor(float value) => Scalar(value);
+
+    /// <summary>A copy of <paramref name="data"/> in the given shape (the data's length when the shape is empty).</summary>
+    static Tensor Copied<T>(T[] data, int[] shape, Func<T[], Storage> storage)
+    {
+        var sizes = shape.Length == 0 ? new[] { data.Length } : (int[])shape.Clone();
+        CheckLength("FromArray", data.Length, sizes);
+        return Create(storage((T[])data.Clone()), sizes);
+    }
 
     static void CheckLength(string op, int length, int[] sizes)
     {

@@ -17,9 +17,14 @@ public partial class Tensor
     [ShapeContract("Matmul")]
     public static Tensor Matmul(Tensor a, Tensor b)
     {
+        string name = (a.Rank, b.Rank) switch { (1, 1) => "DotBackward", (2, 1) => "MvBackward", (2, 2) => "MmBackward", _ => "MatmulBackward" };
+        if (a.DType != DType.Float32 || b.DType != DType.Float32)
+        {
+            Rules.Matmul(a.Sizes, b.Sizes);
+            if (!CheckFloat("Matmul", a, b)) return ProductOf(a, b, name);
+        }
         var result = MatmulForward(a, b);
         if (!MustRecord(a, b)) return result;
-        string name = (a.Rank, b.Rank) switch { (1, 1) => "DotBackward", (2, 1) => "MvBackward", (2, 2) => "MmBackward", _ => "MatmulBackward" };
         return result.Recorded(name, new Tensor?[] { a, b }, g => MatmulGradient.Compute(g, a, b));
     }
 
@@ -63,7 +68,7 @@ public partial class Tensor
     public static Tensor Mm(Tensor a, Tensor b)
     {
         var outShape = Rules.Mm(a.Sizes, b.Sizes);
-        CheckFloat("Mm", a, b);
+        if (!CheckFloat("Mm", a, b)) return ProductOf(a, b, "MmBackward");
         var result = Uninitialized(DType.Float32, outShape);
         Gemm2D(a, b, result.FloatData, 0, outShape[1]);
         return RecordProduct(result, "MmBackward", a, b);
@@ -74,7 +79,7 @@ public partial class Tensor
     public static Tensor Bmm(Tensor a, Tensor b)
     {
         var outShape = Rules.Bmm(a.Sizes, b.Sizes);
-        CheckFloat("Bmm", a, b);
+        if (!CheckFloat("Bmm", a, b)) return ProductOf(a, b, "BmmBackward");
         var result = Uninitialized(DType.Float32, outShape);
         BatchedGemm(a, b, new[] { outShape[0] }, result.FloatData, outShape[1], outShape[2]);
         return RecordProduct(result, "BmmBackward", a, b);
@@ -85,7 +90,7 @@ public partial class Tensor
     public static Tensor Dot(Tensor a, Tensor b)
     {
         Rules.Dot(a.Sizes, b.Sizes);
-        CheckFloat("Dot", a, b);
+        if (!CheckFloat("Dot", a, b)) return ProductOf(a, b, "DotBackward");
         var result = Uninitialized(DType.Float32, Array.Empty<int>());
         Gemm2D(a.Detach().Unsqueeze(0), b.Detach().Unsqueeze(1), result.FloatData, 0, 1);
         return RecordProduct(result, "DotBackward", a, b);
@@ -96,7 +101,7 @@ public partial class Tensor
     public static Tensor Mv(Tensor a, Tensor v)
     {
         var outShape = Rules.Mv(a.Sizes, v.Sizes);
-        CheckFloat("Mv", a, v);
+        if (!CheckFloat("Mv", a, v)) return ProductOf(a, v, "MvBackward");
         var result = Uninitialized(DType.Float32, outShape);
         Gemm2D(a, v.Detach().Unsqueeze(1), result.FloatData, 0, 1);
         return RecordProduct(result, "MvBackward", a, v);
@@ -172,9 +177,61 @@ public partial class Tensor
         return result;
     }
 
-    static void CheckFloat(string op, Tensor a, Tensor b)
+    /// <summary>
+    /// Both operands floating and of one dtype, as PyTorch requires (it never promotes in a matrix product).
+    /// Returns true for Float32, the common case the callers run inline; other dtypes go to <see cref="ProductOf"/>.
+    /// </summary>
+    static bool CheckFloat(string op, Tensor a, Tensor b)
     {
-        if (a.DType != DType.Float32 || b.DType != DType.Float32)
-            throw new ArgumentException($"{op}: expected Float32 operands, got {a.DType} {Rules.Format(a.Sizes)} and {b.DType} {Rules.Format(b.Sizes)}; convert with ToDType(DType.Float32)");
+        if (a.DType == DType.Float32 && b.DType == DType.Float32) return true;
+        if (a.DType != b.DType)
+            throw new ArgumentException($"{op}: expected both operands to have the same dtype, but got {a.DType} {Rules.Format(a.Sizes)} and {b.DType} {Rules.Format(b.Sizes)}; convert one with ToDType");
+        if (!IsFloating(a.DType))
+            throw new ArgumentException($"{op}: not implemented for {a.DType} operands ({Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)}); convert with ToDType(DType.Float32)");
+        return false;
+    }
+
+    /// <summary>
+    /// The product (matmul semantics; the caller has checked the op's own shape rule) for Float64 and BFloat16, with
+    /// its backward. Float64 runs <see cref="DgemmKernel"/>; BFloat16 widens to float32 (exact), multiplies with float32
+    /// accumulation and rounds the result once, as ATen's CPU bf16 GEMM does. Autocast applies before this.
+    /// </summary>
+    static Tensor ProductOf(Tensor a, Tensor b, string gradFn)
+    {
+        Tensor result;
+        if (a.DType == DType.BFloat16)
+        {
+            using (Autograd.NoGrad()) result = RoundedToBFloat16(Matmul(a.Detach().As(DType.Float32), b.Detach().As(DType.Float32)));
+        }
+        else
+        {
+            result = DoubleMatmul(a.Detach(), b.Detach());
+        }
+        return RecordProduct(result, gradFn, a, b);
+    }
+
+    static Tensor DoubleMatmul(Tensor a, Tensor b)
+    {
+        var outShape = Rules.Matmul(a.Sizes, b.Sizes);
+        var result = Uninitialized(DType.Float64, outShape);
+        var left = a.Rank == 1 ? a.Unsqueeze(0) : a;
+        var right = b.Rank == 1 ? b.Unsqueeze(1) : b;
+        int m = left.Sizes[^2], k = left.Sizes[^1], n = right.Sizes[^1];
+        int batchRank = Math.Max(left.Rank, right.Rank) - 2;
+        var batch = new int[batchRank];
+        Array.Copy(outShape, batch, batchRank);
+        var leftFull = left.Expand(Concat(batch, m, k));
+        var rightFull = right.Expand(Concat(batch, k, n));
+        int count = 1;
+        foreach (var s in batch) count *= s;
+        if (count == 0) return result;
+        var aOffsets = BatchOffsets(leftFull, batch, count);
+        var bOffsets = BatchOffsets(rightFull, batch, count);
+        for (int i = 0; i < count; i++)
+            DgemmKernel.Dgemm(m, n, k,
+                leftFull.DoubleData, aOffsets[i], leftFull.StrideArray[^2], leftFull.StrideArray[^1],
+                rightFull.DoubleData, bOffsets[i], rightFull.StrideArray[^2], rightFull.StrideArray[^1],
+                result.DoubleData, i * m * n, n);
+        return result;
     }
 }

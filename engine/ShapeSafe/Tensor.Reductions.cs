@@ -40,24 +40,49 @@ public partial class Tensor
     {
         var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
         var reduced = Rules.ReducedDims(Sizes, dims, op);
+        // Bool sums count (Int64, as PyTorch); BFloat16 sums accumulate in float32 and round once.
+        if (DType == DType.Bool) return As(DType.Int64).SumOver(dims, keepDim, op);
+        if (DType == DType.BFloat16)
+        {
+            var sum = RoundedToBFloat16(As(DType.Float32).SumOver(dims, keepDim, op));
+            return MustRecord(this) ? RecordReduction(sum, "SumBackward", reduced, keepDim, mean: false) : sum;
+        }
         var plan = ReductionPlan.Create(Untracked(), reduced);
         var result = Uninitialized(DType, outShape);
         if (DType == DType.Float32) SumKernel.Sum(plan, result.FloatData);
+        else if (DType == DType.Float64) SumKernel.Sum(plan, result.DoubleData);
         else SumKernel.Sum(plan, result.LongData);
         return MustRecord(this) ? RecordReduction(result, "SumBackward", reduced, keepDim, mean: false) : result;
     }
 
     Tensor MeanOver(int[]? dims, bool keepDim)
     {
-        if (DType != DType.Float32)
-            throw new ArgumentException($"Mean: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long (shape {Rules.Format(Sizes)})");
+        if (!IsFloating(DType))
+            throw new ArgumentException($"Mean: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {(DType == DType.Int64 ? "Long" : DType.ToString())} (shape {Rules.Format(Sizes)})");
         var outShape = Rules.Reduce(Sizes, dims, keepDim, "Mean");
         var reduced = Rules.ReducedDims(Sizes, dims, "Mean");
-        var plan = ReductionPlan.Create(Untracked(), reduced);
-        var result = Uninitialized(DType.Float32, outShape);
-        var data = result.FloatData;
-        SumKernel.Sum(plan, data);
-        TensorPrimitives.Divide(data, (float)plan.Reduced, data);
+        Tensor result;
+        if (DType == DType.Float32)
+        {
+            var plan = ReductionPlan.Create(Untracked(), reduced);
+            result = Uninitialized(DType.Float32, outShape);
+            var data = result.FloatData;
+            SumKernel.Sum(plan, data);
+            TensorPrimitives.Divide(data, (float)plan.Reduced, data);
+        }
+        else if (DType == DType.Float64)
+        {
+            var plan = ReductionPlan.Create(Untracked(), reduced);
+            result = Uninitialized(DType.Float64, outShape);
+            var data = result.DoubleData;
+            SumKernel.Sum(plan, data);
+            TensorPrimitives.Divide(data, (double)plan.Reduced, data);
+        }
+        else
+        {
+            // BFloat16: the float32 mean, rounded once (ATen accumulates reduced-precision floats in float32).
+            result = RoundedToBFloat16(Detach().As(DType.Float32).MeanOver(dims, keepDim));
+        }
         return MustRecord(this) ? RecordReduction(result, "MeanBackward", reduced, keepDim, mean: true) : result;
     }
 

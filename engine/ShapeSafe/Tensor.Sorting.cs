@@ -114,8 +114,14 @@ public partial class Tensor
         string op = lower ? "Tril" : "Triu";
         Rules.Triangle(Sizes, op);
         var result = Untracked().CopyContiguous();
-        if (DType == DType.Float32) SortingGradient.ZeroOutsideTriangle(result.FloatData, result.Sizes, diagonal, lower);
-        else SortingGradient.ZeroOutsideTriangle(result.LongData, result.Sizes, diagonal, lower);
+        switch (DType)
+        {
+            case DType.Float32: SortingGradient.ZeroOutsideTriangle(result.FloatData, result.Sizes, diagonal, lower); break;
+            case DType.Int64: SortingGradient.ZeroOutsideTriangle(result.LongData, result.Sizes, diagonal, lower); break;
+            case DType.Bool: SortingGradient.ZeroOutsideTriangle(result.BoolData, result.Sizes, diagonal, lower); break;
+            case DType.Float64: SortingGradient.ZeroOutsideTriangle(result.DoubleData, result.Sizes, diagonal, lower); break;
+            default: SortingGradient.ZeroOutsideTriangle(result.BFloat16Data, result.Sizes, diagonal, lower); break;
+        }
         if (!MustRecord(this)) return result;
         return result.Recorded(op + "Backward", new Tensor?[] { this }, g => new Tensor?[] { SortingGradient.Triangle(g, diagonal, lower) });
     }

@@ -301,31 +301,43 @@ public partial class Tensor
             : source.WithLayout(Rules.Expand(source.Layout, Sizes, "CopyFrom"));
         if (src.DType != DType) src = src.ToDType(DType);
         else if (ReferenceEquals(src.Storage, Storage)) src = src.CopyContiguous();
-        if (DType == DType.Float32)
-            StridedLayout.Copy(src.FloatData, Sizes, src.StrideArray, src.Offset, FloatData, StrideArray, Offset);
-        else
-            StridedLayout.Copy(src.LongData, Sizes, src.StrideArray, src.Offset, LongData, StrideArray, Offset);
+        StridedCopy(src, Sizes, this);
         return this;
     }
 
-    /// <summary>A copy converted to <paramref name="dtype"/> (this tensor itself when it already has that dtype).</summary>
+    /// <summary>
+    /// A copy converted to <paramref name="dtype"/> (this tensor itself when it already has that dtype), with
+    /// ATen's casts: floats to integers truncate, to Bool is "nonzero", float32 to BFloat16 rounds to nearest even.
+    /// Differentiable between floating dtypes (PyTorch's <c>ToCopyBackward</c>: the gradient is cast back).
+    /// </summary>
     public Tensor ToDType(DType dtype)
     {
         if (dtype == DType) return this;
-        // ToFloatArray and ToInt64Array convert while they copy.
-        var storage = dtype == DType.Float32 ? new Storage(ToFloatArray()) : new Storage(ToInt64Array());
-        return Create(storage, (int[])Sizes.Clone());
+        var result = Create(ConvertedStorage(dtype), (int[])Sizes.Clone());
+        if (!MustRecord(this) || !IsFloating(dtype)) return result;
+        var from = DType;
+        return result.Recorded("ToCopyBackward", new Tensor?[] { this }, g => new Tensor?[] { g.ToDType(from) });
     }
 
     Tensor CopyContiguous()
     {
         var result = Uninitialized(DType, (int[])Sizes.Clone());
         if (result.NumEl == 0) return result;
-        if (DType == DType.Float32)
-            StridedLayout.Copy(FloatData, Sizes, StrideArray, Offset, result.FloatData, result.StrideArray, 0);
-        else
-            StridedLayout.Copy(LongData, Sizes, StrideArray, Offset, result.LongData, result.StrideArray, 0);
+        StridedCopy(this, Sizes, result);
         return result;
+    }
+
+    /// <summary>Copies <paramref name="src"/> (read through its strides as <paramref name="sizes"/>) into <paramref name="dst"/>; both have one dtype.</summary>
+    static void StridedCopy(Tensor src, int[] sizes, Tensor dst)
+    {
+        switch (dst.DType)
+        {
+            case DType.Float32: StridedLayout.Copy(src.FloatData, sizes, src.StrideArray, src.Offset, dst.FloatData, dst.StrideArray, dst.Offset); break;
+            case DType.Int64: StridedLayout.Copy(src.LongData, sizes, src.StrideArray, src.Offset, dst.LongData, dst.StrideArray, dst.Offset); break;
+            case DType.Bool: StridedLayout.Copy(src.BoolData, sizes, src.StrideArray, src.Offset, dst.BoolData, dst.StrideArray, dst.Offset); break;
+            case DType.Float64: StridedLayout.Copy(src.DoubleData, sizes, src.StrideArray, src.Offset, dst.DoubleData, dst.StrideArray, dst.Offset); break;
+            default: StridedLayout.Copy(src.BFloat16Data, sizes, src.StrideArray, src.Offset, dst.BFloat16Data, dst.StrideArray, dst.Offset); break;
+        }
     }
 
     /// <summary>Applies a view rule to this tensor's layout and records the view for autograd.</summary>

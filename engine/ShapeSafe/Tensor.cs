@@ -82,67 +82,77 @@ public partial class Tensor
     internal Tensor WithLayout(Layout<int> layout) => new(Storage, layout);
 
     /// <summary>The floats when <see cref="DType"/> is Float32.</summary>
-    internal float[] FloatData => Storage.Floats ?? throw new InvalidOperationException("expected a Float32 tensor, got Int64");
+    internal float[] FloatData => Storage.Floats ?? throw WrongDType(DType.Float32);
 
     /// <summary>The longs when <see cref="DType"/> is Int64.</summary>
-    internal long[] LongData => Storage.Longs ?? throw new InvalidOperationException("expected an Int64 tensor, got Float32");
+    internal long[] LongData => Storage.Longs ?? throw WrongDType(DType.Int64);
 
-    /// <summary>Copies the elements, in logical (row-major) order, into a new contiguous array.</summary>
-    public float[] ToFloatArray()
+    /// <summary>The booleans when <see cref="DType"/> is Bool.</summary>
+    internal bool[] BoolData => Storage.Bools ?? throw WrongDType(DType.Bool);
+
+    /// <summary>The doubles when <see cref="DType"/> is Float64.</summary>
+    internal double[] DoubleData => Storage.Doubles ?? throw WrongDType(DType.Float64);
+
+    /// <summary>The BFloat16 bit patterns when <see cref="DType"/> is BFloat16.</summary>
+    internal ushort[] BFloat16Data => Storage.BFloat16s ?? throw WrongDType(DType.BFloat16);
+
+    InvalidOperationException WrongDType(DType expected) =>
+        new($"expected a {expected} tensor, got {DType} (shape {Rules.Format(Sizes)}); convert with ToDType(DType.{expected})");
+
+    /// <summary>A contiguous copy of the elements converted to <paramref name="dtype"/> (a fresh storage, offset 0).</summary>
+    internal Storage ConvertedStorage(DType dtype)
     {
-        if (DType == DType.Int64)
-        {
-            var longs = ToInt64Array();
-            var converted = new float[longs.Length];
-            for (int i = 0; i < longs.Length; i++) converted[i] = longs[i];
-            return converted;
-        }
-        var result = new float[Count];
-        CopyTo(FloatData, result);
-        return result;
+        if (Count == 0) return Storage.Allocate(dtype, 0); // an empty view's offset may lie past its storage
+        if (IsContiguous) return Kernels.Elementwise.DTypeConversion.Convert(Storage, Offset, Count, dtype);
+        var dense = Uninitialized(DType, (int[])Sizes.Clone());
+        dense.CopyFrom(this);
+        return Kernels.Elementwise.DTypeConversion.Convert(dense.Storage, 0, dense.Count, dtype);
     }
+
+    /// <summary>Copies the elements, in logical (row-major) order, into a new array of floats (converting as <see cref="ToDType"/> does).</summary>
+    public float[] ToFloatArray() => ConvertedStorage(DType.Float32).Floats!;
 
     /// <summary>Copies the elements, in logical order, into a new array of longs (floats truncate toward zero, as a cast does).</summary>
-    public long[] ToInt64Array()
-    {
-        if (DType == DType.Float32)
-        {
-            var floats = ToFloatArray();
-            var converted = new long[floats.Length];
-            for (int i = 0; i < floats.Length; i++) converted[i] = (long)floats[i];
-            return converted;
-        }
-        var result = new long[Count];
-        CopyTo(LongData, result);
-        return result;
-    }
+    public long[] ToInt64Array() => ConvertedStorage(DType.Int64).Longs!;
 
-    void CopyTo<T>(T[] source, T[] destination)
-    {
-        if (destination.Length == 0) return;
-        if (IsContiguous)
-        {
-            Array.Copy(source, Offset, destination, 0, destination.Length);
-            return;
-        }
-        StridedLayout.Copy(source, Sizes, StrideArray, Offset, destination, Rules.ContiguousStrides(Sizes), 0);
-    }
+    /// <summary>Copies the elements, in logical order, into a new array of booleans (nonzero, and NaN, is true).</summary>
+    public bool[] ToBoolArray() => ConvertedStorage(DType.Bool).Bools!;
 
-    /// <summary>The value of a one-element tensor (any shape with exactly one element, as PyTorch's <c>item()</c>).</summary>
-    public float Item()
-    {
-        if (NumEl != 1)
-            throw new ShapeException("Item", $"a Tensor with {NumEl} elements cannot be converted to a scalar (shape {Rules.Format(Sizes)})");
-        return DType == DType.Float32 ? FloatData[Offset] : LongData[Offset];
-    }
+    /// <summary>Copies the elements, in logical order, into a new array of doubles (exact from every other dtype but Int64 past 2^53).</summary>
+    public double[] ToDoubleArray() => ConvertedStorage(DType.Float64).Doubles!;
+
+    /// <summary>The value of a one-element tensor (any shape with exactly one element, as PyTorch's <c>item()</c>), as a float.</summary>
+    public float Item() => DType == DType.Float32 ? FloatData[ItemOffset()] : ToScalar<float>();
+
+    /// <summary>The value of a one-element tensor as a double (exact for Float64).</summary>
+    public double ItemDouble() => DType == DType.Float64 ? DoubleData[ItemOffset()] : ToScalar<double>();
 
     /// <summary>The value of a one-element Int64 tensor (or a float tensor, truncated).</summary>
-    public long ItemInt64()
+    public long ItemInt64() => DType == DType.Int64 ? LongData[ItemOffset()] : ToScalar<long>();
+
+    /// <summary>The value of a one-element tensor as a bool (nonzero is true).</summary>
+    public bool ItemBool() => DType == DType.Bool ? BoolData[ItemOffset()] : ToScalar<bool>();
+
+    int ItemOffset()
     {
         if (NumEl != 1)
             throw new ShapeException("Item", $"a Tensor with {NumEl} elements cannot be converted to a scalar (shape {Rules.Format(Sizes)})");
-        return DType == DType.Int64 ? LongData[Offset] : (long)FloatData[Offset];
+        return Offset;
     }
+
+    T ToScalar<T>()
+    {
+        var s = Kernels.Elementwise.DTypeConversion.Convert(Storage, ItemOffset(), 1, DTypeOf<T>());
+        return Kernels.Elementwise.ElementwiseKernel.Data<T>(Create(s, Array.Empty<int>()))[0];
+    }
+
+    internal static DType DTypeOf<T>() =>
+        typeof(T) == typeof(float) ? DType.Float32
+        : typeof(T) == typeof(long) ? DType.Int64
+        : typeof(T) == typeof(bool) ? DType.Bool
+        : typeof(T) == typeof(double) ? DType.Float64
+        : typeof(T) == typeof(ushort) ? DType.BFloat16
+        : throw new NotSupportedException($"no dtype stores {typeof(T).Name}");
 
     /// <summary>PyTorch's printed form, for example <c>tensor([0, 1, 2])</c>.</summary>
     public override string ToString() => TensorFormatter.Format(this);

@@ -152,6 +152,9 @@ internal static class BackwardEngine
 
     static void Deliver(Tensor target, Tensor grad, Dictionary<Node, Tensor> pending, IReadOnlyList<Tensor>? capture, Tensor?[]? captured)
     {
+        // A gradient has its input's dtype (PyTorch casts in validate_outputs): a float32 result of a float64 input
+        // under mixed dtypes sends float64 back.
+        if (grad.DType != target.DType && Tensor.IsFloating(target.DType)) grad = grad.As(target.DType);
         if (capture is not null)
         {
             for (int i = 0; i < capture.Count; i++)

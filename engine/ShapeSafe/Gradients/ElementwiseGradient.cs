@@ -76,8 +76,14 @@ internal static class ElementwiseGradient
     /// <summary><c>x · s</c>: g·s.</summary>
     public static Tensor MulByScalar(Tensor grad, float scalar) => grad * scalar;
 
+    /// <summary><c>x · s</c> for a double scalar (exact for Float64 gradients): g·s.</summary>
+    public static Tensor MulByScalar(Tensor grad, double scalar) => grad.Mul(scalar);
+
     /// <summary><c>x / s</c>: g / s.</summary>
     public static Tensor DivByScalar(Tensor grad, float scalar) => grad / scalar;
+
+    /// <summary><c>x / s</c> for a double scalar: g / s.</summary>
+    public static Tensor DivByScalar(Tensor grad, double scalar) => grad.Div(scalar);
 
     /// <summary><c>s / x</c>: -g·s / x², written -g·result / x so only the result and x are read.</summary>
     public static Tensor ScalarDivBy(Tensor grad, Tensor x, Tensor result) => -grad * result / x;
@@ -85,6 +91,13 @@ internal static class ElementwiseGradient
     /// <summary><c>s ** x</c>: g·s^x·ln s (0 where s = 0 and x ≥ 0).</summary>
     public static Tensor ScalarPow(Tensor grad, float scalar, Tensor exponent) =>
         Map(grad, exponent, new ScalarPowRule(scalar));
+
+    /// <summary><c>s ** x</c> for a double scalar: as the float form; Float64 gradients get g·s^x·ln s in double.</summary>
+    public static Tensor ScalarPow(Tensor grad, double scalar, Tensor exponent) => grad.DType == DType.Float64
+        ? (scalar == 0
+            ? grad * Tensor.Where(exponent.Ge(0.0), Tensor.Scalar(0.0), Tensor.Scalar(double.NegativeInfinity))
+            : grad * Tensor.Pow(scalar, exponent) * Math.Log(scalar))
+        : ScalarPow(grad, (float)scalar, exponent);
 
     /// <summary><c>x ** e</c> for a scalar e: g·e·x^(e-1), zeros for e = 0 (PyTorch's <c>pow_backward</c>).</summary>
     public static Tensor PowScalar(Tensor grad, Tensor x, float exponent) =>
@@ -96,10 +109,14 @@ internal static class ElementwiseGradient
     public static Tensor Neg(Tensor grad) => -grad;
 
     /// <summary><c>|x|</c>: g·sgn(x), 0 at x = 0.</summary>
-    public static Tensor Abs(Tensor grad, Tensor x) => MapVectorized(grad, x, new AbsRule());
+    public static Tensor Abs(Tensor grad, Tensor x) => grad.DType == DType.Float64
+        ? grad * Tensor.Where(x.Gt(0.0), Tensor.Scalar(1.0), Tensor.Where(x.Lt(0.0), Tensor.Scalar(-1.0), x * 0.0)) // sgn: NaN stays NaN
+        : MapVectorized(grad, x, new AbsRule());
 
     /// <summary><c>relu(x)</c> from its result y: g where y &gt; 0, else 0 (PyTorch's <c>threshold_backward</c>).</summary>
-    public static Tensor Relu(Tensor grad, Tensor result) => MapVectorized(grad, result, new ReluRule());
+    public static Tensor Relu(Tensor grad, Tensor result) => grad.DType == DType.Float64
+        ? Tensor.Where(result.Le(0.0), Tensor.Scalar(0.0), grad)
+        : MapVectorized(grad, result, new ReluRule());
 
     /// <summary><c>leaky_relu(x)</c>: g where x &gt; 0, else g·slope.</summary>
     public static Tensor LeakyRelu(Tensor grad, Tensor x, float negativeSlope) =>

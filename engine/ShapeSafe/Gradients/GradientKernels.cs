@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Elementwise;
 using ShapeSafe.Kernels.Memory;
 using ShapeSafe.Kernels.Strided;
 using ShapeSafe.Shapes;
@@ -18,6 +19,7 @@ internal static class GradientKernels
     {
         if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes))
             throw new ShapeException("AccumulateGrad", $"gradient shapes {Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)} differ");
+        if (a.DType != DType.Float32 || b.DType != DType.Float32) return Tensor.Add(a, b).Contiguous();
         var x = a.Contiguous();
         var y = b.Contiguous();
         var result = Tensor.Uninitialized(DType.Float32, (int[])a.Sizes.Clone());
@@ -36,6 +38,7 @@ internal static class GradientKernels
     {
         if (!a.Sizes.AsSpan().SequenceEqual(b.Sizes))
             throw new ShapeException("AccumulateGrad", $"gradient shapes {Rules.Format(a.Sizes)} and {Rules.Format(b.Sizes)} differ");
+        if (a.DType != DType.Float32 || b.DType != DType.Float32) return Add(a, b);
         var y = b.Contiguous();
         Tensor result;
         if (a.Storage.Owner == StorageOwner.Backward && a.IsWholeStorage && !ReferenceEquals(a.Storage, y.Storage))
@@ -67,12 +70,21 @@ internal static class GradientKernels
         if (relativeLayout.Offset == 0 && count == Tensor.CountOf(inputSizes) && grad.IsContiguous
             && Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)
             return new Tensor(grad.Storage, (int[])inputSizes.Clone(), Rules.ContiguousStrides(inputSizes), grad.Offset);
-        var result = Tensor.Zeros(inputSizes);
+        // Float64 gradients add in double; BFloat16 ones add in float32 and round once, as ATen's index_put_ does.
+        if (grad.DType == DType.Float64) return ScatterAdd<double>(grad, inputSizes, relativeLayout);
+        if (grad.DType == DType.BFloat16) return Tensor.RoundedToBFloat16(ScatterAdd<float>(grad.As(DType.Float32), inputSizes, relativeLayout));
+        return ScatterAdd<float>(grad, inputSizes, relativeLayout);
+    }
+
+    static Tensor ScatterAdd<T>(Tensor grad, int[] inputSizes, Layout<int> relativeLayout) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int count = grad.Count;
+        var result = Tensor.Zeros(inputSizes, Tensor.DTypeOf<T>());
         if (count == 0) return result;
         var g = grad.Contiguous();
-        var source = g.FloatData;
+        var source = ElementwiseKernel.Data<T>(g);
         int start = g.Offset;
-        var target = result.FloatData;
+        var target = ElementwiseKernel.Data<T>(result);
 
         // A layout that is a plain row-major window (the view kind) copies in one run.
         if (Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)

@@ -144,3 +144,81 @@ internal readonly struct PowInt64Op : IBinaryOp<long>
         return result;
     }
 }
+
+/// <summary>True division for any IEEE type (Float64 here; Float32 keeps <see cref="DivOp"/>).</summary>
+internal readonly struct FloatingDivOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
+{
+    public T Apply(T x, T y) => x / y;
+    public void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TensorPrimitives.Divide(x, y, d);
+    public void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TensorPrimitives.Divide(x, y, d);
+    public void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TensorPrimitives.Divide(x, y, d);
+}
+
+/// <summary>Power for any IEEE type (Float64 here; Float32 keeps <see cref="PowOp"/>).</summary>
+internal readonly struct FloatingPowOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
+{
+    public T Apply(T x, T y) => T.Pow(x, y);
+    public void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TensorPrimitives.Pow(x, y, d);
+    public void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TensorPrimitives.Pow(x, y, d);
+    public void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TensorPrimitives.Pow(x, y, d);
+}
+
+/// <summary>Bool "or" (PyTorch's bool + bool and maximum).</summary>
+internal readonly struct LogicalOrOp : IBinaryOp<bool>
+{
+    public bool Apply(bool x, bool y) => x | y;
+    public void Apply(ReadOnlySpan<bool> x, ReadOnlySpan<bool> y, Span<bool> d) =>
+        TensorPrimitives.BitwiseOr(AsBytes(x), AsBytes(y), AsBytes(d));
+    public void Apply(ReadOnlySpan<bool> x, bool y, Span<bool> d)
+    {
+        if (y) d.Fill(true); else x.CopyTo(d);
+    }
+    public void Apply(bool x, ReadOnlySpan<bool> y, Span<bool> d) => Apply(y, x, d);
+
+    internal static ReadOnlySpan<byte> AsBytes(ReadOnlySpan<bool> x) => System.Runtime.InteropServices.MemoryMarshal.Cast<bool, byte>(x);
+    internal static Span<byte> AsBytes(Span<bool> x) => System.Runtime.InteropServices.MemoryMarshal.Cast<bool, byte>(x);
+}
+
+/// <summary>Bool "and" (PyTorch's bool * bool and minimum).</summary>
+internal readonly struct LogicalAndOp : IBinaryOp<bool>
+{
+    public bool Apply(bool x, bool y) => x & y;
+    public void Apply(ReadOnlySpan<bool> x, ReadOnlySpan<bool> y, Span<bool> d) =>
+        TensorPrimitives.BitwiseAnd(LogicalOrOp.AsBytes(x), LogicalOrOp.AsBytes(y), LogicalOrOp.AsBytes(d));
+    public void Apply(ReadOnlySpan<bool> x, bool y, Span<bool> d)
+    {
+        if (y) x.CopyTo(d); else d.Clear();
+    }
+    public void Apply(bool x, ReadOnlySpan<bool> y, Span<bool> d) => Apply(y, x, d);
+}
+
+/// <summary>Bool "exclusive or" (PyTorch's logical_xor and bool != bool).</summary>
+internal readonly struct LogicalXorOp : IBinaryOp<bool>
+{
+    public bool Apply(bool x, bool y) => x ^ y;
+    public void Apply(ReadOnlySpan<bool> x, ReadOnlySpan<bool> y, Span<bool> d) =>
+        TensorPrimitives.Xor(LogicalOrOp.AsBytes(x), LogicalOrOp.AsBytes(y), LogicalOrOp.AsBytes(d));
+    public void Apply(ReadOnlySpan<bool> x, bool y, Span<bool> d)
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = x[i] ^ y;
+    }
+    public void Apply(bool x, ReadOnlySpan<bool> y, Span<bool> d) => Apply(y, x, d);
+}
+
+/// <summary><c>x ** y</c> over {0, 1}: 1 unless x is 0 and y is 1.</summary>
+internal readonly struct BoolPowOp : IBinaryOp<bool>
+{
+    public bool Apply(bool x, bool y) => x | !y;
+    public void Apply(ReadOnlySpan<bool> x, ReadOnlySpan<bool> y, Span<bool> d)
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = x[i] | !y[i];
+    }
+    public void Apply(ReadOnlySpan<bool> x, bool y, Span<bool> d)
+    {
+        if (y) x.CopyTo(d); else d.Fill(true);
+    }
+    public void Apply(bool x, ReadOnlySpan<bool> y, Span<bool> d)
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = x | !y[i];
+    }
+}

@@ -16,10 +16,13 @@ internal static class ElementwiseKernel
     public static T[] Data<T>(Tensor t)
     {
         if (typeof(T) == typeof(float)) return Unsafe.As<T[]>(t.FloatData);
-        return Unsafe.As<T[]>(t.LongData);
+        if (typeof(T) == typeof(long)) return Unsafe.As<T[]>(t.LongData);
+        if (typeof(T) == typeof(double)) return Unsafe.As<T[]>(t.DoubleData);
+        if (typeof(T) == typeof(bool)) return Unsafe.As<T[]>(t.BoolData);
+        return Unsafe.As<T[]>(t.BFloat16Data);
     }
 
-    static DType DTypeOf<T>() => typeof(T) == typeof(float) ? DType.Float32 : DType.Int64;
+    static DType DTypeOf<T>() => Tensor.DTypeOf<T>();
 
     static Tensor NewOutput<T>(int[] sizes, int[] strides) =>
         new(Storage.AllocateUninitialized(DTypeOf<T>(), checked((int)Tensor.CountOf(sizes))), sizes, strides, 0);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace ShapeSafe.Kernels.Reduction;
@@ -16,9 +17,14 @@ internal static class SumKernel
     /// <summary>Rows this few are accumulated directly when summing down columns.</summary>
     const int RowBlock = 8;
 
-    public static void Sum(in ReductionPlan plan, float[] destination)
+    public static void Sum(in ReductionPlan plan, float[] destination) => FloatingSum(plan, destination);
+
+    /// <summary>Float64 sums, pairwise as the Float32 ones.</summary>
+    public static void Sum(in ReductionPlan plan, double[] destination) => FloatingSum(plan, destination);
+
+    static void FloatingSum<T>(in ReductionPlan plan, T[] destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var src = plan.Source.FloatData;
+        var src = Elementwise.ElementwiseKernel.Data<T>(plan.Source);
         int outer = plan.Outer, r = plan.Reduced, inner = plan.Inner;
         if (r == 0)
         {
@@ -54,7 +60,9 @@ internal static class SumKernel
     }
 
     /// <summary>Pairwise (cascade) sum of a contiguous span.</summary>
-    public static float PairwiseSum(ReadOnlySpan<float> x)
+    public static float PairwiseSum(ReadOnlySpan<float> x) => PairwiseSum<float>(x);
+
+    static T PairwiseSum<T>(ReadOnlySpan<T> x) where T : IFloatingPointIeee754<T>
     {
         if (x.Length <= Block) return TensorPrimitives.Sum(x);
         // Split on a block boundary so every leaf but the last is a full block.
@@ -63,7 +71,7 @@ internal static class SumKernel
     }
 
     /// <summary>Sums <paramref name="rows"/> rows of length <c>destination.Length</c>, pairwise across rows.</summary>
-    static void ColumnSum(float[] src, int start, int rows, int width, Span<float> destination)
+    static void ColumnSum<T>(T[] src, int start, int rows, int width, Span<T> destination) where T : IFloatingPointIeee754<T>
     {
         if (rows <= RowBlock)
         {
@@ -73,7 +81,7 @@ internal static class SumKernel
         }
         int half = rows / 2;
         ColumnSum(src, start, half, width, destination);
-        var buffer = ArrayPool<float>.Shared.Rent(width);
+        var buffer = ArrayPool<T>.Shared.Rent(width);
         try
         {
             var second = buffer.AsSpan(0, width);
@@ -82,7 +90,7 @@ internal static class SumKernel
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<T>.Shared.Return(buffer);
         }
     }
 }
