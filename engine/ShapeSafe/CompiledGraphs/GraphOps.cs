@@ -38,11 +38,16 @@ public static class GraphOps
     /// <summary>The output shape of <c>Flatten(startDim, endDim)</c>.</summary>
     public static int[] FlattenShape(int[] input, int startDim, int endDim) => Rules.Flatten(input, startDim, endDim);
 
-    /// <summary>The shape of <c>a + b</c> (PyTorch's broadcasting); the compiled add takes equal shapes only.</summary>
-    public static int[] AddShape(int[] a, int[] b)
+    /// <summary>The shape of <c>a + b</c>; the compiled add takes equal shapes only.</summary>
+    public static int[] AddShape(int[] a, int[] b) => SameShape("Add", a, b);
+
+    /// <summary>The shape of <c>a * b</c>; the compiled product takes equal shapes only.</summary>
+    public static int[] MulShape(int[] a, int[] b) => SameShape("Mul", a, b);
+
+    static int[] SameShape(string op, int[] a, int[] b)
     {
         if (!a.AsSpan().SequenceEqual(b))
-            throw new ShapeException("Add", $"a compiled add takes operands of one shape, got {Rules.Format(a)} and {Rules.Format(b)}");
+            throw new ShapeException(op, $"a compiled element-wise op takes operands of one shape, got {Rules.Format(a)} and {Rules.Format(b)}");
         return a;
     }
 
@@ -97,6 +102,18 @@ public static class GraphOps
     /// <summary>output = max(input, 0), NaN kept.</summary>
     public static void Relu(Tensor input, Tensor output) => default(ReluOp<float>).Apply(Span(input), Span(output));
 
+    /// <summary>output = tanh(input).</summary>
+    public static void Tanh(Tensor input, Tensor output) => default(TanhOp).Apply(Span(input), Span(output));
+
+    /// <summary>output = 1 / (1 + e^-input).</summary>
+    public static void Sigmoid(Tensor input, Tensor output) => default(SigmoidOp).Apply(Span(input), Span(output));
+
+    /// <summary>output = exact (erf) GELU of input.</summary>
+    public static void Gelu(Tensor input, Tensor output) => default(GeluOp).Apply(Span(input), Span(output));
+
+    /// <summary>output = a · b (equal shapes).</summary>
+    public static void Mul(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Multiply(Span(a), Span(b), Span(output));
+
     /// <summary>output = a + b (equal shapes).</summary>
     public static void Add(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Add(Span(a), Span(b), Span(output));
 
@@ -124,6 +141,22 @@ public static class GraphOps
     /// <summary>gradInput = gradOutput where output &gt; 0, else 0 (ReLU's backward from its output; may run in place).</summary>
     public static void ReluBackward(Tensor gradOutput, Tensor output, Tensor gradInput) =>
         ElementwiseGradient.ReluBackward(Span(gradOutput), Span(output), Span(gradInput));
+
+    /// <summary>gradInput = gradOutput·(1 - output²) (tanh's backward from its output; may run in place).</summary>
+    public static void TanhBackward(Tensor gradOutput, Tensor output, Tensor gradInput) =>
+        ElementwiseGradient.TanhBackward(Span(gradOutput), Span(output), Span(gradInput));
+
+    /// <summary>gradInput = gradOutput·(1 - output)·output (sigmoid's backward from its output; may run in place).</summary>
+    public static void SigmoidBackward(Tensor gradOutput, Tensor output, Tensor gradInput) =>
+        ElementwiseGradient.SigmoidBackward(Span(gradOutput), Span(output), Span(gradInput));
+
+    /// <summary>GELU's backward from its input (may run in place).</summary>
+    public static void GeluBackward(Tensor gradOutput, Tensor input, Tensor gradInput) =>
+        ElementwiseGradient.GeluBackward(Span(gradOutput), Span(input), Span(gradInput));
+
+    /// <summary>gradInput = gradOutput·other: one operand's gradient of a product.</summary>
+    public static void MulBackward(Tensor gradOutput, Tensor other, Tensor gradInput) =>
+        TensorPrimitives.Multiply(Span(gradOutput), Span(other), Span(gradInput));
 
     /// <summary>
     /// The gradients of <see cref="Conv2d"/>; with <paramref name="reluOutput"/> (a fused ReLU's output) the gradient

@@ -156,6 +156,25 @@ internal static class ElementwiseGradient
     /// <summary>Exact GELU: g·(Φ(x) + x·φ(x)), in double as the forward.</summary>
     public static Tensor Gelu(Tensor grad, Tensor x) => Map(grad, x, new GeluRule());
 
+    /// <summary><see cref="Tanh(Tensor, Tensor)"/> on contiguous spans: d = g·(1 - y·y), rounded as the tensor form rounds.</summary>
+    internal static void TanhBackward(ReadOnlySpan<float> grad, ReadOnlySpan<float> result, Span<float> destination)
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] = grad[i] * (1f - result[i] * result[i]);
+    }
+
+    /// <summary><see cref="Sigmoid(Tensor, Tensor)"/> on contiguous spans: d = g·(1 - y)·y.</summary>
+    internal static void SigmoidBackward(ReadOnlySpan<float> grad, ReadOnlySpan<float> result, Span<float> destination)
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] = grad[i] * (1f - result[i]) * result[i];
+    }
+
+    /// <summary><see cref="Gelu(Tensor, Tensor)"/> on contiguous spans.</summary>
+    internal static void GeluBackward(ReadOnlySpan<float> grad, ReadOnlySpan<float> x, Span<float> destination)
+    {
+        var rule = new GeluRule();
+        for (int i = 0; i < destination.Length; i++) destination[i] = rule.Apply(grad[i], x[i]);
+    }
+
     // ---- Element loops -------------------------------------------------------------------------------------------
     // TensorPrimitives has no select or compare, so the masked gradients run these loops: rule(g, s) element by
     // element over contiguous copies, with a Vector<float> path for the rules on the training hot path.

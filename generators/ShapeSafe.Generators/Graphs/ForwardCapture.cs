@@ -152,9 +152,10 @@ namespace ShapeSafe.Generators.Graphs
                     return l;
                 case IInvocationOperation invocation:
                     return Invocation(invocation, scope);
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add
-                    when _types.IsTensor(add.LeftOperand.Type) && _types.IsTensor(add.RightOperand.Type):
-                    return Add(GraphOp.Add, new[] { Value(add.LeftOperand, scope), Value(add.RightOperand, scope) }, "", add);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Multiply } binary
+                    when _types.IsTensor(binary.LeftOperand.Type) && _types.IsTensor(binary.RightOperand.Type):
+                    return Add(binary.OperatorKind == BinaryOperatorKind.Add ? GraphOp.Add : GraphOp.Mul,
+                        new[] { Value(binary.LeftOperand, scope), Value(binary.RightOperand, scope) }, "", binary);
                 default:
                     throw Break(operation, Describe(operation) + ", which the generator does not compile");
             }
@@ -170,12 +171,13 @@ namespace ShapeSafe.Generators.Graphs
                 return ChildForward(child.Path, child.Type, input, invocation, scope);
             }
             var containing = method.ContainingType?.ToDisplayString();
-            if (containing == "ShapeSafe.NN.F" && method.Name == "Relu" && invocation.Arguments.Length == 1)
-                return Add(GraphOp.Relu, new[] { Value(invocation.Arguments[0].Value, scope) }, "", invocation);
+            if (containing == "ShapeSafe.NN.F" && invocation.Arguments.Length >= 1 && Activation(method.Name) is { } function
+                && invocation.Arguments.Skip(1).All(ExactGelu))
+                return Add(function, new[] { Value(invocation.Arguments[0].Value, scope) }, "", invocation);
             if (containing == "ShapeSafe.Tensor" && !method.IsStatic && invocation.Instance is { } tensor)
             {
-                if (method.Name == "Relu" && invocation.Arguments.Length == 0)
-                    return Add(GraphOp.Relu, new[] { Value(tensor, scope) }, "", invocation);
+                if (invocation.Arguments.Length == 0 && Activation(method.Name) is { } activation)
+                    return Add(activation, new[] { Value(tensor, scope) }, "", invocation);
                 if (method.Name == "Flatten" && invocation.Arguments.Length == 2
                     && invocation.Arguments.All(a => a.Value.ConstantValue is { HasValue: true, Value: int }))
                 {
@@ -222,8 +224,25 @@ namespace ShapeSafe.Generators.Graphs
             return (scope.Prefix.Length == 0 ? state.StateName : scope.Prefix + "." + state.StateName, type);
         }
 
+        /// <summary>The element-wise activations compiled as functions (<c>F.Relu(x)</c>, <c>x.Relu()</c>).</summary>
+        static GraphOp? Activation(string name) => name switch
+        {
+            "Relu" => GraphOp.Relu,
+            "Sigmoid" => GraphOp.Sigmoid,
+            "Tanh" => GraphOp.Tanh,
+            "Gelu" => GraphOp.Gelu,
+            _ => null,
+        };
+
+        /// <summary>An argument after the input: only <c>F.Gelu</c>'s <c>approximate</c>, left out or "none".</summary>
+        static bool ExactGelu(IArgumentOperation argument) =>
+            argument.ArgumentKind == ArgumentKind.DefaultValue
+            || argument.Parameter?.Name == "approximate" && argument.Value.ConstantValue is { HasValue: true, Value: "none" };
+
         static GraphOp? Primitive(INamedTypeSymbol type) => type.ToDisplayString() switch
         {
+            "ShapeSafe.NN.Sigmoid" => GraphOp.Sigmoid,
+            "ShapeSafe.NN.Tanh" => GraphOp.Tanh,
             "ShapeSafe.NN.Linear" => GraphOp.Linear,
             "ShapeSafe.NN.Conv2d" => GraphOp.Conv2d,
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,

@@ -198,10 +198,14 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(Ops + ".MaxPool2d(plan." + name + "Pool, " + input + ", " + output + ", b." + name + "Indices);");
                     break;
                 case StepKind.Relu:
-                    _w.Line(Ops + ".Relu(" + input + ", " + output + ");");
+                case StepKind.Sigmoid:
+                case StepKind.Tanh:
+                case StepKind.Gelu:
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + output + ");");
                     break;
                 case StepKind.Add:
-                    _w.Line(Ops + ".Add(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
+                case StepKind.Mul:
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
                     break;
                 case StepKind.Flatten:
                     if (step.Output.Home == Home.InputView)
@@ -346,7 +350,17 @@ namespace ShapeSafe.Generators.Graphs
                     Elementwise(step, 0, (target) => Ops + ".MaxPool2dBackward(plan." + name + "Pool, " + gOut + ", b." + name + "Indices, " + target + ");");
                     break;
                 case StepKind.Relu:
-                    Elementwise(step, 0, (target) => Ops + ".ReluBackward(" + gOut + ", " + output + ", " + target + ");");
+                case StepKind.Sigmoid:
+                case StepKind.Tanh:
+                    Elementwise(step, 0, (target) => Ops + "." + step.Kind + "Backward(" + gOut + ", " + output + ", " + target + ");");
+                    break;
+                case StepKind.Gelu:
+                    Elementwise(step, 0, (target) => Ops + ".GeluBackward(" + gOut + ", " + input + ", " + target + ");");
+                    break;
+                case StepKind.Mul:
+                    // d(a·b)/da = g·b and d(a·b)/db = g·a.
+                    Elementwise(step, 0, (target) => Ops + ".MulBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".MulBackward(" + gOut + ", " + input + ", " + target + ");");
                     break;
                 case StepKind.Add:
                 case StepKind.Flatten:
@@ -475,10 +489,14 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
                     break;
                 case StepKind.Relu:
+                case StepKind.Sigmoid:
+                case StepKind.Tanh:
+                case StepKind.Gelu:
                     _w.Line(name + "Shape = " + input + ";");
                     break;
                 case StepKind.Add:
-                    _w.Line(name + "Shape = " + Ops + ".AddShape(" + input + ", " + step.Inputs[1].Name + "Shape);");
+                case StepKind.Mul:
+                    _w.Line(name + "Shape = " + Ops + "." + step.Kind + "Shape(" + input + ", " + step.Inputs[1].Name + "Shape);");
                     break;
                 case StepKind.Flatten:
                     var node = step.Nodes[0];

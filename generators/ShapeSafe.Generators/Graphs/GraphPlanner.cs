@@ -18,6 +18,10 @@ namespace ShapeSafe.Generators.Graphs
         Relu,
         Flatten,
         Add,
+        Mul,
+        Sigmoid,
+        Tanh,
+        Gelu,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -86,10 +90,11 @@ namespace ShapeSafe.Generators.Graphs
         public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
-        public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu;
+        public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
+            or StepKind.Sigmoid or StepKind.Tanh;
 
-        /// <summary>Whether its backward reads its input (a product's or convolution's weight gradient).</summary>
-        public bool SavesInput => HasParameters;
+        /// <summary>Whether its backward reads its inputs (a weight gradient, GELU's derivative, a product's other operand).</summary>
+        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul;
     }
 
     /// <summary>An arena buffer: a forward value, a gradient or a scratch tensor, with the steps it is live in.</summary>
@@ -334,6 +339,10 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
+                GraphOp.Mul => StepKind.Mul,
+                GraphOp.Sigmoid => StepKind.Sigmoid,
+                GraphOp.Tanh => StepKind.Tanh,
+                GraphOp.Gelu => StepKind.Gelu,
                 _ => StepKind.Add,
             },
         };

@@ -23,6 +23,18 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary><c>a + b</c> of two tensors of one shape.</summary>
         Add,
+
+        /// <summary><c>a * b</c> of two tensors of one shape.</summary>
+        Mul,
+
+        /// <summary><c>Sigmoid</c> as a child, <c>F.Sigmoid</c> or <c>Tensor.Sigmoid</c>.</summary>
+        Sigmoid,
+
+        /// <summary><c>Tanh</c> as a child, <c>F.Tanh</c> or <c>Tensor.Tanh</c>.</summary>
+        Tanh,
+
+        /// <summary>Exact GELU: <c>F.Gelu</c> (approximate "none") or <c>Tensor.Gelu</c>.</summary>
+        Gelu,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>

@@ -96,6 +96,14 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Tanh_sigmoid_gelu_and_a_product_match_eager()
+    {
+        var compiled = new Gated(new Generator(17)).Compile();
+        Assert.True(compiled.IsCompiled);
+        AssertMatchesEager(new Gated(new Generator(17)), compiled.Module, _ => compiled.Forward, [9, 12], [4, 12], tolerance: 1e-6, inputGrad: true);
+    }
+
+    [Fact]
     public void A_layer_used_twice_accumulates_its_gradients()
     {
         var compiled = new Shared(new Generator(4)).Compile();

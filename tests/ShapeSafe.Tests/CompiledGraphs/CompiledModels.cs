@@ -123,4 +123,28 @@ public static partial class CompiledModels
             return y;
         }
     }
+
+    /// <summary>A gated unit: tanh(fc(x)) · σ(gate(x)) through an exact GELU into a head, so x feeds two layers.</summary>
+    [Module]
+    public sealed partial class Gated : Module
+    {
+        readonly Linear _fc;
+        readonly Linear _gate;
+        readonly Sigmoid _sigmoid = new();
+        readonly Linear _head;
+
+        public Gated(Generator generator)
+        {
+            _fc = new Linear(12, 16, generator: generator);
+            _gate = new Linear(12, 16, generator: generator);
+            _head = new Linear(16, 3, generator: generator);
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            var a = _fc.Forward(x).Tanh();
+            var g = _sigmoid.Forward(_gate.Forward(x));
+            return _head.Forward(F.Gelu(a * g));
+        }
+    }
 }
