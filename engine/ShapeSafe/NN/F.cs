@@ -222,16 +222,32 @@ public static partial class F
     /// </summary>
     /// <remarks>The mask is drawn in the input's logical (row-major) order; LibTorch draws a transposed input's in memory order.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
-    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null)
+    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null) =>
+        DropoutCore(input, p, training, generator, channels: false, "Dropout");
+
+    /// <summary>
+    /// Dropout and channel dropout (ATen's <c>dropout</c> and <c>feature_dropout</c>): one mask drawn as LibTorch's
+    /// <c>bernoulli_(1 - p).div_(1 - p)</c>, of the input's shape, or of [N, C, 1, ...] for <paramref name="channels"/>
+    /// (one draw per channel, in order), then multiplied in.
+    /// </summary>
+    static Tensor DropoutCore(Tensor input, double p, bool training, Generator? generator, bool channels, string op)
     {
         ArgumentNullException.ThrowIfNull(input);
-        CheckProbability("Dropout", p);
+        CheckProbability(op, p);
+        if (channels && input.Rank < 2)
+            throw new ShapeException(op, $"Feature dropout requires at least 2 dimensions in the input, got input of shape {Rules.Format(input.Sizes)}");
         if (p == 0 || !training || input.NumEl == 0) return input;
-        RequireFloat("Dropout", input, "input");
+        RequireFloat(op, input, "input");
 
-        var noise = Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone());
+        var maskShape = (int[])input.Sizes.Clone();
+        if (channels)
+            for (int d = 2; d < maskShape.Length; d++) maskShape[d] = 1;
+        var noise = Tensor.Uninitialized(DType.Float32, maskShape);
         if (p == 1) noise.FloatData.AsSpan().Clear();
         else DropoutKernel.Mask(noise.FloatData, p, generator);
+        // A channel mask broadcasts: the recorded multiply is its gradient.
+        if (channels) return input * noise;
+
         var x = input.Detach().Contiguous();
         var y = Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone());
         TensorPrimitives.Multiply(x.FloatData.AsSpan(x.Offset, y.Count), noise.FloatData, y.FloatData);
