@@ -190,27 +190,44 @@ public static partial class F
         (int Height, int Width) stride, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, int groups = 1) =>
         Tensor.Conv2d(input, weight, bias, stride, padding, dilation, groups);
 
-    /// <summary><c>F.max_pool2d</c>: the maximum of each window; stride defaults to the kernel size.</summary>
+    /// <summary><c>F.max_pool2d</c>: the maximum of each window; stride defaults to the kernel size; <paramref name="ceilMode"/> rounds the output size up.</summary>
     [ShapeContract("Pool2d")]
-    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1) =>
-        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation);
+    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
+        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
 
     /// <summary><c>F.max_pool2d</c> with (height, width) pairs.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null) =>
-        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation);
+        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, bool ceilMode = false) =>
+        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
 
-    /// <summary><c>F.avg_pool2d</c>: the mean of each window; stride defaults to the kernel size.</summary>
+    /// <summary>
+    /// <c>F.max_pool2d(..., return_indices=True)</c>: the maxima and their Int64 positions h·W + w within each input
+    /// plane (C# gives a method one return type, so the flag is this method).
+    /// </summary>
     [ShapeContract("Pool2d")]
-    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true) =>
-        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad);
+    public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, int kernelSize, int? stride = null, int padding = 0,
+        int dilation = 1, bool ceilMode = false) =>
+        Tensor.MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode);
+
+    /// <summary><c>F.max_pool2d(..., return_indices=True)</c> with (height, width) pairs.</summary>
+    [ShapeContract("Pool2d")]
+    public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int Height, int Width) kernelSize,
+        (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null,
+        bool ceilMode = false) =>
+        Tensor.MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode);
+
+    /// <summary><c>F.avg_pool2d</c>: the mean of each window; stride defaults to the kernel size; <paramref name="divisorOverride"/> replaces every window's divisor.</summary>
+    [ShapeContract("Pool2d")]
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true,
+        bool ceilMode = false, int? divisorOverride = null) =>
+        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
 
     /// <summary><c>F.avg_pool2d</c> with (height, width) pairs.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, bool countIncludePad = true) =>
-        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad);
+        (int Height, int Width) padding = default, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null) =>
+        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
 
     // ---------------------------------------------------------------- dropout
 
