@@ -111,6 +111,13 @@ static class LayerCases
         var conv2d = new Conv2d(5, 3, 3, padding: 1);
         yield return Layer("Conv2d (baseline)", [[2, 5, 8, 10]], conv2d, conv2d.Forward, T.nn.Conv2d(5, 3, 3, padding: 1), tolerance: 1e-4);
 
+        // ---- losses: class-probability targets (with label smoothing and weights) and MSE broadcasting
+        var classWeight = new[] { 1f, 2f, 0.5f, 1.5f };
+        yield return new Case { Name = "CrossEntropy probability target", Shapes = [[5, 4], [5, 4]], Positive = true, Ours = x => F.CrossEntropy(x[0], x[1]), Theirs = x => TF.cross_entropy(x[0], x[1]) };
+        yield return new Case { Name = "CrossEntropy probabilities smoothing 0.2", Shapes = [[5, 4], [5, 4]], Positive = true, Ours = x => F.CrossEntropy(x[0], x[1], labelSmoothing: 0.2), Theirs = x => TF.cross_entropy(x[0], x[1], label_smoothing: 0.2) };
+        yield return new Case { Name = "CrossEntropy probabilities weight none", Tolerance = 1e-4, Shapes = [[2, 4, 3], [2, 4, 3]], Positive = true, Ours = x => F.CrossEntropy(x[0], x[1], S.Tensor.FromArray(classWeight), reduction: Reduction.None, labelSmoothing: 0.1), Theirs = x => TF.cross_entropy(x[0], x[1], T.tensor(classWeight), reduction: T.nn.Reduction.None, label_smoothing: 0.1) };
+        yield return new Case { Name = "MSELoss broadcast [6, 1] vs [6]", Shapes = [[6, 1], [6]], Ours = x => F.MseLoss(x[0], x[1]), Theirs = x => TF.mse_loss(x[0], x[1]) };
+
         // ---- convolution padding options and pooling options
         var same = new Conv2d(3, 4, 4, "same");
         yield return Layer("Conv2d padding same (even kernel)", [[2, 3, 7, 6]], same, same.Forward, T.nn.Conv2d(3, 4, 4, padding: TorchSharp.Padding.Same), tolerance: 1e-4);

@@ -460,13 +460,25 @@ public static partial class F
     // ---------------------------------------------------------------- losses
 
     /// <summary>
-    /// <c>F.mse_loss</c>: <c>(input - target)²</c> reduced by <paramref name="reduction"/>. The shapes must be equal
-    /// (PyTorch broadcasts them with a warning, which silently computes the wrong loss). Records "MseLossBackward".
+    /// <c>F.mse_loss</c>: <c>(input - target)²</c> reduced by <paramref name="reduction"/>. Shapes that differ are
+    /// broadcast, as PyTorch does after warning that this likely computes the wrong loss ([N, 1] against [N] gives an
+    /// [N, N] loss); ShapeSafe prints no warning at run time, and its analyzer reports the mismatch at compile time.
+    /// Records "MseLossBackward" (and the expands' backward when broadcasting).
     /// </summary>
-    /// <exception cref="ShapeException">The target's shape differs from the input's.</exception>
+    /// <exception cref="ShapeException">The shapes do not broadcast.</exception>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         const string op = "MSELoss";
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!target.Sizes.AsSpan().SequenceEqual(input.Sizes))
+        {
+            // PyTorch broadcasts the two (torch.broadcast_tensors) after warning that the result is likely wrong; the
+            // expands are recorded views, so each gradient sums back over its broadcast dims. The analyzer reports the
+            // mismatch at compile time where the shapes are known (docs/layers.md).
+            var shape = Rules.Broadcast(input.Sizes, target.Sizes, op);
+            return MseLoss(input.Expand(shape), target.Expand(shape), reduction);
+        }
         CheckSameShape(op, input, target);
         var x = input.Detach().Contiguous();
         var y = target.Detach().Contiguous();
@@ -497,22 +509,66 @@ public static partial class F
     }
 
     /// <summary>
-    /// <c>F.cross_entropy</c> on logits [N, C] (or [C], or [N, C, d1, ...]) and Int64 class indices [N] ([], [N, d1, ...]):
+    /// <c>F.cross_entropy</c> on logits [N, C] (or [C], or [N, C, d1, ...]) and Int64 class indices [N] ([], [N, d1, ...]),
+    /// or class probabilities (a Float32 target of the input's shape, see below):
     /// log-softmax and negative log-likelihood fused into one stable kernel whose backward is
     /// <c>softmax(x) - onehot</c> scaled for the reduction (records "NllLossBackward", as PyTorch's composite does).
     /// Targets equal to <paramref name="ignoreIndex"/> count for nothing; <paramref name="weight"/> weights each
     /// class (the mean divides by the total weight of the counted targets); <paramref name="labelSmoothing"/> mixes
-    /// the one-hot target with the uniform distribution.
+    /// the one-hot target with the uniform distribution. A Float32 target of the input's own shape holds class
+    /// probabilities: the loss is <c>-Σ_c w_c·p_c·log_softmax(x)_c</c> (p smoothed the same way), its mean divides by
+    /// the number of samples, and it records the composite's ops (the target gets a gradient too).
     /// </summary>
     /// <exception cref="ShapeException">The target's shape does not fit the input's.</exception>
-    /// <exception cref="ArgumentException">The target is not Int64, or a class index is out of range.</exception>
+    /// <exception cref="ArgumentException">The target is neither Int64 nor probabilities of the input's shape, a class index is out of range, or ignoreIndex is set with probabilities.</exception>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100,
         Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
     {
         const string op = "CrossEntropyLoss";
         if (labelSmoothing < 0 || labelSmoothing > 1 || double.IsNaN(labelSmoothing))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"{op}: label_smoothing must be between 0.0 and 1.0, got {labelSmoothing}");
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.DType == DType.Float32 && target.Sizes.AsSpan().SequenceEqual(input.Sizes))
+            return CrossEntropyWithProbabilities(op, input, target, weight, ignoreIndex, reduction, labelSmoothing);
         return ClassLoss(op, input, target, weight, ignoreIndex, reduction, (float)labelSmoothing, logits: true);
+    }
+
+    /// <summary>
+    /// Cross entropy against class probabilities (a Float32 target of the input's shape), as ATen's
+    /// <c>cross_entropy_loss_prob_target</c>: <c>-Σ_c w_c·target_c·log_softmax(input)_c</c> per sample, the target first
+    /// smoothed to <c>(1-ε)·target + ε/C</c>; the mean divides by the number of samples (not by weights). Composed of
+    /// recorded ops, so the input and the target both get gradients.
+    /// </summary>
+    static Tensor CrossEntropyWithProbabilities(string op, Tensor input, Tensor target, Tensor? weight, long ignoreIndex,
+        Reduction reduction, double labelSmoothing)
+    {
+        RequireFloat(op, input, "input");
+        if (input.Rank == 0)
+            throw new ShapeException(op, $"input must be [C], [N, C] or [N, C, d1, ...], got a 0-dim tensor (target {Rules.Format(target.Sizes)})");
+        if (ignoreIndex >= 0)
+            throw new ArgumentException($"{op}: ignore_index is not supported for floating point target (ignore_index {ignoreIndex}, target {Rules.Format(target.Sizes)})", nameof(ignoreIndex));
+        int classDim = input.Rank == 1 ? 0 : 1;
+        int classes = input.Sizes[classDim];
+        var logProbabilities = input.LogSoftmax(classDim);
+        var probabilities = labelSmoothing > 0 ? target * (float)(1 - labelSmoothing) + (float)(labelSmoothing / classes) : target;
+        var terms = logProbabilities * probabilities;
+        if (weight is not null)
+        {
+            RequireFloat(op, weight, "weight");
+            if (weight.Rank != 1 || weight.Sizes[0] != classes)
+                throw new ShapeException(op, $"weight should have one element per class ([{classes}]), got {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
+            var along = new int[input.Rank];
+            Array.Fill(along, 1);
+            along[classDim] = classes;
+            terms = terms * weight.Reshape(along);
+        }
+        return reduction switch
+        {
+            Reduction.None => terms.Sum(classDim).Neg(),
+            Reduction.Sum => terms.Sum().Neg(),
+            _ => terms.Sum().Neg() / (float)(input.NumEl / Math.Max(classes, 1)),
+        };
     }
 
     /// <summary>
