@@ -24,6 +24,8 @@ sizes="128,256,512,1024,2048"
 [ "$quick" = 1 ] && sizes="256,1024"
 for t in 1 2; do
   "${bench[@]}" gemm --threads "$t" --sizes "$sizes" --json >>"$out/ours.jsonl"
+  # The public calls on fresh outputs (Tensor.Mm pairs with torch.mm), beside the kernel alone.
+  "${bench[@]}" api --threads "$t" --sizes "$sizes" --json >>"$out/ours.jsonl"
   "$torchref" matmul --threads "$t" --sizes "$sizes" --json >>"$out/theirs.jsonl"
 done
 "${bench[@]}" overhead --json >>"$out/ours.jsonl"

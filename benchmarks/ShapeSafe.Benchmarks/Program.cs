@@ -12,6 +12,8 @@ switch (command)
 {
     case "gemm":
         return GemmBenchmark.Run(rest);
+    case "api":
+        return ApiBenchmark.Run(rest);
     case "overhead":
         return OverheadBenchmark.Run(rest);
     case "train":
@@ -27,6 +29,7 @@ switch (command)
         Console.Error.WriteLine("""
             usage: ShapeSafe.Benchmarks <command> [options]
               gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--route auto|packed|unpacked] [--mc N --kc N --nc N] [--repeat N] [--cpu-time] [--transpose-b] [--json]
+              api [--threads N] [--sizes 128,256,512,1024] [--ops mm,matmul,linear,conv2d] [--json]   public calls on fresh outputs, with GC counts
               overhead [--json]                          a + b on 4 elements, microseconds per op
               train --model mlp|mlpbig|cnn [--threads N] [--cpu-time] [--json]   SGD samples/s on fixed random batches
               fashion [--epochs N] [--threads N] [--data DIR] [--json]   the CNN on Fashion-MNIST

@@ -87,6 +87,29 @@ static class Cases
         yield return new Case { Name = "Max dim 1 values", Shapes = [[3, 5]], Ours = x => x[0].Max(1).Values, Theirs = x => x[0].max(1).values };
         yield return new Case { Name = "Min dim 0 ties indices", Shapes = [[6, 4]], Ties = true, NoGrad = true, Ours = x => x[0].Min(0).Indices, Theirs = x => x[0].min(0).indexes };
 
+        // scatter_reduce: TorchSharp 0.107 binds neither scatter_reduce nor memory formats, so sum and mean are
+        // compared with the same reductions composed of LibTorch's scatter_add and scatter (gradients included); prod,
+        // amax and amin are checked against PyTorch's documented values in the tests.
+        long[] ri = { 0, 2, 2, 1, 0, 2, 2, 0 };
+        yield return new Case { Name = "ScatterReduce sum", Shapes = [[3, 4], [2, 4]], Ours = x => x[0].ScatterReduce(0, Ls(ri, 2, 4), x[1], "sum"), Theirs = x => x[0].scatter_add(0, Lt(ri, 2, 4), x[1]) };
+        yield return new Case { Name = "ScatterReduce sum exclude self", Shapes = [[3, 4], [2, 4]], Ours = x => x[0].ScatterReduce(0, Ls(ri, 2, 4), x[1], "sum", includeSelf: false), Theirs = x => x[0].scatter(0, Lt(ri, 2, 4), T.zeros(2, 4)).scatter_add(0, Lt(ri, 2, 4), x[1]) };
+        yield return new Case { Name = "ScatterReduce mean", Shapes = [[3, 4], [2, 4]], Ours = x => x[0].ScatterReduce(0, Ls(ri, 2, 4), x[1], "mean"), Theirs = x => x[0].scatter_add(0, Lt(ri, 2, 4), x[1]) / T.ones(3, 4).scatter_add(0, Lt(ri, 2, 4), T.ones(2, 4)) };
+        yield return new Case { Name = "ScatterReduce mean exclude self", Shapes = [[3, 4], [2, 4]], Ours = x => x[0].ScatterReduce(0, Ls(ri, 2, 4), x[1], "mean", includeSelf: false), Theirs = x =>
+        {
+            var counts = T.zeros(3, 4).scatter_add(0, Lt(ri, 2, 4), T.ones(2, 4));
+            var kept = x[0] * (counts == 0).to_type(T.ScalarType.Float32);
+            return kept.scatter_add(0, Lt(ri, 2, 4), x[1]) / counts.clamp_min(1);
+        } };
+        // any / all compared as 0/1 (LibTorch's Bool result converted).
+        yield return new Case { Name = "Any dim 1", Shapes = [[4, 5]], Ties = true, NoGrad = true, Ours = x => x[0].Any(1), Theirs = x => x[0].any(1).to_type(T.ScalarType.Float32) };
+        yield return new Case { Name = "All dim 0 keepdim", Shapes = [[4, 5]], Ties = true, NoGrad = true, Ours = x => x[0].All(0, keepDim: true), Theirs = x => x[0].all(0, keepdim: true).to_type(T.ScalarType.Float32) };
+        yield return new Case { Name = "All of an empty tensor", Shapes = [[0, 3]], NoGrad = true, Ours = x => x[0].All(), Theirs = x => x[0].all().to_type(T.ScalarType.Float32) };
+        // clone(memory_format): LibTorch's channels-last layout made by a permuted contiguous copy (TorchSharp has no
+        // memory_format argument); strides compared as Int64. Size-1 and size-0 dims are left out: there the permuted copy
+        // is already contiguous and keeps the input's strides, while channels_last follows c10's formula (tests).
+        yield return new Case { Name = "Clone channels_last strides", Shapes = [[2, 3, 4, 5]], NoGrad = true, Ours = x => Ls(x[0].Clone(S.MemoryFormat.ChannelsLast).Strides.Select(v => (long)v).ToArray(), 4), Theirs = x => Lt(x[0].permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).stride(), 4) };
+        yield return new Case { Name = "Clone channels_last values", Shapes = [[2, 3, 4, 5]], Ours = x => x[0].Clone(S.MemoryFormat.ChannelsLast), Theirs = x => x[0].permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) };
+
         foreach (var c in LayerCases.All()) yield return c;
     }
 }

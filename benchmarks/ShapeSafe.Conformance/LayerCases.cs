@@ -110,6 +110,34 @@ static class LayerCases
         // The existing Conv2d on the same kernels, as a baseline for how far float sums of this length drift.
         var conv2d = new Conv2d(5, 3, 3, padding: 1);
         yield return Layer("Conv2d (baseline)", [[2, 5, 8, 10]], conv2d, conv2d.Forward, T.nn.Conv2d(5, 3, 3, padding: 1), tolerance: 1e-4);
+
+        // ---- losses: class-probability targets (with label smoothing and weights) and MSE broadcasting
+        var classWeight = new[] { 1f, 2f, 0.5f, 1.5f };
+        yield return new Case { Name = "CrossEntropy probability target", Shapes = [[5, 4], [5, 4]], Positive = true, Ours = x => F.CrossEntropy(x[0], x[1]), Theirs = x => TF.cross_entropy(x[0], x[1]) };
+        yield return new Case { Name = "CrossEntropy probabilities smoothing 0.2", Shapes = [[5, 4], [5, 4]], Positive = true, Ours = x => F.CrossEntropy(x[0], x[1], labelSmoothing: 0.2), Theirs = x => TF.cross_entropy(x[0], x[1], label_smoothing: 0.2) };
+        yield return new Case { Name = "CrossEntropy probabilities weight none", Tolerance = 1e-4, Shapes = [[2, 4, 3], [2, 4, 3]], Positive = true, Ours = x => F.CrossEntropy(x[0], x[1], S.Tensor.FromArray(classWeight), reduction: Reduction.None, labelSmoothing: 0.1), Theirs = x => TF.cross_entropy(x[0], x[1], T.tensor(classWeight), reduction: T.nn.Reduction.None, label_smoothing: 0.1) };
+        yield return new Case { Name = "MSELoss broadcast [6, 1] vs [6]", Shapes = [[6, 1], [6]], Ours = x => F.MseLoss(x[0], x[1]), Theirs = x => TF.mse_loss(x[0], x[1]) };
+
+        // ---- convolution padding options and pooling options
+        var same = new Conv2d(3, 4, 4, "same");
+        yield return Layer("Conv2d padding same (even kernel)", [[2, 3, 7, 6]], same, same.Forward, T.nn.Conv2d(3, 4, 4, padding: TorchSharp.Padding.Same), tolerance: 1e-4);
+        var sameDilated = new Conv1d(3, 2, 4, "same", dilation: 3);
+        yield return Layer("Conv1d padding same dilation 3", [[2, 3, 11]], sameDilated, sameDilated.Forward, T.nn.Conv1d(3, 2, 4, padding: TorchSharp.Padding.Same, dilation: 3), tolerance: 1e-4);
+        var valid = new Conv2d(3, 2, 3, "valid");
+        yield return Layer("Conv2d padding valid", [[1, 3, 6, 5]], valid, valid.Forward, T.nn.Conv2d(3, 2, 3, padding: TorchSharp.Padding.Valid), tolerance: 1e-4);
+        foreach (var (mode, theirs) in new[] { ("reflect", TorchSharp.PaddingModes.Reflect), ("replicate", TorchSharp.PaddingModes.Replicate), ("circular", TorchSharp.PaddingModes.Circular) })
+        {
+            var ours = new Conv2d(2, 3, 3, padding: 1, paddingMode: mode);
+            yield return Layer($"Conv2d padding_mode {mode}", [[2, 2, 5, 6]], ours, ours.Forward, T.nn.Conv2d(2, 3, 3, padding: 1, padding_mode: theirs), tolerance: 1e-4);
+        }
+        var sameReflect = new Conv1d(2, 2, 2, "same", paddingMode: "reflect");
+        yield return Layer("Conv1d same reflect (even kernel)", [[2, 2, 7]], sameReflect, sameReflect.Forward, T.nn.Conv1d(2, 2, 2, padding: TorchSharp.Padding.Same, padding_mode: TorchSharp.PaddingModes.Reflect), tolerance: 1e-4);
+        yield return new Case { Name = "MaxPool2d ceil_mode 3/2 of 8x7", Shapes = [[2, 3, 8, 7]], Ours = x => F.MaxPool2d(x[0], 3, 2, ceilMode: true), Theirs = x => TF.max_pool2d(x[0], new long[] { 3, 3 }, new long[] { 2, 2 }, ceil_mode: true) };
+        yield return new Case { Name = "MaxPool2d ceil_mode 2 of 5x5 indices", Shapes = [[1, 2, 5, 5]], NoGrad = true, Ours = x => F.MaxPool2dWithIndices(x[0], 2, ceilMode: true).Indices, Theirs = x => TF.max_pool2d_with_indices(x[0], new long[] { 2, 2 }, ceil_mode: true).indices };
+        yield return new Case { Name = "MaxPool2d ceil_mode last window dropped", Shapes = [[1, 1, 5, 5]], Ours = x => F.MaxPool2d(x[0], 3, 3, 1, ceilMode: true), Theirs = x => TF.max_pool2d(x[0], new long[] { 3, 3 }, new long[] { 3, 3 }, new long[] { 1, 1 }, ceil_mode: true) };
+        yield return new Case { Name = "AvgPool2d ceil_mode pad 1", Shapes = [[2, 2, 7, 6]], Ours = x => F.AvgPool2d(x[0], 3, 2, 1, ceilMode: true), Theirs = x => TF.avg_pool2d(x[0], new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1 }, ceil_mode: true) };
+        yield return new Case { Name = "AvgPool2d ceil_mode no count_include_pad", Shapes = [[2, 2, 7, 6]], Ours = x => F.AvgPool2d(x[0], 3, 2, 1, countIncludePad: false, ceilMode: true), Theirs = x => TF.avg_pool2d(x[0], new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1 }, ceil_mode: true, count_include_pad: false) };
+        yield return new Case { Name = "AvgPool2d divisor_override 5", Shapes = [[2, 2, 6, 6]], Ours = x => F.AvgPool2d(x[0], 2, 2, 1, divisorOverride: 5), Theirs = x => TF.avg_pool2d(x[0], new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 1, 1 }, divisor_override: 5) };
         // Weight gradients sum N·H·W products in float in another order than LibTorch's: compared at 1e-4.
         var deconv = new ConvTranspose2d(3, 5, 3, stride: 2, padding: 1, outputPadding: 1);
         yield return Layer("ConvTranspose2d stride 2 output padding 1", [[2, 3, 4, 5]], deconv, deconv.Forward,

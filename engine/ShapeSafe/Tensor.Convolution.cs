@@ -141,39 +141,44 @@ public partial class Tensor
 
     /// <summary>
     /// PyTorch's <c>max_pool2d</c>: the maximum of each kernelSize × kernelSize window of [N, C, H, W] or
-    /// [C, H, W]; stride defaults to the kernel size; padding (at most half the kernel) never wins.
+    /// [C, H, W]; stride defaults to the kernel size; padding (at most half the kernel) never wins. With
+    /// <paramref name="ceilMode"/> the output size rounds up, so a last partial window counts (ResNet's and
+    /// GoogLeNet's pools).
     /// </summary>
     [ShapeContract("Pool2d")]
-    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
+    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)
     {
         int s = stride ?? kernelSize;
-        return MaxPool2d(input, (kernelSize, kernelSize), (s, s), (padding, padding), (dilation, dilation));
+        return MaxPool2d(input, (kernelSize, kernelSize), (s, s), (padding, padding), (dilation, dilation), ceilMode);
     }
 
     /// <summary>PyTorch's <c>max_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null) => OpTrace.Active
-        ? OpTrace.Run("MaxPool2d", [input], () => MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: false).Values,
-            ("kernel", Pair(kernelSize)), ("stride", Pair(stride ?? kernelSize)), ("padding", Pair(padding)), ("dilation", Pair(dilation ?? (1, 1))))
-        : MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: false).Values;
+        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, bool ceilMode = false) => OpTrace.Active
+        ? OpTrace.Run("MaxPool2d", [input], () => MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, publicIndices: false).Values,
+            PoolAttributes(kernelSize, stride, padding, ("dilation", Pair(dilation ?? (1, 1))), ceilMode, null))
+        : MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, publicIndices: false).Values;
 
     /// <summary>
     /// PyTorch's <c>max_pool2d(..., return_indices=True)</c>: the maxima and, as Int64, where each was
     /// (the flat index h·W + w within its input plane; the first maximum wins ties).
     /// </summary>
+    [ShapeContract("Pool2d")]
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, int kernelSize, int? stride = null,
-        int padding = 0, int dilation = 1)
+        int padding = 0, int dilation = 1, bool ceilMode = false)
     {
         int s = stride ?? kernelSize;
-        return MaxPool2dWithIndices(input, (kernelSize, kernelSize), (s, s), (padding, padding), (dilation, dilation));
+        return MaxPool2dWithIndices(input, (kernelSize, kernelSize), (s, s), (padding, padding), (dilation, dilation), ceilMode);
     }
 
     /// <summary>PyTorch's <c>max_pool2d(..., return_indices=True)</c> with (height, width) pairs.</summary>
+    [ShapeContract("Pool2d")]
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int Height, int Width) kernelSize,
-        (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null)
+        (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null,
+        bool ceilMode = false)
     {
-        var (values, indices) = MaxPool2dCore(input, kernelSize, stride, padding, dilation, publicIndices: true);
+        var (values, indices) = MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, publicIndices: true);
         return (values, indices!);
     }
 
@@ -181,11 +186,11 @@ public partial class Tensor
     // a plane, which an int array index always fits) in an array rented from BufferPool and handed back when the
     // node is released, so a training step's max pools allocate no index memory once the pool is warm.
     static (Tensor Values, Tensor? Indices) MaxPool2dCore(Tensor input, (int Height, int Width) kernelSize,
-        (int Height, int Width)? stride, (int Height, int Width) padding, (int Height, int Width)? dilation, bool publicIndices)
+        (int Height, int Width)? stride, (int Height, int Width) padding, (int Height, int Width)? dilation, bool ceilMode, bool publicIndices)
     {
         const string op = "MaxPool2d";
         CheckFloat(op, input);
-        var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op);
+        var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode);
         var x = input.Detach().Contiguous();
         var outShape = PooledShape(input.Sizes, geometry);
         var values = Uninitialized(DType.Float32, outShape);
@@ -228,37 +233,56 @@ public partial class Tensor
     /// <summary>
     /// PyTorch's <c>avg_pool2d</c>: the mean of each kernelSize × kernelSize window of [N, C, H, W] or
     /// [C, H, W]; stride defaults to the kernel size. With <paramref name="countIncludePad"/> (PyTorch's
-    /// default) padded zeros count in the divisor.
+    /// default) padded zeros count in the divisor; <paramref name="divisorOverride"/>, when given, is the divisor of
+    /// every window; <paramref name="ceilMode"/> rounds the output size up (the last window is clipped to the
+    /// padded input, and its divisor with it).
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="divisorOverride"/> is 0 (a negative one divides, as in PyTorch).</exception>
     [ShapeContract("Pool2d")]
-    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true,
+        bool ceilMode = false, int? divisorOverride = null)
     {
         int s = stride ?? kernelSize;
-        return AvgPool2d(input, (kernelSize, kernelSize), (s, s), (padding, padding), countIncludePad);
+        return AvgPool2d(input, (kernelSize, kernelSize), (s, s), (padding, padding), countIncludePad, ceilMode, divisorOverride);
     }
 
     /// <summary>PyTorch's <c>avg_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, bool countIncludePad = true) => OpTrace.Active
-        ? OpTrace.Run("AvgPool2d", [input], () => AvgPool2dUntraced(input, kernelSize, stride, padding, countIncludePad),
-            ("kernel", Pair(kernelSize)), ("stride", Pair(stride ?? kernelSize)), ("padding", Pair(padding)), ("countIncludePad", countIncludePad))
-        : AvgPool2dUntraced(input, kernelSize, stride, padding, countIncludePad);
+        (int Height, int Width) padding = default, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null) => OpTrace.Active
+        ? OpTrace.Run("AvgPool2d", [input], () => AvgPool2dUntraced(input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride),
+            PoolAttributes(kernelSize, stride, padding, ("countIncludePad", countIncludePad), ceilMode, divisorOverride))
+        : AvgPool2dUntraced(input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
+
+    /// <summary>The traced attributes of a pool; ceil mode and a divisor override only when set, so default pools trace as before.</summary>
+    static (string Name, object Value)[] PoolAttributes((int Height, int Width) kernelSize, (int Height, int Width)? stride,
+        (int Height, int Width) padding, (string Name, object Value) fourth, bool ceilMode, int? divisorOverride)
+    {
+        var attributes = new List<(string Name, object Value)>
+        {
+            ("kernel", Pair(kernelSize)), ("stride", Pair(stride ?? kernelSize)), ("padding", Pair(padding)), fourth,
+        };
+        if (ceilMode) attributes.Add(("ceilMode", true));
+        if (divisorOverride is { } d) attributes.Add(("divisorOverride", d));
+        return attributes.ToArray();
+    }
 
     static Tensor AvgPool2dUntraced(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride,
-        (int Height, int Width) padding, bool countIncludePad)
+        (int Height, int Width) padding, bool countIncludePad, bool ceilMode, int? divisorOverride)
     {
         const string op = "AvgPool2d";
         CheckFloat(op, input);
-        var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, (1, 1), op);
+        if (divisorOverride == 0)
+            throw new ArgumentException($"{op}: divisor must be not zero, got {divisorOverride} (input {Rules.Format(input.Sizes)})", nameof(divisorOverride));
+        var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, (1, 1), op, ceilMode);
         var x = input.Detach().Contiguous();
         var result = Uninitialized(DType.Float32, PooledShape(input.Sizes, geometry));
-        AvgPoolKernel.Forward(geometry, x.FloatData, x.Offset, result.FloatData, 0, countIncludePad);
+        AvgPoolKernel.Forward(geometry, x.FloatData, x.Offset, result.FloatData, 0, countIncludePad, divisorOverride);
         if (!MustRecord(input))
             return result;
         var inputSizes = (int[])input.Sizes.Clone();
         return result.Recorded("AvgPool2DBackward", new Tensor?[] { input },
-            g => new Tensor?[] { PoolingGradient.AvgPool(g, inputSizes, geometry, countIncludePad) });
+            g => new Tensor?[] { PoolingGradient.AvgPool(g, inputSizes, geometry, countIncludePad, divisorOverride) });
     }
 
     static int[] PooledShape(int[] inputSizes, in Pool2dGeometry geometry)

@@ -57,12 +57,54 @@ public partial class Tensor
         return ScatterInto(dim, index, src, 0f, accumulate: true, "ScatterAdd");
     }
 
+    /// <summary>
+    /// A copy of this tensor with <paramref name="src"/>'s values reduced into it along <paramref name="dim"/> where
+    /// <paramref name="index"/> points (<c>Tensor.scatter_reduce</c>): <paramref name="reduce"/> is "sum", "prod",
+    /// "mean", "amax" or "amin". With <paramref name="includeSelf"/> (PyTorch's default) a position's own value takes
+    /// part; without it, a position that something is scattered to keeps only the scattered values. Positions nothing
+    /// is scattered to keep their value. The gradient follows ATen's scatter_reduce_backward (amax and amin share it
+    /// evenly among equal winners).
+    /// </summary>
+    /// <exception cref="ShapeException">The ranks differ, or the index is larger than src, or than this tensor outside <paramref name="dim"/>.</exception>
+    /// <exception cref="ArgumentException">An unknown reduction, an index that is not Int64, different dtypes, or an index value out of bounds.</exception>
+    [ShapeContract("Scatter")]
+    public Tensor ScatterReduce(int dim, Tensor index, Tensor src, string reduce, bool includeSelf = true)
+    {
+        const string op = "ScatterReduce";
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(src);
+        ArgumentNullException.ThrowIfNull(reduce);
+        var reduction = ScatterReduceKernel.Parse(reduce, op);
+        CheckIndexDType(op, index);
+        CheckSourceDType(op, src);
+        var outShape = Rules.Scatter(Sizes, dim, index.Sizes, src.Sizes, op);
+        int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
+        var at = IndexAlongDim.Create(op, index.ToInt64Array(), index.Sizes, Sizes, d, src.Sizes);
+        var result = Untracked().CopyContiguous();
+        var s = src.Untracked().Contiguous();
+        if (DType == DType.Int64)
+        {
+            ScatterReduceKernel.Reduce(result.LongData, s.LongData, s.Offset, at, reduction, includeSelf);
+            return result;
+        }
+        var counts = ScatterReduceKernel.Reduce(result.FloatData, s.FloatData, s.Offset, at, reduction, includeSelf);
+        if (!MustRecord(this, src)) return result;
+        var self = Untracked().ToFloatArray();
+        var outputs = result.FloatData;
+        var (srcData, srcStart, srcLength, srcSizes) = (s.FloatData, s.Offset, s.Count, src.Sizes);
+        return result.Recorded("ScatterReduceBackward", new Tensor?[] { this, null, src }, g =>
+        {
+            var (gradSelf, gradSrc) = ScatterReduceKernel.Backward(g.ToFloatArray(), self, srcData, srcStart, srcLength,
+                outputs, counts, at, reduction, includeSelf);
+            return new Tensor?[] { FromArray(gradSelf, outShape), null, FromArray(gradSrc, srcSizes) };
+        });
+    }
+
     Tensor ScatterInto(int dim, Tensor index, Tensor? src, float value, bool accumulate, string op)
     {
         ArgumentNullException.ThrowIfNull(index);
         CheckIndexDType(op, index);
-        if (src is not null && src.DType != DType)
-            throw new ArgumentException($"{op}: Expected self.dtype to be equal to src.dtype (self {DType} of shape {Rules.Format(Sizes)}, src {src.DType} of shape {Rules.Format(src.Sizes)})");
+        if (src is not null) CheckSourceDType(op, src);
         var outShape = Rules.Scatter(Sizes, dim, index.Sizes, src?.Sizes, op);
         int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
         var at = IndexAlongDim.Create(op, index.ToInt64Array(), index.Sizes, Sizes, d, src?.Sizes ?? index.Sizes);
@@ -87,6 +129,12 @@ public partial class Tensor
             null,
             srcSizes is null ? null : IndexingGradient.ScatterSource(g, srcSizes, at),
         });
+    }
+
+    void CheckSourceDType(string op, Tensor src)
+    {
+        if (src.DType != DType)
+            throw new ArgumentException($"{op}: Expected self.dtype to be equal to src.dtype (self {DType} of shape {Rules.Format(Sizes)}, src {src.DType} of shape {Rules.Format(src.Sizes)})");
     }
 
     static void CheckIndexDType(string op, Tensor index)

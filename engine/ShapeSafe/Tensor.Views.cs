@@ -34,23 +34,41 @@ public partial class Tensor
 
     /// <summary>A copy in new storage. Dense layouts keep their strides (PyTorch's preserve_format); others become contiguous.</summary>
     [ShapeContract("SameShape")]
-    public Tensor Clone()
+    public Tensor Clone() => Clone(MemoryFormat.Preserve);
+
+    /// <summary>
+    /// A copy in new storage laid out as <paramref name="memoryFormat"/> (PyTorch's <c>clone(memory_format=...)</c>):
+    /// <see cref="MemoryFormat.ChannelsLast"/> needs a 4-D tensor and <see cref="MemoryFormat.ChannelsLast3d"/> a 5-D one.
+    /// </summary>
+    /// <exception cref="ShapeException">A channels-last format for a tensor of another rank.</exception>
+    [ShapeContract("SameShape")]
+    public Tensor Clone(MemoryFormat memoryFormat)
     {
-        if (TryDenseOrder(out var order) && !IsContiguous)
+        int[]? strides = memoryFormat switch
         {
-            var storage = Storage.AllocateUninitialized(DType, Count);
-            var strides = new int[Rank];
-            int s = 1;
-            for (int i = order.Length - 1; i >= 0; i--)
-            {
-                strides[order[i]] = s;
-                s *= Math.Max(Sizes[order[i]], 1);
-            }
-            var clone = new Tensor(storage, (int[])Sizes.Clone(), strides, 0);
-            using (Autograd.NoGrad()) clone.CopyFrom(this);
-            return RecordCopy(clone);
+            MemoryFormat.ChannelsLast => Rules.ChannelsLastStrides(Sizes),
+            MemoryFormat.ChannelsLast3d => Rules.ChannelsLast3dStrides(Sizes),
+            MemoryFormat.Preserve when TryDenseOrder(out var order) && !IsContiguous => DenseStrides(order),
+            MemoryFormat.Preserve or MemoryFormat.Contiguous => null,
+            _ => throw new ArgumentOutOfRangeException(nameof(memoryFormat), memoryFormat, "Clone: unknown memory format"),
+        };
+        if (strides is null) return RecordCopy(CopyContiguous());
+        var clone = new Tensor(Storage.AllocateUninitialized(DType, Count), (int[])Sizes.Clone(), strides, 0);
+        using (Autograd.NoGrad()) clone.CopyFrom(this);
+        return RecordCopy(clone);
+    }
+
+    /// <summary>Strides that lay the dims out densely in <paramref name="order"/> (outermost first).</summary>
+    int[] DenseStrides(int[] order)
+    {
+        var strides = new int[Rank];
+        int s = 1;
+        for (int i = order.Length - 1; i >= 0; i--)
+        {
+            strides[order[i]] = s;
+            s *= Math.Max(Sizes[order[i]], 1);
         }
-        return RecordCopy(CopyContiguous());
+        return strides;
     }
 
     /// <summary>A tensor over the same storage that is cut off from autograd.</summary>

@@ -24,6 +24,7 @@ public sealed class PackageTests : IDisposable
         Console.WriteLine(string.Join(",", net.NamedParameters().Select(p => p.Name)));
         Console.WriteLine(string.Join(",", net.StateDict().Keys));
         Console.WriteLine(net.Forward(Tensor.Ones(2, 784)).Shape.Count == 2 ? "forward ok" : "forward wrong");
+        Console.WriteLine($"large-object threshold {GC.GetConfigurationVariables()["LOHThreshold"]}");
 
         [Module]
         public partial class Net : Module
@@ -60,6 +61,7 @@ public sealed class PackageTests : IDisposable
                 "lib/net10.0/ShapeSafe.dll", "lib/net10.0/ShapeSafe.xml", "lib/net10.0/ShapeSafe.Shapes.dll",
                 "analyzers/dotnet/roslyn4.8/cs/ShapeSafe.Analyzers.dll", "analyzers/dotnet/roslyn4.8/cs/ShapeSafe.Analyzers.CodeFixes.dll",
                 "analyzers/dotnet/roslyn4.8/cs/ShapeSafe.Generators.dll", "README.md",
+                "build/ShapeSafe.props", "buildTransitive/ShapeSafe.props",
             })
                 Assert.Contains(expected, entries);
         }
@@ -98,6 +100,10 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("fc1.weight,fc1.bias,fc2.weight,fc2.bias,heads.0.weight,heads.0.bias,heads.1.weight,heads.1.bias", lines);
         Assert.Contains("scale,fc1.weight,fc1.bias,fc2.weight,fc2.bias,heads.0.weight,heads.0.bias,heads.1.weight,heads.1.bias", lines);
         Assert.Contains("forward ok", lines);
+        // The package's props raise the runtime's large-object threshold (85,000 bytes by default) so tensor results
+        // of a few hundred KB stay in gen 0; the runtime caps it below its region size.
+        var threshold = long.Parse(lines.Single(l => l.StartsWith("large-object threshold ", StringComparison.Ordinal))["large-object threshold ".Length..]);
+        Assert.InRange(threshold, 1L << 20, 16L << 20);
     }
 
     static string PackageVersion(string package)

@@ -632,7 +632,7 @@ namespace ShapeSafe.Analyzers.Inference
 
         /// <summary>
         /// <c>MaxPool2d</c>/<c>AvgPool2d</c> (functions and layers): kernel, stride (the kernel when omitted or null),
-        /// padding and dilation as ints or (height, width) pairs, read by name.
+        /// padding and dilation as ints or (height, width) pairs, and ceilMode, read by name.
         /// </summary>
         static Value? Pool2d(RuleCall c)
         {
@@ -648,7 +648,14 @@ namespace ShapeSafe.Analyzers.Inference
                     throw new ShapeException(c.Op,
                         $"output size is too small: input {TensorValue.Format(input.Sizes, false)} with kernel [{kernel[0]}, {kernel[1]}], stride [{stride[0]}, {stride[1]}], padding [{padding[0]}, {padding[1]}] leaves no window at dim {d}");
             }
-            return Fresh(R.Pool2d(input.Sizes, kernel, stride, padding, dilation, c.Op));
+            // ceilMode: a constant bool, else the size is unknown.
+            bool ceilMode = false;
+            if (c.TryGet("ceilMode", out var ceil))
+            {
+                if (ceil is not BoolValue b) return Unknown<Value>();
+                ceilMode = b.BoolConstant;
+            }
+            return Fresh(R.Pool2d(input.Sizes, kernel, stride, padding, dilation, c.Op, ceilMode));
         }
     }
 }

@@ -65,13 +65,15 @@ namespace ShapeSafe.Shapes
 
         /// <summary>
         /// <c>MaxPool2d</c>/<c>AvgPool2d</c>: input [N, C, H, W] or [C, H, W] → the same with pooled H and W.
-        /// Padding may be at most half the kernel, as in PyTorch; ceil mode is not supported.
+        /// Padding may be at most half the kernel, as in PyTorch. With <paramref name="ceilMode"/> the division by the
+        /// stride rounds up, except that the last window must start inside the input or its left padding (ATen's
+        /// pooling_output_shape).
         /// </summary>
-        public static T[] Pool2d(T[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, string op = "MaxPool2d")
+        public static T[] Pool2d(T[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, string op = "MaxPool2d", bool ceilMode = false)
         {
             try
             {
-                return Pool2dSizes(input, kernel, stride, padding, dilation, op);
+                return Pool2dSizes(input, kernel, stride, padding, dilation, op, ceilMode);
             }
             catch (System.OverflowException)
             {
@@ -79,7 +81,7 @@ namespace ShapeSafe.Shapes
             }
         }
 
-        static T[] Pool2dSizes(T[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, string op)
+        static T[] Pool2dSizes(T[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, string op, bool ceilMode)
         {
             if (input.Length != 3 && input.Length != 4)
                 throw new ShapeException(op, $"expected 3-D or 4-D input, got shape {Format(input)}");
@@ -92,7 +94,9 @@ namespace ShapeSafe.Shapes
                 if (padding[i] * 2L > kernel[i])
                     throw new ShapeException(op, $"pad {Format(padding)} should be at most half of the kernel size {Format(kernel)} (input {Format(input)})");
                 int d = input.Length - 2 + i;
-                T size = WindowOutputSize(input[d], kernel[i], stride[i], padding[i], dilation[i]);
+                T size = ceilMode
+                    ? CeilWindowOutputSize(input[d], kernel[i], stride[i], padding[i], dilation[i], op)
+                    : WindowOutputSize(input[d], kernel[i], stride[i], padding[i], dilation[i]);
                 CheckReach(input[d], size, kernel[i], stride[i], padding[i], dilation[i]);
                 if (Decide(op, D.Less(size, D.Constant(1)), "whether the output is empty"))
                     throw new ShapeException(op,
@@ -100,6 +104,19 @@ namespace ShapeSafe.Shapes
                 result[d] = size;
             }
             return result;
+        }
+
+        /// <summary>
+        /// Ceil mode's output size: ceil((n + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1, less one when the
+        /// last window would start at or past n + padding (it would cover only right padding).
+        /// </summary>
+        static T CeilWindowOutputSize(T inputSize, int kernel, int stride, int padding, int dilation, string op)
+        {
+            T span = D.Add(inputSize, D.Constant(2L * padding - (long)dilation * (kernel - 1) - 1 + (stride - 1)));
+            T size = D.Add(D.FloorDivide(span, D.Constant(stride)), D.Constant(1));
+            T lastStart = D.Multiply(D.Add(size, D.Constant(-1)), D.Constant(stride));
+            bool outside = !Decide(op, D.Less(lastStart, D.Add(inputSize, D.Constant(padding))), "whether the last window starts inside the input");
+            return outside ? D.Add(size, D.Constant(-1)) : size;
         }
 
         /// <summary>

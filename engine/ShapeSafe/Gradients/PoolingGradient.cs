@@ -19,11 +19,11 @@ internal static class PoolingGradient
     }
 
     /// <summary>The input's gradient: each output gradient spread evenly over its window.</summary>
-    public static Tensor AvgPool(Tensor gradOutput, int[] inputSizes, in Pool2dGeometry geometry, bool countIncludePad)
+    public static Tensor AvgPool(Tensor gradOutput, int[] inputSizes, in Pool2dGeometry geometry, bool countIncludePad, int? divisorOverride = null)
     {
         var g = gradOutput.Contiguous();
         var gradInput = Tensor.BackwardGradient((int[])inputSizes.Clone());
-        AvgPoolKernel.Backward(geometry, g.FloatData, g.Offset, gradInput.FloatData, 0, countIncludePad);
+        AvgPoolKernel.Backward(geometry, g.FloatData, g.Offset, gradInput.FloatData, 0, countIncludePad, divisorOverride);
         return gradInput;
     }
 }

@@ -5,28 +5,18 @@ namespace ShapeSafe.NN;
 /// <c>1 / (1 - p)</c>; in eval, returns its input unchanged. The mask is drawn as LibTorch's CPU kernel draws it,
 /// so a seeded generator reproduces PyTorch's mask. The computation is <see cref="F.Dropout"/>.
 /// </summary>
-public class Dropout : Module, ITensorModule
+public class Dropout : DropoutNd
 {
-    readonly Generator? _generator;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="p">The probability of zeroing an element, in [0, 1].</param>
     /// <param name="generator">The generator masks are drawn from (the default generator when null).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
     public Dropout(double p = 0.5, Generator? generator = null)
+        : base(p, generator)
     {
-        F.CheckProbability("Dropout", p);
-        P = p;
-        _generator = generator;
     }
-
-    /// <summary>The probability of zeroing an element.</summary>
-    public double P { get; }
 
     /// <summary>Drops out elements of <paramref name="input"/> in training; the identity in eval.</summary>
     [ShapeContract("SameShape")]
-    public Tensor Forward(Tensor input) => F.Dropout(input, P, Training, _generator);
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() => $"p={PythonRepr.Float(P)}, inplace=False";
+    public override Tensor Forward(Tensor input) => F.Dropout(input, P, Training, Generator);
 }

@@ -19,6 +19,40 @@ public static partial class F
     }
 
     /// <summary>
+    /// <c>F.conv1d(..., padding="same" | "valid")</c>: "valid" pads nothing; "same" keeps L, padding
+    /// dilation·(K − 1) in total with the odd element at the end (ATen's <c>_convolution_mode</c>); it needs stride 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another padding string, or "same" with a stride other than 1.</exception>
+    /// <exception cref="ShapeException">The shapes do not fit (see the Conv1d rule).</exception>
+    [ShapeContract("Conv1d")]
+    public static Tensor Conv1d([Shape("N, In, L")] Tensor input, Tensor weight, Tensor? bias, string padding, int stride = 1, int dilation = 1, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 3)
+            throw new ShapeException("Conv1d", $"expected a 3-D weight [out, in/groups, k], got {Rules.Format(weight.Sizes)}");
+        var (x, pad) = ConvPadding.Named("Conv1d", padding, [weight.Sizes[2]], [stride], [dilation], "zeros", module: false).Apply(input);
+        return Conv1d(x, weight, bias, stride, pad[0], dilation, groups);
+    }
+
+    /// <summary>
+    /// <c>F.conv2d(..., padding="same" | "valid")</c>: "valid" pads nothing; "same" keeps H and W, padding
+    /// dilation·(k − 1) per dim in total with the odd row and column at the end (ATen's <c>_convolution_mode</c>); it
+    /// needs stride 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another padding string, or "same" with a stride other than 1.</exception>
+    /// <exception cref="ShapeException">The shapes do not fit (see the Conv2d rule).</exception>
+    [ShapeContract("Conv2d")]
+    public static Tensor Conv2d([Shape("N, In, H, W")] Tensor input, Tensor weight, Tensor? bias, string padding, int stride = 1, int dilation = 1, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 4)
+            throw new ShapeException("Conv2d", $"expected a 4-D weight [out, in/groups, kH, kW], got {Rules.Format(weight.Sizes)}");
+        var (x, pad) = ConvPadding.Named("Conv2d", padding, [weight.Sizes[2], weight.Sizes[3]], [stride, stride], [dilation, dilation], "zeros", module: false)
+            .Apply(input);
+        return Tensor.Conv2d(x, weight, bias, (stride, stride), (pad[0], pad[1]), (dilation, dilation), groups);
+    }
+
+    /// <summary>
     /// <c>F.conv_transpose2d</c>: input [N, C, H, W] (or [C, H, W]), weight [C, O/groups, kH, kW], bias [O]; the
     /// gradient of a convolution with respect to its input, used to upsample (decoders, U-Net, GAN generators).
     /// </summary>

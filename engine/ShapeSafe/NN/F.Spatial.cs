@@ -1,9 +1,7 @@
-using ShapeSafe.Kernels.Dropout;
-
 namespace ShapeSafe.NN;
 
-// Channel-wise dropout and pixel shuffle: both reuse recorded ops (a broadcast multiply; views and a reshape), so
-// their gradients are those ops' gradients.
+// Channel-wise dropout (through Dropout's mask path, F.cs) and pixel shuffle (views and a reshape, so its gradient is
+// those ops' gradients).
 public static partial class F
 {
     /// <summary>
@@ -15,22 +13,8 @@ public static partial class F
     /// </summary>
     /// <exception cref="ShapeException">The input has fewer than 2 dims.</exception>
     [ShapeContract("SameShape")]
-    public static Tensor Dropout2d(Tensor input, double p = 0.5, bool training = true, Generator? generator = null)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        CheckProbability("Dropout2d", p);
-        if (input.Rank < 2)
-            throw new ShapeException("Dropout2d", $"Feature dropout requires at least 2 dimensions in the input, got input of shape {Rules.Format(input.Sizes)}");
-        if (p == 0 || !training || input.NumEl == 0) return input;
-        RequireFloat("Dropout2d", input, "input");
-        var shape = new int[input.Rank];
-        Array.Fill(shape, 1);
-        shape[0] = input.Sizes[0];
-        shape[1] = input.Sizes[1];
-        var noise = Tensor.Zeros(shape);
-        if (p < 1) DropoutKernel.Mask(noise.FloatData, p, generator);
-        return input * noise;
-    }
+    public static Tensor Dropout2d(Tensor input, double p = 0.5, bool training = true, Generator? generator = null) =>
+        DropoutCore(input, p, training, generator, channels: true, "Dropout2d");
 
     /// <summary>
     /// <c>F.pixel_shuffle</c>: [*, C·r², H, W] → [*, C, H·r, W·r], each group of r² channels spread over an r × r

@@ -198,27 +198,44 @@ public static partial class F
         (int Height, int Width) stride, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, int groups = 1) =>
         Tensor.Conv2d(input, weight, bias, stride, padding, dilation, groups);
 
-    /// <summary><c>F.max_pool2d</c>: the maximum of each window; stride defaults to the kernel size.</summary>
+    /// <summary><c>F.max_pool2d</c>: the maximum of each window; stride defaults to the kernel size; <paramref name="ceilMode"/> rounds the output size up.</summary>
     [ShapeContract("Pool2d")]
-    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1) =>
-        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation);
+    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
+        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
 
     /// <summary><c>F.max_pool2d</c> with (height, width) pairs.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null) =>
-        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation);
+        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, bool ceilMode = false) =>
+        Tensor.MaxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
 
-    /// <summary><c>F.avg_pool2d</c>: the mean of each window; stride defaults to the kernel size.</summary>
+    /// <summary>
+    /// <c>F.max_pool2d(..., return_indices=True)</c>: the maxima and their Int64 positions h·W + w within each input
+    /// plane (C# gives a method one return type, so the flag is this method).
+    /// </summary>
     [ShapeContract("Pool2d")]
-    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true) =>
-        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad);
+    public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, int kernelSize, int? stride = null, int padding = 0,
+        int dilation = 1, bool ceilMode = false) =>
+        Tensor.MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode);
+
+    /// <summary><c>F.max_pool2d(..., return_indices=True)</c> with (height, width) pairs.</summary>
+    [ShapeContract("Pool2d")]
+    public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int Height, int Width) kernelSize,
+        (int Height, int Width)? stride = null, (int Height, int Width) padding = default, (int Height, int Width)? dilation = null,
+        bool ceilMode = false) =>
+        Tensor.MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode);
+
+    /// <summary><c>F.avg_pool2d</c>: the mean of each window; stride defaults to the kernel size; <paramref name="divisorOverride"/> replaces every window's divisor.</summary>
+    [ShapeContract("Pool2d")]
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true,
+        bool ceilMode = false, int? divisorOverride = null) =>
+        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
 
     /// <summary><c>F.avg_pool2d</c> with (height, width) pairs.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor AvgPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, bool countIncludePad = true) =>
-        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad);
+        (int Height, int Width) padding = default, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null) =>
+        Tensor.AvgPool2d(input, kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride);
 
     // ---------------------------------------------------------------- dropout
 
@@ -230,16 +247,32 @@ public static partial class F
     /// </summary>
     /// <remarks>The mask is drawn in the input's logical (row-major) order; LibTorch draws a transposed input's in memory order.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
-    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null)
+    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null) =>
+        DropoutCore(input, p, training, generator, channels: false, "Dropout");
+
+    /// <summary>
+    /// Dropout and channel dropout (ATen's <c>dropout</c> and <c>feature_dropout</c>): one mask drawn as LibTorch's
+    /// <c>bernoulli_(1 - p).div_(1 - p)</c>, of the input's shape, or of [N, C, 1, ...] for <paramref name="channels"/>
+    /// (one draw per channel, in order), then multiplied in.
+    /// </summary>
+    static Tensor DropoutCore(Tensor input, double p, bool training, Generator? generator, bool channels, string op)
     {
         ArgumentNullException.ThrowIfNull(input);
-        CheckProbability("Dropout", p);
+        CheckProbability(op, p);
+        if (channels && input.Rank < 2)
+            throw new ShapeException(op, $"Feature dropout requires at least 2 dimensions in the input, got input of shape {Rules.Format(input.Sizes)}");
         if (p == 0 || !training || input.NumEl == 0) return input;
-        RequireFloat("Dropout", input, "input");
+        RequireFloat(op, input, "input");
 
-        var noise = Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone());
+        var maskShape = (int[])input.Sizes.Clone();
+        if (channels)
+            for (int d = 2; d < maskShape.Length; d++) maskShape[d] = 1;
+        var noise = Tensor.Uninitialized(DType.Float32, maskShape);
         if (p == 1) noise.FloatData.AsSpan().Clear();
         else DropoutKernel.Mask(noise.FloatData, p, generator);
+        // A channel mask broadcasts: the recorded multiply is its gradient.
+        if (channels) return input * noise;
+
         var x = input.Detach().Contiguous();
         var y = Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone());
         TensorPrimitives.Multiply(x.FloatData.AsSpan(x.Offset, y.Count), noise.FloatData, y.FloatData);
@@ -435,13 +468,25 @@ public static partial class F
     // ---------------------------------------------------------------- losses
 
     /// <summary>
-    /// <c>F.mse_loss</c>: <c>(input - target)²</c> reduced by <paramref name="reduction"/>. The shapes must be equal
-    /// (PyTorch broadcasts them with a warning, which silently computes the wrong loss). Records "MseLossBackward".
+    /// <c>F.mse_loss</c>: <c>(input - target)²</c> reduced by <paramref name="reduction"/>. Shapes that differ are
+    /// broadcast, as PyTorch does after warning that this likely computes the wrong loss ([N, 1] against [N] gives an
+    /// [N, N] loss); ShapeSafe prints no warning at run time, and its analyzer reports the mismatch at compile time.
+    /// Records "MseLossBackward" (and the expands' backward when broadcasting).
     /// </summary>
-    /// <exception cref="ShapeException">The target's shape differs from the input's.</exception>
+    /// <exception cref="ShapeException">The shapes do not broadcast.</exception>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         const string op = "MSELoss";
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!target.Sizes.AsSpan().SequenceEqual(input.Sizes))
+        {
+            // PyTorch broadcasts the two (torch.broadcast_tensors) after warning that the result is likely wrong; the
+            // expands are recorded views, so each gradient sums back over its broadcast dims. The analyzer reports the
+            // mismatch at compile time where the shapes are known (docs/layers.md).
+            var shape = Rules.Broadcast(input.Sizes, target.Sizes, op);
+            return MseLoss(input.Expand(shape), target.Expand(shape), reduction);
+        }
         CheckSameShape(op, input, target);
         var x = input.Detach().Contiguous();
         var y = target.Detach().Contiguous();
@@ -472,22 +517,66 @@ public static partial class F
     }
 
     /// <summary>
-    /// <c>F.cross_entropy</c> on logits [N, C] (or [C], or [N, C, d1, ...]) and Int64 class indices [N] ([], [N, d1, ...]):
+    /// <c>F.cross_entropy</c> on logits [N, C] (or [C], or [N, C, d1, ...]) and Int64 class indices [N] ([], [N, d1, ...]),
+    /// or class probabilities (a Float32 target of the input's shape, see below):
     /// log-softmax and negative log-likelihood fused into one stable kernel whose backward is
     /// <c>softmax(x) - onehot</c> scaled for the reduction (records "NllLossBackward", as PyTorch's composite does).
     /// Targets equal to <paramref name="ignoreIndex"/> count for nothing; <paramref name="weight"/> weights each
     /// class (the mean divides by the total weight of the counted targets); <paramref name="labelSmoothing"/> mixes
-    /// the one-hot target with the uniform distribution.
+    /// the one-hot target with the uniform distribution. A Float32 target of the input's own shape holds class
+    /// probabilities: the loss is <c>-Σ_c w_c·p_c·log_softmax(x)_c</c> (p smoothed the same way), its mean divides by
+    /// the number of samples, and it records the composite's ops (the target gets a gradient too).
     /// </summary>
     /// <exception cref="ShapeException">The target's shape does not fit the input's.</exception>
-    /// <exception cref="ArgumentException">The target is not Int64, or a class index is out of range.</exception>
+    /// <exception cref="ArgumentException">The target is neither Int64 nor probabilities of the input's shape, a class index is out of range, or ignoreIndex is set with probabilities.</exception>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100,
         Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
     {
         const string op = "CrossEntropyLoss";
         if (labelSmoothing < 0 || labelSmoothing > 1 || double.IsNaN(labelSmoothing))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"{op}: label_smoothing must be between 0.0 and 1.0, got {labelSmoothing}");
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.DType == DType.Float32 && target.Sizes.AsSpan().SequenceEqual(input.Sizes))
+            return CrossEntropyWithProbabilities(op, input, target, weight, ignoreIndex, reduction, labelSmoothing);
         return ClassLoss(op, input, target, weight, ignoreIndex, reduction, (float)labelSmoothing, logits: true);
+    }
+
+    /// <summary>
+    /// Cross entropy against class probabilities (a Float32 target of the input's shape), as ATen's
+    /// <c>cross_entropy_loss_prob_target</c>: <c>-Σ_c w_c·target_c·log_softmax(input)_c</c> per sample, the target first
+    /// smoothed to <c>(1-ε)·target + ε/C</c>; the mean divides by the number of samples (not by weights). Composed of
+    /// recorded ops, so the input and the target both get gradients.
+    /// </summary>
+    static Tensor CrossEntropyWithProbabilities(string op, Tensor input, Tensor target, Tensor? weight, long ignoreIndex,
+        Reduction reduction, double labelSmoothing)
+    {
+        RequireFloat(op, input, "input");
+        if (input.Rank == 0)
+            throw new ShapeException(op, $"input must be [C], [N, C] or [N, C, d1, ...], got a 0-dim tensor (target {Rules.Format(target.Sizes)})");
+        if (ignoreIndex >= 0)
+            throw new ArgumentException($"{op}: ignore_index is not supported for floating point target (ignore_index {ignoreIndex}, target {Rules.Format(target.Sizes)})", nameof(ignoreIndex));
+        int classDim = input.Rank == 1 ? 0 : 1;
+        int classes = input.Sizes[classDim];
+        var logProbabilities = input.LogSoftmax(classDim);
+        var probabilities = labelSmoothing > 0 ? target * (float)(1 - labelSmoothing) + (float)(labelSmoothing / classes) : target;
+        var terms = logProbabilities * probabilities;
+        if (weight is not null)
+        {
+            RequireFloat(op, weight, "weight");
+            if (weight.Rank != 1 || weight.Sizes[0] != classes)
+                throw new ShapeException(op, $"weight should have one element per class ([{classes}]), got {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
+            var along = new int[input.Rank];
+            Array.Fill(along, 1);
+            along[classDim] = classes;
+            terms = terms * weight.Reshape(along);
+        }
+        return reduction switch
+        {
+            Reduction.None => terms.Sum(classDim).Neg(),
+            Reduction.Sum => terms.Sum().Neg(),
+            _ => terms.Sum().Neg() / (float)(input.NumEl / Math.Max(classes, 1)),
+        };
     }
 
     /// <summary>

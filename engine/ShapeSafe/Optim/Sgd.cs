@@ -11,19 +11,19 @@ namespace ShapeSafe.Optim;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
-    /// <summary>SGD over one group of <paramref name="parameters"/>.</summary>
+    /// <summary>SGD over one group of <paramref name="parameters"/>; the learning rate defaults to PyTorch 2's 1e-3.</summary>
     /// <exception cref="ArgumentException">
     /// An empty parameter list, <paramref name="lr"/>, <paramref name="momentum"/> or <paramref name="weightDecay"/>
     /// negative, or Nesterov without a positive momentum and zero dampening (PyTorch's messages).
     /// </exception>
-    public Sgd(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double weightDecay = 0,
+    public Sgd(IEnumerable<Parameter> parameters, double lr = 1e-3, double momentum = 0, double weightDecay = 0,
         bool nesterov = false, double dampening = 0, bool maximize = false)
         : this(new[] { new SgdParamGroup(NonEmpty(parameters)) }, lr, momentum, weightDecay, nesterov, dampening, maximize)
     {
     }
 
     /// <summary>SGD over several groups; the arguments are the defaults for options a group leaves unset.</summary>
-    public Sgd(IEnumerable<SgdParamGroup> groups, double lr, double momentum = 0, double weightDecay = 0,
+    public Sgd(IEnumerable<SgdParamGroup> groups, double lr = 1e-3, double momentum = 0, double weightDecay = 0,
         bool nesterov = false, double dampening = 0, bool maximize = false)
         : base(groups, new SgdParamGroup(Array.Empty<Parameter>(), lr, momentum, dampening, weightDecay, nesterov, maximize))
     {

@@ -57,6 +57,19 @@ public class SgdTests
         Assert.Equal(new[] { 1f - 0.1f * 0.5f, 2f + 0.1f }, p.ToFloatArray());
     }
 
+    [Fact]
+    public void The_learning_rate_defaults_to_PyTorch_2s_1e_3()
+    {
+        var p = Param(1f, 2f);
+        p.Grad = Tensor.FromArray(new[] { 0.5f, -1f });
+        var sgd = new Sgd(new[] { p });
+
+        sgd.Step();
+
+        Assert.Equal(1e-3, sgd.ParamGroups[0].Lr);
+        Assert.Equal(new[] { 1f - 1e-3f * 0.5f, 2f + 1e-3f }, p.ToFloatArray());
+    }
+
     [Theory]
     [InlineData(0.1, 0.0, 0.0, 0.0, false, false)]
     [InlineData(0.05, 0.9, 0.0, 0.0, false, false)]

@@ -5,25 +5,26 @@ namespace ShapeSafe.Kernels.Pooling;
 /// <summary>
 /// 2-D average pooling over contiguous planes (PyTorch's <c>avg_pool2d</c>, no dilation). With
 /// <c>countIncludePad</c> (PyTorch's default) the divisor counts padded positions; without it, only
-/// the window's real elements. Sums run in float in row-major window order, as in PyTorch's CPU kernel.
+/// the window's real elements; a <c>divisorOverride</c> replaces either. Sums run in float in row-major window
+/// order, as in PyTorch's CPU kernel.
 /// </summary>
 internal static class AvgPoolKernel
 {
     /// <summary>Fills <paramref name="output"/> with each window's mean.</summary>
     public static void Forward(in Pool2dGeometry g, float[] input, int inputOffset, float[] output, int outputOffset,
-        bool countIncludePad = true)
+        bool countIncludePad = true, int? divisorOverride = null)
     {
         int blocks = PoolingParallel.Blocks(g);
-        var body = new Body(g, blocks, input, inputOffset, output, outputOffset, countIncludePad, backward: false);
+        var body = new Body(g, blocks, input, inputOffset, output, outputOffset, countIncludePad, divisorOverride ?? 0, backward: false);
         PoolingParallel.Run(g, blocks, ref body);
     }
 
     /// <summary>gradInput (overwritten): each output's gradient spread evenly (÷ divisor) over its window's real elements.</summary>
     public static void Backward(in Pool2dGeometry g, float[] gradOutput, int gradOutputOffset, float[] gradInput, int gradInputOffset,
-        bool countIncludePad = true)
+        bool countIncludePad = true, int? divisorOverride = null)
     {
         int blocks = PoolingParallel.Blocks(g);
-        var body = new Body(g, blocks, gradOutput, gradOutputOffset, gradInput, gradInputOffset, countIncludePad, backward: true);
+        var body = new Body(g, blocks, gradOutput, gradOutputOffset, gradInput, gradInputOffset, countIncludePad, divisorOverride ?? 0, backward: true);
         PoolingParallel.Run(g, blocks, ref body);
     }
 
@@ -47,7 +48,7 @@ internal static class AvgPoolKernel
 
     // Forward reads windows of `source` into `target`; backward reads `source` = gradOutput and scatters into `target` = gradInput.
     private readonly struct Body(Pool2dGeometry g, int blocks, float[] source, int sourceOffset,
-        float[] target, int targetOffset, bool countIncludePad, bool backward) : IParallelBody
+        float[] target, int targetOffset, bool countIncludePad, int divisorOverride, bool backward) : IParallelBody
     {
         public void Invoke(int block)
         {
@@ -64,6 +65,7 @@ internal static class AvgPoolKernel
                     for (int x = 0; x < g.OutWidth; x++, o++)
                     {
                         int divisor = Window(g, y, x, countIncludePad, out int h0, out int h1, out int w0, out int w1);
+                        if (divisorOverride != 0) divisor = divisorOverride;
                         if (backward)
                         {
                             float share = source[sourceOffset + o] / divisor;

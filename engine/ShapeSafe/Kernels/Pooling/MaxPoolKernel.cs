@@ -80,10 +80,12 @@ internal static class MaxPoolKernel
         }
     }
 
-    // The CNN workhorse: 2×2 windows, stride 2, no padding or dilation, so every window is whole.
+    // The CNN workhorse: 2×2 windows, stride 2, no padding or dilation, and (unlike ceil mode's last window on an
+    // odd size) every window whole.
     internal static bool IsPlainTwoByTwo(in Pool2dGeometry g) =>
         g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
-        && g.PadHeight == 0 && g.PadWidth == 0 && g.DilationHeight == 1 && g.DilationWidth == 1;
+        && g.PadHeight == 0 && g.PadWidth == 0 && g.DilationHeight == 1 && g.DilationWidth == 1
+        && 2 * g.OutHeight <= g.InHeight && 2 * g.OutWidth <= g.InWidth;
 
     internal static void ForwardPlaneTwoByTwo<TIndex>(in Pool2dGeometry g, float[] input, int plane, float[] output, int outputStart,
         TIndex[] indices, int indicesStart) where TIndex : unmanaged, System.Numerics.IBinaryInteger<TIndex>

@@ -13,13 +13,14 @@ internal readonly record struct Pool2dGeometry(
 {
     /// <summary>
     /// The geometry of pooling an input of <paramref name="inputSizes"/> ([N, C, H, W] or [C, H, W]);
-    /// the output shape is <c>Rules.Pool2d</c>'s. <paramref name="op"/> names the op in shape errors.
+    /// the output shape is <c>Rules.Pool2d</c>'s. <paramref name="op"/> names the op in shape errors. In
+    /// <paramref name="ceilMode"/> the last window may hang past the padded input; the kernels clip every window.
     /// </summary>
     public static Pool2dGeometry Create(int[] inputSizes, (int Height, int Width) kernel, (int Height, int Width) stride,
-        (int Height, int Width) padding, (int Height, int Width) dilation, string op)
+        (int Height, int Width) padding, (int Height, int Width) dilation, string op, bool ceilMode = false)
     {
         var output = Rules.Pool2d(inputSizes, new[] { kernel.Height, kernel.Width }, new[] { stride.Height, stride.Width },
-            new[] { padding.Height, padding.Width }, new[] { dilation.Height, dilation.Width }, op);
+            new[] { padding.Height, padding.Width }, new[] { dilation.Height, dilation.Width }, op, ceilMode);
         int planes = 1;
         for (int d = 0; d < inputSizes.Length - 2; d++)
             planes *= inputSizes[d];

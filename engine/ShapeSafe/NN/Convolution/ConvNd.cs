@@ -62,20 +62,23 @@ public abstract partial class ConvNd : Module
     }
 
     /// <summary>
-    /// PyTorch's <c>extra_repr</c> of a convolution: channels, kernel and stride always; padding, dilation, output
-    /// padding (transposed only), groups and bias only when not at their defaults.
+    /// PyTorch's <c>extra_repr</c> of a convolution: channels, kernel and stride always; padding (by number or name),
+    /// dilation, output padding (transposed only), groups, bias and padding mode only when not at their defaults.
     /// </summary>
-    private protected string Repr(int[] kernelSize, int[] stride, int[] padding, int[] dilation, int[]? outputPadding = null)
+    private protected string Repr(int[] kernelSize, int[] stride, int[] padding, int[] dilation, int[]? outputPadding = null,
+        string? paddingString = null, string paddingMode = "zeros")
     {
         var s = new StringBuilder()
             .Append(InChannels).Append(", ").Append(OutChannels)
             .Append(", kernel_size=").Append(PythonRepr.Tuple(kernelSize))
             .Append(", stride=").Append(PythonRepr.Tuple(stride));
-        if (padding.Any(p => p != 0)) s.Append(", padding=").Append(PythonRepr.Tuple(padding));
+        if (paddingString is not null) s.Append(", padding=").Append(paddingString);
+        else if (padding.Any(p => p != 0)) s.Append(", padding=").Append(PythonRepr.Tuple(padding));
         if (dilation.Any(d => d != 1)) s.Append(", dilation=").Append(PythonRepr.Tuple(dilation));
         if (outputPadding is not null && outputPadding.Any(p => p != 0)) s.Append(", output_padding=").Append(PythonRepr.Tuple(outputPadding));
         if (Groups != 1) s.Append(", groups=").Append(Groups);
         if (Bias is null) s.Append(", bias=False");
+        if (paddingMode != "zeros") s.Append(", padding_mode=").Append(paddingMode);
         return s.ToString();
     }
 }

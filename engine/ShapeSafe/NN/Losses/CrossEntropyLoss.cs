@@ -36,7 +36,10 @@ public partial class CrossEntropyLoss : Module
     /// <summary>The label smoothing ε.</summary>
     public double LabelSmoothing { get; }
 
-    /// <summary>The loss of logits <paramref name="input"/> [N, C] (or [C], [N, C, d...]) against Int64 classes <paramref name="target"/> [N].</summary>
+    /// <summary>
+    /// The loss of logits <paramref name="input"/> [N, C] (or [C], [N, C, d...]) against Int64 classes <paramref name="target"/> [N],
+    /// or against class probabilities (a Float32 <paramref name="target"/> of the input's shape).
+    /// </summary>
     /// <exception cref="ShapeException">The target's shape does not fit the input's.</exception>
     public Tensor Forward(Tensor input, Tensor target) => F.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }

@@ -47,13 +47,12 @@ public class MseAndBinaryLossTests
     }
 
     [Fact]
-    public void Mse_shape_mismatch_throws_instead_of_broadcasting()
+    public void Mse_shape_mismatch_broadcasts_as_PyTorch_does()
     {
-        var e = Assert.Throws<ShapeException>(() => new MSELoss().Forward(Tensor.Zeros(64, 1), Tensor.Zeros(64)));
+        // [64, 1] against [64]: PyTorch warns and broadcasts to [64, 64] (the classic regression-head mistake).
+        var loss = new MSELoss(Reduction.None).Forward(Tensor.Zeros(64, 1), Tensor.Ones(64));
 
-        Assert.Equal("MSELoss", e.Operation);
-        Assert.Contains("Expected target size [64, 1]", e.Message);
-        Assert.Contains("got [64]", e.Message);
+        Assert.Equal(new[] { 64, 64 }, loss.Shape);
         Assert.Throws<ArgumentException>(() => F.MseLoss(Tensor.Zeros(2), Tensor.Zeros(new[] { 2 }, DType.Int64)));
     }
 
