@@ -38,6 +38,33 @@ public class MpiJobTests
     }
 
     [Fact]
+    public void Ddp_all_reduces_buckets_on_its_communication_thread_while_the_backward_runs()
+    {
+        var job = MpiJob.Run(2, "overlap");
+        job.AssertPassed(2, "overlap");
+        Assert.Matches(@"^[1-4] of 4 \(communication thread True\)$", job.Lines(0, "overlapped buckets").Single());
+    }
+
+    [Fact]
+    public void A_parameter_without_gradient_is_named_and_find_unused_parameters_averages_the_rest()
+    {
+        var job = MpiJob.Run(2, "unused");
+        job.AssertPassed(2, "unused");
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.Equal(
+                "DistributedDataParallel: expected to have finished reduction in the prior iteration before starting a new one. " +
+                "This error indicates that your module has parameters that were not used in producing loss. " +
+                "You can enable unused parameter detection by passing findUnusedParameters: true to DistributedDataParallel, and by making sure all forward outputs participate in calculating loss." +
+                $" | Parameters which did not receive grad for rank {r}: extra.weight, extra.bias" +
+                $" | Parameter indices which did not receive grad for rank {r}: 4 5",
+                job.Lines(r, "unused message:").Single());
+            Assert.True(float.Parse(job.Lines(r, "unused-everywhere max-abs-difference").Single(), CultureInfo.InvariantCulture) < 1e-5f);
+            Assert.True(float.Parse(job.Lines(r, "unused-on-some-ranks max-abs-gradient-difference").Single(), CultureInfo.InvariantCulture) < 1e-6f);
+        }
+    }
+
+    [Fact]
     public void Zero_stages_match_ddp_shard_the_state_and_resume_on_other_world_sizes()
     {
         var checkpoint = Path.Combine(Path.GetTempPath(), $"shapesafe-zero-{Guid.NewGuid():N}.safetensors");
@@ -50,6 +77,8 @@ public class MpiJobTests
             long whole = long.Parse(bytes[1], CultureInfo.InvariantCulture), stage1 = long.Parse(bytes[3], CultureInfo.InvariantCulture);
             Assert.Equal(1748, stage1);
             Assert.Equal(3504, whole);
+            // 435 parameters: stage 2 keeps the 218 of its shard (872 bytes), stage 1 all 1,740 bytes and its shard's.
+            Assert.Equal("whole 1740 stage1 2612 stage2 872", job.Lines(0, "gradient-bytes").Single());
             Assert.True(File.Exists(checkpoint));
 
             foreach (int ranks in new[] { 3, 0 })

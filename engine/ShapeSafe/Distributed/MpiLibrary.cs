@@ -27,27 +27,25 @@ internal sealed unsafe class MpiLibrary
     public readonly nint OpMin;
     public static readonly nint InPlace = 1;
 
-    public readonly delegate* unmanaged<int*, nint*, int> Init;
+    /// <summary><c>MPI_THREAD_MULTIPLE</c>: any thread may call MPI at any time.</summary>
+    public const int ThreadMultiple = 3;
+
+    public readonly delegate* unmanaged<int*, nint*, int, int*, int> InitThread;
+    public readonly delegate* unmanaged<int*, int> QueryThread;
+    public readonly delegate* unmanaged<nint, nint*, int> CommDup;
     public readonly delegate* unmanaged<int*, int> Initialized;
     public readonly delegate* unmanaged<int*, int> Finalized;
     public readonly delegate* unmanaged<int> Finalize;
     public readonly delegate* unmanaged<nint, int*, int> CommRank;
     public readonly delegate* unmanaged<nint, int*, int> CommSize;
     public readonly delegate* unmanaged<nint, int, int> Abort;
-    public readonly delegate* unmanaged<nint, nint*, int> Ibarrier;
-    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
     public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> ReduceScatterBlock;
-    public readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast;
-    public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int> Iallgather;
-    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> IreduceScatterBlock;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv;
     public readonly delegate* unmanaged<nint*, int*, void*, int> Test;
-    public readonly delegate* unmanaged<nint*, int> Cancel;
-    public readonly delegate* unmanaged<nint*, int> RequestFree;
 
     MpiLibrary(nint handle)
     {
@@ -59,27 +57,22 @@ internal sealed unsafe class MpiLibrary
         OpSum = Symbol("ompi_mpi_op_sum");
         OpMax = Symbol("ompi_mpi_op_max");
         OpMin = Symbol("ompi_mpi_op_min");
-        Init = (delegate* unmanaged<int*, nint*, int>)Symbol("MPI_Init");
+        InitThread = (delegate* unmanaged<int*, nint*, int, int*, int>)Symbol("MPI_Init_thread");
+        QueryThread = (delegate* unmanaged<int*, int>)Symbol("MPI_Query_thread");
+        CommDup = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Comm_dup");
         Initialized = (delegate* unmanaged<int*, int>)Symbol("MPI_Initialized");
         Finalized = (delegate* unmanaged<int*, int>)Symbol("MPI_Finalized");
         Finalize = (delegate* unmanaged<int>)Symbol("MPI_Finalize");
         CommRank = (delegate* unmanaged<nint, int*, int>)Symbol("MPI_Comm_rank");
         CommSize = (delegate* unmanaged<nint, int*, int>)Symbol("MPI_Comm_size");
         Abort = (delegate* unmanaged<nint, int, int>)Symbol("MPI_Abort");
-        Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
-        Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Iallreduce");
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Allreduce");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Symbol("MPI_Bcast");
         Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Symbol("MPI_Allgather");
         ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Reduce_scatter_block");
-        Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Symbol("MPI_Ibcast");
-        Iallgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int>)Symbol("MPI_Iallgather");
-        IreduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Ireduce_scatter_block");
         Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Isend");
         Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Irecv");
         Test = (delegate* unmanaged<nint*, int*, void*, int>)Symbol("MPI_Test");
-        Cancel = (delegate* unmanaged<nint*, int>)Symbol("MPI_Cancel");
-        RequestFree = (delegate* unmanaged<nint*, int>)Symbol("MPI_Request_free");
     }
 
     nint Symbol(string name) =>
