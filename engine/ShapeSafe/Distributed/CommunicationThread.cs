@@ -28,17 +28,15 @@ internal sealed unsafe class CommunicationThread : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Queues a sum of <paramref name="count"/> floats at <paramref name="data"/> (pinned until it completes) over all ranks, in place.</summary>
-    public PendingAllReduce Enqueue(float* data, int count)
+    /// <summary>Queues <paramref name="work"/>: a sum over all ranks, in place, of each of its pinned segments in turn.</summary>
+    public void Enqueue(PendingAllReduce work)
     {
-        var work = new PendingAllReduce(data, count);
         lock (_queue)
         {
             if (_stopping) throw new ObjectDisposedException(nameof(ProcessGroup), "the process group's communication thread has stopped");
             _queue.Enqueue(work);
             Monitor.Pulse(_queue);
         }
-        return work;
     }
 
     void Run()
@@ -52,15 +50,7 @@ internal sealed unsafe class CommunicationThread : IDisposable
                 if (_queue.Count == 0) return;
                 work = _queue.Dequeue();
             }
-            try
-            {
-                _group.SumInPlace(work.Data, work.Count, _communicator);
-            }
-            catch (Exception e)
-            {
-                work.Error = e;
-            }
-            work.Complete();
+            work.Run(_group, _communicator);
         }
     }
 
@@ -78,27 +68,33 @@ internal sealed unsafe class CommunicationThread : IDisposable
     public void Dispose() => Stop(TimeSpan.FromSeconds(10));
 }
 
-/// <summary>An all-reduce queued on the <see cref="CommunicationThread"/> (or already done, without one).</summary>
+/// <summary>
+/// One bucket's all-reduce: float segments (pinned until it completes) summed over all ranks in place, in order;
+/// queued on the <see cref="CommunicationThread"/>, or run at once without one.
+/// </summary>
 internal sealed unsafe class PendingAllReduce
 {
     readonly ManualResetEventSlim _done = new(false);
+    readonly (nint Data, int Count)[] _segments;
+    Exception? _error;
 
-    public PendingAllReduce(float* data, int count)
-    {
-        Data = data;
-        Count = count;
-    }
-
-    public float* Data { get; }
-
-    public int Count { get; }
-
-    public Exception? Error { get; set; }
+    public PendingAllReduce((nint Data, int Count)[] segments) => _segments = segments;
 
     /// <summary>Whether the all-reduce has finished (without waiting).</summary>
     public bool IsCompleted => _done.IsSet;
 
-    public void Complete() => _done.Set();
+    public void Run(ProcessGroup group, nint communicator)
+    {
+        try
+        {
+            foreach (var (data, count) in _segments) group.SumInPlace((float*)data, count, communicator);
+        }
+        catch (Exception e)
+        {
+            _error = e;
+        }
+        _done.Set();
+    }
 
     /// <summary>Waits for the all-reduce; throws its error, or a timeout naming <paramref name="collective"/>.</summary>
     public void Wait(string collective, int rank, TimeSpan timeout)
@@ -106,7 +102,7 @@ internal sealed unsafe class PendingAllReduce
         if (!_done.Wait(timeout))
             throw new CollectiveTimeoutException(collective, Array.Empty<int>(),
                 $"{collective} timed out after {timeout.TotalSeconds:0.###} s on rank {rank} (another rank did not start the same all-reduce)");
-        if (Error is { } error)
+        if (_error is { } error)
             throw new DistributedException($"{collective} failed on rank {rank}: {error.Message}");
     }
 }

@@ -35,11 +35,18 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
     /// <summary>PyTorch's size for the first bucket, 1 MiB, so communication starts early in the backward.</summary>
     public const long FirstBucketCapBytes = 1L * 1024 * 1024;
 
+    /// <summary>
+    /// Gradients of at least this many bytes are all-reduced where they lie, as messages of their bucket, instead of
+    /// being copied into the bucket's flat buffer and back: for them the copies cost more than a message.
+    /// </summary>
+    internal const long DirectBytes = 64L * 1024;
+
     readonly ProcessGroup _group;
     readonly Parameter[] _parameters;
     readonly string[] _names;
     readonly Dictionary<Tensor, int> _indexOf;
     readonly Bucket[] _buckets;
+    // Each parameter's bucket and offset in the bucket's flat buffer; -1 for a gradient all-reduced where it lies.
     readonly (int Bucket, int Offset)[] _slots;
     readonly Tensor[] _buffers;
     readonly bool _broadcastBuffers;
@@ -57,6 +64,8 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
     int _readyCount;
     int _nextToLaunch;
     long _exposedTicks;
+    long _copyTimestamps;
+    long _averageTicks;
     int _completedBeforeBackwardEnd;
 
     /// <summary>Wraps <paramref name="module"/>; every rank must construct it with the same architecture.</summary>
@@ -122,10 +131,15 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
             int offset = 0;
             foreach (var p in buckets[b])
             {
+                if (_parameters[p].NumEl * sizeof(float) >= DirectBytes)
+                {
+                    _slots[p] = (b, -1);
+                    continue;
+                }
                 _slots[p] = (b, offset);
                 offset += checked((int)_parameters[p].NumEl);
             }
-            _buckets[b] = new Bucket(buckets[b].ToArray(), offset);
+            _buckets[b] = new Bucket(buckets[b].ToArray(), buckets[b].Where(p => _slots[p].Offset < 0).ToArray(), offset);
         }
         for (int p = 0; p < _parameters.Length; p++)
         {
@@ -145,6 +159,12 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
     /// the communication the backward did not hide.
     /// </summary>
     public TimeSpan LastExposedCommunication => TimeSpan.FromTicks(_exposedTicks);
+
+    /// <summary>How long the gradient hooks of the last synchronized backward took to copy gradients into the buckets.</summary>
+    public TimeSpan LastBucketCopyTime => Stopwatch.GetElapsedTime(0, _copyTimestamps);
+
+    /// <summary>How long the last synchronized backward took to write the averaged buckets into the gradients.</summary>
+    public TimeSpan LastAverageTime => TimeSpan.FromTicks(_averageTicks);
 
     /// <summary>
     /// How many buckets of the last synchronized backward had finished their all-reduce before the backward produced
@@ -204,10 +224,15 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
     {
         bool sync = Autograd.IsGradEnabled && _noSyncDepth == 0 && _group.IsDistributed;
         // PyTorch's ensure_prior_reduction_finished: a backward that marked some parameters ready but not all.
-        if (sync && _syncThisPass && _readyCount > 0) ThrowUnfinishedReduction();
+        if (_syncThisPass && _readyCount > 0)
+        {
+            var missing = DrainUnfinishedReduction();
+            if (sync) ThrowUnfinishedReduction(missing);
+        }
         if (_broadcastBuffers && _buffers.Length > 0 && _group.WorldSize > 1)
             using (Autograd.NoGrad()) Coalesced.Broadcast(_group, _buffers);
         _syncThisPass = sync;
+        _copyTimestamps = 0;
         _nextToLaunch = 0;
         _readyCount = 0;
         _unusedMarked = false;
@@ -217,13 +242,18 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
         foreach (var bucket in _buckets) bucket.Reset();
     }
 
-    void ThrowUnfinishedReduction()
+    /// <summary>Waits for the buckets that did start (on every rank alike), so none is reused while MPI writes it; returns the parameters that never got ready.</summary>
+    int[] DrainUnfinishedReduction()
     {
-        // The launched all-reduces finish on every rank alike; wait, so no bucket is read while MPI writes it.
         for (int b = 0; b < _nextToLaunch; b++) _buckets[b].InFlight?.Wait("DistributedDataParallel gradient all-reduce", _group.Rank, _group.Timeout);
-        var missing = Enumerable.Range(0, _parameters.Length).Where(p => !_ready[p]).ToArray();
+        foreach (var bucket in _buckets) bucket.Release();
         _syncThisPass = false;
         _readyCount = 0;
+        return Enumerable.Range(0, _parameters.Length).Where(p => !_ready[p]).ToArray();
+    }
+
+    void ThrowUnfinishedReduction(int[] missing)
+    {
         var advice = _findUnusedParameters
             ? "Since findUnusedParameters is enabled, this likely means that not all forward outputs participate in computing loss. You can fix this by making sure all forward outputs participate in calculating loss."
             : "You can enable unused parameter detection by passing findUnusedParameters: true to DistributedDataParallel, and by making sure all forward outputs participate in calculating loss.";
@@ -296,29 +326,39 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
         _ready[parameter] = true;
         _readyCount++;
         if (used) _usedBy[parameter] = 1;
+        long started = Stopwatch.GetTimestamp();
         var (b, offset) = _slots[parameter];
         var bucket = _buckets[b];
-        var slot = bucket.Buffer.AsSpan(offset, checked((int)_parameters[parameter].NumEl));
         // An unused parameter contributes what it holds: a gradient accumulated under NoSync, or zeros.
-        if (_parameters[parameter].GradUnexposed is { } grad)
+        var grad = _parameters[parameter].GradUnexposed;
+        if (offset < 0)
         {
-            var source = grad.IsContiguous ? grad : grad.Contiguous();
-            source.FloatData.AsSpan(source.Offset, source.Count).CopyTo(slot);
+            bucket.Carry(parameter, grad is { IsContiguous: true } ? grad : grad?.Contiguous() ?? Tensor.ZerosLike(_parameters[parameter].Detach()));
         }
         else
         {
-            slot.Clear();
+            var slot = bucket.Buffer.AsSpan(offset, checked((int)_parameters[parameter].NumEl));
+            if (grad is not null)
+            {
+                var source = grad.IsContiguous ? grad : grad.Contiguous();
+                source.FloatData.AsSpan(source.Offset, source.Count).CopyTo(slot);
+            }
+            else
+            {
+                slot.Clear();
+            }
         }
+        _copyTimestamps += Stopwatch.GetTimestamp() - started;
         bucket.Waiting--;
         // Start buckets in index order, so every rank starts the same all-reduces in the same order.
         while (_nextToLaunch < _buckets.Length && _buckets[_nextToLaunch].Waiting == 0)
         {
             var next = _buckets[_nextToLaunch++];
-            next.InFlight = _group.StartAllReduce(next.Pointer, next.Buffer.Length);
+            next.InFlight = _group.StartAllReduce(next.Segments());
         }
         if (_nextToLaunch == _buckets.Length)
         {
-            if (_findUnusedParameters) _usedInFlight = _group.StartAllReduce(_usedByPointer, _usedBy.Length);
+            if (_findUnusedParameters) _usedInFlight = _group.StartAllReduce(new[] { ((nint)_usedByPointer, _usedBy.Length) });
             Finish();
         }
     }
@@ -332,6 +372,7 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
             bucket.InFlight!.Wait(collective, _group.Rank, _group.Timeout);
         _usedInFlight?.Wait(collective, _group.Rank, _group.Timeout);
         _exposedTicks = clock.Elapsed.Ticks;
+        clock.Restart();
         float scale = _group.WorldSize;
         foreach (var bucket in _buckets)
         {
@@ -340,6 +381,13 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
                 // PyTorch leaves the gradient of a parameter that no rank used as it was.
                 if (_findUnusedParameters && _usedBy[p] == 0) continue;
                 var parameter = _parameters[p];
+                if (bucket.Carried(p) is { } carried)
+                {
+                    var data = carried.FloatData.AsSpan(carried.Offset, carried.Count);
+                    System.Numerics.Tensors.TensorPrimitives.Divide(data, scale, data);
+                    if (!ReferenceEquals(carried, parameter.GradUnexposed)) parameter.Grad = carried;
+                    continue;
+                }
                 var sum = bucket.Buffer.AsSpan(_slots[p].Offset, checked((int)parameter.NumEl));
                 // Divide straight into the gradient: one pass over the bucket instead of dividing, then copying.
                 if (parameter.GradUnexposed is { IsContiguous: true } grad)
@@ -353,8 +401,9 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
                     parameter.Grad = Tensor.FromArray(averaged, parameter.Sizes.ToArray());
                 }
             }
-            bucket.InFlight = null;
+            bucket.Release();
         }
+        _averageTicks = clock.Elapsed.Ticks;
         _usedInFlight = null;
         _syncThisPass = false;
         _readyCount = 0;
@@ -380,28 +429,70 @@ public sealed unsafe class DistributedDataParallel<TModule> where TModule : Modu
 
     sealed class Bucket
     {
-        public Bucket(int[] parameters, int length)
+        readonly int[] _direct;
+        readonly Tensor?[] _carried;
+        readonly GCHandle[] _pins;
+
+        public Bucket(int[] parameters, int[] direct, int packedLength)
         {
             Parameters = parameters;
+            _direct = direct;
+            _carried = new Tensor?[direct.Length];
+            _pins = new GCHandle[direct.Length];
             // On the pinned object heap: MPI reads and writes it while the backward goes on.
-            Buffer = GC.AllocateArray<float>(length, pinned: true);
-            Pointer = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Buffer));
+            Buffer = GC.AllocateArray<float>(packedLength, pinned: true);
         }
 
         public int[] Parameters { get; }
 
+        /// <summary>The small gradients of the bucket, end to end.</summary>
         public float[] Buffer { get; }
-
-        public float* Pointer { get; }
 
         public int Waiting { get; set; }
 
         public PendingAllReduce? InFlight { get; set; }
 
+        /// <summary>Holds <paramref name="gradient"/> (contiguous) of a large parameter pinned, for MPI to sum in place.</summary>
+        public void Carry(int parameter, Tensor gradient)
+        {
+            int i = Array.IndexOf(_direct, parameter);
+            _carried[i] = gradient;
+            _pins[i] = GCHandle.Alloc(gradient.FloatData, GCHandleType.Pinned);
+        }
+
+        /// <summary>The gradient carried for <paramref name="parameter"/> this pass, or null when it sits in the buffer.</summary>
+        public Tensor? Carried(int parameter)
+        {
+            int i = Array.IndexOf(_direct, parameter);
+            return i < 0 ? null : _carried[i];
+        }
+
+        /// <summary>The messages of the bucket's all-reduce: the buffer of small gradients, then each large one.</summary>
+        public (nint Data, int Count)[] Segments()
+        {
+            var segments = new List<(nint, int)>(_direct.Length + 1);
+            if (Buffer.Length > 0)
+                segments.Add(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Buffer)), Buffer.Length));
+            for (int i = 0; i < _direct.Length; i++)
+                segments.Add((_pins[i].AddrOfPinnedObject() + _carried[i]!.Offset * sizeof(float), _carried[i]!.Count));
+            return segments.ToArray();
+        }
+
         public void Reset()
         {
             Waiting = Parameters.Length;
+            Release();
+        }
+
+        /// <summary>Unpins the carried gradients once MPI is done with them.</summary>
+        public void Release()
+        {
             InFlight = null;
+            for (int i = 0; i < _direct.Length; i++)
+            {
+                if (_pins[i].IsAllocated) _pins[i].Free();
+                _carried[i] = null;
+            }
         }
     }
 }

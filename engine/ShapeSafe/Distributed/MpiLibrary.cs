@@ -94,6 +94,31 @@ internal sealed unsafe class MpiLibrary
             "install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or set SHAPESAFE_MPI_LIBRARY to the path of libmpi.so");
     }
 
+    /// <summary>
+    /// Makes ranks that wait inside MPI yield the core (Open MPI's <c>mpi_yield_when_idle</c>) unless the user chose:
+    /// a rank's communication thread shares its core with the backward, and a spinning wait takes the time the
+    /// backward (and, on a shared machine, the peer it waits for) needs. Open MPI reads it at <c>MPI_Init</c> from the
+    /// process's native environment, which <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not
+    /// reach on Unix, so it goes through libc's <c>setenv</c>.
+    /// </summary>
+    public static void YieldWhenIdleByDefault()
+    {
+        const string name = "OMPI_MCA_mpi_yield_when_idle";
+        if (Environment.GetEnvironmentVariable(name) is not null) return;
+        if (!NativeLibrary.TryLoad("libc.so.6", out var libc) || !NativeLibrary.TryGetExport(libc, "setenv", out var setenv)) return;
+        var key = Marshal.StringToHGlobalAnsi(name);
+        var value = Marshal.StringToHGlobalAnsi("1");
+        try
+        {
+            ((delegate* unmanaged<nint, nint, int, int>)setenv)(key, value, 0);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(key);
+            Marshal.FreeHGlobal(value);
+        }
+    }
+
     /// <summary>Throws when an MPI call returned an error code (the default handler aborts first, so this is a backstop).</summary>
     public static void Check(int code, string call)
     {

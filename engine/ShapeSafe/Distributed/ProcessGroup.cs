@@ -104,6 +104,7 @@ public sealed unsafe class ProcessGroup : IDisposable
             MpiLibrary.Check(mpi.Initialized(&initialized), "MPI_Initialized");
             // MPI_THREAD_MULTIPLE lets the communication thread run DDP's all-reduces while this thread computes.
             int threadLevel;
+            if (initialized == 0) MpiLibrary.YieldWhenIdleByDefault();
             if (initialized == 0) MpiLibrary.Check(mpi.InitThread(null, null, MpiLibrary.ThreadMultiple, &threadLevel), "MPI_Init_thread");
             else MpiLibrary.Check(mpi.QueryThread(&threadLevel), "MPI_Query_thread");
             int rank, size;
@@ -461,24 +462,26 @@ public sealed unsafe class ProcessGroup : IDisposable
         AllReduceInPlace((byte*)data, count, sizeof(float), _mpi!.Float, _mpi.OpSum, communicator);
 
     /// <summary>
-    /// Starts summing <paramref name="count"/> floats at <paramref name="data"/> (pinned memory that stays alive until
-    /// the returned operation completes) over all ranks, in place: on the communication thread when
+    /// Starts summing each of <paramref name="segments"/> (floats in pinned memory that stays alive until the returned
+    /// operation completes) over all ranks, in place: on the communication thread when
     /// <see cref="OverlapsCommunication"/>, otherwise right here. No arrival check: the caller guarantees that every
     /// rank starts the same operations in the same order.
     /// </summary>
-    internal PendingAllReduce StartAllReduce(float* data, int count)
+    internal PendingAllReduce StartAllReduce((nint Data, int Count)[] segments)
     {
         if (_mpi is null) throw new InvalidOperationException("StartAllReduce needs MPI");
         if (_disposed) throw new ObjectDisposedException(nameof(ProcessGroup), "StartAllReduce: the process group was disposed (MPI is finalized)");
+        var work = new PendingAllReduce(segments);
         if (_overlaps)
         {
             lock (s_lock) _communication ??= new CommunicationThread(this, _backgroundCommunicator);
-            return _communication.Enqueue(data, count);
+            _communication.Enqueue(work);
         }
-        var done = new PendingAllReduce(data, count);
-        SumInPlace(data, count, _backgroundCommunicator);
-        done.Complete();
-        return done;
+        else
+        {
+            work.Run(this, _backgroundCommunicator);
+        }
+        return work;
     }
 
     // ----- tensors -----
