@@ -95,6 +95,25 @@ public class MpiJobTests
     }
 
     [Fact]
+    public void Zero_on_four_ranks_keeps_a_quarter_of_the_optimizer_state_and_of_the_gradient()
+    {
+        var checkpoint = Path.Combine(Path.GetTempPath(), $"shapesafe-zero4-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var job = MpiJob.Run(4, "zero", checkpoint);
+            job.AssertPassed(4, "zero");
+            // 435 parameters in shards of 109: Adam's two moments (2 × 4 × 109 bytes) and one step scalar per rank.
+            Assert.Equal("whole 3504 stage1 876 stage2 876 shard-elements 109 parameters 435", job.Lines(0, "state-bytes").Single());
+            Assert.Equal("whole 1740 stage1 2176 stage2 436", job.Lines(0, "gradient-bytes").Single());
+        }
+        finally
+        {
+            File.Delete(checkpoint);
+            File.Delete(checkpoint + ".expected");
+        }
+    }
+
+    [Fact]
     public void A_process_launched_for_mpi_without_the_library_says_how_to_install_it()
     {
         // mpirun's environment, but a library that is not there.
