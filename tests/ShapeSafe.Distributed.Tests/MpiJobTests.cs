@@ -90,6 +90,26 @@ public class MpiJobTests
     }
 
     [Fact]
+    public void The_fashion_mnist_sample_trains_under_mpirun_without_a_flag()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"shapesafe-sample-{Guid.NewGuid():N}");
+        try
+        {
+            var job = MpiJob.RunSample(2, "--model", "mlp", "--epochs", "1", "--limit", "1024", "--plain", "--out", output);
+            Assert.True(job.ExitCode == 0, job.Output);
+            Assert.Contains("batch 64 per rank on 2 ranks", job.Output);
+            // 1,024 images over 2 ranks in batches of 64; only rank 0 reports and writes.
+            Assert.Single(job.Output.Split('\n'), l => l.Contains("epoch 1: 8 batches", StringComparison.Ordinal));
+            Assert.Single(job.Output.Split('\n'), l => l.Contains("epoch 1: train loss", StringComparison.Ordinal));
+            Assert.True(File.Exists(Path.Combine(output, "last.safetensors")));
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_process_launched_for_mpi_without_the_library_says_how_to_install_it()
     {
         // mpirun's environment, but a library that is not there.
