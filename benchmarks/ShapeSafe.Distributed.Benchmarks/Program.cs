@@ -12,7 +12,9 @@ using ShapeSafe.Parallel;
 //   --mode threads       one process, --threads intra-op threads
 //   --mode dataparallel  one process, ShapeSafe.Parallel.DataParallel with --threads replicas
 //   --mode ddp           under mpirun -np N: DistributedDataParallel, each rank one thread and batch / N samples
-// With ddp it also reports the all-reduce time of the gradients alone and how much of it the backward hid.
+// With ddp it also reports the all-reduce time of the gradients alone and how much of it the backward hid, the
+// share of buckets whose all-reduce finished before the backward did, and the time spent copying gradients into
+// buckets and writing the averages back.
 string Option(string name, string fallback)
 {
     int i = Array.IndexOf(args, name);
@@ -36,7 +38,7 @@ var optimizer = new Sgd(model.Parameters(), lr: 0.01);
 var ddp = mode == "ddp" ? new DistributedDataParallel<Sequential>(model, group) : null;
 var parallel = mode == "dataparallel" ? new DataParallel<Sequential>(model, () => BenchmarkModels.Build(modelName).Model, threads) : null;
 
-double exposed = 0, backward = 0, copying = 0, averaging = 0;
+double exposed = 0, backward = 0, copying = 0, averaging = 0, bucketsDone = 0;
 int k = 0;
 void Step(bool measure)
 {
@@ -59,6 +61,7 @@ void Step(bool measure)
                 exposed += ddp.LastExposedCommunication.TotalSeconds;
                 copying += ddp.LastBucketCopyTime.TotalSeconds;
                 averaging += ddp.LastAverageTime.TotalSeconds;
+                bucketsDone += (double)ddp.LastBucketsDoneBeforeBackwardEnd / ddp.Buckets.Count;
             }
         }
     }
@@ -102,7 +105,7 @@ if (group.Rank == 0)
 {
     var hidden = commPerStep > 0 ? Math.Clamp(1 - exposed / n / commPerStep, 0, 1) : 0;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"model\":\"{modelName}\",\"mode\":\"{mode}\",\"processes\":{group.WorldSize},\"threads\":{(mode == "threads" ? threads : 1)},\"replicas\":{(parallel is null ? 1 : threads)},\"batch\":{batch},\"steps\":{n},\"ms_per_step\":{perStep * 1e3:F3},\"samples_per_s\":{batch / perStep:F1},\"backward_ms\":{backward / n * 1e3:F3},\"allreduce_alone_ms\":{commPerStep * 1e3:F3},\"exposed_allreduce_ms\":{exposed / n * 1e3:F3},\"bucket_copy_ms\":{copying / n * 1e3:F3},\"average_ms\":{averaging / n * 1e3:F3},\"hidden_fraction\":{hidden:F3},\"gradient_bytes\":{gradientBytes}}}"));
+        $"{{\"model\":\"{modelName}\",\"mode\":\"{mode}\",\"processes\":{group.WorldSize},\"threads\":{(mode == "threads" ? threads : 1)},\"replicas\":{(parallel is null ? 1 : threads)},\"batch\":{batch},\"steps\":{n},\"ms_per_step\":{perStep * 1e3:F3},\"samples_per_s\":{batch / perStep:F1},\"backward_ms\":{backward / n * 1e3:F3},\"allreduce_alone_ms\":{commPerStep * 1e3:F3},\"exposed_allreduce_ms\":{exposed / n * 1e3:F3},\"bucket_copy_ms\":{copying / n * 1e3:F3},\"average_ms\":{averaging / n * 1e3:F3},\"hidden_fraction\":{hidden:F3},\"buckets_done_before_backward_end\":{bucketsDone / n:F3},\"gradient_bytes\":{gradientBytes}}}"));
 }
 group.Dispose();
 return 0;
