@@ -2,7 +2,8 @@
 # Training throughput across processes against threads in one process, on this machine:
 #   benchmarks/distributed.sh [--seconds S]
 # One JSON line per (model, mode): samples/s of a step on the same global batch, and for DDP the all-reduce time
-# of the gradients alone and the fraction of it that the backward hid. Needs Open MPI (mpirun).
+# of the gradients alone, the fraction of it that the backward hid and the per-step costs of DDP around it (bucket
+# copies, averaging). Needs Open MPI (mpirun).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds=4

@@ -8,14 +8,15 @@ internal static class MpiJob
 {
     public sealed record Result(int ExitCode, string Output, TimeSpan Elapsed);
 
-    static string WorkerPath()
+    /// <summary>The built program of the project at <paramref name="project"/> (relative to the repository), in this test's configuration.</summary>
+    static string ProgramPath(string project, string name)
     {
-        // tests/ShapeSafe.Distributed.Tests/bin/<Configuration>/net10.0/ → tests/ShapeSafe.Distributed.Worker/bin/<Configuration>/net10.0/
+        // tests/ShapeSafe.Distributed.Tests/bin/<Configuration>/net10.0/ → <project>/bin/<Configuration>/net10.0/
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = here.Name, configuration = here.Parent!.Name;
-        var tests = here.Parent.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(tests, "ShapeSafe.Distributed.Worker", "bin", configuration, framework, "ShapeSafe.Distributed.Worker.dll");
-        if (!File.Exists(path)) throw new FileNotFoundException($"the distributed test worker is not built at {path}");
+        var repository = here.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(repository, project, "bin", configuration, framework, name + ".dll");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{name} is not built at {path}");
         return path;
     }
 
@@ -27,7 +28,14 @@ internal static class MpiJob
     public static Result Run(int ranks, params string[] scenario) => Run(ranks, null, scenario);
 
     /// <summary>As <see cref="Run(int, string[])"/>, with extra environment variables for the job.</summary>
-    public static Result Run(int ranks, IReadOnlyDictionary<string, string>? environment, params string[] scenario)
+    public static Result Run(int ranks, IReadOnlyDictionary<string, string>? environment, params string[] scenario) =>
+        RunProgram(ProgramPath(Path.Combine("tests", "ShapeSafe.Distributed.Worker"), "ShapeSafe.Distributed.Worker"), ranks, environment, scenario);
+
+    /// <summary>Runs the Fashion-MNIST sample with <paramref name="arguments"/> on <paramref name="ranks"/> processes.</summary>
+    public static Result RunSample(int ranks, params string[] arguments) =>
+        RunProgram(ProgramPath(Path.Combine("samples", "FashionMnist"), "FashionMnist"), ranks, null, arguments);
+
+    static Result RunProgram(string program, int ranks, IReadOnlyDictionary<string, string>? environment, string[] scenario)
     {
         // The SDK tells test hosts which dotnet runs them; otherwise the one on PATH.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
@@ -46,7 +54,7 @@ internal static class MpiJob
             foreach (var a in new[] { "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "--mca", "btl", "self,vader", "--mca", "oob_tcp_if_include", "lo", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), dotnet })
                 start.ArgumentList.Add(a);
         }
-        start.ArgumentList.Add(WorkerPath());
+        start.ArgumentList.Add(program);
         foreach (var a in scenario) start.ArgumentList.Add(a);
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";

@@ -14,6 +14,8 @@ switch (scenario)
 {
     case "collectives": Scenarios.Collectives(group); break;
     case "ddp": Scenarios.Ddp(group, Say); break;
+    case "overlap": Scenarios.Overlap(group, Say); break;
+    case "unused": Scenarios.Unused(group, Say); break;
     case "zero": Scenarios.Zero(group, Say, args[1]); break;
     case "resume": Scenarios.Resume(group, Say, args[1]); break;
     case "raise":
@@ -308,6 +310,125 @@ static class Scenarios
         say($"fingerprint {Fingerprint(Flat(model))}");
     }
 
+    // Each layer its own 1 MiB bucket, and a first layer whose weight gradient takes far longer than the others':
+    // the last layers' all-reduces have that long to finish, and do only if communication runs beside the backward.
+    public static void Overlap(ProcessGroup g, Action<string> say)
+    {
+        Tensor.ManualSeed(3);
+        var model = new Sequential(new Linear(4096, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 512));
+        var ddp = new DistributedDataParallel<Sequential>(model, g, bucketCapBytes: 1L << 20);
+        Check(ddp.Buckets.Count == 4, $"one bucket per layer ({ddp.Buckets.Count})");
+        var generator = new Generator(5 + g.Rank);
+        var x = Tensor.Randn(new[] { 512, 4096 }, generator);
+        int best = 0;
+        for (int step = 0; step < 5; step++)
+        {
+            foreach (var p in model.Parameters()) p.Grad = null;
+            ddp.Forward(x).Square().Mean().Backward();
+            best = Math.Max(best, ddp.LastBucketsDoneBeforeBackwardEnd);
+        }
+        say($"overlapped buckets {best} of {ddp.Buckets.Count} (communication thread {g.OverlapsCommunication})");
+        Check(g.OverlapsCommunication, "Open MPI grants MPI_THREAD_MULTIPLE");
+        Check(best >= 1, "a bucket's all-reduce finished while the backward still ran");
+        SameOnEveryRank(g, model.Parameters().SelectMany(p => p.Grad!.ToFloatArray()).ToArray(), "averaged gradients");
+    }
+
+    // ----- parameters without a gradient -----
+
+    sealed class BranchNet : Module
+    {
+        public BranchNet(long seed)
+        {
+            var generator = new Generator(seed);
+            Body = RegisterModule("body", new Sequential(new Linear(6, 16, generator: generator), new Tanh(), new Linear(16, 3, generator: generator)));
+            Extra = RegisterModule("extra", new Linear(3, 3, generator: generator));
+        }
+
+        public Sequential Body { get; }
+
+        public Linear Extra { get; }
+
+        public Tensor Run(Tensor x, bool useExtra)
+        {
+            var h = Body.Forward(x);
+            return useExtra ? h + Extra.Forward(h) : h;
+        }
+    }
+
+    public static void Unused(ProcessGroup g, Action<string> say)
+    {
+        var (x, y) = Data(0);
+        var (sx, sy) = (Shard(x, g), Shard(y, g));
+
+        // Without findUnusedParameters: the forward after a backward that left extra.* without gradient says which.
+        {
+            var model = new BranchNet(7);
+            var ddp = new DistributedDataParallel<BranchNet>(model, g, bucketCapBytes: 512);
+            F.MseLoss(ddp.Forward(m => m.Run(sx, useExtra: false)), sy).Backward();
+            try
+            {
+                ddp.Forward(m => m.Run(sx, useExtra: false));
+                Check(false, "a forward after a backward without every gradient did not throw");
+            }
+            catch (DistributedException e)
+            {
+                say($"unused message: {e.Message.Replace("\n", " | ", StringComparison.Ordinal)}");
+            }
+        }
+
+        // findUnusedParameters, extra.* unused on every rank: it keeps no gradient and the rest trains as one process.
+        {
+            var model = new BranchNet(7 + g.Rank);
+            var ddp = new DistributedDataParallel<BranchNet>(model, g, bucketCapBytes: 512, findUnusedParameters: true);
+            var reference = new BranchNet(7);
+            var optimizer = new Sgd(model.Parameters(), lr: 0.1);
+            var referenceOptimizer = new Sgd(reference.Parameters(), lr: 0.1);
+            for (int step = 0; step < 3; step++)
+            {
+                var (bx, by) = Data(step);
+                optimizer.ZeroGrad();
+                F.MseLoss(ddp.Forward(m => m.Run(Shard(bx, g), useExtra: false)), Shard(by, g)).Backward();
+                optimizer.Step();
+                referenceOptimizer.ZeroGrad();
+                F.MseLoss(reference.Run(bx, useExtra: false), by).Backward();
+                referenceOptimizer.Step();
+            }
+            Check(model.Extra.Weight.Grad is null && model.Extra.Bias!.Grad is null, "a parameter no rank used keeps no gradient");
+            var difference = MaxDifference(Flat(model), Flat(reference));
+            say($"unused-everywhere max-abs-difference {difference.ToString("R", CultureInfo.InvariantCulture)}");
+            Check(difference < 1e-5f, $"findUnusedParameters trains the used parameters as one process (difference {difference})");
+            SameOnEveryRank(g, Flat(model), "parameters with findUnusedParameters");
+        }
+
+        // findUnusedParameters, extra.* used by the last rank alone: every rank gets the average over the ranks,
+        // the gradient of the mean of the ranks' losses.
+        {
+            bool Uses(int rank) => rank == g.WorldSize - 1;
+            var model = new BranchNet(7);
+            var ddp = new DistributedDataParallel<BranchNet>(model, g, bucketCapBytes: 512, findUnusedParameters: true);
+            F.MseLoss(ddp.Forward(m => m.Run(sx, Uses(g.Rank))), sy).Backward();
+
+            var reference = new BranchNet(7);
+            Tensor? total = null;
+            for (int r = 0; r < g.WorldSize; r++)
+            {
+                int rows = Batch / g.WorldSize;
+                var loss = F.MseLoss(reference.Run(x.Narrow(0, r * rows, rows), Uses(r)), y.Narrow(0, r * rows, rows));
+                total = total is null ? loss : total + loss;
+            }
+            (total! / g.WorldSize).Backward();
+            float worst = 0;
+            foreach (var (mine, theirs) in model.Parameters().Zip(reference.Parameters()))
+            {
+                Check(mine.Grad is not null, "every parameter some rank used has a gradient on every rank");
+                worst = Math.Max(worst, MaxDifference(mine.Grad!.ToFloatArray(), theirs.Grad!.ToFloatArray()));
+            }
+            say($"unused-on-some-ranks max-abs-gradient-difference {worst.ToString("R", CultureInfo.InvariantCulture)}");
+            Check(worst < 1e-6f, $"gradients of a parameter some ranks did not use are the average over all ranks (difference {worst})");
+            SameOnEveryRank(g, model.Parameters().SelectMany(p => p.Grad!.ToFloatArray()).ToArray(), "gradients with findUnusedParameters");
+        }
+    }
+
     // ----- ZeRO -----
 
     const int ZeroSteps = 3;
@@ -351,6 +472,13 @@ static class Scenarios
         Check(d2 < 1e-6f, $"ZeRO stage 2 gives plain DDP's parameters (difference {d2})");
         SameOnEveryRank(g, Flat(one), "stage 1 parameters");
         SameOnEveryRank(g, Flat(two), "stage 2 parameters");
+
+        // Stage 2 keeps the gradient of its shard alone; stage 1 also keeps DDP's averaged gradients.
+        long gradientBytes = plain.Parameters().Sum(p => p.NumEl * 4L);
+        say($"gradient-bytes whole {gradientBytes} stage1 {stage1.LocalGradientBytes} stage2 {stage2.LocalGradientBytes}");
+        Check(two.Parameters().All(p => p.Grad is null), "stage 2 drops the parameters' gradients after the reduce-scatter");
+        Check(stage2.LocalGradientBytes == 4L * stage2.ShardLength, $"stage 2 keeps 1/N of the gradient ({stage2.LocalGradientBytes} bytes)");
+        Check(stage1.LocalGradientBytes == gradientBytes + 4L * stage1.ShardLength, $"stage 1 keeps the whole gradient and its shard's ({stage1.LocalGradientBytes} bytes)");
 
         long whole = plain.Parameters().Sum(p => plainOptimizer.GetState(p).Values.Sum(t => t.NumEl * 4L));
         say($"state-bytes whole {whole} stage1 {stage1.LocalStateBytes} stage2 {stage2.LocalStateBytes} shard-elements {stage1.ShardLength} parameters {plain.Parameters().Sum(p => p.NumEl)}");

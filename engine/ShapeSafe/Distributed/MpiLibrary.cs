@@ -27,27 +27,25 @@ internal sealed unsafe class MpiLibrary
     public readonly nint OpMin;
     public static readonly nint InPlace = 1;
 
-    public readonly delegate* unmanaged<int*, nint*, int> Init;
+    /// <summary><c>MPI_THREAD_MULTIPLE</c>: any thread may call MPI at any time.</summary>
+    public const int ThreadMultiple = 3;
+
+    public readonly delegate* unmanaged<int*, nint*, int, int*, int> InitThread;
+    public readonly delegate* unmanaged<int*, int> QueryThread;
+    public readonly delegate* unmanaged<nint, nint*, int> CommDup;
     public readonly delegate* unmanaged<int*, int> Initialized;
     public readonly delegate* unmanaged<int*, int> Finalized;
     public readonly delegate* unmanaged<int> Finalize;
     public readonly delegate* unmanaged<nint, int*, int> CommRank;
     public readonly delegate* unmanaged<nint, int*, int> CommSize;
     public readonly delegate* unmanaged<nint, int, int> Abort;
-    public readonly delegate* unmanaged<nint, nint*, int> Ibarrier;
-    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
     public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
     public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> ReduceScatterBlock;
-    public readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast;
-    public readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int> Iallgather;
-    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> IreduceScatterBlock;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv;
     public readonly delegate* unmanaged<nint*, int*, void*, int> Test;
-    public readonly delegate* unmanaged<nint*, int> Cancel;
-    public readonly delegate* unmanaged<nint*, int> RequestFree;
 
     MpiLibrary(nint handle)
     {
@@ -59,27 +57,22 @@ internal sealed unsafe class MpiLibrary
         OpSum = Symbol("ompi_mpi_op_sum");
         OpMax = Symbol("ompi_mpi_op_max");
         OpMin = Symbol("ompi_mpi_op_min");
-        Init = (delegate* unmanaged<int*, nint*, int>)Symbol("MPI_Init");
+        InitThread = (delegate* unmanaged<int*, nint*, int, int*, int>)Symbol("MPI_Init_thread");
+        QueryThread = (delegate* unmanaged<int*, int>)Symbol("MPI_Query_thread");
+        CommDup = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Comm_dup");
         Initialized = (delegate* unmanaged<int*, int>)Symbol("MPI_Initialized");
         Finalized = (delegate* unmanaged<int*, int>)Symbol("MPI_Finalized");
         Finalize = (delegate* unmanaged<int>)Symbol("MPI_Finalize");
         CommRank = (delegate* unmanaged<nint, int*, int>)Symbol("MPI_Comm_rank");
         CommSize = (delegate* unmanaged<nint, int*, int>)Symbol("MPI_Comm_size");
         Abort = (delegate* unmanaged<nint, int, int>)Symbol("MPI_Abort");
-        Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
-        Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Iallreduce");
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Allreduce");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Symbol("MPI_Bcast");
         Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Symbol("MPI_Allgather");
         ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Reduce_scatter_block");
-        Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Symbol("MPI_Ibcast");
-        Iallgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int>)Symbol("MPI_Iallgather");
-        IreduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Ireduce_scatter_block");
         Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Isend");
         Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Irecv");
         Test = (delegate* unmanaged<nint*, int*, void*, int>)Symbol("MPI_Test");
-        Cancel = (delegate* unmanaged<nint*, int>)Symbol("MPI_Cancel");
-        RequestFree = (delegate* unmanaged<nint*, int>)Symbol("MPI_Request_free");
     }
 
     nint Symbol(string name) =>
@@ -99,6 +92,31 @@ internal sealed unsafe class MpiLibrary
         throw new DistributedException(
             $"this process was started by mpirun but the MPI library could not be loaded (tried {string.Join(", ", names)}); " +
             "install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or set SHAPESAFE_MPI_LIBRARY to the path of libmpi.so");
+    }
+
+    /// <summary>
+    /// Makes ranks that wait inside MPI yield the core (Open MPI's <c>mpi_yield_when_idle</c>) unless the user chose:
+    /// a rank's communication thread shares its core with the backward, and a spinning wait takes the time the
+    /// backward (and, on a shared machine, the peer it waits for) needs. Open MPI reads it at <c>MPI_Init</c> from the
+    /// process's native environment, which <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not
+    /// reach on Unix, so it goes through libc's <c>setenv</c>.
+    /// </summary>
+    public static void YieldWhenIdleByDefault()
+    {
+        const string name = "OMPI_MCA_mpi_yield_when_idle";
+        if (Environment.GetEnvironmentVariable(name) is not null) return;
+        if (!NativeLibrary.TryLoad("libc.so.6", out var libc) || !NativeLibrary.TryGetExport(libc, "setenv", out var setenv)) return;
+        var key = Marshal.StringToHGlobalAnsi(name);
+        var value = Marshal.StringToHGlobalAnsi("1");
+        try
+        {
+            ((delegate* unmanaged<nint, nint, int, int>)setenv)(key, value, 0);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(key);
+            Marshal.FreeHGlobal(value);
+        }
     }
 
     /// <summary>Throws when an MPI call returned an error code (the default handler aborts first, so this is a backstop).</summary>

@@ -33,6 +33,9 @@ public sealed unsafe class ProcessGroup : IDisposable
     static ProcessGroup? s_world;
 
     readonly MpiLibrary? _mpi;
+    nint _backgroundCommunicator;
+    bool _overlaps;
+    CommunicationThread? _communication;
     long _sequence;
     bool _disposed;
 
@@ -56,6 +59,13 @@ public sealed unsafe class ProcessGroup : IDisposable
 
     /// <summary>Whether the job has more than this process's MPI world (false for a world of one without mpirun).</summary>
     public bool IsDistributed => _mpi is not null;
+
+    /// <summary>
+    /// Whether DDP's all-reduces run on a communication thread while the backward goes on: true when the MPI library
+    /// grants <c>MPI_THREAD_MULTIPLE</c> (Open MPI 4 does); otherwise each bucket is all-reduced in the hook that
+    /// fills it, before the backward continues.
+    /// </summary>
+    public bool OverlapsCommunication => _overlaps;
 
     /// <summary>
     /// How long a collective waits for the other ranks before it throws <see cref="CollectiveTimeoutException"/>
@@ -92,12 +102,24 @@ public sealed unsafe class ProcessGroup : IDisposable
             if (finalized != 0)
                 throw new DistributedException("ProcessGroup.Init: the process group was disposed and MPI cannot be initialized twice in one process; keep one group for the whole job");
             MpiLibrary.Check(mpi.Initialized(&initialized), "MPI_Initialized");
-            if (initialized == 0) MpiLibrary.Check(mpi.Init(null, null), "MPI_Init");
+            // MPI_THREAD_MULTIPLE lets the communication thread run DDP's all-reduces while this thread computes.
+            int threadLevel;
+            if (initialized == 0) MpiLibrary.YieldWhenIdleByDefault();
+            if (initialized == 0) MpiLibrary.Check(mpi.InitThread(null, null, MpiLibrary.ThreadMultiple, &threadLevel), "MPI_Init_thread");
+            else MpiLibrary.Check(mpi.QueryThread(&threadLevel), "MPI_Query_thread");
             int rank, size;
             MpiLibrary.Check(mpi.CommRank(mpi.CommWorld, &rank), "MPI_Comm_rank");
             MpiLibrary.Check(mpi.CommSize(mpi.CommWorld, &size), "MPI_Comm_size");
+            // The background all-reduces get a communicator of their own, so they never interleave with the
+            // collectives this thread calls on MPI_COMM_WORLD.
+            nint background;
+            MpiLibrary.Check(mpi.CommDup(mpi.CommWorld, &background), "MPI_Comm_dup");
             int localRank = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_RANK"), out var l) ? l : 0;
-            var group = new ProcessGroup(mpi, rank, size, localRank, chosen);
+            var group = new ProcessGroup(mpi, rank, size, localRank, chosen)
+            {
+                _backgroundCommunicator = background,
+                _overlaps = threadLevel >= MpiLibrary.ThreadMultiple,
+            };
             // An exception nobody catches on one rank would leave the others waiting in a collective: end the job.
             AppDomain.CurrentDomain.UnhandledException += (_, e) =>
                 group.Abort($"unhandled exception: {e.ExceptionObject}");
@@ -133,13 +155,8 @@ public sealed unsafe class ProcessGroup : IDisposable
         Arrive("AllReduce", 1, tensor, (long)op);
         if (_mpi is null || tensor.NumEl == 0) return;
         using var pin = new Pin(tensor);
-        int size = ElementSize(tensor);
         long n = tensor.NumEl;
-        for (long start = 0; start < n; start += MaxCountPerCall)
-        {
-            int count = (int)Math.Min(MaxCountPerCall, n - start);
-            MpiLibrary.Check(_mpi.Allreduce((void*)MpiLibrary.InPlace, pin.Pointer + start * size, count, MpiType(tensor), MpiOp(op), _mpi.CommWorld), "MPI_Allreduce");
-        }
+        AllReduceInPlace(pin.Pointer, n, ElementSize(tensor), MpiType(tensor), MpiOp(op), _mpi.CommWorld);
         if (op == ReduceOp.Average)
         {
             var span = new Span<float>(pin.Pointer, checked((int)n));
@@ -288,6 +305,7 @@ public sealed unsafe class ProcessGroup : IDisposable
             _disposed = true;
             if (ReferenceEquals(s_world, this)) s_world = null;
             if (_mpi is null) return;
+            _communication?.Stop(TimeSpan.FromSeconds(10));
             int finalized;
             _mpi.Finalized(&finalized);
             if (finalized == 0) _mpi.Finalize();
@@ -427,73 +445,43 @@ public sealed unsafe class ProcessGroup : IDisposable
         }
     }
 
-    // ----- asynchronous all-reduce (DistributedDataParallel's buckets) -----
+    // ----- DistributedDataParallel's bucket all-reduces -----
 
-    /// <summary>
-    /// Starts summing <paramref name="count"/> floats at <paramref name="data"/> (pinned memory that stays alive until
-    /// the returned operation completes) over all ranks, in place. No arrival check: the caller guarantees that every
-    /// rank starts the same operations in the same order.
-    /// </summary>
-    internal PendingAllReduce StartAllReduce(float* data, int count)
+    /// <summary>MPI's blocking all-reduce of <paramref name="n"/> elements at <paramref name="data"/>, in place, in chunks of <see cref="MaxCountPerCall"/>.</summary>
+    void AllReduceInPlace(byte* data, long n, int size, nint type, nint op, nint communicator)
     {
-        var mpi = _mpi ?? throw new InvalidOperationException("StartAllReduce needs MPI");
-        int chunks = (int)((count + (long)MaxCountPerCall - 1) / MaxCountPerCall);
-        var pending = new PendingAllReduce(this, Math.Max(chunks, 1));
-        if (count == 0) { pending.Done[0] = true; return pending; }
-        fixed (nint* requests = pending.Requests)
+        for (long start = 0; start < n; start += MaxCountPerCall)
         {
-            for (int c = 0; c < chunks; c++)
-            {
-                long start = (long)c * MaxCountPerCall;
-                int n = (int)Math.Min(MaxCountPerCall, count - start);
-                MpiLibrary.Check(mpi.Iallreduce((void*)MpiLibrary.InPlace, data + start, n, mpi.Float, mpi.OpSum, mpi.CommWorld, &requests[c]), "MPI_Iallreduce");
-            }
+            int count = (int)Math.Min(MaxCountPerCall, n - start);
+            MpiLibrary.Check(_mpi!.Allreduce((void*)MpiLibrary.InPlace, data + start * size, count, type, op, communicator), "MPI_Allreduce");
         }
-        return pending;
     }
 
-    /// <summary>An all-reduce in flight: <see cref="Progress"/> lets MPI move it along, <see cref="Wait"/> finishes it.</summary>
-    internal sealed class PendingAllReduce
+    /// <summary>Sums <paramref name="count"/> floats at <paramref name="data"/> over all ranks in place, on <paramref name="communicator"/>.</summary>
+    internal void SumInPlace(float* data, int count, nint communicator) =>
+        AllReduceInPlace((byte*)data, count, sizeof(float), _mpi!.Float, _mpi.OpSum, communicator);
+
+    /// <summary>
+    /// Starts summing each of <paramref name="segments"/> (floats in pinned memory that stays alive until the returned
+    /// operation completes) over all ranks, in place: on the communication thread when
+    /// <see cref="OverlapsCommunication"/>, otherwise right here. No arrival check: the caller guarantees that every
+    /// rank starts the same operations in the same order.
+    /// </summary>
+    internal PendingAllReduce StartAllReduce((nint Data, int Count)[] segments)
     {
-        readonly ProcessGroup _group;
-        public readonly nint[] Requests;
-        public readonly bool[] Done;
-
-        public PendingAllReduce(ProcessGroup group, int count)
+        if (_mpi is null) throw new InvalidOperationException("StartAllReduce needs MPI");
+        if (_disposed) throw new ObjectDisposedException(nameof(ProcessGroup), "StartAllReduce: the process group was disposed (MPI is finalized)");
+        var work = new PendingAllReduce(segments);
+        if (_overlaps)
         {
-            _group = group;
-            // Pinned: MPI holds the requests' addresses only during calls, but Wait passes a raw pointer around.
-            Requests = GC.AllocateArray<nint>(count, pinned: true);
-            Done = new bool[count];
+            lock (s_lock) _communication ??= new CommunicationThread(this, _backgroundCommunicator);
+            _communication.Enqueue(work);
         }
-
-        /// <summary>Tests each request once (MPI progresses non-blocking collectives inside its calls); true when complete.</summary>
-        public bool Progress()
+        else
         {
-            bool all = true;
-            fixed (nint* requests = Requests)
-            {
-                for (int i = 0; i < Done.Length; i++)
-                {
-                    if (Done[i]) continue;
-                    int flag;
-                    MpiLibrary.Check(_group._mpi!.Test(&requests[i], &flag, null), "MPI_Test");
-                    Done[i] = flag != 0;
-                    all &= Done[i];
-                }
-            }
-            return all;
+            work.Run(this, _backgroundCommunicator);
         }
-
-        public void Wait(string collective)
-        {
-            if (!_group.Poll(RequestsPointer(), Done, _group.Timeout))
-                throw new CollectiveTimeoutException(collective, Array.Empty<int>(),
-                    $"{collective} timed out after {_group.Timeout.TotalSeconds:0.###} s on rank {_group.Rank} (another rank did not start the same all-reduce)");
-        }
-
-        nint* RequestsPointer() =>
-            (nint*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Requests));
+        return work;
     }
 
     // ----- tensors -----

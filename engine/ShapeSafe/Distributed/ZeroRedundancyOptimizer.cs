@@ -19,8 +19,10 @@ namespace ShapeSafe.Distributed;
 /// <para>Stage 1 shards the optimizer state only: the gradients must already be averaged, for example by
 /// <see cref="DistributedDataParallel{TModule}"/>. Stage 2 also shards the gradient reduction: <see cref="Step"/>
 /// reduce-scatters the ranks' local gradients, so each rank receives only its shard's averaged gradient (use the bare
-/// model, or DDP inside <c>NoSync()</c>, so gradients are not all-reduced as well). Parameters without a gradient
-/// count as zero gradient. Construction broadcasts rank 0's parameters so every rank starts alike.</para>
+/// model, or DDP inside <c>NoSync()</c>, so gradients are not all-reduced as well) and then drops the parameters'
+/// gradients, keeping only its shard's: each rank holds 1/N of the gradient bytes between steps (read them with
+/// <see cref="LocalGradientBytes"/>). Parameters without a gradient count as zero gradient. Construction broadcasts
+/// rank 0's parameters so every rank starts alike.</para>
 /// <para><see cref="ConsolidateStateDict"/> gathers the shards into the state dict that a plain optimizer of the same
 /// kind over all the parameters would have (<c>state.{i}.{name}</c> with each parameter's shape), and
 /// <see cref="LoadStateDict"/> takes such a dict on any world size and keeps this rank's shard of it.</para>
@@ -82,6 +84,14 @@ public sealed partial class ZeroRedundancyOptimizer
     /// <summary>The bytes of optimizer state this rank holds (its inner optimizer's state tensors).</summary>
     public long LocalStateBytes => _inner.GetState(_shard).Values.Sum(t => t.NumEl * (t.DType == DType.Float32 ? 4L : 8L));
 
+    /// <summary>
+    /// The bytes of gradient this rank holds: the parameters' <c>Grad</c>s and its shard's gradient. After a stage 2
+    /// <see cref="Step"/> that is the shard's alone, 1/N of the model's gradient; stage 1 keeps the averaged gradients
+    /// that DDP wrote as well.
+    /// </summary>
+    public long LocalGradientBytes =>
+        _parameters.Sum(p => p.GradUnexposed is { } g ? g.NumEl * 4L : 0) + (_shard.GradUnexposed is { } s ? s.NumEl * 4L : 0);
+
     /// <summary>Clears the parameters' gradients (sets them to null, or zeroes them in place).</summary>
     public void ZeroGrad(bool setToNone = true)
     {
@@ -110,6 +120,9 @@ public sealed partial class ZeroRedundancyOptimizer
         {
             var flat = new float[checked(_shardLength * _group.WorldSize)];
             ReadGradients(flat, 0);
+            // Stage 2 keeps only the gradient of its own shard: the local full gradients go as soon as they are in
+            // the flat buffer (DeepSpeed's gradient partitioning), and the buffer goes after the reduce-scatter.
+            foreach (var p in _parameters) p.Grad = null;
             shardGrad = _group.ReduceScatter(Tensor.FromArray(flat, flat.Length), ReduceOp.Average);
         }
         // The shard follows the parameters, which the caller may have changed (a loaded checkpoint).
