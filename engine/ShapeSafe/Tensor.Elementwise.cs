@@ -240,6 +240,7 @@ public partial class Tensor
     [ShapeContract("SameShape")]
     public Tensor Neg()
     {
+        if (OpTrace.Recording) return OpTrace.Run("Neg", [this], Neg);
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, NegOp<long>>(this, default);
         var result = ElementwiseKernel.Unary<float, NegOp<float>>(this, default);
         return MustRecord(this) ? RecordUnary(result, "NegBackward", ElementwiseGradient.Neg) : result;
@@ -294,15 +295,15 @@ public partial class Tensor
 
     /// <summary><c>e^x</c> (Float32; Int64 input is promoted).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Exp() => FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
+    public Tensor Exp() => OpTrace.Recording ? OpTrace.Run("Exp", [this], Exp) : FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
 
     /// <summary>Natural logarithm (Float32; log of a negative is NaN, of 0 is -inf).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Log() => FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
+    public Tensor Log() => OpTrace.Recording ? OpTrace.Run("Log", [this], Log) : FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
 
     /// <summary>Square root (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Sqrt() => FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
+    public Tensor Sqrt() => OpTrace.Recording ? OpTrace.Run("Sqrt", [this], Sqrt) : FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
 
     /// <summary><c>1 / sqrt(x)</c> (Float32).</summary>
     [ShapeContract("SameShape")]
@@ -332,6 +333,7 @@ public partial class Tensor
     [ShapeContract("SameShape")]
     public Tensor Gelu()
     {
+        if (OpTrace.Recording) return OpTrace.Run("Gelu", [this], Gelu);
         var result = ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
         return MustRecord(this) ? RecordUnary(result, "GeluBackward", this, ElementwiseGradient.Gelu) : result;
     }
@@ -500,6 +502,7 @@ public partial class Tensor
 
     static Tensor BinaryOp(Tensor a, Tensor b, Kind kind, string name)
     {
+        if (OpTrace.Recording) return OpTrace.Run(name, [a, b], () => BinaryOp(a, b, kind, name));
         var result = BinaryForward(a, b, kind, name);
         return MustRecord(a, b) ? RecordBinary(result, a, b, kind) : result;
     }
@@ -554,6 +557,8 @@ public partial class Tensor
 
     static Tensor ScalarOp(Tensor t, float scalar, bool scalarFirst, Kind kind)
     {
+        if (OpTrace.Recording)
+            return OpTrace.Run(kind + "Scalar", [t], () => ScalarOp(t, scalar, scalarFirst, kind), ("scalar", (double)scalar), ("scalarFirst", scalarFirst));
         var result = ScalarForward(ToFloat(t), scalar, scalarFirst, kind);
         return MustRecord(t) ? RecordScalar(result, t, scalar, scalarFirst, kind) : result;
     }

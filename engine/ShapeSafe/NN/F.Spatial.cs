@@ -1,4 +1,5 @@
 using ShapeSafe.Kernels.Dropout;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -41,6 +42,7 @@ public static partial class F
     public static Tensor PixelShuffle(Tensor input, int upscaleFactor)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (OpTrace.Recording) return OpTrace.Run("PixelShuffle", [input], () => PixelShuffle(input, upscaleFactor), ("upscaleFactor", upscaleFactor));
         var outShape = Rules.PixelShuffle(input.Sizes, upscaleFactor);
         int lead = input.Rank - 3, r = upscaleFactor;
         int channels = outShape[lead], h = input.Sizes[^2], w = input.Sizes[^1];
