@@ -208,6 +208,7 @@ public partial class Tensor
     [ShapeContract("Broadcast")]
     public Tensor Pow(float exponent)
     {
+        if (OpTrace.Recording) return OpTrace.Run("PowScalar", [this], () => Pow(exponent), ("scalar", (double)exponent), ("scalarFirst", false));
         if (DType == DType.Int64) return FloatUnary(new PowScalarOp(exponent));
         var result = ElementwiseKernel.Unary<float, PowScalarOp>(this, new PowScalarOp(exponent));
         return MustRecord(this) ? RecordPowScalar(result, exponent) : result;

@@ -39,7 +39,8 @@ public partial class Tensor
 
     Tensor SumOver(int[]? dims, bool keepDim, string op)
     {
-        if (OpTrace.Recording) return OpTrace.Run(op, [this], () => SumOver(dims, keepDim, op), ("dims", dims ?? []), ("keepDim", keepDim));
+        // Var and Std sum through here too; they are not reported (a tracer finds them by their GradFn).
+        if (OpTrace.Recording && op == "Sum") return OpTrace.Run(op, [this], () => SumOver(dims, keepDim, op), ("dims", dims ?? []), ("keepDim", keepDim));
         var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
         var reduced = Rules.ReducedDims(Sizes, dims, op);
         var plan = ReductionPlan.Create(Untracked(), reduced);
