@@ -99,6 +99,11 @@ public sealed class OnnxExporterTests(ITestOutputHelper output) : IDisposable
             batchFirst: true, normFirst: true)), 3, 5, 8),
         ["transformer-encoder-seq-first-mask"] = Seq(() => Randomized(new TransformerEncoder(new TransformerEncoderLayer(8, 2, dimFeedforward: 16), 2, new LayerNorm(8))),
             (m, xs) => [((TransformerEncoder)m).Forward(xs[0], Transformer.GenerateSquareSubsequentMask(5))], 1, [5, 3, 8]),
+        ["transformer-decoder-layer"] = Seq(() => Randomized(new TransformerDecoderLayer(8, 2, dimFeedforward: 16, batchFirst: true)),
+            (m, xs) => [((TransformerDecoderLayer)m).Forward(xs[0], xs[1], tgtMask: Transformer.GenerateSquareSubsequentMask(4))], 0, [3, 4, 8], [3, 6, 8]),
+        ["transformer"] = Seq(() => Randomized(new Transformer(8, 2, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 16)),
+            (m, xs) => [((Transformer)m).Forward(xs[0], xs[1], tgtMask: Transformer.GenerateSquareSubsequentMask(4))], 1, [6, 3, 8], [4, 3, 8]),
+        ["dropout2d"] = One(() => new Sequential(new Dropout2d(0.5), new Conv2d(3, 2, 1)), 2, 3, 4, 4),
         ["mlp"] = One(() => new Sequential(new Flatten(), new Linear(28 * 28, 256), new ReLU(), new Linear(256, 10)), 5, 1, 28, 28),
         ["cnn"] = One(() => new Sequential(
             new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
