@@ -34,7 +34,7 @@ switch (command)
               train --model mlp|mlpbig|cnn [--threads N] [--cpu-time] [--json]   SGD samples/s on fixed random batches
               fashion [--epochs N] [--threads N] [--data DIR] [--json]   the CNN on Fashion-MNIST
               conv [--batch 64] [--threads 1,2] [--reps N]   the CNN's conv and pool layers
-              trainer [--reps N] [--threads N] [--json]   Trainer.Fit against a hand-written loop on the MLP; a TensorBoard file's size and write time
+              trainer [--reps N] [--threads N] [--samples N] [--cpu-time] [--json]   Trainer.Fit against a hand-written loop on the MLP; a TensorBoard file's size and write time
             """);
         return 2;
 }

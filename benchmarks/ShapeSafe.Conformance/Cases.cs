@@ -101,9 +101,9 @@ static class Cases
             return kept.scatter_add(0, Lt(ri, 2, 4), x[1]) / counts.clamp_min(1);
         } };
         // any / all compared as 0/1 (LibTorch's Bool result converted).
-        yield return new Case { Name = "Any dim 1", Shapes = [[4, 5]], Ties = true, NoGrad = true, Ours = x => x[0].Any(1), Theirs = x => x[0].any(1).to_type(T.ScalarType.Float32) };
-        yield return new Case { Name = "All dim 0 keepdim", Shapes = [[4, 5]], Ties = true, NoGrad = true, Ours = x => x[0].All(0, keepDim: true), Theirs = x => x[0].all(0, keepdim: true).to_type(T.ScalarType.Float32) };
-        yield return new Case { Name = "All of an empty tensor", Shapes = [[0, 3]], NoGrad = true, Ours = x => x[0].All(), Theirs = x => x[0].all().to_type(T.ScalarType.Float32) };
+        yield return new Case { Name = "Any dim 1", Shapes = [[4, 5]], Ties = true, NoGrad = true, Ours = x => x[0].Any(1).ToDType(DType.Float32), Theirs = x => x[0].any(1).to_type(T.ScalarType.Float32) };
+        yield return new Case { Name = "All dim 0 keepdim", Shapes = [[4, 5]], Ties = true, NoGrad = true, Ours = x => x[0].All(0, keepDim: true).ToDType(DType.Float32), Theirs = x => x[0].all(0, keepdim: true).to_type(T.ScalarType.Float32) };
+        yield return new Case { Name = "All of an empty tensor", Shapes = [[0, 3]], NoGrad = true, Ours = x => x[0].All().ToDType(DType.Float32), Theirs = x => x[0].all().to_type(T.ScalarType.Float32) };
         // clone(memory_format): LibTorch's channels-last layout made by a permuted contiguous copy (TorchSharp has no
         // memory_format argument); strides compared as Int64. Size-1 and size-0 dims are left out: there the permuted copy
         // is already contiguous and keeps the input's strides, while channels_last follows c10's formula (tests).

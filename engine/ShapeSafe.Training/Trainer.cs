@@ -28,6 +28,7 @@ public sealed class Trainer
     readonly List<EpochMetrics> _history = [];
     readonly object _observeLock = new();
     TrainingCheckpoint? _pendingResume;
+    EpochPosition? _resumePosition;
     double _best = double.NaN;
     bool _strategyReady;
 
@@ -154,6 +155,9 @@ public sealed class Trainer
             if (resumed.GeneratorStates.Count != generators.Count)
                 throw new InvalidOperationException($"Trainer: the checkpoint holds {resumed.GeneratorStates.Count} generator states but this run has {generators.Count} (the default generator, the training loader's, and TrainerOptions.Generators)");
             for (int i = 0; i < generators.Count; i++) generators[i].SetState(resumed.GeneratorStates[i]);
+            _resumePosition = resumed.Position;
+            if (_resumePosition is { } p && p.MetricSums.Count != CreateMetrics().Length)
+                throw new InvalidOperationException($"Trainer: the checkpoint holds the sums of {p.MetricSums.Count} training metrics but this run has {CreateMetrics().Length}");
             _pendingResume = null;
         }
         if (IsMainProcess && Options.OutputDirectory is { } dir) Directory.CreateDirectory(dir);
@@ -177,7 +181,13 @@ public sealed class Trainer
         while (Epoch < Options.Epochs && !StopRequested && !StepLimitReached)
         {
             int epoch = Epoch + 1;
-            var (trainLoss, samples, seconds) = TrainEpoch(epoch, train, trainMetrics);
+            var (trainLoss, samples, seconds, position) = TrainEpoch(epoch, train, trainMetrics, generators);
+            if (position is not null)
+            {
+                // Stopped by MaxSteps inside the epoch: not validated or counted; the checkpoint holds the position.
+                WriteCheckpoints(generators, improved: false, position);
+                break;
+            }
             double lr = LearningRate;
             var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["train_loss"] = trainLoss };
             foreach (var m in trainMetrics) values["train_" + m.Name] = m.Compute();
@@ -204,7 +214,8 @@ public sealed class Trainer
 
     bool StepLimitReached => Options.MaxSteps is long max && Step >= max;
 
-    (double Loss, long Samples, double Seconds) TrainEpoch(int epoch, DataLoader train, Metric[] metrics)
+    (double Loss, long Samples, double Seconds, EpochPosition? Stopped) TrainEpoch(int epoch, DataLoader train, Metric[] metrics,
+        IReadOnlyList<Generator> generators)
     {
         int batches = train.Count;
         foreach (var c in _callbacks) c.OnEpochBegin(this, epoch, batches);
@@ -225,8 +236,23 @@ public sealed class Trainer
         long seen = 0;
         int accumulated = 0, batch = 0;
         Optimizer.ZeroGrad();
+        // The generators as the epoch's batches are drawn: a run stopped inside the epoch is resumed by drawing them again.
+        var epochStart = _resumePosition?.EpochStartStates ?? generators.Select(g => g.GetState()).ToArray();
+        if (_resumePosition is not null)
+            for (int i = 0; i < generators.Count; i++) generators[i].SetState(epochStart[i]);
         using (var enumerator = train.GetEnumerator())
         {
+            if (_resumePosition is { } resume)
+            {
+                while (batch < resume.Batch && enumerator.MoveNext()) batch++;
+                if (batch < resume.Batch)
+                    throw new InvalidOperationException($"Trainer: the checkpoint stopped after batch {resume.Batch} of epoch {epoch}, but the training loader has only {batch} batches");
+                // Then every generator as it was when the run stopped (the skipped batches' augmentation and dropout drew from them).
+                for (int i = 0; i < generators.Count; i++) generators[i].SetState(resume.StopStates[i]);
+                (lossSum, seen) = (resume.LossSum, resume.Seen);
+                for (int m = 0; m < metrics.Length; m++) Array.Copy(resume.MetricSums[m], metrics[m].Sums, metrics[m].Sums.Length);
+                _resumePosition = null;
+            }
             while (!StepLimitReached && enumerator.MoveNext())
             {
                 var data = enumerator.Current;
@@ -248,11 +274,13 @@ public sealed class Trainer
                 foreach (var c in _callbacks) c.OnStepEnd(this, stepMetrics);
             }
         }
-        // A step limit can end the epoch inside an accumulation group: its gradients still count.
-        if (accumulated > 0) OptimizerStep();
         double seconds = clock.Elapsed.TotalSeconds;
+        // The step limit ends the epoch only right after an optimizer step, so no accumulated gradient is pending.
+        if (batch < batches)
+            return (double.NaN, seen, seconds, new EpochPosition(batch, lossSum, seen, metrics.Select(m => (double[])m.Sums.Clone()).ToArray(), epochStart,
+                generators.Select(g => g.GetState()).ToArray()));
         var sums = Reduce([lossSum, seen], metrics);
-        return (sums[1] == 0 ? double.NaN : sums[0] / sums[1], (long)sums[1], seconds);
+        return (sums[1] == 0 ? double.NaN : sums[0] / sums[1], (long)sums[1], seconds, null);
     }
 
     void OptimizerStep()
@@ -317,10 +345,10 @@ public sealed class Trainer
         return list;
     }
 
-    void WriteCheckpoints(IReadOnlyList<Generator> generators, bool improved)
+    void WriteCheckpoints(IReadOnlyList<Generator> generators, bool improved, EpochPosition? position = null)
     {
         if (!IsMainProcess || !Options.Checkpoints || LastCheckpointPath is not { } last) return;
-        TrainingCheckpoint.Save(last, Model, Optimizer, Options.Scheduler, generators, _callbacks, Epoch, Step, _best, StopRequested, _history);
+        TrainingCheckpoint.Save(last, Model, Optimizer, Options.Scheduler, generators, _callbacks, Epoch, Step, _best, StopRequested, _history, position);
         if (!improved) return;
         // A copy, then a rename: the best checkpoint is replaced in one step too.
         string temp = BestCheckpointPath + ".tmp";

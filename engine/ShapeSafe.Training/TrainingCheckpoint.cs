@@ -11,7 +11,9 @@ namespace ShapeSafe.Training;
 /// dict under <c>model.</c> and the optimizer's under <c>optimizer.</c>; metadata holds the optimizer's metadata
 /// under <c>optimizer.</c>, the scheduler's state under <c>scheduler.</c>, each generator's state (base64) under
 /// <c>generator.{i}</c>, the callbacks' state under <c>callback.{i}.</c>, and <c>epoch</c>, <c>step</c>,
-/// <c>best</c>, <c>stopped</c> and <c>history</c> (every epoch's metrics as JSON).
+/// <c>best</c>, <c>stopped</c> and <c>history</c> (every epoch's metrics as JSON). A run that <c>MaxSteps</c> stopped
+/// inside an epoch also has its position there under <c>position.</c>: the batches done, the epoch's loss and metric
+/// sums so far, and the generators' states when the epoch's batches were drawn.
 /// </summary>
 public sealed class TrainingCheckpoint
 {
@@ -25,6 +27,11 @@ public sealed class TrainingCheckpoint
 
     /// <summary>The best monitored value so far (NaN before any).</summary>
     public double Best { get; init; } = double.NaN;
+
+    /// <summary>The batches done of the epoch after <see cref="Epoch"/> when the run stopped inside it (MaxSteps); 0 at an epoch's end.</summary>
+    public int BatchInEpoch => Position?.Batch ?? 0;
+
+    internal EpochPosition? Position { get; init; }
 
     /// <summary>Whether a callback stopped training (early stopping), so a resumed run does not continue.</summary>
     public bool Stopped { get; init; }
@@ -44,7 +51,7 @@ public sealed class TrainingCheckpoint
 
     internal static void Save(string path, Module model, Optimizer optimizer, LRScheduler? scheduler,
         IReadOnlyList<Generator> generators, IReadOnlyList<TrainerCallback> callbacks,
-        int epoch, long step, double best, bool stopped, IReadOnlyList<EpochMetrics> history)
+        int epoch, long step, double best, bool stopped, IReadOnlyList<EpochMetrics> history, EpochPosition? position = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -70,6 +77,17 @@ public sealed class TrainingCheckpoint
         for (int i = 0; i < callbacks.Count; i++)
             if (callbacks[i].StateDict() is { } state)
                 foreach (var (key, value) in state) meta[$"callback.{i}.{key}"] = value;
+        if (position is not null)
+        {
+            meta["position.batch"] = position.Batch.ToString(inv);
+            meta["position.loss_sum"] = position.LossSum.ToString("R", inv);
+            meta["position.seen"] = position.Seen.ToString(inv);
+            meta["position.metrics"] = position.MetricSums.Count.ToString(inv);
+            for (int m = 0; m < position.MetricSums.Count; m++)
+                meta[$"position.metric.{m}"] = string.Join(",", position.MetricSums[m].Select(v => v.ToString("R", inv)));
+            for (int i = 0; i < position.EpochStartStates.Count; i++)
+                meta[$"position.generator.{i}"] = Convert.ToBase64String(position.EpochStartStates[i]);
+        }
         Safetensors.Save(path, tensors, meta);
     }
 
@@ -103,8 +121,22 @@ public sealed class TrainingCheckpoint
             int generators = int.Parse(Get("generators"), inv);
             int callbacks = meta.Keys.Where(k => k.StartsWith("callback.", StringComparison.Ordinal))
                 .Select(k => int.Parse(k.Split('.')[1], inv) + 1).DefaultIfEmpty(0).Max();
+            var generatorStates = Enumerable.Range(0, generators).Select(i => Convert.FromBase64String(Get($"generator.{i}"))).ToArray();
+            EpochPosition? position = null;
+            if (meta.ContainsKey("position.batch"))
+            {
+                position = new EpochPosition(
+                    int.Parse(Get("position.batch"), inv),
+                    double.Parse(Get("position.loss_sum"), inv),
+                    long.Parse(Get("position.seen"), inv),
+                    Enumerable.Range(0, int.Parse(Get("position.metrics"), inv))
+                        .Select(m => Get($"position.metric.{m}").Split(',').Select(v => double.Parse(v, inv)).ToArray()).ToArray(),
+                    Enumerable.Range(0, generators).Select(i => Convert.FromBase64String(Get($"position.generator.{i}"))).ToArray(),
+                    generatorStates);
+            }
             return new TrainingCheckpoint
             {
+                Position = position,
                 Epoch = int.Parse(Get("epoch"), inv),
                 Step = long.Parse(Get("step"), inv),
                 Best = double.Parse(Get("best"), inv),
@@ -113,7 +145,7 @@ public sealed class TrainingCheckpoint
                 ModelState = model,
                 OptimizerState = new OptimizerStateDict(optimizerTensors, Prefixed("optimizer.")),
                 SchedulerState = scheduler.Count == 0 ? null : scheduler,
-                GeneratorStates = Enumerable.Range(0, generators).Select(i => Convert.FromBase64String(Get($"generator.{i}"))).ToArray(),
+                GeneratorStates = generatorStates,
                 CallbackStates = Enumerable.Range(0, callbacks).Select(i =>
                 {
                     var state = Prefixed($"callback.{i}.");
@@ -127,3 +159,11 @@ public sealed class TrainingCheckpoint
         }
     }
 }
+
+/// <summary>
+/// Where a run stopped inside an epoch: <paramref name="Batch"/> batches done, the epoch's loss sum and sample count
+/// and each training metric's sums so far, the generators' states before the epoch's batches were drawn, and their
+/// states at the stop (the checkpoint's generator states).
+/// </summary>
+internal sealed record EpochPosition(int Batch, double LossSum, long Seen, IReadOnlyList<double[]> MetricSums,
+    IReadOnlyList<byte[]> EpochStartStates, IReadOnlyList<byte[]> StopStates);

@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Convolution;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
@@ -21,6 +22,11 @@ public partial class Tensor
         int groups = 1, (int Height, int Width)? dilation = null)
     {
         const string op = "ConvTranspose2d";
+        if (OpTrace.Recording)
+            return OpTrace.Run(op, [input, weight, bias], () => ConvTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation),
+                ("stride", new[] { (stride ?? (1, 1)).Height, (stride ?? (1, 1)).Width }), ("padding", new[] { padding.Height, padding.Width }),
+                ("outputPadding", new[] { outputPadding.Height, outputPadding.Width }), ("groups", groups),
+                ("dilation", new[] { (dilation ?? (1, 1)).Height, (dilation ?? (1, 1)).Width }));
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         CheckFloat(op, input, weight);

@@ -259,6 +259,7 @@ public partial class Tensor
     [ShapeContract("Broadcast")]
     public Tensor Pow(float exponent)
     {
+        if (OpTrace.Recording) return OpTrace.Run("PowScalar", [this], () => Pow(exponent), ("scalar", (double)exponent), ("scalarFirst", false));
         if (DType == DType.Int64) return FloatUnary(new PowScalarOp(exponent));
         var result = DType switch
         {
@@ -296,6 +297,7 @@ public partial class Tensor
     [ShapeContract("SameShape")]
     public Tensor Neg()
     {
+        if (OpTrace.Recording) return OpTrace.Run("Neg", [this], Neg);
         if (DType == DType.Int64) return ElementwiseKernel.Unary<long, NegOp<long>>(this, default);
         if (DType == DType.Bool)
             throw new ArgumentException($"Neg: negation, the `-` operator, on a Bool tensor is not supported (shape {Rules.Format(Sizes)}); use LogicalNot instead");
@@ -367,15 +369,15 @@ public partial class Tensor
 
     /// <summary><c>e^x</c> (Float32; Int64 input is promoted).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Exp() => FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
+    public Tensor Exp() => OpTrace.Recording ? OpTrace.Run("Exp", [this], Exp) : FloatUnary(new ExpOp(), "ExpBackward", saveResult: true, ElementwiseGradient.Exp);
 
     /// <summary>Natural logarithm (Float32; log of a negative is NaN, of 0 is -inf).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Log() => FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
+    public Tensor Log() => OpTrace.Recording ? OpTrace.Run("Log", [this], Log) : FloatUnary(new LogOp(), "LogBackward", saveResult: false, ElementwiseGradient.Log);
 
     /// <summary>Square root (Float32).</summary>
     [ShapeContract("SameShape")]
-    public Tensor Sqrt() => FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
+    public Tensor Sqrt() => OpTrace.Recording ? OpTrace.Run("Sqrt", [this], Sqrt) : FloatUnary(new SqrtOp(), "SqrtBackward", saveResult: true, ElementwiseGradient.Sqrt);
 
     /// <summary><c>1 / sqrt(x)</c> (Float32).</summary>
     [ShapeContract("SameShape")]
@@ -405,6 +407,7 @@ public partial class Tensor
     [ShapeContract("SameShape")]
     public Tensor Gelu()
     {
+        if (OpTrace.Recording) return OpTrace.Run("Gelu", [this], Gelu);
         var result = ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
         return MustRecord(this) ? RecordUnary(result, "GeluBackward", this, ElementwiseGradient.Gelu) : result;
     }
@@ -573,6 +576,7 @@ public partial class Tensor
 
     static Tensor BinaryOp(Tensor a, Tensor b, Kind kind, string name)
     {
+        if (OpTrace.Recording) return OpTrace.Run(name, [a, b], () => BinaryOp(a, b, kind, name));
         var result = BinaryForward(a, b, kind, name);
         return MustRecord(a, b) ? RecordBinary(result, a, b, kind) : result;
     }
@@ -663,6 +667,8 @@ public partial class Tensor
     /// </summary>
     static Tensor ScalarOp(Tensor t, double scalar, bool scalarFirst, Kind kind)
     {
+        if (OpTrace.Recording)
+            return OpTrace.Run(kind + "Scalar", [t], () => ScalarOp(t, scalar, scalarFirst, kind), ("scalar", (double)scalar), ("scalarFirst", scalarFirst));
         Tensor result = t.DType switch
         {
             DType.Float64 => ScalarForward(t, scalar, scalarFirst, kind),

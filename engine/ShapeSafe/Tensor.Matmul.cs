@@ -1,6 +1,7 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Strided;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
@@ -17,6 +18,7 @@ public partial class Tensor
     [ShapeContract("Matmul")]
     public static Tensor Matmul(Tensor a, Tensor b)
     {
+        if (OpTrace.Recording) return OpTrace.Run("Matmul", [a, b], () => Matmul(a, b));
         string name = (a.Rank, b.Rank) switch { (1, 1) => "DotBackward", (2, 1) => "MvBackward", (2, 2) => "MmBackward", _ => "MatmulBackward" };
         if (a.DType != DType.Float32 || b.DType != DType.Float32)
         {

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Reduction;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe;
 
@@ -38,6 +39,8 @@ public partial class Tensor
 
     Tensor SumOver(int[]? dims, bool keepDim, string op)
     {
+        // Var and Std sum through here too; they are not reported (a tracer finds them by their GradFn).
+        if (OpTrace.Recording && op == "Sum") return OpTrace.Run(op, [this], () => SumOver(dims, keepDim, op), ("dims", dims ?? []), ("keepDim", keepDim));
         var outShape = Rules.Reduce(Sizes, dims, keepDim, op);
         var reduced = Rules.ReducedDims(Sizes, dims, op);
         // Bool sums count (Int64, as PyTorch); BFloat16 sums accumulate in float32 and round once.
@@ -57,6 +60,7 @@ public partial class Tensor
 
     Tensor MeanOver(int[]? dims, bool keepDim)
     {
+        if (OpTrace.Recording) return OpTrace.Run("Mean", [this], () => MeanOver(dims, keepDim), ("dims", dims ?? []), ("keepDim", keepDim));
         if (!IsFloating(DType))
             throw new ArgumentException($"Mean: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {(DType == DType.Int64 ? "Long" : DType.ToString())} (shape {Rules.Format(Sizes)})");
         var outShape = Rules.Reduce(Sizes, dims, keepDim, "Mean");
@@ -255,6 +259,7 @@ public partial class Tensor
 
     Tensor SoftmaxAlong(int dim, bool log, string op)
     {
+        if (OpTrace.Recording) return OpTrace.Run(op, [this], () => SoftmaxAlong(dim, log, op), ("dim", dim));
         int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
         var x = FloatOnly(op).Untracked().Contiguous();
         int outer = 1, size = Rank == 0 ? 1 : Sizes[d], inner = 1;

@@ -13,12 +13,15 @@ public partial class Tensor
     /// <see cref="ShapeException"/> when the layout cannot express it; use <see cref="Reshape"/> then.
     /// </summary>
     [ShapeContract("View")]
-    public Tensor View(params int[] shape) => ViewOp("ViewBackward", l => Rules.View(l, shape));
+    public Tensor View(params int[] shape) => OpTrace.Recording
+        ? OpTrace.Run("Reshape", [this], () => View(shape))
+        : ViewOp("ViewBackward", l => Rules.View(l, shape));
 
     /// <summary>A tensor of the new shape: a view when the layout allows it (as <see cref="View"/>), else a contiguous copy.</summary>
     [ShapeContract("Reshape")]
     public Tensor Reshape(params int[] shape)
     {
+        if (OpTrace.Recording) return OpTrace.Run("Reshape", [this], () => Reshape(shape));
         if (Rules.TryReshapeAsView(Layout, shape, out var sizes, out var view))
             return RecordView(WithLayout(view), "ViewBackward", l => Rules.View(l, shape, "Reshape"));
         var copy = CopyContiguous();
@@ -77,27 +80,39 @@ public partial class Tensor
 
     /// <summary>Swaps two dims (a view).</summary>
     [ShapeContract("Transpose")]
-    public Tensor Transpose(int dim0, int dim1) => ViewOp("TransposeBackward", l => Rules.Transpose(l, dim0, dim1));
+    public Tensor Transpose(int dim0, int dim1) => OpTrace.Recording
+        ? OpTrace.Run("Transpose", [this], () => Transpose(dim0, dim1), ("dim0", dim0), ("dim1", dim1))
+        : ViewOp("TransposeBackward", l => Rules.Transpose(l, dim0, dim1));
 
     /// <summary>Reorders the dims (a view): output dim i is input dim <c>dims[i]</c>.</summary>
     [ShapeContract("Permute")]
-    public Tensor Permute(params int[] dims) => ViewOp("PermuteBackward", l => Rules.Permute(l, dims));
+    public Tensor Permute(params int[] dims) => OpTrace.Recording
+        ? OpTrace.Run("Permute", [this], () => Permute(dims), ("dims", dims))
+        : ViewOp("PermuteBackward", l => Rules.Permute(l, dims));
 
     /// <summary>Removes every dim of size 1 (a view).</summary>
     [ShapeContract("Squeeze")]
-    public Tensor Squeeze() => ViewOp("SqueezeBackward", l => Rules.Squeeze(l));
+    public Tensor Squeeze() => OpTrace.Recording
+        ? OpTrace.Run("Squeeze", [this], () => Squeeze())
+        : ViewOp("SqueezeBackward", l => Rules.Squeeze(l));
 
     /// <summary>Removes dim <paramref name="dim"/> when its size is 1 (a view; unchanged otherwise).</summary>
     [ShapeContract("Squeeze")]
-    public Tensor Squeeze(int dim) => ViewOp("SqueezeBackward", l => Rules.Squeeze(l, dim));
+    public Tensor Squeeze(int dim) => OpTrace.Recording
+        ? OpTrace.Run("Squeeze", [this], () => Squeeze(dim), ("dim", dim))
+        : ViewOp("SqueezeBackward", l => Rules.Squeeze(l, dim));
 
     /// <summary>Inserts a dim of size 1 at <paramref name="dim"/> (a view).</summary>
     [ShapeContract("Unsqueeze")]
-    public Tensor Unsqueeze(int dim) => ViewOp("UnsqueezeBackward", l => Rules.Unsqueeze(l, dim));
+    public Tensor Unsqueeze(int dim) => OpTrace.Recording
+        ? OpTrace.Run("Unsqueeze", [this], () => Unsqueeze(dim), ("dim", dim))
+        : ViewOp("UnsqueezeBackward", l => Rules.Unsqueeze(l, dim));
 
     /// <summary>Broadcasts size-1 dims to larger sizes without copying (stride 0); <c>-1</c> keeps a size.</summary>
     [ShapeContract("Expand")]
-    public Tensor Expand(params int[] shape) => ViewOp("ExpandBackward", l => Rules.Expand(l, shape));
+    public Tensor Expand(params int[] shape) => OpTrace.Recording
+        ? OpTrace.Run("Expand", [this], () => Expand(shape))
+        : ViewOp("ExpandBackward", l => Rules.Expand(l, shape));
 
     /// <summary>Broadcasts to <paramref name="shape"/> (a view, as <see cref="Expand"/>).</summary>
     [ShapeContract("Expand")]
@@ -162,15 +177,21 @@ public partial class Tensor
 
     /// <summary>Elements <paramref name="start"/> .. start+length-1 along <paramref name="dim"/> (a view).</summary>
     [ShapeContract("Narrow")]
-    public Tensor Narrow(int dim, int start, int length) => ViewOp("SliceBackward", l => Rules.Narrow(l, dim, start, length));
+    public Tensor Narrow(int dim, int start, int length) => OpTrace.Recording
+        ? OpTrace.Run("Slice", [this], () => Narrow(dim, start, length), ("dim", dim), ("start", start), ("end", start + length), ("step", 1))
+        : ViewOp("SliceBackward", l => Rules.Narrow(l, dim, start, length));
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, without that dim (a view).</summary>
     [ShapeContract("Select")]
-    public Tensor Select(int dim, int index) => ViewOp("SelectBackward", l => Rules.Select(l, dim, index));
+    public Tensor Select(int dim, int index) => OpTrace.Recording
+        ? OpTrace.Run("Select", [this], () => Select(dim, index), ("dim", dim), ("index", index))
+        : ViewOp("SelectBackward", l => Rules.Select(l, dim, index));
 
     /// <summary>Python's <c>t[..., start:end:step, ...]</c> along <paramref name="dim"/> (a view; bounds clamp).</summary>
     [ShapeContract("Slice")]
-    public Tensor Slice(int dim, int start, int end, int step = 1) => ViewOp("SliceBackward", l => Rules.Slice(l, dim, start, end, step));
+    public Tensor Slice(int dim, int start, int end, int step = 1) => OpTrace.Recording
+        ? OpTrace.Run("Slice", [this], () => Slice(dim, start, end, step), ("dim", dim), ("start", start), ("end", end), ("step", step))
+        : ViewOp("SliceBackward", l => Rules.Slice(l, dim, start, end, step));
 
     /// <summary>Every window of <paramref name="size"/> elements, <paramref name="step"/> apart, along <paramref name="dim"/>, as a new last dim (a view).</summary>
     [ShapeContract("Unfold")]
@@ -251,6 +272,7 @@ public partial class Tensor
     public static Tensor Cat(IEnumerable<Tensor> tensors, int dim = 0)
     {
         var list = tensors as IReadOnlyList<Tensor> ?? tensors.ToArray();
+        if (OpTrace.Recording) return OpTrace.Run("Cat", list.ToArray(), () => Cat(list, dim), ("dim", dim));
         var shapes = new int[list.Count][];
         for (int i = 0; i < shapes.Length; i++) shapes[i] = list[i].Sizes;
         var outShape = Rules.Cat(shapes, dim);

@@ -18,6 +18,7 @@ switch (scenario)
     case "unused": Scenarios.Unused(group, Say); break;
     case "zero": Scenarios.Zero(group, Say, args[1]); break;
     case "resume": Scenarios.Resume(group, Say, args[1]); break;
+    case "trainer": TrainerScenario.Run(group, Say, args[1]); break;
     case "raise":
         group.Barrier();
         if (group.Rank == 1) throw new InvalidOperationException("rank 1 gave up on purpose");

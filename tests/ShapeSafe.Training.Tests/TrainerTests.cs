@@ -29,7 +29,7 @@ public sealed class TrainerTests : IDisposable
     /// <summary>Everything a run depends on, built the same way each time.</summary>
     sealed record Run(Sequential Model, Adam Optimizer, Trainer Trainer, DataLoader Train, DataLoader Valid, EarlyStopping Stop);
 
-    Run Build(string dir, int epochs)
+    Run Build(string dir, int epochs, long? maxSteps = null, int accumulation = 1)
     {
         Tensor.ManualSeed(7);
         var model = Mlp();
@@ -40,6 +40,8 @@ public sealed class TrainerTests : IDisposable
         var trainer = new Trainer(model, optimizer, Loss, new TrainerOptions
         {
             Epochs = epochs,
+            MaxSteps = maxSteps,
+            GradientAccumulationSteps = accumulation,
             OutputDirectory = dir,
             Scheduler = scheduler,
             Progress = ProgressMode.None,
@@ -93,6 +95,39 @@ public sealed class TrainerTests : IDisposable
         AssertSameMetrics(whole.Trainer.History, second.Trainer.History);
         Assert.Equal(whole.Stop.Best, second.Stop.Best);
         Assert.Equal(whole.Trainer.LearningRate, second.Trainer.LearningRate);
+    }
+
+    [Theory]
+    [InlineData(10, 1, 1, 3)]  // 7 steps an epoch: step 10 is batch 3 of epoch 2
+    [InlineData(6, 2, 1, 4)]   // accumulating 2 batches: steps after batches 2, 4, 6, 7; step 6 is batch 4 of epoch 2
+    [InlineData(1, 1, 0, 1)]   // the first step of the run
+    public void A_run_stopped_at_step_k_inside_an_epoch_and_resumed_matches_the_uninterrupted_run_bit_for_bit(
+        long stopAt, int accumulation, int completedEpochs, int batchInEpoch)
+    {
+        var whole = Build(Path.Combine(_dir, "whole"), epochs: 3, accumulation: accumulation);
+        whole.Trainer.Fit(whole.Train, whole.Valid);
+
+        var first = Build(Path.Combine(_dir, "parts"), epochs: 3, maxSteps: stopAt, accumulation: accumulation);
+        var partial = first.Trainer.Fit(first.Train, first.Valid);
+        Assert.Equal((completedEpochs, stopAt), (first.Trainer.Epoch, first.Trainer.Step));
+        Assert.Equal(completedEpochs, partial.Count);
+        Tensor.ManualSeed(12345);
+        _ = Tensor.Rand(new[] { 100 }, null);
+
+        var second = Build(Path.Combine(_dir, "parts"), epochs: 3, accumulation: accumulation);
+        var checkpoint = second.Trainer.Resume(Path.Combine(_dir, "parts", "last.safetensors"));
+        Assert.Equal((completedEpochs, stopAt, batchInEpoch), (checkpoint.Epoch, checkpoint.Step, checkpoint.BatchInEpoch));
+        second.Trainer.Fit(second.Train, second.Valid);
+
+        Assert.Equal((3, whole.Trainer.Step), (second.Trainer.Epoch, second.Trainer.Step));
+        foreach (var ((name, p), (_, q)) in whole.Model.NamedParameters().Zip(second.Model.NamedParameters()))
+            Assert.True(p.ToFloatArray().SequenceEqual(q.ToFloatArray()), name);
+        foreach (var (name, a) in whole.Optimizer.StateDict().Tensors)
+            Assert.True(a.ToFloatArray().SequenceEqual(second.Optimizer.StateDict().Tensors[name].ToFloatArray()), name);
+        AssertSameMetrics(whole.Trainer.History, second.Trainer.History);
+        Assert.Equal(whole.Trainer.LearningRate, second.Trainer.LearningRate);
+        // The final checkpoint is at an epoch's end again.
+        Assert.Equal(0, TrainingCheckpoint.Read(Path.Combine(_dir, "parts", "last.safetensors")).BatchInEpoch);
     }
 
     [Fact]
@@ -165,15 +200,15 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void Max_steps_ends_training_mid_epoch()
+    public void Max_steps_ends_training_mid_epoch_without_counting_the_partial_epoch()
     {
         Tensor.ManualSeed(3);
         var model = Mlp(dropout: false);
         var trainer = new Trainer(model, new Sgd(model.Parameters(), lr: 0.1), Loss,
             new TrainerOptions { Epochs = 5, MaxSteps = 6, Progress = ProgressMode.None });
         var history = trainer.Fit(new DataLoader(Data(32, 1), batchSize: 8));
-        Assert.Equal(6, trainer.Step);
-        Assert.Equal(new[] { 4L, 6L }, history.Select(h => h.Step));
+        Assert.Equal((6L, 1), (trainer.Step, trainer.Epoch));
+        Assert.Equal(new[] { 4L }, history.Select(h => h.Step));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Elementwise;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -9,12 +10,12 @@ public static partial class F
 {
     /// <summary>SiLU (swish), <c>x·σ(x)</c> (<c>F.silu</c>); records "SiluBackward".</summary>
     [ShapeContract("SameShape")]
-    public static Tensor Silu(Tensor input) =>
+    public static Tensor Silu(Tensor input) => OpTrace.Recording ? OpTrace.Run("Silu", [input], () => Silu(input)) :
         Activation(input, "Silu", ElementwiseKernel.Unary<float, SiluOp>(FloatInput(input, "Silu"), default), ActivationGradient.Silu);
 
     /// <summary>Mish, <c>x·tanh(softplus(x))</c> (<c>F.mish</c>); records "MishBackward".</summary>
     [ShapeContract("SameShape")]
-    public static Tensor Mish(Tensor input) =>
+    public static Tensor Mish(Tensor input) => OpTrace.Recording ? OpTrace.Run("Mish", [input], () => Mish(input)) :
         Activation(input, "Mish", ElementwiseKernel.Unary<float, MishOp>(FloatInput(input, "Mish"), default), ActivationGradient.Mish);
 
     /// <summary>
@@ -24,6 +25,7 @@ public static partial class F
     [ShapeContract("SameShape")]
     public static Tensor Softplus(Tensor input, double beta = 1.0, double threshold = 20.0)
     {
+        if (OpTrace.Recording) return OpTrace.Run("Softplus", [input], () => Softplus(input, beta, threshold), ("beta", beta), ("threshold", threshold));
         float b = (float)beta, t = (float)threshold;
         var result = ElementwiseKernel.Unary<float, SoftplusOp>(FloatInput(input, "Softplus"), new SoftplusOp(b, t));
         return Activation(input, "Softplus", result, (g, x) => ActivationGradient.Softplus(g, x, b, t));
@@ -31,7 +33,7 @@ public static partial class F
 
     /// <summary>Hardswish, <c>x·relu6(x + 3) / 6</c> (<c>F.hardswish</c>); records "HardswishBackward".</summary>
     [ShapeContract("SameShape")]
-    public static Tensor Hardswish(Tensor input) =>
+    public static Tensor Hardswish(Tensor input) => OpTrace.Recording ? OpTrace.Run("Hardswish", [input], () => Hardswish(input)) :
         Activation(input, "Hardswish", ElementwiseKernel.Unary<float, HardswishOp>(FloatInput(input, "Hardswish"), default), ActivationGradient.Hardswish);
 
     static Tensor FloatInput(Tensor input, string op)

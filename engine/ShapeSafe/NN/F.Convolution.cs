@@ -1,3 +1,5 @@
+using ShapeSafe.Tracing;
+
 namespace ShapeSafe.NN;
 
 // Convolutions built on the 2-D kernels.
@@ -13,6 +15,9 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        if (OpTrace.Recording)
+            return OpTrace.Run("Conv1d", [input, weight, bias], () => Conv1d(input, weight, bias, stride, padding, dilation, groups),
+                ("stride", stride), ("padding", padding), ("dilation", dilation), ("groups", groups));
         Rules.Conv1d(input.Sizes, weight.Sizes, stride, padding, dilation, groups);
         var output = Tensor.Conv2d(input.Unsqueeze(-2), weight.Unsqueeze(-2), bias, (1, stride), (0, padding), (1, dilation), groups);
         return output.Squeeze(-2);

@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Resampling;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -20,6 +21,9 @@ public static partial class F
         string mode = "nearest", bool? alignCorners = null)
     {
         const string op = "Interpolate";
+        if (OpTrace.Recording)
+            return OpTrace.Run(op, [input], () => Interpolate(input, size, scaleFactor, mode, alignCorners),
+                ("scaleFactor", scaleFactor is { } sf ? new[] { sf.Height, sf.Width } : Array.Empty<double>()), ("mode", mode), ("alignCorners", alignCorners ?? false));
         ArgumentNullException.ThrowIfNull(input);
         RequireFloat(op, input, "input");
         bool bilinear = mode switch

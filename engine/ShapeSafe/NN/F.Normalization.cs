@@ -1,3 +1,5 @@
+using ShapeSafe.Tracing;
+
 namespace ShapeSafe.NN;
 
 // Group normalization, composed from the engine's reductions and element-wise ops (their gradients compose too).
@@ -13,6 +15,7 @@ public static partial class F
     public static Tensor GroupNorm(Tensor input, int numGroups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
         const string op = "GroupNorm";
+        if (OpTrace.Recording) return OpTrace.Run(op, [input, weight, bias], () => GroupNorm(input, numGroups, weight, bias, eps), ("numGroups", numGroups), ("eps", eps));
         ArgumentNullException.ThrowIfNull(input);
         RequireFloat(op, input, "input");
         if (input.Rank < 2)

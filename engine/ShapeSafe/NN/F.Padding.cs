@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Padding;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -19,6 +20,7 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(pad);
+        if (OpTrace.Recording) return OpTrace.Run("Pad", [input], () => Pad(input, pad, mode, value), ("pad", pad), ("mode", mode), ("value", value));
         var outShape = Rules.Pad(input.Sizes, pad, mode);
         if (mode != "constant" && value != 0)
             throw new ArgumentException($"Pad: Padding mode \"{mode}\" doesn't take in value argument (input {Rules.Format(input.Sizes)})", nameof(value));

@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Pooling;
+using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -15,6 +16,7 @@ public static partial class F
     public static Tensor AdaptiveAvgPool2d(Tensor input, (int? Height, int? Width) outputSize)
     {
         const string op = "AdaptiveAvgPool2d";
+        if (OpTrace.Recording) return OpTrace.Run(op, [input], () => AdaptiveAvgPool2d(input, outputSize));
         var (x, shape, planes) = AdaptiveInput(input, outputSize, op);
         var result = Tensor.Uninitialized(DType.Float32, shape);
         AdaptivePoolKernel.AvgForward(x.FloatData, x.Offset, planes, x.Sizes[^2], x.Sizes[^1], shape[^2], shape[^1], result.FloatData);

@@ -1,3 +1,6 @@
+using ShapeSafe.Kernels.Dropout;
+using ShapeSafe.Tracing;
+
 namespace ShapeSafe.NN;
 
 // Channel-wise dropout (through Dropout's mask path, F.cs) and pixel shuffle (views and a reshape, so its gradient is
@@ -25,6 +28,7 @@ public static partial class F
     public static Tensor PixelShuffle(Tensor input, int upscaleFactor)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (OpTrace.Recording) return OpTrace.Run("PixelShuffle", [input], () => PixelShuffle(input, upscaleFactor), ("upscaleFactor", upscaleFactor));
         var outShape = Rules.PixelShuffle(input.Sizes, upscaleFactor);
         int lead = input.Rank - 3, r = upscaleFactor;
         int channels = outShape[lead], h = input.Sizes[^2], w = input.Sizes[^1];

@@ -300,6 +300,9 @@ public static partial class F
         bool training = false, double momentum = 0.1, double eps = 1e-5)
     {
         const string op = "BatchNorm";
+        if (OpTrace.Recording)
+            return OpTrace.Run(op, [input, runningMean, runningVar, weight, bias], () => BatchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps),
+                ("training", training), ("eps", eps));
         ArgumentNullException.ThrowIfNull(input);
         RequireFloat(op, input, "input");
         if (input.Rank < 2)
@@ -392,6 +395,8 @@ public static partial class F
     public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
         const string op = "LayerNorm";
+        if (OpTrace.Recording)
+            return OpTrace.Run(op, [input, weight, bias], () => LayerNorm(input, normalizedShape, weight, bias, eps), ("normalizedShape", normalizedShape), ("eps", eps));
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(normalizedShape);
         RequireFloat(op, input, "input");
@@ -444,6 +449,7 @@ public static partial class F
     public static Tensor Embedding([Shape("...")] Tensor input, [Shape("Num, Dim")] Tensor weight, long? paddingIdx = null)
     {
         const string op = "Embedding";
+        if (OpTrace.Recording) return OpTrace.Run(op, [input, weight], () => Embedding(input, weight, paddingIdx));
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         if (input.DType != DType.Int64)

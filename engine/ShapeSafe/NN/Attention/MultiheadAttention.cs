@@ -1,3 +1,5 @@
+using ShapeSafe.Tracing;
+
 namespace ShapeSafe.NN;
 
 /// <summary>
@@ -118,6 +120,17 @@ public partial class MultiheadAttention : Module
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
+        if (OpTrace.Recording)
+        {
+            // Reported as one op, so an exporter writes the attention with a free batch dim (its reshapes here use sizes).
+            var outputs = OpTrace.RunMany(Op, [query, key, value, keyPaddingMask, attnMask, InProjWeight, InProjBias, OutProj.Weight, OutProj.Bias], () =>
+                {
+                    var (o, w) = Forward(query, key, value, keyPaddingMask, needWeights, attnMask, averageAttnWeights);
+                    return w is null ? [o] : [o, w];
+                },
+                ("numHeads", NumHeads), ("batchFirst", BatchFirst), ("needWeights", needWeights), ("averageAttnWeights", averageAttnWeights));
+            return (outputs[0], outputs.Length > 1 ? outputs[1] : null);
+        }
         string shapes = $"query {Rules.Format(query.Sizes)}, key {Rules.Format(key.Sizes)}, value {Rules.Format(value.Sizes)}";
         if (query.Rank is not (2 or 3))
             throw new ShapeException(Op, $"query should be unbatched 2D or batched 3D tensor, got {query.Rank}D ({shapes})");

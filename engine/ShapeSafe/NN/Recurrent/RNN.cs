@@ -47,6 +47,8 @@ public class RNN : RNNBase
         return (output, final[0]);
     }
 
+    private protected override string CellNonlinearity => Nonlinearity;
+
     private protected override Tensor[] Cell(Tensor inputGates, Tensor[] state, Parameter weightHh, Parameter? biasHh)
     {
         var pre = inputGates + F.Linear(state[0], weightHh, biasHh);

@@ -1,3 +1,5 @@
+using ShapeSafe.Tracing;
+
 namespace ShapeSafe.NN;
 
 /// <summary>
@@ -118,6 +120,9 @@ public abstract class RNNBase : Module
             Init.Uniform(p, -bound, bound, generator);
     }
 
+    /// <summary>The cell's nonlinearity for an exporter (RNN's <c>tanh</c> or <c>relu</c>; empty for the gated cells).</summary>
+    private protected virtual string CellNonlinearity => "";
+
     /// <summary>
     /// One time step of one layer and direction: the new state from the input's projection
     /// <paramref name="inputGates"/> = x·W_ihᵀ + b_ih [N, gates·hidden] and the previous <paramref name="state"/>
@@ -134,6 +139,18 @@ public abstract class RNNBase : Module
     private protected (Tensor Output, Tensor[] Final) Run(Tensor input, Tensor?[] initial)
     {
         string op = GetName();
+        if (OpTrace.Recording)
+        {
+            // Reported as one op (ONNX's RNN, LSTM and GRU): inputs are the input, the initial states, then every weight.
+            var outputs = OpTrace.RunMany(op, [input, .. initial, .. _weights.SelectMany(w => w)], () =>
+                {
+                    var (o, f) = Run(input, initial);
+                    return [o, .. f];
+                },
+                ("numLayers", NumLayers), ("bidirectional", Bidirectional), ("batchFirst", BatchFirst), ("hiddenSize", HiddenSize),
+                ("bias", Bias), ("nonlinearity", CellNonlinearity));
+            return (outputs[0], outputs[1..]);
+        }
         ArgumentNullException.ThrowIfNull(input);
         if (input.DType != DType.Float32)
             throw new ArgumentException($"{op}: expected a Float32 input, got {input.DType} {Rules.Format(input.Sizes)}", nameof(input));

@@ -1,0 +1,33 @@
+using System.Globalization;
+using ShapeSafe.Distributed.Tests;
+
+namespace ShapeSafe.Training.Tests;
+
+/// <summary>The Trainer under mpirun through DistributedStrategy: the same results as one process, files from rank 0 only.</summary>
+[Trait("Category", "Distributed")]
+public sealed class DistributedTrainerTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("trainer-mpi-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Two_ranks_train_as_one_process_on_the_whole_batch_and_only_rank_0_writes()
+    {
+        var job = MpiJob.Run(2, "trainer", _dir);
+        job.AssertPassed(2, "trainer");
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.True(float.Parse(job.Lines(r, "trainer-vs-single max-abs-difference").Single(), CultureInfo.InvariantCulture) < 1e-5f);
+            Assert.True(double.Parse(job.Lines(r, "trainer-vs-single metrics max-relative-difference").Single(), CultureInfo.InvariantCulture) < 1e-5);
+            // 64 samples in global batches of 16: 4 steps an epoch.
+            Assert.Equal($"3 steps 12 main {(r == 0 ? "True" : "False")}", job.Lines(r, "epochs").Single());
+        }
+        string main = Path.Combine(_dir, "rank0");
+        foreach (var file in new[] { "last.safetensors", "best.safetensors", "metrics.csv", "loss.png", "accuracy.png", "lr.png" })
+            Assert.True(File.Exists(Path.Combine(main, file)), file);
+        Assert.Single(Directory.GetFiles(Path.Combine(main, "runs"), "events.out.tfevents.*", SearchOption.AllDirectories));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(main, "metrics.csv")).Length);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "rank1")));
+    }
+}
