@@ -60,10 +60,23 @@ public static class GraphOps
         return new Conv2dPlan(Conv2dGeometry.Create(input, weight.Sizes, stride, padding, dilation, groups), input.Length == 4);
     }
 
+    /// <summary>The geometry of <paramref name="conv"/>'s convolution on an input of <paramref name="input"/>.</summary>
+    /// <exception cref="NotSupportedException">The layer pads other than with zeros, or unevenly ("same" with an even kernel).</exception>
+    public static Conv2dPlan PlanConv2d(int[] input, Conv2d conv)
+    {
+        if (!conv.HasSymmetricZeroPadding)
+            throw new NotSupportedException($"Compile: Conv2d with paddingMode \"{conv.PaddingMode}\"{(conv.PaddingString is { } named ? $" and padding \"{named}\"" : "")} is not compiled yet (input {Rules.Format(input)}); call the module's Forward instead of the compiled one");
+        return PlanConv2d(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups);
+    }
+
     /// <summary>The geometry of <c>MaxPool2d</c> on an input of <paramref name="input"/>.</summary>
     public static MaxPool2dPlan PlanMaxPool2d(int[] input, (int Height, int Width) kernelSize, (int Height, int Width) stride,
-        (int Height, int Width) padding, (int Height, int Width) dilation) =>
-        new(Pool2dGeometry.Create(input, kernelSize, stride, padding, dilation, "MaxPool2d"), input);
+        (int Height, int Width) padding, (int Height, int Width) dilation, bool ceilMode = false) =>
+        new(Pool2dGeometry.Create(input, kernelSize, stride, padding, dilation, "MaxPool2d", ceilMode), input);
+
+    /// <summary>The geometry of <paramref name="pool"/> on an input of <paramref name="input"/>.</summary>
+    public static MaxPool2dPlan PlanMaxPool2d(int[] input, MaxPool2d pool) =>
+        PlanMaxPool2d(input, pool.KernelSize, pool.Stride, pool.Padding, pool.Dilation, pool.CeilMode);
 
     // ------------------------------------------------------------------ forward
 

@@ -472,11 +472,11 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Conv2d:
                 case StepKind.Conv2dRelu:
                 case StepKind.Conv2dReluMaxPool:
-                    _w.Line(name + "Conv = " + Ops + ".PlanConv2d(" + input + ", " + m + ".Weight, " + m + ".Bias, " + m + ".Stride, " + m + ".Padding, " + m + ".Dilation, " + m + ".Groups);");
+                    _w.Line(name + "Conv = " + Ops + ".PlanConv2d(" + input + ", " + m + ");");
                     if (step.Kind == StepKind.Conv2dReluMaxPool)
                     {
                         var p = "graph." + Module(step.PoolModule);
-                        _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + name + "Conv.OutputSizes, " + p + ".KernelSize, " + p + ".Stride, " + p + ".Padding, " + p + ".Dilation);");
+                        _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + name + "Conv.OutputSizes, " + p + ");");
                         _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
                     }
                     else
@@ -485,7 +485,7 @@ namespace ShapeSafe.Generators.Graphs
                     }
                     break;
                 case StepKind.MaxPool2d:
-                    _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + input + ", " + m + ".KernelSize, " + m + ".Stride, " + m + ".Padding, " + m + ".Dilation);");
+                    _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + input + ", " + m + ");");
                     _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
                     break;
                 case StepKind.Relu:

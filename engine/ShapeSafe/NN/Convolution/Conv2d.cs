@@ -76,6 +76,9 @@ public class Conv2d : ConvNd, ITensorModule
     /// <summary>What the padding holds: "zeros" (PyTorch's default), "reflect", "replicate" or "circular".</summary>
     public string PaddingMode => _padding.Mode;
 
+    /// <summary>Whether the padding is zeros, the same on both sides (what the compiled graphs' convolution takes).</summary>
+    internal bool HasSymmetricZeroPadding => _padding.Mode == "zeros" && _padding.Before.AsSpan().SequenceEqual(_padding.After);
+
     /// <summary>The spacing of kernel elements along (height, width).</summary>
     public (int Height, int Width) Dilation { get; }
 
