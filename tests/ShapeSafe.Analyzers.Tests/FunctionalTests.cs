@@ -197,6 +197,33 @@ public class RecurrentTests
             }
         }
         """);
+
+    [Fact]
+    public Task Attention_masks_are_checked_against_the_query_and_key_lengths() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Decoder : Module
+        {
+            readonly MultiheadAttention _self = new MultiheadAttention(64, 8, batchFirst: true);
+            readonly MultiheadAttention _cross = new MultiheadAttention(64, 4);
+
+            public Tensor Forward([Shape("B, T, 64")] Tensor x, [Shape("S, B, 64")] Tensor memory, [Shape("B, S")] Tensor padding,
+                                  [Shape("T, T")] Tensor causal, [Shape("B, T")] Tensor wrongPadding)
+            {
+                var ok = _self.Forward(x, x, x, attnMask: causal).Output;
+                var square = _self.{|SS0008:Forward(x, x, x, attnMask: Tensor.Zeros(8, 8))|}.Output;       // only when T is 8
+                var perHead = _self.{|SS0008:Forward(x, x, x, attnMask: Tensor.Zeros(16, 5, 5))|};         // [8*B, T, T] only when B is 2, T is 5
+                var heads = _self.Forward(x, x, x, attnMask: causal.Unsqueeze(0).Expand(8 * x.Size(0), -1, -1));
+                var rank = _self.{|SS0008:Forward(x, x, x, attnMask: Tensor.Zeros(1, 1, 5, 5))|};
+                var q = x.Transpose(0, 1);                                                       // [T, B, 64]
+                var cross = _cross.Forward(q, memory, memory, keyPaddingMask: padding).Output;    // [T, B, 64]
+                var swapped = _cross.{|SS0008:Forward(q, memory, memory, keyPaddingMask: padding.Transpose(0, 1))|};
+                var wrongLength = _cross.{|SS0008:Forward(q, memory, memory, keyPaddingMask: wrongPadding)|};
+                var crossMask = _cross.{|SS0008:Forward(q, memory, memory, attnMask: causal)|};
+                return cross;
+            }
+        }
+        """);
 }
 
 public class IndexLoopTests

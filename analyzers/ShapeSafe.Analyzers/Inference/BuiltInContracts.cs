@@ -43,6 +43,16 @@ namespace ShapeSafe.Analyzers.Inference
             ["ShapeSafe.NN.NLLLoss.Forward"] = "ClassLoss",
         };
 
+        /// <summary>
+        /// Rules that say more than the engine method's own contract: the norm layers' Forward declares only that it
+        /// keeps the shape (its input's rank varies, so no [Shape] fits), but it also checks the channels in dim 1.
+        /// </summary>
+        static readonly Dictionary<string, string> s_refined = new(System.StringComparer.Ordinal)
+        {
+            ["ShapeSafe.NN.BatchNorm1d.Forward"] = "BatchNorm1d",
+            ["ShapeSafe.NN.GroupNorm.Forward"] = "GroupNorm",
+        };
+
         /// <summary>The operation names in messages, as the engine's own errors spell them.</summary>
         static readonly Dictionary<string, string> s_operations = new(System.StringComparer.Ordinal)
         {
@@ -51,14 +61,20 @@ namespace ShapeSafe.Analyzers.Inference
             ["BinaryCrossEntropyWithLogits"] = "BCEWithLogitsLoss",
             ["CrossEntropy"] = "CrossEntropyLoss",
             ["NllLoss"] = "NLLLoss",
+            ["AdaptiveMaxPool2dWithIndices"] = "AdaptiveMaxPool2d",
         };
 
         /// <summary>The rule of <paramref name="method"/> (an engine method in the table), or null.</summary>
-        public static string? RuleOf(IMethodSymbol method)
+        public static string? RuleOf(IMethodSymbol method) => Lookup(s_rules, method);
+
+        /// <summary>The rule that refines <paramref name="method"/>'s own [ShapeContract], or null.</summary>
+        public static string? RefinedRuleOf(IMethodSymbol method) => Lookup(s_refined, method);
+
+        static string? Lookup(Dictionary<string, string> table, IMethodSymbol method)
         {
             var type = method.ContainingType;
             if (type is null || type.ContainingNamespace is null) return null;
-            return s_rules.TryGetValue(type.ContainingNamespace.ToDisplayString() + "." + type.Name + "." + method.Name, out var rule) ? rule : null;
+            return table.TryGetValue(type.ContainingNamespace.ToDisplayString() + "." + type.Name + "." + method.Name, out var rule) ? rule : null;
         }
 
         /// <summary>How the engine names the operation in its errors (<c>F.CrossEntropy</c> raises "CrossEntropyLoss").</summary>

@@ -140,7 +140,7 @@ namespace ShapeSafe.Analyzers.Inference
     /// a new engine method whose rule is listed here needs no analyzer change. Each entry returns the result
     /// value, or null when unknown; the core's <see cref="ShapeException"/> becomes the diagnostic.
     /// </summary>
-    internal static class ContractRules
+    internal static partial class ContractRules
     {
         delegate Value? Rule(RuleCall call);
 
@@ -199,6 +199,20 @@ namespace ShapeSafe.Analyzers.Inference
             ["LSTM"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: true)),
             ["GRU"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: false)),
             ["MultiheadAttention"] = new(DiagnosticIds.LayerConfigurationMismatch, RecurrentRules.Attention),
+            ["Conv1d"] = new(DiagnosticIds.EmptyWindowOutput, Conv1d),
+            ["ConvTranspose2d"] = new(DiagnosticIds.EmptyWindowOutput, ConvTranspose2d),
+            ["AdaptivePool2d"] = new(DiagnosticIds.DimOutOfRange, AdaptivePool2d),
+            ["Pad"] = new(DiagnosticIds.DimOutOfRange, Pad),
+            ["Interpolate2d"] = new(DiagnosticIds.DimOutOfRange, Interpolate2d),
+            ["PixelShuffle"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.PixelShuffle(Input(c).Sizes, Named(c, "upscaleFactor", null), c.Op))),
+            ["Gather"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.Gather(Input(c).Sizes, Named(c, "dim", null), Input(c, 1).Sizes, c.Op))),
+            ["Scatter"] = new(DiagnosticIds.DimOutOfRange, Scatter),
+            ["OneHot"] = new(DiagnosticIds.DimOutOfRange, OneHot),
+            ["AlongDim"] = new(DiagnosticIds.DimOutOfRange, c => ValuesAndIndices(c, R.AlongDim(Input(c).Sizes, Named(c, "dim", -1), c.Op))),
+            ["Topk"] = new(DiagnosticIds.DimOutOfRange, c => ValuesAndIndices(c, R.Topk(Input(c).Sizes, Named(c, "k", null), Named(c, "dim", -1), c.Op))),
+            ["Triangle"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.Triangle(Input(c).Sizes, c.Op))),
+            ["BatchNorm1d"] = new(DiagnosticIds.LayerConfigurationMismatch, BatchNorm1d),
+            ["GroupNorm"] = new(DiagnosticIds.LayerConfigurationMismatch, GroupNorm),
         };
 
         /// <summary>The rule names the analyzer understands (for tests and docs).</summary>

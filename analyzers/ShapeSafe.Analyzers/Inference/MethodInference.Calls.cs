@@ -212,7 +212,7 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var attribute = EngineSymbols.Find(method.GetAttributes(), Symbols.ShapeContractAttribute)
                 ?? (method.ReducedFrom is { } reduced ? EngineSymbols.Find(reduced.GetAttributes(), Symbols.ShapeContractAttribute) : null);
-            return EngineSymbols.StringArgument(attribute) ?? BuiltInContracts.RuleOf(method);
+            return BuiltInContracts.RefinedRuleOf(method) ?? EngineSymbols.StringArgument(attribute) ?? BuiltInContracts.RuleOf(method);
         }
 
         RuleCall BuildCall(IMethodSymbol method, Value? receiver, Value?[] arguments)
@@ -608,7 +608,7 @@ namespace ShapeSafe.Analyzers.Inference
             var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
             var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
             string message = WithCondition((description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail, condition);
-            if (id == DiagnosticIds.LayerConfigurationMismatch && layer.Bindings.TryGetValue("In", out var binding))
+            if (id == DiagnosticIds.LayerConfigurationMismatch && (layer.Bindings.TryGetValue("In", out var binding) || layer.Bindings.TryGetValue("C", out binding)))
             {
                 var properties = call.InferredInputSize is { } size && size.TryGetConstant(out long v)
                     ? ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.InferredSize, v.ToString(System.Globalization.CultureInfo.InvariantCulture))

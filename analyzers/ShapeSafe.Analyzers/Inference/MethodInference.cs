@@ -323,6 +323,8 @@ namespace ShapeSafe.Analyzers.Inference
                     case short s: return new IntValue(Dim.Of(s));
                     case byte b: return new IntValue(Dim.Of(b));
                     case bool flag: return flag ? BoolValue.True : BoolValue.False;
+                    case double d: return new DoubleValue(d);
+                    case float f: return new DoubleValue(f);
                     case string text: return new StringValue(text);
                     case null: return NullValue.Instance;
                     default: return null;

@@ -140,6 +140,15 @@ namespace ShapeSafe.Analyzers.Inference
         public override int GetHashCode() => Text.GetHashCode();
     }
 
+    /// <summary>A floating-point constant (a scale factor).</summary>
+    internal sealed class DoubleValue : Value
+    {
+        public DoubleValue(double number) => Number = number;
+        public double Number { get; }
+        public override bool Equals(Value? other) => other is DoubleValue d && d.Number.Equals(Number);
+        public override int GetHashCode() => Number.GetHashCode();
+    }
+
     /// <summary>The constant <c>null</c> (an omitted optional argument such as a pooling stride).</summary>
     internal sealed class NullValue : Value
     {
