@@ -82,6 +82,47 @@ public class EngineOpContractTests
     }
 
     [Fact]
+    public async Task Factories_in_place_ops_recurrent_and_transformer_layers_give_exact_shapes()
+    {
+        var shown = await Inferred.In("""[Shape("B, T, 32")] Tensor x, [Shape("B, 10")] Tensor probs""", """
+            var perm = Tensor.Randperm(7);
+            var picks = Tensor.Multinomial(probs, 3);
+            var (pooled, where) = Tensor.MaxPool2dWithIndices(Tensor.Randn(2, 3, 8, 8), 2);
+            var data = Tensor.FromArray(new float[6], new[] { 2, 3 });
+            var one = Tensor.Scalar(2f);
+            var counts = Tensor.Poisson(probs);
+            var normed = F.BatchNorm(x.Transpose(1, 2), null, null);
+            var same = x.MulInPlace(2f).AddInPlace(x, 0.5f);
+            var (steps, last) = new RNN(32, 20, numLayers: 2, batchFirst: true).Forward(x);
+            var encoded = new TransformerEncoderLayer(32, 4, batchFirst: true).Forward(x);
+            var decoded = new Transformer(32, 4, batchFirst: true).Forward(x, Tensor.Randn(2, 5, 32));
+            """);
+        Assert.Equal(new[]
+        {
+            "perm [7]", "picks [B, 3]", "pooled [2, 3, 4, 4]", "where [2, 3, 4, 4]", "data [2, 3]", "one []", "counts [B, 10]",
+            "normed [B, 32, T]", "same [B, T, 32]", "steps [B, T, 20]", "last [2, B, 20]", "encoded [B, T, 32]", "decoded [2, 5, 32]",
+        }, shown);
+    }
+
+    [Fact]
+    public Task Transformer_layers_check_the_model_width() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class C
+        {
+            readonly TransformerEncoderLayer _layer = new TransformerEncoderLayer(64, 8, batchFirst: true);
+
+            void M([Shape("B, T, 32")] Tensor x)
+            {
+                var encoded = _layer.{|SS0008:Forward(x)|};
+                var stack = new TransformerEncoder(_layer, 2).{|SS0008:Forward(x)|};
+                var full = new Transformer(32, 4).{|SS0008:Forward(x, Tensor.Randn(5, 2, 16))|};
+                var rnn = new RNN(16, 20).Forward({|SS0008:x|});
+            }
+        }
+        """);
+
+    [Fact]
     public Task Spatial_ops_refuse_what_PyTorch_refuses() => Verify.Shapes("""
         using ShapeSafe;
         using ShapeSafe.NN;

@@ -36,6 +36,31 @@ namespace ShapeSafe.Analyzers.Inference
             ["ShapeSafe.NN.F.BinaryCrossEntropyWithLogits"] = "PairLoss",
             ["ShapeSafe.NN.F.CrossEntropy"] = "ClassLoss",
             ["ShapeSafe.NN.F.NllLoss"] = "ClassLoss",
+            ["ShapeSafe.NN.F.BatchNorm"] = "SameShape",
+            ["ShapeSafe.Tensor.MaxPool2dWithIndices"] = "Pool2d",
+            ["ShapeSafe.Tensor.FromArray"] = "ShapeArgument",
+            ["ShapeSafe.Tensor.Normal"] = "Factory",
+            ["ShapeSafe.Tensor.Poisson"] = "Like",
+            ["ShapeSafe.Tensor.Multinomial"] = "Multinomial",
+            ["ShapeSafe.Tensor.Randperm"] = "Vector",
+            ["ShapeSafe.Tensor.Scalar"] = "Scalar",
+            // In-place ops and copies return the tensor they change (or a copy of it): its shape.
+            ["ShapeSafe.Tensor.AddInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.SubInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.MulInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.DivInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.AddCMulInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.AddCDivInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.ClampInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.FillInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.ZeroInPlace"] = "SameShape",
+            ["ShapeSafe.Tensor.CopyFrom"] = "SameShape",
+            ["ShapeSafe.Tensor.ToDType"] = "SameShape",
+            ["ShapeSafe.NN.TransformerEncoderLayer.Forward"] = "Transformer",
+            ["ShapeSafe.NN.TransformerDecoderLayer.Forward"] = "Transformer",
+            ["ShapeSafe.NN.TransformerEncoder.Forward"] = "Transformer",
+            ["ShapeSafe.NN.TransformerDecoder.Forward"] = "Transformer",
+            ["ShapeSafe.NN.Transformer.Forward"] = "Transformer",
             ["ShapeSafe.NN.MSELoss.Forward"] = "PairLoss",
             ["ShapeSafe.NN.BCELoss.Forward"] = "PairLoss",
             ["ShapeSafe.NN.BCEWithLogitsLoss.Forward"] = "PairLoss",
@@ -62,6 +87,7 @@ namespace ShapeSafe.Analyzers.Inference
             ["CrossEntropy"] = "CrossEntropyLoss",
             ["NllLoss"] = "NLLLoss",
             ["AdaptiveMaxPool2dWithIndices"] = "AdaptiveMaxPool2d",
+            ["MaxPool2dWithIndices"] = "MaxPool2d",
         };
 
         /// <summary>The rule of <paramref name="method"/> (an engine method in the table), or null.</summary>
@@ -76,6 +102,13 @@ namespace ShapeSafe.Analyzers.Inference
             if (type is null || type.ContainingNamespace is null) return null;
             return table.TryGetValue(type.ContainingNamespace.ToDisplayString() + "." + type.Name + "." + method.Name, out var rule) ? rule : null;
         }
+
+        /// <summary>
+        /// The rule the analyzer uses for the engine method <paramref name="qualifiedName"/> (<c>ShapeSafe.NN.F.Relu</c>)
+        /// declaring <paramref name="declared"/> (its [ShapeContract] rule, or null), as calls resolve it: for the coverage test.
+        /// </summary>
+        internal static string? Effective(string qualifiedName, string? declared) =>
+            s_refined.TryGetValue(qualifiedName, out var refined) ? refined : declared ?? (s_rules.TryGetValue(qualifiedName, out var rule) ? rule : null);
 
         /// <summary>How the engine names the operation in its errors (<c>F.CrossEntropy</c> raises "CrossEntropyLoss").</summary>
         public static string OperationName(string name) => s_operations.TryGetValue(name, out var op) ? op : name;

@@ -166,6 +166,43 @@ namespace ShapeSafe.Analyzers.Inference
             return Fresh(R.OneHot(input.Sizes, classes.Dim, c.Op));
         }
 
+        /// <summary>
+        /// The transformer layers and stacks: the output has the shape of the sequence they transform (the target for
+        /// <c>Transformer</c> and the decoders, the source for the encoders), and every sequence's last dim is the model
+        /// width (<c>dModel</c>, or the stacked layer's).
+        /// </summary>
+        static Value? Transformer(RuleCall c)
+        {
+            int sequences = c.Op is "Transformer" or "TransformerDecoderLayer" or "TransformerDecoder" ? 2 : 1;
+            var output = Input(c, c.Op == "Transformer" ? 1 : 0);
+            Value? width = c.TryGet("dModel", out var d) ? d
+                : (c.TryGet("encoderLayer", out var layer) || c.TryGet("decoderLayer", out layer)) && layer is ModuleValue m && m.Arguments.TryGetValue("dModel", out var inner) ? inner
+                : null;
+            if (width is IntValue model)
+            {
+                for (int i = 0; i < sequences; i++)
+                {
+                    if (c.Tensor(i) is not { } sequence) continue;
+                    var sizes = sequence.Sizes;
+                    if (sizes.Length == 0) throw new ShapeException(c.Op, $"expected a sequence [..., {model.Dim}], got a 0-dim tensor");
+                    c.InferredInputSize ??= sizes[sizes.Length - 1];
+                    RequireSame(new[] { model.Dim }, new[] { sizes[sizes.Length - 1] }, () => new ShapeException(c.Op,
+                        $"was expecting embedding dimension of {model.Dim}, but got {sizes[sizes.Length - 1]} (input {sequence.FormatShape()})"));
+                }
+            }
+            return Fresh(output.Sizes);
+        }
+
+        /// <summary><c>Multinomial(probs, numSamples)</c>: [n] → [numSamples], [rows, n] → [rows, numSamples].</summary>
+        static Value? Multinomial(RuleCall c)
+        {
+            var input = Input(c);
+            if (!c.TryGet("numSamples", out var n) || n is not IntValue samples) return Unknown<Value>();
+            if (input.Sizes.Length is not (1 or 2))
+                throw new ShapeException(c.Op, $"prob_dist must be 1 or 2 dim, got {input.FormatShape()}");
+            return Fresh(input.Sizes.Length == 1 ? new[] { samples.Dim } : new[] { input.Sizes[0], samples.Dim });
+        }
+
         /// <summary><c>BatchNorm1d(C)</c>: input [N, C] or [N, C, L], with the engine's messages.</summary>
         static Value? BatchNorm1d(RuleCall c)
         {

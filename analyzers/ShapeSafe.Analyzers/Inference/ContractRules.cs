@@ -211,6 +211,12 @@ namespace ShapeSafe.Analyzers.Inference
             ["AlongDim"] = new(DiagnosticIds.DimOutOfRange, c => ValuesAndIndices(c, R.AlongDim(Input(c).Sizes, Named(c, "dim", -1), c.Op))),
             ["Topk"] = new(DiagnosticIds.DimOutOfRange, c => ValuesAndIndices(c, R.Topk(Input(c).Sizes, Named(c, "k", null), Named(c, "dim", -1), c.Op))),
             ["Triangle"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.Triangle(Input(c).Sizes, c.Op))),
+            ["RNN"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: false)),
+            ["Transformer"] = new(DiagnosticIds.LayerConfigurationMismatch, Transformer),
+            ["ShapeArgument"] = new(DiagnosticIds.DimOutOfRange, c => c.TryGet("shape", out _) ? Factory(c) : null),
+            ["Scalar"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(new Dim[0])),
+            ["Vector"] = new(DiagnosticIds.DimOutOfRange, c => c.Dims(0) is { Length: 1 } n ? Fresh(n) : null),
+            ["Multinomial"] = new(DiagnosticIds.DimOutOfRange, Multinomial),
             ["BatchNorm1d"] = new(DiagnosticIds.LayerConfigurationMismatch, BatchNorm1d),
             ["GroupNorm"] = new(DiagnosticIds.LayerConfigurationMismatch, GroupNorm),
         };
@@ -662,7 +668,7 @@ namespace ShapeSafe.Analyzers.Inference
                     throw new ShapeException(c.Op,
                         $"output size is too small: input {TensorValue.Format(input.Sizes, false)} with kernel [{kernel[0]}, {kernel[1]}], stride [{stride[0]}, {stride[1]}], padding [{padding[0]}, {padding[1]}] leaves no window at dim {d}");
             }
-            return Fresh(R.Pool2d(input.Sizes, kernel, stride, padding, dilation, c.Op));
+            return ValuesAndIndices(c, R.Pool2d(input.Sizes, kernel, stride, padding, dilation, BuiltInContracts.OperationName(c.Op)));
         }
     }
 }

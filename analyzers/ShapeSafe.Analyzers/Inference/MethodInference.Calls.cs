@@ -236,7 +236,7 @@ namespace ShapeSafe.Analyzers.Inference
 
         /// <summary>The rule of an engine layer whose Forward returns a tuple (LSTM, GRU, MultiheadAttention), or null.</summary>
         static string? TupleLayer(INamedTypeSymbol type) =>
-            type.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN" && type.Name is "LSTM" or "GRU" or "MultiheadAttention" ? type.Name : null;
+            type.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN" && type.Name is "LSTM" or "GRU" or "RNN" or "MultiheadAttention" ? type.Name : null;
 
         /// <summary>A tuple layer's call: its tensor arguments in order (a state pair flattened), then its constructor arguments by name.</summary>
         RuleCall TupleCall(IMethodSymbol method, ModuleValue module, Value?[] arguments)
@@ -608,7 +608,7 @@ namespace ShapeSafe.Analyzers.Inference
             var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
             var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
             string message = WithCondition((description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail, condition);
-            if (id == DiagnosticIds.LayerConfigurationMismatch && (layer.Bindings.TryGetValue("In", out var binding) || layer.Bindings.TryGetValue("C", out binding)))
+            if (id == DiagnosticIds.LayerConfigurationMismatch && LayerSizeBinding(layer) is { } binding)
             {
                 var properties = call.InferredInputSize is { } size && size.TryGetConstant(out long v)
                     ? ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.InferredSize, v.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -619,6 +619,14 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 Report(Descriptor(id), location, null, null, message);
             }
+            return null;
+        }
+
+        /// <summary>The [Dim] constructor argument that fixes a layer's input size (In, C, E), for SS0008's fix.</summary>
+        static DimBinding? LayerSizeBinding(ModuleValue layer)
+        {
+            foreach (var name in new[] { "In", "C", "E" })
+                if (layer.Bindings.TryGetValue(name, out var binding)) return binding;
             return null;
         }
 
