@@ -170,3 +170,36 @@ public class EngineOpContractTests
         }
         """);
 }
+
+/// <summary>The syntax users write to read sizes: deconstruction of a shape and indices from the end.</summary>
+public class ShapeSyntaxTests
+{
+    [Fact]
+    public async Task Deconstructed_sizes_and_indices_from_the_end_flow_into_views()
+    {
+        var shown = await Inferred.In("""[Shape("B, T, C")] Tensor x""", """
+            var (b, t, c) = x.Shape;
+            var heads = x.View(b, t, 4, c / 4).Transpose(1, 2);
+            var last = x[^1];
+            var step = x[.., ^1];
+            var flat = x.Reshape(-1, x.Shape[^1]);
+            var rows = x.Shape[^2];
+            var merged = x.View(b * t, c);
+            """);
+        Assert.Equal(new[] { "heads [B, 4, T, C/4]", "last [T, C]", "step [B, C]", "flat [B*T, C]", "merged [B*T, C]" }, shown);
+    }
+
+    [Fact]
+    public Task Deconstructing_into_the_wrong_count_is_SS0006() => Verify.Shapes("""
+        using ShapeSafe;
+        class C
+        {
+            void M([Shape("B, T, C")] Tensor x)
+            {
+                {|SS0006:var (b, t) = x.Shape|};
+                {|SS0006:var (n, c, h, w) = x.Shape|};
+                var (p, q, r) = x.Shape;
+            }
+        }
+        """);
+}

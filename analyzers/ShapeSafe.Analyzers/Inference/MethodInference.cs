@@ -383,6 +383,7 @@ namespace ShapeSafe.Analyzers.Inference
                 case IDeconstructionAssignmentOperation deconstruction:
                 {
                     var value = Eval(deconstruction.Value, state);
+                    CheckShapeDeconstruction(deconstruction, value);
                     AssignTuple(deconstruction.Target, value, state);
                     return value;
                 }
@@ -597,6 +598,21 @@ namespace ShapeSafe.Analyzers.Inference
                     Eval(target, state);
                     break;
             }
+        }
+
+        /// <summary><c>var (b, t) = x.Shape</c> on a 3-D tensor: the engine's Deconstruct raises Python's unpacking error.</summary>
+        void CheckShapeDeconstruction(IDeconstructionAssignmentOperation deconstruction, Value? value)
+        {
+            var source = deconstruction.Value is IConversionOperation conversion ? conversion.Operand : deconstruction.Value;
+            if (source is not IPropertyReferenceOperation { Property.Name: "Shape" or "Sizes" } property || !Symbols.IsTensor(property.Property.ContainingType)
+                || value is not SequenceValue sizes)
+                return;
+            var target = deconstruction.Target is IDeclarationExpressionOperation declaration ? declaration.Expression : deconstruction.Target;
+            if (target is not ITupleOperation tuple || tuple.Elements.Length == sizes.Elements.Length) return;
+            int count = tuple.Elements.Length;
+            string unpack = sizes.Elements.Length > count ? $"too many values to unpack (expected {count})" : $"not enough values to unpack (expected {count}, got {sizes.Elements.Length})";
+            Report(DiagnosticDescriptors.DimOutOfRange, deconstruction.Syntax.GetLocation(), null, null,
+                $"Deconstruct: {unpack}: shape [{string.Join(", ", sizes.Elements.Select(e => e?.ToString() ?? "?"))}]");
         }
 
         void AssignTuple(IOperation target, Value? value, FlowState state)
