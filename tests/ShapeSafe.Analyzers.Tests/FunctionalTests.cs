@@ -245,8 +245,37 @@ public class IndexLoopTests
                 var first = _same[0].Forward({|SS0008:y|});
                 var layers = new[] { new Linear(64, 64), new Linear(64, 64) };
                 for (int i = 0; i < layers.Length; i++) x = layers[i].Forward(x);
-                for (int i = 0; i < 2; i++) x = _mixed[i].Forward(x);   // different layers: unknown per step, silent
+                for (int i = 0; i < 2; i++) x = _mixed[i].Forward(x);   // different layers: each step with its own layer
+                var known = x.{|SS0002:Matmul(Tensor.Randn(32, 3))|};
                 return x;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Index_loops_over_lists_of_different_layers_check_each_layer_and_join_at_the_exit() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Funnel : Module
+        {
+            readonly ModuleList<Module> _layers = new ModuleList<Module> { new Linear(64, 32), new ReLU(), new Linear(32, 16) };
+            readonly ModuleList<Linear> _broken = new ModuleList<Linear> { new Linear(64, 32), new Linear(64, 16) };
+            readonly ModuleList<Linear> _narrowing = new ModuleList<Linear> { new Linear(64, 64), new Linear(64, 32) };
+
+            public Tensor Forward([Shape("B, 64")] Tensor x, int depth)
+            {
+                var h = x;
+                for (int i = 0; i < _layers.Count; i++) h = ((ITensorModule)_layers[i]).Forward(h);
+                var out16 = h.{|SS0002:Matmul(Tensor.Randn(32, 3))|};       // [B, 16] after all three
+                var g = x;
+                for (int i = 0; i < _broken.Count; i++) g = _broken[i].Forward({|SS0008:g|});   // the second expects 64, gets 32
+                var partial = x;
+                for (int i = 0; i < depth; i++) partial = _narrowing[i].Forward(partial);  // unknown count: the exit joins every prefix
+                var unknown = partial.Matmul(Tensor.Randn(32, 3));
+                var arrays = new[] { new Linear(64, 48), new Linear(48, 8) };
+                var a = x;
+                for (int k = arrays.Length - 1; k >= 0; k--) a = arrays[k].Forward({|SS0008:a|});    // reversed: 48 first
+                return h;
             }
         }
         """);

@@ -372,6 +372,8 @@ namespace ShapeSafe.Analyzers.Inference
                 return ResultOf(operatorMethod, ApplyRule(rule, call, syntax));
             }
             if (a is not IntValue x || b is not IntValue y) return null;
+            if (x.TryGetConstant(out int l) && y.TryGetConstant(out int r) && Compare(kind, l, r) is { } compared)
+                return compared ? BoolValue.True : BoolValue.False;
             try
             {
                 switch (kind)
@@ -395,6 +397,18 @@ namespace ShapeSafe.Analyzers.Inference
                 return null;
             }
         }
+
+        /// <summary>A comparison of two int constants (a loop's bound), or null for any other operator.</summary>
+        static bool? Compare(BinaryOperatorKind kind, int l, int r) => kind switch
+        {
+            BinaryOperatorKind.LessThan => l < r,
+            BinaryOperatorKind.LessThanOrEqual => l <= r,
+            BinaryOperatorKind.GreaterThan => l > r,
+            BinaryOperatorKind.GreaterThanOrEqual => l >= r,
+            BinaryOperatorKind.Equals => l == r,
+            BinaryOperatorKind.NotEquals => l != r,
+            _ => null,
+        };
 
         Value? Unary(IUnaryOperation unary, FlowState state)
         {

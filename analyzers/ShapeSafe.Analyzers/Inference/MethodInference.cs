@@ -96,6 +96,7 @@ namespace ShapeSafe.Analyzers.Inference
             worklist.Enqueue(0);
             queued[0] = true;
             int budget = 8 * (50 * blocks.Length + 100);
+            var counters = LayerIndexCounters(cfg);
             Dictionary<CaptureId, ControlFlowRegion>? captureRegions = null;
 
             while (true)
@@ -155,7 +156,7 @@ namespace ShapeSafe.Analyzers.Inference
                 }
                 else
                 {
-                    var key = incoming.IterationKey();
+                    var key = incoming.IterationKey(counters);
                     var match = variants.Find(v => v.Key == key);
                     if (match is not null)
                     {
@@ -192,6 +193,34 @@ namespace ShapeSafe.Analyzers.Inference
                 captureRegions ??= CaptureRegions(cfg.Root);
                 state.RemoveCaptures(id => captureRegions.TryGetValue(id, out var region) && !Encloses(region, destination.EnclosingRegion));
             }
+        }
+
+        /// <summary>
+        /// Locals that index a sequence of layers (<c>layers[i]</c>, <c>_blocks[i]</c>): a <c>for</c> loop over such a
+        /// sequence keeps one state per index value, so a list of different layers is checked layer by layer.
+        /// </summary>
+        List<ISymbol>? LayerIndexCounters(ControlFlowGraph cfg)
+        {
+            List<ISymbol>? counters = null;
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var root in block.Operations)
+                {
+                    foreach (var operation in root.DescendantsAndSelf())
+                    {
+                        var (instance, index) = operation switch
+                        {
+                            IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } p => (p.Instance, p.Arguments[0].Value),
+                            IArrayElementReferenceOperation { Indices.Length: 1 } a => (a.ArrayReference, a.Indices[0]),
+                            _ => (null, null),
+                        };
+                        if (instance is null || index is not ILocalReferenceOperation local || !(Symbols.IsModuleSequence(instance.Type) || Symbols.IsModule(instance.Type))) continue;
+                        counters ??= new List<ISymbol>();
+                        if (!counters.Contains(local.Local, SymbolEqualityComparer.Default)) counters.Add(local.Local);
+                    }
+                }
+            }
+            return counters;
         }
 
         static Dictionary<CaptureId, ControlFlowRegion> CaptureRegions(ControlFlowRegion root)
@@ -378,8 +407,13 @@ namespace ShapeSafe.Analyzers.Inference
                     return value;
                 }
                 case IIncrementOrDecrementOperation increment:
-                    Assign(increment.Target, null, increment.Syntax, state);
-                    return null;
+                {
+                    // i++ on a known int (a loop's index) stays known.
+                    var before = Eval(increment.Target, state) as IntValue;
+                    var after = before is null ? null : new IntValue(before.Dim + Dim.Of(increment.Kind == OperationKind.Increment ? 1 : -1));
+                    Assign(increment.Target, after, increment.Syntax, state);
+                    return increment.IsPostfix ? before : after;
+                }
                 case IDeconstructionAssignmentOperation deconstruction:
                 {
                     var value = Eval(deconstruction.Value, state);
@@ -488,6 +522,10 @@ namespace ShapeSafe.Analyzers.Inference
             }
             if (property.Property.Name == "Current" && instance is EnumeratorValue enumerator)
                 return enumerator.Current;
+            // layers.Count, layers.Length of a known sequence of layers (or tensors): a loop's bound.
+            if (property.Property.Name is "Count" or "Length" && (instance is ModuleValue held ? held.Items : instance) is SequenceValue counted
+                && (Symbols.IsModuleSequence(property.Instance?.Type) || Symbols.IsModule(property.Instance?.Type) || Symbols.IsTensorSequence(property.Instance?.Type)))
+                return new IntValue(Dim.Of(counted.Elements.Length));
             return MemberValue(property.Property, property.Type, property.Instance, instance);
         }
 
