@@ -22,8 +22,12 @@ public static class Inferred
         var compilation = CSharpCompilation.Create("Probe", trees, Verify.References, options);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "the probe must compile:\n" + string.Join("\n", errors.Take(10)));
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new Analyzers::ShapeSafe.Analyzers.ShapeAnalyzer()))
-            .GetAnalyzerDiagnosticsAsync();
+        var crashes = new List<string>();
+        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new Analyzers::ShapeSafe.Analyzers.ShapeAnalyzer()),
+            new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), (e, _, _) => crashes.Add(e.ToString()),
+                concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+        var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+        Assert.True(crashes.Count == 0, "the analyzer threw:\n" + string.Join("\n", crashes));
         return diagnostics
             .OrderBy(d => d.Location.SourceSpan.Start)
             .Select(d => d.Id == "SS1000" ? Shown(d.GetMessage()) : $"{d.Id} {d.Location.GetLineSpan().StartLinePosition.Line + 1}: {d.GetMessage()}")

@@ -316,7 +316,8 @@ namespace ShapeSafe.Analyzers.Inference
             new(call.Op, call.Tensors.Select(v => Replace(v, name, value)).ToList(), call.Others.Select(v => Replace(v, name, value)).ToList(),
                 call.OtherNames, call.ReturnsPair);
 
-        static Value? Replace(Value? v, string name, Dim value) => v switch
+        /// <summary><paramref name="v"/> with the dim name <paramref name="name"/> replaced by <paramref name="value"/> in every size and stride.</summary>
+        internal static Value? Replace(Value? v, string name, Dim value) => v switch
         {
             TensorValue t => new TensorValue(t.Sizes.Select(d => d.Replace(name, value)).ToArray(), t.HasEllipsis,
                 t.Strides?.Select(d => d.Replace(name, value)).ToArray(), t.Offset?.Replace(name, value)),

@@ -284,7 +284,7 @@ namespace ShapeSafe.Analyzers.Inference
                 _rules[key] = memo = (value, e, i, condition);
             }
             var (result, error, id, needs) = memo;
-            if (error is not null && id is not null)
+            if (error is not null && id is not null && !(needs is not null && UnconditionalOnly))
             {
                 string message = WithCondition(error.Message, needs);
                 if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
@@ -460,7 +460,9 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 children = added is null ? ImmutableArray<ModuleValue?>.Empty : added.Value;
             }
-            return new ModuleValue(type, bindings, children, arguments: named.ToImmutable(), uniformChild: uniform);
+            var namedArguments = named.ToImmutable();
+            CheckAtCreation(creation, type, constructor, arguments, bindings, namedArguments);
+            return new ModuleValue(type, bindings, children, arguments: namedArguments, uniformChild: uniform);
         }
 
         bool IsModuleList(INamedTypeSymbol type)
@@ -524,6 +526,7 @@ namespace ShapeSafe.Analyzers.Inference
                 if (annotation is null) continue;
                 var mismatch = ShapeMatcher.Match(tensor, annotation, bindings);
                 if (mismatch is null) continue;
+                if (mismatch.Conditional && UnconditionalOnly) return null;
 
                 var argumentSyntax = argumentOperations.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter, p))?.Syntax ?? inputSyntax ?? callSyntax;
                 var location = argumentSyntax is ArgumentSyntax argument ? argument.Expression.GetLocation() : argumentSyntax.GetLocation();
@@ -618,7 +621,7 @@ namespace ShapeSafe.Analyzers.Inference
             var call = new RuleCall(forward.ContainingType.Name, new[] { arguments.Length > 0 ? arguments[0] : null },
                 names.Select(n => (Value?)layer.Arguments[n]).ToList(), names, false);
             var result = ContractRules.Apply(rule, call, out var error, out var id, out var condition);
-            if (error is null || id is null) return result;
+            if (error is null || id is null || (condition is not null && UnconditionalOnly)) return result;
             var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
             var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
             string message = WithCondition((description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail, condition);

@@ -582,12 +582,12 @@ namespace ShapeSafe.Analyzers.Inference
             bool own = instanceOperation is null or IInstanceReferenceOperation;
             if (Symbols.IsTensor(type))
                 return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue()
-                    ?? (own && IsReadOnly(member) ? (_data.Modules.Get(member) as TensorValue)?.WithoutLayout() : null);
+                    ?? (own && IsReadOnly(member) ? (Held(member) as TensorValue)?.WithoutLayout() : null);
             if (type?.SpecialType == SpecialType.System_Int32 && own && IsReadOnly(member))
-                return _data.Modules.Get(member) as IntValue;
+                return Held(member) as IntValue;
             if ((Symbols.IsModule(type) || Symbols.IsModuleSequence(type)) && (instanceOperation is null or IInstanceReferenceOperation))
             {
-                var held = _data.Modules.Get(member);
+                var held = Held(member);
                 return Symbols.IsModule(type) ? held as ModuleValue : held is ModuleValue ? null : held;
             }
             return null;
@@ -616,11 +616,16 @@ namespace ShapeSafe.Analyzers.Inference
                 case IFieldReferenceOperation field:
                     Eval(field.Instance, state);
                     CheckDeclared(field.Field, value, syntax);
+                    Record(field.Field, field.Instance, value);
                     break;
                 case IPropertyReferenceOperation property:
                     Eval(property.Instance, state);
                     foreach (var a in property.Arguments) Eval(a.Value, state);
-                    if (!property.Property.IsIndexer) CheckDeclared(property.Property, value, syntax);
+                    if (!property.Property.IsIndexer)
+                    {
+                        CheckDeclared(property.Property, value, syntax);
+                        Record(property.Property, property.Instance, value);
+                    }
                     break;
                 case IArrayElementReferenceOperation element:
                     // The array changed: forget what it held.
@@ -669,7 +674,7 @@ namespace ShapeSafe.Analyzers.Inference
             var annotation = ShapeAnnotation.From(member.GetAttributes(), Symbols);
             if (annotation is null) return;
             var mismatch = ShapeMatcher.Match(tensor, annotation, null);
-            if (mismatch is null) return;
+            if (mismatch is null || (mismatch.Conditional && UnconditionalOnly)) return;
             var location = syntax is AssignmentExpressionSyntax a ? a.Right.GetLocation() : syntax.GetLocation();
             ReportAnnotationMismatch(location, $"'{member.Name}' is declared [Shape(\"{annotation.Text}\")] but is assigned {tensor.FormatShape()}: {mismatch.Detail}", tensor, annotation);
         }
@@ -681,7 +686,7 @@ namespace ShapeSafe.Analyzers.Inference
                 ?? (method.AssociatedSymbol is IPropertySymbol p ? ShapeAnnotation.From(p.GetAttributes(), Symbols) : null);
             if (annotation is null) return;
             var mismatch = ShapeMatcher.Match(tensor, annotation, null);
-            if (mismatch is null) return;
+            if (mismatch is null || (mismatch.Conditional && UnconditionalOnly)) return;
             ReportAnnotationMismatch(returned.Syntax.GetLocation(),
                 $"{method.Name} returns {tensor.FormatShape()} but declares [return: Shape(\"{annotation.Text}\")]: {mismatch.Detail}", tensor, annotation);
         }
