@@ -366,9 +366,40 @@ namespace ShapeSafe.Analyzers.Inference
         static Value? ViewRule(RuleCall c, Func<Layout<Dim>, Layout<Dim>> rule)
         {
             var input = Input(c);
-            if (input.HasLayout) return TensorValue.FromLayout(rule(input.Layout));
+            if (input.HasLayout)
+            {
+                var result = TensorValue.FromLayout(rule(input.Layout));
+                // Remember which call made the layout strided (or keep the input's), for SS0001's "after Transpose(1, 2)".
+                string? origin = input.IsProvablyContiguous && !result.IsProvablyContiguous ? CallText(c) : input.Origin;
+                return result.WithOrigin(origin);
+            }
             var standIn = new Layout<Dim>(input.Sizes, input.Sizes.Select(_ => Dim.Anonymous("stride")).ToArray(), Dim.Anonymous("offset"));
             return new TensorValue(rule(standIn).Sizes);
+        }
+
+        /// <summary>How a call reads in a message: <c>Transpose(1, 2)</c>, <c>Permute(0, 2, 1)</c>.</summary>
+        static string CallText(RuleCall c) =>
+            c.Op + "(" + string.Join(", ", c.Others.SelectMany(o => o is SequenceValue s ? s.Elements : ImmutableArray.Create(o)).Select(o => o?.ToString() ?? "?")) + ")";
+
+        /// <summary>
+        /// SS0001 in the form <c>View: [B, T, 8, 64] → [B, T, 512] after Transpose(1, 2) is possible only when T is 1</c>:
+        /// the input, the view, the call that made the layout, and what the view would need.
+        /// </summary>
+        internal static string ViewLayoutMessage(RuleCall call, ShapeException error, string? condition)
+        {
+            if (call.Tensor(0) is not { HasLayout: true } input || call.Dims(0) is not { } requested) return error.Message;
+            Dim[] sizes;
+            try
+            {
+                sizes = R.InferSize(call.Op, input.Sizes, requested);
+            }
+            catch (Exception)
+            {
+                sizes = requested;
+            }
+            string after = input.Origin is null ? "" : " after " + input.Origin;
+            string verdict = condition is null ? "is not possible" : "is possible only when " + condition;
+            return $"{call.Op}: {input.FormatShape()} → {TensorValue.Format(sizes, false)}{after} {verdict}: the dims it merges are not contiguous (strides {TensorValue.Format(input.Strides!, false)}); use Reshape(...) or call Contiguous() first";
         }
 
         static Value? View(RuleCall c)

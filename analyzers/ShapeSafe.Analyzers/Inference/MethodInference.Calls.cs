@@ -286,7 +286,7 @@ namespace ShapeSafe.Analyzers.Inference
             var (result, error, id, needs) = memo;
             if (error is not null && id is not null && !(needs is not null && UnconditionalOnly))
             {
-                string message = WithCondition(error.Message, needs);
+                string message = id == DiagnosticIds.ViewOnIncompatibleLayout ? ContractRules.ViewLayoutMessage(call, error, needs) : WithCondition(error.Message, needs);
                 if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
                     && offset.Names.Contains(AssumedLayoutMarker))
                     message += " " + AssumedLayoutNote;

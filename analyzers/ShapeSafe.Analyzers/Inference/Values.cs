@@ -40,6 +40,17 @@ namespace ShapeSafe.Analyzers.Inference
         public Dim[]? Strides { get; }
         public Dim? Offset { get; }
 
+        /// <summary>The call that made the layout strided (<c>Transpose(1, 2)</c>), for SS0001's message; not part of equality.</summary>
+        public string? Origin { get; private set; }
+
+        /// <summary>The same value, remembering <paramref name="origin"/> as the call that made its layout.</summary>
+        public TensorValue WithOrigin(string? origin)
+        {
+            if (origin is null || !HasLayout) return this;
+            var copy = new TensorValue(Sizes, HasEllipsis, Strides, Offset) { Origin = origin };
+            return copy;
+        }
+
         /// <summary>Whether every dim is known (no leading ellipsis): the rules need that.</summary>
         public bool IsFullRank => !HasEllipsis;
 
