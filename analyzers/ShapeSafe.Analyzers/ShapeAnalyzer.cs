@@ -81,6 +81,13 @@ namespace ShapeSafe.Analyzers
                 // A method's blocks may be its body block or the whole method body; analyze each method once, from its root.
                 var root = block;
                 while (root.Parent is not null) root = root.Parent;
+                if (root is ISymbolInitializerOperation { Value: { } initialValue } && MentionsEngineTypes(root, data.Symbols))
+                {
+                    // readonly Bottleneck _block = new Bottleneck(256, 64): the module is checked for those sizes here.
+                    new MethodInference(data, context.OwningSymbol, context.ReportDiagnostic) { Model = block.SemanticModel, AssumeContiguousParameters = assumeContiguous }
+                        .CheckInitializer(initialValue);
+                    continue;
+                }
                 if (root is not (IMethodBodyOperation or IConstructorBodyOperation) || (root != block && context.OperationBlocks.Contains(root))) continue;
                 if (root != block && !ReferenceEquals(FirstBodyBlock(context, root), block)) continue;
                 if (!MentionsEngineTypes(root, data.Symbols)) continue; // no tensor or module in sight: skip the control-flow graph

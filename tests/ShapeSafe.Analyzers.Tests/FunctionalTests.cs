@@ -197,6 +197,33 @@ public class RecurrentTests
             }
         }
         """);
+
+    [Fact]
+    public Task Attention_masks_are_checked_against_the_query_and_key_lengths() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Decoder : Module
+        {
+            readonly MultiheadAttention _self = new MultiheadAttention(64, 8, batchFirst: true);
+            readonly MultiheadAttention _cross = new MultiheadAttention(64, 4);
+
+            public Tensor Forward([Shape("B, T, 64")] Tensor x, [Shape("S, B, 64")] Tensor memory, [Shape("B, S")] Tensor padding,
+                                  [Shape("T, T")] Tensor causal, [Shape("B, T")] Tensor wrongPadding)
+            {
+                var ok = _self.Forward(x, x, x, attnMask: causal).Output;
+                var square = _self.{|SS0008:Forward(x, x, x, attnMask: Tensor.Zeros(8, 8))|}.Output;       // only when T is 8
+                var perHead = _self.{|SS0008:Forward(x, x, x, attnMask: Tensor.Zeros(16, 5, 5))|};         // [8*B, T, T] only when B is 2, T is 5
+                var heads = _self.Forward(x, x, x, attnMask: causal.Unsqueeze(0).Expand(8 * x.Size(0), -1, -1));
+                var rank = _self.{|SS0008:Forward(x, x, x, attnMask: Tensor.Zeros(1, 1, 5, 5))|};
+                var q = x.Transpose(0, 1);                                                       // [T, B, 64]
+                var cross = _cross.Forward(q, memory, memory, keyPaddingMask: padding).Output;    // [T, B, 64]
+                var swapped = _cross.{|SS0008:Forward(q, memory, memory, keyPaddingMask: padding.Transpose(0, 1))|};
+                var wrongLength = _cross.{|SS0008:Forward(q, memory, memory, keyPaddingMask: wrongPadding)|};
+                var crossMask = _cross.{|SS0008:Forward(q, memory, memory, attnMask: causal)|};
+                return cross;
+            }
+        }
+        """);
 }
 
 public class IndexLoopTests
@@ -218,8 +245,37 @@ public class IndexLoopTests
                 var first = _same[0].Forward({|SS0008:y|});
                 var layers = new[] { new Linear(64, 64), new Linear(64, 64) };
                 for (int i = 0; i < layers.Length; i++) x = layers[i].Forward(x);
-                for (int i = 0; i < 2; i++) x = _mixed[i].Forward(x);   // different layers: unknown per step, silent
+                for (int i = 0; i < 2; i++) x = _mixed[i].Forward(x);   // different layers: each step with its own layer
+                var known = x.{|SS0002:Matmul(Tensor.Randn(32, 3))|};
                 return x;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Index_loops_over_lists_of_different_layers_check_each_layer_and_join_at_the_exit() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Funnel : Module
+        {
+            readonly ModuleList<Module> _layers = new ModuleList<Module> { new Linear(64, 32), new ReLU(), new Linear(32, 16) };
+            readonly ModuleList<Linear> _broken = new ModuleList<Linear> { new Linear(64, 32), new Linear(64, 16) };
+            readonly ModuleList<Linear> _narrowing = new ModuleList<Linear> { new Linear(64, 64), new Linear(64, 32) };
+
+            public Tensor Forward([Shape("B, 64")] Tensor x, int depth)
+            {
+                var h = x;
+                for (int i = 0; i < _layers.Count; i++) h = ((ITensorModule)_layers[i]).Forward(h);
+                var out16 = h.{|SS0002:Matmul(Tensor.Randn(32, 3))|};       // [B, 16] after all three
+                var g = x;
+                for (int i = 0; i < _broken.Count; i++) g = _broken[i].Forward({|SS0008:g|});   // the second expects 64, gets 32
+                var partial = x;
+                for (int i = 0; i < depth; i++) partial = _narrowing[i].Forward(partial);  // unknown count: the exit joins every prefix
+                var unknown = partial.Matmul(Tensor.Randn(32, 3));
+                var arrays = new[] { new Linear(64, 48), new Linear(48, 8) };
+                var a = x;
+                for (int k = arrays.Length - 1; k >= 0; k--) a = arrays[k].Forward({|SS0008:a|});    // reversed: 48 first
+                return h;
             }
         }
         """);

@@ -34,11 +34,11 @@ public class ParameterLayoutTests
     [Fact]
     public Task By_default_views_after_transposes_of_parameters_are_SS0001_and_say_what_they_assumed() => Verify.Shapes(Source,
         Verify.Diagnostic("SS0001").WithLocation(0).WithMessage(
-            "View: view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). "
-            + "Use .Reshape(...) instead. Input shape [B, 64, 16] with strides [1024, 1, 64], requested [B, -1]. " + Assumed),
+            "View: [B, 64, 16] → [B, 1024] after Transpose(1, 2) is not possible: the dims it merges are not contiguous (strides [1024, 1, 64]); "
+            + "use Reshape(...) or call Contiguous() first " + Assumed),
         Verify.Diagnostic("SS0001").WithLocation(1).WithMessage(
-            "View: view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). "
-            + "Use .Reshape(...) instead. Input shape [B, 64, T] with strides [64*T, 1, 64], requested [B, -1]. Possible only when T is 1. " + Assumed),
+            "View: [B, 64, T] → [B, 64*T] after Transpose(1, 2) is possible only when T is 1: the dims it merges are not contiguous (strides [64*T, 1, 64]); "
+            + "use Reshape(...) or call Contiguous() first " + Assumed),
         Verify.Diagnostic("SS0001").WithLocation(2));
 
     [Fact]
@@ -48,4 +48,20 @@ public class ParameterLayoutTests
         test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\nshapesafe.assume_contiguous_parameters = false\n"));
         return test.RunAsync();
     }
+
+    [Fact]
+    public Task Merging_heads_after_a_transpose_names_both_shapes_the_transpose_and_the_condition() => Verify.Shapes("""
+        using ShapeSafe;
+        class Attention
+        {
+            Tensor Merge([Shape("B, 8, T, 64"), Strided] Tensor strided, [Shape("B, 8, T, 64")] Tensor heads)
+            {
+                int b = heads.Size(0), t = heads.Size(2);
+                return heads.Transpose(1, 2).{|#0:View(b, t, 512)|};
+            }
+        }
+        """,
+        Verify.Diagnostic("SS0001").WithLocation(0).WithMessage(
+            "View: [B, T, 8, 64] → [B, T, 512] after Transpose(1, 2) is possible only when T is 1: the dims it merges are not contiguous "
+            + "(strides [512*T, 64, 64*T, 1]); use Reshape(...) or call Contiguous() first " + Assumed));
 }

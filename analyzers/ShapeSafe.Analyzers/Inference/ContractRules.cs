@@ -140,7 +140,7 @@ namespace ShapeSafe.Analyzers.Inference
     /// a new engine method whose rule is listed here needs no analyzer change. Each entry returns the result
     /// value, or null when unknown; the core's <see cref="ShapeException"/> becomes the diagnostic.
     /// </summary>
-    internal static class ContractRules
+    internal static partial class ContractRules
     {
         delegate Value? Rule(RuleCall call);
 
@@ -199,6 +199,26 @@ namespace ShapeSafe.Analyzers.Inference
             ["LSTM"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: true)),
             ["GRU"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: false)),
             ["MultiheadAttention"] = new(DiagnosticIds.LayerConfigurationMismatch, RecurrentRules.Attention),
+            ["Conv1d"] = new(DiagnosticIds.EmptyWindowOutput, Conv1d),
+            ["ConvTranspose2d"] = new(DiagnosticIds.EmptyWindowOutput, ConvTranspose2d),
+            ["AdaptivePool2d"] = new(DiagnosticIds.DimOutOfRange, AdaptivePool2d),
+            ["Pad"] = new(DiagnosticIds.DimOutOfRange, Pad),
+            ["Interpolate2d"] = new(DiagnosticIds.DimOutOfRange, Interpolate2d),
+            ["PixelShuffle"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.PixelShuffle(Input(c).Sizes, Named(c, "upscaleFactor", null), c.Op))),
+            ["Gather"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.Gather(Input(c).Sizes, Named(c, "dim", null), Input(c, 1).Sizes, c.Op))),
+            ["Scatter"] = new(DiagnosticIds.DimOutOfRange, Scatter),
+            ["OneHot"] = new(DiagnosticIds.DimOutOfRange, OneHot),
+            ["AlongDim"] = new(DiagnosticIds.DimOutOfRange, c => ValuesAndIndices(c, R.AlongDim(Input(c).Sizes, Named(c, "dim", -1), c.Op))),
+            ["Topk"] = new(DiagnosticIds.DimOutOfRange, c => ValuesAndIndices(c, R.Topk(Input(c).Sizes, Named(c, "k", null), Named(c, "dim", -1), c.Op))),
+            ["Triangle"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(R.Triangle(Input(c).Sizes, c.Op))),
+            ["RNN"] = new(DiagnosticIds.LayerConfigurationMismatch, c => RecurrentRules.Recurrent(c, lstm: false)),
+            ["Transformer"] = new(DiagnosticIds.LayerConfigurationMismatch, Transformer),
+            ["ShapeArgument"] = new(DiagnosticIds.DimOutOfRange, c => c.TryGet("shape", out _) ? Factory(c) : null),
+            ["Scalar"] = new(DiagnosticIds.DimOutOfRange, c => Fresh(new Dim[0])),
+            ["Vector"] = new(DiagnosticIds.DimOutOfRange, c => c.Dims(0) is { Length: 1 } n ? Fresh(n) : null),
+            ["Multinomial"] = new(DiagnosticIds.DimOutOfRange, Multinomial),
+            ["BatchNorm1d"] = new(DiagnosticIds.LayerConfigurationMismatch, BatchNorm1d),
+            ["GroupNorm"] = new(DiagnosticIds.LayerConfigurationMismatch, GroupNorm),
         };
 
         /// <summary>The rule names the analyzer understands (for tests and docs).</summary>
@@ -296,7 +316,8 @@ namespace ShapeSafe.Analyzers.Inference
             new(call.Op, call.Tensors.Select(v => Replace(v, name, value)).ToList(), call.Others.Select(v => Replace(v, name, value)).ToList(),
                 call.OtherNames, call.ReturnsPair);
 
-        static Value? Replace(Value? v, string name, Dim value) => v switch
+        /// <summary><paramref name="v"/> with the dim name <paramref name="name"/> replaced by <paramref name="value"/> in every size and stride.</summary>
+        internal static Value? Replace(Value? v, string name, Dim value) => v switch
         {
             TensorValue t => new TensorValue(t.Sizes.Select(d => d.Replace(name, value)).ToArray(), t.HasEllipsis,
                 t.Strides?.Select(d => d.Replace(name, value)).ToArray(), t.Offset?.Replace(name, value)),
@@ -345,9 +366,40 @@ namespace ShapeSafe.Analyzers.Inference
         static Value? ViewRule(RuleCall c, Func<Layout<Dim>, Layout<Dim>> rule)
         {
             var input = Input(c);
-            if (input.HasLayout) return TensorValue.FromLayout(rule(input.Layout));
+            if (input.HasLayout)
+            {
+                var result = TensorValue.FromLayout(rule(input.Layout));
+                // Remember which call made the layout strided (or keep the input's), for SS0001's "after Transpose(1, 2)".
+                string? origin = input.IsProvablyContiguous && !result.IsProvablyContiguous ? CallText(c) : input.Origin;
+                return result.WithOrigin(origin);
+            }
             var standIn = new Layout<Dim>(input.Sizes, input.Sizes.Select(_ => Dim.Anonymous("stride")).ToArray(), Dim.Anonymous("offset"));
             return new TensorValue(rule(standIn).Sizes);
+        }
+
+        /// <summary>How a call reads in a message: <c>Transpose(1, 2)</c>, <c>Permute(0, 2, 1)</c>.</summary>
+        static string CallText(RuleCall c) =>
+            c.Op + "(" + string.Join(", ", c.Others.SelectMany(o => o is SequenceValue s ? s.Elements : ImmutableArray.Create(o)).Select(o => o?.ToString() ?? "?")) + ")";
+
+        /// <summary>
+        /// SS0001 in the form <c>View: [B, T, 8, 64] → [B, T, 512] after Transpose(1, 2) is possible only when T is 1</c>:
+        /// the input, the view, the call that made the layout, and what the view would need.
+        /// </summary>
+        internal static string ViewLayoutMessage(RuleCall call, ShapeException error, string? condition)
+        {
+            if (call.Tensor(0) is not { HasLayout: true } input || call.Dims(0) is not { } requested) return error.Message;
+            Dim[] sizes;
+            try
+            {
+                sizes = R.InferSize(call.Op, input.Sizes, requested);
+            }
+            catch (Exception)
+            {
+                sizes = requested;
+            }
+            string after = input.Origin is null ? "" : " after " + input.Origin;
+            string verdict = condition is null ? "is not possible" : "is possible only when " + condition;
+            return $"{call.Op}: {input.FormatShape()} → {TensorValue.Format(sizes, false)}{after} {verdict}: the dims it merges are not contiguous (strides {TensorValue.Format(input.Strides!, false)}); use Reshape(...) or call Contiguous() first";
         }
 
         static Value? View(RuleCall c)
@@ -655,7 +707,7 @@ namespace ShapeSafe.Analyzers.Inference
                 if (ceil is not BoolValue b) return Unknown<Value>();
                 ceilMode = b.BoolConstant;
             }
-            return Fresh(R.Pool2d(input.Sizes, kernel, stride, padding, dilation, c.Op, ceilMode));
+            return ValuesAndIndices(c, R.Pool2d(input.Sizes, kernel, stride, padding, dilation, BuiltInContracts.OperationName(c.Op), ceilMode));
         }
     }
 }

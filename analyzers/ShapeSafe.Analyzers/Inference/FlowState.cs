@@ -48,12 +48,17 @@ namespace ShapeSafe.Analyzers.Inference
         /// Which iteration of each <c>foreach</c> over a known sequence this state is in (null when none): states
         /// with different keys are kept apart, so such loops are unrolled rather than joined.
         /// </summary>
-        public string? IterationKey()
+        public string? IterationKey(IReadOnlyList<ISymbol>? counters = null)
         {
             List<string>? parts = null;
             foreach (var kv in _captures)
                 if (kv.Value is EnumeratorValue e)
                     (parts ??= new List<string>()).Add(kv.Key.GetHashCode().ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + e.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // The index of a for loop over a known sequence of layers: one state per index, as foreach over it.
+            if (counters is not null)
+                for (int i = 0; i < counters.Count; i++)
+                    if (Get(counters[i]) is IntValue counter && counter.TryGetConstant(out int k))
+                        (parts ??= new List<string>()).Add("i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "=" + k.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (parts is null) return null;
             parts.Sort(System.StringComparer.Ordinal);
             return string.Join(";", parts);

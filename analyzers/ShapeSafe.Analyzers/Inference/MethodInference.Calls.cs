@@ -212,7 +212,7 @@ namespace ShapeSafe.Analyzers.Inference
         {
             var attribute = EngineSymbols.Find(method.GetAttributes(), Symbols.ShapeContractAttribute)
                 ?? (method.ReducedFrom is { } reduced ? EngineSymbols.Find(reduced.GetAttributes(), Symbols.ShapeContractAttribute) : null);
-            return EngineSymbols.StringArgument(attribute) ?? BuiltInContracts.RuleOf(method);
+            return BuiltInContracts.RefinedRuleOf(method) ?? EngineSymbols.StringArgument(attribute) ?? BuiltInContracts.RuleOf(method);
         }
 
         RuleCall BuildCall(IMethodSymbol method, Value? receiver, Value?[] arguments)
@@ -236,7 +236,7 @@ namespace ShapeSafe.Analyzers.Inference
 
         /// <summary>The rule of an engine layer whose Forward returns a tuple (LSTM, GRU, MultiheadAttention), or null.</summary>
         static string? TupleLayer(INamedTypeSymbol type) =>
-            type.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN" && type.Name is "LSTM" or "GRU" or "MultiheadAttention" ? type.Name : null;
+            type.ContainingNamespace?.ToDisplayString() == "ShapeSafe.NN" && type.Name is "LSTM" or "GRU" or "RNN" or "MultiheadAttention" ? type.Name : null;
 
         /// <summary>A tuple layer's call: its tensor arguments in order (a state pair flattened), then its constructor arguments by name.</summary>
         RuleCall TupleCall(IMethodSymbol method, ModuleValue module, Value?[] arguments)
@@ -284,9 +284,9 @@ namespace ShapeSafe.Analyzers.Inference
                 _rules[key] = memo = (value, e, i, condition);
             }
             var (result, error, id, needs) = memo;
-            if (error is not null && id is not null)
+            if (error is not null && id is not null && !(needs is not null && UnconditionalOnly))
             {
-                string message = WithCondition(error.Message, needs);
+                string message = id == DiagnosticIds.ViewOnIncompatibleLayout ? ContractRules.ViewLayoutMessage(call, error, needs) : WithCondition(error.Message, needs);
                 if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
                     && offset.Names.Contains(AssumedLayoutMarker))
                     message += " " + AssumedLayoutNote;
@@ -372,6 +372,8 @@ namespace ShapeSafe.Analyzers.Inference
                 return ResultOf(operatorMethod, ApplyRule(rule, call, syntax));
             }
             if (a is not IntValue x || b is not IntValue y) return null;
+            if (x.TryGetConstant(out int l) && y.TryGetConstant(out int r) && Compare(kind, l, r) is { } compared)
+                return compared ? BoolValue.True : BoolValue.False;
             try
             {
                 switch (kind)
@@ -395,6 +397,18 @@ namespace ShapeSafe.Analyzers.Inference
                 return null;
             }
         }
+
+        /// <summary>A comparison of two int constants (a loop's bound), or null for any other operator.</summary>
+        static bool? Compare(BinaryOperatorKind kind, int l, int r) => kind switch
+        {
+            BinaryOperatorKind.LessThan => l < r,
+            BinaryOperatorKind.LessThanOrEqual => l <= r,
+            BinaryOperatorKind.GreaterThan => l > r,
+            BinaryOperatorKind.GreaterThanOrEqual => l >= r,
+            BinaryOperatorKind.Equals => l == r,
+            BinaryOperatorKind.NotEquals => l != r,
+            _ => null,
+        };
 
         Value? Unary(IUnaryOperation unary, FlowState state)
         {
@@ -446,7 +460,9 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 children = added is null ? ImmutableArray<ModuleValue?>.Empty : added.Value;
             }
-            return new ModuleValue(type, bindings, children, arguments: named.ToImmutable(), uniformChild: uniform);
+            var namedArguments = named.ToImmutable();
+            CheckAtCreation(creation, type, constructor, arguments, bindings, namedArguments);
+            return new ModuleValue(type, bindings, children, arguments: namedArguments, uniformChild: uniform);
         }
 
         bool IsModuleList(INamedTypeSymbol type)
@@ -510,6 +526,7 @@ namespace ShapeSafe.Analyzers.Inference
                 if (annotation is null) continue;
                 var mismatch = ShapeMatcher.Match(tensor, annotation, bindings);
                 if (mismatch is null) continue;
+                if (mismatch.Conditional && UnconditionalOnly) return null;
 
                 var argumentSyntax = argumentOperations.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter, p))?.Syntax ?? inputSyntax ?? callSyntax;
                 var location = argumentSyntax is ArgumentSyntax argument ? argument.Expression.GetLocation() : argumentSyntax.GetLocation();
@@ -604,11 +621,11 @@ namespace ShapeSafe.Analyzers.Inference
             var call = new RuleCall(forward.ContainingType.Name, new[] { arguments.Length > 0 ? arguments[0] : null },
                 names.Select(n => (Value?)layer.Arguments[n]).ToList(), names, false);
             var result = ContractRules.Apply(rule, call, out var error, out var id, out var condition);
-            if (error is null || id is null) return result;
+            if (error is null || id is null || (condition is not null && UnconditionalOnly)) return result;
             var input = invocation.Arguments.FirstOrDefault()?.Syntax ?? invocation.Syntax;
             var location = input is ArgumentSyntax a ? a.Expression.GetLocation() : input.GetLocation();
             string message = WithCondition((description ?? forward.ContainingType.Name + ".Forward") + ": " + error.Detail, condition);
-            if (id == DiagnosticIds.LayerConfigurationMismatch && layer.Bindings.TryGetValue("In", out var binding))
+            if (id == DiagnosticIds.LayerConfigurationMismatch && LayerSizeBinding(layer) is { } binding)
             {
                 var properties = call.InferredInputSize is { } size && size.TryGetConstant(out long v)
                     ? ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.InferredSize, v.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -619,6 +636,14 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 Report(Descriptor(id), location, null, null, message);
             }
+            return null;
+        }
+
+        /// <summary>The [Dim] constructor argument that fixes a layer's input size (In, C, E), for SS0008's fix.</summary>
+        static DimBinding? LayerSizeBinding(ModuleValue layer)
+        {
+            foreach (var name in new[] { "In", "C", "E" })
+                if (layer.Bindings.TryGetValue(name, out var binding)) return binding;
             return null;
         }
 

@@ -96,6 +96,7 @@ namespace ShapeSafe.Analyzers.Inference
             worklist.Enqueue(0);
             queued[0] = true;
             int budget = 8 * (50 * blocks.Length + 100);
+            var counters = LayerIndexCounters(cfg);
             Dictionary<CaptureId, ControlFlowRegion>? captureRegions = null;
 
             while (true)
@@ -155,7 +156,7 @@ namespace ShapeSafe.Analyzers.Inference
                 }
                 else
                 {
-                    var key = incoming.IterationKey();
+                    var key = incoming.IterationKey(counters);
                     var match = variants.Find(v => v.Key == key);
                     if (match is not null)
                     {
@@ -192,6 +193,34 @@ namespace ShapeSafe.Analyzers.Inference
                 captureRegions ??= CaptureRegions(cfg.Root);
                 state.RemoveCaptures(id => captureRegions.TryGetValue(id, out var region) && !Encloses(region, destination.EnclosingRegion));
             }
+        }
+
+        /// <summary>
+        /// Locals that index a sequence of layers (<c>layers[i]</c>, <c>_blocks[i]</c>): a <c>for</c> loop over such a
+        /// sequence keeps one state per index value, so a list of different layers is checked layer by layer.
+        /// </summary>
+        List<ISymbol>? LayerIndexCounters(ControlFlowGraph cfg)
+        {
+            List<ISymbol>? counters = null;
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var root in block.Operations)
+                {
+                    foreach (var operation in root.DescendantsAndSelf())
+                    {
+                        var (instance, index) = operation switch
+                        {
+                            IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } p => (p.Instance, p.Arguments[0].Value),
+                            IArrayElementReferenceOperation { Indices.Length: 1 } a => (a.ArrayReference, a.Indices[0]),
+                            _ => (null, null),
+                        };
+                        if (instance is null || index is not ILocalReferenceOperation local || !(Symbols.IsModuleSequence(instance.Type) || Symbols.IsModule(instance.Type))) continue;
+                        counters ??= new List<ISymbol>();
+                        if (!counters.Contains(local.Local, SymbolEqualityComparer.Default)) counters.Add(local.Local);
+                    }
+                }
+            }
+            return counters;
         }
 
         static Dictionary<CaptureId, ControlFlowRegion> CaptureRegions(ControlFlowRegion root)
@@ -323,6 +352,8 @@ namespace ShapeSafe.Analyzers.Inference
                     case short s: return new IntValue(Dim.Of(s));
                     case byte b: return new IntValue(Dim.Of(b));
                     case bool flag: return flag ? BoolValue.True : BoolValue.False;
+                    case double d: return new DoubleValue(d);
+                    case float f: return new DoubleValue(f);
                     case string text: return new StringValue(text);
                     case null: return NullValue.Instance;
                     default: return null;
@@ -376,11 +407,17 @@ namespace ShapeSafe.Analyzers.Inference
                     return value;
                 }
                 case IIncrementOrDecrementOperation increment:
-                    Assign(increment.Target, null, increment.Syntax, state);
-                    return null;
+                {
+                    // i++ on a known int (a loop's index) stays known.
+                    var before = Eval(increment.Target, state) as IntValue;
+                    var after = before is null ? null : new IntValue(before.Dim + Dim.Of(increment.Kind == OperationKind.Increment ? 1 : -1));
+                    Assign(increment.Target, after, increment.Syntax, state);
+                    return increment.IsPostfix ? before : after;
+                }
                 case IDeconstructionAssignmentOperation deconstruction:
                 {
                     var value = Eval(deconstruction.Value, state);
+                    CheckShapeDeconstruction(deconstruction, value);
                     AssignTuple(deconstruction.Target, value, state);
                     return value;
                 }
@@ -485,6 +522,10 @@ namespace ShapeSafe.Analyzers.Inference
             }
             if (property.Property.Name == "Current" && instance is EnumeratorValue enumerator)
                 return enumerator.Current;
+            // layers.Count, layers.Length of a known sequence of layers (or tensors): a loop's bound.
+            if (property.Property.Name is "Count" or "Length" && (instance is ModuleValue held ? held.Items : instance) is SequenceValue counted
+                && (Symbols.IsModuleSequence(property.Instance?.Type) || Symbols.IsModule(property.Instance?.Type) || Symbols.IsTensorSequence(property.Instance?.Type)))
+                return new IntValue(Dim.Of(counted.Elements.Length));
             return MemberValue(property.Property, property.Type, property.Instance, instance);
         }
 
@@ -541,12 +582,12 @@ namespace ShapeSafe.Analyzers.Inference
             bool own = instanceOperation is null or IInstanceReferenceOperation;
             if (Symbols.IsTensor(type))
                 return ShapeAnnotation.From(member.GetAttributes(), Symbols)?.ToValue()
-                    ?? (own && IsReadOnly(member) ? (_data.Modules.Get(member) as TensorValue)?.WithoutLayout() : null);
+                    ?? (own && IsReadOnly(member) ? (Held(member) as TensorValue)?.WithoutLayout() : null);
             if (type?.SpecialType == SpecialType.System_Int32 && own && IsReadOnly(member))
-                return _data.Modules.Get(member) as IntValue;
+                return Held(member) as IntValue;
             if ((Symbols.IsModule(type) || Symbols.IsModuleSequence(type)) && (instanceOperation is null or IInstanceReferenceOperation))
             {
-                var held = _data.Modules.Get(member);
+                var held = Held(member);
                 return Symbols.IsModule(type) ? held as ModuleValue : held is ModuleValue ? null : held;
             }
             return null;
@@ -575,11 +616,16 @@ namespace ShapeSafe.Analyzers.Inference
                 case IFieldReferenceOperation field:
                     Eval(field.Instance, state);
                     CheckDeclared(field.Field, value, syntax);
+                    Record(field.Field, field.Instance, value);
                     break;
                 case IPropertyReferenceOperation property:
                     Eval(property.Instance, state);
                     foreach (var a in property.Arguments) Eval(a.Value, state);
-                    if (!property.Property.IsIndexer) CheckDeclared(property.Property, value, syntax);
+                    if (!property.Property.IsIndexer)
+                    {
+                        CheckDeclared(property.Property, value, syntax);
+                        Record(property.Property, property.Instance, value);
+                    }
                     break;
                 case IArrayElementReferenceOperation element:
                     // The array changed: forget what it held.
@@ -595,6 +641,21 @@ namespace ShapeSafe.Analyzers.Inference
                     Eval(target, state);
                     break;
             }
+        }
+
+        /// <summary><c>var (b, t) = x.Shape</c> on a 3-D tensor: the engine's Deconstruct raises Python's unpacking error.</summary>
+        void CheckShapeDeconstruction(IDeconstructionAssignmentOperation deconstruction, Value? value)
+        {
+            var source = deconstruction.Value is IConversionOperation conversion ? conversion.Operand : deconstruction.Value;
+            if (source is not IPropertyReferenceOperation { Property.Name: "Shape" or "Sizes" } property || !Symbols.IsTensor(property.Property.ContainingType)
+                || value is not SequenceValue sizes)
+                return;
+            var target = deconstruction.Target is IDeclarationExpressionOperation declaration ? declaration.Expression : deconstruction.Target;
+            if (target is not ITupleOperation tuple || tuple.Elements.Length == sizes.Elements.Length) return;
+            int count = tuple.Elements.Length;
+            string unpack = sizes.Elements.Length > count ? $"too many values to unpack (expected {count})" : $"not enough values to unpack (expected {count}, got {sizes.Elements.Length})";
+            Report(DiagnosticDescriptors.DimOutOfRange, deconstruction.Syntax.GetLocation(), null, null,
+                $"Deconstruct: {unpack}: shape [{string.Join(", ", sizes.Elements.Select(e => e?.ToString() ?? "?"))}]");
         }
 
         void AssignTuple(IOperation target, Value? value, FlowState state)
@@ -613,7 +674,7 @@ namespace ShapeSafe.Analyzers.Inference
             var annotation = ShapeAnnotation.From(member.GetAttributes(), Symbols);
             if (annotation is null) return;
             var mismatch = ShapeMatcher.Match(tensor, annotation, null);
-            if (mismatch is null) return;
+            if (mismatch is null || (mismatch.Conditional && UnconditionalOnly)) return;
             var location = syntax is AssignmentExpressionSyntax a ? a.Right.GetLocation() : syntax.GetLocation();
             ReportAnnotationMismatch(location, $"'{member.Name}' is declared [Shape(\"{annotation.Text}\")] but is assigned {tensor.FormatShape()}: {mismatch.Detail}", tensor, annotation);
         }
@@ -625,7 +686,7 @@ namespace ShapeSafe.Analyzers.Inference
                 ?? (method.AssociatedSymbol is IPropertySymbol p ? ShapeAnnotation.From(p.GetAttributes(), Symbols) : null);
             if (annotation is null) return;
             var mismatch = ShapeMatcher.Match(tensor, annotation, null);
-            if (mismatch is null) return;
+            if (mismatch is null || (mismatch.Conditional && UnconditionalOnly)) return;
             ReportAnnotationMismatch(returned.Syntax.GetLocation(),
                 $"{method.Name} returns {tensor.FormatShape()} but declares [return: Shape(\"{annotation.Text}\")]: {mismatch.Detail}", tensor, annotation);
         }

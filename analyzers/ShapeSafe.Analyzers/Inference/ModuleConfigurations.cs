@@ -190,6 +190,9 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary>Each method's [ShapeContract] rule (or null), read once per compilation.</summary>
         public ConcurrentDictionary<IMethodSymbol, string?> Contracts { get; } = new(SymbolEqualityComparer.Default);
 
+        /// <summary>What each module Forward reports when analyzed on its own (its generic sizes), for the per-creation checks.</summary>
+        public ConcurrentDictionary<IMethodSymbol, HashSet<(string Id, Location Location)>> OwnReports { get; } = new(SymbolEqualityComparer.Default);
+
         /// <summary>Whether each method has [Shape] on a parameter or its return, read once per compilation.</summary>
         public ConcurrentDictionary<IMethodSymbol, bool> Annotated { get; } = new(SymbolEqualityComparer.Default);
     }

@@ -76,18 +76,59 @@ namespace ShapeSafe.Analyzers.Inference
                 if (D.Equal(key.Sizes[i], value.Sizes[i]) == Truth.False)
                     throw new ShapeException(op, $"key shape {TensorValue.Format(key.Sizes, false)} does not match value shape {TensorValue.Format(value.Sizes, false)}");
             Dim[] weights;
+            Dim batch, target, source;
             if (q.Length == 3)
             {
                 int batchDim = batchFirst ? 0 : 1, stepDim = 1 - batchDim;
                 if (D.Equal(q[batchDim], key.Sizes[batchDim]) == Truth.False)
                     throw new ShapeException(op, $"query batch {q[batchDim]} does not match key batch {key.Sizes[batchDim]} (query {TensorValue.Format(q, false)}, key {TensorValue.Format(key.Sizes, false)})");
-                weights = new[] { q[batchDim], q[stepDim], key.Sizes[stepDim] };
+                (batch, target, source) = (q[batchDim], q[stepDim], key.Sizes[stepDim]);
+                weights = new[] { batch, target, source };
             }
             else
             {
-                weights = new[] { q[0], key.Sizes[0] };
+                (batch, target, source) = (Dim.One, q[0], key.Sizes[0]);
+                weights = new[] { target, source };
             }
+            string shapes = $"query {TensorValue.Format(q, false)}, key {TensorValue.Format(key.Sizes, false)}, value {TensorValue.Format(value.Sizes, false)}";
+            CheckMasks(c, q.Length == 3, batch, target, source, shapes);
             return new SequenceValue(ImmutableArray.Create<Value?>(TensorValue.Contiguous(q), TensorValue.Contiguous(weights)));
+        }
+
+        /// <summary>
+        /// The masks MultiheadAttention adds to its scores, as the engine checks them: <c>keyPaddingMask</c> (tensor 3)
+        /// [N, S] ([S] unbatched), <c>attnMask</c> (tensor 4) [L, S] or [N·heads, L, S].
+        /// </summary>
+        static void CheckMasks(RuleCall c, bool batched, Dim batch, Dim target, Dim source, string shapes)
+        {
+            const string op = "MultiheadAttention";
+            if (c.Tensor(4) is { } attnMask)
+            {
+                var m = attnMask.Sizes;
+                var expected = m.Length switch
+                {
+                    2 => new[] { target, source },
+                    3 => new[] { batch * (Int(c, "numHeads") ?? throw new InvalidOperationException("unknown heads")), target, source },
+                    _ => throw new ShapeException(op, $"attn_mask's dimension {m.Length} is not supported (expected 2 or 3; {shapes})"),
+                };
+                if (!Same(m, expected))
+                    throw new ShapeException(op, $"The shape of the {m.Length}D attn_mask is {TensorValue.Format(m, false)}, but should be {TensorValue.Format(expected, false)} ({shapes})");
+            }
+            if (c.Tensor(3) is { } paddingMask)
+            {
+                var expected = batched ? new[] { batch, source } : new[] { source };
+                if (!Same(paddingMask.Sizes, expected))
+                    throw new ShapeException(op, $"expecting key_padding_mask shape of {TensorValue.Format(expected, false)}, but got {TensorValue.Format(paddingMask.Sizes, false)} ({shapes})");
+            }
+        }
+
+        /// <summary>Whether two shapes may be equal: false only when a rank or a size provably differs (named sizes read generically).</summary>
+        static bool Same(Dim[] a, Dim[] b)
+        {
+            if (a.Length != b.Length) return false;
+            for (int i = 0; i < a.Length; i++)
+                if (D.Equal(a[i], b[i]) == Truth.False) return false;
+            return true;
         }
 
         static Dim? Int(RuleCall c, string name) => c.TryGet(name, out var v) && v is IntValue i ? i.Dim : null;

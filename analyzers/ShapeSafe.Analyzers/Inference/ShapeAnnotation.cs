@@ -66,11 +66,15 @@ namespace ShapeSafe.Analyzers.Inference
     /// <summary>How a value failed to match an annotation.</summary>
     internal sealed class ShapeMismatch
     {
-        public ShapeMismatch(string detail, string? layerDimName)
+        public ShapeMismatch(string detail, string? layerDimName, bool conditional = false)
         {
             Detail = detail;
             LayerDimName = layerDimName;
+            Conditional = conditional;
         }
+
+        /// <summary>Whether the value would fit for special sizes of its names (H is 128): a generic mismatch.</summary>
+        public bool Conditional { get; }
 
         /// <summary>e.g. <c>dim 1 is 512, expected 784 (In)</c>.</summary>
         public string Detail { get; }
@@ -186,7 +190,7 @@ namespace ShapeSafe.Analyzers.Inference
                 string written = annotation.EntryText(entry);
                 string expectedText = written == expected.ToString() ? written : $"{written} = {expected}";
                 string needs = condition is null ? "" : $" (it fits only when {condition})";
-                return new ShapeMismatch($"dim {index} is {actual}, expected {expectedText}{needs}", layerDim);
+                return new ShapeMismatch($"dim {index} is {actual}, expected {expectedText}{needs}", layerDim, condition is not null);
             }
             return null;
         }

@@ -40,6 +40,17 @@ namespace ShapeSafe.Analyzers.Inference
         public Dim[]? Strides { get; }
         public Dim? Offset { get; }
 
+        /// <summary>The call that made the layout strided (<c>Transpose(1, 2)</c>), for SS0001's message; not part of equality.</summary>
+        public string? Origin { get; private set; }
+
+        /// <summary>The same value, remembering <paramref name="origin"/> as the call that made its layout.</summary>
+        public TensorValue WithOrigin(string? origin)
+        {
+            if (origin is null || !HasLayout) return this;
+            var copy = new TensorValue(Sizes, HasEllipsis, Strides, Offset) { Origin = origin };
+            return copy;
+        }
+
         /// <summary>Whether every dim is known (no leading ellipsis): the rules need that.</summary>
         public bool IsFullRank => !HasEllipsis;
 
@@ -138,6 +149,15 @@ namespace ShapeSafe.Analyzers.Inference
         public string Text { get; }
         public override bool Equals(Value? other) => other is StringValue s && s.Text == Text;
         public override int GetHashCode() => Text.GetHashCode();
+    }
+
+    /// <summary>A floating-point constant (a scale factor).</summary>
+    internal sealed class DoubleValue : Value
+    {
+        public DoubleValue(double number) => Number = number;
+        public double Number { get; }
+        public override bool Equals(Value? other) => other is DoubleValue d && d.Number.Equals(Number);
+        public override int GetHashCode() => Number.GetHashCode();
     }
 
     /// <summary>The constant <c>null</c> (an omitted optional argument such as a pooling stride).</summary>

@@ -54,8 +54,8 @@ public static class TopKAccuracy
     public static Tensor Correct([Shape("B, 5")] Tensor topIndices, int k)
     {
         var pred = topIndices.Transpose(0, 1);             // pred.t(): [5, B]
-        var correctK = pred.Narrow(0, 0, 1).View(-1); // BUG: SS0001
-        var fixedK = pred.Narrow(0, 0, 1).Reshape(-1);
+        var correctK = pred.Narrow(0, 0, 5).View(-1); // BUG: SS0001
+        var fixedK = pred.Narrow(0, 0, 5).Reshape(-1);  // k = 5 fails; k = 1 keeps a single row, which views fine
         return fixedK;
     }
 }
