@@ -135,15 +135,19 @@ public partial class Tensor
     public static Tensor operator ~(Tensor a) => RequireBool(a, a, "BitwiseNot").LogicalNot();
 
     /// <summary>Whether any element is nonzero, as a 0-dim Bool tensor (<c>torch.any</c>).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Any() => BoolReduce(null, false, any: true, "Any");
 
     /// <summary>Whether any element along <paramref name="dim"/> is nonzero (Bool).</summary>
+    [ShapeContract("Reduce")]
     public Tensor Any(int dim, bool keepDim = false) => BoolReduce(new[] { dim }, keepDim, any: true, "Any");
 
     /// <summary>Whether every element is nonzero, as a 0-dim Bool tensor (<c>torch.all</c>; true for an empty tensor).</summary>
+    [ShapeContract("Reduce")]
     public Tensor All() => BoolReduce(null, false, any: false, "All");
 
     /// <summary>Whether every element along <paramref name="dim"/> is nonzero (Bool).</summary>
+    [ShapeContract("Reduce")]
     public Tensor All(int dim, bool keepDim = false) => BoolReduce(new[] { dim }, keepDim, any: false, "All");
 
     // ---- Masks -------------------------------------------------------------------------------------------------
@@ -191,6 +195,7 @@ public partial class Tensor
     }
 
     /// <summary>In-place <see cref="MaskedFill(Tensor, double)"/> (<c>masked_fill_</c>); returns this tensor.</summary>
+    [ShapeContract("SameShape")]
     public Tensor MaskedFillInPlace(Tensor mask, double value)
     {
         CheckInPlaceAutograd("MaskedFillInPlace");
