@@ -16,6 +16,7 @@ internal static class FashionBenchmark
         int epochs = int.Parse(BenchOutput.Option(args, "--epochs", "1"));
         string data = BenchOutput.Option(args, "--data", FashionMnist.DefaultDirectory);
         long seed = long.Parse(BenchOutput.Option(args, "--seed", "1"));
+        bool autocast = args.Contains("--autocast");
         var train = FashionMnist.Load(data, train: true);
         var test = FashionMnist.Load(data, train: false);
         Tensor.ManualSeed(seed);
@@ -36,7 +37,9 @@ internal static class FashionBenchmark
             {
                 var idx = perm.Narrow(0, i, batch);
                 optimizer.ZeroGrad();
-                var l = loss.Forward(model.Forward(train.Images.IndexSelect(0, idx)), train.Labels.IndexSelect(0, idx));
+                Tensor l;
+                using (Autograd.Autocast(DType.BFloat16, enabled: autocast))
+                    l = loss.Forward(model.Forward(train.Images.IndexSelect(0, idx)), train.Labels.IndexSelect(0, idx));
                 l.Backward();
                 optimizer.Step();
             }
@@ -45,6 +48,7 @@ internal static class FashionBenchmark
         model.Eval();
         long correct = 0;
         using (Autograd.NoGrad())
+        using (Autograd.Autocast(DType.BFloat16, enabled: autocast))
         {
             for (int i = 0; i < test.Count; i += 1000)
             {
@@ -56,7 +60,7 @@ internal static class FashionBenchmark
         }
         BenchOutput.Row(new()
         {
-            ["bench"] = "fashion-cnn", ["epochs"] = epochs, ["train_seconds"] = seconds,
+            ["bench"] = "fashion-cnn", ["autocast"] = autocast, ["epochs"] = epochs, ["train_seconds"] = seconds,
             ["seconds_per_epoch"] = seconds / epochs, ["test_accuracy"] = correct / (double)test.Count,
         });
         return 0;

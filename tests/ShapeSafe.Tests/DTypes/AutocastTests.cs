@@ -134,6 +134,9 @@ public class AutocastTests
             Assert.Equal(DType.Float32, (half + full).DType);       // promotion
             Assert.Equal(DType.BFloat16, half.Sum().DType);
             Assert.Equal(DType.BFloat16, F.MaxPool2d(half.Reshape(1, 1, 3, 4), 2).DType);
+            // Argmax of BFloat16 logits (an accuracy count under autocast) is the widened values' argmax.
+            Assert.Equal(half.ToDType(DType.Float32).Argmax(1).ToInt64Array(), half.Argmax(1).ToInt64Array());
+            Assert.Equal(half.ToDType(DType.Float32).Argmin(0).ToInt64Array(), half.Argmin(0).ToInt64Array());
         }
     }
 
