@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using ShapeSafe.Kernels.Gemm;
-using ShapeSafe.NN;
-using ShapeSafe.Optim;
 
 namespace ShapeSafe.Benchmarks;
 
@@ -58,12 +56,7 @@ internal static class BFloat16Benchmark
     static void TrainStep(bool autocast, int steps)
     {
         Tensor.ManualSeed(1);
-        var model = new Sequential(
-            new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
-            new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
-            new Flatten(), new Linear(32 * 7 * 7, 10));
-        var loss = new CrossEntropyLoss();
-        var optimizer = new Adam(model.Parameters(), lr: 1e-3);
+        var (model, loss, optimizer) = FashionBenchmark.Cnn();
         const int batch = 64;
         var x = Tensor.Randn(batch, 1, 28, 28);
         var y = Tensor.Randint(0, 10, new[] { batch });
