@@ -20,6 +20,8 @@ switch (command)
         return TrainBenchmark.Run(rest);
     case "fashion":
         return FashionBenchmark.Run(rest);
+    case "bf16":
+        return BFloat16Benchmark.Run(rest);
     case "trainer":
         return TrainerBenchmark.Run(rest);
     case "conv":
@@ -32,7 +34,8 @@ switch (command)
               api [--threads N] [--sizes 128,256,512,1024] [--ops mm,matmul,linear,conv2d] [--json]   public calls on fresh outputs, with GC counts
               overhead [--json]                          a + b on 4 elements, microseconds per op
               train --model mlp|mlpbig|cnn [--threads N] [--cpu-time] [--json]   SGD samples/s on fixed random batches
-              fashion [--epochs N] [--threads N] [--data DIR] [--json]   the CNN on Fashion-MNIST
+              fashion [--epochs N] [--threads N] [--data DIR] [--autocast] [--json]   the CNN on Fashion-MNIST (--autocast: under Autograd.Autocast(BFloat16))
+              bf16 [--sizes 256,512,1024] [--steps N] [--threads N] [--json]   BFloat16 against float32: GEMM kernels, Tensor.Mm, the CNN's training step under autocast
               conv [--batch 64] [--threads 1,2] [--reps N]   the CNN's conv and pool layers
               trainer [--reps N] [--threads N] [--samples N] [--cpu-time] [--json]   Trainer.Fit against a hand-written loop on the MLP; a TensorBoard file's size and write time
             """);

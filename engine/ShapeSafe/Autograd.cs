@@ -35,7 +35,7 @@ public static partial class Autograd
     {
         int modes = s_modes.Value;
         Set(modes, enabled ? modes & ~GradDisabled : modes | GradDisabled);
-        return new ModeScope(modes);
+        return new StateScope(s_modes, modes);
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ public static partial class Autograd
     {
         int modes = s_modes.Value;
         if (enabled) Set(modes, modes | Inference | GradDisabled);
-        return new ModeScope(modes);
+        return new StateScope(s_modes, modes);
     }
 
     /// <summary>
@@ -70,24 +70,27 @@ public static partial class Autograd
         return captured!;
     }
 
-    static void Set(int current, int modes)
+    static void Set(int current, int modes) => Set(s_modes, current, modes);
+
+    // An AsyncLocal write costs an allocation: write only on a change.
+    static void Set(AsyncLocal<int> state, int current, int value)
     {
-        if (modes != current) s_modes.Value = modes;
+        if (value != current) state.Value = value;
     }
 
-    /// <summary>Restores the modes of the flow it was made in; disposing it a second time does nothing.</summary>
-    sealed class ModeScope : IDisposable
+    /// <summary>
+    /// Restores one per-flow state (the grad modes, or autocast's) to its value where the scope was made; disposing it a
+    /// second time does nothing.
+    /// </summary>
+    sealed class StateScope(AsyncLocal<int> state, int outer) : IDisposable
     {
-        readonly int _modes;
         bool _disposed;
-
-        public ModeScope(int modes) => _modes = modes;
 
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
-            Set(s_modes.Value, _modes);
+            Set(state, state.Value, outer);
         }
     }
 }

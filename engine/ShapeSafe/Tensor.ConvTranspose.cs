@@ -29,6 +29,10 @@ public partial class Tensor
                 ("dilation", new[] { (dilation ?? (1, 1)).Height, (dilation ?? (1, 1)).Width }));
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        if (Autograd.IsAutocastEnabled)
+            (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
+        if (AllBFloat16(input, weight, bias))
+            return ThroughFloat32(input, weight, bias, (x, w, b) => ConvTranspose2d(x, w!, b, stride, padding, outputPadding, groups, dilation));
         CheckFloat(op, input, weight);
         var s = stride ?? (1, 1);
         var d = dilation ?? (1, 1);

@@ -48,6 +48,11 @@ public partial class Tensor
         (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
         int groups, bool relu)
     {
+        if (Autograd.IsAutocastEnabled)
+            (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
+        // BFloat16: the float32 convolution on the widened operands, rounded once (float32 accumulation, as ATen's).
+        if (AllBFloat16(input, weight, bias))
+            return ThroughFloat32(input, weight, bias, (x, w, b) => Conv2dUntraced(x, w!, b, stride, padding, dilation, groups, relu));
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
         int[] outShape = input.Rank == 4
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
@@ -89,6 +94,11 @@ public partial class Tensor
         (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
         (int Height, int Width) poolDilation)
     {
+        if (Autograd.IsAutocastEnabled || input.DType == DType.BFloat16)
+        {
+            // The convolution autocasts (or runs in BFloat16) on its own; the pool then runs in its output's dtype.
+            return MaxPool2d(Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: true), poolKernel, poolStride, poolPadding, poolDilation);
+        }
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
         if (ConvolutionKernel.NeedsBands(geometry))
         {
@@ -155,7 +165,11 @@ public partial class Tensor
     /// <summary>PyTorch's <c>max_pool2d</c> with (height, width) pairs; stride defaults to the kernel size.</summary>
     [ShapeContract("Pool2d")]
     public static Tensor MaxPool2d(Tensor input, (int Height, int Width) kernelSize, (int Height, int Width)? stride = null,
-        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, bool ceilMode = false) => OpTrace.Active
+        (int Height, int Width) padding = default, (int Height, int Width)? dilation = null, bool ceilMode = false) =>
+        input.DType == DType.BFloat16
+        // The maximum of BFloat16 values is one of them: through float32 it is exact.
+        ? ThroughFloat32(input, x => MaxPool2d(x, kernelSize, stride, padding, dilation, ceilMode))
+        : OpTrace.Active
         ? OpTrace.Run("MaxPool2d", [input], () => MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, publicIndices: false).Values,
             PoolAttributes(kernelSize, stride, padding, ("dilation", Pair(dilation ?? (1, 1))), ceilMode, null))
         : MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, publicIndices: false).Values;

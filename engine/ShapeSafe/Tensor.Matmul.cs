@@ -19,6 +19,7 @@ public partial class Tensor
     public static Tensor Matmul(Tensor a, Tensor b)
     {
         if (OpTrace.Recording) return OpTrace.Run("Matmul", [a, b], () => Matmul(a, b));
+        if (Autograd.IsAutocastEnabled) (a, b) = (AutocastLower(a), AutocastLower(b));
         string name = (a.Rank, b.Rank) switch { (1, 1) => "DotBackward", (2, 1) => "MvBackward", (2, 2) => "MmBackward", _ => "MatmulBackward" };
         if (a.DType != DType.Float32 || b.DType != DType.Float32)
         {
@@ -69,6 +70,7 @@ public partial class Tensor
     [ShapeContract("Mm")]
     public static Tensor Mm(Tensor a, Tensor b)
     {
+        if (Autograd.IsAutocastEnabled) (a, b) = (AutocastLower(a), AutocastLower(b));
         var outShape = Rules.Mm(a.Sizes, b.Sizes);
         if (!CheckFloat("Mm", a, b)) return ProductOf(a, b, "MmBackward");
         var result = Uninitialized(DType.Float32, outShape);
@@ -80,6 +82,7 @@ public partial class Tensor
     [ShapeContract("Bmm")]
     public static Tensor Bmm(Tensor a, Tensor b)
     {
+        if (Autograd.IsAutocastEnabled) (a, b) = (AutocastLower(a), AutocastLower(b));
         var outShape = Rules.Bmm(a.Sizes, b.Sizes);
         if (!CheckFloat("Bmm", a, b)) return ProductOf(a, b, "BmmBackward");
         var result = Uninitialized(DType.Float32, outShape);
@@ -195,45 +198,72 @@ public partial class Tensor
 
     /// <summary>
     /// The product (matmul semantics; the caller has checked the op's own shape rule) for Float64 and BFloat16, with
-    /// its backward. Float64 runs <see cref="DgemmKernel"/>; BFloat16 widens to float32 (exact), multiplies with float32
-    /// accumulation and rounds the result once, as ATen's CPU bf16 GEMM does. Autocast applies before this.
+    /// its backward. Float64 runs <see cref="DgemmKernel"/>; BFloat16 runs <see cref="GemmBFloat16"/>, which widens the
+    /// operands to float32 as it packs them, accumulates in float32 and leaves the result to be rounded once, as ATen's
+    /// CPU bf16 GEMM does. Autocast applies before this.
     /// </summary>
     static Tensor ProductOf(Tensor a, Tensor b, string gradFn)
     {
-        Tensor result;
-        if (a.DType == DType.BFloat16)
-        {
-            using (Autograd.NoGrad()) result = RoundedToBFloat16(Matmul(a.Detach().As(DType.Float32), b.Detach().As(DType.Float32)));
-        }
-        else
-        {
-            result = DoubleMatmul(a.Detach(), b.Detach());
-        }
+        var result = a.DType == DType.BFloat16 ? BFloat16Matmul(a.Detach(), b.Detach()) : DoubleMatmul(a.Detach(), b.Detach());
         return RecordProduct(result, gradFn, a, b);
+    }
+
+    /// <summary>
+    /// <c>a @ b</c> (+ <paramref name="bias"/> along the last dim) for BFloat16 operands: float32 sums, the bias added
+    /// in float32, one rounding to BFloat16 at the end. No graph is recorded.
+    /// </summary>
+    internal static Tensor BFloat16Matmul(Tensor a, Tensor b, Tensor? bias = null)
+    {
+        var batch = MatrixBatch.Of(a, b);
+        var sums = GC.AllocateUninitializedArray<float>(batch.Count * batch.M * batch.N);
+        var epilogue = bias is null ? default
+            : GemmEpilogue.ColumnBias(bias.Contiguous().As(DType.Float32).FloatData, 0);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            GemmBFloat16.Gemm(batch.M, batch.N, batch.K,
+                batch.Left.BFloat16Data, batch.LeftOffsets[i], batch.Left.StrideArray[^2], batch.Left.StrideArray[^1],
+                batch.Right.BFloat16Data, batch.RightOffsets[i], batch.Right.StrideArray[^2], batch.Right.StrideArray[^1],
+                sums, i * batch.M * batch.N, batch.N, epilogue);
+        }
+        var rounded = GC.AllocateUninitializedArray<ushort>(sums.Length);
+        Kernels.Elementwise.DTypeConversion.ToBFloat16(sums, rounded);
+        return Create(new Storage(rounded), batch.OutShape);
     }
 
     static Tensor DoubleMatmul(Tensor a, Tensor b)
     {
-        var outShape = Rules.Matmul(a.Sizes, b.Sizes);
-        var result = Uninitialized(DType.Float64, outShape);
-        var left = a.Rank == 1 ? a.Unsqueeze(0) : a;
-        var right = b.Rank == 1 ? b.Unsqueeze(1) : b;
-        int m = left.Sizes[^2], k = left.Sizes[^1], n = right.Sizes[^1];
-        int batchRank = Math.Max(left.Rank, right.Rank) - 2;
-        var batch = new int[batchRank];
-        Array.Copy(outShape, batch, batchRank);
-        var leftFull = left.Expand(Concat(batch, m, k));
-        var rightFull = right.Expand(Concat(batch, k, n));
-        int count = 1;
-        foreach (var s in batch) count *= s;
-        if (count == 0) return result;
-        var aOffsets = BatchOffsets(leftFull, batch, count);
-        var bOffsets = BatchOffsets(rightFull, batch, count);
-        for (int i = 0; i < count; i++)
-            DgemmKernel.Dgemm(m, n, k,
-                leftFull.DoubleData, aOffsets[i], leftFull.StrideArray[^2], leftFull.StrideArray[^1],
-                rightFull.DoubleData, bOffsets[i], rightFull.StrideArray[^2], rightFull.StrideArray[^1],
-                result.DoubleData, i * m * n, n);
+        var batch = MatrixBatch.Of(a, b);
+        var result = Uninitialized(DType.Float64, batch.OutShape);
+        for (int i = 0; i < batch.Count; i++)
+            DgemmKernel.Dgemm(batch.M, batch.N, batch.K,
+                batch.Left.DoubleData, batch.LeftOffsets[i], batch.Left.StrideArray[^2], batch.Left.StrideArray[^1],
+                batch.Right.DoubleData, batch.RightOffsets[i], batch.Right.StrideArray[^2], batch.Right.StrideArray[^1],
+                result.DoubleData, i * batch.M * batch.N, batch.N);
         return result;
+    }
+
+    /// <summary>
+    /// A matmul's operands as <c>[batch..., m, k] x [batch..., k, n]</c> (1-D operands promoted, batch dims broadcast by
+    /// expanded views) with each matrix's offset, for the kernels that run one matrix at a time.
+    /// </summary>
+    sealed record MatrixBatch(int[] OutShape, Tensor Left, Tensor Right, int[] LeftOffsets, int[] RightOffsets, int Count, int M, int N, int K)
+    {
+        public static MatrixBatch Of(Tensor a, Tensor b)
+        {
+            var outShape = Rules.Matmul(a.Sizes, b.Sizes);
+            var left = a.Rank == 1 ? a.Unsqueeze(0) : a;
+            var right = b.Rank == 1 ? b.Unsqueeze(1) : b;
+            int m = left.Sizes[^2], k = left.Sizes[^1], n = right.Sizes[^1];
+            int batchRank = Math.Max(left.Rank, right.Rank) - 2;
+            var batch = new int[batchRank];
+            Array.Copy(outShape, batch, batchRank);
+            var leftFull = left.Expand(Concat(batch, m, k));
+            var rightFull = right.Expand(Concat(batch, k, n));
+            int count = 1;
+            foreach (var s in batch) count *= s;
+            var leftOffsets = count == 0 ? Array.Empty<int>() : BatchOffsets(leftFull, batch, count);
+            var rightOffsets = count == 0 ? Array.Empty<int>() : BatchOffsets(rightFull, batch, count);
+            return new MatrixBatch(outShape, leftFull, rightFull, leftOffsets, rightOffsets, count, m, n, k);
+        }
     }
 }

@@ -224,6 +224,8 @@ public partial class Tensor
 
     Tensor ArgExtremum(int? dim, bool keepDim, bool max, string op)
     {
+        // Widening BFloat16 to float32 is exact and keeps the order (NaN included): the float32 kernel finds the same index.
+        if (DType == DType.BFloat16) return As(DType.Float32).ArgExtremum(dim, keepDim, max, op);
         int[]? dims = dim is { } d ? new[] { d } : null;
         var outShape = Rules.Reduce(Sizes, dims, keepDim && dims is not null, op);
         if (dim is { } given) CheckNonEmptyDim(given, op);

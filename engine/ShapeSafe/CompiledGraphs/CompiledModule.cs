@@ -12,7 +12,7 @@ namespace ShapeSafe.NN;
 /// shape is first seen and reused after; <see cref="Module.Training"/> is part of the key; under <c>NoGrad</c> or
 /// <c>InferenceMode</c> nothing is saved for a backward. The module's eager <c>Forward</c> runs instead when a
 /// guard cannot hold: an input that is not Float32, more shapes than <see cref="CompileOptions.CacheSizeLimit"/>,
-/// or an op trace (ONNX export) listening.
+/// an op trace (ONNX export) listening, or an autocast scope (the graph computes in float32).
 /// </summary>
 /// <typeparam name="TModule">The compiled module's type.</typeparam>
 public abstract class CompiledModule<TModule> where TModule : Module
@@ -53,7 +53,7 @@ public abstract class CompiledModule<TModule> where TModule : Module
     protected TPlan? PlanFor<TPlan>(Tensor input) where TPlan : class
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.DType != DType.Float32 || OpTrace.Active) return Eager<TPlan>();
+        if (input.DType != DType.Float32 || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
         bool training = Module.Training;
         for (int i = 0; i < _plans.Count; i++)
         {
@@ -70,7 +70,7 @@ public abstract class CompiledModule<TModule> where TModule : Module
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        if (first.DType != DType.Float32 || second.DType != DType.Float32 || OpTrace.Active) return Eager<TPlan>();
+        if (first.DType != DType.Float32 || second.DType != DType.Float32 || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
         bool training = Module.Training;
         for (int i = 0; i < _plans.Count; i++)
         {

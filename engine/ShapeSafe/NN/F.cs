@@ -103,6 +103,10 @@ public static partial class F
         const string op = "Linear";
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        if (Autograd.IsAutocastEnabled)
+            (input, weight, bias) = (Tensor.AutocastLower(input), Tensor.AutocastLower(weight), Tensor.AutocastLowerOptional(bias));
+        if (Tensor.AllBFloat16(input, weight, bias))
+            return LinearBFloat16(input, weight, bias, activation);
         RequireFloat(op, input, "input");
         RequireFloat(op, weight, "weight");
         if (bias is not null) RequireFloat(op, bias, "bias");
@@ -169,6 +173,42 @@ public static partial class F
         var y = LinearGradient.Forward(xd, wd, b?.Detach(), GemmActivation.Gelu, preActivation);
         return y.Recorded("GeluBackward", new Tensor?[] { x, w, b },
             g => LinearGradient.Backward(ElementwiseGradient.Gelu(g, preActivation), xd, wd, needX, needW, needB));
+    }
+
+    /// <summary>
+    /// <c>x·wᵀ + b</c> for BFloat16 operands, as ATen's CPU addmm: the products summed in float32, the bias added in
+    /// float32, one rounding; then the activation in BFloat16 (what Linear followed by it gives). Records
+    /// "AddmmBackward" ("MmBackward" without a bias) with BFloat16 gradients.
+    /// </summary>
+    static Tensor LinearBFloat16(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation)
+    {
+        LinearShape(input.Sizes, weight.Sizes, bias?.Sizes);
+        var x = input.Detach();
+        var w = weight.Detach();
+        var y = Tensor.BFloat16Matmul(x, w.Transpose(0, 1), bias?.Detach());
+        if ((input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true) && Autograd.IsGradEnabled)
+        {
+            int rows = (int)(x.NumEl / Math.Max(1, x.Sizes[^1]));
+            bool needX = input.RequiresGrad, needW = weight.RequiresGrad, needB = bias?.RequiresGrad == true;
+            y = y.Recorded(bias is null ? "MmBackward" : "AddmmBackward", new Tensor?[] { input, weight, bias }, g =>
+            {
+                // Folded to [rows, in] and [rows, out]: the gradients are the float32-accumulated BFloat16 products.
+                var g2 = g.Reshape(rows, w.Sizes[0]);
+                var x2 = x.Reshape(rows, w.Sizes[1]);
+                return new Tensor?[]
+                {
+                    needX ? Tensor.BFloat16Matmul(g2, w).Reshape((int[])x.Sizes.Clone()) : null,
+                    needW ? Tensor.BFloat16Matmul(g2.Transpose(0, 1), x2) : null,
+                    needB ? g2.Sum(0) : null,
+                };
+            });
+        }
+        return activation switch
+        {
+            GemmActivation.Relu => y.Relu(),
+            GemmActivation.Gelu => Gelu(y),
+            _ => y,
+        };
     }
 
     static Tensor Addmm(Tensor x, Tensor w, Tensor? b)
@@ -485,6 +525,8 @@ public static partial class F
         const string op = "MSELoss";
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
+        if (Autograd.IsAutocastEnabled)
+            (input, target) = (Tensor.AutocastFloat32(input), Tensor.AutocastFloat32(target));
         if (!target.Sizes.AsSpan().SequenceEqual(input.Sizes))
         {
             // PyTorch broadcasts the two (torch.broadcast_tensors) after warning that the result is likely wrong; the
@@ -598,6 +640,9 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
+        if (Autograd.IsAutocastEnabled)
+            (input, target) = (Tensor.AutocastFloat32(input), Tensor.AutocastFloat32(target));
+        if (Autograd.IsAutocastEnabled && weight is not null) weight = Tensor.AutocastFloat32(weight);
         RequireFloat(op, input, "input");
         if (input.Rank == 0)
             throw new ShapeException(op, $"input must be [C], [N, C] or [N, C, d1, ...], got a 0-dim tensor (target {Rules.Format(target.Sizes)})");
@@ -681,6 +726,12 @@ public static partial class F
 
     static Tensor BinaryLoss(string op, Tensor input, Tensor target, Tensor? weight, Tensor? posWeight, Reduction reduction, bool logits)
     {
+        if (Autograd.IsAutocastEnabled)
+        {
+            (input, target) = (Tensor.AutocastFloat32(input), Tensor.AutocastFloat32(target));
+            if (weight is not null) weight = Tensor.AutocastFloat32(weight);
+            if (posWeight is not null) posWeight = Tensor.AutocastFloat32(posWeight);
+        }
         CheckSameShape(op, input, target);
         var x = input.Detach().Contiguous();
         var y = target.Detach().Contiguous();

@@ -6,16 +6,17 @@ namespace ShapeSafe.Kernels.Gemm;
 /// </summary>
 internal static class GemmArguments
 {
-    public static void Validate(int m, int n, int k,
-        float[] a, int aOffset, int aRowStride, int aColStride,
-        float[] b, int bOffset, int bRowStride, int bColStride,
+    public static void Validate<T>(int m, int n, int k,
+        T[] a, int aOffset, int aRowStride, int aColStride,
+        T[] b, int bOffset, int bRowStride, int bColStride,
         float[] c, int cOffset, int cRowStride, int cColStride)
         => ValidateBatched(1, m, n, k, a, aOffset, 0, aRowStride, aColStride,
             b, bOffset, 0, bRowStride, bColStride, c, cOffset, 0, cRowStride, cColStride);
 
-    public static void ValidateBatched(int batch, int m, int n, int k,
-        float[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-        float[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+    /// <remarks>A and B are float32, or BFloat16 bits for the BFloat16 products; C is always float32.</remarks>
+    public static void ValidateBatched<T>(int batch, int m, int n, int k,
+        T[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+        T[] b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
         float[] c, int cOffset, int cBatchStride, int cRowStride, int cColStride)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
@@ -48,7 +49,7 @@ internal static class GemmArguments
             CheckOperand(epilogue.PreActivation, "preActivation", epilogue.PreActivationOffset, 1, 0, m, cRowStride, n, cColStride);
     }
 
-    private static void CheckOperand(float[] array, string name, int offset,
+    private static void CheckOperand<T>(T[] array, string name, int offset,
         int batch, int batchStride, int rows, int rowStride, int cols, int colStride)
     {
         ArgumentNullException.ThrowIfNull(array, name);

@@ -18,7 +18,16 @@ internal static unsafe class GemmPacked
 {
     private const int MaxTileFloats = 1024;
 
-    public static void Run(in GemmProblem p, GemmMicroKernel kernel, int threads)
+    public static void Run(in GemmProblem p, GemmMicroKernel kernel, int threads) =>
+        Run(p, new Float32Panels(p), kernel, threads);
+
+    /// <summary>
+    /// The loop nest with <paramref name="panels"/> packing A and B (so operands of another element type are widened to
+    /// float32 as they are packed; <paramref name="p"/>'s A and B are then unused). Generic over the struct so each packer
+    /// compiles to its own direct calls.
+    /// </summary>
+    public static void Run<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int threads)
+        where TPanels : struct, IGemmPanels
     {
         int mr = kernel.Mr, nr = kernel.Nr;
         Debug.Assert(mr * nr <= MaxTileFloats);
@@ -45,10 +54,10 @@ internal static unsafe class GemmPacked
             for (int pc = 0; pc < p.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, p.K - pc);
-                var pack = new PackABody(p, mr, ic, pc, mc, kc, packedA, CeilDiv(mPanels, Math.Min(mPanels, 4 * threads)));
+                var pack = new PackABody<TPanels>(panels, mr, ic, pc, mc, kc, packedA, CeilDiv(mPanels, Math.Min(mPanels, 4 * threads)));
                 int packGroups = CeilDiv(mPanels, pack.PanelsPerGroup);
                 // The epilogue runs with the last k block, on each tile as soon as its sums are complete.
-                var compute = new ComputeBody(p, kernel, ic, pc, mc, kc, packedA, mUnits, nUnits,
+                var compute = new ComputeBody<TPanels>(p, panels, kernel, ic, pc, mc, kc, packedA, mUnits, nUnits,
                     CeilDiv(nPanels, nUnits), beta: pc == 0 ? p.Beta : 1f, lastKBlock: pc + kc == p.K);
                 if (threads == 1)
                 {
@@ -70,12 +79,9 @@ internal static unsafe class GemmPacked
 
     private static int RoundUp(int x, int y) => CeilDiv(x, y) * y;
 
-    private readonly struct PackABody(in GemmProblem p, int mr, int ic, int pc, int mc, int kc,
-        float* packedA, int panelsPerGroup) : IParallelBody
+    private readonly struct PackABody<TPanels>(TPanels panels, int mr, int ic, int pc, int mc, int kc,
+        float* packedA, int panelsPerGroup) : IParallelBody where TPanels : struct, IGemmPanels
     {
-        private readonly float* _a = p.A + ic * p.ARowStride + pc * p.AColStride;
-        private readonly nint _rowStride = p.ARowStride, _colStride = p.AColStride;
-
         public int PanelsPerGroup => panelsPerGroup;
 
         public void Invoke(int group)
@@ -85,14 +91,14 @@ internal static unsafe class GemmPacked
             for (int q = first; q < end; q++)
             {
                 int i0 = q * mr;
-                GemmPacking.PackAPanel(_a + i0 * _rowStride, _rowStride, _colStride,
-                    Math.Min(mr, mc - i0), kc, mr, packedA + (nint)i0 * kc);
+                panels.PackA(ic + i0, pc, Math.Min(mr, mc - i0), kc, mr, packedA + (nint)i0 * kc);
             }
         }
     }
 
-    private readonly struct ComputeBody(in GemmProblem p, GemmMicroKernel kernel, int ic, int pc, int mc, int kc,
+    private readonly struct ComputeBody<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int ic, int pc, int mc, int kc,
         float* packedA, int mUnits, int nUnits, int maxPanelsPerUnit, float beta, bool lastKBlock) : IParallelBody
+        where TPanels : struct, IGemmPanels
     {
         private readonly GemmProblem _p = p;
         private readonly bool _epilogue = lastKBlock && !p.Epilogue.IsNone;
@@ -113,13 +119,11 @@ internal static unsafe class GemmPacked
 
             // This thread's B block: the unit's columns over the k slice.
             float* packedB = GemmWorkspace.PackedB.Get(maxPanelsPerUnit * nr * kc);
-            float* b = _p.B + pc * _p.BRowStride;
             int lastNr = _lastKernel.Nr;
             for (int jq = nFirst; jq < nEnd; jq++)
             {
                 int j0 = jq * nr;
-                GemmPacking.PackBPanel(b + j0 * _p.BColStride, _p.BRowStride, _p.BColStride,
-                    Math.Min(nr, _p.N - j0), kc, jq == nPanels - 1 ? lastNr : nr, packedB + (nint)(jq - nFirst) * nr * kc);
+                panels.PackB(pc, j0, Math.Min(nr, _p.N - j0), kc, jq == nPanels - 1 ? lastNr : nr, packedB + (nint)(jq - nFirst) * nr * kc);
             }
 
             float* tile = stackalloc float[MaxTileFloats];
@@ -170,4 +174,27 @@ internal static unsafe class GemmPacked
             }
         }
     }
+}
+
+/// <summary>Packs micro-panels of A and B (as float32) for <see cref="GemmPacked"/>.</summary>
+internal unsafe interface IGemmPanels
+{
+    /// <summary>Rows [row, row + rows) x depth [depth, depth + kc) of A as one panel of <paramref name="mr"/> rows (see <see cref="GemmPacking.PackAPanel"/>).</summary>
+    void PackA(int row, int depth, int rows, int kc, int mr, float* dst);
+
+    /// <summary>Depth [depth, depth + kc) x columns [col, col + cols) of B as one panel of <paramref name="nr"/> columns (see <see cref="GemmPacking.PackBPanel"/>).</summary>
+    void PackB(int depth, int col, int cols, int kc, int nr, float* dst);
+}
+
+/// <summary>Float32 operands, read through the problem's pointers and strides.</summary>
+internal readonly unsafe struct Float32Panels(in GemmProblem p) : IGemmPanels
+{
+    private readonly float* _a = p.A, _b = p.B;
+    private readonly nint _aRow = p.ARowStride, _aCol = p.AColStride, _bRow = p.BRowStride, _bCol = p.BColStride;
+
+    public void PackA(int row, int depth, int rows, int kc, int mr, float* dst) =>
+        GemmPacking.PackAPanel(_a + row * _aRow + depth * _aCol, _aRow, _aCol, rows, kc, mr, dst);
+
+    public void PackB(int depth, int col, int cols, int kc, int nr, float* dst) =>
+        GemmPacking.PackBPanel(_b + depth * _bRow + col * _bCol, _bRow, _bCol, cols, kc, nr, dst);
 }

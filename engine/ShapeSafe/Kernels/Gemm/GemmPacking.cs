@@ -8,7 +8,7 @@ namespace ShapeSafe.Kernels.Gemm;
 /// Packing reads any strides, so transposed, sliced and broadcast operands cost no extra pass;
 /// panels past the matrix edge are padded with zeros so edge tiles run the same kernel.
 /// </summary>
-internal static unsafe class GemmPacking
+internal static unsafe partial class GemmPacking
 {
     /// <summary>
     /// Packs rows [0, rows) x depth [0, kc) of A (starting at <paramref name="a"/>) as one micro-panel

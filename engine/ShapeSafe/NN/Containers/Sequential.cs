@@ -103,7 +103,8 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
             var (name, module) = slots.GetAt(i);
             if (module is not ITensorModule step)
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
-            var (fusion, length) = FusionRules.Match(chain, i);
+            // Under autocast each layer casts on its own (the fused kernels are float32 ones).
+            var (fusion, length) = Autograd.IsAutocastEnabled ? (Fusion.None, 1) : FusionRules.Match(chain, i);
             input = fusion switch
             {
                 Fusion.LinearRelu => LinearFused((Linear)module, input, GemmActivation.Relu),
