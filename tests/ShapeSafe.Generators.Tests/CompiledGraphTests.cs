@@ -75,6 +75,34 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void A_value_the_output_does_not_depend_on_is_not_computed()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Net : Module
+            {
+                readonly Linear _fc = new(4, 4);
+                readonly Linear _unused = new(4, 4);
+                public Tensor Forward(Tensor x)
+                {
+                    var y = _fc.Forward(x);
+                    var flat = y.Flatten(0, -1);
+                    var z = _unused.Forward(x).Relu();
+                    return y;
+                }
+            }
+            """);
+        var lines = Lines(files["Demo.Net.g.cs"]);
+        Assert.Contains("public override bool IsCompiled => true;", lines);
+        Assert.Single(lines, l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("_unused.Weight", StringComparison.Ordinal) || l.Contains("FlattenShape", StringComparison.Ordinal));
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
     public void A_class_with_a_graph_break_gets_an_eager_Compile()
     {
         var (files, output) = GeneratorHarness.Run("""

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace ShapeSafe.Shapes.Graph
 {
     /// <summary>The ops the fusion rules know; every other op is <see cref="Other"/>.</summary>
@@ -46,28 +44,28 @@ namespace ShapeSafe.Shapes.Graph
     /// <summary>
     /// The fusion rules, written once: eager <c>Sequential</c> and the compiled graphs of <c>[Module]</c> classes ask
     /// them which ops run as one. A rule covers a chain: ops where each one's output is read only by the next, so the
-    /// values inside the chain are never seen and need not be stored. The longest rule wins.
+    /// values inside the chain are never seen and need not be stored. The longest rule wins; no rule is longer than
+    /// three ops.
     /// </summary>
     public static class FusionRules
     {
         /// <summary>
-        /// The fusion that starts at <paramref name="chain"/>[<paramref name="start"/>] and how many ops it covers
-        /// (1 when none applies).
+        /// The fusion that starts at <paramref name="first"/> and how many ops it covers (1 when none applies).
         /// </summary>
-        /// <param name="chain">A chain of ops: each one's output is read only by the next.</param>
-        /// <param name="start">Where the fused op would start.</param>
-        public static (Fusion Fusion, int Length) Match(IReadOnlyList<FusibleOp> chain, int start)
+        /// <param name="first">The op the fused op would start with.</param>
+        /// <param name="second">The op after it in the chain (<see cref="FusibleOp.Other"/> where the chain ends).</param>
+        /// <param name="third">The op after that (<see cref="FusibleOp.Other"/> where the chain ends).</param>
+        public static (Fusion Fusion, int Length) Match(FusibleOp first, FusibleOp second, FusibleOp third)
         {
-            FusibleOp At(int i) => start + i < chain.Count ? chain[start + i] : FusibleOp.Other;
-            switch (At(0))
+            switch (first)
             {
-                case FusibleOp.Linear when At(1) == FusibleOp.Relu:
+                case FusibleOp.Linear when second == FusibleOp.Relu:
                     return (Fusion.LinearRelu, 2);
-                case FusibleOp.Linear when At(1) == FusibleOp.Gelu:
+                case FusibleOp.Linear when second == FusibleOp.Gelu:
                     return (Fusion.LinearGelu, 2);
-                case FusibleOp.Conv2d when At(1) == FusibleOp.Relu && At(2) == FusibleOp.MaxPool2d:
+                case FusibleOp.Conv2d when second == FusibleOp.Relu && third == FusibleOp.MaxPool2d:
                     return (Fusion.Conv2dReluMaxPool, 3);
-                case FusibleOp.Conv2d when At(1) == FusibleOp.Relu:
+                case FusibleOp.Conv2d when second == FusibleOp.Relu:
                     return (Fusion.Conv2dRelu, 2);
                 default:
                     return (Fusion.None, 1);

@@ -26,8 +26,8 @@ public abstract class GraphPlan<TBuffers> : GraphPlanBase where TBuffers : class
         lock (_free)
         {
             if (_free.Count > 0) return _free.Pop();
+            BufferSets++;
         }
-        BufferSets++;
         return CreateBuffers();
     }
 

@@ -88,7 +88,7 @@ namespace ShapeSafe.Generators.Graphs
             var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
             if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body)
                 throw new GraphBreakException(syntax.GetLocation(), forward.ContainingType.Name + ".Forward does not bind");
-            var scope = new Scope(forward.ContainingType, prefix, depth);
+            var scope = new Scope(prefix, depth);
             for (int i = 0; i < forward.Parameters.Length; i++) scope.Values[forward.Parameters[i]] = arguments[i];
             var block = body.BlockBody ?? body.ExpressionBody!;
             foreach (var statement in block.Operations)
@@ -297,14 +297,12 @@ namespace ShapeSafe.Generators.Graphs
 
         sealed class Scope
         {
-            public Scope(INamedTypeSymbol type, string prefix, int depth)
+            public Scope(string prefix, int depth)
             {
-                Type = type;
                 Prefix = prefix;
                 Depth = depth;
             }
 
-            public INamedTypeSymbol Type { get; }
             public string Prefix { get; }
             public int Depth { get; }
             public Dictionary<ISymbol, int> Values { get; } = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);

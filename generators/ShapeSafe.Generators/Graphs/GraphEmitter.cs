@@ -248,10 +248,7 @@ namespace ShapeSafe.Generators.Graphs
 
         string GradientLocal(int index) => index < _forward.Parameters.Count
             ? "grad" + char.ToUpperInvariant(_forward.Parameters[index][0]) + _forward.Parameters[index].Substring(1)
-            : "grad" + Pascal(_parameters[index - _forward.Parameters.Count].Module) + _parameters[index - _forward.Parameters.Count].Member;
-
-        static string Pascal(string path) =>
-            string.Concat(path.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+            : "grad" + GraphPlanner.Pascal(_parameters[index - _forward.Parameters.Count].Module) + _parameters[index - _forward.Parameters.Count].Member;
 
         /// <summary>The gradient arriving at a step's output.</summary>
         string GradOf(PlannedValue value) => value.Home == Home.Output || ReferenceEquals(value, _plan!.Output) ? "g" : "b." + GraphPlanner.GradName(value);
@@ -294,8 +291,8 @@ namespace ShapeSafe.Generators.Graphs
                     return (local, "");
                 }
                 var partial = local + "Partial" + step.Index;
-                _w.Line("var " + partial + " = " + Ops + ".NewGradient(" + shape + ");");
-                return (partial, "if (" + local + " is not null) " + Ops + ".AddInPlace(" + local + ", " + partial + ");");
+                _w.Line("var " + partial + " = " + Need(value.Node) + " ? " + Ops + ".NewGradient(" + shape + ") : null;");
+                return (partial, "if (" + partial + " is not null) " + Ops + ".AddInPlace(" + local + "!, " + partial + ");");
             }
             var gradient = "b." + GraphPlanner.GradName(value);
             if (!accumulates) return (gradient, "");

@@ -168,6 +168,13 @@ namespace ShapeSafe.Generators.Graphs
             ValueOfNode = new PlannedValue?[nodes.Count];
             var names = new HashSet<string>(StringComparer.Ordinal);
             var covered = new bool[nodes.Count];
+            // Nodes the output does not depend on are never run (a local computed and not used).
+            var live = new bool[nodes.Count];
+            live[Graph.Output] = true;
+            for (int i = nodes.Count - 1; i >= 0; i--)
+                if (live[i])
+                    foreach (var input in nodes[i].Inputs) live[input] = true;
+            foreach (var list in readers) list.RemoveAll(r => !live[r]);
 
             for (int i = 0; i < nodes.Count; i++)
             {
@@ -180,7 +187,7 @@ namespace ShapeSafe.Generators.Graphs
                     Values.Add(input);
                     continue;
                 }
-                if (covered[i]) continue;
+                if (covered[i] || !live[i]) continue;
                 // The chain from this node: each value read only by the next node, and not returned.
                 var chain = new List<int> { i };
                 while (chain.Count < 3)
@@ -189,7 +196,8 @@ namespace ShapeSafe.Generators.Graphs
                     if (last == Graph.Output || readers[last].Count != 1) break;
                     chain.Add(readers[last][0]);
                 }
-                var (fusion, length) = FusionRules.Match(chain.Select(n => Fusible(nodes[n].Op)).ToList(), 0);
+                FusibleOp At(int k) => k < chain.Count ? Fusible(nodes[chain[k]].Op) : FusibleOp.Other;
+                var (fusion, length) = FusionRules.Match(At(0), At(1), At(2));
                 var members = chain.Take(length).ToList();
                 foreach (var member in members) covered[member] = true;
                 var kind = Kind(node.Op, fusion);
@@ -221,7 +229,6 @@ namespace ShapeSafe.Generators.Graphs
                     var source = step.Inputs[0];
                     value.Home = source.Home is Home.Input or Home.InputView ? Home.InputView : Home.Arena;
                     if (value.Home == Home.Arena) value.ViewOf = source.ViewOf ?? source;
-                    if (source.Home == Home.Output) value.Home = Home.Arena;
                 }
                 else
                 {
@@ -352,9 +359,12 @@ namespace ShapeSafe.Generators.Graphs
         {
             var named = members.Select(m => nodes[m]).LastOrDefault(n => n.Module.Length > 0);
             var basis = named?.Module ?? "";
-            if (basis.Length == 0) return last.Op.ToString();
-            return string.Concat(basis.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+            return basis.Length == 0 ? last.Op.ToString() : Pascal(basis);
         }
+
+        /// <summary>A registry path in Pascal case: <c>block1.conv</c> is <c>Block1Conv</c>.</summary>
+        public static string Pascal(string path) =>
+            string.Concat(path.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
 
         static string UniqueName(string name, HashSet<string> used)
         {

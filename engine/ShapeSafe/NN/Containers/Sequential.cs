@@ -96,15 +96,14 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
     public Tensor Forward(Tensor input)
     {
         var slots = ChildSlots;
-        var chain = new FusibleOp[slots.Count];
-        for (int i = 0; i < chain.Length; i++) chain[i] = FusibleKind(slots.GetAt(i).Value);
+        FusibleOp At(int i) => i < slots.Count ? FusibleKind(slots.GetAt(i).Value) : FusibleOp.Other;
         for (int i = 0; i < slots.Count; i++)
         {
             var (name, module) = slots.GetAt(i);
             if (module is not ITensorModule step)
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
             // Under autocast each layer casts on its own (the fused kernels are float32 ones).
-            var (fusion, length) = Autograd.IsAutocastEnabled ? (Fusion.None, 1) : FusionRules.Match(chain, i);
+            var (fusion, length) = Autograd.IsAutocastEnabled ? (Fusion.None, 1) : FusionRules.Match(At(i), At(i + 1), At(i + 2));
             input = fusion switch
             {
                 Fusion.LinearRelu => LinearFused((Linear)module, input, GemmActivation.Relu),
