@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using ShapeSafe.Data;
 using ShapeSafe.NN;
@@ -25,6 +26,8 @@ public sealed class Trainer
     readonly Func<Tensor, Tensor, Tensor> _loss;
     readonly Func<Module, Tensor, Tensor> _forward;
     readonly List<TrainerCallback> _callbacks;
+    // With Compile, the graph of each module a step runs: the model's, and each data-parallel replica's at its first step.
+    readonly ConcurrentDictionary<Module, ITensorModule> _graphs = new(ReferenceEqualityComparer.Instance);
     readonly List<EpochMetrics> _history = [];
     readonly object _observeLock = new();
     TrainingCheckpoint? _pendingResume;
@@ -48,17 +51,44 @@ public sealed class Trainer
         if (Options.GradientAccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.GradientAccumulationSteps, "Trainer: GradientAccumulationSteps must be at least 1");
         if (Options.Scheduler is { } s && !ReferenceEquals(s.Optimizer, optimizer))
             throw new ArgumentException("Trainer: the scheduler belongs to another optimizer", nameof(options));
-        _forward = Options.Forward ?? (model is ITensorModule
-            ? static (m, x) => ((ITensorModule)m).Forward(x)
-            : throw new ArgumentException($"Trainer: {model.GetType().Name} has no Forward(Tensor) (it is not an ITensorModule); set TrainerOptions.Forward", nameof(model)));
+        if (Options.Compile)
+        {
+            if (Options.Forward is not null)
+                throw new ArgumentException("Trainer: Compile runs the model's compiled Forward(Tensor) and cannot be combined with TrainerOptions.Forward", nameof(options));
+            CompiledModel = (CompiledModule)CompiledGraphOf(model);
+            _forward = (m, x) => CompiledGraphOf(m).Forward(x);
+        }
+        else
+        {
+            _forward = Options.Forward ?? (model is ITensorModule
+                ? static (m, x) => ((ITensorModule)m).Forward(x)
+                : throw new ArgumentException($"Trainer: {model.GetType().Name} has no Forward(Tensor) (it is not an ITensorModule); set TrainerOptions.Forward", nameof(model)));
+        }
         Strategy = Options.Strategy ?? (Options.Replicas > 1
             ? new DataParallelStrategy(Options.CreateReplica ?? throw new ArgumentException("Trainer: Replicas needs CreateReplica, which builds another instance of the model", nameof(options)), Options.Replicas)
             : new SingleProcessStrategy());
         _callbacks = BuiltInCallbacks().Concat(Options.Callbacks).ToList();
     }
 
+    // The compiled graph of a module with one-tensor Forward, made once per module (Compile only binds buffers).
+    ITensorModule CompiledGraphOf(Module module) => _graphs.GetOrAdd(module, m =>
+    {
+        if (m is not ICompilableModule compilable)
+            throw new ArgumentException($"Trainer: Compile needs a [Module] partial class with a Forward(Tensor) for the generator to compile; {m.GetType().Name} is not one", "options");
+        var graph = compilable.Compile(Options.CompileOptions);
+        return graph as ITensorModule
+            ?? throw new ArgumentException($"Trainer: {m.GetType().Name}'s Forward takes more than one tensor; the trainer runs a Forward(Tensor)", "options");
+    });
+
     /// <summary>The model being trained.</summary>
     public Module Model { get; }
+
+    /// <summary>
+    /// The model's compiled graph when <see cref="TrainerOptions.Compile"/> is set (its <see cref="CompiledModule.IsCompiled"/>
+    /// says whether the generator compiled the <c>Forward</c> or it runs eagerly); null otherwise. Data-parallel replicas
+    /// get graphs of their own.
+    /// </summary>
+    public CompiledModule? CompiledModel { get; }
 
     /// <summary>The optimizer that updates <see cref="Model"/>'s parameters.</summary>
     public Optimizer Optimizer { get; }

@@ -71,6 +71,18 @@ public sealed class TrainerOptions
     /// </summary>
     public Func<Module, Tensor, Tensor>? Forward { get; set; }
 
+    /// <summary>
+    /// Train through the model's compiled graph (<c>model.Compile()</c>, written by the <c>[Module]</c> generator) instead
+    /// of its eager <c>Forward</c>: the same loop, parameters, checkpoints and results, with the generated forward and
+    /// backward code (and each data-parallel replica compiled as well). The model must be a <c>[Module]</c> class with a
+    /// <c>Forward(Tensor)</c>; a <c>Forward</c> the generator could not compile runs eagerly (see
+    /// <see cref="Trainer.CompiledModel"/>). Not combined with <see cref="Forward"/>. Default false.
+    /// </summary>
+    public bool Compile { get; set; }
+
+    /// <summary>The options of the compiled graphs when <see cref="Compile"/> is set; default <see cref="NN.CompileOptions.Default"/>.</summary>
+    public CompileOptions? CompileOptions { get; set; }
+
     /// <summary>Applied to each training batch before the step (augmentation); validation batches are used as they come.</summary>
     public Func<Tensor[], Tensor[]>? TrainTransform { get; set; }
 

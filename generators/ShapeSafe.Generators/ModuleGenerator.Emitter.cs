@@ -38,7 +38,9 @@ namespace ShapeSafe.Generators
                         EmitTypes(writer, model, level + 1);
                     return;
                 }
-                using (writer.Block("partial " + model.Declaration.Keyword + " " + model.Declaration.Name))
+                // A module with a Forward gets its compiled graph, and says so to code that holds a plain Module.
+                var interfaces = model.Forward is null ? "" : " : global::ShapeSafe.NN.ICompilableModule";
+                using (writer.Block("partial " + model.Declaration.Keyword + " " + model.Declaration.Name + interfaces))
                 {
                     EmitRegisterMembers(writer, model);
                     if (model.Forward is { } forward)

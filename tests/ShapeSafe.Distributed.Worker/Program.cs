@@ -19,6 +19,7 @@ switch (scenario)
     case "zero": Scenarios.Zero(group, Say, args[1]); break;
     case "resume": Scenarios.Resume(group, Say, args[1]); break;
     case "trainer": TrainerScenario.Run(group, Say, args[1]); break;
+    case "trainer-compiled": TrainerScenario.Run(group, Say, args[1], compile: true); break;
     case "raise":
         group.Barrier();
         if (group.Rank == 1) throw new InvalidOperationException("rank 1 gave up on purpose");

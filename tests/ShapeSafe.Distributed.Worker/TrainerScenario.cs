@@ -15,7 +15,8 @@ static class TrainerScenario
 {
     const int LocalBatch = 8, Epochs = 3;
 
-    public static void Run(ProcessGroup g, Action<string> say, string directory)
+    /// <summary>Runs the scenario; with <paramref name="compile"/> the distributed run trains the model's compiled graph.</summary>
+    public static void Run(ProcessGroup g, Action<string> say, string directory, bool compile = false)
     {
         var train = Data(64, 1);
         var valid = Data(32, 2);
@@ -23,10 +24,12 @@ static class TrainerScenario
         // single process's batch of W·local samples (the same permutation: a sampler of one replica, the same seed).
         var distributed = Fit(new DistributedStrategy(g), Path.Combine(directory, $"rank{g.Rank}"),
             new DataLoader(train, LocalBatch, sampler: new DistributedSampler(train, g, shuffle: true, seed: 5)),
-            new DataLoader(valid, LocalBatch, sampler: new DistributedSampler(valid, g, shuffle: false)));
+            new DataLoader(valid, LocalBatch, sampler: new DistributedSampler(valid, g, shuffle: false)), compile);
         var single = Fit(new SingleProcessStrategy(), null,
             new DataLoader(train, LocalBatch * g.WorldSize, sampler: new DistributedSampler(train, 1, 0, shuffle: true, seed: 5)),
-            new DataLoader(valid, LocalBatch * g.WorldSize));
+            new DataLoader(valid, LocalBatch * g.WorldSize), compile: false);
+        if (distributed.CompiledModel is { } graph)
+            say($"compiled {graph.IsCompiled} plans {graph.PlannedShapes} eager-calls {graph.EagerCalls}");
 
         float difference = 0;
         foreach (var ((name, p), (_, q)) in distributed.Model.NamedParameters().Zip(single.Model.NamedParameters()))
@@ -47,10 +50,10 @@ static class TrainerScenario
     }
 
     // The training program: identical for one process and many but for the strategy and the loaders.
-    static Trainer Fit(IStepStrategy strategy, string? outputDirectory, DataLoader train, DataLoader valid)
+    static Trainer Fit(IStepStrategy strategy, string? outputDirectory, DataLoader train, DataLoader valid, bool compile)
     {
         Tensor.ManualSeed(7);
-        var model = new Sequential(new Linear(8, 16), new ReLU(), new Linear(16, 3));
+        var model = new ScenarioMlp();
         var optimizer = new Adam(model.Parameters(), lr: 1e-2);
         var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t), new TrainerOptions
         {
@@ -61,6 +64,7 @@ static class TrainerScenario
             Scheduler = new CosineAnnealingLR(optimizer, tMax: Epochs),
             GradientClipMaxNorm = 1.0,
             Progress = ProgressMode.None,
+            Compile = compile,
         });
         trainer.Fit(train, valid);
         return trainer;
@@ -71,4 +75,14 @@ static class TrainerScenario
         var g = new Generator(seed);
         return new TensorDataset(Tensor.Randn(new[] { n, 8 }, g), Tensor.Randint(0, 3, new[] { n }, g));
     }
+}
+
+/// <summary>The scenario's model: a [Module] class, so the generator compiles its Forward for the compiled run.</summary>
+[Module]
+sealed partial class ScenarioMlp : Module, ITensorModule
+{
+    readonly Linear _fc1 = new(8, 16);
+    readonly Linear _fc2 = new(16, 3);
+
+    public Tensor Forward(Tensor x) => _fc2.Forward(F.Relu(_fc1.Forward(x)));
 }

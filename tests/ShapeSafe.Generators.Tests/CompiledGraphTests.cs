@@ -48,6 +48,39 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void The_module_says_it_compiles_and_a_one_tensor_graph_is_a_tensor_module()
+    {
+        var (files, output) = GeneratorHarness.Run(Mlp);
+        var lines = Lines(files["Demo.Mlp.g.cs"]);
+        Assert.Contains("partial class Mlp : global::ShapeSafe.NN.ICompilableModule", lines);
+        Assert.Contains("global::ShapeSafe.NN.CompiledModule global::ShapeSafe.NN.ICompilableModule.Compile(global::ShapeSafe.NN.CompileOptions? options) => Compile(options);", lines);
+        Assert.Contains("public sealed class Compiled : global::ShapeSafe.NN.CompiledModule<Mlp>, global::ShapeSafe.NN.ITensorModule", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void Values_named_after_the_plans_own_members_get_other_names()
+    {
+        // A child called output: the plan's OutputShape and the buffers' Output stay theirs.
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Head : Module
+            {
+                readonly Linear _hidden = new(8, 16);
+                readonly Linear _output = new(16, 3);
+                public Tensor Forward(Tensor x) => _output.Forward(F.Relu(_hidden.Forward(x)));
+            }
+            """);
+        var lines = Lines(files["Demo.Head.g.cs"]);
+        Assert.Contains("public int[] OutputShape => Output2Shape;", lines);
+        Assert.Contains("public readonly int[] Output2Shape;", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
     public void Buffers_whose_lifetimes_do_not_overlap_share_a_slot()
     {
         // fc1 -> relu -> fc2 -> relu -> fc3: the first layer's output dies after fc2's backward, the second's gradient
@@ -154,6 +187,20 @@ public class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 7: a call to Tensor.Softmax, which the generator does not compile"));
+
+    [Fact]
+    public Task SS2009_for_a_parameter_named_like_a_local_of_the_compiled_forward() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            public Tensor Forward(Tensor {|#0:output|}) => fc.Forward(output);
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "the parameter name 'output' is one of the compiled Forward's own locals (plan, needs, record, b, output); rename the parameter"));
 
     [Fact]
     public Task SS2010_is_an_error_when_the_class_requires_compilation() => Diagnostics("""

@@ -30,4 +30,19 @@ public sealed class DistributedTrainerTests : IDisposable
         Assert.Equal(4, File.ReadAllLines(Path.Combine(main, "metrics.csv")).Length);
         Assert.False(Directory.Exists(Path.Combine(_dir, "rank1")));
     }
+
+    [Fact]
+    public void Two_ranks_train_a_compiled_model_as_one_eager_process()
+    {
+        // The distributed run trains each rank's compiled graph; the reference is eager, on the whole batch.
+        var job = MpiJob.Run(2, "trainer-compiled", _dir);
+        job.AssertPassed(2, "trainer-compiled");
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.True(float.Parse(job.Lines(r, "trainer-vs-single max-abs-difference").Single(), CultureInfo.InvariantCulture) < 1e-5f);
+            Assert.True(double.Parse(job.Lines(r, "trainer-vs-single metrics max-relative-difference").Single(), CultureInfo.InvariantCulture) < 1e-5);
+            // Local training batches of 8 and validation batches of 8 (16 per rank: two full batches): two plans.
+            Assert.Equal("True plans 2 eager-calls 0", job.Lines(r, "compiled").Single());
+        }
+    }
 }

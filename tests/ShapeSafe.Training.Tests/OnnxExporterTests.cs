@@ -225,6 +225,30 @@ public sealed class OnnxExporterTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_compiled_graph_exports_its_modules_forward_and_runs_in_onnx_runtime()
+    {
+        Tensor.ManualSeed(3);
+        var model = Randomized(new TrainerMlp());
+        var compiled = model.Compile();
+        string fromGraph = Path.Combine(_dir, "compiled.onnx"), fromModule = Path.Combine(_dir, "eager.onnx");
+        OnnxExporter.Export(compiled, [Tensor.Randn(new[] { 2, 8 }, new Generator(0))], fromGraph);
+        OnnxExporter.Export(model, [Tensor.Randn(new[] { 2, 8 }, new Generator(0))], fromModule);
+        // The graph was captured from the module's Forward: the same ops, weights and names.
+        Assert.Equal(File.ReadAllBytes(fromModule), File.ReadAllBytes(fromGraph));
+
+        var x = Tensor.Randn(new[] { 5, 8 }, new Generator(2));
+        model.Eval();
+        float[] expected;
+        using (Autograd.NoGrad()) expected = compiled.Forward(x).ToFloatArray();
+        Assert.Equal(1, compiled.PlannedShapes); // the export's recorded pass ran eagerly; this call ran the graph
+        using var session = new InferenceSession(fromGraph);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x.ToFloatArray(), new[] { 5, 8 }))]);
+        var actual = results.Single().AsTensor<float>().ToArray();
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"output[{i}]: onnx {actual[i]} vs {expected[i]}");
+    }
+
+    [Fact]
     public void Without_a_dynamic_batch_every_dim_is_fixed_and_dynamic_axes_name_the_free_dims()
     {
         var lstm = new LSTM(3, 4);

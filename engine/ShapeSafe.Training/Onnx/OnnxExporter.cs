@@ -4,7 +4,7 @@ using ShapeSafe.Tracing;
 
 namespace ShapeSafe.Onnx;
 
-/// <summary>Settings of <see cref="OnnxExporter.Export"/>.</summary>
+/// <summary>Settings of <see cref="OnnxExporter.Export(Module, Tensor[], string, OnnxExportOptions?)"/> and its compiled-graph overload.</summary>
 public sealed class OnnxExportOptions
 {
     /// <summary>Make dim 0 of every input and output a named, free dim (<c>batch</c>). Default true. Ignored when <see cref="DynamicAxes"/> is set.</summary>
@@ -58,6 +58,34 @@ public static class OnnxExporter
             ?? (options.Forward is { } single ? (m, xs) => [single(m, xs)]
             : model is ITensorModule ? static (m, xs) => [((ITensorModule)m).Forward(xs[0])]
             : throw new ArgumentException($"OnnxExporter: {model.GetType().Name} has no Forward(Tensor); set OnnxExportOptions.Forward", nameof(model)));
+        Write(model, forward, sampleInputs, path, options);
+    }
+
+    /// <summary>
+    /// Records the compiled graph <paramref name="compiled"/> (<c>model.Compile()</c>) on <paramref name="sampleInputs"/>
+    /// and writes the ONNX model of its module to <paramref name="path"/>. The graph was captured from the module's
+    /// <c>Forward</c> at build time, and under the recorder it runs that <c>Forward</c> (its trace guard), so the file
+    /// holds the same ops as the module's eager export; the fusions are the compiled kernels' business, and ONNX
+    /// Runtime makes its own. <see cref="OnnxExportOptions.Forward"/> and <see cref="OnnxExportOptions.ForwardOutputs"/>
+    /// receive the module.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The forward ran an op the exporter cannot write; the message names it.</exception>
+    public static void Export(CompiledModule compiled, Tensor[] sampleInputs, string path, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(compiled);
+        ArgumentNullException.ThrowIfNull(sampleInputs);
+        ArgumentNullException.ThrowIfNull(path);
+        if (sampleInputs.Length == 0) throw new ArgumentException("OnnxExporter: give at least one sample input", nameof(sampleInputs));
+        options ??= new OnnxExportOptions();
+        Func<Module, Tensor[], Tensor[]> forward = options.ForwardOutputs
+            ?? (options.Forward is { } single ? (m, xs) => [single(m, xs)]
+            : compiled is ITensorModule graph ? (_, xs) => [graph.Forward(xs[0])]
+            : throw new ArgumentException($"OnnxExporter: {compiled.Module.GetType().Name}'s compiled Forward takes more than one tensor; set OnnxExportOptions.Forward", nameof(compiled)));
+        Write(compiled.Module, forward, sampleInputs, path, options);
+    }
+
+    static void Write(Module model, Func<Module, Tensor[], Tensor[]> forward, Tensor[] sampleInputs, string path, OnnxExportOptions options)
+    {
 
         // Float inputs require grad during the pass so that any op without a trace hook leaves a GradFn that names it.
         var inputs = sampleInputs.Select(x =>

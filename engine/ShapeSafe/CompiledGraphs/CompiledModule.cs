@@ -9,29 +9,30 @@ namespace ShapeSafe.NN;
 /// signature and runs the forward and backward code the <c>[Module]</c> generator wrote at build time. It trains the
 /// module's own parameters (optimizers, <c>StateDict</c> and <c>ZeroGrad</c> see no difference) and records one
 /// autograd node per call. Guards, as TorchDynamo's: a plan (every buffer's shape) per input shape, made when the
-/// shape is first seen and reused after; <see cref="Module.Training"/> is part of the key; under <c>NoGrad</c> or
+/// shape is first seen and reused after; <see cref="NN.Module.Training"/> is part of the key; under <c>NoGrad</c> or
 /// <c>InferenceMode</c> nothing is saved for a backward. The module's eager <c>Forward</c> runs instead when a
 /// guard cannot hold: an input that is not Float32, more shapes than <see cref="CompileOptions.CacheSizeLimit"/>,
 /// an op trace (ONNX export) listening, or an autocast scope (the graph computes in float32).
 /// </summary>
-/// <typeparam name="TModule">The compiled module's type.</typeparam>
-public abstract class CompiledModule<TModule> where TModule : Module
+/// <remarks>
+/// This is the part of every compiled graph that code holding a plain <see cref="NN.Module"/> can use (the trainer
+/// compiles through <see cref="ICompilableModule"/>); the generated class derives from
+/// <see cref="CompiledModule{TModule}"/> and also implements <see cref="ITensorModule"/> when the module's
+/// <c>Forward</c> takes one tensor.
+/// </remarks>
+public abstract class CompiledModule
 {
-    readonly List<object> _plans = new();
-    readonly List<bool> _planTraining = new();
-
-    /// <summary>Binds the generated graph to <paramref name="module"/>.</summary>
-    protected CompiledModule(TModule module, CompileOptions? options)
+    private protected CompiledModule(CompileOptions? options)
     {
-        ArgumentNullException.ThrowIfNull(module);
-        Module = module;
         Options = options ?? CompileOptions.Default;
         if (Options.CacheSizeLimit < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.CacheSizeLimit, "Compile: CacheSizeLimit must be at least 0");
     }
 
     /// <summary>The module whose parameters this graph trains.</summary>
-    public TModule Module { get; }
+    public Module Module => UntypedModule;
+
+    private protected abstract Module UntypedModule { get; }
 
     /// <summary>The options given to <c>Compile</c>.</summary>
     public CompileOptions Options { get; }
@@ -40,10 +41,38 @@ public abstract class CompiledModule<TModule> where TModule : Module
     public abstract bool IsCompiled { get; }
 
     /// <summary>How many input shapes (and training modes) have a plan.</summary>
-    public int PlannedShapes => _plans.Count;
+    public abstract int PlannedShapes { get; }
 
     /// <summary>How many calls ran the eager <c>Forward</c> because a guard could not hold.</summary>
-    public int EagerCalls { get; private set; }
+    public abstract int EagerCalls { get; }
+}
+
+/// <summary>The compiled graph of a <typeparamref name="TModule"/>: see <see cref="CompiledModule"/>.</summary>
+/// <typeparam name="TModule">The compiled module's type.</typeparam>
+public abstract class CompiledModule<TModule> : CompiledModule where TModule : Module
+{
+    readonly List<object> _plans = new();
+    readonly List<bool> _planTraining = new();
+
+    int _eagerCalls;
+
+    /// <summary>Binds the generated graph to <paramref name="module"/>.</summary>
+    protected CompiledModule(TModule module, CompileOptions? options) : base(options)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Module = module;
+    }
+
+    /// <summary>The module whose parameters this graph trains.</summary>
+    public new TModule Module { get; }
+
+    private protected override Module UntypedModule => Module;
+
+    /// <inheritdoc/>
+    public override int PlannedShapes => _plans.Count;
+
+    /// <inheritdoc/>
+    public override int EagerCalls => _eagerCalls;
 
     /// <summary>
     /// The plan for <paramref name="input"/>'s shape in the module's current training mode: a cached one, or one
@@ -92,7 +121,7 @@ public abstract class CompiledModule<TModule> where TModule : Module
 
     TPlan? Eager<TPlan>() where TPlan : class
     {
-        EagerCalls++;
+        _eagerCalls++;
         return null;
     }
 

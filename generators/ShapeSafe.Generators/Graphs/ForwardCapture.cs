@@ -61,13 +61,22 @@ namespace ShapeSafe.Generators.Graphs
                 && m.Parameters.Length is 1 or 2
                 && m.Parameters.All(p => p.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(p.Type, types.Tensor)));
 
+        /// <summary>The locals GraphEmitter declares in the compiled <c>Forward</c>, which a parameter must not be called.</summary>
+        static readonly string[] GeneratedLocals = { "plan", "needs", "record", "b", "output" };
+
         /// <summary>Captures <paramref name="forward"/>, a method of a <c>[Module]</c> class.</summary>
         public static Result Capture(IMethodSymbol forward, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
             var capture = new ForwardCapture(types, compilation, cancellationToken);
             var inputs = new List<int>();
             foreach (var parameter in forward.Parameters)
+            {
+                // The compiled Forward keeps the parameters' names, beside the locals of the code around the steps.
+                if (Array.IndexOf(GeneratedLocals, parameter.Name) >= 0)
+                    return new Result(null, "the parameter name '" + parameter.Name + "' is one of the compiled Forward's own locals ("
+                        + string.Join(", ", GeneratedLocals) + "); rename the parameter", parameter.Locations.FirstOrDefault());
                 inputs.Add(capture.Add(new GraphNode(GraphOp.Input, default, "", default, parameter.Name)));
+            }
             try
             {
                 int output = capture.Inline(forward, "", inputs, depth: 0);

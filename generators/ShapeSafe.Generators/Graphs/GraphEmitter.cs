@@ -57,9 +57,13 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
             _w.Line("public " + @new + "Compiled Compile(global::ShapeSafe.NN.CompileOptions? options = null) => new Compiled(this, options);");
             _w.Line();
+            _w.Line("global::ShapeSafe.NN.CompiledModule global::ShapeSafe.NN.ICompilableModule.Compile(global::ShapeSafe.NN.CompileOptions? options) => Compile(options);");
+            _w.Line();
             _w.Line("/// <summary>The compiled graph of <see cref=\"Forward(" + string.Join(", ", _forward.Parameters.Select(_ => "ShapeSafe.Tensor")) + ")\"/>.</summary>");
             _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
-            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">"))
+            // A one-tensor Forward makes the graph usable by code written against ITensorModule, such as the trainer.
+            var tensorModule = _forward.Parameters.Count == 1 ? ", global::ShapeSafe.NN.ITensorModule" : "";
+            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">" + tensorModule))
             {
                 if (_plan is null)
                 {

@@ -166,7 +166,8 @@ namespace ShapeSafe.Generators.Graphs
             for (int i = 0; i < nodes.Count; i++)
                 foreach (var input in nodes[i].Inputs) readers[input].Add(i);
             ValueOfNode = new PlannedValue?[nodes.Count];
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            // Value names become member names of the emitted Plan and Buffers (OutputShape, Output), so theirs are taken.
+            var names = new HashSet<string>(ReservedNames, StringComparer.Ordinal);
             var covered = new bool[nodes.Count];
             // Nodes the output does not depend on are never run (a local computed and not used).
             var live = new bool[nodes.Count];
@@ -181,8 +182,7 @@ namespace ShapeSafe.Generators.Graphs
                 var node = nodes[i];
                 if (node.Op == GraphOp.Input)
                 {
-                    var input = new PlannedValue(i, char.ToUpperInvariant(node.Source[0]) + node.Source.Substring(1)) { Home = Home.Input };
-                    names.Add(input.Name);
+                    var input = new PlannedValue(i, UniqueName(char.ToUpperInvariant(node.Source[0]) + node.Source.Substring(1), names)) { Home = Home.Input };
                     ValueOfNode[i] = input;
                     Values.Add(input);
                     continue;
@@ -365,6 +365,9 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>A registry path in Pascal case: <c>block1.conv</c> is <c>Block1Conv</c>.</summary>
         public static string Pascal(string path) =>
             string.Concat(path.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
+
+        /// <summary>The emitted Plan's and Buffers' own members that a value's <c>Shape</c>, buffer or gradient name could hit.</summary>
+        static readonly string[] ReservedNames = { "Output", "Inputs", "Needs" };
 
         static string UniqueName(string name, HashSet<string> used)
         {
