@@ -19,6 +19,17 @@ internal static partial class CompiledModels
         public Tensor Forward(Tensor x) => _fc2.Forward(F.Relu(_fc1.Forward(x)));
     }
 
+    /// <summary>The trainer benchmark's 784-256-10 MLP on [N, 1, 28, 28] images, flattened first.</summary>
+    [Module]
+    public sealed partial class TrainerMlp : Module
+    {
+        readonly Flatten _flatten = new();
+        readonly Linear _fc1 = new(784, 256);
+        readonly Linear _fc2 = new(256, 10);
+
+        public Tensor Forward(Tensor x) => _fc2.Forward(F.Relu(_fc1.Forward(_flatten.Forward(x))));
+    }
+
     /// <summary>784-1024-1024-10, ReLU between.</summary>
     [Module]
     public sealed partial class MlpBig : Module

@@ -25,7 +25,10 @@ internal static class TrainerBenchmark
         var g = new Generator(0);
         var data = new TensorDataset(Tensor.Rand(new[] { samples, 1, 28, 28 }, g), Tensor.Randint(0, 10, new[] { samples }, g));
         var loader = new DataLoader(data, batchSize: batch, shuffle: true, generator: new Generator(1));
-        static Sequential Mlp() => new(new Flatten(), new Linear(784, 256), new ReLU(), new Linear(256, 10));
+        // --compiled: the same MLP as a [Module] class, trained through its compiled graph by both loops.
+        bool compiled = args.Contains("--compiled");
+        Module Mlp() => compiled ? new CompiledModels.TrainerMlp() : new Sequential(new Flatten(), new Linear(784, 256), new ReLU(), new Linear(256, 10));
+        ITensorModule ForwardOf(Module model) => compiled ? (ITensorModule)((ICompilableModule)model).Compile() : (ITensorModule)model;
         static Tensor Loss(Tensor y, Tensor t) => F.CrossEntropy(y, t);
 
         // Each run starts from the same fresh model: weights trained for many epochs on random labels run slower.
@@ -34,13 +37,14 @@ internal static class TrainerBenchmark
             Tensor.ManualSeed(0);
             var handModel = Mlp();
             var handOptimizer = new Adam(handModel.Parameters());
+            var forward = ForwardOf(handModel);
             double start = Now();
             handModel.Train();
             double sum = 0;
             foreach (var b in loader)
             {
                 handOptimizer.ZeroGrad();
-                var loss = Loss(handModel.Forward(b[0]), b[1]);
+                var loss = Loss(forward.Forward(b[0]), b[1]);
                 loss.Backward();
                 handOptimizer.Step();
                 sum += loss.Item();
@@ -53,7 +57,7 @@ internal static class TrainerBenchmark
             Tensor.ManualSeed(0);
             var model = Mlp();
             var trainer = new Trainer(model, new Adam(model.Parameters()), Loss,
-                new TrainerOptions { Progress = ProgressMode.None, Accuracy = accuracy });
+                new TrainerOptions { Progress = ProgressMode.None, Accuracy = accuracy, Compile = compiled });
             double start = Now();
             trainer.Fit(loader);
             return Now() - start;
@@ -83,9 +87,10 @@ internal static class TrainerBenchmark
                 // Each round's ratio to the hand-written loop of the same round: the machine's load drifts less within a round.
                 ["overhead_paired_median_pct"] = (BenchOutput.Median(times.Zip(hand, (t, h) => t / h)) - 1) * 100,
                 ["clock"] = cpuTime ? "cpu" : "wall",
+                ["model"] = compiled ? "compiled" : "eager",
             });
         }
-        TensorBoardFile(Mlp());
+        if (!compiled) TensorBoardFile((Sequential)Mlp());
         return 0;
     }
 

@@ -172,7 +172,7 @@ public class CompiledGraphTests
         }
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "line 10: an if statement (branches are not compiled yet)"));
+            .WithArguments("Net", "line 10: an if statement on a value not known at build time (branches are not compiled yet)"));
 
     [Fact]
     public Task SS2009_for_a_call_the_generator_does_not_compile() => Diagnostics("""
@@ -187,6 +187,92 @@ public class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 7: a call to Tensor.Softmax, which the generator does not compile"));
+
+    [Fact]
+    public void Loops_over_a_module_array_are_unrolled_one_step_per_element()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Tower : Module
+            {
+                readonly Linear[] _layers = { new Linear(8, 8), new Linear(8, 8), new Linear(8, 2) };
+                public Tensor Forward(Tensor x)
+                {
+                    for (int i = 0; i < _layers.Length - 1; i++)
+                        x = F.Relu(_layers[i].Forward(x));
+                    foreach (var last in new[] { 2 }) { }
+                    return _layers[2].Forward(x);
+                }
+            }
+            """);
+        // The foreach over a local array is not a module loop: the capture stops there, and nothing compiles.
+        Assert.Equal("/// This module's <c>Forward</c> as a compiled module. The generator could not compile it (line 12: a loop over an expression of kind ArrayCreation (only this module's own module arrays are unrolled)), so its <c>Forward</c> runs eagerly.",
+            Lines(files["Demo.Tower.g.cs"]).Single(l => l.Contains("could not compile", StringComparison.Ordinal)));
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Tower : Module
+            {
+                readonly Linear[] _layers = { new Linear(8, 8), new Linear(8, 8), new Linear(8, 2) };
+                public Tensor Forward(Tensor x)
+                {
+                    for (int i = 0; i < _layers.Length - 1; i++)
+                        x = F.Relu(_layers[i].Forward(x));
+                    return _layers[2].Forward(x);
+                }
+            }
+            """);
+        var lines = Lines(files["Demo.Tower.g.cs"]);
+        Assert.Contains("_layers_0 = Bind<global::ShapeSafe.NN.Linear>(\"layers.0\");", lines);
+        Assert.Contains("_layers_2 = Bind<global::ShapeSafe.NN.Linear>(\"layers.2\");", lines);
+        Assert.Equal(3, lines.Count(l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(", StringComparison.Ordinal)));
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_for_a_module_list_whose_elements_the_constructor_makes() => Diagnostics("""
+        using System.Collections.Generic;
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly List<Linear> _layers = new();
+            public Net(int depth) { for (int i = 0; i < depth; i++) _layers.Add(new Linear(4, 4)); }
+            public Tensor Forward(Tensor x)
+            {
+                {|#0:foreach (var layer in _layers) x = layer.Forward(x);|}
+                return x;
+            }
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 11: _layers's elements are not known at build time (unrolling needs a read-only member whose initializer lists them)"));
+
+    [Fact]
+    public Task SS2009_for_a_branch_on_the_training_mode() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            public Tensor Forward(Tensor x)
+            {
+                {|#0:if (Training) x = x.Relu();|}
+                return fc.Forward(x);
+            }
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 9: an if statement on a value not known at build time (branches are not compiled yet)"));
 
     [Fact]
     public Task SS2009_for_a_parameter_named_like_a_local_of_the_compiled_forward() => Diagnostics("""

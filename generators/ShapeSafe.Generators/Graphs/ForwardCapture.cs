@@ -13,8 +13,10 @@ namespace ShapeSafe.Generators.Graphs
     /// <summary>
     /// Turns a <c>[Module]</c> class's <c>Forward</c> into a graph (TorchDynamo's capture, done on the code as written):
     /// child modules' <c>Forward</c> calls, the tensor ops it knows, locals and <c>return</c>. A child that is itself a
-    /// <c>[Module]</c> class of the compilation is inlined. Anything else is a graph break: the capture stops and says
-    /// which line and why, and the module runs eagerly.
+    /// <c>[Module]</c> class of the compilation is inlined. Loops over module arrays whose elements the initializer
+    /// lists, and <c>for</c> loops of constant bounds, are unrolled, and an <c>if</c> on an unrolled counter keeps the
+    /// branch it takes. Anything else is a graph break: the capture stops and says which line and why, and the module
+    /// runs eagerly.
     /// </summary>
     internal sealed class ForwardCapture
     {
@@ -134,10 +136,23 @@ namespace ShapeSafe.Generators.Graphs
                     throw Break(assignment, "an assignment to " + Describe(assignment.Target) + " (a side effect on state)");
                 case IReturnOperation { ReturnedValue: { } returned }:
                     return Value(returned, scope);
+                case IBlockOperation inner:
+                    foreach (var nested in inner.Operations)
+                        if (Statement(nested, scope) is { } returned) return returned;
+                    return null;
+                case IConditionalOperation branch when KnownBool(branch.Condition, scope) is bool taken:
+                    // A condition known at build time (on an unrolled loop's counter): only the branch it takes is captured.
+                    return (taken ? branch.WhenTrue : branch.WhenFalse) is { } chosen ? Statement(chosen, scope) : null;
                 case IConditionalOperation:
-                    throw Break(statement, "an if statement (branches are not compiled yet)");
+                    throw Break(statement, "an if statement on a value not known at build time (branches are not compiled yet)");
+                case IForEachLoopOperation each:
+                    ForEach(each, scope);
+                    return null;
+                case IForLoopOperation loop:
+                    For(loop, scope);
+                    return null;
                 case ILoopOperation:
-                    throw Break(statement, "a loop (loops are not compiled yet)");
+                    throw Break(statement, "a while loop (only foreach over a module array and for loops of constant bounds are unrolled)");
                 default:
                     throw Break(statement, "a statement of kind " + statement.Kind);
             }
@@ -220,6 +235,10 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The registry path and type of a child reached from <c>this</c> (<c>_fc1</c>, <c>this.fc1</c>), or null.</summary>
         (string Path, INamedTypeSymbol Type)? ChildPath(IOperation instance, Scope scope)
         {
+            while (instance is IConversionOperation { Conversion.IsImplicit: true } implicitConversion) instance = implicitConversion.Operand;
+            // The element a foreach is at, or an element read with a known index: layers[i] in an unrolled for loop.
+            if (instance is ILocalReferenceOperation local && scope.Modules.TryGetValue(local.Local, out var element)) return element;
+            if (Indexed(instance, scope) is { } indexed) return indexed;
             ISymbol? member = instance switch
             {
                 IFieldReferenceOperation { Instance: IInstanceReferenceOperation } field => field.Field,
@@ -231,6 +250,233 @@ namespace ShapeSafe.Generators.Graphs
             if (state is null || state.Kind != StateKind.Child)
                 throw Break(instance, member.Name + " is not a registered child module");
             return (scope.Prefix.Length == 0 ? state.StateName : scope.Prefix + "." + state.StateName, type);
+        }
+
+        /// <summary>How many iterations a loop is unrolled to at most (a longer one is a graph break).</summary>
+        const int MaxUnroll = 64;
+
+        /// <summary>
+        /// <c>foreach (var block in _blocks) x = block.Forward(x);</c> over a module array whose elements are known at
+        /// build time: unrolled, one copy of the body per element, each element its <c>ModuleList</c> child
+        /// (<c>blocks.0</c>, <c>blocks.1</c>, ...).
+        /// </summary>
+        void ForEach(IForEachLoopOperation loop, Scope scope)
+        {
+            var collection = loop.Collection;
+            while (collection is IConversionOperation conversion) collection = conversion.Operand;
+            var elements = KnownElements(collection, loop, scope);
+            if (loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
+                throw Break(loop, "a foreach whose loop variable is not a plain local");
+            for (int i = 0; i < elements.Count; i++)
+            {
+                scope.Modules[variable] = elements[i];
+                Body(loop.Body, scope);
+            }
+            scope.Modules.Remove(variable);
+        }
+
+        /// <summary>
+        /// <c>for (int i = 0; i &lt; N; i++)</c> with a constant <c>N</c>, or the length of a module array known at build
+        /// time: unrolled, with <c>i</c> known in each copy of the body (so <c>_blocks[i]</c> is a known child).
+        /// </summary>
+        void For(IForLoopOperation loop, Scope scope)
+        {
+            const string Shape = "a for loop not of the form for (int i = a; i < n; i++) with bounds known at build time";
+            if (loop.Before.Length != 1 || loop.Before[0] is not IVariableDeclarationGroupOperation group
+                || group.Declarations.SelectMany(d => d.Declarators).ToList() is not { Count: 1 } declarators
+                || declarators[0].Symbol.Type.SpecialType != SpecialType.System_Int32
+                || (declarators[0].Initializer?.Value ?? declarators[0].GetVariableInitializer()?.Value) is not { } first
+                || KnownInt(first, scope) is not int start)
+                throw Break(loop, Shape);
+            var counter = declarators[0].Symbol;
+            if (loop.Condition is not IBinaryOperation { OperatorKind: BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual } condition
+                || condition.LeftOperand is not ILocalReferenceOperation left || !SymbolEqualityComparer.Default.Equals(left.Local, counter)
+                || KnownInt(condition.RightOperand, scope) is not int bound)
+                throw Break(loop, Shape);
+            if (condition.OperatorKind == BinaryOperatorKind.LessThanOrEqual) bound++;
+            if (loop.AtLoopBottom.Length != 1 || !Increments(loop.AtLoopBottom[0], counter))
+                throw Break(loop, Shape);
+            if (bound - start > MaxUnroll)
+                throw Break(loop, "a for loop of " + (bound - start) + " iterations (loops are unrolled up to " + MaxUnroll + ")");
+            for (int i = start; i < bound; i++)
+            {
+                scope.Ints[counter] = i;
+                Body(loop.Body, scope);
+            }
+            scope.Ints.Remove(counter);
+        }
+
+        /// <summary>A condition's value when it is known at build time: constants and comparisons of known integers.</summary>
+        bool? KnownBool(IOperation condition, Scope scope)
+        {
+            if (condition.ConstantValue is { HasValue: true, Value: bool constant }) return constant;
+            switch (condition)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                    return KnownBool(not.Operand, scope) is bool operand ? !operand : null;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical:
+                    if (KnownBool(logical.LeftOperand, scope) is not bool left || KnownBool(logical.RightOperand, scope) is not bool right) return null;
+                    return logical.OperatorKind == BinaryOperatorKind.ConditionalAnd ? left && right : left || right;
+                case IBinaryOperation comparison when KnownInt(comparison.LeftOperand, scope) is int a && KnownInt(comparison.RightOperand, scope) is int b:
+                    return comparison.OperatorKind switch
+                    {
+                        BinaryOperatorKind.Equals => a == b,
+                        BinaryOperatorKind.NotEquals => a != b,
+                        BinaryOperatorKind.LessThan => a < b,
+                        BinaryOperatorKind.LessThanOrEqual => a <= b,
+                        BinaryOperatorKind.GreaterThan => a > b,
+                        BinaryOperatorKind.GreaterThanOrEqual => a >= b,
+                        _ => null,
+                    };
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// An integer known at build time: a constant, an unrolled loop's counter, a known module array's
+        /// <c>Length</c> or <c>Count</c>, and sums, differences and products of those.
+        /// </summary>
+        int? KnownInt(IOperation value, Scope scope)
+        {
+            if (value.ConstantValue is { HasValue: true, Value: int constant }) return constant;
+            switch (value)
+            {
+                case ILocalReferenceOperation local when scope.Ints.TryGetValue(local.Local, out int known):
+                    return known;
+                case IPropertyReferenceOperation { Property.Name: "Length" or "Count", Instance: { } collection }:
+                    while (collection is IConversionOperation conversion) collection = conversion.Operand;
+                    return collection is IFieldReferenceOperation or IPropertyReferenceOperation ? KnownElements(collection, value, scope).Count : null;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply } arithmetic
+                    when KnownInt(arithmetic.LeftOperand, scope) is int a && KnownInt(arithmetic.RightOperand, scope) is int b:
+                    return arithmetic.OperatorKind switch
+                    {
+                        BinaryOperatorKind.Add => a + b,
+                        BinaryOperatorKind.Subtract => a - b,
+                        _ => a * b,
+                    };
+                default:
+                    return null;
+            }
+        }
+
+        void Body(IOperation body, Scope scope)
+        {
+            if (Statement(body, scope) is not null)
+                throw Break(body, "a return inside a loop");
+        }
+
+        /// <summary><c>i++</c>, <c>++i</c> or <c>i += 1</c> on <paramref name="counter"/>.</summary>
+        static bool Increments(IOperation step, ILocalSymbol counter)
+        {
+            if (step is IExpressionStatementOperation statement) step = statement.Operation;
+            return step switch
+            {
+                IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation target } =>
+                    SymbolEqualityComparer.Default.Equals(target.Local, counter),
+                ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add, Target: ILocalReferenceOperation target, Value.ConstantValue: { HasValue: true, Value: 1 } } =>
+                    SymbolEqualityComparer.Default.Equals(target.Local, counter),
+                _ => false,
+            };
+        }
+
+        /// <summary><c>_blocks[i]</c> with <c>i</c> known (a constant or an unrolled loop's counter): that element's child.</summary>
+        (string Path, INamedTypeSymbol Type)? Indexed(IOperation instance, Scope scope)
+        {
+            IOperation? collection, index;
+            switch (instance)
+            {
+                case IArrayElementReferenceOperation { Indices.Length: 1 } element:
+                    (collection, index) = (element.ArrayReference, element.Indices[0]);
+                    break;
+                case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: { } list } indexer:
+                    (collection, index) = (list, indexer.Arguments[0].Value);
+                    break;
+                default:
+                    return null;
+            }
+            while (collection is IConversionOperation conversion) collection = conversion.Operand;
+            if (collection is not IFieldReferenceOperation and not IPropertyReferenceOperation) return null;
+            if (KnownInt(index, scope) is not int i) throw Break(instance, "an index into " + Describe(collection) + " that is not known at build time");
+            var elements = KnownElements(collection, instance, scope);
+            if (i < 0 || i >= elements.Count)
+                throw Break(instance, "index " + i + " is outside " + Describe(collection) + "'s " + elements.Count + " elements");
+            return elements[i];
+        }
+
+        /// <summary>
+        /// The children of a module array member whose elements are written in its initializer
+        /// (<c>readonly Block[] _blocks = { new Block(8), new Block(16) };</c>, <c>[new Block(8), ...]</c>) and that
+        /// nothing assigns: each element's path (<c>blocks.1</c>) and the type its initializer creates.
+        /// </summary>
+        List<(string Path, INamedTypeSymbol Type)> KnownElements(IOperation collection, IOperation at, Scope scope)
+        {
+            ISymbol? member = collection switch
+            {
+                IFieldReferenceOperation { Instance: IInstanceReferenceOperation } field => field.Field,
+                IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Arguments.Length: 0 } property => property.Property,
+                _ => null,
+            };
+            if (member is null) throw Break(at, "a loop over " + Describe(collection) + " (only this module's own module arrays are unrolled)");
+            var state = ModuleGenerator.Parser.StateOf(member, _types);
+            if (state is null || state.Kind != StateKind.ChildList)
+                throw Break(at, member.Name + " is not a registered array or list of child modules");
+            var declarator = member.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+            var initializer = declarator switch
+            {
+                VariableDeclaratorSyntax variable => variable.Initializer?.Value,
+                PropertyDeclarationSyntax property => property.Initializer?.Value,
+                _ => null,
+            };
+            var items = initializer switch
+            {
+                InitializerExpressionSyntax braces => braces.Expressions.ToList(),
+                ArrayCreationExpressionSyntax { Initializer: { } braces } => braces.Expressions.ToList(),
+                ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions.ToList(),
+                CollectionExpressionSyntax brackets when brackets.Elements.All(e => e is ExpressionElementSyntax) =>
+                    brackets.Elements.Cast<ExpressionElementSyntax>().Select(e => e.Expression).ToList(),
+                _ => null,
+            };
+            if (items is null || !IsReadOnly(member) || AssignedOutsideItsInitializer(member))
+                throw Break(at, member.Name + "'s elements are not known at build time (unrolling needs a read-only member whose initializer lists them)");
+            if (items.Count > MaxUnroll)
+                throw Break(at, member.Name + " has " + items.Count + " elements (loops are unrolled up to " + MaxUnroll + ")");
+            var model = _compilation.GetSemanticModel(initializer!.SyntaxTree);
+            var elements = new List<(string, INamedTypeSymbol)>();
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (model.GetTypeInfo(items[i], _cancellationToken).Type is not INamedTypeSymbol type || !_types.IsModule(type))
+                    throw Break(at, member.Name + "'s element " + i + " is not a module of a type known at build time");
+                var path = state.StateName + "." + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                elements.Add((scope.Prefix.Length == 0 ? path : scope.Prefix + "." + path, type));
+            }
+            return elements;
+        }
+
+        static bool IsReadOnly(ISymbol member) => member switch
+        {
+            IFieldSymbol field => field.IsReadOnly,
+            IPropertySymbol property => property.SetMethod is null || property.SetMethod.IsInitOnly,
+            _ => false,
+        };
+
+        /// <summary>Whether code of the member's type (a constructor, say) assigns the member, which would replace the initializer's elements.</summary>
+        bool AssignedOutsideItsInitializer(ISymbol member)
+        {
+            foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+            {
+                var type = reference.GetSyntax(_cancellationToken);
+                SemanticModel? model = null;
+                foreach (var assignment in type.DescendantNodes().OfType<AssignmentExpressionSyntax>())
+                {
+                    var target = assignment.Left;
+                    if (target is MemberAccessExpressionSyntax access) target = access.Name;
+                    if (target is not IdentifierNameSyntax name || name.Identifier.ValueText != member.Name) continue;
+                    model ??= _compilation.GetSemanticModel(type.SyntaxTree);
+                    if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol, member)) return true;
+                }
+            }
+            return false;
         }
 
         /// <summary>The element-wise activations compiled as functions (<c>F.Relu(x)</c>, <c>x.Relu()</c>).</summary>
@@ -315,6 +561,12 @@ namespace ShapeSafe.Generators.Graphs
             public string Prefix { get; }
             public int Depth { get; }
             public Dictionary<ISymbol, int> Values { get; } = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+
+            /// <summary>Locals that stand for a child module: a foreach's element.</summary>
+            public Dictionary<ISymbol, (string Path, INamedTypeSymbol Type)> Modules { get; } = new Dictionary<ISymbol, (string, INamedTypeSymbol)>(SymbolEqualityComparer.Default);
+
+            /// <summary>Integer locals whose value is known: an unrolled for loop's counter.</summary>
+            public Dictionary<ISymbol, int> Ints { get; } = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
         }
 
         sealed class GraphBreakException : Exception

@@ -96,6 +96,15 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Loops_over_module_arrays_are_unrolled_and_match_eager()
+    {
+        var compiled = new Unrolled().Compile();
+        Assert.True(compiled.IsCompiled);
+        AssertMatchesEager(new Unrolled(), compiled.Module, _ => compiled.Forward, [16, 12], [5, 12], tolerance: 1e-6, inputGrad: true);
+        Assert.Equal(0, compiled.EagerCalls);
+    }
+
+    [Fact]
     public void Tanh_sigmoid_gelu_and_a_product_match_eager()
     {
         var compiled = new Gated(new Generator(17)).Compile();

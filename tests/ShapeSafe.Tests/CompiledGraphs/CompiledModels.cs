@@ -97,6 +97,31 @@ public static partial class CompiledModels
         }
     }
 
+    /// <summary>
+    /// Loops over module arrays, unrolled at build time: a <c>foreach</c> over residual blocks (inlined), and a
+    /// <c>for</c> over the heads' indices, bounded by the array's length.
+    /// </summary>
+    [Module]
+    public sealed partial class Unrolled : Module
+    {
+        readonly Linear _stem = new(12, 16, generator: new Generator(4));
+        readonly Residual[] _blocks = { new Residual(16, new Generator(5)), new Residual(16, new Generator(6)), new Residual(16, new Generator(7)) };
+        readonly Linear[] _heads = [new Linear(16, 16, generator: new Generator(8)), new Linear(16, 4, generator: new Generator(9))];
+
+        public Tensor Forward(Tensor x)
+        {
+            x = F.Relu(_stem.Forward(x));
+            foreach (var block in _blocks)
+                x = block.Forward(x);
+            for (int i = 0; i < _heads.Length; i++)
+            {
+                x = _heads[i].Forward(x);
+                if (i == 0) x = x.Tanh();
+            }
+            return x;
+        }
+    }
+
     /// <summary>One linear layer used twice: its parameters' gradients add up over both uses.</summary>
     [Module]
     public sealed partial class Shared : Module
