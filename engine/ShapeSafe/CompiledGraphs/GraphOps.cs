@@ -4,6 +4,7 @@ using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Convolution;
 using ShapeSafe.Kernels.Elementwise;
 using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Normalization;
 using ShapeSafe.Kernels.Pooling;
 using ShapeSafe.NN;
 using ShapeSafe.Shapes;
@@ -31,6 +32,16 @@ public enum FusedActivation
 public static class GraphOps
 {
     // ------------------------------------------------------------------ shapes and plans
+
+    /// <summary>The output shape of <c>LayerNorm</c> (its input's), checked as <see cref="F.LayerNorm"/> checks it.</summary>
+    public static int[] LayerNormShape(int[] input, NN.LayerNorm layer)
+    {
+        F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
+        return input;
+    }
+
+    /// <summary>How many rows <c>LayerNorm</c> normalizes in an input of <paramref name="input"/> (the length of its saved statistics).</summary>
+    public static int LayerNormRows(int[] input, NN.LayerNorm layer) => F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
 
     /// <summary>The output shape of <c>Linear</c> on an input of <paramref name="input"/>, checked as <see cref="F.Linear"/> checks it.</summary>
     public static int[] LinearShape(int[] input, Tensor weight, Tensor? bias) => F.LinearShape(input, weight.Sizes, bias?.Sizes);
@@ -111,6 +122,14 @@ public static class GraphOps
     /// <summary>output = max_pool2d(input), the argmax of each window in <paramref name="indices"/>.</summary>
     public static void MaxPool2d(MaxPool2dPlan plan, Tensor input, Tensor output, int[] indices) =>
         MaxPoolKernel.Forward(plan.Geometry, input.FloatData, input.Offset, output.FloatData, output.Offset, indices, 0);
+
+    /// <summary>
+    /// output = layer_norm(input) with <paramref name="layer"/>'s weight, bias and eps, each row's mean and 1/std in
+    /// <paramref name="mean"/> and <paramref name="invStd"/> for the backward (the kernel <see cref="F.LayerNorm"/> runs).
+    /// </summary>
+    public static void LayerNorm(NN.LayerNorm layer, Tensor input, Tensor output, float[] mean, float[] invStd) =>
+        LayerNormKernel.Forward(mean.Length, RowLength(layer), input.FloatData, input.Offset, layer.Eps, Dense(layer.Weight), Dense(layer.Bias),
+            AtStart(output), mean, invStd);
 
     /// <summary>output = max(input, 0), NaN kept.</summary>
     public static void Relu(Tensor input, Tensor output) => default(ReluOp<float>).Apply(Span(input), Span(output));
@@ -204,6 +223,13 @@ public static class GraphOps
             output.FloatData, output.Offset, new MaxPoolFusion(pool.Geometry, indices, 0));
     }
 
+    /// <summary>The gradients of <see cref="LayerNorm"/> for <paramref name="gradOutput"/>; each non-null target is overwritten.</summary>
+    public static void LayerNormBackward(NN.LayerNorm layer, Tensor gradOutput, Tensor input, float[] mean, float[] invStd,
+        Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) =>
+        LayerNormKernel.Backward(mean.Length, RowLength(layer), input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset,
+            mean, invStd, Dense(layer.Weight), gradInput is null ? null : AtStart(gradInput),
+            gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+
     /// <summary>gradInput = zeros with each output gradient added at its window's argmax.</summary>
     public static void MaxPool2dBackward(MaxPool2dPlan plan, Tensor gradOutput, int[] indices, Tensor gradInput) =>
         MaxPoolKernel.Backward(plan.Geometry, gradOutput.FloatData, gradOutput.Offset, indices, 0, gradInput.FloatData, gradInput.Offset);
@@ -219,6 +245,22 @@ public static class GraphOps
     public static Tensor Contiguous(Tensor tensor) => tensor.IsContiguous ? tensor : tensor.Detach().Contiguous();
 
     static Span<float> Span(Tensor t) => t.FloatData.AsSpan(t.Offset, t.Count);
+
+    static int RowLength(NN.LayerNorm layer)
+    {
+        int d = 1;
+        foreach (var size in layer.NormalizedShape) d *= size;
+        return d;
+    }
+
+    /// <summary>A parameter's values as the row kernels read them (from index 0): its own array when it is exactly that.</summary>
+    static float[]? Dense(Tensor? t) =>
+        t is null ? null : t.IsContiguous && t.Offset == 0 && t.FloatData.Length == t.Count ? t.FloatData : t.Detach().ToFloatArray();
+
+    /// <summary>The array of a buffer the graph planned (outputs, gradients): views of arena slots start at index 0.</summary>
+    static float[] AtStart(Tensor t) => t.Offset == 0
+        ? t.FloatData
+        : throw new InvalidOperationException("Compile: a planned buffer does not start its storage (offset " + t.Offset + ")");
 
     static GemmActivation Gemm(FusedActivation activation) => activation == FusedActivation.Relu ? GemmActivation.Relu : GemmActivation.None;
 }

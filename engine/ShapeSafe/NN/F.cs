@@ -440,21 +440,9 @@ public static partial class F
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(normalizedShape);
         RequireFloat(op, input, "input");
-        int k = normalizedShape.Length;
-        bool fits = k > 0 && input.Rank >= k;
-        for (int i = 0; fits && i < k; i++) fits = input.Sizes[input.Rank - k + i] == normalizedShape[i];
-        if (!fits)
-            throw new ShapeException(op, $"Given normalized_shape={Rules.Format(normalizedShape)}, expected input with shape [*, {string.Join(", ", normalizedShape)}], but got input of size {Rules.Format(input.Sizes)}");
-        foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias") })
-        {
-            if (t is null) continue;
-            RequireFloat(op, t, name);
-            if (!t.Sizes.AsSpan().SequenceEqual(normalizedShape))
-                throw new ShapeException(op, $"{name} of shape {Rules.Format(t.Sizes)} should have normalized_shape {Rules.Format(normalizedShape)} (input {Rules.Format(input.Sizes)})");
-        }
+        int rows = LayerNormRows(input.Sizes, normalizedShape, weight, bias);
         int d = 1;
         foreach (var size in normalizedShape) d *= size;
-        int rows = d == 0 ? 0 : input.Count / d;
 
         var x = input.Detach().Contiguous();
         var w = weight?.Detach().ToFloatArray();
@@ -476,6 +464,31 @@ public static partial class F
                 gradInput?.FloatData, gradWeight?.FloatData, gradBias?.FloatData);
             return new[] { gradInput, gradWeight, gradBias };
         });
+    }
+
+    /// <summary>
+    /// Checks <see cref="LayerNorm"/>'s operands (the input's trailing dims, the weight's and the bias's shapes against
+    /// <paramref name="normalizedShape"/>) and returns the number of rows it normalizes.
+    /// </summary>
+    internal static int LayerNormRows(int[] input, int[] normalizedShape, Tensor? weight, Tensor? bias)
+    {
+        const string op = "LayerNorm";
+        int k = normalizedShape.Length;
+        bool fits = k > 0 && input.Length >= k;
+        for (int i = 0; fits && i < k; i++) fits = input[input.Length - k + i] == normalizedShape[i];
+        if (!fits)
+            throw new ShapeException(op, $"Given normalized_shape={Rules.Format(normalizedShape)}, expected input with shape [*, {string.Join(", ", normalizedShape)}], but got input of size {Rules.Format(input)}");
+        foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias") })
+        {
+            if (t is null) continue;
+            RequireFloat(op, t, name);
+            if (!t.Sizes.AsSpan().SequenceEqual(normalizedShape))
+                throw new ShapeException(op, $"{name} of shape {Rules.Format(t.Sizes)} should have normalized_shape {Rules.Format(normalizedShape)} (input {Rules.Format(input)})");
+        }
+        long d = 1, count = 1;
+        foreach (var size in normalizedShape) d *= size;
+        foreach (var size in input) count *= size;
+        return d == 0 ? 0 : (int)(count / d);
     }
 
     // ---------------------------------------------------------------- embedding

@@ -501,6 +501,7 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.Linear" => GraphOp.Linear,
             "ShapeSafe.NN.Conv2d" => GraphOp.Conv2d,
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,
+            "ShapeSafe.NN.LayerNorm" => GraphOp.LayerNorm,
             "ShapeSafe.NN.ReLU" => GraphOp.Relu,
             "ShapeSafe.NN.Flatten" => GraphOp.Flatten,
             _ => null,

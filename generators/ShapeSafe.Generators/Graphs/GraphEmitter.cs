@@ -20,6 +20,8 @@ namespace ShapeSafe.Generators.Graphs
         readonly ForwardModel _forward;
         readonly GraphPlanner? _plan;
         readonly List<(string Module, string Member)> _parameters = new List<(string, string)>();
+        // Modules whose weight, like every bias, may be null (a layer norm without an affine transform).
+        readonly HashSet<string> _nullableWeights = new HashSet<string>();
 
         GraphEmitter(SourceWriter writer, string moduleType, ForwardModel forward)
         {
@@ -34,6 +36,7 @@ namespace ShapeSafe.Generators.Graphs
                     if (_parameters.Any(p => p.Module == step.Module)) continue;
                     _parameters.Add((step.Module, "Weight"));
                     _parameters.Add((step.Module, "Bias"));
+                    if (step.WeightMayBeNull) _nullableWeights.Add(step.Module);
                 }
             }
         }
@@ -106,6 +109,8 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line();
         }
 
+        bool MayBeNull((string Module, string Member) parameter) => parameter.Member == "Bias" || _nullableWeights.Contains(parameter.Module);
+
         string Param(int index)
         {
             int p = index - _forward.Parameters.Count;
@@ -126,7 +131,7 @@ namespace ShapeSafe.Generators.Graphs
                 for (int i = 0; i < Differentiable; i++)
                 {
                     var tensor = i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i);
-                    var requires = tensor.EndsWith(".Bias", System.StringComparison.Ordinal) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
+                    var requires = i >= _forward.Parameters.Count && MayBeNull(_parameters[i - _forward.Parameters.Count]) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
                     needs.Add("(" + requires + " ? 0x" + (1UL << i).ToString("X", CultureInfo.InvariantCulture) + "UL : 0UL)");
                 }
                 _w.Line("// Which of the arguments and parameters need a gradient, one bit each in the node's input order.");
@@ -200,6 +205,9 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.MaxPool2d:
                     _w.Line(Ops + ".MaxPool2d(plan." + name + "Pool, " + input + ", " + output + ", b." + name + "Indices);");
+                    break;
+                case StepKind.LayerNorm:
+                    _w.Line(Ops + ".LayerNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd);");
                     break;
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
@@ -350,6 +358,16 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.MaxPool2d:
                     Elementwise(step, 0, (target) => Ops + ".MaxPool2dBackward(plan." + name + "Pool, " + gOut + ", b." + name + "Indices, " + target + ");");
                     break;
+                case StepKind.LayerNorm:
+                {
+                    var (target, after) = InputGradient(step, 0);
+                    var (weight, weightAfter) = ParameterGradient(step.Module, "Weight", seenParameters);
+                    var (bias, biasAfter) = ParameterGradient(step.Module, "Bias", seenParameters);
+                    _w.Line(Ops + ".LayerNormBackward(" + m + ", " + gOut + ", " + input + ", b." + name + "Mean, b." + name + "InvStd, "
+                        + target + ", " + weight + ", " + bias + ");");
+                    foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
+                    break;
+                }
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
@@ -418,7 +436,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             int index = _forward.Parameters.Count + _parameters.IndexOf((module, member));
             var local = GradientLocal(index);
-            var tensor = Module(module) + "." + member + (member == "Bias" ? "!" : "");
+            var tensor = Module(module) + "." + member + (MayBeNull((module, member)) ? "!" : "");
             if (seen.Add(local))
             {
                 _w.Line(local + " = " + Need(index) + " ? " + Ops + ".NewGradient(" + tensor + ") : null;");
@@ -442,6 +460,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.Conv2dPlan " + step.Output.Name + "Conv;");
                 foreach (var step in plan.Steps.Where(s => s.HasIndices))
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.MaxPool2dPlan " + step.Output.Name + "Pool;");
+                foreach (var step in plan.Steps.Where(s => s.HasStatistics))
+                    _w.Line("public readonly int " + step.Output.Name + "Rows;");
                 _w.Line();
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -489,6 +509,10 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + input + ", " + m + ");");
                     _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
                     break;
+                case StepKind.LayerNorm:
+                    _w.Line(name + "Shape = " + Ops + ".LayerNormShape(" + input + ", " + m + ");");
+                    _w.Line(name + "Rows = " + Ops + ".LayerNormRows(" + input + ", " + m + ");");
+                    break;
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
@@ -525,6 +549,11 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line("public readonly int[] " + step.Output.Name + "Indices;");
                 }
+                foreach (var step in plan.Steps.Where(s => s.HasStatistics))
+                {
+                    _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s mean and 1/std of every row, for its backward.</summary>");
+                    _w.Line("public readonly float[] " + step.Output.Name + "Mean, " + step.Output.Name + "InvStd;");
+                }
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {
                     _w.Line("/// <summary>The convolution's own output and its gradient, for images convolved band by band (else null).</summary>");
@@ -549,6 +578,11 @@ namespace ShapeSafe.Generators.Graphs
                         _w.Line(buffer.Name + " = View(slot" + buffer.Slot + ", plan." + buffer.Shape + ");");
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
                         _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
+                    foreach (var step in plan.Steps.Where(s => s.HasStatistics))
+                    {
+                        _w.Line(step.Output.Name + "Mean = new float[plan." + step.Output.Name + "Rows];");
+                        _w.Line(step.Output.Name + "InvStd = new float[plan." + step.Output.Name + "Rows];");
+                    }
                     foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                     {
                         var n = step.Output.Name;

@@ -15,6 +15,7 @@ namespace ShapeSafe.Generators.Graphs
         Conv2dRelu,
         Conv2dReluMaxPool,
         MaxPool2d,
+        LayerNorm,
         Relu,
         Flatten,
         Add,
@@ -85,9 +86,16 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>For a fused convolution and pool: the pool.</summary>
         public string PoolModule { get; }
 
-        public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
+        public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
+            or StepKind.LayerNorm;
         public bool IsConvolution => Kind is StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
         public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
+
+        /// <summary>Whether it saves per-row statistics for its backward (a layer norm's mean and 1/std).</summary>
+        public bool HasStatistics => Kind == StepKind.LayerNorm;
+
+        /// <summary>Whether its module's weight may be null as well as its bias (a layer norm without an affine transform).</summary>
+        public bool WeightMayBeNull => Kind == StepKind.LayerNorm;
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
@@ -344,6 +352,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Linear => StepKind.Linear,
                 GraphOp.Conv2d => StepKind.Conv2d,
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
+                GraphOp.LayerNorm => StepKind.LayerNorm,
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
                 GraphOp.Mul => StepKind.Mul,

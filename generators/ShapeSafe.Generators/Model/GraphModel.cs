@@ -15,6 +15,9 @@ namespace ShapeSafe.Generators.Model
         /// <summary>A <c>MaxPool2d</c> child's <c>Forward</c>.</summary>
         MaxPool2d,
 
+        /// <summary>A <c>LayerNorm</c> child's <c>Forward</c>.</summary>
+        LayerNorm,
+
         /// <summary><c>ReLU</c> as a child, <c>F.Relu</c> or <c>Tensor.Relu</c>.</summary>
         Relu,
 

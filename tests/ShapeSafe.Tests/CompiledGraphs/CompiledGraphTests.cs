@@ -105,6 +105,17 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Layer_norms_with_and_without_an_affine_transform_match_eager_bit_for_bit()
+    {
+        var compiled = new PreNorm(new Generator(11)).Compile();
+        Assert.True(compiled.IsCompiled);
+        // The compiled norm runs the eager op's kernel on the same operands, forward and backward.
+        AssertMatchesEager(new PreNorm(new Generator(11)), compiled.Module, _ => compiled.Forward, [4, 3, 24], [2, 3, 24], tolerance: 0, inputGrad: true);
+        var error = Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 4, 2, 24 }, null)));
+        Assert.Equal("LayerNorm: Given normalized_shape=[3, 24], expected input with shape [*, 3, 24], but got input of size [4, 2, 24]", error.Message);
+    }
+
+    [Fact]
     public void Tanh_sigmoid_gelu_and_a_product_match_eager()
     {
         var compiled = new Gated(new Generator(17)).Compile();

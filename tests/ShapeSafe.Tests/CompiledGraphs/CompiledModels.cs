@@ -122,6 +122,33 @@ public static partial class CompiledModels
         }
     }
 
+    /// <summary>
+    /// A pre-norm residual MLP block with a final norm: <c>final(x + fc2(gelu(fc1(norm(x)))))</c>, the norm with a
+    /// weight but no bias and the final one without an affine transform, over the last two dims.
+    /// </summary>
+    [Module]
+    public sealed partial class PreNorm : Module
+    {
+        readonly LayerNorm _norm = new(24, bias: false);
+        readonly Linear _fc1;
+        readonly Linear _fc2;
+        readonly LayerNorm _final = new(new[] { 3, 24 }, eps: 1e-3, elementwiseAffine: false);
+
+        public PreNorm(Generator generator)
+        {
+            _fc1 = new Linear(24, 48, generator: generator);
+            _fc2 = new Linear(48, 24, generator: generator);
+            // Not the ones the layer starts with, so that a wrong weight gradient shows.
+            using (global::ShapeSafe.Autograd.NoGrad()) _norm.Weight!.CopyFrom(Tensor.Randn(new[] { 24 }, generator) * 0.5f + 1f);
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = _fc2.Forward(F.Gelu(_fc1.Forward(_norm.Forward(x))));
+            return _final.Forward(x + h);
+        }
+    }
+
     /// <summary>One linear layer used twice: its parameters' gradients add up over both uses.</summary>
     [Module]
     public sealed partial class Shared : Module
