@@ -185,6 +185,9 @@ namespace ShapeSafe.Analyzers.Inference
             ["Dot"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Dot(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
             ["Mv"] = new(DiagnosticIds.MatrixProductMismatch, c => Fresh(R.Mv(Input(c).Sizes, Input(c, 1).Sizes, c.Op))),
             ["Einsum"] = new(DiagnosticIds.MatrixProductMismatch, Einsum),
+            // query, key, value, then the optional mask (checked only when its shape is known).
+            ["ScaledDotProductAttention"] = new(DiagnosticIds.MatrixProductMismatch,
+                c => Fresh(R.ScaledDotProductAttention(Input(c).Sizes, Input(c, 1).Sizes, Input(c, 2).Sizes, c.Tensor(3)?.Sizes, c.Op))),
             ["Broadcast"] = new(DiagnosticIds.BroadcastMismatch, Broadcast),
             ["Reduce"] = new(DiagnosticIds.DimOutOfRange, Reduce),
             ["Factory"] = new(DiagnosticIds.DimOutOfRange, Factory),

@@ -101,7 +101,10 @@ internal sealed partial class OnnxGraph
     string[] Attention(TracedOp op)
     {
         var query = op.Inputs[0]!;
-        var inWeight = op.Inputs[5]!;
+        var inWeight = op.Inputs[5] ?? throw Unsupported(op, "separate q/k/v projection weights (kdim or vdim other than embed_dim) are not exported");
+        if (op.Inputs[3] is { DType: DType.Bool } || op.Inputs[4] is { DType: DType.Bool })
+            throw Unsupported(op, "Bool masks are not exported; pass the additive form (-inf where not allowed, 0 elsewhere)");
+        // The is_causal hint needs the mask, and a right hint attends as the mask does: the mask is written.
         var inBias = op.Inputs[6];
         int embed = inWeight.Shape[1], heads = (int)op.Attributes["numHeads"], headDim = embed / heads;
         bool batched = query.Rank == 3, batchFirst = (bool)op.Attributes["batchFirst"];

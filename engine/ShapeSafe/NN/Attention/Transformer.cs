@@ -10,7 +10,8 @@ namespace ShapeSafe.NN;
 /// Initialization is PyTorch's: the layers are built (drawing as their constructors do), copied into the stacks, and
 /// then every parameter with more than one dim is redrawn with xavier_uniform in <see cref="Module.Parameters"/>
 /// order (<c>_reset_parameters</c>), so a seeded generator gives PyTorch's values. PyTorch's <c>custom_encoder</c> and
-/// <c>custom_decoder</c> are not supported. Masks are additive Float32 masks (see <see cref="MultiheadAttention"/>).
+/// <c>custom_decoder</c> are not supported. Masks are Bool (true = not allowed) or additive float masks, as
+/// <see cref="MultiheadAttention"/> takes them.
 /// </remarks>
 [Module]
 public partial class Transformer : Module
@@ -71,16 +72,20 @@ public partial class Transformer : Module
     /// <summary>Encodes <paramref name="src"/> and decodes <paramref name="tgt"/> against it.</summary>
     /// <param name="src">The source, [S, N, E] ([N, S, E] when batch-first, or unbatched [S, E]).</param>
     /// <param name="tgt">The target, [T, N, E] in the same layout.</param>
-    /// <param name="srcMask">An additive mask [S, S] on the encoder's self-attention.</param>
-    /// <param name="tgtMask">An additive mask [T, T] on the decoder's self-attention (for example <see cref="GenerateSquareSubsequentMask"/>(T)).</param>
-    /// <param name="memoryMask">An additive mask [T, S] on the decoder's attention to the memory.</param>
-    /// <param name="srcKeyPaddingMask">An additive mask [N, S] on source keys.</param>
-    /// <param name="tgtKeyPaddingMask">An additive mask [N, T] on target keys.</param>
-    /// <param name="memoryKeyPaddingMask">An additive mask [N, S] on memory keys.</param>
+    /// <param name="srcMask">A mask [S, S] on the encoder's self-attention.</param>
+    /// <param name="tgtMask">A mask [T, T] on the decoder's self-attention (for example <see cref="GenerateSquareSubsequentMask"/>(T)).</param>
+    /// <param name="memoryMask">A mask [T, S] on the decoder's attention to the memory.</param>
+    /// <param name="srcKeyPaddingMask">A mask [N, S] on source keys.</param>
+    /// <param name="tgtKeyPaddingMask">A mask [N, T] on target keys.</param>
+    /// <param name="memoryKeyPaddingMask">A mask [N, S] on memory keys.</param>
+    /// <param name="srcIsCausal">The encoder's <c>is_causal</c> hint (detected from <paramref name="srcMask"/> when null).</param>
+    /// <param name="tgtIsCausal">The decoder's <c>tgt_is_causal</c> hint (detected from <paramref name="tgtMask"/> when null).</param>
+    /// <param name="memoryIsCausal">The decoder's <c>memory_is_causal</c> hint.</param>
     /// <returns>The decoder's output, in the target's shape.</returns>
     /// <exception cref="ShapeException">The batch sizes of src and tgt differ, or their features are not d_model.</exception>
     public Tensor Forward([Shape("..., E")] Tensor src, [Shape("..., E")] Tensor tgt, Tensor? srcMask = null, Tensor? tgtMask = null, Tensor? memoryMask = null,
-        Tensor? srcKeyPaddingMask = null, Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
+        Tensor? srcKeyPaddingMask = null, Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null,
+        bool? srcIsCausal = null, bool? tgtIsCausal = null, bool memoryIsCausal = false)
     {
         ArgumentNullException.ThrowIfNull(src);
         ArgumentNullException.ThrowIfNull(tgt);
@@ -94,8 +99,8 @@ public partial class Transformer : Module
         if (src.Rank == 0 || tgt.Rank == 0 || src.Sizes[^1] != DModel || tgt.Sizes[^1] != DModel)
             throw new ShapeException("Transformer", $"the feature number of src and tgt must be equal to d_model={DModel} ({shapes})");
 
-        var memory = Encoder.Forward(src, srcMask, srcKeyPaddingMask);
-        return Decoder.Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+        var memory = Encoder.Forward(src, srcMask, srcKeyPaddingMask, srcIsCausal);
+        return Decoder.Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal);
     }
 
     /// <summary>
@@ -110,5 +115,24 @@ public partial class Transformer : Module
             for (int j = i + 1; j < sz; j++)
                 values[i * sz + j] = float.NegativeInfinity;
         return Tensor.FromArray(values, sz, sz);
+    }
+}
+
+/// <summary>PyTorch's helpers for the Transformer's causal hints.</summary>
+internal static class TransformerMasks
+{
+    /// <summary>PyTorch's <c>_get_seq_len</c>: dim 0 of an unbatched input, else the sequence dim of the layout.</summary>
+    public static int SequenceLength(Tensor src, bool batchFirst) => src.Rank == 2 ? src.Sizes[0] : src.Sizes[batchFirst ? 1 : 0];
+
+    /// <summary>
+    /// PyTorch's <c>_detect_is_causal_mask</c>: the hint when given; otherwise whether <paramref name="mask"/> (a Bool
+    /// one converted to -inf/0 first) equals the causal mask of <paramref name="size"/> steps.
+    /// </summary>
+    public static bool DetectCausal(Tensor? mask, bool? isCausal, int size)
+    {
+        if (isCausal is { } given) return given;
+        if (mask is null || mask.Rank != 2 || mask.Sizes[0] != size || mask.Sizes[1] != size) return false;
+        var canonical = mask.DType == DType.Bool ? Tensor.Zeros(mask.Sizes, DType.Float32).MaskedFill(mask, double.NegativeInfinity) : mask;
+        return canonical.Detach().Eq(Transformer.GenerateSquareSubsequentMask(size)).All().ItemBool();
     }
 }

@@ -34,16 +34,23 @@ public partial class TransformerDecoder : Module
     /// <summary>Runs every layer on <paramref name="tgt"/> against <paramref name="memory"/>, with the same masks, then the norm.</summary>
     /// <param name="tgt">The target sequence, [T, N, E] ([N, T, E] when batch-first, or unbatched [T, E]).</param>
     /// <param name="memory">The encoder's output, [S, N, E] in the same layout.</param>
-    /// <param name="tgtMask">An additive mask [T, T] on the self-attention.</param>
-    /// <param name="memoryMask">An additive mask [T, S] on the memory attention.</param>
-    /// <param name="tgtKeyPaddingMask">An additive mask [N, T].</param>
-    /// <param name="memoryKeyPaddingMask">An additive mask [N, S].</param>
+    /// <param name="tgtMask">A mask [T, T] on the self-attention: Bool (true = not allowed) or additive.</param>
+    /// <param name="memoryMask">A mask [T, S] on the memory attention.</param>
+    /// <param name="tgtKeyPaddingMask">A mask [N, T]: Bool (true = ignore) or additive.</param>
+    /// <param name="memoryKeyPaddingMask">A mask [N, S].</param>
+    /// <param name="tgtIsCausal">
+    /// The <c>tgt_is_causal</c> hint; when null (PyTorch's default) it is detected from <paramref name="tgtMask"/> as
+    /// <see cref="TransformerEncoder.Forward"/> detects it.
+    /// </param>
+    /// <param name="memoryIsCausal">The <c>memory_is_causal</c> hint given to every layer.</param>
     public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
-        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
+        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null, bool? tgtIsCausal = null, bool memoryIsCausal = false)
     {
+        ArgumentNullException.ThrowIfNull(tgt);
         var x = tgt;
+        bool causal = TransformerMasks.DetectCausal(tgtMask, tgtIsCausal, TransformerMasks.SequenceLength(tgt, Layers.Count > 0 && Layers[0].BatchFirst));
         foreach (var layer in Layers)
-            x = layer.Forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+            x = layer.Forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, causal, memoryIsCausal);
         return Norm is null ? x : Norm.Forward(x);
     }
 }

@@ -8,7 +8,7 @@ namespace ShapeSafe.NN;
 /// <remarks>
 /// Submodules in PyTorch's order and names: <c>self_attn</c>, <c>multihead_attn</c>, <c>linear1</c>, <c>dropout</c>,
 /// <c>linear2</c>, <c>norm1</c>, <c>norm2</c>, <c>norm3</c>, <c>dropout1</c>, <c>dropout2</c>, <c>dropout3</c>.
-/// Masks are additive Float32 masks (see <see cref="MultiheadAttention"/>).
+/// Masks are Bool (true = not allowed) or additive float masks, as <see cref="MultiheadAttention"/> takes them.
 /// </remarks>
 [Module]
 public partial class TransformerDecoderLayer : Module
@@ -115,35 +115,38 @@ public partial class TransformerDecoderLayer : Module
     /// <summary>Runs the layer on <paramref name="tgt"/> [T, N, E] attending to <paramref name="memory"/> [S, N, E] (batch-first or unbatched alike).</summary>
     /// <param name="tgt">The target sequence.</param>
     /// <param name="memory">The encoder's output.</param>
-    /// <param name="tgtMask">An additive mask [T, T] on the self-attention (for example <see cref="Transformer.GenerateSquareSubsequentMask"/>).</param>
-    /// <param name="memoryMask">An additive mask [T, S] on the memory attention.</param>
-    /// <param name="tgtKeyPaddingMask">An additive mask [N, T] on target keys to ignore.</param>
-    /// <param name="memoryKeyPaddingMask">An additive mask [N, S] on memory keys to ignore.</param>
+    /// <param name="tgtMask">A mask [T, T] on the self-attention (for example <see cref="Transformer.GenerateSquareSubsequentMask"/>).</param>
+    /// <param name="memoryMask">A mask [T, S] on the memory attention.</param>
+    /// <param name="tgtKeyPaddingMask">A mask [N, T] on target keys to ignore.</param>
+    /// <param name="memoryKeyPaddingMask">A mask [N, S] on memory keys to ignore.</param>
+    /// <param name="tgtIsCausal">PyTorch's <c>tgt_is_causal</c> hint that <paramref name="tgtMask"/> is causal (see <see cref="MultiheadAttention.Forward"/>).</param>
+    /// <param name="memoryIsCausal">PyTorch's <c>memory_is_causal</c> hint that <paramref name="memoryMask"/> is causal.</param>
     /// <returns>The transformed target, in its shape.</returns>
+    /// <remarks>Masks are Bool (true = not allowed) or additive.</remarks>
     public Tensor Forward([Shape("..., E")] Tensor tgt, [Shape("..., E")] Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
-        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
+        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null, bool tgtIsCausal = false, bool memoryIsCausal = false)
     {
         var x = tgt;
         if (NormFirst)
         {
-            x = x + SelfAttentionBlock(Norm1.Forward(x), tgtMask, tgtKeyPaddingMask);
-            x = x + MemoryAttentionBlock(Norm2.Forward(x), memory, memoryMask, memoryKeyPaddingMask);
+            x = x + SelfAttentionBlock(Norm1.Forward(x), tgtMask, tgtKeyPaddingMask, tgtIsCausal);
+            x = x + MemoryAttentionBlock(Norm2.Forward(x), memory, memoryMask, memoryKeyPaddingMask, memoryIsCausal);
             x = x + FeedForwardBlock(Norm3.Forward(x));
         }
         else
         {
-            x = Norm1.Forward(x + SelfAttentionBlock(x, tgtMask, tgtKeyPaddingMask));
-            x = Norm2.Forward(x + MemoryAttentionBlock(x, memory, memoryMask, memoryKeyPaddingMask));
+            x = Norm1.Forward(x + SelfAttentionBlock(x, tgtMask, tgtKeyPaddingMask, tgtIsCausal));
+            x = Norm2.Forward(x + MemoryAttentionBlock(x, memory, memoryMask, memoryKeyPaddingMask, memoryIsCausal));
             x = Norm3.Forward(x + FeedForwardBlock(x));
         }
         return x;
     }
 
-    Tensor SelfAttentionBlock(Tensor x, Tensor? mask, Tensor? keyPaddingMask) =>
-        Dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask).Output);
+    Tensor SelfAttentionBlock(Tensor x, Tensor? mask, Tensor? keyPaddingMask, bool isCausal) =>
+        Dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask, isCausal: isCausal).Output);
 
-    Tensor MemoryAttentionBlock(Tensor x, Tensor memory, Tensor? mask, Tensor? keyPaddingMask) =>
-        Dropout2.Forward(MultiheadAttn.Forward(x, memory, memory, keyPaddingMask, needWeights: false, attnMask: mask).Output);
+    Tensor MemoryAttentionBlock(Tensor x, Tensor memory, Tensor? mask, Tensor? keyPaddingMask, bool isCausal) =>
+        Dropout2.Forward(MultiheadAttn.Forward(x, memory, memory, keyPaddingMask, needWeights: false, attnMask: mask, isCausal: isCausal).Output);
 
     Tensor FeedForwardBlock(Tensor x) =>
         Dropout3.Forward(Linear2.Forward(Dropout.Forward(TransformerActivation.LinearThenActivation(Activation, Linear1, x))));

@@ -34,13 +34,20 @@ public partial class TransformerEncoder : Module, ITensorModule
 
     /// <summary>Runs every layer on <paramref name="src"/>, with the same masks, then the norm.</summary>
     /// <param name="src">The sequence, [S, N, E] ([N, S, E] when batch-first, or unbatched [S, E]).</param>
-    /// <param name="mask">An additive attention mask [S, S] or [N·heads, S, S].</param>
-    /// <param name="srcKeyPaddingMask">An additive mask [N, S] on the keys to ignore.</param>
-    public Tensor Forward(Tensor src, Tensor? mask = null, Tensor? srcKeyPaddingMask = null)
+    /// <param name="mask">An attention mask [S, S] or [N·heads, S, S]: Bool (true = not allowed) or additive.</param>
+    /// <param name="srcKeyPaddingMask">A mask [N, S] on the keys to ignore: Bool (true = ignore) or additive.</param>
+    /// <param name="isCausal">
+    /// The <c>is_causal</c> hint given to every layer; when null (PyTorch's default) it is true exactly when
+    /// <paramref name="mask"/> equals <see cref="Transformer.GenerateSquareSubsequentMask"/> of the sequence length
+    /// (PyTorch's <c>_detect_is_causal_mask</c>, a Bool mask compared after its conversion).
+    /// </param>
+    public Tensor Forward(Tensor src, Tensor? mask = null, Tensor? srcKeyPaddingMask = null, bool? isCausal = null)
     {
+        ArgumentNullException.ThrowIfNull(src);
         var x = src;
+        bool causal = TransformerMasks.DetectCausal(mask, isCausal, TransformerMasks.SequenceLength(src, Layers.Count > 0 && Layers[0].BatchFirst));
         foreach (var layer in Layers)
-            x = layer.Forward(x, mask, srcKeyPaddingMask);
+            x = layer.Forward(x, mask, srcKeyPaddingMask, causal);
         return Norm is null ? x : Norm.Forward(x);
     }
 

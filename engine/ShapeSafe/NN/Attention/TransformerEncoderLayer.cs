@@ -10,7 +10,8 @@ namespace ShapeSafe.NN;
 /// <remarks>
 /// Submodules in PyTorch's order and names: <c>self_attn</c>, <c>linear1</c>, <c>dropout</c>, <c>linear2</c>,
 /// <c>norm1</c>, <c>norm2</c>, <c>dropout1</c>, <c>dropout2</c>. The activation is a function, not a submodule, as
-/// PyTorch stores a string activation. Masks are additive Float32 masks (see <see cref="MultiheadAttention"/>).
+/// PyTorch stores a string activation. Masks are Bool (true = not allowed) or additive float masks, as
+/// <see cref="MultiheadAttention"/> takes them.
 /// </remarks>
 [Module]
 public partial class TransformerEncoderLayer : Module, ITensorModule
@@ -111,20 +112,24 @@ public partial class TransformerEncoderLayer : Module, ITensorModule
 
     /// <summary>Runs the layer on <paramref name="src"/> [S, N, E] ([N, S, E] when batch-first, or unbatched [S, E]).</summary>
     /// <param name="src">The sequence.</param>
-    /// <param name="srcMask">An additive attention mask [S, S] or [N·heads, S, S].</param>
-    /// <param name="srcKeyPaddingMask">An additive mask [N, S] on the keys to ignore.</param>
+    /// <param name="srcMask">An attention mask [S, S] or [N·heads, S, S]: Bool (true = not allowed) or additive.</param>
+    /// <param name="srcKeyPaddingMask">A mask [N, S] on the keys to ignore: Bool (true = ignore) or additive.</param>
+    /// <param name="isCausal">
+    /// PyTorch's <c>is_causal</c> hint that <paramref name="srcMask"/> is the causal mask (it requires the mask); see
+    /// <see cref="MultiheadAttention.Forward"/> for what the hint changes.
+    /// </param>
     /// <returns>The transformed sequence, in the input's shape.</returns>
-    public Tensor Forward([Shape("..., E")] Tensor src, Tensor? srcMask = null, Tensor? srcKeyPaddingMask = null)
+    public Tensor Forward([Shape("..., E")] Tensor src, Tensor? srcMask = null, Tensor? srcKeyPaddingMask = null, bool isCausal = false)
     {
         var x = src;
         if (NormFirst)
         {
-            x = x + SelfAttentionBlock(Norm1.Forward(x), srcMask, srcKeyPaddingMask);
+            x = x + SelfAttentionBlock(Norm1.Forward(x), srcMask, srcKeyPaddingMask, isCausal);
             x = x + FeedForwardBlock(Norm2.Forward(x));
         }
         else
         {
-            x = Norm1.Forward(x + SelfAttentionBlock(x, srcMask, srcKeyPaddingMask));
+            x = Norm1.Forward(x + SelfAttentionBlock(x, srcMask, srcKeyPaddingMask, isCausal));
             x = Norm2.Forward(x + FeedForwardBlock(x));
         }
         return x;
@@ -132,8 +137,8 @@ public partial class TransformerEncoderLayer : Module, ITensorModule
 
     Tensor ITensorModule.Forward(Tensor input) => Forward(input);
 
-    Tensor SelfAttentionBlock(Tensor x, Tensor? mask, Tensor? keyPaddingMask) =>
-        Dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask).Output);
+    Tensor SelfAttentionBlock(Tensor x, Tensor? mask, Tensor? keyPaddingMask, bool isCausal) =>
+        Dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask, isCausal: isCausal).Output);
 
     Tensor FeedForwardBlock(Tensor x) =>
         Dropout2.Forward(Linear2.Forward(Dropout.Forward(TransformerActivation.LinearThenActivation(Activation, Linear1, x))));

@@ -15,12 +15,12 @@ public class MultiheadAttentionTests
         var mha = new MultiheadAttention(4, 2, generator: new Generator(0));
 
         Assert.Equal(new[] { "in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias" }, mha.StateDict().Keys);
-        Assert.Equal(new[] { 12, 4 }, mha.InProjWeight.Shape);
+        Assert.Equal(new[] { 12, 4 }, mha.InProjWeight!.Shape);
         Assert.Equal(new[] { 12 }, mha.InProjBias!.Shape);
         Assert.All(mha.InProjBias.ToFloatArray(), v => Assert.Equal(0f, v));
         Assert.All(mha.OutProj.Bias!.ToFloatArray(), v => Assert.Equal(0f, v));
         double xavier = Math.Sqrt(6.0 / (4 + 12));
-        Assert.All(mha.InProjWeight.ToFloatArray(), v => Assert.InRange(v, -xavier, xavier));
+        Assert.All(mha.InProjWeight!.ToFloatArray(), v => Assert.InRange(v, -xavier, xavier));
         Assert.Equal(2, mha.HeadDim);
         Assert.Equal(new[] { "in_proj_weight", "out_proj.weight" }, new MultiheadAttention(4, 2, bias: false).StateDict().Keys);
     }
@@ -34,7 +34,7 @@ public class MultiheadAttentionTests
         var outProj = new Linear(4, 4, generator: generator);
         var inProj = Init.XavierUniform(Tensor.Empty(12, 4), generator: generator);
         Assert.Equal(outProj.Weight.ToFloatArray(), mha.OutProj.Weight.ToFloatArray());
-        Assert.Equal(inProj.ToFloatArray(), mha.InProjWeight.ToFloatArray());
+        Assert.Equal(inProj.ToFloatArray(), mha.InProjWeight!.ToFloatArray());
     }
 
     [Fact]
@@ -160,5 +160,135 @@ public class MultiheadAttentionTests
         var q = Sequence(1, 3, 2, 4);
         var kv = Sequence(2, 2, 2, 4);
         FiniteDifferences.Check(_ => mha.Forward(q, kv, kv).Output, mha.Parameters().ToArray<Tensor>());
+    }
+
+    static float[] Additive(bool[] notAllowed) => notAllowed.Select(x => x ? float.NegativeInfinity : 0f).ToArray();
+
+    [Fact]
+    public void Bool_masks_are_true_where_not_allowed_and_match_their_additive_form()
+    {
+        var mha = new MultiheadAttention(4, 2, generator: new Generator(5));
+        var q = Sequence(1, 3, 2, 4);
+        var kv = Sequence(2, 4, 2, 4);
+        var attn = new[] { false, true, false, false, false, false, true, true, true, false, false, false };
+        var padding = new[] { false, false, false, true, false, true, false, false };
+        var attnBool = Tensor.FromArray(attn, 3, 4);
+        var paddingBool = Tensor.FromArray(padding, 2, 4);
+        var attnFloat = Tensor.FromArray(Additive(attn), 3, 4);
+        var paddingFloat = Tensor.FromArray(Additive(padding), 2, 4);
+
+        var expected = Attention(mha, q.ToFloatArray(), kv.ToFloatArray(), kv.ToFloatArray(), 3, 4, 2, Additive(attn), Additive(padding));
+        foreach (bool needWeights in new[] { true, false })
+        {
+            var (output, weights) = mha.Forward(q, kv, kv, paddingBool, needWeights, attnBool, averageAttnWeights: false);
+            Close(expected.Output, output);
+            if (needWeights) Close(expected.Weights, weights!);
+            // Mixed kinds, as PyTorch accepts them (with a deprecation warning).
+            Close(expected.Output, mha.Forward(q, kv, kv, paddingFloat, needWeights, attnBool).Output);
+            Close(expected.Output, mha.Forward(q, kv, kv, paddingBool, needWeights, attnFloat).Output);
+        }
+        // A true padding entry takes the key out: its weight is zero.
+        var (_, w) = mha.Forward(q, kv, kv, paddingBool, attnMask: attnBool, averageAttnWeights: false);
+        Assert.All(w!.Select(0, 0).Select(-1, 3).ToFloatArray(), x => Assert.Equal(0f, x));
+        var e = Assert.Throws<ArgumentException>(() => mha.Forward(q, kv, kv, Tensor.Zeros(new[] { 2, 4 }, DType.Int64)));
+        Assert.Contains("only bool and floating types of key_padding_mask are supported", e.Message);
+    }
+
+    [Fact]
+    public void A_fully_masked_query_is_nan_with_weights_and_the_projected_zero_row_without()
+    {
+        var mha = new MultiheadAttention(4, 2, generator: new Generator(6));
+        using (global::ShapeSafe.Autograd.NoGrad()) mha.OutProj.Bias!.CopyFrom(Tensor.FromArray(new[] { 0.1f, -0.2f, 0.3f, 0.4f }));
+        var x = Sequence(1, 3, 1, 4);
+        var mask = Tensor.FromArray(new[] { false, false, false, true, true, true, false, true, false }, 3, 3);
+
+        var (withWeights, weights) = mha.Forward(x, x, x, attnMask: mask);
+        Assert.All(withWeights.Select(0, 1).ToFloatArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.All(weights!.Select(1, 1).ToFloatArray(), v => Assert.True(float.IsNaN(v)));
+        var (without, _) = mha.Forward(x, x, x, needWeights: false, attnMask: mask);
+        Assert.Equal(new[] { 0.1f, -0.2f, 0.3f, 0.4f }, without.Select(0, 1).ToFloatArray());
+        Close(withWeights.Select(0, 0).ToFloatArray().Select(v => (double)v).ToArray(), without.Select(0, 0));
+    }
+
+    [Fact]
+    public void Is_causal_is_pytorchs_hint_on_the_given_mask()
+    {
+        var mha = new MultiheadAttention(4, 2, generator: new Generator(7));
+        var x = Sequence(3, 4, 2, 4);
+        var causal = Transformer.GenerateSquareSubsequentMask(4);
+        var other = Tensor.FromArray(Pattern(16, 9), 4, 4);
+        var padding = Tensor.Zeros(2, 4);
+
+        var e = Assert.Throws<ArgumentException>(() => mha.Forward(x, x, x, needWeights: false, isCausal: true));
+        Assert.Contains("Need attn_mask if specifying the is_causal hint", e.Message);
+
+        var reference = mha.Forward(x, x, x, needWeights: false, attnMask: causal).Output.ToFloatArray();
+        Close(reference.Select(v => (double)v).ToArray(), mha.Forward(x, x, x, needWeights: false, attnMask: causal, isCausal: true).Output);
+        // Without weights or a padding mask the given mask is not used: the attention is causal whatever it says.
+        Close(reference.Select(v => (double)v).ToArray(), mha.Forward(x, x, x, needWeights: false, attnMask: other, isCausal: true).Output);
+        // Otherwise the hint is ignored and the mask is applied.
+        var withOther = mha.Forward(x, x, x, attnMask: other).Output.ToFloatArray().Select(v => (double)v).ToArray();
+        Close(withOther, mha.Forward(x, x, x, attnMask: other, isCausal: true).Output);
+        var withPadding = mha.Forward(x, x, x, padding, needWeights: false, attnMask: other).Output.ToFloatArray().Select(v => (double)v).ToArray();
+        Close(withPadding, mha.Forward(x, x, x, padding, needWeights: false, attnMask: other, isCausal: true).Output);
+        Assert.NotEqual(reference, withOther.Select(v => (float)v).ToArray());
+    }
+
+    [Fact]
+    public void Kdim_and_vdim_use_separate_projections_with_pytorchs_names_order_and_init()
+    {
+        var mha = new MultiheadAttention(4, 2, kdim: 3, vdim: 5, generator: new Generator(8));
+        Assert.False(mha.QkvSameEmbedDim);
+        Assert.Null(mha.InProjWeight);
+        Assert.Equal(new[] { "q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias" }, mha.StateDict().Keys);
+        Assert.Equal(new[] { 4, 4 }, mha.QProjWeight!.Shape);
+        Assert.Equal(new[] { 4, 3 }, mha.KProjWeight!.Shape);
+        Assert.Equal(new[] { 4, 5 }, mha.VProjWeight!.Shape);
+        Assert.Equal(new[] { "q_proj_weight", "k_proj_weight", "v_proj_weight", "out_proj.weight" },
+            new MultiheadAttention(4, 2, bias: false, kdim: 3).StateDict().Keys);
+        // kdim = vdim = embed_dim given explicitly is the packed form.
+        Assert.Equal(new[] { "in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias" }, new MultiheadAttention(4, 2, kdim: 4, vdim: 4).StateDict().Keys);
+
+        // out_proj is drawn first, then q, k and v in order.
+        var generator = new Generator(8);
+        var outProj = new Linear(4, 4, generator: generator);
+        var wq = Init.XavierUniform(Tensor.Empty(4, 4), generator: generator);
+        var wk = Init.XavierUniform(Tensor.Empty(4, 3), generator: generator);
+        var wv = Init.XavierUniform(Tensor.Empty(4, 5), generator: generator);
+        Assert.Equal(outProj.Weight.ToFloatArray(), mha.OutProj.Weight.ToFloatArray());
+        Assert.Equal(wq.ToFloatArray(), mha.QProjWeight.ToFloatArray());
+        Assert.Equal(wk.ToFloatArray(), mha.KProjWeight.ToFloatArray());
+        Assert.Equal(wv.ToFloatArray(), mha.VProjWeight.ToFloatArray());
+        Assert.All(mha.InProjBias!.ToFloatArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Kdim_and_vdim_attend_as_the_reference_and_check_the_features()
+    {
+        var mha = new MultiheadAttention(4, 2, kdim: 3, vdim: 5, batchFirst: true);
+        SetPatternWeights(mha);
+        var q = Sequence(1, 2, 3, 4);
+        var k = Sequence(2, 2, 6, 3);
+        var v = Sequence(3, 2, 6, 5);
+        var mask = new[] { false, true, false, false, true, false, false, false, false, true, false, false, true, false, false, false, false, false };
+
+        var (output, weights) = mha.Forward(q, k, v, attnMask: Tensor.FromArray(mask, 3, 6), averageAttnWeights: false);
+        Assert.Equal(new[] { 2, 3, 4 }, output.Shape);
+        Assert.Equal(new[] { 2, 2, 3, 6 }, weights!.Shape);
+        var seqFirst = (Tensor t) => t.Transpose(0, 1).Contiguous().ToFloatArray();
+        var expected = Attention(mha, seqFirst(q), seqFirst(k), seqFirst(v), 3, 6, 2, Additive(mask));
+        Close(expected.Output, output.Transpose(0, 1).Contiguous());
+        Close(expected.Weights, weights);
+        Close(expected.Output, mha.Forward(q, k, v, needWeights: false, attnMask: Tensor.FromArray(mask, 3, 6)).Output.Transpose(0, 1).Contiguous());
+
+        var wrongKey = Assert.Throws<ShapeException>(() => mha.Forward(q, Sequence(2, 2, 6, 4), v));
+        Assert.Contains("kdim=3", wrongKey.Message);
+        var wrongValue = Assert.Throws<ShapeException>(() => mha.Forward(q, k, Sequence(3, 2, 6, 4)));
+        Assert.Contains("vdim=5", wrongValue.Message);
+        var lengths = Assert.Throws<ShapeException>(() => mha.Forward(q, k, Sequence(3, 2, 5, 5)));
+        Assert.Contains("key's sequence and batch dims [2, 6] do not match value's [2, 5]", lengths.Message);
+
+        GradCheck.Check(t => mha.Forward(t[0], t[1], t[2]).Output, q, k, v);
+        FiniteDifferences.Check(_ => mha.Forward(q, k, v, needWeights: false).Output, mha.Parameters().ToArray<Tensor>());
     }
 }

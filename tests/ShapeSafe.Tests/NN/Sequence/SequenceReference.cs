@@ -137,26 +137,30 @@ internal static class SequenceReference
         int targetLength, int sourceLength, int batch, float[]? attnMask = null, float[]? keyPaddingMask = null)
     {
         int e = mha.EmbedDim, heads = mha.NumHeads, d = mha.HeadDim;
-        var inW = mha.InProjWeight.ToFloatArray();
         var inB = mha.InProjBias?.ToFloatArray() ?? new float[3 * e];
         var outW = mha.OutProj.Weight.ToFloatArray();
         var outB = mha.OutProj.Bias?.ToFloatArray() ?? new float[e];
+        // Block 0, 1, 2 of the packed weight, or the separate q/k/v weights [E, features].
+        float[] Weight(int block) => mha.InProjWeight is { } packed
+            ? packed.ToFloatArray()[(block * e * e)..((block + 1) * e * e)]
+            : (block == 0 ? mha.QProjWeight! : block == 1 ? mha.KProjWeight! : mha.VProjWeight!).ToFloatArray();
 
-        double[] Project(float[] x, int length, int block)
+        double[] Project(float[] x, int length, int block, int features)
         {
+            var w = Weight(block);
             var y = new double[length * batch * e];
             for (int row = 0; row < length * batch; row++)
                 for (int o = 0; o < e; o++)
                 {
                     double s = inB[block * e + o];
-                    for (int i = 0; i < e; i++) s += inW[(block * e + o) * e + i] * x[row * e + i];
+                    for (int i = 0; i < features; i++) s += w[o * features + i] * x[row * features + i];
                     y[row * e + o] = s;
                 }
             return y;
         }
-        var qp = Project(q, targetLength, 0);
-        var kp = Project(k, sourceLength, 1);
-        var vp = Project(v, sourceLength, 2);
+        var qp = Project(q, targetLength, 0, e);
+        var kp = Project(k, sourceLength, 1, mha.KDim);
+        var vp = Project(v, sourceLength, 2, mha.VDim);
 
         var weights = new double[batch * heads * targetLength * sourceLength];
         var concat = new double[targetLength * batch * e];

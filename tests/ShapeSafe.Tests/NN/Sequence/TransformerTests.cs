@@ -89,8 +89,8 @@ public class TransformerTests
         var tgt = Sequence(1, 3, 2, 4);
         var memory = Sequence(2, 5, 2, 4);
 
-        var y1 = layer.Norm1.Forward(tgt + layer.SelfAttn.Forward(tgt, tgt, tgt).Output);
-        var y2 = layer.Norm2.Forward(y1 + layer.MultiheadAttn.Forward(y1, memory, memory).Output);
+        var y1 = layer.Norm1.Forward(tgt + layer.SelfAttn.Forward(tgt, tgt, tgt, needWeights: false).Output);
+        var y2 = layer.Norm2.Forward(y1 + layer.MultiheadAttn.Forward(y1, memory, memory, needWeights: false).Output);
         var expected = layer.Norm3.Forward(y2 + layer.Linear2.Forward(layer.Linear1.Forward(y2).Relu()));
 
         Assert.Equal(expected.ToFloatArray(), layer.Forward(tgt, memory).ToFloatArray());
@@ -146,7 +146,7 @@ public class TransformerTests
         var encoderLayer = new TransformerEncoderLayer(4, 2, 8, generator: generator);
         _ = new TransformerDecoderLayer(4, 2, 8, generator: generator);
         Assert.Equal(encoderLayer.Linear1.Bias!.ToFloatArray(), layers[1].Linear1.Bias!.ToFloatArray());
-        Assert.Equal(Init.XavierUniform(Tensor.Empty(12, 4), generator: generator).ToFloatArray(), layers[0].SelfAttn.InProjWeight.ToFloatArray());
+        Assert.Equal(Init.XavierUniform(Tensor.Empty(12, 4), generator: generator).ToFloatArray(), layers[0].SelfAttn.InProjWeight!.ToFloatArray());
     }
 
     [Fact]
@@ -180,5 +180,41 @@ public class TransformerTests
         Assert.Equal(new[] { 3, 4 }, model.Forward(Sequence(1, 5, 4), Sequence(2, 3, 4)).Shape);
         Assert.Throws<ShapeException>(() => model.Forward(Sequence(1, 2, 5, 4), Sequence(2, 3, 3, 4)));
         Assert.Throws<ShapeException>(() => model.Forward(Sequence(1, 2, 5, 6), Sequence(2, 2, 3, 6)));
+    }
+
+    [Fact]
+    public void Layers_and_stacks_take_bool_masks_and_causal_hints_as_pytorch()
+    {
+        var layer = new TransformerEncoderLayer(4, 2, dimFeedforward: 6, dropout: 0, generator: new Generator(2));
+        var src = Sequence(1, 5, 2, 4);
+        var causalFloat = Transformer.GenerateSquareSubsequentMask(5);
+        var causalBool = causalFloat.Eq(double.NegativeInfinity);
+        var padding = Tensor.FromArray(new[] { false, false, false, true, true, false, false, false, false, false }, 2, 5);
+        var paddingFloat = Tensor.Zeros(2, 5).MaskedFill(padding, double.NegativeInfinity);
+
+        var expected = layer.Forward(src, causalFloat, paddingFloat).ToFloatArray();
+        Assert.Equal(expected, layer.Forward(src, causalBool, padding).ToFloatArray());
+        var noPadding = layer.Forward(src, causalFloat).ToFloatArray().Select(v => (double)v).ToArray();
+        Close(noPadding, layer.Forward(src, causalBool, isCausal: true));
+        Assert.Throws<ArgumentException>(() => layer.Forward(src, isCausal: true));
+
+        var encoder = new TransformerEncoder(layer, 2);
+        var stacked = encoder.Forward(src, causalBool).ToFloatArray().Select(v => (double)v).ToArray();
+        Close(stacked, encoder.Forward(src, causalBool, isCausal: true));
+        Close(stacked, encoder.Forward(src, causalFloat, isCausal: false));
+        Assert.True(TransformerMasks.DetectCausal(causalBool, null, 5));
+        Assert.True(TransformerMasks.DetectCausal(causalFloat, null, 5));
+        Assert.False(TransformerMasks.DetectCausal(causalFloat.Transpose(0, 1), null, 5));
+        Assert.False(TransformerMasks.DetectCausal(causalFloat, null, 4));
+        Assert.True(TransformerMasks.DetectCausal(null, true, 5));
+
+        var model = new Transformer(4, 2, 1, 1, 6, dropout: 0, generator: new Generator(3));
+        var tgt = Sequence(2, 3, 2, 4);
+        var tgtCausal = Transformer.GenerateSquareSubsequentMask(3);
+        var memoryPadding = Tensor.FromArray(new[] { false, false, false, false, true, false, false, false, false, false }, 2, 5);
+        var reference = model.Forward(src, tgt, tgtMask: tgtCausal, memoryKeyPaddingMask: Tensor.Zeros(2, 5).MaskedFill(memoryPadding, double.NegativeInfinity));
+        var withBool = model.Forward(src, tgt, tgtMask: tgtCausal.Eq(double.NegativeInfinity), memoryKeyPaddingMask: memoryPadding, tgtIsCausal: true);
+        Close(reference.ToFloatArray().Select(v => (double)v).ToArray(), withBool);
+        GradCheck.Check(t => layer.Forward(t[0], causalBool, padding, isCausal: true), Sequence(4, 5, 2, 4));
     }
 }
