@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Numerics.Tensors;
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Convolution;
+using ShapeSafe.Kernels.Dropout;
 using ShapeSafe.Kernels.Elementwise;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Normalization;
@@ -42,6 +43,14 @@ public static class GraphOps
 
     /// <summary>How many rows <c>LayerNorm</c> normalizes in an input of <paramref name="input"/> (the length of its saved statistics).</summary>
     public static int LayerNormRows(int[] input, NN.LayerNorm layer) => F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
+
+    /// <summary>The element count of a tensor of shape <paramref name="shape"/> (the length of a dropout mask).</summary>
+    public static int Count(int[] shape)
+    {
+        int count = 1;
+        foreach (var size in shape) count *= size;
+        return count;
+    }
 
     /// <summary>The output shape of <c>Linear</c> on an input of <paramref name="input"/>, checked as <see cref="F.Linear"/> checks it.</summary>
     public static int[] LinearShape(int[] input, Tensor weight, Tensor? bias) => F.LinearShape(input, weight.Sizes, bias?.Sizes);
@@ -130,6 +139,24 @@ public static class GraphOps
     public static void LayerNorm(NN.LayerNorm layer, Tensor input, Tensor output, float[] mean, float[] invStd) =>
         LayerNormKernel.Forward(mean.Length, RowLength(layer), input.FloatData, input.Offset, layer.Eps, Dense(layer.Weight), Dense(layer.Bias),
             AtStart(output), mean, invStd);
+
+    /// <summary>
+    /// output = dropout(input) as <see cref="NN.Dropout"/> runs it: in training mode (and p &gt; 0) a mask drawn
+    /// into <paramref name="mask"/> as <see cref="F.Dropout"/> draws it, from the layer's generator, and multiplied
+    /// in; otherwise a copy. Returns whether the mask applies, for <see cref="DropoutBackward"/>.
+    /// </summary>
+    public static bool Dropout(NN.Dropout layer, Tensor input, Tensor output, float[] mask)
+    {
+        if (!layer.Training || layer.P == 0)
+        {
+            Copy(input, output);
+            return false;
+        }
+        if (layer.P == 1) mask.AsSpan().Clear();
+        else DropoutKernel.Mask(mask, layer.P, layer.Generator);
+        TensorPrimitives.Multiply(Span(input), mask, Span(output));
+        return true;
+    }
 
     /// <summary>output = max(input, 0), NaN kept.</summary>
     public static void Relu(Tensor input, Tensor output) => default(ReluOp<float>).Apply(Span(input), Span(output));
@@ -229,6 +256,13 @@ public static class GraphOps
         LayerNormKernel.Backward(mean.Length, RowLength(layer), input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset,
             mean, invStd, Dense(layer.Weight), gradInput is null ? null : AtStart(gradInput),
             gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+
+    /// <summary>gradInput = gradOutput·mask when the forward's mask applied, else gradOutput (see <see cref="Dropout"/>).</summary>
+    public static void DropoutBackward(bool masked, Tensor gradOutput, float[] mask, Tensor gradInput)
+    {
+        if (masked) TensorPrimitives.Multiply(Span(gradOutput), mask, Span(gradInput));
+        else Copy(gradOutput, gradInput);
+    }
 
     /// <summary>gradInput = zeros with each output gradient added at its window's argmax.</summary>
     public static void MaxPool2dBackward(MaxPool2dPlan plan, Tensor gradOutput, int[] indices, Tensor gradInput) =>

@@ -20,7 +20,7 @@ public abstract class DropoutNd : Module, ITensorModule
     public double P { get; }
 
     /// <summary>The generator masks are drawn from (the default generator when null).</summary>
-    private protected Generator? Generator { get; }
+    internal Generator? Generator { get; }
 
     /// <summary>Drops out parts of <paramref name="input"/> in training; the identity in eval.</summary>
     public abstract Tensor Forward(Tensor input);

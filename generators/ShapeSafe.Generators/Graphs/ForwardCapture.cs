@@ -502,6 +502,7 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.Conv2d" => GraphOp.Conv2d,
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,
             "ShapeSafe.NN.LayerNorm" => GraphOp.LayerNorm,
+            "ShapeSafe.NN.Dropout" => GraphOp.Dropout,
             "ShapeSafe.NN.ReLU" => GraphOp.Relu,
             "ShapeSafe.NN.Flatten" => GraphOp.Flatten,
             _ => null,

@@ -209,6 +209,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.LayerNorm:
                     _w.Line(Ops + ".LayerNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd);");
                     break;
+                case StepKind.Dropout:
+                    _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
+                    break;
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
@@ -358,6 +361,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.MaxPool2d:
                     Elementwise(step, 0, (target) => Ops + ".MaxPool2dBackward(plan." + name + "Pool, " + gOut + ", b." + name + "Indices, " + target + ");");
                     break;
+                case StepKind.Dropout:
+                    Elementwise(step, 0, (target) => Ops + ".DropoutBackward(b." + name + "Masked, " + gOut + ", b." + name + "Mask, " + target + ");");
+                    break;
                 case StepKind.LayerNorm:
                 {
                     var (target, after) = InputGradient(step, 0);
@@ -462,6 +468,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.MaxPool2dPlan " + step.Output.Name + "Pool;");
                 foreach (var step in plan.Steps.Where(s => s.HasStatistics))
                     _w.Line("public readonly int " + step.Output.Name + "Rows;");
+                foreach (var step in plan.Steps.Where(s => s.HasMask))
+                    _w.Line("public readonly int " + step.Output.Name + "Count;");
                 _w.Line();
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -509,6 +517,10 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(name + "Pool = " + Ops + ".PlanMaxPool2d(" + input + ", " + m + ");");
                     _w.Line(name + "Shape = " + name + "Pool.OutputSizes;");
                     break;
+                case StepKind.Dropout:
+                    _w.Line(name + "Shape = " + input + ";");
+                    _w.Line(name + "Count = " + Ops + ".Count(" + input + ");");
+                    break;
                 case StepKind.LayerNorm:
                     _w.Line(name + "Shape = " + Ops + ".LayerNormShape(" + input + ", " + m + ");");
                     _w.Line(name + "Rows = " + Ops + ".LayerNormRows(" + input + ", " + m + ");");
@@ -549,6 +561,12 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line("public readonly int[] " + step.Output.Name + "Indices;");
                 }
+                foreach (var step in plan.Steps.Where(s => s.HasMask))
+                {
+                    _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s mask (0 or 1/(1 - p)) and whether the last forward applied it (training mode).</summary>");
+                    _w.Line("public readonly float[] " + step.Output.Name + "Mask;");
+                    _w.Line("public bool " + step.Output.Name + "Masked;");
+                }
                 foreach (var step in plan.Steps.Where(s => s.HasStatistics))
                 {
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s mean and 1/std of every row, for its backward.</summary>");
@@ -578,6 +596,8 @@ namespace ShapeSafe.Generators.Graphs
                         _w.Line(buffer.Name + " = View(slot" + buffer.Slot + ", plan." + buffer.Shape + ");");
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
                         _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
+                    foreach (var step in plan.Steps.Where(s => s.HasMask))
+                        _w.Line(step.Output.Name + "Mask = new float[plan." + step.Output.Name + "Count];");
                     foreach (var step in plan.Steps.Where(s => s.HasStatistics))
                     {
                         _w.Line(step.Output.Name + "Mean = new float[plan." + step.Output.Name + "Rows];");

@@ -16,6 +16,7 @@ namespace ShapeSafe.Generators.Graphs
         Conv2dReluMaxPool,
         MaxPool2d,
         LayerNorm,
+        Dropout,
         Relu,
         Flatten,
         Add,
@@ -93,6 +94,9 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether it saves per-row statistics for its backward (a layer norm's mean and 1/std).</summary>
         public bool HasStatistics => Kind == StepKind.LayerNorm;
+
+        /// <summary>Whether it keeps a mask for its backward (a dropout's, drawn in training mode).</summary>
+        public bool HasMask => Kind == StepKind.Dropout;
 
         /// <summary>Whether its module's weight may be null as well as its bias (a layer norm without an affine transform).</summary>
         public bool WeightMayBeNull => Kind == StepKind.LayerNorm;
@@ -353,6 +357,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Conv2d => StepKind.Conv2d,
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
                 GraphOp.LayerNorm => StepKind.LayerNorm,
+                GraphOp.Dropout => StepKind.Dropout,
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
                 GraphOp.Mul => StepKind.Mul,

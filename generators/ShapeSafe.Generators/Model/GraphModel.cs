@@ -18,6 +18,9 @@ namespace ShapeSafe.Generators.Model
         /// <summary>A <c>LayerNorm</c> child's <c>Forward</c>.</summary>
         LayerNorm,
 
+        /// <summary>A <c>Dropout</c> child's <c>Forward</c>.</summary>
+        Dropout,
+
         /// <summary><c>ReLU</c> as a child, <c>F.Relu</c> or <c>Tensor.Relu</c>.</summary>
         Relu,
 

@@ -116,6 +116,20 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Dropout_draws_the_eager_masks_in_training_and_is_the_identity_in_eval_mode()
+    {
+        var compiled = new Dropped().Compile();
+        Assert.True(compiled.IsCompiled);
+        // Twins whose dropouts draw from generators of the same seeds: the same masks, call after call.
+        AssertMatchesEager(new Dropped(), compiled.Module, _ => compiled.Forward, [16, 10], [5, 10], tolerance: 0, inputGrad: true);
+        compiled.Module.Train();
+        var x = Tensor.Randn(new[] { 64, 10 }, new Generator(1));
+        Assert.NotEqual(compiled.Forward(x).ToFloatArray(), compiled.Forward(x).ToFloatArray());
+        compiled.Module.Eval();
+        Assert.Equal(compiled.Forward(x).ToFloatArray(), compiled.Forward(x).ToFloatArray());
+    }
+
+    [Fact]
     public void Tanh_sigmoid_gelu_and_a_product_match_eager()
     {
         var compiled = new Gated(new Generator(17)).Compile();

@@ -149,6 +149,24 @@ public static partial class CompiledModels
         }
     }
 
+    /// <summary>An MLP with dropout after each hidden layer, each dropout drawing from a generator of its own.</summary>
+    [Module]
+    public sealed partial class Dropped : Module
+    {
+        readonly Linear _fc1 = new(10, 32, generator: new Generator(12));
+        readonly Dropout _drop1 = new(0.3, new Generator(13));
+        readonly Linear _fc2 = new(32, 32, generator: new Generator(14));
+        readonly Dropout _drop2 = new(0.5, new Generator(15));
+        readonly Linear _head = new(32, 3, generator: new Generator(16));
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = _drop1.Forward(F.Relu(_fc1.Forward(x)));
+            h = _drop2.Forward(_fc2.Forward(h).Tanh());
+            return _head.Forward(h);
+        }
+    }
+
     /// <summary>One linear layer used twice: its parameters' gradients add up over both uses.</summary>
     [Module]
     public sealed partial class Shared : Module
