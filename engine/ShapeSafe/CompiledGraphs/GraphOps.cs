@@ -6,6 +6,7 @@ using ShapeSafe.Kernels.Dropout;
 using ShapeSafe.Kernels.Elementwise;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Normalization;
+using ShapeSafe.Kernels.Reduction;
 using ShapeSafe.Kernels.Pooling;
 using ShapeSafe.NN;
 using ShapeSafe.Shapes;
@@ -43,6 +44,13 @@ public static class GraphOps
 
     /// <summary>How many rows <c>LayerNorm</c> normalizes in an input of <paramref name="input"/> (the length of its saved statistics).</summary>
     public static int LayerNormRows(int[] input, NN.LayerNorm layer) => F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
+
+    /// <summary>
+    /// The dim <c>Softmax</c>/<c>LogSoftmax</c> runs along in an input of <paramref name="input"/>: <paramref name="dim"/>
+    /// (negative from the end), or the layers' legacy choice when it is null; checked as the eager op checks it.
+    /// </summary>
+    public static int SoftmaxDim(int[] input, int? dim, string op) =>
+        Rules.NormalizeDim(op, dim ?? (input.Length is 0 or 1 or 3 ? 0 : 1), input.Length, input);
 
     /// <summary>The element count of a tensor of shape <paramref name="shape"/> (the length of a dropout mask).</summary>
     public static int Count(int[] shape)
@@ -158,6 +166,18 @@ public static class GraphOps
         return true;
     }
 
+    /// <summary>output = softmax(input) along <paramref name="dim"/> (normalized), with the kernel <see cref="Tensor.Softmax"/> runs.</summary>
+    public static void Softmax(Tensor input, int dim, Tensor output) => SoftmaxAlong(input, dim, output, log: false);
+
+    /// <summary>output = log_softmax(input) along <paramref name="dim"/> (normalized), with the kernel <see cref="Tensor.LogSoftmax"/> runs.</summary>
+    public static void LogSoftmax(Tensor input, int dim, Tensor output) => SoftmaxAlong(input, dim, output, log: true);
+
+    static void SoftmaxAlong(Tensor input, int dim, Tensor output, bool log)
+    {
+        var (outer, size, inner) = Around(input.Sizes, dim);
+        if (input.Count > 0) SoftmaxKernel.Run(input.FloatData, input.Offset, outer, size, inner, AtStart(output), log);
+    }
+
     /// <summary>output = max(input, 0), NaN kept.</summary>
     public static void Relu(Tensor input, Tensor output) => default(ReluOp<float>).Apply(Span(input), Span(output));
 
@@ -256,6 +276,53 @@ public static class GraphOps
         LayerNormKernel.Backward(mean.Length, RowLength(layer), input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset,
             mean, invStd, Dense(layer.Weight), gradInput is null ? null : AtStart(gradInput),
             gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+
+    /// <summary>Softmax's backward from its output y: gradInput = y·(g - Σ g·y) along <paramref name="dim"/>.</summary>
+    public static void SoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput)
+    {
+        var (outer, size, inner) = Around(output.Sizes, dim);
+        Span<float> g = Span(gradOutput), y = Span(output), dx = Span(gradInput);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * size * inner + i;
+                float dot = 0;
+                for (int k = 0; k < size; k++) dot += g[start + k * inner] * y[start + k * inner];
+                for (int k = 0; k < size; k++)
+                {
+                    int at = start + k * inner;
+                    dx[at] = (g[at] - dot) * y[at];
+                }
+            }
+    }
+
+    /// <summary>Log-softmax's backward from its output y: gradInput = g - exp(y)·Σ g along <paramref name="dim"/>.</summary>
+    public static void LogSoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput)
+    {
+        var (outer, size, inner) = Around(output.Sizes, dim);
+        Span<float> g = Span(gradOutput), y = Span(output), dx = Span(gradInput);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * size * inner + i;
+                float sum = 0;
+                for (int k = 0; k < size; k++) sum += g[start + k * inner];
+                for (int k = 0; k < size; k++)
+                {
+                    int at = start + k * inner;
+                    dx[at] = g[at] - MathF.Exp(y[at]) * sum;
+                }
+            }
+    }
+
+    /// <summary>A tensor of <paramref name="sizes"/> seen as [outer, size, inner] around dim <paramref name="dim"/>.</summary>
+    static (int Outer, int Size, int Inner) Around(int[] sizes, int dim)
+    {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < dim; i++) outer *= sizes[i];
+        for (int i = dim + 1; i < sizes.Length; i++) inner *= sizes[i];
+        return (outer, sizes.Length == 0 ? 1 : sizes[dim], inner);
+    }
 
     /// <summary>gradInput = gradOutput·mask when the forward's mask applied, else gradOutput (see <see cref="Dropout"/>).</summary>
     public static void DropoutBackward(bool masked, Tensor gradOutput, float[] mask, Tensor gradInput)

@@ -198,6 +198,10 @@ namespace ShapeSafe.Generators.Graphs
             if (containing == "ShapeSafe.NN.F" && invocation.Arguments.Length >= 1 && Activation(method.Name) is { } function
                 && invocation.Arguments.Skip(1).All(ExactGelu))
                 return Add(function, new[] { Value(invocation.Arguments[0].Value, scope) }, "", invocation);
+            // F.Softmax(x, dim), F.LogSoftmax(x, dim) and the tensor methods, with a constant dim.
+            if (method.Name is "Softmax" or "LogSoftmax" && SoftmaxOperands(invocation, containing) is var (source, dimension))
+                return Add(method.Name == "Softmax" ? GraphOp.Softmax : GraphOp.LogSoftmax, new[] { Value(source, scope) }, "", invocation,
+                    dimension.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (containing == "ShapeSafe.Tensor" && !method.IsStatic && invocation.Instance is { } tensor)
             {
                 if (invocation.Arguments.Length == 0 && Activation(method.Name) is { } activation)
@@ -479,6 +483,19 @@ namespace ShapeSafe.Generators.Graphs
             return false;
         }
 
+        /// <summary>The tensor and the constant dim of <c>F.Softmax(x, dim)</c> or <c>x.Softmax(dim)</c> (and the log forms), or null.</summary>
+        static (IOperation Source, int Dim)? SoftmaxOperands(IInvocationOperation invocation, string? containing)
+        {
+            var (source, dim) = containing switch
+            {
+                "ShapeSafe.NN.F" when invocation.Arguments.Length == 2 => (invocation.Arguments[0].Value, invocation.Arguments[1].Value),
+                "ShapeSafe.Tensor" when !invocation.TargetMethod.IsStatic && invocation.Arguments.Length == 1 => (invocation.Instance, invocation.Arguments[0].Value),
+                _ => (null, null),
+            };
+            if (source is null || dim?.ConstantValue is not { HasValue: true, Value: int constant }) return null;
+            return (source, constant);
+        }
+
         /// <summary>The element-wise activations compiled as functions (<c>F.Relu(x)</c>, <c>x.Relu()</c>).</summary>
         static GraphOp? Activation(string name) => name switch
         {
@@ -503,6 +520,8 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,
             "ShapeSafe.NN.LayerNorm" => GraphOp.LayerNorm,
             "ShapeSafe.NN.Dropout" => GraphOp.Dropout,
+            "ShapeSafe.NN.Softmax" => GraphOp.Softmax,
+            "ShapeSafe.NN.LogSoftmax" => GraphOp.LogSoftmax,
             "ShapeSafe.NN.ReLU" => GraphOp.Relu,
             "ShapeSafe.NN.Flatten" => GraphOp.Flatten,
             _ => null,

@@ -212,6 +212,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Dropout:
                     _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
                     break;
+                case StepKind.Softmax:
+                case StepKind.LogSoftmax:
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", plan." + name + "Dim, " + output + ");");
+                    break;
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
@@ -364,6 +368,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Dropout:
                     Elementwise(step, 0, (target) => Ops + ".DropoutBackward(b." + name + "Masked, " + gOut + ", b." + name + "Mask, " + target + ");");
                     break;
+                case StepKind.Softmax:
+                case StepKind.LogSoftmax:
+                    Elementwise(step, 0, (target) => Ops + "." + step.Kind + "Backward(" + gOut + ", " + output + ", plan." + name + "Dim, " + target + ");");
+                    break;
                 case StepKind.LayerNorm:
                 {
                     var (target, after) = InputGradient(step, 0);
@@ -411,7 +419,8 @@ namespace ShapeSafe.Generators.Graphs
             using (needed == "true" ? default(SourceWriter.Scope?) : _w.Block("if (" + needed + ")"))
             {
                 var (target, after) = GradientTarget(step, i);
-                _w.Line(kernel(target));
+                // An argument's gradient is a nullable local, made inside this block because the argument needs it.
+                _w.Line(kernel(step.Inputs[i].Home == Home.Input ? target + "!" : target));
                 if (after.Length > 0) _w.Line(after);
             }
         }
@@ -470,6 +479,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly int " + step.Output.Name + "Rows;");
                 foreach (var step in plan.Steps.Where(s => s.HasMask))
                     _w.Line("public readonly int " + step.Output.Name + "Count;");
+                foreach (var step in plan.Steps.Where(s => s.HasDim))
+                    _w.Line("public readonly int " + step.Output.Name + "Dim;");
                 _w.Line();
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -521,6 +532,14 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(name + "Shape = " + input + ";");
                     _w.Line(name + "Count = " + Ops + ".Count(" + input + ");");
                     break;
+                case StepKind.Softmax:
+                case StepKind.LogSoftmax:
+                {
+                    var dim = step.Module.Length > 0 ? m + ".Dim" : step.Nodes[0].Arguments[0];
+                    _w.Line(name + "Dim = " + Ops + ".SoftmaxDim(" + input + ", " + dim + ", \"" + step.Kind + "\");");
+                    _w.Line(name + "Shape = " + input + ";");
+                    break;
+                }
                 case StepKind.LayerNorm:
                     _w.Line(name + "Shape = " + Ops + ".LayerNormShape(" + input + ", " + m + ");");
                     _w.Line(name + "Rows = " + Ops + ".LayerNormRows(" + input + ", " + m + ");");

@@ -17,6 +17,8 @@ namespace ShapeSafe.Generators.Graphs
         MaxPool2d,
         LayerNorm,
         Dropout,
+        Softmax,
+        LogSoftmax,
         Relu,
         Flatten,
         Add,
@@ -103,7 +105,10 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
-            or StepKind.Sigmoid or StepKind.Tanh;
+            or StepKind.Sigmoid or StepKind.Tanh or StepKind.Softmax or StepKind.LogSoftmax;
+
+        /// <summary>Whether it runs along a dim the plan works out (a softmax's).</summary>
+        public bool HasDim => Kind is StepKind.Softmax or StepKind.LogSoftmax;
 
         /// <summary>Whether its backward reads its inputs (a weight gradient, GELU's derivative, a product's other operand).</summary>
         public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul;
@@ -358,6 +363,8 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
                 GraphOp.LayerNorm => StepKind.LayerNorm,
                 GraphOp.Dropout => StepKind.Dropout,
+                GraphOp.Softmax => StepKind.Softmax,
+                GraphOp.LogSoftmax => StepKind.LogSoftmax,
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
                 GraphOp.Mul => StepKind.Mul,

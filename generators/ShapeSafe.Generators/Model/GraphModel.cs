@@ -21,6 +21,12 @@ namespace ShapeSafe.Generators.Model
         /// <summary>A <c>Dropout</c> child's <c>Forward</c>.</summary>
         Dropout,
 
+        /// <summary>A <c>Softmax</c> child, <c>F.Softmax(x, dim)</c> or <c>x.Softmax(dim)</c> (the dim as the node's argument).</summary>
+        Softmax,
+
+        /// <summary>A <c>LogSoftmax</c> child, <c>F.LogSoftmax(x, dim)</c> or <c>x.LogSoftmax(dim)</c>.</summary>
+        LogSoftmax,
+
         /// <summary><c>ReLU</c> as a child, <c>F.Relu</c> or <c>Tensor.Relu</c>.</summary>
         Relu,
 

@@ -130,6 +130,15 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Softmax_and_log_softmax_along_any_dim_match_eager()
+    {
+        var compiled = new Softmaxes().Compile();
+        Assert.True(compiled.IsCompiled);
+        // The forward runs the eager kernel; the backward sums each row in one loop, where eager composes tensor ops.
+        AssertMatchesEager(new Softmaxes(), compiled.Module, _ => compiled.Forward, [5, 4, 6], [2, 4, 6], tolerance: 1e-6, inputGrad: true);
+    }
+
+    [Fact]
     public void Tanh_sigmoid_gelu_and_a_product_match_eager()
     {
         var compiled = new Gated(new Generator(17)).Compile();

@@ -167,6 +167,24 @@ public static partial class CompiledModels
         }
     }
 
+    /// <summary>Softmax and log-softmax as children, functions and tensor methods, over the last dim and an inner one.</summary>
+    [Module]
+    public sealed partial class Softmaxes : Module
+    {
+        readonly Linear _fc = new(6, 6, generator: new Generator(17));
+        readonly Softmax _softmax = new(-1);
+        readonly LogSoftmax _logSoftmax = new();
+
+        public Tensor Forward(Tensor x)
+        {
+            // x is [N, 4, 6]: softmax along the 6 and along the 4, then log-softmax along the legacy dim of a 3-d input
+            // (0) and along the 6. (The layer's bias varies along the softmax's dim, so its gradient is not zero.)
+            var p = _softmax.Forward(_fc.Forward(x));
+            var q = F.Softmax(x, 1) * p.Tanh();
+            return _logSoftmax.Forward(q).LogSoftmax(2) + F.LogSoftmax(p, 2);
+        }
+    }
+
     /// <summary>One linear layer used twice: its parameters' gradients add up over both uses.</summary>
     [Module]
     public sealed partial class Shared : Module
