@@ -80,15 +80,15 @@ namespace ShapeSafe.Analyzers
             "{0}",
             "The kernel (with dilation) must fit in the padded input, or the output size would be zero or negative.");
 
-        /// <summary>SS1000 (off by default): enable it in .editorconfig to see each tensor local's inferred shape.</summary>
+        /// <summary>SS1000 (off by default): enable it in .editorconfig to see each tensor local's inferred shape and each Forward's return.</summary>
         public static readonly DiagnosticDescriptor InferredShape = new(
             DiagnosticIds.InferredShape,
             "Inferred tensor shape",
-            "'{0}' has shape {1}",
+            "{0}",
             Category,
             DiagnosticSeverity.Info,
             isEnabledByDefault: false,
-            description: "Shows the shape the analyzer infers for each tensor local (dotnet_diagnostic.SS1000.severity = suggestion).",
+            description: "Shows the shape the analyzer infers for each tensor local and at each return of a Forward method (dotnet_diagnostic.SS1000.severity = suggestion).",
             helpLinkUri: HelpLinkBase + DiagnosticIds.InferredShape + ".md");
 
         static DiagnosticDescriptor Create(string id, string title, string format, string description) =>

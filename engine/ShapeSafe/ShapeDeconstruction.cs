@@ -36,6 +36,13 @@ public static class ShapeDeconstruction
         (d0, d1, d2, d3, d4) = (shape[0], shape[1], shape[2], shape[3], shape[4]);
     }
 
+    /// <summary>Unpacks a 6-D shape.</summary>
+    public static void Deconstruct(this IReadOnlyList<int> shape, out int d0, out int d1, out int d2, out int d3, out int d4, out int d5)
+    {
+        Require(shape, 6);
+        (d0, d1, d2, d3, d4, d5) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5]);
+    }
+
     static void Require(IReadOnlyList<int> shape, int count)
     {
         ArgumentNullException.ThrowIfNull(shape);

@@ -45,6 +45,12 @@ public partial class Tensor
     /// <summary>Number of dims (0 for a scalar).</summary>
     public int Rank => Sizes.Length;
 
+    /// <summary>
+    /// The size of dim 0, as Python's <c>len(t)</c>; with the <c>int</c> indexer it lets <c>t[^1]</c> count from the end.
+    /// A 0-d tensor has no length: PyTorch's <c>TypeError: len() of a 0-d tensor</c> is a <see cref="ShapeException"/> here.
+    /// </summary>
+    public int Length => Sizes.Length > 0 ? Sizes[0] : throw new ShapeException("Length", "len() of a 0-d tensor");
+
     /// <summary>Number of elements.</summary>
     public long NumEl
     {

@@ -85,4 +85,82 @@ public class CodeFixTests
             }
             """,
     }.RunAsync();
+
+    [Fact]
+    public Task SS0005_keepDim_is_added_to_the_reduction() => new Verify.CodeFixTest<AnalyzersAlias.ShapeAnalyzer, Fixes.KeepDimCodeFixProvider>
+    {
+        TestCode = """
+            using ShapeSafe;
+            class C
+            {
+                Tensor M([Shape("B, T, C")] Tensor x) => {|SS0005:x - x.Mean(1)|};
+            }
+            """,
+        FixedCode = """
+            using ShapeSafe;
+            class C
+            {
+                Tensor M([Shape("B, T, C")] Tensor x) => x - x.Mean(1, keepDim: true);
+            }
+            """,
+        CodeActionEquivalenceKey = "SS0005.KeepDim",
+    }.RunAsync();
+
+    [Fact]
+    public Task SS0005_keepDim_false_becomes_true() => new Verify.CodeFixTest<AnalyzersAlias.ShapeAnalyzer, Fixes.KeepDimCodeFixProvider>
+    {
+        TestCode = """
+            using ShapeSafe;
+            class C
+            {
+                void M([Shape("B, T, C")] Tensor x)
+                {
+                    var scaled = {|SS0005:x / x.Std(-1, true, false)|};
+                    var peak = {|SS0005:x.Max(1).Values - x|};
+                }
+            }
+            """,
+        FixedCode = """
+            using ShapeSafe;
+            class C
+            {
+                void M([Shape("B, T, C")] Tensor x)
+                {
+                    var scaled = x / x.Std(-1, true, keepDim: true);
+                    var peak = x.Max(1, keepDim: true).Values - x;
+                }
+            }
+            """,
+        CodeActionEquivalenceKey = "SS0005.KeepDim",
+    }.RunAsync();
+
+    [Fact]
+    public Task SS0005_without_a_reduction_offers_no_keepDim_fix() => new Verify.CodeFixTest<AnalyzersAlias.ShapeAnalyzer, Fixes.KeepDimCodeFixProvider>
+    {
+        TestCode = """
+            using ShapeSafe;
+            class C
+            {
+                void M([Shape("B, T, C")] Tensor x, [Shape("B, C")] Tensor y)
+                {
+                    var other = {|SS0005:x - y|};
+                    var centered = {|SS0005:x - x.Mean(2)|};
+                }
+            }
+            """,
+        FixedCode = """
+            using ShapeSafe;
+            class C
+            {
+                void M([Shape("B, T, C")] Tensor x, [Shape("B, C")] Tensor y)
+                {
+                    var other = {|SS0005:x - y|};
+                    var centered = x - x.Mean(2, keepDim: true);
+                }
+            }
+            """,
+        // The fixed source still has x - y's SS0005: no keepDim fix is offered for it.
+        FixedState = { MarkupHandling = Microsoft.CodeAnalysis.Testing.MarkupMode.Allow },
+        CodeActionEquivalenceKey = "SS0005.KeepDim",
+    }.RunAsync();
 }

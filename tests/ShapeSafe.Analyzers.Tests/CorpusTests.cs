@@ -14,7 +14,7 @@ namespace ShapeSafe.Analyzers.Tests;
 /// autoencoders, layer stacks). Each bug is marked on its line with <c>// BUG: SS0002</c> (several ids separated
 /// by commas); every marked bug must be reported on its line with its id, and nothing else anywhere.
 /// </summary>
-public class CorpusTests
+public class CorpusTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static string CorpusDirectory
     {
@@ -61,6 +61,7 @@ public class CorpusTests
             .Select(r => $"unexpected {r.Text}").ToList();
         // The measure: recall over the marked bugs (ported public reports among them) and no false positive anywhere.
         double recall = expected.Count == 0 ? 1 : (expected.Count - missed.Count) / (double)expected.Count;
+        output.WriteLine($"corpus: {files.Count} files, {expected.Count - missed.Count} of {expected.Count} marked bugs caught (recall {recall:0.000}), {spurious.Count} false positives");
         Assert.True(spurious.Count == 0, string.Join("\n", spurious.Concat(missed)));
         Assert.True(recall >= 0.95, $"recall {recall:0.000} ({expected.Count - missed.Count} of {expected.Count}):\n" + string.Join("\n", missed));
 

@@ -273,8 +273,8 @@ namespace ShapeSafe.Analyzers.Inference
             _ => method.Name,
         };
 
-        /// <summary>Runs a rule; reports its refusal at the call.</summary>
-        Value? ApplyRule(string rule, RuleCall call, SyntaxNode syntax)
+        /// <summary>Runs a rule; reports its refusal at the call (with a code fix's properties and a note, when given).</summary>
+        Value? ApplyRule(string rule, RuleCall call, SyntaxNode syntax, ImmutableDictionary<string, string?>? properties = null, string? note = null)
         {
             // The fixed point and the reporting pass evaluate the same calls on the same values: run each rule once.
             var key = new RuleKey(syntax, rule, call);
@@ -290,7 +290,8 @@ namespace ShapeSafe.Analyzers.Inference
                 if (id == DiagnosticIds.ViewOnIncompatibleLayout && call.Tensors.Count > 0 && call.Tensors[0] is TensorValue { Offset: { } offset }
                     && offset.Names.Contains(AssumedLayoutMarker))
                     message += " " + AssumedLayoutNote;
-                Report(Descriptor(id), MemberLocation(syntax), null, null, message);
+                if (note is not null) message += " " + note;
+                Report(Descriptor(id), MemberLocation(syntax), null, properties, message);
             }
             return result;
         }
@@ -369,7 +370,8 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 if (ContractOf(operatorMethod) is not { } rule) return null;
                 var call = BuildCall(operatorMethod, null, new[] { a, b });
-                return ResultOf(operatorMethod, ApplyRule(rule, call, syntax));
+                var fix = _reporting ? KeepDimFix(operatorMethod, rule, left, right, a, b) : null;
+                return ResultOf(operatorMethod, ApplyRule(rule, call, syntax, fix?.Properties, fix?.Note));
             }
             if (a is not IntValue x || b is not IntValue y) return null;
             if (x.TryGetConstant(out int l) && y.TryGetConstant(out int r) && Compare(kind, l, r) is { } compared)
@@ -396,6 +398,81 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// <c>x - x.Mean(1)</c>: when one operand is a reduction over constant dims without <c>keepDim</c> and the same
+        /// reduction with <c>keepDim: true</c> would broadcast against the other operand for every size, the SS0005 of the
+        /// operator says so and carries where the code fix adds (or sets) <c>keepDim: true</c>.
+        /// </summary>
+        (ImmutableDictionary<string, string?> Properties, string Note)? KeepDimFix(IMethodSymbol operatorMethod, string rule, IOperation left, IOperation right, Value? a, Value? b)
+        {
+            for (int side = 0; side < 2; side++)
+            {
+                var operand = Unwrapped(side == 0 ? left : right);
+                if ((side == 0 ? a : b) is not TensorValue { IsFullRank: true } reduced || Reduction(operand) is not { } reduction) continue;
+                var dims = ReducedDims(reduction, reduced.Sizes.Length);
+                if (dims is null) continue;
+                var kept = reduced.Sizes.ToList();
+                foreach (int d in dims) kept.Insert(d, Dim.One);
+                var keptValue = TensorValue.Contiguous(kept.ToArray());
+                var call = BuildCall(operatorMethod, null, side == 0 ? new Value?[] { keptValue, b } : new Value?[] { a, keptValue });
+                ContractRules.Apply(rule, call, out var error, out _, out var condition);
+                if (error is not null || condition is not null) continue;
+                var properties = ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.KeepDimCall, SpanText(reduction.Syntax.Span));
+                var keepDim = reduction.Arguments.FirstOrDefault(x => x.Parameter?.Name == "keepDim");
+                if (keepDim is { IsImplicit: false }) properties = properties.Add(PropertyNames.KeepDimArgument, SpanText(keepDim.Value.Syntax.Span));
+                string dimText = dims.Count == 1 ? $"dim {dims[0]}" : $"dims {string.Join(", ", dims)}";
+                return (properties, $"{reduction.TargetMethod.Name} with keepDim: true keeps {dimText} as size 1 ({keptValue.FormatShape()}), which broadcasts.");
+            }
+            return null;
+
+            static string SpanText(Microsoft.CodeAnalysis.Text.TextSpan span) => $"{span.Start}:{span.Length}";
+        }
+
+        static IOperation Unwrapped(IOperation operation)
+        {
+            while (operation is IConversionOperation { IsImplicit: true } conversion) operation = conversion.Operand;
+            return operation;
+        }
+
+        /// <summary>A tensor reduction whose <c>keepDim</c> is left false (<c>x.Mean(1)</c>, <c>x.Max(1).Values</c>), or null.</summary>
+        IInvocationOperation? Reduction(IOperation operand)
+        {
+            if (operand is IFieldReferenceOperation { Instance: IInvocationOperation tupled } field && field.Field.ContainingType.IsTupleType
+                && field.Field.Name is "Values" or "Item1")
+                operand = tupled;
+            if (operand is not IInvocationOperation invocation || !Symbols.IsTensor(invocation.TargetMethod.ContainingType)) return null;
+            var keepDim = invocation.Arguments.FirstOrDefault(x => x.Parameter?.Name == "keepDim");
+            if (keepDim is null || !(keepDim.IsImplicit || keepDim.Value.ConstantValue is { HasValue: true, Value: false })) return null;
+            return invocation;
+        }
+
+        /// <summary>The reduction's dims, normalized against the input's rank and sorted, when they are constants; else null.</summary>
+        static List<int>? ReducedDims(IInvocationOperation reduction, int reducedRank)
+        {
+            var argument = reduction.Arguments.FirstOrDefault(x => x.Parameter?.Name is "dim" or "dims");
+            if (argument is null) return null;
+            var values = new List<int>();
+            var value = Unwrapped(argument.Value);
+            if (value.ConstantValue is { HasValue: true, Value: int single }) values.Add(single);
+            else if (value is IArrayCreationOperation { Initializer: { } initializer })
+            {
+                foreach (var element in initializer.ElementValues)
+                    if (element.ConstantValue is { HasValue: true, Value: int d }) values.Add(d);
+                    else return null;
+            }
+            else return null;
+            int rank = reducedRank + values.Count;
+            var dims = new List<int>();
+            foreach (int d in values)
+            {
+                int n = d < 0 ? d + rank : d;
+                if (n < 0 || n >= rank || dims.Contains(n)) return null;
+                dims.Add(n);
+            }
+            dims.Sort();
+            return dims;
         }
 
         /// <summary>A comparison of two int constants (a loop's bound), or null for any other operator.</summary>

@@ -268,6 +268,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
             {
                 CheckReturn(branchValue, value);
+                ShowReturn(branchValue, value);
                 if (_collectReturns) CollectReturn(value);
             }
             return value;
@@ -522,6 +523,16 @@ namespace ShapeSafe.Analyzers.Inference
             }
             if (property.Property.Name == "Current" && instance is EnumeratorValue enumerator)
                 return enumerator.Current;
+            // t.Length is len(t), the size of dim 0; a 0-d tensor has none. x.Shape.Count is the rank.
+            if (property.Property.Name == "Length" && instance is TensorValue { IsFullRank: true } measured && Symbols.IsTensor(property.Property.ContainingType))
+            {
+                if (measured.Sizes.Length > 0) return new IntValue(measured.Sizes[0]);
+                Report(DiagnosticDescriptors.DimOutOfRange, property.Syntax.GetLocation(), null, null, "Length: len() of a 0-d tensor");
+                return null;
+            }
+            if (property.Property.Name == "Count" && instance is SequenceValue sizes && property.Instance is IPropertyReferenceOperation { Property.Name: "Shape" or "Sizes" } shape
+                && Symbols.IsTensor(shape.Property.ContainingType))
+                return new IntValue(Dim.Of(sizes.Elements.Length));
             // layers.Count, layers.Length of a known sequence of layers (or tensors): a loop's bound.
             if (property.Property.Name is "Count" or "Length" && (instance is ModuleValue held ? held.Items : instance) is SequenceValue counted
                 && (Symbols.IsModuleSequence(property.Instance?.Type) || Symbols.IsModule(property.Instance?.Type) || Symbols.IsTensorSequence(property.Instance?.Type)))
@@ -608,7 +619,7 @@ namespace ShapeSafe.Analyzers.Inference
                 case ILocalReferenceOperation local:
                     state.Set(local.Local, _untracked.Contains(local.Local) ? null : value);
                     if (_reporting && ReportInferredShapes && value is TensorValue tensor && Symbols.IsTensor(local.Local.Type))
-                        Report(DiagnosticDescriptors.InferredShape, syntax.GetLocation(), null, null, local.Local.Name, tensor.FormatShape());
+                        Report(DiagnosticDescriptors.InferredShape, syntax.GetLocation(), null, null, $"'{local.Local.Name}' has shape {tensor.FormatShape()}");
                     break;
                 case IParameterReferenceOperation parameter:
                     state.Set(parameter.Parameter, _untracked.Contains(parameter.Parameter) ? null : value);
@@ -679,6 +690,16 @@ namespace ShapeSafe.Analyzers.Inference
             ReportAnnotationMismatch(location, $"'{member.Name}' is declared [Shape(\"{annotation.Text}\")] but is assigned {tensor.FormatShape()}: {mismatch.Detail}", tensor, annotation);
         }
 
+        /// <summary>SS1000 at each returned expression of a <c>Forward</c> method: the shape that return gives.</summary>
+        void ShowReturn(IOperation returned, Value? value)
+        {
+            if (!_reporting || !ReportInferredShapes || value is not TensorValue tensor || _owner is not IMethodSymbol { Name: "Forward" } method
+                || !Symbols.IsTensor(method.ReturnType))
+                return;
+            var shown = returned is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : returned;
+            Report(DiagnosticDescriptors.InferredShape, shown.Syntax.GetLocation(), null, null, $"'{method.Name}' returns {tensor.FormatShape()}");
+        }
+
         void CheckReturn(IOperation returned, Value? value)
         {
             if (!_reporting || value is not TensorValue tensor || _owner is not IMethodSymbol method) return;
@@ -738,5 +759,11 @@ namespace ShapeSafe.Analyzers.Inference
 
         /// <summary>SS0008: the size the layer's constructor argument should be.</summary>
         public const string InferredSize = "InferredSize";
+
+        /// <summary>SS0005: "start:length" of the reduction call whose result, with <c>keepDim: true</c>, would broadcast.</summary>
+        public const string KeepDimCall = "KeepDimCall";
+
+        /// <summary>SS0005: "start:length" of that call's explicit <c>keepDim</c> argument (<c>false</c>), when it has one.</summary>
+        public const string KeepDimArgument = "KeepDimArgument";
     }
 }

@@ -112,14 +112,23 @@ namespace ShapeSafe.Analyzers.Inference
                     _ => throw new ShapeException(op, $"attn_mask's dimension {m.Length} is not supported (expected 2 or 3; {shapes})"),
                 };
                 if (!Same(m, expected))
-                    throw new ShapeException(op, $"The shape of the {m.Length}D attn_mask is {TensorValue.Format(m, false)}, but should be {TensorValue.Format(expected, false)} ({shapes})");
+                    throw new ShapeException(op, $"The shape of the {m.Length}D attn_mask is {TensorValue.Format(m, false)}, but should be {TensorValue.Format(expected, false)}: {Differing(m, expected)} ({shapes})");
             }
             if (c.Tensor(3) is { } paddingMask)
             {
                 var expected = batched ? new[] { batch, source } : new[] { source };
                 if (!Same(paddingMask.Sizes, expected))
-                    throw new ShapeException(op, $"expecting key_padding_mask shape of {TensorValue.Format(expected, false)}, but got {TensorValue.Format(paddingMask.Sizes, false)} ({shapes})");
+                    throw new ShapeException(op, $"expecting key_padding_mask shape of {TensorValue.Format(expected, false)}, but got {TensorValue.Format(paddingMask.Sizes, false)}: {Differing(paddingMask.Sizes, expected)} ({shapes})");
             }
+        }
+
+        /// <summary>The first difference of a mask from its expected shape: "dim 1 is T, expected S" (or the ranks).</summary>
+        static string Differing(Dim[] given, Dim[] expected)
+        {
+            if (given.Length != expected.Length) return $"{given.Length} dims, expected {expected.Length}";
+            for (int i = 0; i < given.Length; i++)
+                if (D.Equal(given[i], expected[i]) == Truth.False) return $"dim {i} is {given[i]}, expected {expected[i]}";
+            return "the sizes differ";
         }
 
         /// <summary>Whether two shapes may be equal: false only when a rank or a size provably differs (named sizes read generically).</summary>
