@@ -112,5 +112,7 @@ static class Cases
 
         foreach (var c in LayerCases.All()) yield return c;
         foreach (var c in AttentionCases.All()) yield return c;
+        foreach (var c in RecurrentCases.All()) yield return c;
+        foreach (var c in TaggerCases.All()) yield return c;
     }
 }

@@ -259,15 +259,18 @@ public partial class Tensor
         bool scalarIndex = outShape.Length != Rank;
         return result.Recorded("IndexSelectBackward", new Tensor?[] { this, null }, g =>
         {
-            var grad = Zeros(inputSizes);
+            // A Float64 gradient stays Float64 (gradcheck runs in double); other dtypes accumulate in Float32.
+            bool wide = g.DType == DType.Float64;
+            var grad = Zeros(inputSizes, wide ? DType.Float64 : DType.Float32);
             var rows = scalarIndex ? g.Unsqueeze(d) : g;
+            if (!wide && rows.DType != DType.Float32) rows = rows.ToDType(DType.Float32);
             for (int i = 0; i < idx.Length; i++)
                 GradientKernels.AddInto(grad.Select(d, (int)idx[i]), rows.Select(d, i));
             return new Tensor?[] { grad, null };
         });
     }
 
-    /// <summary>Joins tensors along an existing dim; all other sizes must match. Mixed dtypes promote to Float32.</summary>
+    /// <summary>Joins tensors along an existing dim; all other sizes must match. Mixed dtypes promote as <see cref="PromoteTypes"/> does.</summary>
     [ShapeContract("Cat")]
     public static Tensor Cat(IEnumerable<Tensor> tensors, int dim = 0)
     {
@@ -427,10 +430,15 @@ public partial class Tensor
         return true;
     }
 
+    /// <summary>
+    /// torch.cat's result dtype: the promotion of every input's (Float64 stays Float64, Bool stays Bool, Int64 with
+    /// Float32 is Float32); Float32 for no inputs.
+    /// </summary>
     static DType PromoteAll(IReadOnlyList<Tensor> tensors)
     {
-        foreach (var t in tensors)
-            if (t.DType == DType.Float32) return DType.Float32;
-        return tensors.Count == 0 ? DType.Float32 : DType.Int64;
+        if (tensors.Count == 0) return DType.Float32;
+        var dtype = tensors[0].DType;
+        for (int i = 1; i < tensors.Count; i++) dtype = PromoteTypes(dtype, tensors[i].DType);
+        return dtype;
     }
 }

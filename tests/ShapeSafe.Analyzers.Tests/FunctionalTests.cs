@@ -199,6 +199,28 @@ public class RecurrentTests
         """);
 
     [Fact]
+    public Task LSTM_projection_sizes_h_and_the_output_while_c_keeps_the_hidden_size() => Verify.Shapes("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        class Projected : Module
+        {
+            readonly LSTM _lstm = new LSTM(64, 128, numLayers: 2, bidirectional: true, projSize: 32);
+            readonly Linear _tags = new Linear(64, 17);
+
+            public Tensor Forward([Shape("T, B, 64")] Tensor words, [Shape("4, B, 32")] Tensor h0, [Shape("4, B, 128")] Tensor c0, Tensor lengths)
+            {
+                var (output, (h, c)) = _lstm.Forward(words, (h0, c0));          // [T, B, 64], h [4, B, 32], c [4, B, 128]
+                var scores = _tags.Forward(output);
+                var last = h.{|SS0002:Matmul(Tensor.Randn(128, 2))|};
+                var cell = c.Matmul(Tensor.Randn(128, 2));
+                var swapped = _lstm.{|SS0008:Forward(words, (c0, h0))|};
+                var packed = _lstm.Forward(Utils.Rnn.PackPaddedSequence(words, lengths)).Output;
+                return scores;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Attention_masks_are_checked_against_the_query_and_key_lengths() => Verify.Shapes("""
         using ShapeSafe;
         using ShapeSafe.NN;

@@ -8,7 +8,8 @@ namespace ShapeSafe.Analyzers.Inference
     /// <summary>
     /// The tuples recurrent layers and attention return, with the engine's own checks and messages: <c>LSTM</c> and
     /// <c>GRU</c> give (output, state) for [T, N, in] ([N, T, in] when batch-first, [T, in] unbatched) and check the
-    /// initial states against [directions·layers, N, hidden]; <c>MultiheadAttention</c> gives (output, weights).
+    /// initial states against [directions·layers, N, hidden] (an LSTM's h and output use its <c>projSize</c> when set);
+    /// <c>MultiheadAttention</c> gives (output, weights).
     /// Tensors: the layer's inputs in order (absent ones null); others: the layer's constructor arguments by name.
     /// </summary>
     internal static class RecurrentRules
@@ -29,30 +30,40 @@ namespace ShapeSafe.Analyzers.Inference
             bool batchFirst = Bool(c, "batchFirst") ?? throw new InvalidOperationException("unknown layout");
             var directions = Dim.Of(bidirectional ? 2 : 1);
             bool batched = sizes.Length == 3;
+            // An LSTM's projSize (0: none) sets the size of h and of the output; c keeps hiddenSize.
+            var projected = hidden;
+            if (lstm && c.TryGet("projSize", out var proj))
+            {
+                var p = proj is IntValue i ? i.Dim : throw new InvalidOperationException("unknown projection");
+                if (!p.IsZero) projected = p;
+            }
 
-            Dim[] output, state;
+            Dim[] output, state, cell;
             if (batched)
             {
                 var (batch, steps) = batchFirst ? (sizes[0], sizes[1]) : (sizes[1], sizes[0]);
-                output = batchFirst ? new[] { batch, steps, directions * hidden } : new[] { steps, batch, directions * hidden };
-                state = new[] { directions * layers, batch, hidden };
+                output = batchFirst ? new[] { batch, steps, directions * projected } : new[] { steps, batch, directions * projected };
+                state = new[] { directions * layers, batch, projected };
+                cell = new[] { directions * layers, batch, hidden };
             }
             else
             {
-                output = new[] { sizes[0], directions * hidden };
-                state = new[] { directions * layers, hidden };
+                output = new[] { sizes[0], directions * projected };
+                state = new[] { directions * layers, projected };
+                cell = new[] { directions * layers, hidden };
             }
             for (int s = 1; s < c.Tensors.Count; s++)
             {
                 if (c.Tensors[s] is not TensorValue { IsFullRank: true } given) continue;
-                bool same = given.Sizes.Length == state.Length;
-                for (int i = 0; same && i < state.Length; i++)
-                    same = D.Equal(given.Sizes[i], state[i]) != Truth.False;
+                var expected = s == 1 ? state : cell;
+                bool same = given.Sizes.Length == expected.Length;
+                for (int i = 0; same && i < expected.Length; i++)
+                    same = D.Equal(given.Sizes[i], expected[i]) != Truth.False;
                 if (!same)
-                    throw new ShapeException(op, $"Expected hidden size {TensorValue.Format(state, false)}, got {TensorValue.Format(given.Sizes, false)} (input {TensorValue.Format(sizes, false)})");
+                    throw new ShapeException(op, $"Expected {(lstm ? $"hidden[{s - 1}]" : "hidden")} size {TensorValue.Format(expected, false)}, got {TensorValue.Format(given.Sizes, false)} (input {TensorValue.Format(sizes, false)})");
             }
             var final = TensorValue.Contiguous(state);
-            Value stateValue = lstm ? new SequenceValue(ImmutableArray.Create<Value?>(final, TensorValue.Contiguous(state))) : final;
+            Value stateValue = lstm ? new SequenceValue(ImmutableArray.Create<Value?>(final, TensorValue.Contiguous(cell))) : final;
             return new SequenceValue(ImmutableArray.Create<Value?>(TensorValue.Contiguous(output), stateValue));
         }
 

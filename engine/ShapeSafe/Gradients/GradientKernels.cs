@@ -106,7 +106,7 @@ internal static class GradientKernels
         return ScatterAdd(grad, shape, expanded);
     }
 
-    /// <summary>target += source, element by element through both layouts (same shape).</summary>
+    /// <summary>target += source, element by element through both layouts (same shape; Float32, or Float64 for both).</summary>
     public static void AddInto(Tensor target, Tensor source)
     {
         int count = target.Count;
@@ -115,6 +115,13 @@ internal static class GradientKernels
         var s = new int[count];
         StridedLayout.Offsets(target.Sizes, target.StrideArray, target.StorageOffset, t);
         StridedLayout.Offsets(source.Sizes, source.StrideArray, source.StorageOffset, s);
+        if (target.DType == DType.Float64)
+        {
+            var dstD = target.DoubleData;
+            var srcD = source.DoubleData;
+            for (int i = 0; i < count; i++) dstD[t[i]] += srcD[s[i]];
+            return;
+        }
         var dst = target.FloatData;
         var src = source.FloatData;
         for (int i = 0; i < count; i++) dst[t[i]] += src[s[i]];

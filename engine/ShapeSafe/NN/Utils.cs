@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace ShapeSafe.NN;
 
 /// <summary>Training helpers from <c>torch.nn.utils</c>.</summary>
-public static class Utils
+public static partial class Utils
 {
     /// <summary>
     /// Scales the gradients of <paramref name="parameters"/> in place so that their total 2-norm (the norm of all

@@ -20,7 +20,7 @@ public class RNN : RNNBase
     /// <exception cref="ArgumentException"><paramref name="nonlinearity"/> is neither.</exception>
     public RNN([Dim("In")] int inputSize, [Dim("Hidden")] int hiddenSize, int numLayers = 1, string nonlinearity = "tanh", bool bias = true,
         bool batchFirst = false, double dropout = 0, bool bidirectional = false, Generator? generator = null)
-        : base(1, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, generator)
+        : base(1, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0, generator)
     {
         if (nonlinearity is not ("tanh" or "relu"))
             throw new ArgumentException($"RNN: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.", nameof(nonlinearity));
@@ -47,9 +47,27 @@ public class RNN : RNNBase
         return (output, final[0]);
     }
 
+    /// <summary>
+    /// Runs the network over a packed batch of sequences of different lengths (see <see cref="Utils.Rnn.PackPaddedSequence(Tensor, Tensor, bool, bool)"/>):
+    /// each sequence is run over its own steps only, as if alone.
+    /// </summary>
+    /// <param name="input">The packed sequences; its data is [Σ lengths, in].</param>
+    /// <param name="h0">The initial hidden state, [directions·layers, N, hidden] in the order of the batch that was packed; zeros when null.</param>
+    /// <returns>
+    /// <c>Output</c>: the last layer's hidden states, packed like <paramref name="input"/> (data [Σ lengths, directions·hidden]);
+    /// <c>Hidden</c>: every layer's and direction's final state, taken at each sequence's own last step (the reverse
+    /// direction's at its first), in the order of the batch that was packed.
+    /// </returns>
+    /// <exception cref="ShapeException">The data is not 2-D, its last dim is not in, or h0 has the wrong shape.</exception>
+    public (PackedSequence Output, Tensor Hidden) Forward(PackedSequence input, Tensor? h0 = null)
+    {
+        var (output, final) = Run(input, new[] { h0 });
+        return (output, final[0]);
+    }
+
     private protected override string CellNonlinearity => Nonlinearity;
 
-    private protected override Tensor[] Cell(Tensor inputGates, Tensor[] state, Parameter weightHh, Parameter? biasHh)
+    private protected override Tensor[] Cell(Tensor inputGates, Tensor[] state, Parameter weightHh, Parameter? biasHh, Parameter? weightHr)
     {
         var pre = inputGates + F.Linear(state[0], weightHh, biasHh);
         return new[] { Nonlinearity == "tanh" ? pre.Tanh() : pre.Relu() };

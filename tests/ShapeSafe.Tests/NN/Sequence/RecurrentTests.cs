@@ -284,4 +284,95 @@ public class RecurrentTests
 
         FiniteDifferences.Check(f, m.Parameters().ToArray<Tensor>());
     }
+
+    [Fact]
+    public void Lstm_projection_registers_weight_hr_last_in_each_stack()
+    {
+        var lstm = new LSTM(3, 5, numLayers: 2, bidirectional: true, projSize: 2, generator: new Generator(0));
+
+        // PyTorch's _flat_weights_names with proj_size: w_ih, w_hh, b_ih, b_hh, w_hr per layer and direction.
+        Assert.Equal(new[]
+        {
+            "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0",
+            "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse", "weight_hr_l0_reverse",
+            "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1", "weight_hr_l1",
+            "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse", "weight_hr_l1_reverse",
+        }, lstm.StateDict().Keys);
+        Assert.Equal(new[] { 20, 3 }, lstm.GetParameter("weight_ih_l0").Shape);
+        Assert.Equal(new[] { 20, 2 }, lstm.GetParameter("weight_hh_l0").Shape);
+        Assert.Equal(new[] { 2, 5 }, lstm.GetParameter("weight_hr_l0_reverse").Shape);
+        Assert.Equal(new[] { 20, 4 }, lstm.GetParameter("weight_ih_l1").Shape); // directions·proj
+        Assert.Equal(new[] { 20 }, lstm.GetParameter("bias_hh_l1").Shape);
+        Assert.Equal(2, lstm.ProjSize);
+        Assert.Equal(2, lstm.OutputSize);
+        Assert.Equal(lstm.NamedParameters().Select(p => p.Parameter), lstm.AllWeights.SelectMany(w => w));
+        Assert.Equal(new[] { "weight_ih_l0", "weight_hh_l0", "weight_hr_l0" }, new LSTM(3, 5, bias: false, projSize: 4).StateDict().Keys);
+        Assert.Equal("LSTM(10, 20, proj_size=5, num_layers=2)", new LSTM(10, 20, numLayers: 2, projSize: 5).ToString());
+
+        // Drawn from U(-1/sqrt(hidden), 1/sqrt(hidden)), weight_hr included, in registration order.
+        var seeded = new LSTM(3, 4, projSize: 3, generator: new Generator(9));
+        var generator = new Generator(9);
+        foreach (var (name, p) in seeded.NamedParameters())
+            Assert.True(Init.Uniform(Tensor.Empty(p.Shape.ToArray()), -0.5, 0.5, generator).ToFloatArray().SequenceEqual(p.ToFloatArray()), name);
+    }
+
+    [Fact]
+    public void Lstm_projection_refuses_sizes_pytorch_refuses()
+    {
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => new LSTM(3, 4, projSize: -1));
+        Assert.Contains("proj_size should be a positive integer or zero to disable projections", negative.Message);
+        Assert.Contains("proj_size has to be smaller than hidden_size", Assert.Throws<ArgumentOutOfRangeException>(() => new LSTM(3, 4, projSize: 4)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LSTM(3, 4, projSize: 9));
+
+        var lstm = new LSTM(3, 4, numLayers: 2, projSize: 2);
+        var x = Input(5, 2, 3);
+        Assert.Contains("Expected hidden[0] size [2, 2, 2], got [2, 2, 4]", Assert.Throws<ShapeException>(() => lstm.Forward(x, (Tensor.Zeros(2, 2, 4), Tensor.Zeros(2, 2, 4)))).Message);
+        Assert.Contains("Expected hidden[1] size [2, 2, 4], got [2, 2, 2]", Assert.Throws<ShapeException>(() => lstm.Forward(x, (Tensor.Zeros(2, 2, 2), Tensor.Zeros(2, 2, 2)))).Message);
+    }
+
+    [Theory]
+    [InlineData(false, 1, false)]
+    [InlineData(true, 2, false)]
+    [InlineData(true, 2, true)]
+    public void Lstm_projection_matches_the_recurrence(bool bidirectional, int layers, bool batchFirst)
+    {
+        var lstm = new LSTM(2, 4, numLayers: layers, bidirectional: bidirectional, projSize: 3, batchFirst: batchFirst);
+        SetPatternWeights(lstm);
+        int stacks = layers * lstm.Directions;
+        var x = Pattern(4 * 2 * 2, 4);
+        var h0 = Pattern(stacks * 2 * 3, 6);
+        var c0 = Pattern(stacks * 2 * 4, 8);
+        var input = Tensor.FromArray(x, 4, 2, 2);
+
+        var (output, (h, c)) = lstm.Forward(batchFirst ? input.Transpose(0, 1) : input, (Tensor.FromArray(h0, stacks, 2, 3), Tensor.FromArray(c0, stacks, 2, 4)));
+
+        Assert.Equal(batchFirst ? new[] { 2, 4, lstm.Directions * 3 } : new[] { 4, 2, lstm.Directions * 3 }, output.Shape);
+        Assert.Equal(new[] { stacks, 2, 3 }, h.Shape);
+        Assert.Equal(new[] { stacks, 2, 4 }, c.Shape);
+        var expected = Recurrence("lstm", lstm, x, 4, 2, h0, c0);
+        Close(expected.Output, batchFirst ? output.Transpose(0, 1).Contiguous() : output);
+        Close(expected.H, h);
+        Close(expected.C, c);
+
+        // Unbatched: the same as batch entry 1.
+        var (single, (hs, cs)) = lstm.Forward(input.Select(1, 1), (Tensor.FromArray(h0, stacks, 2, 3).Select(1, 1), Tensor.FromArray(c0, stacks, 2, 4).Select(1, 1)));
+        Assert.Equal(new[] { 4, lstm.Directions * 3 }, single.Shape);
+        Assert.Equal(new[] { stacks, 3 }, hs.Shape);
+        Close((batchFirst ? output.Select(0, 1) : output.Select(1, 1)).ToFloatArray().Select(v => (double)v).ToArray(), single);
+        Close(c.Select(1, 1).ToFloatArray().Select(v => (double)v).ToArray(), cs);
+    }
+
+    [Fact]
+    public void Lstm_projection_gradients_match_finite_differences()
+    {
+        var lstm = new LSTM(2, 3, numLayers: 2, bidirectional: true, projSize: 2, generator: new Generator(5));
+        GradCheck.Check(t =>
+        {
+            var (o, (h, c)) = lstm.Forward(t[0], (t[1], t[2]));
+            return Tensor.Cat(new[] { o.Reshape(-1), h.Reshape(-1), c.Reshape(-1) });
+        }, Input(3, 2, 2), Tensor.FromArray(Pattern(16, 2), 4, 2, 2), Tensor.FromArray(Pattern(24, 3), 4, 2, 3));
+
+        var x = Input(3, 2, 2);
+        FiniteDifferences.Check(_ => lstm.Forward(x).Output, lstm.Parameters().ToArray<Tensor>());
+    }
 }

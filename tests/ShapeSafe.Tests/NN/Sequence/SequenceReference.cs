@@ -35,15 +35,16 @@ internal static class SequenceReference
 
     /// <summary>
     /// The stacked recurrence of PyTorch's docs for <paramref name="kind"/> ("rnn_tanh", "rnn_relu", "lstm", "gru") on
-    /// x [T, N, in] with states [D·L, N, H] (c only for LSTM); weights read from <paramref name="module"/>'s parameters
-    /// by name. Returns output [T, N, D·H], h_n and c_n, flat.
+    /// x [T, N, in] with states h [D·L, N, out] and c [D·L, N, H] (c only for LSTM; out is the LSTM's projection size
+    /// when it has one, each new h being weight_hr times o·tanh(c), else H); weights read from <paramref name="module"/>'s
+    /// parameters by name. Returns output [T, N, D·out], h_n and c_n, flat.
     /// </summary>
     public static (double[] Output, double[] H, double[] C) Recurrence(string kind, RNNBase module, float[] x, int steps, int batch,
         float[]? h0 = null, float[]? c0 = null)
     {
-        int hidden = module.HiddenSize, directions = module.Directions, layers = module.NumLayers;
+        int hidden = module.HiddenSize, directions = module.Directions, layers = module.NumLayers, outSize = module.OutputSize;
         int stacks = layers * directions;
-        var h = new double[stacks * batch * hidden];
+        var h = new double[stacks * batch * outSize];
         var c = new double[stacks * batch * hidden];
         if (h0 is not null) for (int i = 0; i < h.Length; i++) h[i] = h0[i];
         if (c0 is not null) for (int i = 0; i < c.Length; i++) c[i] = c0[i];
@@ -52,7 +53,7 @@ internal static class SequenceReference
         var layerInput = x.Select(v => (double)v).ToArray();
         for (int layer = 0; layer < layers; layer++)
         {
-            var layerOutput = new double[steps * batch * directions * hidden];
+            var layerOutput = new double[steps * batch * directions * outSize];
             for (int direction = 0; direction < directions; direction++)
             {
                 string suffix = $"_l{layer}" + (direction == 1 ? "_reverse" : "");
@@ -61,16 +62,14 @@ internal static class SequenceReference
                 int rows = module.Gates * hidden;
                 var bih = module.Bias ? module.GetParameter("bias_ih" + suffix).ToFloatArray() : new float[rows];
                 var bhh = module.Bias ? module.GetParameter("bias_hh" + suffix).ToFloatArray() : new float[rows];
+                var whr = module.ProjSize > 0 ? module.GetParameter("weight_hr" + suffix).ToFloatArray() : null;
                 int stack = layer * directions + direction;
                 for (int n = 0; n < batch; n++)
                 {
-                    var hn = new double[hidden];
+                    var hn = new double[outSize];
                     var cn = new double[hidden];
-                    for (int j = 0; j < hidden; j++)
-                    {
-                        hn[j] = h[(stack * batch + n) * hidden + j];
-                        cn[j] = c[(stack * batch + n) * hidden + j];
-                    }
+                    for (int j = 0; j < outSize; j++) hn[j] = h[(stack * batch + n) * outSize + j];
+                    for (int j = 0; j < hidden; j++) cn[j] = c[(stack * batch + n) * hidden + j];
                     for (int i = 0; i < steps; i++)
                     {
                         int t = direction == 0 ? i : steps - 1 - i;
@@ -81,7 +80,7 @@ internal static class SequenceReference
                             gi[r] = bih[r];
                             for (int k = 0; k < inSize; k++) gi[r] += wih[r * inSize + k] * layerInput[(t * batch + n) * inSize + k];
                             gh[r] = bhh[r];
-                            for (int k = 0; k < hidden; k++) gh[r] += whh[r * hidden + k] * hn[k];
+                            for (int k = 0; k < outSize; k++) gh[r] += whh[r * outSize + k] * hn[k];
                         }
                         var next = new double[hidden];
                         for (int j = 0; j < hidden; j++)
@@ -112,18 +111,21 @@ internal static class SequenceReference
                             }
                         }
                         hn = next;
-                        for (int j = 0; j < hidden; j++)
-                            layerOutput[((t * batch + n) * directions + direction) * hidden + j] = hn[j];
+                        if (whr is not null)
+                        {
+                            hn = new double[outSize];
+                            for (int j = 0; j < outSize; j++)
+                                for (int k = 0; k < hidden; k++) hn[j] += whr[j * hidden + k] * next[k];
+                        }
+                        for (int j = 0; j < outSize; j++)
+                            layerOutput[((t * batch + n) * directions + direction) * outSize + j] = hn[j];
                     }
-                    for (int j = 0; j < hidden; j++)
-                    {
-                        h[(stack * batch + n) * hidden + j] = hn[j];
-                        c[(stack * batch + n) * hidden + j] = cn[j];
-                    }
+                    for (int j = 0; j < outSize; j++) h[(stack * batch + n) * outSize + j] = hn[j];
+                    for (int j = 0; j < hidden; j++) c[(stack * batch + n) * hidden + j] = cn[j];
                 }
             }
             layerInput = layerOutput;
-            inSize = directions * hidden;
+            inSize = directions * outSize;
         }
         return (layerInput, h, c);
     }
