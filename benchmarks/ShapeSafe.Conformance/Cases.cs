@@ -111,5 +111,6 @@ static class Cases
         yield return new Case { Name = "Clone channels_last values", Shapes = [[2, 3, 4, 5]], Ours = x => x[0].Clone(S.MemoryFormat.ChannelsLast), Theirs = x => x[0].permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) };
 
         foreach (var c in LayerCases.All()) yield return c;
+        foreach (var c in ModelCases.All()) yield return c;
     }
 }
