@@ -45,6 +45,7 @@ static class ModelCases
         yield return Kinks("unet train [1, 3, 64, 64] ReLU inputs", [1, 3, 64, 64], 5);
         yield return Kinks("unet train [1, 3, 64, 64] input 2 ReLU inputs", [1, 3, 64, 64], 8);
         yield return Model("resnet18 train [1, 3, 224, 224]", ResNet18, [1, 3, 224, 224], true);
+        yield return Model("resnet18 eval [1, 3, 224, 224]", ResNet18, [1, 3, 224, 224], false);
         yield return Checkpoint("resnet18 safetensors from LibTorch's state dict", ResNet18, [2, 3, 64, 64], 11_689_512);
         yield return Checkpoint("unet safetensors from LibTorch's state dict", () => UNet(false), [1, 3, 63, 63], null);
         yield return Checkpoint("unet bilinear safetensors from LibTorch's state dict", () => UNet(true), [1, 3, 63, 63], null);
