@@ -114,5 +114,6 @@ static class Cases
         foreach (var c in AttentionCases.All()) yield return c;
         foreach (var c in RecurrentCases.All()) yield return c;
         foreach (var c in TaggerCases.All()) yield return c;
+        foreach (var c in ModelCases.All()) yield return c;
     }
 }

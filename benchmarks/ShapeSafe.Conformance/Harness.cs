@@ -14,9 +14,12 @@ sealed record Result(double Output, double Gradient, string Notes);
 sealed class Case
 {
     public required string Name { get; init; }
-    public required int[][] Shapes { get; init; }
-    public required Func<S.Tensor[], S.Tensor> Ours { get; init; }
-    public required Func<T.Tensor[], T.Tensor> Theirs { get; init; }
+    public int[][] Shapes { get; init; } = [];
+    public Func<S.Tensor[], S.Tensor>? Ours { get; init; }
+    public Func<T.Tensor[], T.Tensor>? Theirs { get; init; }
+
+    /// <summary>A comparison that draws and compares by itself (a whole model's), run instead of <see cref="Ours"/> and <see cref="Theirs"/>.</summary>
+    public Func<Result>? Body { get; init; }
 
     /// <summary>Parameters of each side's module (same order), whose values are copied from ours to LibTorch's before running and whose gradients are compared.</summary>
     public Func<(S.Tensor[] Ours, T.Tensor[] Theirs)>? Parameters { get; init; }
@@ -30,6 +33,8 @@ sealed class Case
 
     public Result Run()
     {
+        if (Body is not null) return Body();
+        if (Ours is null || Theirs is null) throw new InvalidOperationException($"case '{Name}': Ours and Theirs, or Body, must be given");
         var rng = new System.Random(Seed);
         var data = Shapes.Select(s => Draw(rng, Count(s))).ToArray();
         var ours = new S.Tensor[Shapes.Length];
