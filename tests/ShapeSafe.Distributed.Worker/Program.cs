@@ -8,7 +8,18 @@ using ShapeSafe.Optim;
 // ends the job with the failing rank's message; a rank that passes prints "rank R: PASS <scenario>".
 var group = ProcessGroup.Init();
 var scenario = args.Length > 0 ? args[0] : "collectives";
-void Say(string line) => Console.WriteLine($"rank {group.Rank}: {line}");
+var stdout = Console.OpenStandardOutput();
+// Each line in one write: mpirun forwards the ranks' output as it reads it, so a long line written in pieces could
+// interleave with another rank's.
+void Say(string line)
+{
+    var bytes = System.Text.Encoding.UTF8.GetBytes($"rank {group.Rank}: {line}\n");
+    lock (stdout)
+    {
+        stdout.Write(bytes);
+        stdout.Flush();
+    }
+}
 
 switch (scenario)
 {
