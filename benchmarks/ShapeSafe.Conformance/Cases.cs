@@ -112,5 +112,6 @@ static class Cases
 
         foreach (var c in LayerCases.All()) yield return c;
         foreach (var c in AttentionCases.All()) yield return c;
+        foreach (var c in GptCases.All()) yield return c;
     }
 }
