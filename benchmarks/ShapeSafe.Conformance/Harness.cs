@@ -90,7 +90,7 @@ sealed class Case
             notes.Add($"MISMATCH {what}: gradient only on {(ours is null ? "LibTorch's" : "ShapeSafe's")} side");
             return double.PositiveInfinity;
         }
-        return RelativeError(ours.ToFloatArray(), theirs.data<float>().ToArray());
+        return RelativeError(ours.ToFloatArray(), theirs.to_type(T.ScalarType.Float32).data<float>().ToArray());
     }
 
     float[] Draw(System.Random rng, int count)

@@ -41,9 +41,13 @@ public partial class Embedding : Module, ITensorModule
     /// <summary>The padding index (made non-negative), or null.</summary>
     public long? PaddingIdx { get; }
 
-    /// <summary>The table, [num, dim].</summary>
+    /// <summary>
+    /// The table, [num, dim]. Assigning another parameter replaces the registered one, as assigning
+    /// <c>emb.weight</c> does in PyTorch: that is how a model ties the table to an output layer's weight
+    /// (<c>wte.weight = lm_head.weight</c>), after which the state dict lists the one tensor under both names.
+    /// </summary>
     [StateName("weight")]
-    public Parameter Weight { get; }
+    public Parameter Weight { get; set; }
 
     /// <summary>Draws the table again from N(0, 1) and zeroes the padding row (<c>reset_parameters()</c>).</summary>
     public void ResetParameters(Generator? generator = null)

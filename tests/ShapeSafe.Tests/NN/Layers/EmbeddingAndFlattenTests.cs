@@ -19,6 +19,25 @@ public class EmbeddingAndFlattenTests
     }
 
     [Fact]
+    public void Embedding_weight_tied_to_a_head_is_one_parameter_with_the_summed_gradient()
+    {
+        // wte.weight = lm_head.weight; L = Σ_j (W[1] · W[j]), so dL/dW[j] = W[1] (the head) plus, for row 1, Σ_j W[j] (the lookup).
+        var head = new Linear(2, 3, bias: false, generator: new Generator(6));
+        var embedding = new Embedding(3, 2) { Weight = head.Weight };
+        var w = head.Weight.ToFloatArray();
+
+        head.Forward(embedding.Forward(Tensor.FromArray(new long[] { 1 }, 1))).Sum().Backward();
+
+        var expected = new float[6];
+        for (int j = 0; j < 3; j++)
+            for (int k = 0; k < 2; k++)
+                expected[j * 2 + k] = w[2 + k] + (j == 1 ? w[k] + w[2 + k] + w[4 + k] : 0f);
+        Close(expected, head.Weight.Grad!.ToFloatArray(), 1e-6);
+        Assert.Same(head.Weight, embedding.Weight);
+        Assert.Same(head.Weight, embedding.StateDict(keepVars: true)["weight"]);
+    }
+
+    [Fact]
     public void Embedding_looks_up_indices_of_any_shape()
     {
         var embedding = new Embedding(4, 2, generator: new Generator(2));
