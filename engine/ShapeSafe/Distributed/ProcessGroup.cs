@@ -115,6 +115,10 @@ public sealed unsafe class ProcessGroup : IDisposable
             nint background;
             MpiLibrary.Check(mpi.CommDup(mpi.CommWorld, &background), "MPI_Comm_dup");
             int localRank = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_RANK"), out var l) ? l : 0;
+            // The ranks on this machine share its cores: each computes on cores / local ranks threads unless the
+            // program chose (Tensor.SetNumThreads), so two ranks on two cores do not run four busy threads.
+            int localSize = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out var s) && s > 0 ? s : 1;
+            Kernels.Parallel.ParallelRuntime.ShareCoresByDefault(localSize);
             var group = new ProcessGroup(mpi, rank, size, localRank, chosen)
             {
                 _backgroundCommunicator = background,
