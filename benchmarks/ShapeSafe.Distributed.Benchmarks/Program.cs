@@ -48,19 +48,27 @@ var parallel = mode == "dataparallel" ? new DataParallel<Sequential>(model, () =
 
 double exposed = 0, backward = 0, copying = 0, averaging = 0, bucketsDone = 0;
 int k = 0;
+// The main thread's CPU time in each phase of a step (zero-grad and forward, backward, optimizer step), from
+// clock_gettime(CLOCK_THREAD_CPUTIME_ID): which part of the step does not shrink with the batch.
+double[] phaseCpu = new double[3];
 void Step(bool measure)
 {
+    double t0 = ThreadCpu.Seconds();
     optimizer.ZeroGrad();
     var (x, y) = (xs[k % 4], ys[k % 4]);
+    double t1 = t0, t2 = t0;
     if (parallel is not null)
     {
         parallel.ForwardBackward([x, y], (replica, shard) => loss.Forward(replica.Forward(shard[0]), shard[1]));
+        t1 = t2 = ThreadCpu.Seconds();
     }
     else
     {
         var l = loss.Forward(ddp is null ? model.Forward(x) : ddp.Forward(x), y);
+        t1 = ThreadCpu.Seconds();
         var clock = Stopwatch.StartNew();
         l.Backward();
+        t2 = ThreadCpu.Seconds();
         if (measure)
         {
             backward += clock.Elapsed.TotalSeconds;
@@ -74,11 +82,18 @@ void Step(bool measure)
         }
     }
     optimizer.Step();
+    if (measure)
+    {
+        phaseCpu[0] += t1 - t0;
+        phaseCpu[1] += t2 - t1;
+        phaseCpu[2] += ThreadCpu.Seconds() - t2;
+    }
     k++;
 }
 
 // Warm-up (tiered JIT: a method called once a step reaches tier 1 after 30 calls, so 40 steps at least; with
-// fewer, the JIT's thread still compiled through the measured steps under load), then a fixed number of steps that every rank agrees on. The ranks decide together when
+// fewer, the JIT's thread still compiled through the measured steps under load), then a fixed number of steps
+// that every rank agrees on. The ranks decide together when
 // the warm-up ends: a rank that took one step more than the others would wait in an all-reduce forever.
 var warm = Stopwatch.StartNew();
 for (int i = 0; ; i++)
@@ -104,8 +119,9 @@ process.Refresh();
 double cpuPerStep = (process.TotalProcessorTime - cpuStart).TotalSeconds / n;
 double mainCpuPerStep = (MainThreadCpuSeconds() - mainStart) / n;
 // Every rank's figures, in rank order.
-var cpu = group.AllGather(Tensor.FromArray(new[] { (long)(cpuPerStep * 1e6), (long)(mainCpuPerStep * 1e6) }, 2)).ToInt64Array();
-string PerRank(int field) => "[" + string.Join(",", Enumerable.Range(0, group.WorldSize).Select(r => (cpu[r * 2 + field] / 1e3).ToString("F3", CultureInfo.InvariantCulture))) + "]";
+var cpu = group.AllGather(Tensor.FromArray(new[] { (long)(cpuPerStep * 1e6), (long)(mainCpuPerStep * 1e6),
+    (long)(phaseCpu[0] / n * 1e6), (long)(phaseCpu[1] / n * 1e6), (long)(phaseCpu[2] / n * 1e6) }, 5)).ToInt64Array();
+string PerRank(int field) => "[" + string.Join(",", Enumerable.Range(0, group.WorldSize).Select(r => (cpu[r * 5 + field] / 1e3).ToString("F3", CultureInfo.InvariantCulture))) + "]";
 
 // The same gradient bytes all-reduced on their own (blocking, one message per bucket): what DDP has to hide.
 double commPerStep = 0;
@@ -123,7 +139,7 @@ if (group.Rank == 0)
 {
     var hidden = commPerStep > 0 ? Math.Clamp(1 - exposed / n / commPerStep, 0, 1) : 0;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"model\":\"{modelName}\",\"mode\":\"{mode}\",\"processes\":{group.WorldSize},\"threads\":{computeThreads},\"replicas\":{(parallel is null ? 1 : threads)},\"batch\":{batch},\"steps\":{n},\"ms_per_step\":{perStep * 1e3:F3},\"samples_per_s\":{batch / perStep:F1},\"backward_ms\":{backward / n * 1e3:F3},\"allreduce_alone_ms\":{commPerStep * 1e3:F3},\"exposed_allreduce_ms\":{exposed / n * 1e3:F3},\"bucket_copy_ms\":{copying / n * 1e3:F3},\"average_ms\":{averaging / n * 1e3:F3},\"hidden_fraction\":{hidden:F3},\"buckets_done_before_backward_end\":{bucketsDone / n:F3},\"gradient_bytes\":{gradientBytes},\"cpu_ms_per_step\":{PerRank(0)},\"main_thread_cpu_ms_per_step\":{PerRank(1)}}}"));
+        $"{{\"model\":\"{modelName}\",\"mode\":\"{mode}\",\"processes\":{group.WorldSize},\"threads\":{computeThreads},\"replicas\":{(parallel is null ? 1 : threads)},\"batch\":{batch},\"steps\":{n},\"ms_per_step\":{perStep * 1e3:F3},\"samples_per_s\":{batch / perStep:F1},\"backward_ms\":{backward / n * 1e3:F3},\"allreduce_alone_ms\":{commPerStep * 1e3:F3},\"exposed_allreduce_ms\":{exposed / n * 1e3:F3},\"bucket_copy_ms\":{copying / n * 1e3:F3},\"average_ms\":{averaging / n * 1e3:F3},\"hidden_fraction\":{hidden:F3},\"buckets_done_before_backward_end\":{bucketsDone / n:F3},\"gradient_bytes\":{gradientBytes},\"cpu_ms_per_step\":{PerRank(0)},\"main_thread_cpu_ms_per_step\":{PerRank(1)},\"main_cpu_ms_forward\":{PerRank(2)},\"main_cpu_ms_backward\":{PerRank(3)},\"main_cpu_ms_optimizer\":{PerRank(4)}}}"));
 }
 group.Dispose();
 return 0;
@@ -134,4 +150,20 @@ static double MainThreadCpuSeconds()
     var stat = File.ReadAllText("/proc/thread-self/stat");
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+static unsafe class ThreadCpu
+{
+    const int ClockThreadCpuTime = 3;
+    static readonly delegate* unmanaged<int, long*, int> s_clockGettime =
+        (delegate* unmanaged<int, long*, int>)System.Runtime.InteropServices.NativeLibrary.GetExport(
+            System.Runtime.InteropServices.NativeLibrary.Load("libc.so.6"), "clock_gettime");
+
+    /// <summary>The calling thread's CPU time.</summary>
+    public static double Seconds()
+    {
+        long* timespec = stackalloc long[2];
+        s_clockGettime(ClockThreadCpuTime, timespec);
+        return timespec[0] + timespec[1] * 1e-9;
+    }
 }
