@@ -11,6 +11,9 @@ public partial class Tensor
         ParallelRuntime.NumThreads = threads;
     }
 
-    /// <summary>How many threads intra-op kernels may use (default: the processor count).</summary>
+    /// <summary>
+    /// How many threads intra-op kernels may use (default: the processor count; in a process of a distributed job,
+    /// the processor count / the job's processes on this machine, from <c>ProcessGroup.Init</c>).
+    /// </summary>
     public static int GetNumThreads() => ParallelRuntime.NumThreads;
 }

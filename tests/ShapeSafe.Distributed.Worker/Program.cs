@@ -8,22 +8,23 @@ using ShapeSafe.Optim;
 // ends the job with the failing rank's message; a rank that passes prints "rank R: PASS <scenario>".
 var group = ProcessGroup.Init();
 var scenario = args.Length > 0 ? args[0] : "collectives";
-var stdout = Console.OpenStandardOutput();
-// Each line in one write: mpirun forwards the ranks' output as it reads it, so a long line written in pieces could
-// interleave with another rank's.
+// One write(2) per line: Console.Out hands a long line to the pipe in pieces, and mpirun forwards each piece as it
+// comes, so another rank's line could land in the middle of it (the tests read lines back by rank).
+var standardOutput = Console.OpenStandardOutput();
 void Say(string line)
 {
+    Console.Out.Flush();
     var bytes = System.Text.Encoding.UTF8.GetBytes($"rank {group.Rank}: {line}\n");
-    lock (stdout)
+    lock (standardOutput)
     {
-        stdout.Write(bytes);
-        stdout.Flush();
+        standardOutput.Write(bytes);
+        standardOutput.Flush();
     }
 }
 
 switch (scenario)
 {
-    case "collectives": Scenarios.Collectives(group); break;
+    case "collectives": Scenarios.Collectives(group, Say); break;
     case "ddp": Scenarios.Ddp(group, Say); break;
     case "overlap": Scenarios.Overlap(group, Say); break;
     case "unused": Scenarios.Unused(group, Say); break;
@@ -63,7 +64,7 @@ static class Scenarios
 
     // ----- collectives against their definitions -----
 
-    public static void Collectives(ProcessGroup g)
+    public static void Collectives(ProcessGroup g, Action<string> say)
     {
         int n = g.WorldSize, r = g.Rank;
         foreach (int limit in new[] { int.MaxValue, 1000, 7 })
@@ -185,7 +186,7 @@ static class Scenarios
         catch (ShapeException e)
         {
             Check(e.Message.Contains("shapes differ across ranks", StringComparison.Ordinal) && e.Message.Contains($"rank {n - 1} [4, 2]", StringComparison.Ordinal), e.Message);
-            if (r == 0) Console.WriteLine($"rank 0: mismatch message: {e.Message}");
+            if (r == 0) say($"mismatch message: {e.Message}");
         }
         try
         {

@@ -10,7 +10,8 @@ namespace ShapeSafe.Distributed;
 /// backward. This thread calls MPI's blocking all-reduce instead, on a communicator of its own (the
 /// <see cref="ProcessGroup"/>'s collectives on <c>MPI_COMM_WORLD</c> never interleave with it), one bucket after
 /// the other in the order they were queued, which is the same on every rank; that needs <c>MPI_THREAD_MULTIPLE</c>.
-/// It sleeps while the queue is empty, so it takes CPU time only while data moves.
+/// It sleeps while the queue is empty, and before each bucket it waits for the other ranks with a sleeping poll
+/// (<see cref="PollBackoff"/>), so MPI's busy wait inside the all-reduce lasts only while data moves.
 /// </remarks>
 internal sealed unsafe class CommunicationThread : IDisposable
 {
@@ -87,7 +88,7 @@ internal sealed unsafe class PendingAllReduce
     {
         try
         {
-            foreach (var (data, count) in _segments) group.SumInPlace((float*)data, count, communicator);
+            group.SumInPlace(_segments, communicator);
         }
         catch (Exception e)
         {

@@ -46,6 +46,7 @@ internal sealed unsafe class MpiLibrary
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv;
     public readonly delegate* unmanaged<nint*, int*, void*, int> Test;
+    public readonly delegate* unmanaged<nint, nint*, int> Ibarrier;
 
     MpiLibrary(nint handle)
     {
@@ -73,6 +74,7 @@ internal sealed unsafe class MpiLibrary
         Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Isend");
         Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Irecv");
         Test = (delegate* unmanaged<nint*, int*, void*, int>)Symbol("MPI_Test");
+        Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
     }
 
     nint Symbol(string name) =>

@@ -115,6 +115,10 @@ public sealed unsafe class ProcessGroup : IDisposable
             nint background;
             MpiLibrary.Check(mpi.CommDup(mpi.CommWorld, &background), "MPI_Comm_dup");
             int localRank = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_RANK"), out var l) ? l : 0;
+            // The ranks on this machine share its cores: each computes on cores / local ranks threads unless the
+            // program chose (Tensor.SetNumThreads), so two ranks on two cores do not run four busy threads.
+            int localSize = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out var s) && s > 0 ? s : 1;
+            Kernels.Parallel.ParallelRuntime.ShareCoresByDefault(localSize);
             var group = new ProcessGroup(mpi, rank, size, localRank, chosen)
             {
                 _backgroundCommunicator = background,
@@ -425,6 +429,7 @@ public sealed unsafe class ProcessGroup : IDisposable
     bool Poll(nint* requests, bool[] done, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
+        var backoff = new PollBackoff();
         while (true)
         {
             bool all = true;
@@ -437,11 +442,28 @@ public sealed unsafe class ProcessGroup : IDisposable
                 all &= done[i];
             }
             if (all) return true;
-            var elapsed = clock.Elapsed;
-            if (elapsed > limit) return false;
-            // Spin politely while the peers are close; stop burning a core once they are clearly late.
-            if (elapsed < TimeSpan.FromMilliseconds(200)) Thread.Yield();
-            else Thread.Sleep(1);
+            if (clock.Elapsed > limit) return false;
+            // Sleep between polls: a yielding spin here took the core a computing peer on this machine needed.
+            backoff.Pause();
+        }
+    }
+
+    /// <summary>
+    /// Returns once every rank has reached the same point on <paramref name="communicator"/> (an <c>MPI_Ibarrier</c>
+    /// polled with sleeps in between): the communication thread calls it before each blocking all-reduce, so the
+    /// all-reduce starts with every rank present and MPI's own busy wait lasts only as long as the data moves.
+    /// </summary>
+    void WaitForPeers(nint communicator)
+    {
+        nint request;
+        MpiLibrary.Check(_mpi!.Ibarrier(communicator, &request), "MPI_Ibarrier");
+        var backoff = new PollBackoff();
+        while (true)
+        {
+            int flag;
+            MpiLibrary.Check(_mpi.Test(&request, &flag, null), "MPI_Test");
+            if (flag != 0) return;
+            backoff.Pause();
         }
     }
 
@@ -460,6 +482,16 @@ public sealed unsafe class ProcessGroup : IDisposable
     /// <summary>Sums <paramref name="count"/> floats at <paramref name="data"/> over all ranks in place, on <paramref name="communicator"/>.</summary>
     internal void SumInPlace(float* data, int count, nint communicator) =>
         AllReduceInPlace((byte*)data, count, sizeof(float), _mpi!.Float, _mpi.OpSum, communicator);
+
+    /// <summary>
+    /// Sums each of <paramref name="segments"/> over all ranks in place on <paramref name="communicator"/>, after
+    /// waiting without spinning until every rank has started the same bucket.
+    /// </summary>
+    internal void SumInPlace((nint Data, int Count)[] segments, nint communicator)
+    {
+        WaitForPeers(communicator);
+        foreach (var (data, count) in segments) SumInPlace((float*)data, count, communicator);
+    }
 
     /// <summary>
     /// Starts summing each of <paramref name="segments"/> (floats in pinned memory that stays alive until the returned

@@ -16,6 +16,7 @@ namespace ShapeSafe.Kernels.Parallel;
 internal static unsafe class ParallelRuntime
 {
     private static int s_numThreads = Environment.ProcessorCount;
+    private static bool s_chosen;
 
     // Set on pool workers for their whole life and on a caller while it runs a parallel loop.
     [ThreadStatic] private static bool t_insideParallelLoop;
@@ -27,8 +28,22 @@ internal static unsafe class ParallelRuntime
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref s_chosen, true);
             Volatile.Write(ref s_numThreads, value);
         }
+    }
+
+    /// <summary>
+    /// Makes the default <paramref name="processes"/> processes share the cores: each gets the processor count /
+    /// <paramref name="processes"/> threads (at least one), unless <see cref="NumThreads"/> was set. Distributed
+    /// training calls it with the number of its processes on this machine, as PyTorch's launcher sets one OpenMP
+    /// thread per process: a rank whose loops woke as many threads as the machine has cores would share every core
+    /// with the other ranks' compute.
+    /// </summary>
+    public static void ShareCoresByDefault(int processes)
+    {
+        if (processes <= 1 || Volatile.Read(ref s_chosen)) return;
+        Volatile.Write(ref s_numThreads, Math.Max(1, Environment.ProcessorCount / processes));
     }
 
     /// <summary>True on a thread that is currently running iterations of a parallel loop.</summary>
