@@ -818,9 +818,10 @@ public partial class Tensor
         return converted;
     }
 
-    Tensor FloatOnly(string op) => DType == DType.Float32
-        ? this
-        : throw new ArgumentException($"{op}: not implemented for Int64 (PyTorch raises \"not implemented for 'Long'\"); convert with ToDType(DType.Float32) first (shape {Rules.Format(Sizes)})");
+    Tensor FloatOnly(string op) => DType == DType.Float32 ? this
+        : DType == DType.Int64
+            ? throw new ArgumentException($"{op}: not implemented for Int64 (PyTorch raises \"not implemented for 'Long'\"); convert with ToDType(DType.Float32) first (shape {Rules.Format(Sizes)})")
+            : throw new ArgumentException($"{op}: not implemented for {DType} here (only Float32); convert with ToDType(DType.Float32) first (shape {Rules.Format(Sizes)})");
 
     void RequireFloatResult(string op)
     {

@@ -30,6 +30,8 @@ public sealed class DataParallel<TModule> where TModule : Module
     private readonly Parameter[][] _replicaParameters;
     private readonly Tensor[] _buffers;
     private readonly Tensor[][] _replicaBuffers;
+    // Each replica's compiled graph, once a compiled ForwardBackward has made it.
+    private readonly object?[] _graphs;
 
     /// <summary>
     /// Wraps <paramref name="module"/> with <paramref name="replicas"/> replicas made by <paramref name="createReplica"/>
@@ -53,6 +55,7 @@ public sealed class DataParallel<TModule> where TModule : Module
         _replicas = new TModule[Replicas];
         _replicaParameters = new Parameter[Replicas][];
         _replicaBuffers = new Tensor[Replicas][];
+        _graphs = new object?[Replicas];
         for (int r = 0; r < Replicas; r++)
         {
             var replica = createReplica() ?? throw new ArgumentException("DataParallel: createReplica returned null", nameof(createReplica));
@@ -103,6 +106,26 @@ public sealed class DataParallel<TModule> where TModule : Module
         for (int r = 0; r < shards; r++)
             total += losses[r] * ShardWeight(r, samples, shards);
         return (float)total;
+    }
+
+    /// <summary>
+    /// <see cref="ForwardBackward(Tensor[], Func{TModule, Tensor[], Tensor})"/> through each replica's compiled graph
+    /// (<c>model.Compile()</c>, for a <c>[Module]</c> class): <paramref name="compile"/> runs once per replica, at its
+    /// first step, and <paramref name="loss"/> gets that replica's graph, so the replicas run generated code, as the
+    /// design's thread-pool data parallelism asks.
+    /// </summary>
+    /// <example><c>dp.ForwardBackward(batch, m =&gt; m.Compile(), (graph, xs) =&gt; F.CrossEntropy(graph.Forward(xs[0]), xs[1]))</c></example>
+    public float ForwardBackward<TGraph>(Tensor[] batch, Func<TModule, TGraph> compile, Func<TGraph, Tensor[], Tensor> loss) where TGraph : class
+    {
+        ArgumentNullException.ThrowIfNull(compile);
+        ArgumentNullException.ThrowIfNull(loss);
+        return ForwardBackward(batch, (replica, shard) =>
+        {
+            // Each replica runs on one thread per step, so its slot is written by that thread alone.
+            int r = Array.IndexOf(_replicas, replica);
+            if (_graphs[r] is not TGraph graph) _graphs[r] = graph = compile(replica) ?? throw new InvalidOperationException("DataParallel: compile returned null");
+            return loss(graph, shard);
+        });
     }
 
     /// <summary>The samples [Start, Start + Length) of shard <paramref name="shard"/>: as even as possible, larger ones first.</summary>

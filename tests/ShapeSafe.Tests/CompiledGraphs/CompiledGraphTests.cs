@@ -139,6 +139,32 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Data_parallel_replicas_run_their_compiled_graphs_and_give_the_eager_gradients()
+    {
+        var data = Tensor.Randn(new[] { 48, 784 }, new Generator(30));
+        var labels = Tensor.Randint(0, 10, new[] { 48 }, new Generator(31));
+        var eager = new ShapeSafe.Parallel.DataParallel<Mlp>(new Mlp(64, new Generator(32)), () => new Mlp(64, new Generator(0)), replicas: 2);
+        var compiled = new ShapeSafe.Parallel.DataParallel<Mlp>(new Mlp(64, new Generator(32)), () => new Mlp(64, new Generator(0)), replicas: 2);
+        var graphs = new List<Mlp.Compiled>();
+        for (int step = 0; step < 2; step++)
+        {
+            float a = eager.ForwardBackward([data, labels], (m, xs) => F.CrossEntropy(m.Forward(xs[0]), xs[1]));
+            float b = compiled.ForwardBackward([data, labels], m =>
+            {
+                var graph = m.Compile();
+                lock (graphs) graphs.Add(graph);
+                return graph;
+            }, (graph, xs) => F.CrossEntropy(graph.Forward(xs[0]), xs[1]));
+            Assert.Equal(a, b);
+        }
+        foreach (var (p, q) in eager.Module.Parameters().Zip(compiled.Module.Parameters()))
+            Assert.Equal(p.Grad!.ToFloatArray(), q.Grad!.ToFloatArray());
+        // One graph per replica, made at its first step and reused, each with one plan (a shard of 24) and no eager call.
+        Assert.Equal(2, graphs.Count);
+        Assert.All(graphs, g => Assert.Equal((1, 0), (g.PlannedShapes, g.EagerCalls)));
+    }
+
+    [Fact]
     public void Tanh_sigmoid_gelu_and_a_product_match_eager()
     {
         var compiled = new Gated(new Generator(17)).Compile();

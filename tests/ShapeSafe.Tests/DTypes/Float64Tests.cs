@@ -186,4 +186,14 @@ public class Float64Tests
         var notDouble = Assert.Throws<ArgumentException>(() => Autograd.GradCheck(x => x[0], new[] { Tensor.Zeros(2) }));
         Assert.Contains("Float64", notDouble.Message);
     }
+
+    [Fact]
+    public void An_op_without_a_double_kernel_names_the_dtype_it_was_given()
+    {
+        var x = Tensor.Ones(new[] { 2, 3 }).ToDType(DType.Float64);
+        var error = Assert.Throws<ArgumentException>(() => x.Gelu());
+        Assert.Equal("Gelu: not implemented for Float64 here (only Float32); convert with ToDType(DType.Float32) first (shape [2, 3])", error.Message);
+        var integers = Assert.Throws<ArgumentException>(() => Tensor.Arange(3).Gelu());
+        Assert.StartsWith("Gelu: not implemented for Int64 (PyTorch raises", integers.Message);
+    }
 }
