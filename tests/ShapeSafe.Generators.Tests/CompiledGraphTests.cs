@@ -132,6 +132,9 @@ public class CompiledGraphTests
         Assert.Contains("public override bool IsCompiled => true;", lines);
         Assert.Single(lines, l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("_unused.Weight", StringComparison.Ordinal) || l.Contains("FlattenShape", StringComparison.Ordinal));
+        // Nor is the child only dead code calls bound: replacing it later cannot make Compile() throw.
+        Assert.DoesNotContain(lines, l => l.Contains("Bind<", StringComparison.Ordinal) && l.Contains("\"unused\"", StringComparison.Ordinal));
+        Assert.Contains("_fc = Bind<global::ShapeSafe.NN.Linear>(\"fc\");", lines);
         Assert.Empty(GeneratorHarness.Problems(output));
     }
 

@@ -95,12 +95,12 @@ namespace ShapeSafe.Generators.Graphs
 
         void EmitFields()
         {
-            foreach (var module in _forward.Graph!.Modules)
+            foreach (var module in LiveModules())
                 _w.Line("readonly " + module.Type + " " + ForwardCapture.Member(module.Path) + ";");
             _w.Line();
             using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
-                foreach (var module in _forward.Graph!.Modules)
+                foreach (var module in LiveModules())
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
             }
             _w.Line();
@@ -110,6 +110,13 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         bool MayBeNull((string Module, string Member) parameter) => parameter.Member == "Bias" || _nullableWeights.Contains(parameter.Module);
+
+        /// <summary>The children the planned steps call: a child only dead code used is neither bound nor checked.</summary>
+        IEnumerable<BoundModule> LiveModules()
+        {
+            var used = new HashSet<string>(_plan!.Steps.SelectMany(s => new[] { s.Module, s.PoolModule }).Where(m => m.Length > 0));
+            return _forward.Graph!.Modules.Where(m => used.Contains(m.Path));
+        }
 
         string Param(int index)
         {
