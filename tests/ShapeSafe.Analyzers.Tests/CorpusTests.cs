@@ -70,5 +70,26 @@ public class CorpusTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(expected.Count >= 30, $"{expected.Count} marked bugs");
         for (int i = 1; i <= 10; i++) Assert.Contains(expected, e => e.Id == $"SS{i:0000}");
         Assert.True(trees.Count(t => !s_marker.IsMatch(t.ToString())) >= 2, "at least two clean files");
+
+        // The figures: at least 30 marked bugs ported from public reports (a bug counts when the type holding it
+        // carries its source, a "// https://" comment, above it) and at least 20 clean models (types in Corpus.Models).
+        var reportedBugs = expected.Count(e => SourceOf(trees.First(t => t.FilePath == e.File), e.Line) is not null);
+        Assert.True(reportedBugs >= 30, $"{reportedBugs} marked bugs from public reports");
+        var models = trees.SelectMany(t => t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax>()
+            .Where(c => c.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax { Name: var name } && name.ToString() == "Corpus.Models")
+            .Select(c => (Tree: t, Class: c))).ToList();
+        var markedModels = models.Where(m => s_marker.IsMatch(m.Class.ToFullString())).Select(m => m.Class.Identifier.Text).ToList();
+        Assert.True(markedModels.Count == 0, "Corpus.Models holds clean models only: " + string.Join(", ", markedModels));
+        Assert.True(models.Count >= 20, $"{models.Count} clean models");
+        output.WriteLine($"corpus: {reportedBugs} marked bugs from public reports, {models.Count} clean models");
+    }
+
+    /// <summary>The source address in the comments above the top-level type holding <paramref name="line"/> (1-based), or null.</summary>
+    static string? SourceOf(SyntaxTree tree, int line)
+    {
+        var position = tree.GetText().Lines[line - 1].Start;
+        var type = tree.GetRoot().FindToken(position).Parent?.AncestorsAndSelf().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax>().LastOrDefault();
+        return type?.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia)).Select(t => t.ToString())
+            .FirstOrDefault(c => c.StartsWith("// https://", StringComparison.Ordinal));
     }
 }
