@@ -88,7 +88,9 @@ public class HostileInputTests
         Analyze(ProductOfSums(1)); // the compiler's and the analyzer's own warm-up is not what is measured
         var watch = Stopwatch.StartNew();
         Analyze(ProductOfSums(factors));
-        Assert.True(watch.ElapsedMilliseconds < 1000, $"{watch.ElapsedMilliseconds} ms");
+        // The blow-up this guards against took minutes (24 factors ran past 5 minutes); an idle run takes about 0.2 s,
+        // and a run sharing 2 cores with other builds reached 1.3 s.
+        Assert.True(watch.ElapsedMilliseconds < 5000, $"{watch.ElapsedMilliseconds} ms");
     }
 
     static string ProductOfSums(int factors)
