@@ -206,7 +206,9 @@ namespace ShapeSafe.Analyzers.Inference
             }
         }
 
-        string? ContractOf(IMethodSymbol method) => _data.Contracts.GetOrAdd(method, ComputeContract);
+        // TryGetValue first: GetOrAdd with a method group allocates a delegate on every call.
+        string? ContractOf(IMethodSymbol method) =>
+            _data.Contracts.TryGetValue(method, out var rule) ? rule : _data.Contracts.GetOrAdd(method, ComputeContract);
 
         string? ComputeContract(IMethodSymbol method)
         {
@@ -319,8 +321,8 @@ namespace ShapeSafe.Analyzers.Inference
                 _rule = rule;
                 _call = call;
                 int h = syntax.GetHashCode() * 31 + rule.GetHashCode();
-                foreach (var v in call.Tensors) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
-                foreach (var v in call.Others) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
+                for (int i = 0; i < call.Tensors.Count; i++) h = unchecked(h * 31 + (call.Tensors[i]?.GetHashCode() ?? 1));
+                for (int i = 0; i < call.Others.Count; i++) h = unchecked(h * 31 + (call.Others[i]?.GetHashCode() ?? 1));
                 _hash = h;
             }
 
@@ -498,7 +500,8 @@ namespace ShapeSafe.Analyzers.Inference
             return false;
         }
 
-        bool HasShapeAnnotations(IMethodSymbol method) => _data.Annotated.GetOrAdd(method, ComputeHasShapeAnnotations);
+        bool HasShapeAnnotations(IMethodSymbol method) =>
+            _data.Annotated.TryGetValue(method, out bool annotated) ? annotated : _data.Annotated.GetOrAdd(method, ComputeHasShapeAnnotations);
 
         bool ComputeHasShapeAnnotations(IMethodSymbol method)
         {

@@ -427,14 +427,14 @@ namespace ShapeSafe.Analyzers.Inference
                     return array.Initializer is null ? null : Eval(array.Initializer, state);
                 }
                 case IArrayInitializerOperation initializer:
-                    return new SequenceValue(initializer.ElementValues.Select(e => Eval(e, state)).ToImmutableArray());
+                    return new SequenceValue(EvalAll(initializer.ElementValues, state));
                 case ITupleOperation tuple:
-                    return new SequenceValue(tuple.Elements.Select(e => Eval(e, state)).ToImmutableArray());
+                    return new SequenceValue(EvalAll(tuple.Elements, state));
                 case IArrayElementReferenceOperation element:
                 {
                     var array = Eval(element.ArrayReference, state);
-                    var indices = element.Indices.Select(i => Eval(i, state)).ToList();
-                    return indices.Count == 1 ? ElementAt(array, indices[0]) : null;
+                    var indices = EvalAll(element.Indices, state);
+                    return indices.Length == 1 ? ElementAt(array, indices[0]) : null;
                 }
                 case IDefaultValueOperation defaultValue:
                     return DefaultOf(defaultValue.Type);
@@ -456,20 +456,34 @@ namespace ShapeSafe.Analyzers.Inference
             }
 
             if (operation.Kind == s_collectionExpression)
-            {
-                // C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.
-                bool spread = false;
-                var elements = operation.ChildOperations.Select(e =>
-                {
-                    if (e.Kind == s_spread) spread = true;
-                    return Eval(e, state);
-                }).ToImmutableArray();
-                return spread ? null : new SequenceValue(elements);
-            }
+                return CollectionExpression(operation, state);
 
             foreach (var child in operation.ChildOperations)
                 Eval(child, state);
             return null;
+        }
+
+        // Apart from EvalOperation, which runs for every operation: a lambda there would allocate its closure on each call.
+
+        /// <summary>The values of <paramref name="operations"/>, evaluated in order.</summary>
+        ImmutableArray<Value?> EvalAll(ImmutableArray<IOperation> operations, FlowState state)
+        {
+            var values = ImmutableArray.CreateBuilder<Value?>(operations.Length);
+            foreach (var e in operations) values.Add(Eval(e, state));
+            return values.MoveToImmutable();
+        }
+
+        /// <summary>C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.</summary>
+        Value? CollectionExpression(IOperation operation, FlowState state)
+        {
+            bool spread = false;
+            var elements = ImmutableArray.CreateBuilder<Value?>();
+            foreach (var e in operation.ChildOperations)
+            {
+                if (e.Kind == s_spread) spread = true;
+                elements.Add(Eval(e, state));
+            }
+            return spread ? null : new SequenceValue(elements.ToImmutable());
         }
 
         /// <summary><c>default</c> of an int, a nullable or a tuple of ints (a layer's <c>(int, int) padding = default</c>).</summary>
@@ -500,7 +514,8 @@ namespace ShapeSafe.Analyzers.Inference
         Value? PropertyValue(IPropertyReferenceOperation property, FlowState state)
         {
             var instance = Eval(property.Instance, state);
-            var arguments = property.Arguments.Select(a => Eval(a.Value, state)).ToList();
+            var arguments = new List<Value?>(property.Arguments.Length);
+            foreach (var a in property.Arguments) arguments.Add(Eval(a.Value, state));
             if (property.Property.IsIndexer)
             {
                 // t[i] selects along dim 0.
