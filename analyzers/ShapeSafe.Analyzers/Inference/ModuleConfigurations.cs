@@ -222,6 +222,9 @@ namespace ShapeSafe.Analyzers.Inference
             }
         });
 
+        /// <summary>Rules applied to plain values whose results hold no fresh unknown (see MethodInference.ApplyRule).</summary>
+        public ConcurrentDictionary<MethodInference.SharedRuleKey, (Value? Result, ShapeSafe.ShapeException? Error, string? Id, string? Condition)> Rules { get; } = new();
+
         /// <summary>What a constructor assigns to its instance's members for given argument values (see MethodInference.ConstructorFields).</summary>
         public ConcurrentDictionary<ConstructorRunKey, Dictionary<ISymbol, Value?>?> ConstructorRuns { get; } = new();
     }
