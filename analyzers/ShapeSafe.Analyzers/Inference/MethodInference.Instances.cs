@@ -129,7 +129,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (ConstructorRunKey.For(constructor, arguments, AssumeContiguousParameters, _summaryDepth) is not { } key)
                 return RunConstructor(constructor, arguments);
             if (_data.ConstructorRuns.TryGetValue(key, out var known)) return known;
-            return _data.ConstructorRuns.GetOrAdd(key, RunConstructor(constructor, arguments));
+            return _data.ConstructorRuns.GetOrAdd(key.Stored(), RunConstructor(constructor, arguments));
         }
 
         Dictionary<ISymbol, Value?>? RunConstructor(IMethodSymbol constructor, Value?[] arguments)

@@ -117,8 +117,10 @@ namespace ShapeSafe.Analyzers.Inference
                         bool? conditionTaken = block.ConditionKind != ControlFlowConditionKind.None && branch is BoolValue known
                             ? known.BoolConstant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue)
                             : null;
-                        if (conditionTaken != true) Propagate(block.FallThroughSuccessor, state);
-                        if (conditionTaken != false) Propagate(block.ConditionalSuccessor, state);
+                        // The last edge takes the block's out-state itself: it is not used again, so it needs no copy.
+                        bool viaConditional = conditionTaken != false && block.ConditionalSuccessor?.Destination is not null;
+                        if (conditionTaken != true) Propagate(block.FallThroughSuccessor, state, last: !viaConditional);
+                        if (viaConditional) Propagate(block.ConditionalSuccessor, state, last: true);
                         variants = inStates[b]!; // a self-loop may have collapsed this block's variants
                     }
                 }
@@ -141,11 +143,11 @@ namespace ShapeSafe.Analyzers.Inference
             _collectReturns = false;
             _reporting = false;
 
-            void Propagate(ControlFlowBranch? branch, FlowState state)
+            void Propagate(ControlFlowBranch? branch, FlowState state, bool last)
             {
                 if (branch?.Destination is not { } destination) return;
                 int d = destination.Ordinal;
-                var incoming = state.Clone();
+                var incoming = last ? state : state.Clone();
                 DropDeadEnumerators(incoming, destination);
                 var variants = inStates[d] ??= new List<Variant>();
                 bool dirty;

@@ -204,7 +204,10 @@ namespace ShapeSafe.Analyzers.Inference
         /// the inference runs besides the method under analysis (a module's Forward and constructor at each creation
         /// site, a helper at each call): built once per body, not once per site. Null for a body the graph builder refuses.
         /// </summary>
-        public BodyGraph? BodyOf(SyntaxNode declaration) => _bodies.GetOrAdd(declaration, syntax =>
+        public BodyGraph? BodyOf(SyntaxNode declaration) =>
+            _bodies.TryGetValue(declaration, out var known) ? known : _bodies.GetOrAdd(declaration, BuildBody);
+
+        BodyGraph? BuildBody(SyntaxNode syntax)
         {
             var operation = Modules.OperationOf(syntax);
             try
@@ -220,7 +223,7 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 return null; // a body with errors the graph builder refuses
             }
-        });
+        }
 
         /// <summary>Rules applied to plain values whose results hold no fresh unknown (see MethodInference.ApplyRule).</summary>
         public ConcurrentDictionary<MethodInference.SharedRuleKey, (Value? Result, ShapeSafe.ShapeException? Error, string? Id, string? Condition)> Rules { get; } = new();
@@ -270,13 +273,16 @@ namespace ShapeSafe.Analyzers.Inference
             _hash = h;
         }
 
-        /// <summary>The key of this run, or null when an argument may hold something of its site.</summary>
+        /// <summary>The key of this run, or null when an argument may hold something of its site. It holds <paramref name="arguments"/>: see <see cref="Stored"/>.</summary>
         public static ConstructorRunKey? For(IMethodSymbol constructor, Value?[] arguments, bool assumeContiguous, int depth)
         {
             foreach (var a in arguments)
                 if (!SiteFree(a)) return null;
-            return new ConstructorRunKey(constructor, (Value?[])arguments.Clone(), assumeContiguous, depth);
+            return new ConstructorRunKey(constructor, arguments, assumeContiguous, depth);
         }
+
+        /// <summary>The same key over its own copy of the arguments, to keep in the cache (the caller's array is its own).</summary>
+        public ConstructorRunKey Stored() => new(_constructor, (Value?[])_arguments.Clone(), _assumeContiguous, _depth);
 
         static bool SiteFree(Value? value) => value switch
         {
