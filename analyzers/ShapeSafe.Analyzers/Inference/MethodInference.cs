@@ -159,7 +159,9 @@ namespace ShapeSafe.Analyzers.Inference
                 else
                 {
                     var key = incoming.IterationKey(counters);
-                    var match = variants.Find(v => v.Key == key);
+                    Variant? match = null; // a loop, not Find: a lambda over key would allocate its closure on every edge
+                    foreach (var candidate in variants)
+                        if (candidate.Key == key) { match = candidate; break; }
                     if (match is not null)
                     {
                         dirty = match.State.JoinFrom(incoming);
@@ -193,9 +195,13 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 if (!state.HasEnumerators) return;
                 captureRegions ??= CaptureRegions(cfg.Root);
-                state.RemoveCaptures(id => captureRegions.TryGetValue(id, out var region) && !Encloses(region, destination.EnclosingRegion));
+                RemoveDeadEnumerators(state, captureRegions, destination.EnclosingRegion);
             }
         }
+
+        // Apart from DropDeadEnumerators, whose closure over its parameters would otherwise be allocated on every edge.
+        static void RemoveDeadEnumerators(FlowState state, Dictionary<CaptureId, ControlFlowRegion> regions, ControlFlowRegion? destination) =>
+            state.RemoveCaptures(id => regions.TryGetValue(id, out var region) && !Encloses(region, destination));
 
         /// <summary>
         /// Locals that index a sequence of layers (<c>layers[i]</c>, <c>_blocks[i]</c>): a <c>for</c> loop over such a
@@ -349,7 +355,7 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 switch (constant.Value)
                 {
-                    case int i: return new IntValue(Dim.Of(i));
+                    case int i: return IntValue.Of(i);
                     case long l: return new IntValue(Dim.Of(l));
                     case short s: return new IntValue(Dim.Of(s));
                     case byte b: return new IntValue(Dim.Of(b));
