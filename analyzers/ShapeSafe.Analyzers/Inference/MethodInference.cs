@@ -72,7 +72,7 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary>How many iterations of loops over known sequences a block keeps apart before it joins them all.</summary>
         const int MaxVariants = 32;
 
-        /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
+        /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/> (which it takes over and may change), reporting diagnostics at the end.</summary>
         public void Analyze(ControlFlowGraph cfg, FlowState initial)
         {
             try
@@ -137,9 +137,10 @@ namespace ShapeSafe.Analyzers.Inference
             _reporting = _report is not null;
             _reported = null;
             _collectReturns = true;
+            // The last use of each in-state (each is its variant's own object), so the run may change it: no copy.
             for (int i = 0; i < blocks.Length; i++)
                 if (inStates[i] is { } variants)
-                    foreach (var v in variants) RunBlock(blocks[i], v.State.Clone(), cfg);
+                    foreach (var v in variants) RunBlock(blocks[i], v.State, cfg);
             _collectReturns = false;
             _reporting = false;
 
