@@ -206,7 +206,9 @@ namespace ShapeSafe.Analyzers.Inference
             }
         }
 
-        string? ContractOf(IMethodSymbol method) => _data.Contracts.GetOrAdd(method, ComputeContract);
+        // TryGetValue first: GetOrAdd with a method group allocates a delegate on every call.
+        string? ContractOf(IMethodSymbol method) =>
+            _data.Contracts.TryGetValue(method, out var rule) ? rule : _data.Contracts.GetOrAdd(method, ComputeContract);
 
         string? ComputeContract(IMethodSymbol method)
         {
@@ -280,8 +282,16 @@ namespace ShapeSafe.Analyzers.Inference
             var key = new RuleKey(syntax, rule, call);
             if (!_rules.TryGetValue(key, out var memo))
             {
-                var value = ContractRules.Apply(rule, call, out var e, out var i, out var condition);
-                _rules[key] = memo = (value, e, i, condition);
+                // Other sites and methods apply the same rules to the same values (every block of a model's layers):
+                // a result that holds no fresh unknown is the same wherever it is computed, so it is kept per compilation.
+                var shared = SharedRuleKey.For(rule, call);
+                if (shared is null || !_data.Rules.TryGetValue(shared.Value, out memo))
+                {
+                    var value = ContractRules.Apply(rule, call, out var e, out var i, out var condition);
+                    memo = (value, e, i, condition);
+                    if (shared is not null && SharedRuleKey.SiteFree(value)) _data.Rules.TryAdd(shared.Value, memo);
+                }
+                _rules[key] = memo;
             }
             var (result, error, id, needs) = memo;
             if (error is not null && id is not null && !(needs is not null && UnconditionalOnly))
@@ -320,8 +330,8 @@ namespace ShapeSafe.Analyzers.Inference
                 _rule = rule;
                 _call = call;
                 int h = syntax.GetHashCode() * 31 + rule.GetHashCode();
-                foreach (var v in call.Tensors) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
-                foreach (var v in call.Others) h = unchecked(h * 31 + (v?.GetHashCode() ?? 1));
+                for (int i = 0; i < call.Tensors.Count; i++) h = unchecked(h * 31 + (call.Tensors[i]?.GetHashCode() ?? 1));
+                for (int i = 0; i < call.Others.Count; i++) h = unchecked(h * 31 + (call.Others[i]?.GetHashCode() ?? 1));
                 _hash = h;
             }
 
@@ -338,6 +348,82 @@ namespace ShapeSafe.Analyzers.Inference
             }
 
             public override bool Equals(object? obj) => obj is RuleKey k && Equals(k);
+            public override int GetHashCode() => _hash;
+        }
+
+        /// <summary>
+        /// A rule applied to particular values, wherever: the key of the per-compilation memo. Values compare with their
+        /// layouts' origins (SS0001's "after Transpose(1, 2)"), which their equality leaves out; only plain values
+        /// (ints, flags, strings, tensors and lists of them) make a key.
+        /// </summary>
+        internal readonly struct SharedRuleKey : System.IEquatable<SharedRuleKey>
+        {
+            readonly string _rule;
+            readonly RuleCall _call;
+            readonly int _hash;
+
+            SharedRuleKey(string rule, RuleCall call)
+            {
+                _rule = rule;
+                _call = call;
+                int h = rule.GetHashCode() * 31 + call.Op.GetHashCode();
+                for (int i = 0; i < call.Tensors.Count; i++) h = unchecked(h * 31 + (call.Tensors[i]?.GetHashCode() ?? 1));
+                for (int i = 0; i < call.Others.Count; i++) h = unchecked(h * 31 + (call.Others[i]?.GetHashCode() ?? 1));
+                _hash = h;
+            }
+
+            public static SharedRuleKey? For(string rule, RuleCall call)
+            {
+                for (int i = 0; i < call.Tensors.Count; i++) if (!Plain(call.Tensors[i])) return null;
+                for (int i = 0; i < call.Others.Count; i++) if (!Plain(call.Others[i])) return null;
+                return new SharedRuleKey(rule, call);
+            }
+
+            static bool Plain(Value? value) => value switch
+            {
+                null or IntValue or BoolValue or DoubleValue or StringValue or NullValue or UnknownValue or TensorValue => true,
+                SequenceValue s => s.Elements.All(Plain),
+                _ => false,
+            };
+
+            /// <summary>Whether <paramref name="result"/> holds no fresh unknown size (a rule's own Dim.Anonymous), which must stay per site.</summary>
+            public static bool SiteFree(Value? result) => result switch
+            {
+                null => true,
+                TensorValue t => !t.Sizes.Any(d => d.HasOpaqueAtom) && (t.Strides is null || !t.Strides.Any(d => d.HasOpaqueAtom)) && t.Offset?.HasOpaqueAtom != true,
+                IntValue i => !i.Dim.HasOpaqueAtom,
+                SequenceValue s => s.Elements.All(SiteFree),
+                BoolValue or DoubleValue or StringValue or NullValue => true,
+                _ => false,
+            };
+
+            public bool Equals(SharedRuleKey other) =>
+                _hash == other._hash && _rule == other._rule && _call.Op == other._call.Op && _call.ReturnsPair == other._call.ReturnsPair
+                && Same(_call.Tensors, other._call.Tensors) && Same(_call.Others, other._call.Others) && _call.OtherNames.SequenceEqual(other._call.OtherNames);
+
+            static bool Same(IReadOnlyList<Value?> a, IReadOnlyList<Value?> b)
+            {
+                if (a.Count != b.Count) return false;
+                for (int i = 0; i < a.Count; i++)
+                    if (!SameValue(a[i], b[i])) return false;
+                return true;
+            }
+
+            static bool SameValue(Value? a, Value? b)
+            {
+                if (a is null || b is null) return a is null && b is null;
+                if (!a.Equals(b)) return false;
+                if (a is TensorValue ta) return ta.Origin == ((TensorValue)b).Origin;
+                if (a is SequenceValue sa)
+                {
+                    var sb = (SequenceValue)b;
+                    for (int i = 0; i < sa.Elements.Length; i++)
+                        if (!SameValue(sa.Elements[i], sb.Elements[i])) return false;
+                }
+                return true;
+            }
+
+            public override bool Equals(object? obj) => obj is SharedRuleKey k && Equals(k);
             public override int GetHashCode() => _hash;
         }
 
@@ -575,7 +661,8 @@ namespace ShapeSafe.Analyzers.Inference
             return false;
         }
 
-        bool HasShapeAnnotations(IMethodSymbol method) => _data.Annotated.GetOrAdd(method, ComputeHasShapeAnnotations);
+        bool HasShapeAnnotations(IMethodSymbol method) =>
+            _data.Annotated.TryGetValue(method, out bool annotated) ? annotated : _data.Annotated.GetOrAdd(method, ComputeHasShapeAnnotations);
 
         bool ComputeHasShapeAnnotations(IMethodSymbol method)
         {

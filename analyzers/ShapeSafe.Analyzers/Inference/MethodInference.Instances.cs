@@ -68,7 +68,7 @@ namespace ShapeSafe.Analyzers.Inference
             if (!(_checkedSites ??= new HashSet<SyntaxNode>()).Add(creation.Syntax)) return;
             if (FindForward(type) is not { DeclaringSyntaxReferences.Length: > 0 } forward || forward.IsAbstract) return;
             if (forward.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax forwardSyntax
-                || _data.Modules.OperationOf(forwardSyntax) is not IMethodBodyOperation body || ControlFlowOf(forwardSyntax) is not { } graph)
+                || _data.BodyOf(forwardSyntax) is not { Operation: IMethodBodyOperation body, Graph: var graph } forwardBody)
                 return;
             var fields = ConstructorFields(constructor, arguments);
             if (fields is null) return;
@@ -77,7 +77,7 @@ namespace ShapeSafe.Analyzers.Inference
             var instance = new ModuleValue(type, bindings.SetItems(constants.Select(b => new KeyValuePair<string, DimBinding>(b.Key, new DimBinding(b.Value.Dim, null)))),
                 isSelf: true, arguments: named);
             var found = new List<Diagnostic>();
-            var inner = new MethodInference(_data, forward, found.Add, ShapeAnalyzer.CapturedAndAssigned(body))
+            var inner = new MethodInference(_data, forward, found.Add, forwardBody.Untracked)
             {
                 Model = body.SemanticModel,
                 AssumeContiguousParameters = AssumeContiguousParameters,
@@ -97,7 +97,7 @@ namespace ShapeSafe.Analyzers.Inference
             inner.Analyze(graph, state);
             if (found.Count == 0) return;
 
-            var own = _data.OwnReports.GetOrAdd(forward, _ => OwnReportsOf(forward, body, graph));
+            var own = _data.OwnReports.GetOrAdd(forward, _ => OwnReportsOf(forward, forwardBody));
             string site = type.Name + ((creation.Syntax as BaseObjectCreationExpressionSyntax)?.ArgumentList?.ToString() ?? "()");
             foreach (var d in found)
             {
@@ -108,34 +108,36 @@ namespace ShapeSafe.Analyzers.Inference
         }
 
         /// <summary>What <paramref name="forward"/>'s own analysis reports (its [Dim] names generic).</summary>
-        HashSet<(string, Location)> OwnReportsOf(IMethodSymbol forward, IMethodBodyOperation body, ControlFlowGraph graph)
+        HashSet<(string, Location)> OwnReportsOf(IMethodSymbol forward, BodyGraph body)
         {
             var result = new HashSet<(string, Location)>();
-            var own = new MethodInference(_data, forward, d => result.Add((d.Id, d.Location)), ShapeAnalyzer.CapturedAndAssigned(body))
+            var own = new MethodInference(_data, forward, d => result.Add((d.Id, d.Location)), body.Untracked)
             {
-                Model = body.SemanticModel,
+                Model = body.Operation.SemanticModel,
                 AssumeContiguousParameters = AssumeContiguousParameters,
             };
-            own.Analyze(graph, own.InitialState(forward.Parameters));
+            own.Analyze(body.Graph, own.InitialState(forward.Parameters));
             return result;
         }
 
-        /// <summary>The fields and properties <paramref name="constructor"/> assigns when called with <paramref name="arguments"/>.</summary>
+        /// <summary>
+        /// The fields and properties <paramref name="constructor"/> assigns when called with <paramref name="arguments"/>. The same
+        /// constructor with the same site-free arguments (<c>new Dense(64, 10)</c> in every block) runs once per compilation.
+        /// </summary>
         Dictionary<ISymbol, Value?>? ConstructorFields(IMethodSymbol constructor, Value?[] arguments)
         {
+            if (ConstructorRunKey.For(constructor, arguments, AssumeContiguousParameters, _summaryDepth) is not { } key)
+                return RunConstructor(constructor, arguments);
+            if (_data.ConstructorRuns.TryGetValue(key, out var known)) return known;
+            return _data.ConstructorRuns.GetOrAdd(key.Stored(), RunConstructor(constructor, arguments));
+        }
+
+        Dictionary<ISymbol, Value?>? RunConstructor(IMethodSymbol constructor, Value?[] arguments)
+        {
             if (constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not ConstructorDeclarationSyntax syntax
-                || _data.Modules.OperationOf(syntax) is not IConstructorBodyOperation body)
+                || _data.BodyOf(syntax) is not { Operation: IConstructorBodyOperation body, Graph: var graph } constructorBody)
                 return null;
-            ControlFlowGraph graph;
-            try
-            {
-                graph = ControlFlowGraph.Create(body);
-            }
-            catch (System.ArgumentException)
-            {
-                return null;
-            }
-            var run = new MethodInference(_data, constructor, report: null, ShapeAnalyzer.CapturedAndAssigned(body))
+            var run = new MethodInference(_data, constructor, report: null, constructorBody.Untracked)
             {
                 Model = body.SemanticModel,
                 AssumeContiguousParameters = AssumeContiguousParameters,

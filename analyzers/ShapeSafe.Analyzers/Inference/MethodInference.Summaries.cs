@@ -44,10 +44,9 @@ namespace ShapeSafe.Analyzers.Inference
             _summaries[key] = null; // recursion through this call is unknown
 
             Value? result = null;
-            if (_data.Modules.OperationOf(syntax) is IMethodBodyOperation or ILocalFunctionOperation && ControlFlowOf(syntax) is { } graph)
+            if (_data.BodyOf(syntax) is { Operation: IMethodBodyOperation body, Graph: var graph } helperBody)
             {
-                var body = _data.Modules.OperationOf(syntax)!;
-                var callee = new MethodInference(_data, method, report: null, ShapeAnalyzer.CapturedAndAssigned(body))
+                var callee = new MethodInference(_data, method, report: null, helperBody.Untracked)
                 {
                     Model = body.SemanticModel,
                     AssumeContiguousParameters = AssumeContiguousParameters,
@@ -61,22 +60,6 @@ namespace ShapeSafe.Analyzers.Inference
             }
             _summaries[key] = result;
             return result is TensorValue ? result : null;
-        }
-
-        ControlFlowGraph? ControlFlowOf(SyntaxNode syntax)
-        {
-            try
-            {
-                return _data.Modules.OperationOf(syntax) switch
-                {
-                    IMethodBodyOperation body => ControlFlowGraph.Create(body),
-                    _ => null,
-                };
-            }
-            catch (System.ArgumentException)
-            {
-                return null; // a body with errors the graph builder refuses
-            }
         }
 
         static string SymbolKey(IMethodSymbol method) => method.ToDisplayString() + "@" + (method.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0);

@@ -72,7 +72,7 @@ namespace ShapeSafe.Analyzers.Inference
         /// <summary>How many iterations of loops over known sequences a block keeps apart before it joins them all.</summary>
         const int MaxVariants = 32;
 
-        /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/>, reporting diagnostics at the end.</summary>
+        /// <summary>Analyzes <paramref name="cfg"/> from <paramref name="initial"/> (which it takes over and may change), reporting diagnostics at the end.</summary>
         public void Analyze(ControlFlowGraph cfg, FlowState initial)
         {
             try
@@ -117,8 +117,10 @@ namespace ShapeSafe.Analyzers.Inference
                         bool? conditionTaken = block.ConditionKind != ControlFlowConditionKind.None && branch is BoolValue known
                             ? known.BoolConstant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue)
                             : null;
-                        if (conditionTaken != true) Propagate(block.FallThroughSuccessor, state);
-                        if (conditionTaken != false) Propagate(block.ConditionalSuccessor, state);
+                        // The last edge takes the block's out-state itself: it is not used again, so it needs no copy.
+                        bool viaConditional = conditionTaken != false && block.ConditionalSuccessor?.Destination is not null;
+                        if (conditionTaken != true) Propagate(block.FallThroughSuccessor, state, last: !viaConditional);
+                        if (viaConditional) Propagate(block.ConditionalSuccessor, state, last: true);
                         variants = inStates[b]!; // a self-loop may have collapsed this block's variants
                     }
                 }
@@ -135,17 +137,18 @@ namespace ShapeSafe.Analyzers.Inference
             _reporting = _report is not null;
             _reported = null;
             _collectReturns = true;
+            // The last use of each in-state (each is its variant's own object), so the run may change it: no copy.
             for (int i = 0; i < blocks.Length; i++)
                 if (inStates[i] is { } variants)
-                    foreach (var v in variants) RunBlock(blocks[i], v.State.Clone(), cfg);
+                    foreach (var v in variants) RunBlock(blocks[i], v.State, cfg);
             _collectReturns = false;
             _reporting = false;
 
-            void Propagate(ControlFlowBranch? branch, FlowState state)
+            void Propagate(ControlFlowBranch? branch, FlowState state, bool last)
             {
                 if (branch?.Destination is not { } destination) return;
                 int d = destination.Ordinal;
-                var incoming = state.Clone();
+                var incoming = last ? state : state.Clone();
                 DropDeadEnumerators(incoming, destination);
                 var variants = inStates[d] ??= new List<Variant>();
                 bool dirty;
@@ -157,7 +160,9 @@ namespace ShapeSafe.Analyzers.Inference
                 else
                 {
                     var key = incoming.IterationKey(counters);
-                    var match = variants.Find(v => v.Key == key);
+                    Variant? match = null; // a loop, not Find: a lambda over key would allocate its closure on every edge
+                    foreach (var candidate in variants)
+                        if (candidate.Key == key) { match = candidate; break; }
                     if (match is not null)
                     {
                         dirty = match.State.JoinFrom(incoming);
@@ -191,9 +196,13 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 if (!state.HasEnumerators) return;
                 captureRegions ??= CaptureRegions(cfg.Root);
-                state.RemoveCaptures(id => captureRegions.TryGetValue(id, out var region) && !Encloses(region, destination.EnclosingRegion));
+                RemoveDeadEnumerators(state, captureRegions, destination.EnclosingRegion);
             }
         }
+
+        // Apart from DropDeadEnumerators, whose closure over its parameters would otherwise be allocated on every edge.
+        static void RemoveDeadEnumerators(FlowState state, Dictionary<CaptureId, ControlFlowRegion> regions, ControlFlowRegion? destination) =>
+            state.RemoveCaptures(id => regions.TryGetValue(id, out var region) && !Encloses(region, destination));
 
         /// <summary>
         /// Locals that index a sequence of layers (<c>layers[i]</c>, <c>_blocks[i]</c>): a <c>for</c> loop over such a
@@ -348,7 +357,7 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 switch (constant.Value)
                 {
-                    case int i: return new IntValue(Dim.Of(i));
+                    case int i: return IntValue.Of(i);
                     case long l: return new IntValue(Dim.Of(l));
                     case short s: return new IntValue(Dim.Of(s));
                     case byte b: return new IntValue(Dim.Of(b));
@@ -428,14 +437,14 @@ namespace ShapeSafe.Analyzers.Inference
                     return array.Initializer is null ? null : Eval(array.Initializer, state);
                 }
                 case IArrayInitializerOperation initializer:
-                    return new SequenceValue(initializer.ElementValues.Select(e => Eval(e, state)).ToImmutableArray());
+                    return new SequenceValue(EvalAll(initializer.ElementValues, state));
                 case ITupleOperation tuple:
-                    return new SequenceValue(tuple.Elements.Select(e => Eval(e, state)).ToImmutableArray());
+                    return new SequenceValue(EvalAll(tuple.Elements, state));
                 case IArrayElementReferenceOperation element:
                 {
                     var array = Eval(element.ArrayReference, state);
-                    var indices = element.Indices.Select(i => Eval(i, state)).ToList();
-                    return indices.Count == 1 ? ElementAt(array, indices[0]) : null;
+                    var indices = EvalAll(element.Indices, state);
+                    return indices.Length == 1 ? ElementAt(array, indices[0]) : null;
                 }
                 case IDefaultValueOperation defaultValue:
                     return DefaultOf(defaultValue.Type);
@@ -457,20 +466,34 @@ namespace ShapeSafe.Analyzers.Inference
             }
 
             if (operation.Kind == s_collectionExpression)
-            {
-                // C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.
-                bool spread = false;
-                var elements = operation.ChildOperations.Select(e =>
-                {
-                    if (e.Kind == s_spread) spread = true;
-                    return Eval(e, state);
-                }).ToImmutableArray();
-                return spread ? null : new SequenceValue(elements);
-            }
+                return CollectionExpression(operation, state);
 
             foreach (var child in operation.ChildOperations)
                 Eval(child, state);
             return null;
+        }
+
+        // Apart from EvalOperation, which runs for every operation: a lambda there would allocate its closure on each call.
+
+        /// <summary>The values of <paramref name="operations"/>, evaluated in order.</summary>
+        ImmutableArray<Value?> EvalAll(ImmutableArray<IOperation> operations, FlowState state)
+        {
+            var values = ImmutableArray.CreateBuilder<Value?>(operations.Length);
+            foreach (var e in operations) values.Add(Eval(e, state));
+            return values.MoveToImmutable();
+        }
+
+        /// <summary>C# 12 collection expressions ([a, b]); the 4.8 API has no interface for them, so read the children.</summary>
+        Value? CollectionExpression(IOperation operation, FlowState state)
+        {
+            bool spread = false;
+            var elements = ImmutableArray.CreateBuilder<Value?>();
+            foreach (var e in operation.ChildOperations)
+            {
+                if (e.Kind == s_spread) spread = true;
+                elements.Add(Eval(e, state));
+            }
+            return spread ? null : new SequenceValue(elements.ToImmutable());
         }
 
         /// <summary><c>default</c> of an int, a nullable or a tuple of ints (a layer's <c>(int, int) padding = default</c>).</summary>
@@ -501,7 +524,8 @@ namespace ShapeSafe.Analyzers.Inference
         Value? PropertyValue(IPropertyReferenceOperation property, FlowState state)
         {
             var instance = Eval(property.Instance, state);
-            var arguments = property.Arguments.Select(a => Eval(a.Value, state)).ToList();
+            var arguments = new List<Value?>(property.Arguments.Length);
+            foreach (var a in property.Arguments) arguments.Add(Eval(a.Value, state));
             if (property.Property.IsIndexer)
             {
                 // t[i] selects along dim 0.

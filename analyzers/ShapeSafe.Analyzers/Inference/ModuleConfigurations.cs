@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace ShapeSafe.Analyzers.Inference
@@ -195,5 +196,114 @@ namespace ShapeSafe.Analyzers.Inference
 
         /// <summary>Whether each method has [Shape] on a parameter or its return, read once per compilation.</summary>
         public ConcurrentDictionary<IMethodSymbol, bool> Annotated { get; } = new(SymbolEqualityComparer.Default);
+
+        readonly ConcurrentDictionary<SyntaxNode, BodyGraph?> _bodies = new();
+
+        /// <summary>
+        /// The bound body, control-flow graph and delegate-assigned locals of a method or constructor declaration that
+        /// the inference runs besides the method under analysis (a module's Forward and constructor at each creation
+        /// site, a helper at each call): built once per body, not once per site. Null for a body the graph builder refuses.
+        /// </summary>
+        public BodyGraph? BodyOf(SyntaxNode declaration) =>
+            _bodies.TryGetValue(declaration, out var known) ? known : _bodies.GetOrAdd(declaration, BuildBody);
+
+        BodyGraph? BuildBody(SyntaxNode syntax)
+        {
+            var operation = Modules.OperationOf(syntax);
+            try
+            {
+                return operation switch
+                {
+                    IMethodBodyOperation method => new BodyGraph(method, ControlFlowGraph.Create(method)),
+                    IConstructorBodyOperation constructor => new BodyGraph(constructor, ControlFlowGraph.Create(constructor)),
+                    _ => null,
+                };
+            }
+            catch (System.ArgumentException)
+            {
+                return null; // a body with errors the graph builder refuses
+            }
+        }
+
+        /// <summary>Rules applied to plain values whose results hold no fresh unknown (see MethodInference.ApplyRule).</summary>
+        public ConcurrentDictionary<MethodInference.SharedRuleKey, (Value? Result, ShapeSafe.ShapeException? Error, string? Id, string? Condition)> Rules { get; } = new();
+
+        /// <summary>What a constructor assigns to its instance's members for given argument values (see MethodInference.ConstructorFields).</summary>
+        public ConcurrentDictionary<ConstructorRunKey, Dictionary<ISymbol, Value?>?> ConstructorRuns { get; } = new();
+    }
+
+    /// <summary>A body the inference runs: its operation, its control-flow graph and the locals lambdas in it assign (never tracked).</summary>
+    internal sealed class BodyGraph
+    {
+        public BodyGraph(IOperation operation, ControlFlowGraph graph)
+        {
+            Operation = operation;
+            Graph = graph;
+            Untracked = ShapeAnalyzer.CapturedAndAssigned(operation);
+        }
+
+        public IOperation Operation { get; }
+        public ControlFlowGraph Graph { get; }
+
+        /// <summary>Read only once built: inferences on several threads share it.</summary>
+        public HashSet<ISymbol> Untracked { get; }
+    }
+
+    /// <summary>
+    /// A constructor run with argument values that carry nothing of the site they come from (ints, strings, plain
+    /// shapes: no module with its argument locations, no tensor layout with the call that made it), so the fields
+    /// it gives are the same at every site.
+    /// </summary>
+    internal readonly struct ConstructorRunKey : System.IEquatable<ConstructorRunKey>
+    {
+        readonly IMethodSymbol _constructor;
+        readonly Value?[] _arguments;
+        readonly bool _assumeContiguous;
+        readonly int _depth;
+        readonly int _hash;
+
+        ConstructorRunKey(IMethodSymbol constructor, Value?[] arguments, bool assumeContiguous, int depth)
+        {
+            _constructor = constructor;
+            _arguments = arguments;
+            _assumeContiguous = assumeContiguous;
+            _depth = depth;
+            int h = SymbolEqualityComparer.Default.GetHashCode(constructor) * 31 + (assumeContiguous ? 1 : 0) * 7 + depth;
+            foreach (var a in arguments) h = unchecked(h * 31 + (a?.GetHashCode() ?? 1));
+            _hash = h;
+        }
+
+        /// <summary>The key of this run, or null when an argument may hold something of its site. It holds <paramref name="arguments"/>: see <see cref="Stored"/>.</summary>
+        public static ConstructorRunKey? For(IMethodSymbol constructor, Value?[] arguments, bool assumeContiguous, int depth)
+        {
+            foreach (var a in arguments)
+                if (!SiteFree(a)) return null;
+            return new ConstructorRunKey(constructor, arguments, assumeContiguous, depth);
+        }
+
+        /// <summary>The same key over its own copy of the arguments, to keep in the cache (the caller's array is its own).</summary>
+        public ConstructorRunKey Stored() => new(_constructor, (Value?[])_arguments.Clone(), _assumeContiguous, _depth);
+
+        static bool SiteFree(Value? value) => value switch
+        {
+            null or IntValue or StringValue or DoubleValue or BoolValue or NullValue or UnknownValue => true,
+            TensorValue t => !t.HasLayout,
+            SequenceValue s => s.Elements.All(SiteFree),
+            _ => false,
+        };
+
+        public bool Equals(ConstructorRunKey other)
+        {
+            if (_hash != other._hash || _assumeContiguous != other._assumeContiguous || _depth != other._depth
+                || !SymbolEqualityComparer.Default.Equals(_constructor, other._constructor) || _arguments.Length != other._arguments.Length)
+                return false;
+            for (int i = 0; i < _arguments.Length; i++)
+                if (!(_arguments[i] is null ? other._arguments[i] is null : other._arguments[i] is not null && _arguments[i]!.Equals(other._arguments[i])))
+                    return false;
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is ConstructorRunKey k && Equals(k);
+        public override int GetHashCode() => _hash;
     }
 }

@@ -113,6 +113,15 @@ namespace ShapeSafe.Analyzers.Inference
     {
         public IntValue(Dim dim) => Dim = dim;
 
+        /// <summary>The value of the int literal <paramref name="value"/>: one shared instance per small constant (values are immutable).</summary>
+        public static IntValue Of(int value)
+        {
+            if (value < 0 || value >= s_small.Length) return new IntValue(Dim.Of(value));
+            return s_small[value] ??= new IntValue(Dim.Of(value));
+        }
+
+        static readonly IntValue?[] s_small = new IntValue?[4097];
+
         public Dim Dim { get; }
 
         public bool TryGetConstant(out int value)

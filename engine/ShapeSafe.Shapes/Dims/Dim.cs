@@ -68,12 +68,18 @@ public sealed partial class Dim : IEquatable<Dim>
     internal bool HasOpaqueAtom { get; }
 
     /// <summary>The dim holding <paramref name="value"/>.</summary>
-    public static Dim Of(long value) => value switch
+    public static Dim Of(long value)
     {
-        0 => Zero,
-        1 => One,
-        _ => new Dim(new[] { new Term(Rational.Of(value), Monomial.One) }),
-    };
+        if (value == 0) return Zero;
+        if (value == 1) return One;
+        // Small sizes (every literal in model code) are made once: dims are immutable, so one instance serves all.
+        var cache = s_small;
+        if (cache is null || value < 2 || value >= cache.Length) return new Dim(new[] { new Term(Rational.Of(value), Monomial.One) });
+        return cache[value] ??= new Dim(new[] { new Term(Rational.Of(value), Monomial.One) });
+    }
+
+    // Null while the type's statics are being built (another file's initializer may call Of first).
+    static readonly Dim?[]? s_small = new Dim?[4097];
 
     /// <summary>
     /// The dim named <paramref name="name"/>, an identifier (<c>[A-Za-z_][A-Za-z0-9_]*</c>, not <c>_</c> alone)

@@ -22,8 +22,9 @@ internal static class DimBounds
 {
     public static ProvenSign Sign(Dim d)
     {
-        var positive = new List<Slot>();
-        var negative = new List<Slot>();
+        // Sized once (a list that grows copies itself): this runs for most comparisons the analyzers make.
+        var positive = new List<Slot>(d.TermCount);
+        List<Slot>? negative = null;
         for (int i = 0; i < d.TermCount; i++)
         {
             var t = d.TermAt(i);
@@ -37,13 +38,14 @@ internal static class DimBounds
             else
             {
                 if (!namesOnly) return ProvenSign.Unknown;
-                negative.Add(new Slot(t.Monomial, -t.Coefficient, true));
+                (negative ??= new List<Slot>(d.TermCount)).Add(new Slot(t.Monomial, -t.Coefficient, true));
             }
         }
 
         // Cover each negative term (highest degree first, as the terms are sorted) by its multiples.
-        foreach (var need in negative)
+        for (int n = 0; negative is not null && n < negative.Count; n++)
         {
+            var need = negative[n];
             var left = need.Amount;
             for (int i = 0; i < positive.Count && left.Sign > 0; i++)
             {

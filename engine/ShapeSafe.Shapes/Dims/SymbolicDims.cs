@@ -24,6 +24,10 @@ public readonly struct SymbolicDims : IDimDomain<Dim>
     public Truth Equal(Dim a, Dim b)
     {
         if (a.Equals(b)) return Truth.True;
+        // Two different integer constants small enough that their difference cannot overflow: no difference to build
+        // (the most common comparison, a size against 1 or 0).
+        const long half = 1L << 61;
+        if (a.TryGetConstant(out long x) && b.TryGetConstant(out long y) && x > -half && x < half && y > -half && y < half) return Truth.False;
         var difference = a - b;
         if (difference.IsZero) return Truth.True;
         if (difference.TryGetRational(out _)) return Truth.False;
