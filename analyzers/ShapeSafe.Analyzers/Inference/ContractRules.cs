@@ -339,6 +339,8 @@ namespace ShapeSafe.Analyzers.Inference
                 return DiagnosticIds.DimOutOfRange;
             // Conv2d's input channels against the weight (or the layer's in-channels): the layer's configuration.
             if (d.Contains(" channels at dim ")) return DiagnosticIds.LayerConfigurationMismatch;
+            // Conv2d's input of another rank than 3 or 4: the input does not fit the convolution (not an empty output).
+            if (d.StartsWith("expected 3-D (unbatched) or 4-D (batched) input", StringComparison.Ordinal)) return DiagnosticIds.LayerConfigurationMismatch;
             return ruleId;
         }
 
@@ -674,15 +676,31 @@ namespace ShapeSafe.Analyzers.Inference
                 if (!c.TryGet("inChannels", out var inValue) || inValue is not IntValue inChannels
                     || !c.TryGet("outChannels", out var outValue) || outValue is not IntValue outChannels)
                     return Unknown<Value>();
-                var kernel = c.Pair("kernelSize", null);
+                var kernel = KernelDims(c);
                 var perGroup = groups == 1 ? inChannels.Dim
                     : inChannels.TryGetConstant(out int ic) && ic % groups == 0 ? Dim.Of(ic / groups) : Unknown<Dim>();
-                weight = new[] { outChannels.Dim, perGroup, Dim.Of(kernel[0]), Dim.Of(kernel[1]) };
+                weight = new[] { outChannels.Dim, perGroup, kernel[0], kernel[1] };
             }
             if (input.Sizes.Length is 3 or 4) c.InferredInputSize = input.Sizes[input.Sizes.Length - 3];
             var sizes = R.Conv2d(input.Sizes, weight, c.Pair("stride", new[] { 1, 1 }), c.Pair("padding", new[] { 0, 0 }),
                 c.Pair("dilation", new[] { 1, 1 }), groups, c.Op);
             return Fresh(sizes);
+        }
+
+        /// <summary>
+        /// A Conv2d layer's (height, width) kernel: constants, a symbolic size (a <c>[Dim("K")]</c> int, for both), or
+        /// <c>_</c> when unknown. The core checks the input's rank and channels before it reads the kernel, and a kernel
+        /// that is not constant leaves only the output's size unknown.
+        /// </summary>
+        static Dim[] KernelDims(RuleCall c)
+        {
+            c.TryGet("kernelSize", out var value);
+            return value switch
+            {
+                IntValue k => new[] { k.Dim, k.Dim },
+                SequenceValue { Elements.Length: 2 } pair => pair.Elements.Select(e => e is IntValue d ? d.Dim : Dim.Anonymous("_")).ToArray(),
+                _ => new[] { Dim.Anonymous("_"), Dim.Anonymous("_") },
+            };
         }
 
         /// <summary>

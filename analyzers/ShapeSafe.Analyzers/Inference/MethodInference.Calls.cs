@@ -62,7 +62,7 @@ namespace ShapeSafe.Analyzers.Inference
 
             if (HasShapeAnnotations(method))
                 return AnnotatedCall(method, module, arguments, invocation.Arguments, invocation.Syntax, null);
-            return HelperCall(method, invocation, arguments);
+            return HelperCall(method, invocation, arguments, state);
         }
 
         /// <summary>
@@ -588,6 +588,25 @@ namespace ShapeSafe.Analyzers.Inference
 
         // ---- modules ----
 
+        /// <summary>
+        /// <c>new Pair(a, b)</c> of a positional record, with no initializer that could set its properties otherwise:
+        /// each tensor given to the primary constructor is what the property of that name reads.
+        /// </summary>
+        RecordValue? RecordCreation(IObjectCreationOperation creation, Value?[] arguments)
+        {
+            if (creation.Constructor is not { } constructor || creation.Type is not INamedTypeSymbol { IsRecord: true } type || Symbols.IsModule(type)
+                || creation.Initializer is { Initializers.Length: > 0 } || !IsPrimaryConstructor(constructor))
+                return null;
+            var members = ImmutableDictionary.CreateBuilder<string, Value>(System.StringComparer.Ordinal);
+            foreach (var p in constructor.Parameters)
+                if (p.Ordinal < arguments.Length && arguments[p.Ordinal] is TensorValue tensor && Symbols.IsTensor(p.Type)) members[p.Name] = tensor;
+            return members.Count == 0 ? null : new RecordValue(type, members.ToImmutable());
+        }
+
+        /// <summary>A record's primary constructor: declared by the record's own header (<c>record Pair(Tensor A, Tensor B)</c>).</summary>
+        static bool IsPrimaryConstructor(IMethodSymbol constructor) =>
+            constructor.DeclaringSyntaxReferences.Length == 1 && constructor.DeclaringSyntaxReferences[0].GetSyntax() is RecordDeclarationSyntax;
+
         Value? ModuleCreation(IObjectCreationOperation creation, FlowState state)
         {
             var constructor = creation.Constructor;
@@ -596,6 +615,7 @@ namespace ShapeSafe.Analyzers.Inference
                 && constructor is not null && (constructor.Parameters.Length == 0 || constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32))
                 return new SequenceValue(ImmutableArray<Value?>.Empty); // a new, empty list of tensors (a capacity is no content)
             var added = CollectionInitializer(creation.Initializer, state);
+            if (RecordCreation(creation, arguments) is { } record) return record;
             if (constructor is null || creation.Type is not INamedTypeSymbol type || !Symbols.IsModule(type)) return null;
 
             var bindings = ImmutableDictionary<string, DimBinding>.Empty;

@@ -20,7 +20,23 @@ namespace ShapeSafe.Analyzers.Inference
         bool _returnSeen;
         Value? _returned;
 
-        readonly Dictionary<string, Value?> _summaries = new(System.StringComparer.Ordinal);
+        /// <summary>What a helper returns for the arguments in the key, and what it leaves in each of its <c>out</c> parameters (by ordinal).</summary>
+        readonly Dictionary<string, (Value? Result, Value?[]? Outs)> _summaries = new(System.StringComparer.Ordinal);
+
+        /// <summary>What the method's <c>out</c> parameters hold where it ends, joined over every way it ends (the reporting pass only).</summary>
+        Value?[]? _outs;
+        bool _outsSeen;
+
+        void CollectOuts(FlowState state)
+        {
+            if (_owner is not IMethodSymbol method || !method.Parameters.Any(p => p.RefKind == RefKind.Out)) return;
+            var outs = method.Parameters.Select(p => p.RefKind == RefKind.Out ? state.Get(p) : null).ToArray();
+            if (_outsSeen)
+                for (int i = 0; i < outs.Length; i++)
+                    outs[i] = _outs![i] is { } before && outs[i] is { } now ? before.Join(now) : null;
+            _outs = outs;
+            _outsSeen = true;
+        }
 
         void CollectReturn(Value? value)
         {
@@ -29,9 +45,10 @@ namespace ShapeSafe.Analyzers.Inference
         }
 
         /// <summary>The value an unannotated source helper returns for these arguments, or null (unknown).</summary>
-        Value? HelperCall(IMethodSymbol method, IInvocationOperation invocation, Value?[] arguments)
+        Value? HelperCall(IMethodSymbol method, IInvocationOperation invocation, Value?[] arguments, FlowState state)
         {
-            if (_summaryDepth >= MaxSummaryDepth || !Symbols.IsTensor(method.ReturnType) || method.IsAbstract || method.IsVirtual || method.IsOverride
+            bool hasOuts = method.Parameters.Any(p => p.RefKind == RefKind.Out && Symbols.IsTensor(p.Type));
+            if (_summaryDepth >= MaxSummaryDepth || !(Symbols.IsTensor(method.ReturnType) || IsTensorTuple(method.ReturnType) || hasOuts) || method.IsAbstract || method.IsVirtual || method.IsOverride
                 || method.IsExtern || method.PartialImplementationPart is not null || SymbolEqualityComparer.Default.Equals(method, _owner)
                 || !(invocation.Instance is null or IInstanceReferenceOperation) || !arguments.Any(a => a is TensorValue))
                 return null;
@@ -40,15 +57,32 @@ namespace ShapeSafe.Analyzers.Inference
                 return null;
 
             var key = SymbolKey(method) + "(" + string.Join("|", arguments.Select(Describe)) + ")";
-            if (_summaries.TryGetValue(key, out var known)) return known;
-            _summaries[key] = null; // recursion through this call is unknown
+            if (!_summaries.TryGetValue(key, out var summary))
+            {
+                _summaries[key] = (null, null); // recursion through this call is unknown
+                _summaries[key] = summary = Summarize(method, syntax, arguments);
+            }
+            // Arguments() left the out arguments unknown; the helper's body says what it put there.
+            if (summary.Outs is { } outs)
+                foreach (var argument in invocation.Arguments)
+                    if (argument.Parameter is { RefKind: RefKind.Out } p && p.Ordinal < outs.Length && outs[p.Ordinal] is TensorValue assigned)
+                        Assign(argument.Value, assigned, argument.Value.Syntax, state);
+            return summary.Result is TensorValue || summary.Result is SequenceValue && IsTensorTuple(method.ReturnType) ? summary.Result : null;
+        }
 
+        /// <summary>A tuple whose elements are all tensors: <c>(Tensor, Tensor)</c>, <c>(Tensor Q, Tensor K)</c>.</summary>
+        bool IsTensorTuple(ITypeSymbol? type) =>
+            type is INamedTypeSymbol { IsTupleType: true } tuple && tuple.TupleElements.All(e => Symbols.IsTensor(e.Type));
+
+        (Value? Result, Value?[]? Outs) Summarize(IMethodSymbol method, SyntaxNode syntax, Value?[] arguments)
+        {
             Value? result = null;
-            if (_data.BodyOf(syntax) is { Operation: IMethodBodyOperation body, Graph: var graph } helperBody)
+            Value?[]? outs = null;
+            if (_data.BodyOf(syntax) is { Graph: var graph } helperBody)
             {
                 var callee = new MethodInference(_data, method, report: null, helperBody.Untracked)
                 {
-                    Model = body.SemanticModel,
+                    Model = helperBody.Operation.SemanticModel,
                     AssumeContiguousParameters = AssumeContiguousParameters,
                     _summaryDepth = _summaryDepth + 1,
                 };
@@ -57,9 +91,9 @@ namespace ShapeSafe.Analyzers.Inference
                     if (arguments[i] is { } value) state.Set(method.Parameters[i], value);
                 callee.Analyze(graph, state);
                 result = callee._returnSeen ? callee._returned : null;
+                outs = callee._outsSeen ? callee._outs : null;
             }
-            _summaries[key] = result;
-            return result is TensorValue ? result : null;
+            return (result, outs);
         }
 
         static string SymbolKey(IMethodSymbol method) => method.ToDisplayString() + "@" + (method.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0);

@@ -272,6 +272,7 @@ namespace ShapeSafe.Analyzers.Inference
             _cfg = cfg;
             foreach (var operation in block.Operations)
                 Exec(operation, state);
+            if (_collectReturns && block.Kind == BasicBlockKind.Exit) CollectOuts(state);
             if (block.BranchValue is not { } branchValue) return null;
             var value = Eval(branchValue, state);
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
@@ -608,6 +609,10 @@ namespace ShapeSafe.Analyzers.Inference
                 && tupleField.Name.StartsWith("Item", StringComparison.Ordinal)
                 && int.TryParse(tupleField.Name.Substring(4), out int n) && n >= 1 && n <= tuple.Elements.Length)
                 return tuple.Elements[n - 1];
+            // A positional record's property, synthesized from its primary constructor's parameter: what the constructor was given.
+            if (member is IPropertySymbol { DeclaringSyntaxReferences.Length: 1 } && member.DeclaringSyntaxReferences[0].GetSyntax() is ParameterSyntax && instance is RecordValue record && record.Members.TryGetValue(member.Name, out var given)
+                && SymbolEqualityComparer.Default.Equals(member.ContainingType, record.Type))
+                return given;
             // x.Shape (then x.Shape[1], x.Shape[^1]) and x.Rank: the sizes are the dims' own names.
             if (instance is TensorValue { IsFullRank: true } tensor && Symbols.IsTensor(member.ContainingType))
             {

@@ -216,6 +216,10 @@ namespace ShapeSafe.Analyzers.Inference
                 {
                     IMethodBodyOperation method => new BodyGraph(method, ControlFlowGraph.Create(method)),
                     IConstructorBodyOperation constructor => new BodyGraph(constructor, ControlFlowGraph.Create(constructor)),
+                    // A local function's graph comes from the graph of the method it is declared in.
+                    ILocalFunctionOperation local when syntax.Ancestors().OfType<BaseMethodDeclarationSyntax>().FirstOrDefault() is { } outer
+                        && Modules.OperationOf(outer) is IMethodBodyOperation body
+                        && LocalFunctionGraph(ControlFlowGraph.Create(body), local.Symbol) is { } graph => new BodyGraph(local, graph),
                     _ => null,
                 };
             }
@@ -223,6 +227,18 @@ namespace ShapeSafe.Analyzers.Inference
             {
                 return null; // a body with errors the graph builder refuses
             }
+        }
+
+        /// <summary>The graph of <paramref name="function"/>, declared in <paramref name="outer"/> or in a local function nested in it.</summary>
+        static ControlFlowGraph? LocalFunctionGraph(ControlFlowGraph outer, IMethodSymbol function)
+        {
+            foreach (var local in outer.LocalFunctions)
+            {
+                var graph = outer.GetLocalFunctionControlFlowGraph(local);
+                if (SymbolEqualityComparer.Default.Equals(local, function)) return graph;
+                if (LocalFunctionGraph(graph, function) is { } nested) return nested;
+            }
+            return null;
         }
 
         /// <summary>Rules applied to plain values whose results hold no fresh unknown (see MethodInference.ApplyRule).</summary>

@@ -151,6 +151,32 @@ namespace ShapeSafe.Analyzers.Inference
         public override int GetHashCode() => Elements.Length;
     }
 
+    /// <summary>
+    /// An instance of a positional record (<c>record Pair(Tensor A, Tensor B)</c>) built with <c>new</c>: the value given
+    /// for each primary-constructor parameter, which its property of the same name gives back.
+    /// </summary>
+    internal sealed class RecordValue : Value
+    {
+        public RecordValue(INamedTypeSymbol type, ImmutableDictionary<string, Value> members)
+        {
+            Type = type;
+            Members = members;
+        }
+
+        public INamedTypeSymbol Type { get; }
+        public ImmutableDictionary<string, Value> Members { get; }
+
+        public override bool Equals(Value? other)
+        {
+            if (other is not RecordValue r || !SymbolEqualityComparer.Default.Equals(r.Type, Type) || r.Members.Count != Members.Count) return false;
+            foreach (var kv in Members)
+                if (!r.Members.TryGetValue(kv.Key, out var v) || !v.Equals(kv.Value)) return false;
+            return true;
+        }
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Type);
+    }
+
     /// <summary>A string constant (an einsum equation).</summary>
     internal sealed class StringValue : Value
     {

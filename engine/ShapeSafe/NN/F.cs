@@ -335,8 +335,12 @@ public static partial class F
     /// unbiased variance. Otherwise the running statistics are used. One fused kernel each way; records
     /// "NativeBatchNormBackward".
     /// </summary>
+    /// <remarks>
+    /// The input carries no <c>[Shape]</c>: [N, C, *] has trailing free dims, which the annotation grammar cannot say
+    /// ('...' stands only for leading dims, see SS0009). The analyzer gives the result the input's shape.
+    /// </remarks>
     /// <exception cref="ShapeException">A statistic or parameter is not [C], or training sees one value per channel.</exception>
-    public static Tensor BatchNorm([Shape("N, C, ...")] Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
+    public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
         bool training = false, double momentum = 0.1, double eps = 1e-5)
     {
         const string op = "BatchNorm";
