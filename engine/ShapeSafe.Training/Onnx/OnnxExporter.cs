@@ -50,14 +50,10 @@ public static class OnnxExporter
     public static void Export(Module model, Tensor[] sampleInputs, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(sampleInputs);
-        ArgumentNullException.ThrowIfNull(path);
-        if (sampleInputs.Length == 0) throw new ArgumentException("OnnxExporter: give at least one sample input", nameof(sampleInputs));
+        CheckTarget(sampleInputs, path);
         options ??= new OnnxExportOptions();
-        Func<Module, Tensor[], Tensor[]> forward = options.ForwardOutputs
-            ?? (options.Forward is { } single ? (m, xs) => [single(m, xs)]
-            : model is ITensorModule ? static (m, xs) => [((ITensorModule)m).Forward(xs[0])]
-            : throw new ArgumentException($"OnnxExporter: {model.GetType().Name} has no Forward(Tensor); set OnnxExportOptions.Forward", nameof(model)));
+        var forward = ForwardOf(options, model as ITensorModule,
+            $"OnnxExporter: {model.GetType().Name} has no Forward(Tensor); set OnnxExportOptions.Forward", nameof(model));
         Write(model, forward, sampleInputs, path, options);
     }
 
@@ -73,20 +69,29 @@ public static class OnnxExporter
     public static void Export(CompiledModule compiled, Tensor[] sampleInputs, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(compiled);
-        ArgumentNullException.ThrowIfNull(sampleInputs);
-        ArgumentNullException.ThrowIfNull(path);
-        if (sampleInputs.Length == 0) throw new ArgumentException("OnnxExporter: give at least one sample input", nameof(sampleInputs));
+        CheckTarget(sampleInputs, path);
         options ??= new OnnxExportOptions();
-        Func<Module, Tensor[], Tensor[]> forward = options.ForwardOutputs
-            ?? (options.Forward is { } single ? (m, xs) => [single(m, xs)]
-            : compiled is ITensorModule graph ? (_, xs) => [graph.Forward(xs[0])]
-            : throw new ArgumentException($"OnnxExporter: {compiled.Module.GetType().Name}'s compiled Forward takes more than one tensor; set OnnxExportOptions.Forward", nameof(compiled)));
+        var forward = ForwardOf(options, compiled as ITensorModule,
+            $"OnnxExporter: {compiled.Module.GetType().Name}'s compiled Forward takes more than one tensor; set OnnxExportOptions.Forward", nameof(compiled));
         Write(compiled.Module, forward, sampleInputs, path, options);
     }
 
+    static void CheckTarget(Tensor[] sampleInputs, string path)
+    {
+        ArgumentNullException.ThrowIfNull(sampleInputs);
+        ArgumentNullException.ThrowIfNull(path);
+        if (sampleInputs.Length == 0) throw new ArgumentException("OnnxExporter: give at least one sample input", nameof(sampleInputs));
+    }
+
+    /// <summary>The pass to record: the options' forward, else <paramref name="single"/>'s one-tensor <c>Forward</c>, else an error.</summary>
+    static Func<Module, Tensor[], Tensor[]> ForwardOf(OnnxExportOptions options, ITensorModule? single, string noForward, string parameter) =>
+        options.ForwardOutputs
+        ?? (options.Forward is { } forward ? (m, xs) => [forward(m, xs)]
+        : single is not null ? (_, xs) => [single.Forward(xs[0])]
+        : throw new ArgumentException(noForward, parameter));
+
     static void Write(Module model, Func<Module, Tensor[], Tensor[]> forward, Tensor[] sampleInputs, string path, OnnxExportOptions options)
     {
-
         // Float inputs require grad during the pass so that any op without a trace hook leaves a GradFn that names it.
         var inputs = sampleInputs.Select(x =>
         {
