@@ -53,12 +53,7 @@ public static class GraphOps
         Rules.NormalizeDim(op, dim ?? (input.Length is 0 or 1 or 3 ? 0 : 1), input.Length, input);
 
     /// <summary>The element count of a tensor of shape <paramref name="shape"/> (the length of a dropout mask).</summary>
-    public static int Count(int[] shape)
-    {
-        int count = 1;
-        foreach (var size in shape) count *= size;
-        return count;
-    }
+    public static int Count(int[] shape) => (int)Tensor.CountOf(shape);
 
     /// <summary>The output shape of <c>Linear</c> on an input of <paramref name="input"/>, checked as <see cref="F.Linear"/> checks it.</summary>
     public static int[] LinearShape(int[] input, Tensor weight, Tensor? bias) => F.LinearShape(input, weight.Sizes, bias?.Sizes);
@@ -278,39 +273,28 @@ public static class GraphOps
             gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
 
     /// <summary>Softmax's backward from its output y: gradInput = y·(g - Σ g·y) along <paramref name="dim"/>.</summary>
-    public static void SoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput)
-    {
-        var (outer, size, inner) = Around(output.Sizes, dim);
-        Span<float> g = Span(gradOutput), y = Span(output), dx = Span(gradInput);
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int start = o * size * inner + i;
-                float dot = 0;
-                for (int k = 0; k < size; k++) dot += g[start + k * inner] * y[start + k * inner];
-                for (int k = 0; k < size; k++)
-                {
-                    int at = start + k * inner;
-                    dx[at] = (g[at] - dot) * y[at];
-                }
-            }
-    }
+    public static void SoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput) =>
+        SoftmaxBackwardAlong(gradOutput, output, dim, gradInput, log: false);
 
     /// <summary>Log-softmax's backward from its output y: gradInput = g - exp(y)·Σ g along <paramref name="dim"/>.</summary>
-    public static void LogSoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput)
+    public static void LogSoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput) =>
+        SoftmaxBackwardAlong(gradOutput, output, dim, gradInput, log: true);
+
+    static void SoftmaxBackwardAlong(Tensor gradOutput, Tensor output, int dim, Tensor gradInput, bool log)
     {
         var (outer, size, inner) = Around(output.Sizes, dim);
         Span<float> g = Span(gradOutput), y = Span(output), dx = Span(gradInput);
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
+                // One pass for the row's sum (Σ g for log-softmax, Σ g·y for softmax), one to write the gradient.
                 int start = o * size * inner + i;
                 float sum = 0;
-                for (int k = 0; k < size; k++) sum += g[start + k * inner];
+                for (int k = 0; k < size; k++) sum += log ? g[start + k * inner] : g[start + k * inner] * y[start + k * inner];
                 for (int k = 0; k < size; k++)
                 {
                     int at = start + k * inner;
-                    dx[at] = g[at] - MathF.Exp(y[at]) * sum;
+                    dx[at] = log ? g[at] - MathF.Exp(y[at]) * sum : (g[at] - sum) * y[at];
                 }
             }
     }
@@ -347,12 +331,7 @@ public static class GraphOps
 
     static Span<float> Span(Tensor t) => t.FloatData.AsSpan(t.Offset, t.Count);
 
-    static int RowLength(NN.LayerNorm layer)
-    {
-        int d = 1;
-        foreach (var size in layer.NormalizedShape) d *= size;
-        return d;
-    }
+    static int RowLength(NN.LayerNorm layer) => Count(layer.NormalizedShape);
 
     /// <summary>A parameter's values as the row kernels read them (from index 0): its own array when it is exactly that.</summary>
     static float[]? Dense(Tensor? t) =>
