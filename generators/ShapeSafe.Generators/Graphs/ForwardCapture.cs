@@ -28,6 +28,9 @@ namespace ShapeSafe.Generators.Graphs
         readonly CancellationToken _cancellationToken;
         readonly List<GraphNode> _nodes = new List<GraphNode>();
         readonly List<BoundModule> _modules = new List<BoundModule>();
+        // A module array's children by the array's path (the inlined module's prefix and the member's name).
+        readonly Dictionary<string, List<(string Path, INamedTypeSymbol Type)>> _elements =
+            new Dictionary<string, List<(string, INamedTypeSymbol)>>(StringComparer.Ordinal);
 
         ForwardCapture(ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
@@ -422,6 +425,16 @@ namespace ShapeSafe.Generators.Graphs
                 _ => null,
             };
             if (member is null) throw Break(at, "a loop over " + Describe(collection) + " (only this module's own module arrays are unrolled)");
+            // An unrolled loop asks for each element by index: read the member's initializer (and scan its type for
+            // assignments) once per module path.
+            var key = scope.Prefix + "|" + member.Name;
+            if (!_elements.TryGetValue(key, out var elements))
+                _elements[key] = elements = ReadElements(member, at, scope);
+            return elements;
+        }
+
+        List<(string Path, INamedTypeSymbol Type)> ReadElements(ISymbol member, IOperation at, Scope scope)
+        {
             var state = ModuleGenerator.Parser.StateOf(member, _types);
             if (state is null || state.Kind != StateKind.ChildList)
                 throw Break(at, member.Name + " is not a registered array or list of child modules");
