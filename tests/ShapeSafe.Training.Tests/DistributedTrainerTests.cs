@@ -11,6 +11,13 @@ public sealed class DistributedTrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Rank <paramref name="rank"/>'s parameters and metrics against the single-process run it made on the whole batch.</summary>
+    static void AssertMatchesSingleProcess(MpiJob.Result job, int rank)
+    {
+        Assert.True(float.Parse(job.Lines(rank, "trainer-vs-single max-abs-difference").Single(), CultureInfo.InvariantCulture) < 1e-5f);
+        Assert.True(double.Parse(job.Lines(rank, "trainer-vs-single metrics max-relative-difference").Single(), CultureInfo.InvariantCulture) < 1e-5);
+    }
+
     [Fact]
     public void Two_ranks_train_as_one_process_on_the_whole_batch_and_only_rank_0_writes()
     {
@@ -18,8 +25,7 @@ public sealed class DistributedTrainerTests : IDisposable
         job.AssertPassed(2, "trainer");
         for (int r = 0; r < 2; r++)
         {
-            Assert.True(float.Parse(job.Lines(r, "trainer-vs-single max-abs-difference").Single(), CultureInfo.InvariantCulture) < 1e-5f);
-            Assert.True(double.Parse(job.Lines(r, "trainer-vs-single metrics max-relative-difference").Single(), CultureInfo.InvariantCulture) < 1e-5);
+            AssertMatchesSingleProcess(job, r);
             // 64 samples in global batches of 16: 4 steps an epoch.
             Assert.Equal($"3 steps 12 main {(r == 0 ? "True" : "False")}", job.Lines(r, "epochs").Single());
         }
@@ -39,8 +45,7 @@ public sealed class DistributedTrainerTests : IDisposable
         job.AssertPassed(2, "trainer-compiled");
         for (int r = 0; r < 2; r++)
         {
-            Assert.True(float.Parse(job.Lines(r, "trainer-vs-single max-abs-difference").Single(), CultureInfo.InvariantCulture) < 1e-5f);
-            Assert.True(double.Parse(job.Lines(r, "trainer-vs-single metrics max-relative-difference").Single(), CultureInfo.InvariantCulture) < 1e-5);
+            AssertMatchesSingleProcess(job, r);
             // Local training batches of 8 and validation batches of 8 (16 per rank: two full batches): two plans.
             Assert.Equal("True plans 2 eager-calls 0", job.Lines(r, "compiled").Single());
         }
