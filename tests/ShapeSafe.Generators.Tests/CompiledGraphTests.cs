@@ -48,6 +48,56 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Broadcasting_arithmetic_and_scalars_sum_each_gradient_to_its_operands_shape()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Scaled : Module
+            {
+                const int Two = 2;
+                readonly Linear _fc = new(4, 4);
+                readonly double _scale = 0.1;
+                public Tensor Forward(Tensor x, Tensor y) => -(_fc.Forward(x) / y * _scale - Two) + (1 - x).Mul(y);
+            }
+            """);
+        var lines = Lines(files["Demo.Scaled.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        string[] kernels = lines.Where(l => l.StartsWith(Ops, StringComparison.Ordinal)).Select(l => l.Substring(Ops.Length)).ToArray();
+        Assert.Equal(new[]
+        {
+            "Linear(xData, _fc.Weight, _fc.Bias, global::ShapeSafe.CompiledGraphs.FusedActivation.None, b.Fc);",
+            "Div(b.Fc, yData, b.Div);",
+            "MulScalar(b.Div, _scaleScalar, b.MulScalar);",
+            "SubScalar(b.MulScalar, 2f, b.SubScalar);",
+            "Neg(b.SubScalar, b.Neg);",
+            "RsubScalar(1f, xData, b.RsubScalar);",
+            "Mul(b.RsubScalar, yData, b.Mul);",
+            "Add(b.Neg, b.Mul, output);",
+            // The backward: a sum's gradient goes to each operand summed to its shape; a product's and a quotient's
+            // are formed in the step's scratch (the output's shape) and summed from there.
+            "SumToShape(g, b.NegGrad);",
+            "SumToShape(g, b.MulGrad);",
+            "MulBackward(b.MulGrad, yData, b.MulScratch, b.RsubScalarGrad);",
+            "MulBackward(b.MulGrad, b.RsubScalar, b.MulScratch, gradY!);",
+            "NegBackward(b.RsubScalarGrad, gradX!);",
+            "NegBackward(b.NegGrad, b.SubScalarGrad);",
+            "Copy(b.SubScalarGrad, b.MulScalarGrad);",
+            "MulScalarBackward(b.MulScalarGrad, _scaleScalar, b.DivGrad);",
+            "DivBackward(b.DivGrad, yData, b.DivScratch, b.FcGrad);",
+            "DivisorBackward(b.DivGrad, b.Fc, yData, b.DivScratch, gradYPartial1!);",
+            "LinearBackward(b.FcGrad, xData, _fc.Weight, gradXPartial0, gradFcWeight, gradFcBias);",
+        }, kernels);
+        // The readonly field is read once, when the graph is bound, as the float the eager op rounds it to.
+        Assert.Contains("readonly float _scaleScalar;", lines);
+        Assert.Contains("_scaleScalar = (float)module._scale;", lines);
+        Assert.Contains("DivShape = global::ShapeSafe.CompiledGraphs.GraphOps.DivShape(FcShape, YShape);", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
     public void The_module_says_it_compiles_and_a_one_tensor_graph_is_a_tensor_module()
     {
         var (files, output) = GeneratorHarness.Run(Mlp);
@@ -238,6 +288,21 @@ public class CompiledGraphTests
         Assert.Equal(3, lines.Count(l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(", StringComparison.Ordinal)));
         Assert.Empty(GeneratorHarness.Problems(output));
     }
+
+    [Fact]
+    public Task SS2009_for_a_scalar_the_graph_cannot_read_when_it_is_bound() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            double scale = 2;
+            public Tensor Forward(Tensor x) => fc.Forward(x) * {|#0:scale|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 8: a scalar operand that is not a constant or a readonly float or double field of Net (the compiled graph reads it once, when it is bound)"));
 
     [Fact]
     public Task SS2009_for_a_module_list_whose_elements_the_constructor_makes() => Diagnostics("""

@@ -61,18 +61,17 @@ public static class GraphOps
     /// <summary>The output shape of <c>Flatten(startDim, endDim)</c>.</summary>
     public static int[] FlattenShape(int[] input, int startDim, int endDim) => Rules.Flatten(input, startDim, endDim);
 
-    /// <summary>The shape of <c>a + b</c>; the compiled add takes equal shapes only.</summary>
-    public static int[] AddShape(int[] a, int[] b) => SameShape("Add", a, b);
+    /// <summary>The shape of <c>a + b</c>: the broadcast of the two, checked as the eager op checks it.</summary>
+    public static int[] AddShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Add");
 
-    /// <summary>The shape of <c>a * b</c>; the compiled product takes equal shapes only.</summary>
-    public static int[] MulShape(int[] a, int[] b) => SameShape("Mul", a, b);
+    /// <summary>The shape of <c>a - b</c>.</summary>
+    public static int[] SubShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Sub");
 
-    static int[] SameShape(string op, int[] a, int[] b)
-    {
-        if (!a.AsSpan().SequenceEqual(b))
-            throw new ShapeException(op, $"a compiled element-wise op takes operands of one shape, got {Rules.Format(a)} and {Rules.Format(b)}");
-        return a;
-    }
+    /// <summary>The shape of <c>a * b</c>.</summary>
+    public static int[] MulShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Mul");
+
+    /// <summary>The shape of <c>a / b</c>.</summary>
+    public static int[] DivShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Div");
 
     /// <summary>The geometry of <c>Conv2d</c> on an input of <paramref name="input"/>.</summary>
     public static Conv2dPlan PlanConv2d(int[] input, Tensor weight, Tensor? bias,
@@ -185,11 +184,41 @@ public static class GraphOps
     /// <summary>output = exact (erf) GELU of input.</summary>
     public static void Gelu(Tensor input, Tensor output) => default(GeluOp).Apply(Span(input), Span(output));
 
-    /// <summary>output = a · b (equal shapes).</summary>
-    public static void Mul(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Multiply(Span(a), Span(b), Span(output));
+    /// <summary>output = a · b, broadcasting (the eager op's kernel).</summary>
+    public static void Mul(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, MulOp<float>>(a, b, default, output);
 
-    /// <summary>output = a + b (equal shapes).</summary>
-    public static void Add(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Add(Span(a), Span(b), Span(output));
+    /// <summary>output = a + b, broadcasting.</summary>
+    public static void Add(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, AddOp<float>>(a, b, default, output);
+
+    /// <summary>output = a - b, broadcasting.</summary>
+    public static void Sub(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, SubOp<float>>(a, b, default, output);
+
+    /// <summary>output = a / b (true division), broadcasting.</summary>
+    public static void Div(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, DivOp>(a, b, default, output);
+
+    /// <summary>output = -input.</summary>
+    public static void Neg(Tensor input, Tensor output) => default(NegOp<float>).Apply(Span(input), Span(output));
+
+    // A scalar operand is the float the eager op computes with: a double or integer scalar is rounded to float once
+    // (ATen's opmath for Float32), which the generated code does where it reads the constant or binds the field.
+
+    /// <summary>output = input + scalar.</summary>
+    public static void AddScalar(Tensor input, float scalar, Tensor output) => default(AddOp<float>).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = input - scalar.</summary>
+    public static void SubScalar(Tensor input, float scalar, Tensor output) => default(SubOp<float>).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = scalar - input.</summary>
+    public static void RsubScalar(float scalar, Tensor input, Tensor output) => default(SubOp<float>).Apply(scalar, Span(input), Span(output));
+
+    /// <summary>output = input · scalar.</summary>
+    public static void MulScalar(Tensor input, float scalar, Tensor output) => default(MulOp<float>).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = input / scalar.</summary>
+    public static void DivScalar(Tensor input, float scalar, Tensor output) => default(DivOp).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = scalar / input.</summary>
+    public static void RdivScalar(float scalar, Tensor input, Tensor output) => default(DivOp).Apply(scalar, Span(input), Span(output));
 
     /// <summary>destination = source.</summary>
     public static void Copy(Tensor source, Tensor destination) => Span(source).CopyTo(Span(destination));
@@ -228,9 +257,46 @@ public static class GraphOps
     public static void GeluBackward(Tensor gradOutput, Tensor input, Tensor gradInput) =>
         ElementwiseGradient.GeluBackward(Span(gradOutput), Span(input), Span(gradInput));
 
-    /// <summary>gradInput = gradOutput·other: one operand's gradient of a product.</summary>
+    /// <summary>gradInput = gradOutput·other: one operand's gradient of a product of equal shapes.</summary>
     public static void MulBackward(Tensor gradOutput, Tensor other, Tensor gradInput) =>
         TensorPrimitives.Multiply(Span(gradOutput), Span(other), Span(gradInput));
+
+    /// <summary>
+    /// One operand's gradient of a broadcasting product: gradOutput·other, summed to <paramref name="gradInput"/>'s
+    /// shape; <paramref name="scratch"/> (the output's shape) holds the product when the operand was broadcast.
+    /// </summary>
+    public static void MulBackward(Tensor gradOutput, Tensor other, Tensor scratch, Tensor gradInput) =>
+        ElementwiseGradient.FactorInto(gradOutput, other, scratch, gradInput);
+
+    /// <summary>A sum's or a difference's first operand: gradOutput summed to <paramref name="gradInput"/>'s shape (a copy when the shapes agree).</summary>
+    public static void SumToShape(Tensor gradOutput, Tensor gradInput) => GradientKernels.SumToShapeInto(gradOutput, gradInput, negate: false);
+
+    /// <summary>A difference's second operand: -gradOutput summed to <paramref name="gradInput"/>'s shape.</summary>
+    public static void SubBackward(Tensor gradOutput, Tensor gradInput) => ElementwiseGradient.SubtrahendInto(gradOutput, gradInput);
+
+    /// <summary>A quotient's dividend: gradOutput / divisor, summed to <paramref name="gradInput"/>'s shape.</summary>
+    public static void DivBackward(Tensor gradOutput, Tensor divisor, Tensor scratch, Tensor gradInput) =>
+        ElementwiseGradient.DividendInto(gradOutput, divisor, scratch, gradInput);
+
+    /// <summary>A quotient's divisor: -gradOutput·dividend / divisor², summed to <paramref name="gradInput"/>'s shape.</summary>
+    public static void DivisorBackward(Tensor gradOutput, Tensor dividend, Tensor divisor, Tensor scratch, Tensor gradInput) =>
+        ElementwiseGradient.DivisorInto(gradOutput, dividend, divisor, scratch, gradInput);
+
+    /// <summary>gradInput = -gradOutput (negation's and <c>scalar - x</c>'s backward).</summary>
+    public static void NegBackward(Tensor gradOutput, Tensor gradInput) => Neg(gradOutput, gradInput);
+
+    /// <summary>gradInput = gradOutput·scalar (<c>x * scalar</c>'s backward).</summary>
+    public static void MulScalarBackward(Tensor gradOutput, float scalar, Tensor gradInput) => MulScalar(gradOutput, scalar, gradInput);
+
+    /// <summary>gradInput = gradOutput / scalar (<c>x / scalar</c>'s backward).</summary>
+    public static void DivScalarBackward(Tensor gradOutput, float scalar, Tensor gradInput) => DivScalar(gradOutput, scalar, gradInput);
+
+    /// <summary>
+    /// <c>scalar / x</c>'s backward from its input and output: gradInput = -gradOutput·output / input, the formula
+    /// eager autograd uses (<c>ElementwiseGradient.ScalarDivBy</c>), in its order of rounding.
+    /// </summary>
+    public static void RdivScalarBackward(Tensor gradOutput, Tensor input, Tensor output, Tensor gradInput) =>
+        ElementwiseGradient.ScalarDivByInto(gradOutput, input, output, gradInput);
 
     /// <summary>
     /// The gradients of <see cref="Conv2d"/>; with <paramref name="reluOutput"/> (a fused ReLU's output) the gradient

@@ -24,6 +24,7 @@ namespace ShapeSafe.Generators.Graphs
         const int MaxInlineDepth = 8;
 
         readonly ModuleTypes _types;
+        readonly INamedTypeSymbol _root;
         readonly Compilation _compilation;
         readonly CancellationToken _cancellationToken;
         readonly List<GraphNode> _nodes = new List<GraphNode>();
@@ -32,8 +33,9 @@ namespace ShapeSafe.Generators.Graphs
         readonly Dictionary<string, List<(string Path, INamedTypeSymbol Type)>> _elements =
             new Dictionary<string, List<(string, INamedTypeSymbol)>>(StringComparer.Ordinal);
 
-        ForwardCapture(ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
+        ForwardCapture(INamedTypeSymbol root, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
+            _root = root;
             _types = types;
             _compilation = compilation;
             _cancellationToken = cancellationToken;
@@ -72,7 +74,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Captures <paramref name="forward"/>, a method of a <c>[Module]</c> class.</summary>
         public static Result Capture(IMethodSymbol forward, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
-            var capture = new ForwardCapture(types, compilation, cancellationToken);
+            var capture = new ForwardCapture(forward.ContainingType, types, compilation, cancellationToken);
             var inputs = new List<int>();
             foreach (var parameter in forward.Parameters)
             {
@@ -179,10 +181,19 @@ namespace ShapeSafe.Generators.Graphs
                     return l;
                 case IInvocationOperation invocation:
                     return Invocation(invocation, scope);
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Multiply } binary
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } binary
                     when _types.IsTensor(binary.LeftOperand.Type) && _types.IsTensor(binary.RightOperand.Type):
-                    return Add(binary.OperatorKind == BinaryOperatorKind.Add ? GraphOp.Add : GraphOp.Mul,
+                    return Add(Arithmetic(binary.OperatorKind),
                         new[] { Value(binary.LeftOperand, scope), Value(binary.RightOperand, scope) }, "", binary);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } binary
+                    when _types.IsTensor(binary.LeftOperand.Type) != _types.IsTensor(binary.RightOperand.Type):
+                {
+                    bool scalarFirst = !_types.IsTensor(binary.LeftOperand.Type);
+                    var (tensor, scalar) = scalarFirst ? (binary.RightOperand, binary.LeftOperand) : (binary.LeftOperand, binary.RightOperand);
+                    return WithScalar(binary.OperatorKind, scalarFirst, tensor, scalar, binary, scope);
+                }
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } negation when _types.IsTensor(negation.Operand.Type):
+                    return Add(GraphOp.Neg, new[] { Value(negation.Operand, scope) }, "", negation);
                 default:
                     throw Break(operation, Describe(operation) + ", which the generator does not compile");
             }
@@ -205,10 +216,24 @@ namespace ShapeSafe.Generators.Graphs
             if (method.Name is "Softmax" or "LogSoftmax" && SoftmaxOperands(invocation, containing) is var (source, dimension))
                 return Add(method.Name == "Softmax" ? GraphOp.Softmax : GraphOp.LogSoftmax, new[] { Value(source, scope) }, "", invocation,
                     dimension.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // Tensor.Add(a, b) and the other static forms.
+            if (containing == "ShapeSafe.Tensor" && method.IsStatic && MethodArithmetic(method.Name) is { } staticKind
+                && invocation.Arguments.Length == 2 && invocation.Arguments.All(a => _types.IsTensor(a.Value.Type)))
+                return Add(Arithmetic(staticKind), new[] { Value(invocation.Arguments[0].Value, scope), Value(invocation.Arguments[1].Value, scope) }, "", invocation);
             if (containing == "ShapeSafe.Tensor" && !method.IsStatic && invocation.Instance is { } tensor)
             {
                 if (invocation.Arguments.Length == 0 && Activation(method.Name) is { } activation)
                     return Add(activation, new[] { Value(tensor, scope) }, "", invocation);
+                if (method.Name == "Neg" && invocation.Arguments.Length == 0)
+                    return Add(GraphOp.Neg, new[] { Value(tensor, scope) }, "", invocation);
+                // x.Add(y), x.Mul(0.5), ...: one operand, a tensor or a scalar (Add's alpha is not compiled).
+                if (MethodArithmetic(method.Name) is { } kind && invocation.Arguments.Length == 1)
+                {
+                    var other = invocation.Arguments[0].Value;
+                    return _types.IsTensor(other.Type)
+                        ? Add(Arithmetic(kind), new[] { Value(tensor, scope), Value(other, scope) }, "", invocation)
+                        : WithScalar(kind, scalarFirst: false, tensor, other, invocation, scope);
+                }
                 if (method.Name == "Flatten" && invocation.Arguments.Length == 2
                     && invocation.Arguments.All(a => a.Value.ConstantValue is { HasValue: true, Value: int }))
                 {
@@ -507,6 +532,66 @@ namespace ShapeSafe.Generators.Graphs
             };
             if (source is null || dim?.ConstantValue is not { HasValue: true, Value: int constant }) return null;
             return (source, constant);
+        }
+
+        static GraphOp Arithmetic(BinaryOperatorKind kind) => kind switch
+        {
+            BinaryOperatorKind.Add => GraphOp.Add,
+            BinaryOperatorKind.Subtract => GraphOp.Sub,
+            BinaryOperatorKind.Multiply => GraphOp.Mul,
+            _ => GraphOp.Div,
+        };
+
+        /// <summary>The tensor methods of arithmetic (<c>Add</c>, <c>Sub</c>, <c>Mul</c>, <c>Div</c>) as their operators.</summary>
+        static BinaryOperatorKind? MethodArithmetic(string name) => name switch
+        {
+            "Add" => BinaryOperatorKind.Add,
+            "Sub" => BinaryOperatorKind.Subtract,
+            "Mul" => BinaryOperatorKind.Multiply,
+            "Div" => BinaryOperatorKind.Divide,
+            _ => null,
+        };
+
+        /// <summary><c>x op s</c>, or <c>s op x</c> when <paramref name="scalarFirst"/>, with a scalar known when the graph is bound.</summary>
+        int WithScalar(BinaryOperatorKind kind, bool scalarFirst, IOperation tensor, IOperation scalar, IOperation at, Scope scope)
+        {
+            var arguments = ScalarArguments(scalar, scope)
+                ?? throw Break(scalar, "a scalar operand that is not a constant or a readonly float or double field of " + _root.Name
+                    + " (the compiled graph reads it once, when it is bound)");
+            var op = kind switch
+            {
+                BinaryOperatorKind.Add => GraphOp.AddScalar,
+                BinaryOperatorKind.Subtract => scalarFirst ? GraphOp.RsubScalar : GraphOp.SubScalar,
+                BinaryOperatorKind.Multiply => GraphOp.MulScalar,
+                _ => scalarFirst ? GraphOp.RdivScalar : GraphOp.DivScalar,
+            };
+            return Add(op, new[] { Value(tensor, scope) }, "", at, arguments);
+        }
+
+        /// <summary>
+        /// A scalar operand as the generated code reads it: a constant as the float literal the eager op computes
+        /// with (a double or integer is rounded to float once, as for a Float32 tensor), or a readonly float or
+        /// double field of the compiled class itself, which the graph copies when it is bound.
+        /// </summary>
+        string[]? ScalarArguments(IOperation scalar, Scope scope)
+        {
+            if (scalar.ConstantValue is { HasValue: true, Value: { } constant } && constant is double or float or int or long or short or byte or sbyte or ushort or uint)
+                return new[] { FloatLiteral((float)Convert.ToDouble(constant, System.Globalization.CultureInfo.InvariantCulture)) };
+            while (scalar is IConversionOperation { Conversion.IsImplicit: true, Conversion.IsNumeric: true } widening) scalar = widening.Operand;
+            if (scope.Prefix.Length == 0
+                && scalar is IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: { IsReadOnly: true } field }
+                && field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                && SymbolEqualityComparer.Default.Equals(field.ContainingType, _root))
+                return new[] { "_" + field.Name.TrimStart('_') + "Scalar", field.Name };
+            return null;
+        }
+
+        static string FloatLiteral(float value)
+        {
+            if (float.IsNaN(value)) return "float.NaN";
+            if (float.IsPositiveInfinity(value)) return "float.PositiveInfinity";
+            if (float.IsNegativeInfinity(value)) return "float.NegativeInfinity";
+            return value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
         }
 
         /// <summary>The element-wise activations compiled as functions (<c>F.Relu(x)</c>, <c>x.Relu()</c>).</summary>

@@ -97,11 +97,18 @@ namespace ShapeSafe.Generators.Graphs
         {
             foreach (var module in LiveModules())
                 _w.Line("readonly " + module.Type + " " + ForwardCapture.Member(module.Path) + ";");
+            foreach (var (member, field) in BoundScalars())
+            {
+                _w.Line("/// <summary>The module's " + field + " as the float the eager op computes with, read when the graph is bound.</summary>");
+                _w.Line("readonly float " + member + ";");
+            }
             _w.Line();
             using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
                 foreach (var module in LiveModules())
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
+                foreach (var (member, field) in BoundScalars())
+                    _w.Line(member + " = (float)module." + field + ";");
             }
             _w.Line();
             _w.Line("/// <inheritdoc/>");
@@ -117,6 +124,11 @@ namespace ShapeSafe.Generators.Graphs
             var used = new HashSet<string>(_plan!.Steps.SelectMany(s => new[] { s.Module, s.PoolModule }).Where(m => m.Length > 0));
             return _forward.Graph!.Modules.Where(m => used.Contains(m.Path));
         }
+
+        /// <summary>The module's readonly fields that live scalar steps read: the compiled class's copy and the field.</summary>
+        IEnumerable<(string Member, string Field)> BoundScalars() =>
+            _plan!.Steps.Where(s => s.HasScalar && s.Nodes[0].Arguments.Count == 2)
+                .Select(s => (s.Nodes[0].Arguments[0], s.Nodes[0].Arguments[1])).Distinct();
 
         string Param(int index)
         {
@@ -231,7 +243,22 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.Add:
                 case StepKind.Mul:
+                case StepKind.Sub:
+                case StepKind.Div:
                     _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
+                    break;
+                case StepKind.Neg:
+                    _w.Line(Ops + ".Neg(" + input + ", " + output + ");");
+                    break;
+                case StepKind.AddScalar:
+                case StepKind.SubScalar:
+                case StepKind.MulScalar:
+                case StepKind.DivScalar:
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + step.Nodes[0].Arguments[0] + ", " + output + ");");
+                    break;
+                case StepKind.RsubScalar:
+                case StepKind.RdivScalar:
+                    _w.Line(Ops + "." + step.Kind + "(" + step.Nodes[0].Arguments[0] + ", " + input + ", " + output + ");");
                     break;
                 case StepKind.Flatten:
                     if (step.Output.Home == Home.InputView)
@@ -398,16 +425,42 @@ namespace ShapeSafe.Generators.Graphs
                     Elementwise(step, 0, (target) => Ops + ".GeluBackward(" + gOut + ", " + input + ", " + target + ");");
                     break;
                 case StepKind.Mul:
-                    // d(a·b)/da = g·b and d(a·b)/db = g·a.
-                    Elementwise(step, 0, (target) => Ops + ".MulBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + target + ");");
-                    Elementwise(step, 1, (target) => Ops + ".MulBackward(" + gOut + ", " + input + ", " + target + ");");
+                    // d(a·b)/da = g·b and d(a·b)/db = g·a, each summed to its operand's shape.
+                    Elementwise(step, 0, (target) => Ops + ".MulBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + Scratch(step) + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".MulBackward(" + gOut + ", " + input + ", " + Scratch(step) + ", " + target + ");");
+                    break;
+                case StepKind.Div:
+                    // d(a/b)/da = g/b and d(a/b)/db = -g·a/b².
+                    Elementwise(step, 0, (target) => Ops + ".DivBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + Scratch(step) + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".DivisorBackward(" + gOut + ", " + input + ", " + Expr(step.Inputs[1], true) + ", " + Scratch(step) + ", " + target + ");");
                     break;
                 case StepKind.Add:
+                    for (int i = 0; i < step.Inputs.Count; i++) Elementwise(step, i, (target) => Ops + ".SumToShape(" + gOut + ", " + target + ");");
+                    break;
+                case StepKind.Sub:
+                    Elementwise(step, 0, (target) => Ops + ".SumToShape(" + gOut + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".SubBackward(" + gOut + ", " + target + ");");
+                    break;
+                case StepKind.Neg:
+                case StepKind.RsubScalar:
+                    Elementwise(step, 0, (target) => Ops + ".NegBackward(" + gOut + ", " + target + ");");
+                    break;
+                case StepKind.MulScalar:
+                case StepKind.DivScalar:
+                    Elementwise(step, 0, (target) => Ops + "." + step.Kind + "Backward(" + gOut + ", " + step.Nodes[0].Arguments[0] + ", " + target + ");");
+                    break;
+                case StepKind.RdivScalar:
+                    Elementwise(step, 0, (target) => Ops + ".RdivScalarBackward(" + gOut + ", " + input + ", " + output + ", " + target + ");");
+                    break;
+                case StepKind.AddScalar:
+                case StepKind.SubScalar:
                 case StepKind.Flatten:
                     for (int i = 0; i < step.Inputs.Count; i++) PassThrough(step, i, gOut);
                     break;
             }
         }
+
+        static string Scratch(PlannedStep step) => "b." + GraphPlanner.ScratchName(step);
 
         /// <summary>The input gradient target of a kernel that writes several gradients (null when it is not needed).</summary>
         (string Target, string After) InputGradient(PlannedStep step, int i)
@@ -555,10 +608,19 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
                 case StepKind.Gelu:
+                case StepKind.Neg:
+                case StepKind.AddScalar:
+                case StepKind.SubScalar:
+                case StepKind.RsubScalar:
+                case StepKind.MulScalar:
+                case StepKind.DivScalar:
+                case StepKind.RdivScalar:
                     _w.Line(name + "Shape = " + input + ";");
                     break;
                 case StepKind.Add:
                 case StepKind.Mul:
+                case StepKind.Sub:
+                case StepKind.Div:
                     _w.Line(name + "Shape = " + Ops + "." + step.Kind + "Shape(" + input + ", " + step.Inputs[1].Name + "Shape);");
                     break;
                 case StepKind.Flatten:

@@ -23,6 +23,15 @@ namespace ShapeSafe.Generators.Graphs
         Flatten,
         Add,
         Mul,
+        Sub,
+        Div,
+        Neg,
+        AddScalar,
+        SubScalar,
+        RsubScalar,
+        MulScalar,
+        DivScalar,
+        RdivScalar,
         Sigmoid,
         Tanh,
         Gelu,
@@ -105,13 +114,23 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
-            or StepKind.Sigmoid or StepKind.Tanh or StepKind.Softmax or StepKind.LogSoftmax;
+            or StepKind.Sigmoid or StepKind.Tanh or StepKind.Softmax or StepKind.LogSoftmax or StepKind.RdivScalar;
 
         /// <summary>Whether it runs along a dim the plan works out (a softmax's).</summary>
         public bool HasDim => Kind is StepKind.Softmax or StepKind.LogSoftmax;
 
         /// <summary>Whether its backward reads its inputs (a weight gradient, GELU's derivative, a product's other operand).</summary>
-        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul;
+        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul or StepKind.Div or StepKind.RdivScalar;
+
+        /// <summary>
+        /// Whether its backward forms a gradient at its output's shape before summing it to a broadcast operand's (a
+        /// product's or a quotient's): it gets a scratch buffer of the output's shape for that.
+        /// </summary>
+        public bool HasScratch => Kind is StepKind.Mul or StepKind.Div;
+
+        /// <summary>Whether it combines its input with a scalar (the node's first argument).</summary>
+        public bool HasScalar => Kind is StepKind.AddScalar or StepKind.SubScalar or StepKind.RsubScalar or StepKind.MulScalar
+            or StepKind.DivScalar or StepKind.RdivScalar;
     }
 
     /// <summary>An arena buffer: a forward value, a gradient or a scratch tensor, with the steps it is live in.</summary>
@@ -293,6 +312,8 @@ namespace ShapeSafe.Generators.Graphs
                 int time = BackwardTime(step.Index);
                 if (step.Kind == StepKind.LinearRelu && ReferenceEquals(step.Output, Output))
                     Buffers.Add(new PlannedBuffer(step.Output.Name + "Masked", step.Output.Name + "Shape", time, time, "the gradient through " + step.Output.Name + "'s ReLU"));
+                if (step.HasScratch)
+                    Buffers.Add(new PlannedBuffer(ScratchName(step), step.Output.Name + "Shape", time, time, "an operand's gradient at " + step.Output.Name + "'s shape, before it is summed to the operand's"));
                 // A second path into a value: the step writes a partial gradient, then adds it.
                 for (int i = 0; i < step.Inputs.Count; i++)
                     if (NeedsPartial(step, i))
@@ -314,11 +335,13 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
-            Accumulates(step, i) && step.Kind is not (StepKind.Add or StepKind.Flatten) && step.Inputs[i].Home != Home.Input;
+            Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.AddScalar or StepKind.SubScalar) && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
 
         public static string PartialName(PlannedStep step, int input) => step.Output.Name + "Partial" + input;
+
+        public static string ScratchName(PlannedStep step) => step.Output.Name + "Scratch";
 
         void AssignSlots()
         {
@@ -368,6 +391,15 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
                 GraphOp.Mul => StepKind.Mul,
+                GraphOp.Sub => StepKind.Sub,
+                GraphOp.Div => StepKind.Div,
+                GraphOp.Neg => StepKind.Neg,
+                GraphOp.AddScalar => StepKind.AddScalar,
+                GraphOp.SubScalar => StepKind.SubScalar,
+                GraphOp.RsubScalar => StepKind.RsubScalar,
+                GraphOp.MulScalar => StepKind.MulScalar,
+                GraphOp.DivScalar => StepKind.DivScalar,
+                GraphOp.RdivScalar => StepKind.RdivScalar,
                 GraphOp.Sigmoid => StepKind.Sigmoid,
                 GraphOp.Tanh => StepKind.Tanh,
                 GraphOp.Gelu => StepKind.Gelu,

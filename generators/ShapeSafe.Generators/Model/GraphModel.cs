@@ -33,11 +33,42 @@ namespace ShapeSafe.Generators.Model
         /// <summary><c>Flatten</c> as a child or <c>Tensor.Flatten</c>: a view.</summary>
         Flatten,
 
-        /// <summary><c>a + b</c> of two tensors of one shape.</summary>
+        /// <summary><c>a + b</c> (or <c>a.Add(b)</c>) of two tensors of broadcastable shapes.</summary>
         Add,
 
-        /// <summary><c>a * b</c> of two tensors of one shape.</summary>
+        /// <summary><c>a * b</c> (or <c>a.Mul(b)</c>) of two tensors of broadcastable shapes.</summary>
         Mul,
+
+        /// <summary><c>a - b</c> (or <c>a.Sub(b)</c>) of two tensors of broadcastable shapes.</summary>
+        Sub,
+
+        /// <summary><c>a / b</c> (or <c>a.Div(b)</c>) of two tensors of broadcastable shapes.</summary>
+        Div,
+
+        /// <summary><c>-x</c> or <c>x.Neg()</c>.</summary>
+        Neg,
+
+        /// <summary>
+        /// <c>x + s</c> with a scalar known when the graph is bound. The node's first argument is the scalar as the
+        /// generated code reads it: a float literal, or the compiled class's field that holds a readonly field of the
+        /// module (then the second argument is that field's name).
+        /// </summary>
+        AddScalar,
+
+        /// <summary><c>x - s</c>.</summary>
+        SubScalar,
+
+        /// <summary><c>s - x</c>.</summary>
+        RsubScalar,
+
+        /// <summary><c>x * s</c> or <c>s * x</c>.</summary>
+        MulScalar,
+
+        /// <summary><c>x / s</c>.</summary>
+        DivScalar,
+
+        /// <summary><c>s / x</c>.</summary>
+        RdivScalar,
 
         /// <summary><c>Sigmoid</c> as a child, <c>F.Sigmoid</c> or <c>Tensor.Sigmoid</c>.</summary>
         Sigmoid,

@@ -173,6 +173,42 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Broadcasting_arithmetic_and_scalars_match_eager_with_every_gradient_summed_to_its_operands_shape()
+    {
+        var eager = new Broadcasting(0.3);
+        var compiled = new Broadcasting(0.3).Compile();
+        Assert.True(compiled.IsCompiled);
+        var bias = Tensor.Randn(new[] { 6 }, new Generator(40));
+        foreach (var training in new[] { true, false })
+        {
+            eager.Train(training);
+            compiled.Module.Train(training);
+            foreach (var batch in new[] { 5, 2, 5 })
+            {
+                var data = Tensor.Randn(new[] { batch, 4, 6 }, new Generator(batch));
+                var (x1, b1, x2, b2) = (data.Clone(), bias.Clone(), data.Clone(), bias.Clone());
+                foreach (var t in new[] { x1, b1, x2, b2 }) t.RequiresGrad = true;
+                var (y1, g1, _) = Step(eager, _ => eager.Forward(x1, b1), x1);
+                var (y2, g2, _) = Step(compiled.Module, _ => compiled.Forward(x2, b2), x2);
+                string where = $"{(training ? "train" : "eval")} [{batch}, 4, 6]";
+                // The same kernels in the same order, each value's gradients added in the order eager autograd adds them.
+                AssertSame(y1, y2, where + " output", 0);
+                foreach (var (name, grad) in g1) AssertSame(grad, g2[name], where + " grad of " + name, 0);
+                AssertSame(x1.Grad!.ToFloatArray(), x2.Grad!.ToFloatArray(), where + " grad of x", 0);
+                AssertSame(b1.Grad!.ToFloatArray(), b2.Grad!.ToFloatArray(), where + " grad of bias", 0);
+                Assert.Equal(new[] { 6 }, b2.Grad!.Shape.ToArray());
+            }
+        }
+        Assert.Equal(0, compiled.EagerCalls);
+        // A field read when the graph is bound: a twin with another scale gives another output.
+        var x = Tensor.Randn(new[] { 2, 4, 6 }, new Generator(41));
+        Assert.NotEqual(compiled.Forward(x, bias).ToFloatArray(), new Broadcasting(0.6).Compile().Forward(x, bias).ToFloatArray());
+        // Shapes that do not broadcast throw the eager op's error.
+        var error = Assert.Throws<ShapeException>(() => compiled.Forward(x, Tensor.Randn(new[] { 5 }, null)));
+        Assert.Equal(Assert.Throws<ShapeException>(() => eager.Forward(x, Tensor.Randn(new[] { 5 }, null))).Message, error.Message);
+    }
+
+    [Fact]
     public void A_layer_used_twice_accumulates_its_gradients()
     {
         var compiled = new Shared(new Generator(4)).Compile();

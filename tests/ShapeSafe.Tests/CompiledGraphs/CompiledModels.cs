@@ -235,4 +235,31 @@ public static partial class CompiledModels
             return _head.Forward(F.Gelu(a * g));
         }
     }
+
+    /// <summary>
+    /// Arithmetic that broadcasts both ways, and with scalars: literals, a const, and readonly fields bound with the
+    /// graph. <c>x</c> is [N, 4, 6] and <c>bias</c> [6]; the gate is [N, 4, 1], so a quotient of the two broadcasts
+    /// each operand, and every gradient is summed back to its operand's shape.
+    /// </summary>
+    [Module]
+    public sealed partial class Broadcasting : Module
+    {
+        const double Half = 0.5;
+        readonly Linear _fc = new(6, 6, generator: new Generator(18));
+        readonly Linear _gate = new(6, 1, generator: new Generator(19));
+        readonly double _scale;
+        readonly float _shift = -1.25f;
+
+        public Broadcasting(double scale) => _scale = scale;
+
+        public Tensor Forward(Tensor x, Tensor bias)
+        {
+            var h = _fc.Forward(x) + bias;
+            var g = _gate.Forward(x).Sigmoid();
+            var y = h * g - bias / (g + 2);
+            y = -y.Div(g.Add(1.5)) * _scale + _shift;
+            var z = Tensor.Sub(y.Mul(bias), h.Sub(0.25f)) / 3;
+            return (1 - z) + Half * y.Tanh() - 2 / (g + 3);
+        }
+    }
 }

@@ -48,6 +48,26 @@ internal static class ElementwiseKernel
         return output;
     }
 
+    /// <summary>
+    /// <see cref="Binary{T, TOp}"/> into <paramref name="output"/>, a contiguous tensor of the broadcast shape that
+    /// the caller planned (a compiled graph's buffer, a gradient's scratch): the same op on the same elements, so
+    /// the same bits, with nothing allocated for the result.
+    /// </summary>
+    public static void BinaryInto<T, TOp>(Tensor a, Tensor b, TOp op, Tensor output)
+        where TOp : struct, IBinaryOp<T>
+    {
+        int n = output.Count;
+        if (a.IsContiguous && b.IsContiguous && a.Sizes.AsSpan().SequenceEqual(output.Sizes) && b.Sizes.AsSpan().SequenceEqual(output.Sizes))
+        {
+            op.Apply(Data<T>(a).AsSpan(a.Offset, n), Data<T>(b).AsSpan(b.Offset, n), Data<T>(output).AsSpan(output.Offset, n));
+            return;
+        }
+        var aStrides = ElementwiseLayout.BroadcastStrides(a.Sizes, a.StrideArray, output.Sizes);
+        var bStrides = ElementwiseLayout.BroadcastStrides(b.Sizes, b.StrideArray, output.Sizes);
+        var run = new BinaryRun<T, TOp> { Out = Data<T>(output), A = Data<T>(a), B = Data<T>(b), Op = op };
+        BroadcastIterator.Run(ref run, output.Sizes, output.StrideArray, output.Offset, aStrides, a.Offset, bStrides, b.Offset);
+    }
+
     /// <summary><c>op(a, scalar)</c>, or <c>op(scalar, a)</c> when <paramref name="scalarFirst"/>; no tensor is made for the scalar.</summary>
     public static Tensor BinaryScalar<T, TOp>(Tensor a, T scalar, bool scalarFirst, TOp op)
         where TOp : struct, IBinaryOp<T>
