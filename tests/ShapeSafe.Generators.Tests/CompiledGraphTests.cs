@@ -98,6 +98,56 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Views_are_planned_over_their_sources_buffer_and_a_transpose_runs_backward_through_its_layout()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Heads : Module
+            {
+                readonly Linear _fc = new(8, 8);
+                public Tensor Forward(Tensor x)
+                {
+                    var h = _fc.Forward(x).View(x.Size(0), -1, 2, 4).Transpose(1, 2);
+                    return (h * x.Reshape(x.Shape[0], 1, -1, 4)).Contiguous().Squeeze(1);
+                }
+            }
+            """);
+        var lines = Lines(files["Demo.Heads.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        // The views are aliases made with the buffer set (a transpose by its plan's strides), or per call over an argument.
+        Assert.Contains("// View2 is a view of Fc's buffer (made with the buffer set)", lines);
+        Assert.Contains("View2 = View(slot0, plan.View2Shape);", lines);
+        Assert.Contains("Transpose = " + Ops + "Strided(slot0, plan.TransposeView);", lines);
+        Assert.Contains("var view3 = " + Ops + "View(xData, plan.View3Shape);", lines);
+        Assert.Contains("/// <summary>Slot 1, steps 5-6: the value of Model0.cs(11): (h * x.Reshape(x.Shape[0], 1, -1, 4)).Contiguous() (a view of Mul).</summary>", lines);
+        // Sizes read from the input when the plan is made, and a transpose's layout.
+        Assert.Contains("View2Shape = " + Ops + "ViewShape(FcShape, new[] { " + Ops + "SizeOf(XShape, 0), -1, 2, 4 }, \"View\");", lines);
+        Assert.Contains("View3Shape = " + Ops + "ViewShape(XShape, new[] { " + Ops + "SizeOf(XShape, 0), 1, -1, 4 }, \"Reshape\");", lines);
+        Assert.Contains("TransposeView = " + Ops + "PlanTranspose(View2Shape, 1, 2);", lines);
+        Assert.Contains("SqueezeShape = " + Ops + "SqueezeShape(ContiguousShape, 1);", lines);
+        // Backward: a view hands its gradient on, a transpose adds it back through its layout; the output view is copied.
+        string[] kernels = lines.Where(l => l.StartsWith(Ops, StringComparison.Ordinal)).Select(l => l.Substring(Ops.Length)).ToArray();
+        Assert.Equal(new[]
+        {
+            "Linear(xData, _fc.Weight, _fc.Bias, global::ShapeSafe.CompiledGraphs.FusedActivation.None, b.Fc);",
+            "Mul(b.Transpose, view3, b.Mul);",
+            "Copy(b.Squeeze, output);",
+            "Copy(g, b.ContiguousGrad);",
+            "Copy(b.ContiguousGrad, b.MulGrad);",
+            "MulBackward(b.MulGrad, view3, b.MulScratch, b.TransposeGrad);",
+            "MulBackward(b.MulGrad, b.Transpose, b.MulScratch, b.View3Grad);",
+            "Copy(b.View3Grad, gradX!);",
+            "PermuteBackward(b.TransposeGrad, plan.TransposeView, b.View2Grad);",
+            "Copy(b.View2Grad, b.FcGrad);",
+            "LinearBackward(b.FcGrad, xData, _fc.Weight, gradXPartial0, gradFcWeight, gradFcBias);",
+        }, kernels);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
     public void The_module_says_it_compiles_and_a_one_tensor_graph_is_a_tensor_module()
     {
         var (files, output) = GeneratorHarness.Run(Mlp);
@@ -303,6 +353,20 @@ public class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 8: a scalar operand that is not a constant or a readonly float or double field of Net (the compiled graph reads it once, when it is bound)"));
+
+    [Fact]
+    public Task SS2009_for_a_transposed_view_read_by_a_kernel_that_takes_contiguous_buffers() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            public Tensor Forward(Tensor x) => {|#0:fc.Forward(x.Transpose(0, 1))|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: a transposed or permuted view read by Linear, which the compiled graph takes contiguous (call Contiguous() first)"));
 
     [Fact]
     public Task SS2009_for_a_module_list_whose_elements_the_constructor_makes() => Diagnostics("""

@@ -8,6 +8,7 @@ using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Normalization;
 using ShapeSafe.Kernels.Reduction;
 using ShapeSafe.Kernels.Pooling;
+using ShapeSafe.Kernels.Strided;
 using ShapeSafe.NN;
 using ShapeSafe.Shapes;
 
@@ -60,6 +61,27 @@ public static class GraphOps
 
     /// <summary>The output shape of <c>Flatten(startDim, endDim)</c>.</summary>
     public static int[] FlattenShape(int[] input, int startDim, int endDim) => Rules.Flatten(input, startDim, endDim);
+
+    /// <summary>The shape of <c>View(sizes)</c> or <c>Reshape(sizes)</c> (<paramref name="op"/>) of a contiguous input, one -1 inferred.</summary>
+    public static int[] ViewShape(int[] input, int[] sizes, string op) => Rules.View(Rules.Contiguous(input), sizes, op).Sizes;
+
+    /// <summary>The shape of <c>Squeeze()</c>: every dim of size 1 removed.</summary>
+    public static int[] SqueezeShape(int[] input) => Rules.Squeeze(Rules.Contiguous(input)).Sizes;
+
+    /// <summary>The shape of <c>Squeeze(dim)</c>.</summary>
+    public static int[] SqueezeShape(int[] input, int dim) => Rules.Squeeze(Rules.Contiguous(input), dim).Sizes;
+
+    /// <summary>The shape of <c>Unsqueeze(dim)</c>.</summary>
+    public static int[] UnsqueezeShape(int[] input, int dim) => Rules.Unsqueeze(Rules.Contiguous(input), dim).Sizes;
+
+    /// <summary>The layout of <c>Transpose(dim0, dim1)</c> over a contiguous input, checked as the eager view checks it.</summary>
+    public static StridedViewPlan PlanTranspose(int[] input, int dim0, int dim1) => new(Rules.Transpose(Rules.Contiguous(input), dim0, dim1));
+
+    /// <summary>The layout of <c>Permute(dims)</c> over a contiguous input.</summary>
+    public static StridedViewPlan PlanPermute(int[] input, int[] dims) => new(Rules.Permute(Rules.Contiguous(input), dims));
+
+    /// <summary><c>x.Size(dim)</c> of a tensor of <paramref name="shape"/> (a view's size read from an input).</summary>
+    public static int SizeOf(int[] shape, int dim) => shape[Rules.ExistingDim("Size", dim, shape)];
 
     /// <summary>The shape of <c>a + b</c>: the broadcast of the two, checked as the eager op checks it.</summary>
     public static int[] AddShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Add");
@@ -220,8 +242,18 @@ public static class GraphOps
     /// <summary>output = scalar / input.</summary>
     public static void RdivScalar(float scalar, Tensor input, Tensor output) => default(DivOp).Apply(scalar, Span(input), Span(output));
 
-    /// <summary>destination = source.</summary>
-    public static void Copy(Tensor source, Tensor destination) => Span(source).CopyTo(Span(destination));
+    /// <summary>destination = source, the destination contiguous; a strided source (a transposed view) is read through its strides.</summary>
+    public static void Copy(Tensor source, Tensor destination)
+    {
+        if (source.IsContiguous) Span(source).CopyTo(Span(destination));
+        else StridedLayout.Copy(source.FloatData, source.Sizes, source.StrideArray, source.Offset, destination.FloatData, destination.StrideArray, destination.Offset);
+    }
+
+    /// <summary>
+    /// The view <paramref name="plan"/> describes over <paramref name="source"/>'s storage (a transpose or permute of
+    /// a contiguous buffer): it shares the storage, as the eager view does.
+    /// </summary>
+    public static Tensor Strided(Tensor source, StridedViewPlan plan) => new(source.Storage, plan.Sizes, plan.Strides, source.Offset);
 
     // ------------------------------------------------------------------ backward
 
@@ -281,6 +313,13 @@ public static class GraphOps
     /// <summary>A quotient's divisor: -gradOutput·dividend / divisor², summed to <paramref name="gradInput"/>'s shape.</summary>
     public static void DivisorBackward(Tensor gradOutput, Tensor dividend, Tensor divisor, Tensor scratch, Tensor gradInput) =>
         ElementwiseGradient.DivisorInto(gradOutput, dividend, divisor, scratch, gradInput);
+
+    /// <summary>
+    /// A transpose's or permute's backward: the gradient added into zeros of the input's shape through the view's
+    /// layout, the kernel eager autograd runs for every view.
+    /// </summary>
+    public static void PermuteBackward(Tensor gradOutput, StridedViewPlan plan, Tensor gradInput) =>
+        GradientKernels.ScatterAddInto(gradOutput, gradInput, plan.Layout);
 
     /// <summary>gradInput = -gradOutput (negation's and <c>scalar - x</c>'s backward).</summary>
     public static void NegBackward(Tensor gradOutput, Tensor gradInput) => Neg(gradOutput, gradInput);
@@ -453,4 +492,19 @@ public sealed class MaxPool2dPlan
 
     /// <summary>How many argmax entries the pool writes (one per output element).</summary>
     public int IndexCount { get; }
+}
+
+/// <summary>A transposed or permuted view's layout over its contiguous source, for one input shape; made once per plan.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class StridedViewPlan
+{
+    internal StridedViewPlan(Layout<int> layout) => Layout = layout;
+
+    internal Layout<int> Layout { get; }
+
+    /// <summary>The view's shape.</summary>
+    public int[] Sizes => Layout.Sizes;
+
+    /// <summary>The view's strides over its source's storage.</summary>
+    public int[] Strides => Layout.Strides;
 }

@@ -78,24 +78,41 @@ internal static class GradientKernels
 
     static Tensor ScatterAdd<T>(Tensor grad, int[] inputSizes, Layout<int> relativeLayout) where T : unmanaged, System.Numerics.INumber<T>
     {
-        int count = grad.Count;
         var result = Tensor.Zeros(inputSizes, Tensor.DTypeOf<T>());
-        if (count == 0) return result;
-        var g = grad.Contiguous();
+        if (grad.Count > 0) AddThrough<T>(grad.Contiguous(), ElementwiseKernel.Data<T>(result), relativeLayout);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="ScatterAdd"/> of a contiguous Float32 gradient into <paramref name="target"/> (contiguous, of the
+    /// view's input shape; overwritten): what a compiled graph's transpose or permute runs backward, with the same
+    /// adds into zeros as eager autograd's.
+    /// </summary>
+    public static void ScatterAddInto(Tensor grad, Tensor target, Layout<int> relativeLayout)
+    {
+        var destination = target.FloatData.AsSpan(target.Offset, target.Count);
+        destination.Clear();
+        if (grad.Count == 0) return;
+        if (target.Offset != 0) throw new ArgumentException("ScatterAddInto: the target must start its storage", nameof(target));
+        AddThrough<float>(grad, target.FloatData, relativeLayout);
+    }
+
+    /// <summary>target[layout(i)] += grad[i] for each element i of the contiguous <paramref name="g"/>, in row-major order.</summary>
+    static void AddThrough<T>(Tensor g, T[] target, Layout<int> relativeLayout) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int count = g.Count;
         var source = ElementwiseKernel.Data<T>(g);
         int start = g.Offset;
-        var target = ElementwiseKernel.Data<T>(result);
 
         // A layout that is a plain row-major window (the view kind) copies in one run.
         if (Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)
         {
             TensorPrimitives.Add(target.AsSpan(relativeLayout.Offset, count), source.AsSpan(start, count), target.AsSpan(relativeLayout.Offset, count));
-            return result;
+            return;
         }
         var offsets = count <= 4096 ? stackalloc int[count] : new int[count];
         StridedLayout.Offsets(relativeLayout.Sizes, relativeLayout.Strides, relativeLayout.Offset, offsets);
         for (int i = 0; i < count; i++) target[offsets[i]] += source[start + i];
-        return result;
     }
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (the inverse of broadcasting).</summary>

@@ -224,6 +224,8 @@ namespace ShapeSafe.Generators.Graphs
             {
                 if (invocation.Arguments.Length == 0 && Activation(method.Name) is { } activation)
                     return Add(activation, new[] { Value(tensor, scope) }, "", invocation);
+                if (Layout(invocation, scope) is { } layout)
+                    return Add(layout.Op, new[] { Value(tensor, scope) }, "", invocation, layout.Arguments);
                 if (method.Name == "Neg" && invocation.Arguments.Length == 0)
                     return Add(GraphOp.Neg, new[] { Value(tensor, scope) }, "", invocation);
                 // x.Add(y), x.Mul(0.5), ...: one operand, a tensor or a scalar (Add's alpha is not compiled).
@@ -534,6 +536,66 @@ namespace ShapeSafe.Generators.Graphs
             return (source, constant);
         }
 
+        /// <summary>
+        /// A view or layout method with arguments known when the plan is made: <c>View</c> and <c>Reshape</c> (constant
+        /// sizes, or sizes of an input), <c>Squeeze</c>, <c>Unsqueeze</c>, <c>Transpose</c> and <c>Permute</c> with
+        /// constant dims, and <c>Contiguous()</c>; null for any other call.
+        /// </summary>
+        (GraphOp Op, string[] Arguments)? Layout(IInvocationOperation invocation, Scope scope)
+        {
+            var arguments = invocation.Arguments;
+            switch (invocation.TargetMethod.Name)
+            {
+                case "View" or "Reshape" when arguments.Length == 1 && Elements(arguments[0].Value) is { } sizes:
+                    return (GraphOp.View, new[] { invocation.TargetMethod.Name }.Concat(sizes.Select(size => Size(size, scope))).ToArray());
+                case "Permute" when arguments.Length == 1 && Elements(arguments[0].Value) is { } dims:
+                    return (GraphOp.Permute, dims.Select(dim => ConstantInt(dim) ?? throw Break(dim, "a Permute dim that is not a constant")).ToArray());
+                case "Transpose" when arguments.Length == 2 && arguments.All(a => ConstantInt(a.Value) is not null):
+                    return (GraphOp.Transpose, arguments.Select(a => ConstantInt(a.Value)!).ToArray());
+                case "Squeeze" when arguments.Length == 0 || arguments.Length == 1 && ConstantInt(arguments[0].Value) is not null:
+                    return (GraphOp.Squeeze, arguments.Select(a => ConstantInt(a.Value)!).ToArray());
+                case "Unsqueeze" when arguments.Length == 1 && ConstantInt(arguments[0].Value) is { } dim:
+                    return (GraphOp.Unsqueeze, new[] { dim });
+                case "Contiguous" when arguments.Length == 0:
+                    return (GraphOp.Contiguous, Array.Empty<string>());
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The elements of a <c>params int[]</c> argument or an array written in place (<c>new[] { 4, -1 }</c>).</summary>
+        static IReadOnlyList<IOperation>? Elements(IOperation argument)
+        {
+            while (argument is IConversionOperation { Conversion.IsImplicit: true } conversion) argument = conversion.Operand;
+            return argument is IArrayCreationOperation { Initializer: { } initializer } ? initializer.ElementValues : null;
+        }
+
+        static string? ConstantInt(IOperation value) =>
+            value.ConstantValue is { HasValue: true, Value: int constant } ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+
+        /// <summary>A view's size: a constant, or <c>x.Size(d)</c> or <c>x.Shape[d]</c> of one of the graph's inputs (read when the plan is made).</summary>
+        string Size(IOperation size, Scope scope)
+        {
+            if (ConstantInt(size) is { } constant) return constant;
+            var (tensor, dim) = size switch
+            {
+                IInvocationOperation { TargetMethod.Name: "Size", Instance: { } instance, Arguments.Length: 1 } call
+                    when _types.IsTensor(instance.Type) => (instance, call.Arguments[0].Value),
+                IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: IPropertyReferenceOperation { Property.Name: "Shape", Instance: { } instance } } indexer
+                    when _types.IsTensor(instance.Type) => (instance, indexer.Arguments[0].Value),
+                _ => (null, null),
+            };
+            if (tensor is null || ConstantInt(dim!) is not { } d)
+                throw Break(size, "a view size that is not a constant or x.Size(d) or x.Shape[d] of an input with a constant d");
+            var node = Value(tensor, scope);
+            if (_nodes[node].Op != GraphOp.Input)
+                throw Break(size, "a view size read from a value that is not one of Forward's inputs (only their shapes are known when the plan is made)");
+            return "@" + node.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + d;
+        }
+
+        /// <summary>Whether a node's value is a strided view (a transpose or permute), which most kernels cannot read.</summary>
+        bool IsStrided(int node) => _nodes[node].Op is GraphOp.Transpose or GraphOp.Permute;
+
         static GraphOp Arithmetic(BinaryOperatorKind kind) => kind switch
         {
             BinaryOperatorKind.Add => GraphOp.Add,
@@ -634,8 +696,14 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The compiled class's field that holds the child at <paramref name="path"/>.</summary>
         internal static string Member(string path) => "_" + path.Replace('.', '_');
 
-        int Add(GraphOp op, IReadOnlyList<int> inputs, string module, IOperation source, params string[] arguments) =>
-            Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
+        int Add(GraphOp op, IReadOnlyList<int> inputs, string module, IOperation source, params string[] arguments)
+        {
+            // The kernels read contiguous buffers; only arithmetic (through the broadcast iterator) and Contiguous()
+            // read a transposed view as eager ops do.
+            if (inputs.Any(IsStrided) && op is not (GraphOp.Add or GraphOp.Sub or GraphOp.Mul or GraphOp.Div or GraphOp.Contiguous))
+                throw Break(source, "a transposed or permuted view read by " + op + ", which the compiled graph takes contiguous (call Contiguous() first)");
+            return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
+        }
 
         int Add(GraphNode node)
         {

@@ -261,13 +261,23 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(Ops + "." + step.Kind + "(" + step.Nodes[0].Arguments[0] + ", " + input + ", " + output + ");");
                     break;
                 case StepKind.Flatten:
+                case StepKind.Reshape:
+                case StepKind.Permute:
                     if (step.Output.Home == Home.InputView)
-                        _w.Line("var " + output + " = " + Ops + ".View(" + input + ", plan." + name + "Shape);");
+                        _w.Line("var " + output + " = " + MakeView(step, input) + ";");
                     else
                         _w.Line("// " + name + " is a view of " + step.Inputs[0].Name + "'s buffer (made with the buffer set)");
                     break;
+                case StepKind.Contiguous:
+                    _w.Line(Ops + ".Copy(" + input + ", " + output + ");");
+                    break;
             }
         }
+
+        /// <summary>A view of an argument, made per call: contiguous in the view's shape, or laid over it by a transpose's strides.</summary>
+        static string MakeView(PlannedStep step, string source) => step.Kind == StepKind.Permute
+            ? Ops + ".Strided(" + source + ", plan." + step.Output.Name + "View)"
+            : Ops + ".View(" + source + ", plan." + step.Output.Name + "Shape)";
 
         static string Activation(PlannedStep step) =>
             "global::ShapeSafe.CompiledGraphs.FusedActivation." + (step.Kind is StepKind.LinearRelu or StepKind.Conv2dRelu ? "Relu" : "None");
@@ -284,7 +294,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("ulong needs = b.Needs;");
                 _w.Line("var g = " + Ops + ".Contiguous(gradOutput);");
                 foreach (var view in plan.Values.Where(v => v.Home == Home.InputView))
-                    _w.Line("var " + Expr(view, true) + " = " + Ops + ".View(" + Expr(plan.Steps[view.Producer].Inputs[0], true) + ", plan." + view.Name + "Shape);");
+                    _w.Line("var " + Expr(view, true) + " = " + MakeView(plan.Steps[view.Producer], Expr(plan.Steps[view.Producer].Inputs[0], true)) + ";");
                 var grads = Enumerable.Range(0, Differentiable).Select(GradientLocal).ToList();
                 _w.Line(TensorType + "? " + string.Join(" = null, ", grads) + " = null;");
                 var seenParameters = new HashSet<string>();
@@ -455,7 +465,13 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.AddScalar:
                 case StepKind.SubScalar:
                 case StepKind.Flatten:
+                case StepKind.Reshape:
+                case StepKind.Contiguous:
+                    // A contiguous view's gradient is the output's gradient in the input's shape: the same elements in the same order.
                     for (int i = 0; i < step.Inputs.Count; i++) PassThrough(step, i, gOut);
+                    break;
+                case StepKind.Permute:
+                    Elementwise(step, 0, (target) => Ops + ".PermuteBackward(" + gOut + ", plan." + name + "View, " + target + ");");
                     break;
             }
         }
@@ -541,6 +557,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly int " + step.Output.Name + "Count;");
                 foreach (var step in plan.Steps.Where(s => s.HasDim))
                     _w.Line("public readonly int " + step.Output.Name + "Dim;");
+                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Permute))
+                    _w.Line("public readonly global::ShapeSafe.CompiledGraphs.StridedViewPlan " + step.Output.Name + "View;");
                 _w.Line();
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -628,7 +646,41 @@ namespace ShapeSafe.Generators.Graphs
                     var dims = step.Module.Length > 0 ? m + ".StartDim, " + m + ".EndDim" : string.Join(", ", node.Arguments);
                     _w.Line(name + "Shape = " + Ops + ".FlattenShape(" + input + ", " + dims + ");");
                     break;
+                case StepKind.Reshape:
+                {
+                    var arguments = step.Nodes[0].Arguments;
+                    var shape = step.Nodes[0].Op switch
+                    {
+                        GraphOp.View => Ops + ".ViewShape(" + input + ", new[] { " + string.Join(", ", arguments.Skip(1).Select(SizeExpression)) + " }, \"" + arguments[0] + "\")",
+                        GraphOp.Squeeze => Ops + ".SqueezeShape(" + string.Join(", ", new[] { input }.Concat(arguments)) + ")",
+                        GraphOp.Unsqueeze => Ops + ".UnsqueezeShape(" + input + ", " + arguments[0] + ")",
+                        _ => input,
+                    };
+                    _w.Line(name + "Shape = " + shape + ";");
+                    break;
+                }
+                case StepKind.Permute:
+                {
+                    var arguments = step.Nodes[0].Arguments;
+                    _w.Line(name + "View = " + (step.Nodes[0].Op == GraphOp.Transpose
+                        ? Ops + ".PlanTranspose(" + input + ", " + arguments[0] + ", " + arguments[1] + ")"
+                        : Ops + ".PlanPermute(" + input + ", new[] { " + string.Join(", ", arguments) + " })") + ";");
+                    _w.Line(name + "Shape = " + name + "View.Sizes;");
+                    break;
+                }
+                case StepKind.Contiguous:
+                    _w.Line(name + "Shape = " + input + ";");
+                    break;
             }
+        }
+
+        /// <summary>A view's size in the plan: a constant, or <c>@node:dim</c>, that input's size.</summary>
+        string SizeExpression(string size)
+        {
+            if (!size.StartsWith("@", System.StringComparison.Ordinal)) return size;
+            var colon = size.IndexOf(':');
+            var node = int.Parse(size.Substring(1, colon - 1), CultureInfo.InvariantCulture);
+            return Ops + ".SizeOf(" + _plan!.ValueOfNode[node]!.Name + "Shape, " + size.Substring(colon + 1) + ")";
         }
 
         void EmitBuffers()
@@ -681,7 +733,9 @@ namespace ShapeSafe.Generators.Graphs
                         _w.Line("var slot" + slot + " = Slot(" + string.Join(", ", shapes) + ");");
                     }
                     foreach (var buffer in plan.Buffers)
-                        _w.Line(buffer.Name + " = View(slot" + buffer.Slot + ", plan." + buffer.Shape + ");");
+                        _w.Line(buffer.Name + " = " + (buffer.Strided
+                            ? Ops + ".Strided(slot" + buffer.Slot + ", plan." + buffer.Name + "View)"
+                            : "View(slot" + buffer.Slot + ", plan." + buffer.Shape + ")") + ";");
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
                         _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
                     foreach (var step in plan.Steps.Where(s => s.HasMask))

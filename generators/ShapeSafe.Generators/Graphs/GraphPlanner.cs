@@ -21,6 +21,9 @@ namespace ShapeSafe.Generators.Graphs
         LogSoftmax,
         Relu,
         Flatten,
+        Reshape,
+        Permute,
+        Contiguous,
         Add,
         Mul,
         Sub,
@@ -116,6 +119,9 @@ namespace ShapeSafe.Generators.Graphs
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
             or StepKind.Sigmoid or StepKind.Tanh or StepKind.Softmax or StepKind.LogSoftmax or StepKind.RdivScalar;
 
+        /// <summary>Whether its value is a view of its input's storage: contiguous (a flatten, view, squeeze...) or strided (a transpose or permute).</summary>
+        public bool IsView => Kind is StepKind.Flatten or StepKind.Reshape or StepKind.Permute;
+
         /// <summary>Whether it runs along a dim the plan works out (a softmax's).</summary>
         public bool HasDim => Kind is StepKind.Softmax or StepKind.LogSoftmax;
 
@@ -157,6 +163,9 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>For a view: the buffer whose storage it shares.</summary>
         public PlannedBuffer? ViewOf { get; set; }
+
+        /// <summary>Whether it is a transposed or permuted view (laid over its storage by the plan's strides, not its shape's).</summary>
+        public bool Strided { get; set; }
 
         public int Slot { get; set; } = -1;
     }
@@ -237,6 +246,9 @@ namespace ShapeSafe.Generators.Graphs
                 var members = chain.Take(length).ToList();
                 foreach (var member in members) covered[member] = true;
                 var kind = Kind(node.Op, fusion);
+                // Contiguous() copies a strided view and hands any other value on as it is, as the eager method does.
+                if (node.Op == GraphOp.Contiguous)
+                    kind = nodes[node.Inputs[0]].Op is GraphOp.Transpose or GraphOp.Permute ? StepKind.Contiguous : StepKind.Reshape;
                 int outputNode = members[members.Count - 1];
                 var output = new PlannedValue(outputNode, UniqueName(Name(nodes[outputNode], members, nodes), names));
                 ValueOfNode[outputNode] = output;
@@ -255,11 +267,11 @@ namespace ShapeSafe.Generators.Graphs
             foreach (var step in Steps)
             {
                 var value = step.Output;
-                if (ReferenceEquals(value, Output) && step.Kind != StepKind.Flatten)
+                if (ReferenceEquals(value, Output) && !step.IsView)
                 {
                     value.Home = Home.Output;
                 }
-                else if (step.Kind == StepKind.Flatten)
+                else if (step.IsView)
                 {
                     // A view: of an argument, made per call; of a buffer, made once over its storage.
                     var source = step.Inputs[0];
@@ -274,7 +286,7 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>The output of the graph, when it is a view: copied into the returned tensor.</summary>
-        public bool OutputIsCopied => Steps.Count > 0 && Steps[Steps.Count - 1].Kind == StepKind.Flatten && ReferenceEquals(Steps[Steps.Count - 1].Output, Output)
+        public bool OutputIsCopied => Steps.Count > 0 && Steps[Steps.Count - 1].IsView && ReferenceEquals(Steps[Steps.Count - 1].Output, Output)
             || Output.Home == Home.Input;
 
         void PlanBuffers()
@@ -290,7 +302,10 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 if (Steps[value.Producer].SavesOutput) last = Math.Max(last, BackwardTime(value.Producer));
                 if (ReferenceEquals(value, Output)) last = Math.Max(last, Steps.Count - 1);
-                var buffer = new PlannedBuffer(value.Name, value.Name + "Shape", value.Producer, last, "the value of " + Steps[value.Producer].Nodes[0].Source);
+                var buffer = new PlannedBuffer(value.Name, value.Name + "Shape", value.Producer, last, "the value of " + Steps[value.Producer].Nodes[0].Source)
+                {
+                    Strided = Steps[value.Producer].Kind == StepKind.Permute,
+                };
                 if (value.ViewOf is { } root) buffer.ViewOf = forward[root];
                 forward[value] = buffer;
                 Buffers.Add(buffer);
@@ -335,7 +350,8 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
-            Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.AddScalar or StepKind.SubScalar) && step.Inputs[i].Home != Home.Input;
+            Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
+            && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
 
@@ -390,6 +406,8 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.LogSoftmax => StepKind.LogSoftmax,
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
+                GraphOp.View or GraphOp.Squeeze or GraphOp.Unsqueeze => StepKind.Reshape,
+                GraphOp.Transpose or GraphOp.Permute => StepKind.Permute,
                 GraphOp.Mul => StepKind.Mul,
                 GraphOp.Sub => StepKind.Sub,
                 GraphOp.Div => StepKind.Div,
@@ -420,7 +438,7 @@ namespace ShapeSafe.Generators.Graphs
             string.Concat(path.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
 
         /// <summary>The emitted Plan's and Buffers' own members that a value's <c>Shape</c>, buffer or gradient name could hit.</summary>
-        static readonly string[] ReservedNames = { "Output", "Inputs", "Needs" };
+        static readonly string[] ReservedNames = { "Output", "Inputs", "Needs", "Backward", "Released", "Slot", "View", "Indices" };
 
         static string UniqueName(string name, HashSet<string> used)
         {

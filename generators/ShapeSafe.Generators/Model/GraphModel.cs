@@ -33,6 +33,27 @@ namespace ShapeSafe.Generators.Model
         /// <summary><c>Flatten</c> as a child or <c>Tensor.Flatten</c>: a view.</summary>
         Flatten,
 
+        /// <summary>
+        /// <c>x.View(sizes)</c> or <c>x.Reshape(sizes)</c> of a contiguous value: a view. The arguments are the method's
+        /// name, then each size: a constant (one may be -1), or <c>@node:dim</c>, a size of one of the inputs.
+        /// </summary>
+        View,
+
+        /// <summary><c>x.Squeeze()</c> or <c>x.Squeeze(dim)</c> (the dim as the argument): a view.</summary>
+        Squeeze,
+
+        /// <summary><c>x.Unsqueeze(dim)</c>: a view.</summary>
+        Unsqueeze,
+
+        /// <summary><c>x.Transpose(dim0, dim1)</c>: a strided view, read only by the ops that take one (arithmetic, <c>Contiguous</c>).</summary>
+        Transpose,
+
+        /// <summary><c>x.Permute(dims)</c>: a strided view, as <see cref="Transpose"/>.</summary>
+        Permute,
+
+        /// <summary><c>x.Contiguous()</c>: a copy of a strided view, else the value itself.</summary>
+        Contiguous,
+
         /// <summary><c>a + b</c> (or <c>a.Add(b)</c>) of two tensors of broadcastable shapes.</summary>
         Add,
 

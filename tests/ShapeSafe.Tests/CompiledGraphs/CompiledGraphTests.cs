@@ -209,6 +209,21 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Views_and_transposes_share_their_sources_storage_and_match_eager()
+    {
+        var compiled = new Views().Compile();
+        Assert.True(compiled.IsCompiled);
+        // A view's backward hands the gradient on, a transpose's adds it into zeros through the layout: eager's kernels.
+        AssertMatchesEager(new Views(), compiled.Module, _ => compiled.Forward, [5, 4, 6], [2, 4, 6], tolerance: 0, inputGrad: true);
+        Assert.Equal(0, compiled.EagerCalls);
+        var y = compiled.Forward(Tensor.Randn(new[] { 3, 4, 6 }, new Generator(42)));
+        Assert.Equal(new[] { 3, 3, 8 }, y.Shape.ToArray());
+        // A size the view cannot take throws the eager op's error.
+        var error = Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 2, 4, 5 }, null)));
+        Assert.Contains("Linear", error.Message);
+    }
+
+    [Fact]
     public void A_layer_used_twice_accumulates_its_gradients()
     {
         var compiled = new Shared(new Generator(4)).Compile();

@@ -262,4 +262,26 @@ public static partial class CompiledModels
             return (1 - z) + Half * y.Tanh() - 2 / (g + 3);
         }
     }
+
+    /// <summary>
+    /// Views and layout: <c>View</c> and <c>Reshape</c> with constant sizes, -1 and an input's sizes, transposes and
+    /// permutes (of a buffer and of the input) read by arithmetic, <c>Contiguous</c>, <c>Squeeze</c> and
+    /// <c>Unsqueeze</c>, and a transposed output. <c>x</c> is [N, 4, 6] with N &gt; 1.
+    /// </summary>
+    [Module]
+    public sealed partial class Views : Module
+    {
+        readonly Linear _fc = new(6, 12, generator: new Generator(20));
+        readonly Linear _head = new(16, 8, generator: new Generator(21));
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = _fc.Forward(x).View(x.Size(0), 4, 3, -1);
+            var t = h.Transpose(1, 2) + h.Permute(0, 2, 3, 1);
+            var c = t.Contiguous().Reshape(x.Shape[0], 3, 16);
+            var u = x.Permute(0, 2, 1) * x.Transpose(1, 2);
+            var v = u.Contiguous().Unsqueeze(1).Squeeze(1).Flatten(1, 2).View(-1, 3, 8);
+            return (_head.Forward(c) + v).Unsqueeze(2).Squeeze().Transpose(0, 1);
+        }
+    }
 }
