@@ -148,6 +148,34 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void A_batch_norm_saves_its_channel_statistics_and_whether_they_were_the_batchs()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Net : Module
+            {
+                readonly Linear _fc = new(8, 8);
+                readonly BatchNorm1d _bn = new(8, affine: false);
+                public Tensor Forward(Tensor x) => _bn.Forward(_fc.Forward(x));
+            }
+            """);
+        var lines = Lines(files["Demo.Net.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        Assert.Contains("_bn = Bind<global::ShapeSafe.NN.BatchNorm1d>(\"bn\");", lines);
+        Assert.Contains("| (_bn.Weight?.RequiresGrad == true ? 0x8UL : 0UL)", lines);
+        Assert.Contains("b.BnBatchStatistics = " + Ops + "BatchNorm(_bn, b.Fc, output, b.BnMean, b.BnInvStd, b.BnBatchMean, b.BnBatchVar);", lines);
+        Assert.Contains("BnShape = " + Ops + "BatchNormShape(FcShape, graph._bn);", lines);
+        Assert.Contains("gradBnWeight = (needs & 0x8UL) != 0 ? " + Ops + "NewGradient(_bn.Weight!) : null;", lines);
+        Assert.Contains(Ops + "BatchNormBackward(_bn, b.BnBatchStatistics, g, b.Fc, b.BnMean, b.BnInvStd, b.FcGrad, gradBnWeight, gradBnBias);", lines);
+        Assert.Contains("BnMean = new float[plan.BnShape[1]];", lines);
+        Assert.Contains("BnBatchVar = new double[plan.BnShape[1]];", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
     public void The_module_says_it_compiles_and_a_one_tensor_graph_is_a_tensor_module()
     {
         var (files, output) = GeneratorHarness.Run(Mlp);

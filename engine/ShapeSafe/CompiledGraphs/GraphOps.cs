@@ -46,6 +46,13 @@ public static class GraphOps
     /// <summary>How many rows <c>LayerNorm</c> normalizes in an input of <paramref name="input"/> (the length of its saved statistics).</summary>
     public static int LayerNormRows(int[] input, NN.LayerNorm layer) => F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
 
+    /// <summary>The output shape of a <c>BatchNorm1d</c> or <c>BatchNorm2d</c> (its input's), checked as the layer's <c>Forward</c> checks it.</summary>
+    public static int[] BatchNormShape(int[] input, NN.BatchNorm layer)
+    {
+        layer.CheckInput(input);
+        return input;
+    }
+
     /// <summary>
     /// The dim <c>Softmax</c>/<c>LogSoftmax</c> runs along in an input of <paramref name="input"/>: <paramref name="dim"/>
     /// (negative from the end), or the layers' legacy choice when it is null; checked as the eager op checks it.
@@ -163,6 +170,22 @@ public static class GraphOps
     public static void LayerNorm(NN.LayerNorm layer, Tensor input, Tensor output, float[] mean, float[] invStd) =>
         LayerNormKernel.Forward(mean.Length, RowLength(layer), input.FloatData, input.Offset, layer.Eps, Dense(layer.Weight), Dense(layer.Bias),
             AtStart(output), mean, invStd);
+
+    /// <summary>
+    /// output = batch_norm(input) as <see cref="NN.BatchNorm"/>'s <c>Forward</c> runs it, with the kernel and the
+    /// running-statistics update <see cref="F.BatchNorm"/> runs: a training call counts the batch and normalizes with
+    /// the batch's statistics, updating the running ones; an eval call uses the running ones. Each channel's mean and
+    /// 1/std go to <paramref name="mean"/> and <paramref name="invStd"/> for the backward; <paramref name="batchMean"/>
+    /// and <paramref name="batchVar"/> are the double scratch of the batch statistics. Returns whether the batch's
+    /// statistics were used, for <see cref="BatchNormBackward"/>.
+    /// </summary>
+    public static bool BatchNorm(NN.BatchNorm layer, Tensor input, Tensor output, float[] mean, float[] invStd, double[] batchMean, double[] batchVar)
+    {
+        var (batchStatistics, runningMean, runningVar, factor) = layer.CountBatch();
+        F.BatchNormInto(input, runningMean, runningVar, Dense(layer.Weight), Dense(layer.Bias), batchStatistics, factor, layer.Eps,
+            mean, invStd, batchMean, batchVar, output);
+        return batchStatistics;
+    }
 
     /// <summary>
     /// output = dropout(input) as <see cref="NN.Dropout"/> runs it: in training mode (and p &gt; 0) a mask drawn
@@ -376,6 +399,18 @@ public static class GraphOps
         LayerNormKernel.Backward(mean.Length, RowLength(layer), input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset,
             mean, invStd, Dense(layer.Weight), gradInput is null ? null : AtStart(gradInput),
             gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+
+    /// <summary>
+    /// The gradients of <see cref="BatchNorm"/> for <paramref name="gradOutput"/> (the kernel eager autograd runs),
+    /// through the batch's statistics when the forward used them; each non-null target is overwritten.
+    /// </summary>
+    public static void BatchNormBackward(NN.BatchNorm layer, bool batchStatistics, Tensor gradOutput, Tensor input, float[] mean, float[] invStd,
+        Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias)
+    {
+        int n = input.Sizes[0], c = input.Sizes[1], s = input.Count / Math.Max(n * c, 1);
+        BatchNormKernel.Backward(n, c, s, input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset, mean, invStd, Dense(layer.Weight),
+            batchStatistics, gradInput is null ? null : AtStart(gradInput), gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+    }
 
     /// <summary>Softmax's backward from its output y: gradInput = y·(g - Σ g·y) along <paramref name="dim"/>.</summary>
     public static void SoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput) =>

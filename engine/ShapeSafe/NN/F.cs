@@ -364,38 +364,10 @@ public static partial class F
         var x = input.Detach().Contiguous();
         var mean = new float[c];
         var invStd = new float[c];
-        if (training)
-        {
-            long count = (long)n * s;
-            if (count <= 1)
-                throw new ShapeException(op, $"Expected more than 1 value per channel when training, got input size {Rules.Format(input.Sizes)}");
-            var batchMean = new double[c];
-            var batchVar = new double[c];
-            BatchNormKernel.Statistics(n, c, s, x.FloatData, x.Offset, batchMean, batchVar);
-            for (int ch = 0; ch < c; ch++)
-            {
-                mean[ch] = (float)batchMean[ch];
-                invStd[ch] = (float)(1 / Math.Sqrt(batchVar[ch] + eps));
-            }
-            UpdateRunning(runningMean, runningVar, batchMean, batchVar, count, momentum);
-        }
-        else
-        {
-            if (runningMean is null || runningVar is null)
-                throw new ArgumentException($"{op}: running_mean and running_var must be given when not training (input {Rules.Format(input.Sizes)})");
-            var rm = runningMean.ToFloatArray();
-            var rv = runningVar.ToFloatArray();
-            float epsF = (float)eps;
-            for (int ch = 0; ch < c; ch++)
-            {
-                mean[ch] = rm[ch];
-                invStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsF);
-            }
-        }
-
         var w = weight?.Detach().Contiguous().ToFloatArray();
         var y = Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone());
-        BatchNormKernel.Normalize(n, c, s, x.FloatData, x.Offset, mean, invStd, w, bias?.Detach().ToFloatArray(), y.FloatData, 0);
+        BatchNormInto(x, runningMean, runningVar, w, bias?.Detach().ToFloatArray(), training, momentum, eps, mean, invStd,
+            training ? new double[c] : null, training ? new double[c] : null, y);
 
         bool needX = input.RequiresGrad, needW = weight?.RequiresGrad == true, needB = bias?.RequiresGrad == true;
         if (!(needX || needW || needB) || !Autograd.IsGradEnabled) return y;
@@ -409,6 +381,51 @@ public static partial class F
                 gradInput?.FloatData, gradWeight?.FloatData, gradBias?.FloatData);
             return new[] { gradInput, gradWeight, gradBias };
         });
+    }
+
+    /// <summary>
+    /// <see cref="BatchNorm"/>'s forward on checked operands into buffers the caller owns (eager mode's new ones, a
+    /// compiled graph's planned ones): the statistics (the batch's in training, updating the running ones; else
+    /// the running ones) into <paramref name="mean"/> and <paramref name="invStd"/> for the backward, then the
+    /// normalized <paramref name="x"/> (contiguous [N, C, *]) into <paramref name="y"/>. <paramref name="weight"/> and
+    /// <paramref name="bias"/> are read from index 0; <paramref name="batchMean"/> and <paramref name="batchVar"/>
+    /// are the double-precision scratch of training mode.
+    /// </summary>
+    internal static void BatchNormInto(Tensor x, Tensor? runningMean, Tensor? runningVar, float[]? weight, float[]? bias,
+        bool training, double momentum, double eps, float[] mean, float[] invStd, double[]? batchMean, double[]? batchVar, Tensor y)
+    {
+        const string op = "BatchNorm";
+        int n = x.Sizes[0], c = x.Sizes[1], s = 1;
+        for (int d = 2; d < x.Rank; d++) s *= x.Sizes[d];
+        if (training)
+        {
+            long count = (long)n * s;
+            if (count <= 1)
+                throw new ShapeException(op, $"Expected more than 1 value per channel when training, got input size {Rules.Format(x.Sizes)}");
+            var bm = batchMean ?? throw new ArgumentNullException(nameof(batchMean));
+            var bv = batchVar ?? throw new ArgumentNullException(nameof(batchVar));
+            BatchNormKernel.Statistics(n, c, s, x.FloatData, x.Offset, bm, bv);
+            for (int ch = 0; ch < c; ch++)
+            {
+                mean[ch] = (float)bm[ch];
+                invStd[ch] = (float)(1 / Math.Sqrt(bv[ch] + eps));
+            }
+            UpdateRunning(runningMean, runningVar, bm, bv, count, momentum);
+        }
+        else
+        {
+            if (runningMean is null || runningVar is null)
+                throw new ArgumentException($"{op}: running_mean and running_var must be given when not training (input {Rules.Format(x.Sizes)})");
+            var rm = runningMean.ToFloatArray();
+            var rv = runningVar.ToFloatArray();
+            float epsF = (float)eps;
+            for (int ch = 0; ch < c; ch++)
+            {
+                mean[ch] = rm[ch];
+                invStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsF);
+            }
+        }
+        BatchNormKernel.Normalize(n, c, s, x.FloatData, x.Offset, mean, invStd, weight, bias, y.FloatData, y.Offset);
     }
 
     // PyTorch's update, in double as ATen's accumulate type: running = momentum·batch + (1 - momentum)·running.

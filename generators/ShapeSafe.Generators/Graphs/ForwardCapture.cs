@@ -679,6 +679,7 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.Conv2d" => GraphOp.Conv2d,
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,
             "ShapeSafe.NN.LayerNorm" => GraphOp.LayerNorm,
+            "ShapeSafe.NN.BatchNorm1d" or "ShapeSafe.NN.BatchNorm2d" => GraphOp.BatchNorm,
             "ShapeSafe.NN.Dropout" => GraphOp.Dropout,
             "ShapeSafe.NN.Softmax" => GraphOp.Softmax,
             "ShapeSafe.NN.LogSoftmax" => GraphOp.LogSoftmax,

@@ -228,6 +228,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.LayerNorm:
                     _w.Line(Ops + ".LayerNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd);");
                     break;
+                case StepKind.BatchNorm:
+                    _w.Line("b." + name + "BatchStatistics = " + Ops + ".BatchNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd, b."
+                        + name + "BatchMean, b." + name + "BatchVar);");
+                    break;
                 case StepKind.Dropout:
                     _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
                     break;
@@ -426,6 +430,16 @@ namespace ShapeSafe.Generators.Graphs
                     foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
                     break;
                 }
+                case StepKind.BatchNorm:
+                {
+                    var (target, after) = InputGradient(step, 0);
+                    var (weight, weightAfter) = ParameterGradient(step.Module, "Weight", seenParameters);
+                    var (bias, biasAfter) = ParameterGradient(step.Module, "Bias", seenParameters);
+                    _w.Line(Ops + ".BatchNormBackward(" + m + ", b." + name + "BatchStatistics, " + gOut + ", " + input + ", b." + name + "Mean, b." + name + "InvStd, "
+                        + target + ", " + weight + ", " + bias + ");");
+                    foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
+                    break;
+                }
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
@@ -618,6 +632,9 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(name + "Shape = " + input + ";");
                     break;
                 }
+                case StepKind.BatchNorm:
+                    _w.Line(name + "Shape = " + Ops + ".BatchNormShape(" + input + ", " + m + ");");
+                    break;
                 case StepKind.LayerNorm:
                     _w.Line(name + "Shape = " + Ops + ".LayerNormShape(" + input + ", " + m + ");");
                     _w.Line(name + "Rows = " + Ops + ".LayerNormRows(" + input + ", " + m + ");");
@@ -712,6 +729,15 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s mean and 1/std of every row, for its backward.</summary>");
                     _w.Line("public readonly float[] " + step.Output.Name + "Mean, " + step.Output.Name + "InvStd;");
                 }
+                foreach (var step in plan.Steps.Where(s => s.HasChannelStatistics))
+                {
+                    var n = step.Output.Name;
+                    _w.Line("/// <summary>" + Xml(n) + "'s mean and 1/std of every channel, for its backward, and the batch's statistics in double as it sums them.</summary>");
+                    _w.Line("public readonly float[] " + n + "Mean, " + n + "InvStd;");
+                    _w.Line("public readonly double[] " + n + "BatchMean, " + n + "BatchVar;");
+                    _w.Line("/// <summary>Whether the last forward normalized " + Xml(n) + " with the batch's statistics (training mode, or no running ones).</summary>");
+                    _w.Line("public bool " + n + "BatchStatistics;");
+                }
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {
                     _w.Line("/// <summary>The convolution's own output and its gradient, for images convolved band by band (else null).</summary>");
@@ -744,6 +770,14 @@ namespace ShapeSafe.Generators.Graphs
                     {
                         _w.Line(step.Output.Name + "Mean = new float[plan." + step.Output.Name + "Rows];");
                         _w.Line(step.Output.Name + "InvStd = new float[plan." + step.Output.Name + "Rows];");
+                    }
+                    foreach (var step in plan.Steps.Where(s => s.HasChannelStatistics))
+                    {
+                        var n = step.Output.Name;
+                        foreach (var array in new[] { "Mean", "InvStd" })
+                            _w.Line(n + array + " = new float[plan." + n + "Shape[1]];");
+                        foreach (var array in new[] { "BatchMean", "BatchVar" })
+                            _w.Line(n + array + " = new double[plan." + n + "Shape[1]];");
                     }
                     foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                     {

@@ -16,6 +16,7 @@ namespace ShapeSafe.Generators.Graphs
         Conv2dReluMaxPool,
         MaxPool2d,
         LayerNorm,
+        BatchNorm,
         Dropout,
         Softmax,
         LogSoftmax,
@@ -102,18 +103,21 @@ namespace ShapeSafe.Generators.Graphs
         public string PoolModule { get; }
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
-            or StepKind.LayerNorm;
+            or StepKind.LayerNorm or StepKind.BatchNorm;
         public bool IsConvolution => Kind is StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
         public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
 
         /// <summary>Whether it saves per-row statistics for its backward (a layer norm's mean and 1/std).</summary>
         public bool HasStatistics => Kind == StepKind.LayerNorm;
 
+        /// <summary>Whether it saves per-channel statistics for its backward, and whether they were the batch's (a batch norm's).</summary>
+        public bool HasChannelStatistics => Kind == StepKind.BatchNorm;
+
         /// <summary>Whether it keeps a mask for its backward (a dropout's, drawn in training mode).</summary>
         public bool HasMask => Kind == StepKind.Dropout;
 
         /// <summary>Whether its module's weight may be null as well as its bias (a layer norm without an affine transform).</summary>
-        public bool WeightMayBeNull => Kind == StepKind.LayerNorm;
+        public bool WeightMayBeNull => Kind is StepKind.LayerNorm or StepKind.BatchNorm;
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
@@ -401,6 +405,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Conv2d => StepKind.Conv2d,
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
                 GraphOp.LayerNorm => StepKind.LayerNorm,
+                GraphOp.BatchNorm => StepKind.BatchNorm,
                 GraphOp.Dropout => StepKind.Dropout,
                 GraphOp.Softmax => StepKind.Softmax,
                 GraphOp.LogSoftmax => StepKind.LogSoftmax,

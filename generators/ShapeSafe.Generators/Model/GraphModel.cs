@@ -18,6 +18,9 @@ namespace ShapeSafe.Generators.Model
         /// <summary>A <c>LayerNorm</c> child's <c>Forward</c>.</summary>
         LayerNorm,
 
+        /// <summary>A <c>BatchNorm1d</c> or <c>BatchNorm2d</c> child's <c>Forward</c> (with or without its weight, bias and running statistics).</summary>
+        BatchNorm,
+
         /// <summary>A <c>Dropout</c> child's <c>Forward</c>.</summary>
         Dropout,
 

@@ -224,6 +224,35 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Batch_norms_match_eager_bit_for_bit_and_update_the_running_statistics_as_eager_does()
+    {
+        var eager = new Normalized();
+        var compiled = new Normalized().Compile();
+        Assert.True(compiled.IsCompiled);
+        // Three training calls (two batch sizes) update the running statistics; the eval calls then read them.
+        AssertMatchesEager(eager, compiled.Module, _ => compiled.Forward, [8, 3, 6, 6], [3, 3, 6, 6], tolerance: 0, inputGrad: true);
+        Assert.Equal(0, compiled.EagerCalls);
+        var buffers = eager.NamedBuffers().ToList();
+        Assert.Equal(
+            ["bn2.running_mean", "bn2.running_var", "bn2.num_batches_tracked", "bn1.running_mean", "bn1.running_var", "bn1.num_batches_tracked",
+             "plain.running_mean", "plain.running_var", "plain.num_batches_tracked"],
+            buffers.Select(b => b.Name));
+        foreach (var ((name, expected), (_, actual)) in buffers.Zip(compiled.Module.NamedBuffers()))
+        {
+            if (expected.DType == DType.Int64) Assert.Equal(expected.ItemInt64(), actual.ItemInt64());
+            else AssertSame(expected.ToFloatArray(), actual.ToFloatArray(), name, 0);
+        }
+        Assert.Equal(3, compiled.Module.NamedBuffers().Single(b => b.Name == "bn1.num_batches_tracked").Buffer.ItemInt64());
+        // One value per channel in training throws the eager op's error, and a wrong channel count the convolution's.
+        compiled.Module.Train();
+        eager.Train();
+        Assert.Equal(Assert.Throws<ShapeException>(() => eager.Forward(Tensor.Randn(new[] { 1, 3, 6, 6 }, null))).Message,
+            Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 1, 3, 6, 6 }, null))).Message);
+        Assert.Equal(Assert.Throws<ShapeException>(() => eager.Forward(Tensor.Randn(new[] { 2, 4, 6, 6 }, null))).Message,
+            Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 2, 4, 6, 6 }, null))).Message);
+    }
+
+    [Fact]
     public void A_layer_used_twice_accumulates_its_gradients()
     {
         var compiled = new Shared(new Generator(4)).Compile();

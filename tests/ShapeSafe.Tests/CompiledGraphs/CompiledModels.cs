@@ -284,4 +284,38 @@ public static partial class CompiledModels
             return (_head.Forward(c) + v).Unsqueeze(2).Squeeze().Transpose(0, 1);
         }
     }
+
+    /// <summary>
+    /// Batch norms of every kind: a <c>BatchNorm2d</c> after a convolution, a <c>BatchNorm1d</c> with a cumulative
+    /// average (momentum null), one without an affine transform and one without running statistics (batch
+    /// statistics in eval mode too). <c>x</c> is [N, 3, 6, 6].
+    /// </summary>
+    [Module]
+    public sealed partial class Normalized : Module
+    {
+        readonly Conv2d _conv = new(3, 4, 3, padding: 1, generator: new Generator(22));
+        readonly BatchNorm2d _bn2 = new(4);
+        readonly Linear _fc = new(4 * 6 * 6, 10, generator: new Generator(23));
+        readonly BatchNorm1d _bn1 = new(10, momentum: null);
+        readonly BatchNorm1d _plain = new(10, affine: false);
+        readonly BatchNorm1d _untracked = new(10, eps: 1e-3, trackRunningStats: false);
+
+        public Normalized()
+        {
+            // Not the ones the layers start with, so that a wrong weight or bias shows.
+            using (global::ShapeSafe.Autograd.NoGrad())
+            {
+                _bn2.Weight!.CopyFrom(Tensor.Randn(new[] { 4 }, new Generator(24)) * 0.5f + 1f);
+                _bn2.Bias!.CopyFrom(Tensor.Randn(new[] { 4 }, new Generator(25)));
+                _untracked.Weight!.CopyFrom(Tensor.Randn(new[] { 10 }, new Generator(26)) * 0.5f + 1f);
+            }
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = F.Relu(_bn2.Forward(_conv.Forward(x)));
+            var z = _bn1.Forward(_fc.Forward(h.Flatten(1, -1)));
+            return _untracked.Forward(_plain.Forward(z).Tanh());
+        }
+    }
 }
