@@ -176,6 +176,46 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void An_embeddings_indices_are_guarded_as_int64_and_its_weight_gets_a_dense_gradient()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Tagger : Module
+            {
+                readonly Embedding _words = new(100, 8, paddingIdx: 0);
+                readonly Linear _fc = new(8, 3);
+                public Tensor Forward(Tensor ids, Tensor scale) => _fc.Forward(_words.Forward(ids) * scale);
+            }
+            """);
+        var lines = Lines(files["Demo.Tagger.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        Assert.Contains("if (PlanFor<Plan>(ids, global::ShapeSafe.DType.Int64, scale, global::ShapeSafe.DType.Float32) is not { } plan) return Module.Forward(ids, scale);", lines);
+        Assert.Contains(Ops + "Embedding(_words, idsData, b.Words);", lines);
+        Assert.Contains("WordsShape = " + Ops + "EmbeddingShape(IdsShape, graph._words);", lines);
+        Assert.Contains(Ops + "EmbeddingBackward(_words, b.WordsGrad, idsData, gradWordsWeight);", lines);
+        // An embedding has a weight and no bias.
+        Assert.Contains("return Record(output, \"CompiledFunctionBackward\", new global::ShapeSafe.Tensor?[] { ids, scale, _words.Weight, _fc.Weight, _fc.Bias }, b.Backward, b.Released);", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_for_indices_that_another_op_reads_as_floats() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Embedding words = new(10, 4);
+            public Tensor Forward(Tensor ids) => {|#0:words.Forward(ids) + ids|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: ids is an Embedding's indices and is read by Add too (the graph takes indices as Int64 only)"));
+
+    [Fact]
     public void The_module_says_it_compiles_and_a_one_tensor_graph_is_a_tensor_module()
     {
         var (files, output) = GeneratorHarness.Run(Mlp);

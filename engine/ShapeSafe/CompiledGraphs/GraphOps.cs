@@ -46,6 +46,15 @@ public static class GraphOps
     /// <summary>How many rows <c>LayerNorm</c> normalizes in an input of <paramref name="input"/> (the length of its saved statistics).</summary>
     public static int LayerNormRows(int[] input, NN.LayerNorm layer) => F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
 
+    /// <summary>The output shape of an <c>Embedding</c> on indices of <paramref name="input"/>: the input's shape and the embedding dim.</summary>
+    public static int[] EmbeddingShape(int[] input, NN.Embedding layer)
+    {
+        var shape = new int[input.Length + 1];
+        input.CopyTo(shape, 0);
+        shape[^1] = layer.Weight.Sizes[1];
+        return shape;
+    }
+
     /// <summary>The output shape of a <c>BatchNorm1d</c> or <c>BatchNorm2d</c> (its input's), checked as the layer's <c>Forward</c> checks it.</summary>
     public static int[] BatchNormShape(int[] input, NN.BatchNorm layer)
     {
@@ -185,6 +194,18 @@ public static class GraphOps
         F.BatchNormInto(input, runningMean, runningVar, Dense(layer.Weight), Dense(layer.Bias), batchStatistics, factor, layer.Eps,
             mean, invStd, batchMean, batchVar, output);
         return batchStatistics;
+    }
+
+    /// <summary>
+    /// output = the rows of <paramref name="layer"/>'s weight at the Int64 <paramref name="indices"/> (contiguous), each
+    /// index checked as <see cref="F.Embedding"/> checks it, with its gather.
+    /// </summary>
+    public static void Embedding(NN.Embedding layer, Tensor indices, Tensor output)
+    {
+        var index = indices.LongData.AsSpan(indices.Offset, indices.Count);
+        var weight = Contiguous(layer.Weight);
+        F.CheckEmbeddingIndices(index, indices.Sizes, weight.Sizes);
+        EmbeddingGradient.Gather(index, weight.FloatData, weight.Offset, weight.Sizes[1], Span(output));
     }
 
     /// <summary>
@@ -410,6 +431,18 @@ public static class GraphOps
         int n = input.Sizes[0], c = input.Sizes[1], s = input.Count / Math.Max(n * c, 1);
         BatchNormKernel.Backward(n, c, s, input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset, mean, invStd, Dense(layer.Weight),
             batchStatistics, gradInput is null ? null : AtStart(gradInput), gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+    }
+
+    /// <summary>
+    /// The dense gradient of <see cref="Embedding"/>'s weight (eager autograd's kernel): each output-gradient row added
+    /// into its index's row of zeros, the padding index's row left at zero. Nothing is written when the weight needs no gradient.
+    /// </summary>
+    public static void EmbeddingBackward(NN.Embedding layer, Tensor gradOutput, Tensor indices, Tensor? gradWeight)
+    {
+        if (gradWeight is null) return;
+        int dim = layer.Weight.Sizes[1];
+        EmbeddingGradient.BackwardInto(Span(gradOutput), indices.LongData.AsSpan(indices.Offset, indices.Count), layer.Weight.Sizes[0], dim,
+            layer.PaddingIdx, AtStart(gradWeight));
     }
 
     /// <summary>Softmax's backward from its output y: gradInput = y·(g - Σ g·y) along <paramref name="dim"/>.</summary>

@@ -533,7 +533,7 @@ public static partial class F
             throw new ShapeException(op, $"weight must be 2-D [num_embeddings, embedding_dim], got {Rules.Format(weight.Sizes)}");
         int num = weight.Sizes[0], dim = weight.Sizes[1];
         var index = input.ToInt64Array();
-        Tensor.CheckIndices(op, index, num, nameof(input), () => $"{num} embeddings: weight {Rules.Format(weight.Sizes)}, indices of shape {Rules.Format(input.Sizes)}");
+        CheckEmbeddingIndices(index, input.Sizes, weight.Sizes);
         var outShape = new int[input.Rank + 1];
         input.Sizes.CopyTo(outShape, 0);
         outShape[^1] = dim;
@@ -544,6 +544,24 @@ public static partial class F
         return y.Recorded("EmbeddingBackward", new Tensor?[] { weight },
             g => new Tensor?[] { EmbeddingGradient.Backward(g, index, num, dim, paddingIdx) });
     }
+
+    /// <summary>
+    /// Refuses an index outside [0, num_embeddings) with <see cref="Embedding"/>'s error; allocates nothing while the
+    /// indices are in range (a compiled graph checks every call's indices with it).
+    /// </summary>
+    internal static void CheckEmbeddingIndices(ReadOnlySpan<long> index, int[] inputSizes, int[] weightSizes)
+    {
+        foreach (long i in index)
+            if ((ulong)i >= (ulong)weightSizes[0])
+            {
+                RefuseEmbeddingIndices(index, inputSizes, weightSizes);
+                return;
+            }
+    }
+
+    static void RefuseEmbeddingIndices(ReadOnlySpan<long> index, int[] inputSizes, int[] weightSizes) =>
+        Tensor.CheckIndices("Embedding", index, weightSizes[0], "input",
+            () => $"{weightSizes[0]} embeddings: weight {Rules.Format(weightSizes)}, indices of shape {Rules.Format(inputSizes)}");
 
     // ---------------------------------------------------------------- losses
 

@@ -29,6 +29,9 @@ namespace ShapeSafe.Generators.Graphs
         readonly CancellationToken _cancellationToken;
         readonly List<GraphNode> _nodes = new List<GraphNode>();
         readonly List<BoundModule> _modules = new List<BoundModule>();
+        // The inputs an embedding reads as indices, and those other ops read.
+        readonly HashSet<int> _indexInputs = new HashSet<int>();
+        readonly HashSet<int> _floatInputs = new HashSet<int>();
         // A module array's children by the array's path (the inlined module's prefix and the member's name).
         readonly Dictionary<string, List<(string Path, INamedTypeSymbol Type)>> _elements =
             new Dictionary<string, List<(string, INamedTypeSymbol)>>(StringComparer.Ordinal);
@@ -679,6 +682,7 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.Conv2d" => GraphOp.Conv2d,
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,
             "ShapeSafe.NN.LayerNorm" => GraphOp.LayerNorm,
+            "ShapeSafe.NN.Embedding" => GraphOp.Embedding,
             "ShapeSafe.NN.BatchNorm1d" or "ShapeSafe.NN.BatchNorm2d" => GraphOp.BatchNorm,
             "ShapeSafe.NN.Dropout" => GraphOp.Dropout,
             "ShapeSafe.NN.Softmax" => GraphOp.Softmax,
@@ -703,6 +707,22 @@ namespace ShapeSafe.Generators.Graphs
             // read a transposed view as eager ops do.
             if (inputs.Any(IsStrided) && op is not (GraphOp.Add or GraphOp.Sub or GraphOp.Mul or GraphOp.Div or GraphOp.Contiguous))
                 throw Break(source, "a transposed or permuted view read by " + op + ", which the compiled graph takes contiguous (call Contiguous() first)");
+            // An embedding's indices are an Int64 input, which nothing else reads (the other kernels take Float32).
+            if (op == GraphOp.Embedding)
+            {
+                if (_nodes[inputs[0]].Op != GraphOp.Input || _floatInputs.Contains(inputs[0]))
+                    throw Break(source, "an Embedding whose indices are not one of Forward's inputs read by nothing else (the graph's guard takes them as Int64)");
+                _indexInputs.Add(inputs[0]);
+            }
+            else
+            {
+                foreach (var input in inputs.Where(i => _nodes[i].Op == GraphOp.Input))
+                {
+                    if (_indexInputs.Contains(input))
+                        throw Break(source, _nodes[input].Source + " is an Embedding's indices and is read by " + op + " too (the graph takes indices as Int64 only)");
+                    _floatInputs.Add(input);
+                }
+            }
             return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
         }
 

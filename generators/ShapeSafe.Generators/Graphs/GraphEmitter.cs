@@ -34,8 +34,7 @@ namespace ShapeSafe.Generators.Graphs
                 foreach (var step in _plan.Steps.Where(s => s.HasParameters))
                 {
                     if (_parameters.Any(p => p.Module == step.Module)) continue;
-                    _parameters.Add((step.Module, "Weight"));
-                    _parameters.Add((step.Module, "Bias"));
+                    foreach (var member in step.ParameterMembers) _parameters.Add((step.Module, member));
                     if (step.WeightMayBeNull) _nullableWeights.Add(step.Module);
                 }
             }
@@ -145,7 +144,11 @@ namespace ShapeSafe.Generators.Graphs
             using (_w.Block("public " + TensorType + " Forward(" + signature + ")"))
             {
                 var arguments = string.Join(", ", _forward.Parameters);
-                _w.Line("if (PlanFor<Plan>(" + arguments + ") is not { } plan) return Module.Forward(" + arguments + ");");
+                // The guard's dtypes: Float32, or Int64 for an embedding's indices.
+                var guarded = Enumerable.Range(0, _forward.Parameters.Count).Any(plan.IsIndexInput)
+                    ? string.Join(", ", _forward.Parameters.Select((p, i) => p + ", global::ShapeSafe.DType." + (plan.IsIndexInput(i) ? "Int64" : "Float32")))
+                    : arguments;
+                _w.Line("if (PlanFor<Plan>(" + guarded + ") is not { } plan) return Module.Forward(" + arguments + ");");
                 var needs = new List<string>();
                 for (int i = 0; i < Differentiable; i++)
                 {
@@ -231,6 +234,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.BatchNorm:
                     _w.Line("b." + name + "BatchStatistics = " + Ops + ".BatchNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd, b."
                         + name + "BatchMean, b." + name + "BatchVar);");
+                    break;
+                case StepKind.Embedding:
+                    _w.Line(Ops + ".Embedding(" + m + ", " + input + ", " + output + ");");
                     break;
                 case StepKind.Dropout:
                     _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
@@ -428,6 +434,14 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(Ops + ".LayerNormBackward(" + m + ", " + gOut + ", " + input + ", b." + name + "Mean, b." + name + "InvStd, "
                         + target + ", " + weight + ", " + bias + ");");
                     foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
+                    break;
+                }
+                case StepKind.Embedding:
+                {
+                    // Indices take no gradient; the weight's is dense, as eager autograd's.
+                    var (weight, weightAfter) = ParameterGradient(step.Module, "Weight", seenParameters);
+                    _w.Line(Ops + ".EmbeddingBackward(" + m + ", " + gOut + ", " + input + ", " + weight + ");");
+                    if (weightAfter.Length > 0) _w.Line(weightAfter);
                     break;
                 }
                 case StepKind.BatchNorm:
@@ -634,6 +648,9 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 case StepKind.BatchNorm:
                     _w.Line(name + "Shape = " + Ops + ".BatchNormShape(" + input + ", " + m + ");");
+                    break;
+                case StepKind.Embedding:
+                    _w.Line(name + "Shape = " + Ops + ".EmbeddingShape(" + input + ", " + m + ");");
                     break;
                 case StepKind.LayerNorm:
                     _w.Line(name + "Shape = " + Ops + ".LayerNormShape(" + input + ", " + m + ");");

@@ -17,6 +17,7 @@ namespace ShapeSafe.Generators.Graphs
         MaxPool2d,
         LayerNorm,
         BatchNorm,
+        Embedding,
         Dropout,
         Softmax,
         LogSoftmax,
@@ -103,7 +104,10 @@ namespace ShapeSafe.Generators.Graphs
         public string PoolModule { get; }
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
-            or StepKind.LayerNorm or StepKind.BatchNorm;
+            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding;
+
+        /// <summary>The members of its module that are parameters (an embedding has no bias).</summary>
+        public IReadOnlyList<string> ParameterMembers => Kind == StepKind.Embedding ? new[] { "Weight" } : new[] { "Weight", "Bias" };
         public bool IsConvolution => Kind is StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
         public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
 
@@ -193,6 +197,9 @@ namespace ShapeSafe.Generators.Graphs
         public PlannedValue?[] ValueOfNode { get; private set; } = Array.Empty<PlannedValue?>();
 
         public PlannedValue Output => ValueOfNode[Graph.Output]!;
+
+        /// <summary>Whether an argument holds indices (an embedding reads it), so the graph takes it as Int64.</summary>
+        public bool IsIndexInput(int input) => Steps.Any(s => s.Kind == StepKind.Embedding && s.Inputs[0].Node == input && s.Inputs[0].Home == Home.Input);
 
         /// <summary>The backward time of step <paramref name="step"/>.</summary>
         public int BackwardTime(int step) => 2 * Steps.Count - 1 - step;
@@ -406,6 +413,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
                 GraphOp.LayerNorm => StepKind.LayerNorm,
                 GraphOp.BatchNorm => StepKind.BatchNorm,
+                GraphOp.Embedding => StepKind.Embedding,
                 GraphOp.Dropout => StepKind.Dropout,
                 GraphOp.Softmax => StepKind.Softmax,
                 GraphOp.LogSoftmax => StepKind.LogSoftmax,

@@ -21,6 +21,9 @@ namespace ShapeSafe.Generators.Model
         /// <summary>A <c>BatchNorm1d</c> or <c>BatchNorm2d</c> child's <c>Forward</c> (with or without its weight, bias and running statistics).</summary>
         BatchNorm,
 
+        /// <summary>An <c>Embedding</c> child's <c>Forward</c> on indices that are one of <c>Forward</c>'s inputs (an Int64 tensor).</summary>
+        Embedding,
+
         /// <summary>A <c>Dropout</c> child's <c>Forward</c>.</summary>
         Dropout,
 

@@ -253,6 +253,39 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void An_embedding_takes_int64_indices_and_gives_the_eager_dense_weight_gradient_without_the_padding_row()
+    {
+        var eager = new Embedded();
+        var compiled = new Embedded().Compile();
+        Assert.True(compiled.IsCompiled);
+        foreach (var training in new[] { true, false })
+        {
+            eager.Train(training);
+            compiled.Module.Train(training);
+            foreach (var batch in new[] { 6, 3, 6 })
+            {
+                var ids = Tensor.Randint(0, 20, new[] { batch, 7 }, new Generator(batch));
+                ids[0, 0] = Tensor.Scalar(0L); // the padding index, at least once
+                var (y1, g1, _) = Step(eager, eager.Forward, ids);
+                var (y2, g2, _) = Step(compiled.Module, compiled.Forward, ids);
+                string where = $"{(training ? "train" : "eval")} [{batch}, 7]";
+                AssertSame(y1, y2, where + " output", 0);
+                foreach (var (name, grad) in g1) AssertSame(grad, g2[name], where + " grad of " + name, 0);
+                Assert.All(g2["tokens.weight"].Take(8), v => Assert.Equal(0f, v));
+                Assert.Contains(g2["tokens.weight"].Skip(8), v => v != 0f);
+            }
+        }
+        Assert.Equal(0, compiled.EagerCalls);
+        // A Float32 input fails the dtype guard and runs eagerly, which refuses it as eager mode does; so is a bad index refused.
+        var floats = Tensor.Zeros(2, 7);
+        Assert.Equal(Assert.Throws<ArgumentException>(() => eager.Forward(floats)).Message, Assert.Throws<ArgumentException>(() => compiled.Forward(floats)).Message);
+        Assert.Equal(1, compiled.EagerCalls);
+        var outside = Tensor.Randint(0, 20, new[] { 6, 7 }, new Generator(6)).Add(20L);
+        Assert.Equal(Assert.Throws<ArgumentOutOfRangeException>(() => eager.Forward(outside)).Message,
+            Assert.Throws<ArgumentOutOfRangeException>(() => compiled.Forward(outside)).Message);
+    }
+
+    [Fact]
     public void A_layer_used_twice_accumulates_its_gradients()
     {
         var compiled = new Shared(new Generator(4)).Compile();

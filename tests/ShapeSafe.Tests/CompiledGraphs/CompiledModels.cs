@@ -318,4 +318,21 @@ public static partial class CompiledModels
             return _untracked.Forward(_plain.Forward(z).Tanh());
         }
     }
+
+    /// <summary>
+    /// An embedding with a padding index, read twice (its weight's gradients add up over both uses), into a head.
+    /// <c>ids</c> is an Int64 [N, 7].
+    /// </summary>
+    [Module]
+    public sealed partial class Embedded : Module
+    {
+        readonly Embedding _tokens = new(20, 8, paddingIdx: 0, generator: new Generator(27));
+        readonly Linear _fc = new(8, 5, generator: new Generator(28));
+
+        public Tensor Forward(Tensor ids)
+        {
+            var e = _tokens.Forward(ids);
+            return _fc.Forward(e.Tanh() + _tokens.Forward(ids) * e.Sigmoid());
+        }
+    }
 }
