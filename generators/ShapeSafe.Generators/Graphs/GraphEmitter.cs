@@ -529,7 +529,7 @@ namespace ShapeSafe.Generators.Graphs
             }
         }
 
-        /// <summary>An add's or a view's backward: the gradient itself, copied into (or added to) the input's.</summary>
+        /// <summary>A contiguous view's or a scalar sum's backward: the gradient itself, copied into (or added to) the input's.</summary>
         void PassThrough(PlannedStep step, int i, string gOut)
         {
             var needed = GradientNeeded(step.Inputs[i]);

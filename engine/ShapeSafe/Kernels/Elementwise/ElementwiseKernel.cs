@@ -62,10 +62,25 @@ internal static class ElementwiseKernel
             op.Apply(Data<T>(a).AsSpan(a.Offset, n), Data<T>(b).AsSpan(b.Offset, n), Data<T>(output).AsSpan(output.Offset, n));
             return;
         }
-        var aStrides = ElementwiseLayout.BroadcastStrides(a.Sizes, a.StrideArray, output.Sizes);
-        var bStrides = ElementwiseLayout.BroadcastStrides(b.Sizes, b.StrideArray, output.Sizes);
+        // The operands' strides broadcast to the output's shape, on the stack: a compiled graph calls this every step.
+        Span<int> aStrides = stackalloc int[output.Rank];
+        Span<int> bStrides = stackalloc int[output.Rank];
+        BroadcastStridesInto(a, output.Sizes, aStrides);
+        BroadcastStridesInto(b, output.Sizes, bStrides);
         var run = new BinaryRun<T, TOp> { Out = Data<T>(output), A = Data<T>(a), B = Data<T>(b), Op = op };
         BroadcastIterator.Run(ref run, output.Sizes, output.StrideArray, output.Offset, aStrides, a.Offset, bStrides, b.Offset);
+    }
+
+    /// <summary><see cref="ElementwiseLayout.BroadcastStrides"/> into <paramref name="result"/> (leading dims the operand lacks get 0).</summary>
+    static void BroadcastStridesInto(Tensor operand, int[] outSizes, Span<int> result)
+    {
+        int pad = outSizes.Length - operand.Rank;
+        result[..pad].Clear();
+        for (int i = pad; i < outSizes.Length; i++)
+        {
+            int d = i - pad;
+            result[i] = operand.Sizes[d] == 1 && outSizes[i] != 1 ? 0 : operand.StrideArray[d];
+        }
     }
 
     /// <summary><c>op(a, scalar)</c>, or <c>op(scalar, a)</c> when <paramref name="scalarFirst"/>; no tensor is made for the scalar.</summary>
