@@ -431,6 +431,16 @@ public static partial class F
     // PyTorch's update, in double as ATen's accumulate type: running = momentum·batch + (1 - momentum)·running.
     static void UpdateRunning(Tensor? runningMean, Tensor? runningVar, double[] mean, double[] variance, long count, double momentum)
     {
+        // The layers' own statistics are contiguous Float32 buffers: updated where they are, with nothing allocated
+        // (a compiled graph runs this every training step).
+        if (runningMean is { DType: DType.Float32, IsContiguous: true } && runningVar is { DType: DType.Float32, IsContiguous: true })
+        {
+            var rm = runningMean.FloatData.AsSpan(runningMean.Offset, runningMean.Count);
+            var rv = runningVar.FloatData.AsSpan(runningVar.Offset, runningVar.Count);
+            for (int ch = 0; ch < rm.Length; ch++) rm[ch] = (float)(momentum * mean[ch] + (1 - momentum) * rm[ch]);
+            for (int ch = 0; ch < rv.Length; ch++) rv[ch] = (float)(momentum * (variance[ch] * count / (count - 1)) + (1 - momentum) * rv[ch]);
+            return;
+        }
         using var _ = Autograd.NoGrad();
         if (runningMean is not null)
         {
