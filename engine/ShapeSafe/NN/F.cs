@@ -416,8 +416,10 @@ public static partial class F
         {
             if (runningMean is null || runningVar is null)
                 throw new ArgumentException($"{op}: running_mean and running_var must be given when not training (input {Rules.Format(x.Sizes)})");
-            var rm = runningMean.ToFloatArray();
-            var rv = runningVar.ToFloatArray();
+            ReadOnlySpan<float> rm = runningMean is { DType: DType.Float32, IsContiguous: true }
+                ? runningMean.FloatData.AsSpan(runningMean.Offset, runningMean.Count) : runningMean.ToFloatArray();
+            ReadOnlySpan<float> rv = runningVar is { DType: DType.Float32, IsContiguous: true }
+                ? runningVar.FloatData.AsSpan(runningVar.Offset, runningVar.Count) : runningVar.ToFloatArray();
             float epsF = (float)eps;
             for (int ch = 0; ch < c; ch++)
             {
