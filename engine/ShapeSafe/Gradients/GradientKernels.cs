@@ -110,9 +110,29 @@ internal static class GradientKernels
             TensorPrimitives.Add(target.AsSpan(relativeLayout.Offset, count), source.AsSpan(start, count), target.AsSpan(relativeLayout.Offset, count));
             return;
         }
-        var offsets = count <= 4096 ? stackalloc int[count] : new int[count];
-        StridedLayout.Offsets(relativeLayout.Sizes, relativeLayout.Strides, relativeLayout.Offset, offsets);
-        for (int i = 0; i < count; i++) target[offsets[i]] += source[start + i];
+        int rank = relativeLayout.Rank;
+        if (rank == 0)
+        {
+            target[relativeLayout.Offset] += source[start];
+            return;
+        }
+        // Row by row in the gradient's order, the target's offset carried through the outer dims as an odometer,
+        // so no table of offsets is allocated (a compiled graph's transpose runs this every step).
+        var sizes = relativeLayout.Sizes;
+        var strides = relativeLayout.Strides;
+        Span<int> index = stackalloc int[rank];
+        int inner = sizes[rank - 1], innerStride = strides[rank - 1], at = relativeLayout.Offset;
+        for (int row = start; row < start + count; row += inner)
+        {
+            for (int i = 0; i < inner; i++) target[at + i * innerStride] += source[row + i];
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                at += strides[d];
+                if (++index[d] < sizes[d]) break;
+                at -= strides[d] * index[d];
+                index[d] = 0;
+            }
+        }
     }
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (the inverse of broadcasting).</summary>
