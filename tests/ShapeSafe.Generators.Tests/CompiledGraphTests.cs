@@ -48,6 +48,174 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Broadcasting_arithmetic_and_scalars_sum_each_gradient_to_its_operands_shape()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Scaled : Module
+            {
+                const int Two = 2;
+                readonly Linear _fc = new(4, 4);
+                readonly double _scale = 0.1;
+                public Tensor Forward(Tensor x, Tensor y) => -(_fc.Forward(x) / y * _scale - Two) + (1 - x).Mul(y);
+            }
+            """);
+        var lines = Lines(files["Demo.Scaled.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        string[] kernels = lines.Where(l => l.StartsWith(Ops, StringComparison.Ordinal)).Select(l => l.Substring(Ops.Length)).ToArray();
+        Assert.Equal(new[]
+        {
+            "Linear(xData, _fc.Weight, _fc.Bias, global::ShapeSafe.CompiledGraphs.FusedActivation.None, b.Fc);",
+            "Div(b.Fc, yData, b.Div);",
+            "MulScalar(b.Div, _scaleScalar, b.MulScalar);",
+            "SubScalar(b.MulScalar, 2f, b.SubScalar);",
+            "Neg(b.SubScalar, b.Neg);",
+            "RsubScalar(1f, xData, b.RsubScalar);",
+            "Mul(b.RsubScalar, yData, b.Mul);",
+            "Add(b.Neg, b.Mul, output);",
+            // The backward: a sum's gradient goes to each operand summed to its shape; a product's and a quotient's
+            // are formed in the step's scratch (the output's shape) and summed from there.
+            "SumToShape(g, b.NegGrad);",
+            "SumToShape(g, b.MulGrad);",
+            "MulBackward(b.MulGrad, yData, b.MulScratch, b.RsubScalarGrad);",
+            "MulBackward(b.MulGrad, b.RsubScalar, b.MulScratch, gradY!);",
+            "NegBackward(b.RsubScalarGrad, gradX!);",
+            "NegBackward(b.NegGrad, b.SubScalarGrad);",
+            "Copy(b.SubScalarGrad, b.MulScalarGrad);",
+            "MulScalarBackward(b.MulScalarGrad, _scaleScalar, b.DivGrad);",
+            "DivBackward(b.DivGrad, yData, b.DivScratch, b.FcGrad);",
+            "DivisorBackward(b.DivGrad, b.Fc, yData, b.DivScratch, gradYPartial1!);",
+            "LinearBackward(b.FcGrad, xData, _fc.Weight, gradXPartial0, gradFcWeight, gradFcBias);",
+        }, kernels);
+        // The readonly field is read once, when the graph is bound, as the float the eager op rounds it to.
+        Assert.Contains("readonly float _scaleScalar;", lines);
+        Assert.Contains("_scaleScalar = (float)module._scale;", lines);
+        Assert.Contains("DivShape = global::ShapeSafe.CompiledGraphs.GraphOps.DivShape(FcShape, YShape);", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void Views_are_planned_over_their_sources_buffer_and_a_transpose_runs_backward_through_its_layout()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Heads : Module
+            {
+                readonly Linear _fc = new(8, 8);
+                public Tensor Forward(Tensor x)
+                {
+                    var h = _fc.Forward(x).View(x.Size(0), -1, 2, 4).Transpose(1, 2);
+                    return (h * x.Reshape(x.Shape[0], 1, -1, 4)).Contiguous().Squeeze(1);
+                }
+            }
+            """);
+        var lines = Lines(files["Demo.Heads.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        // The views are aliases made with the buffer set (a transpose by its plan's strides), or per call over an argument.
+        Assert.Contains("// View2 is a view of Fc's buffer (made with the buffer set)", lines);
+        Assert.Contains("View2 = View(slot0, plan.View2Shape);", lines);
+        Assert.Contains("Transpose = " + Ops + "Strided(slot0, plan.TransposeView);", lines);
+        Assert.Contains("var view3 = " + Ops + "View(xData, plan.View3Shape);", lines);
+        Assert.Contains("/// <summary>Slot 1, steps 5-6: the value of Model0.cs(11): (h * x.Reshape(x.Shape[0], 1, -1, 4)).Contiguous() (a view of Mul).</summary>", lines);
+        // Sizes read from the input when the plan is made, and a transpose's layout.
+        Assert.Contains("View2Shape = " + Ops + "ViewShape(FcShape, new[] { " + Ops + "SizeOf(XShape, 0), -1, 2, 4 }, \"View\");", lines);
+        Assert.Contains("View3Shape = " + Ops + "ViewShape(XShape, new[] { " + Ops + "SizeOf(XShape, 0), 1, -1, 4 }, \"Reshape\");", lines);
+        Assert.Contains("TransposeView = " + Ops + "PlanTranspose(View2Shape, 1, 2);", lines);
+        Assert.Contains("SqueezeShape = " + Ops + "SqueezeShape(ContiguousShape, 1);", lines);
+        // Backward: a view hands its gradient on, a transpose adds it back through its layout; the output view is copied.
+        string[] kernels = lines.Where(l => l.StartsWith(Ops, StringComparison.Ordinal)).Select(l => l.Substring(Ops.Length)).ToArray();
+        Assert.Equal(new[]
+        {
+            "Linear(xData, _fc.Weight, _fc.Bias, global::ShapeSafe.CompiledGraphs.FusedActivation.None, b.Fc);",
+            "Mul(b.Transpose, view3, b.Mul);",
+            "Copy(b.Squeeze, output);",
+            "Copy(g, b.ContiguousGrad);",
+            "Copy(b.ContiguousGrad, b.MulGrad);",
+            "MulBackward(b.MulGrad, view3, b.MulScratch, b.TransposeGrad);",
+            "MulBackward(b.MulGrad, b.Transpose, b.MulScratch, b.View3Grad);",
+            "Copy(b.View3Grad, gradX!);",
+            "PermuteBackward(b.TransposeGrad, plan.TransposeView, b.View2Grad);",
+            "Copy(b.View2Grad, b.FcGrad);",
+            "LinearBackward(b.FcGrad, xData, _fc.Weight, gradXPartial0, gradFcWeight, gradFcBias);",
+        }, kernels);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void A_batch_norm_saves_its_channel_statistics_and_whether_they_were_the_batchs()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Net : Module
+            {
+                readonly Linear _fc = new(8, 8);
+                readonly BatchNorm1d _bn = new(8, affine: false);
+                public Tensor Forward(Tensor x) => _bn.Forward(_fc.Forward(x));
+            }
+            """);
+        var lines = Lines(files["Demo.Net.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        Assert.Contains("_bn = Bind<global::ShapeSafe.NN.BatchNorm1d>(\"bn\");", lines);
+        Assert.Contains("| (_bn.Weight?.RequiresGrad == true ? 0x8UL : 0UL)", lines);
+        Assert.Contains("b.BnBatchStatistics = " + Ops + "BatchNorm(_bn, b.Fc, output, b.BnMean, b.BnInvStd, b.BnBatchMean, b.BnBatchVar);", lines);
+        Assert.Contains("BnShape = " + Ops + "BatchNormShape(FcShape, graph._bn);", lines);
+        Assert.Contains("gradBnWeight = (needs & 0x8UL) != 0 ? " + Ops + "NewGradient(_bn.Weight!) : null;", lines);
+        Assert.Contains(Ops + "BatchNormBackward(_bn, b.BnBatchStatistics, g, b.Fc, b.BnMean, b.BnInvStd, b.FcGrad, gradBnWeight, gradBnBias);", lines);
+        Assert.Contains("BnMean = new float[plan.BnShape[1]];", lines);
+        Assert.Contains("BnBatchVar = new double[plan.BnShape[1]];", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void An_embeddings_indices_are_guarded_as_int64_and_its_weight_gets_a_dense_gradient()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Tagger : Module
+            {
+                readonly Embedding _words = new(100, 8, paddingIdx: 0);
+                readonly Linear _fc = new(8, 3);
+                public Tensor Forward(Tensor ids, Tensor scale) => _fc.Forward(_words.Forward(ids) * scale);
+            }
+            """);
+        var lines = Lines(files["Demo.Tagger.g.cs"]);
+        const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps.";
+        Assert.Contains("if (PlanFor<Plan>(ids, global::ShapeSafe.DType.Int64, scale, global::ShapeSafe.DType.Float32) is not { } plan) return Module.Forward(ids, scale);", lines);
+        Assert.Contains(Ops + "Embedding(_words, idsData, b.Words);", lines);
+        Assert.Contains("WordsShape = " + Ops + "EmbeddingShape(IdsShape, graph._words);", lines);
+        Assert.Contains(Ops + "EmbeddingBackward(_words, b.WordsGrad, idsData, gradWordsWeight);", lines);
+        // An embedding has a weight and no bias.
+        Assert.Contains("return Record(output, \"CompiledFunctionBackward\", new global::ShapeSafe.Tensor?[] { ids, scale, _words.Weight, _fc.Weight, _fc.Bias }, b.Backward, b.Released);", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_for_indices_that_another_op_reads_as_floats() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Embedding words = new(10, 4);
+            public Tensor Forward(Tensor ids) => {|#0:words.Forward(ids) + ids|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: ids is an Embedding's indices and is read by Add too (the graph takes indices as Int64 only)"));
+
+    [Fact]
     public void The_module_says_it_compiles_and_a_one_tensor_graph_is_a_tensor_module()
     {
         var (files, output) = GeneratorHarness.Run(Mlp);
@@ -238,6 +406,35 @@ public class CompiledGraphTests
         Assert.Equal(3, lines.Count(l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(", StringComparison.Ordinal)));
         Assert.Empty(GeneratorHarness.Problems(output));
     }
+
+    [Fact]
+    public Task SS2009_for_a_scalar_the_graph_cannot_read_when_it_is_bound() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            double scale = 2;
+            public Tensor Forward(Tensor x) => fc.Forward(x) * {|#0:scale|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 8: a scalar operand that is not a constant or a readonly float or double field of Net (the compiled graph reads it once, when it is bound)"));
+
+    [Fact]
+    public Task SS2009_for_a_transposed_view_read_by_a_kernel_that_takes_contiguous_buffers() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear fc = new(4, 4);
+            public Tensor Forward(Tensor x) => {|#0:fc.Forward(x.Transpose(0, 1))|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: a transposed or permuted view read by Linear, which the compiled graph takes contiguous (call Contiguous() first)"));
 
     [Fact]
     public Task SS2009_for_a_module_list_whose_elements_the_constructor_makes() => Diagnostics("""

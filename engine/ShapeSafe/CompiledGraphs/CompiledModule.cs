@@ -11,7 +11,7 @@ namespace ShapeSafe.NN;
 /// autograd node per call. Guards, as TorchDynamo's: a plan (every buffer's shape) per input shape, made when the
 /// shape is first seen and reused after; <see cref="NN.Module.Training"/> is part of the key; under <c>NoGrad</c> or
 /// <c>InferenceMode</c> nothing is saved for a backward. The module's eager <c>Forward</c> runs instead when a
-/// guard cannot hold: an input that is not Float32, more shapes than <see cref="CompileOptions.CacheSizeLimit"/>,
+/// guard cannot hold: an input that is not Float32 (Int64 for an embedding's indices), more shapes than <see cref="CompileOptions.CacheSizeLimit"/>,
 /// an op trace (ONNX export) listening, or an autocast scope (the graph computes in float32).
 /// </summary>
 /// <remarks>
@@ -79,10 +79,17 @@ public abstract class CompiledModule<TModule> : CompiledModule where TModule : M
     /// made by <see cref="CreatePlan"/>; null when the call must run eagerly (and then counted in <see cref="EagerCalls"/>).
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(Tensor input) where TPlan : class
+    protected TPlan? PlanFor<TPlan>(Tensor input) where TPlan : class => PlanFor<TPlan>(input, DType.Float32);
+
+    /// <summary>
+    /// <see cref="PlanFor{TPlan}(Tensor)"/> for a graph whose input has the dtype <paramref name="dtype"/> (Int64 for the
+    /// indices of an embedding); an input of another dtype runs eagerly.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected TPlan? PlanFor<TPlan>(Tensor input, DType dtype) where TPlan : class
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.DType != DType.Float32 || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
+        if (input.DType != dtype || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
         bool training = Module.Training;
         for (int i = 0; i < _plans.Count; i++)
         {
@@ -95,11 +102,15 @@ public abstract class CompiledModule<TModule> : CompiledModule where TModule : M
 
     /// <summary><see cref="PlanFor{TPlan}(Tensor)"/> for a graph of two inputs.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(Tensor first, Tensor second) where TPlan : class
+    protected TPlan? PlanFor<TPlan>(Tensor first, Tensor second) where TPlan : class => PlanFor<TPlan>(first, DType.Float32, second, DType.Float32);
+
+    /// <summary><see cref="PlanFor{TPlan}(Tensor, Tensor)"/> for inputs of the given dtypes (Int64 for an embedding's indices).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected TPlan? PlanFor<TPlan>(Tensor first, DType firstType, Tensor second, DType secondType) where TPlan : class
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        if (first.DType != DType.Float32 || second.DType != DType.Float32 || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
+        if (first.DType != firstType || second.DType != secondType || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
         bool training = Module.Training;
         for (int i = 0; i < _plans.Count; i++)
         {

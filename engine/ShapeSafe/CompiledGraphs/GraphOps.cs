@@ -8,6 +8,7 @@ using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Normalization;
 using ShapeSafe.Kernels.Reduction;
 using ShapeSafe.Kernels.Pooling;
+using ShapeSafe.Kernels.Strided;
 using ShapeSafe.NN;
 using ShapeSafe.Shapes;
 
@@ -45,6 +46,22 @@ public static class GraphOps
     /// <summary>How many rows <c>LayerNorm</c> normalizes in an input of <paramref name="input"/> (the length of its saved statistics).</summary>
     public static int LayerNormRows(int[] input, NN.LayerNorm layer) => F.LayerNormRows(input, layer.NormalizedShape, layer.Weight, layer.Bias);
 
+    /// <summary>The output shape of an <c>Embedding</c> on indices of <paramref name="input"/>: the input's shape and the embedding dim.</summary>
+    public static int[] EmbeddingShape(int[] input, NN.Embedding layer)
+    {
+        var shape = new int[input.Length + 1];
+        input.CopyTo(shape, 0);
+        shape[^1] = layer.Weight.Sizes[1];
+        return shape;
+    }
+
+    /// <summary>The output shape of a <c>BatchNorm1d</c> or <c>BatchNorm2d</c> (its input's), checked as the layer's <c>Forward</c> checks it.</summary>
+    public static int[] BatchNormShape(int[] input, NN.BatchNorm layer)
+    {
+        layer.CheckInput(input);
+        return input;
+    }
+
     /// <summary>
     /// The dim <c>Softmax</c>/<c>LogSoftmax</c> runs along in an input of <paramref name="input"/>: <paramref name="dim"/>
     /// (negative from the end), or the layers' legacy choice when it is null; checked as the eager op checks it.
@@ -61,18 +78,38 @@ public static class GraphOps
     /// <summary>The output shape of <c>Flatten(startDim, endDim)</c>.</summary>
     public static int[] FlattenShape(int[] input, int startDim, int endDim) => Rules.Flatten(input, startDim, endDim);
 
-    /// <summary>The shape of <c>a + b</c>; the compiled add takes equal shapes only.</summary>
-    public static int[] AddShape(int[] a, int[] b) => SameShape("Add", a, b);
+    /// <summary>The shape of <c>View(sizes)</c> or <c>Reshape(sizes)</c> (<paramref name="op"/>) of a contiguous input, one -1 inferred.</summary>
+    public static int[] ViewShape(int[] input, int[] sizes, string op) => Rules.View(Rules.Contiguous(input), sizes, op).Sizes;
 
-    /// <summary>The shape of <c>a * b</c>; the compiled product takes equal shapes only.</summary>
-    public static int[] MulShape(int[] a, int[] b) => SameShape("Mul", a, b);
+    /// <summary>The shape of <c>Squeeze()</c>: every dim of size 1 removed.</summary>
+    public static int[] SqueezeShape(int[] input) => Rules.Squeeze(Rules.Contiguous(input)).Sizes;
 
-    static int[] SameShape(string op, int[] a, int[] b)
-    {
-        if (!a.AsSpan().SequenceEqual(b))
-            throw new ShapeException(op, $"a compiled element-wise op takes operands of one shape, got {Rules.Format(a)} and {Rules.Format(b)}");
-        return a;
-    }
+    /// <summary>The shape of <c>Squeeze(dim)</c>.</summary>
+    public static int[] SqueezeShape(int[] input, int dim) => Rules.Squeeze(Rules.Contiguous(input), dim).Sizes;
+
+    /// <summary>The shape of <c>Unsqueeze(dim)</c>.</summary>
+    public static int[] UnsqueezeShape(int[] input, int dim) => Rules.Unsqueeze(Rules.Contiguous(input), dim).Sizes;
+
+    /// <summary>The layout of <c>Transpose(dim0, dim1)</c> over a contiguous input, checked as the eager view checks it.</summary>
+    public static StridedViewPlan PlanTranspose(int[] input, int dim0, int dim1) => new(Rules.Transpose(Rules.Contiguous(input), dim0, dim1));
+
+    /// <summary>The layout of <c>Permute(dims)</c> over a contiguous input.</summary>
+    public static StridedViewPlan PlanPermute(int[] input, int[] dims) => new(Rules.Permute(Rules.Contiguous(input), dims));
+
+    /// <summary><c>x.Size(dim)</c> of a tensor of <paramref name="shape"/> (a view's size read from an input).</summary>
+    public static int SizeOf(int[] shape, int dim) => shape[Rules.ExistingDim("Size", dim, shape)];
+
+    /// <summary>The shape of <c>a + b</c>: the broadcast of the two, checked as the eager op checks it.</summary>
+    public static int[] AddShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Add");
+
+    /// <summary>The shape of <c>a - b</c>.</summary>
+    public static int[] SubShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Sub");
+
+    /// <summary>The shape of <c>a * b</c>.</summary>
+    public static int[] MulShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Mul");
+
+    /// <summary>The shape of <c>a / b</c>.</summary>
+    public static int[] DivShape(int[] a, int[] b) => Rules.Broadcast(a, b, "Div");
 
     /// <summary>The geometry of <c>Conv2d</c> on an input of <paramref name="input"/>.</summary>
     public static Conv2dPlan PlanConv2d(int[] input, Tensor weight, Tensor? bias,
@@ -144,6 +181,34 @@ public static class GraphOps
             AtStart(output), mean, invStd);
 
     /// <summary>
+    /// output = batch_norm(input) as <see cref="NN.BatchNorm"/>'s <c>Forward</c> runs it, with the kernel and the
+    /// running-statistics update <see cref="F.BatchNorm"/> runs: a training call counts the batch and normalizes with
+    /// the batch's statistics, updating the running ones; an eval call uses the running ones. Each channel's mean and
+    /// 1/std go to <paramref name="mean"/> and <paramref name="invStd"/> for the backward; <paramref name="batchMean"/>
+    /// and <paramref name="batchVar"/> are the double scratch of the batch statistics. Returns whether the batch's
+    /// statistics were used, for <see cref="BatchNormBackward"/>.
+    /// </summary>
+    public static bool BatchNorm(NN.BatchNorm layer, Tensor input, Tensor output, float[] mean, float[] invStd, double[] batchMean, double[] batchVar)
+    {
+        var (batchStatistics, runningMean, runningVar, factor) = layer.CountBatch();
+        F.BatchNormInto(input, runningMean, runningVar, Dense(layer.Weight), Dense(layer.Bias), batchStatistics, factor, layer.Eps,
+            mean, invStd, batchMean, batchVar, output);
+        return batchStatistics;
+    }
+
+    /// <summary>
+    /// output = the rows of <paramref name="layer"/>'s weight at the Int64 <paramref name="indices"/> (contiguous), each
+    /// index checked as <see cref="F.Embedding"/> checks it, with its gather.
+    /// </summary>
+    public static void Embedding(NN.Embedding layer, Tensor indices, Tensor output)
+    {
+        var index = indices.LongData.AsSpan(indices.Offset, indices.Count);
+        var weight = Contiguous(layer.Weight);
+        F.CheckEmbeddingIndices(index, indices.Sizes, weight.Sizes);
+        EmbeddingGradient.Gather(index, weight.FloatData, weight.Offset, weight.Sizes[1], Span(output));
+    }
+
+    /// <summary>
     /// output = dropout(input) as <see cref="NN.Dropout"/> runs it: in training mode (and p &gt; 0) a mask drawn
     /// into <paramref name="mask"/> as <see cref="F.Dropout"/> draws it, from the layer's generator, and multiplied
     /// in; otherwise a copy. Returns whether the mask applies, for <see cref="DropoutBackward"/>.
@@ -185,14 +250,54 @@ public static class GraphOps
     /// <summary>output = exact (erf) GELU of input.</summary>
     public static void Gelu(Tensor input, Tensor output) => default(GeluOp).Apply(Span(input), Span(output));
 
-    /// <summary>output = a · b (equal shapes).</summary>
-    public static void Mul(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Multiply(Span(a), Span(b), Span(output));
+    /// <summary>output = a · b, broadcasting (the eager op's kernel).</summary>
+    public static void Mul(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, MulOp<float>>(a, b, default, output);
 
-    /// <summary>output = a + b (equal shapes).</summary>
-    public static void Add(Tensor a, Tensor b, Tensor output) => TensorPrimitives.Add(Span(a), Span(b), Span(output));
+    /// <summary>output = a + b, broadcasting.</summary>
+    public static void Add(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, AddOp<float>>(a, b, default, output);
 
-    /// <summary>destination = source.</summary>
-    public static void Copy(Tensor source, Tensor destination) => Span(source).CopyTo(Span(destination));
+    /// <summary>output = a - b, broadcasting.</summary>
+    public static void Sub(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, SubOp<float>>(a, b, default, output);
+
+    /// <summary>output = a / b (true division), broadcasting.</summary>
+    public static void Div(Tensor a, Tensor b, Tensor output) => ElementwiseKernel.BinaryInto<float, DivOp>(a, b, default, output);
+
+    /// <summary>output = -input.</summary>
+    public static void Neg(Tensor input, Tensor output) => default(NegOp<float>).Apply(Span(input), Span(output));
+
+    // A scalar operand is the float the eager op computes with: a double or integer scalar is rounded to float once
+    // (ATen's opmath for Float32), which the generated code does where it reads the constant or binds the field.
+
+    /// <summary>output = input + scalar.</summary>
+    public static void AddScalar(Tensor input, float scalar, Tensor output) => default(AddOp<float>).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = input - scalar.</summary>
+    public static void SubScalar(Tensor input, float scalar, Tensor output) => default(SubOp<float>).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = scalar - input.</summary>
+    public static void RsubScalar(float scalar, Tensor input, Tensor output) => default(SubOp<float>).Apply(scalar, Span(input), Span(output));
+
+    /// <summary>output = input · scalar.</summary>
+    public static void MulScalar(Tensor input, float scalar, Tensor output) => default(MulOp<float>).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = input / scalar.</summary>
+    public static void DivScalar(Tensor input, float scalar, Tensor output) => default(DivOp).Apply(Span(input), scalar, Span(output));
+
+    /// <summary>output = scalar / input.</summary>
+    public static void RdivScalar(float scalar, Tensor input, Tensor output) => default(DivOp).Apply(scalar, Span(input), Span(output));
+
+    /// <summary>destination = source, the destination contiguous; a strided source (a transposed view) is read through its strides.</summary>
+    public static void Copy(Tensor source, Tensor destination)
+    {
+        if (source.IsContiguous) Span(source).CopyTo(Span(destination));
+        else StridedLayout.Copy(source.FloatData, source.Sizes, source.StrideArray, source.Offset, destination.FloatData, destination.StrideArray, destination.Offset);
+    }
+
+    /// <summary>
+    /// The view <paramref name="plan"/> describes over <paramref name="source"/>'s storage (a transpose or permute of
+    /// a contiguous buffer): it shares the storage, as the eager view does.
+    /// </summary>
+    public static Tensor Strided(Tensor source, StridedViewPlan plan) => new(source.Storage, plan.Sizes, plan.Strides, source.Offset);
 
     // ------------------------------------------------------------------ backward
 
@@ -228,9 +333,53 @@ public static class GraphOps
     public static void GeluBackward(Tensor gradOutput, Tensor input, Tensor gradInput) =>
         ElementwiseGradient.GeluBackward(Span(gradOutput), Span(input), Span(gradInput));
 
-    /// <summary>gradInput = gradOutput·other: one operand's gradient of a product.</summary>
+    /// <summary>gradInput = gradOutput·other: one operand's gradient of a product of equal shapes.</summary>
     public static void MulBackward(Tensor gradOutput, Tensor other, Tensor gradInput) =>
         TensorPrimitives.Multiply(Span(gradOutput), Span(other), Span(gradInput));
+
+    /// <summary>
+    /// One operand's gradient of a broadcasting product: gradOutput·other, summed to <paramref name="gradInput"/>'s
+    /// shape; <paramref name="scratch"/> (the output's shape) holds the product when the operand was broadcast.
+    /// </summary>
+    public static void MulBackward(Tensor gradOutput, Tensor other, Tensor scratch, Tensor gradInput) =>
+        ElementwiseGradient.FactorInto(gradOutput, other, scratch, gradInput);
+
+    /// <summary>A sum's or a difference's first operand: gradOutput summed to <paramref name="gradInput"/>'s shape (a copy when the shapes agree).</summary>
+    public static void SumToShape(Tensor gradOutput, Tensor gradInput) => GradientKernels.SumToShapeInto(gradOutput, gradInput, negate: false);
+
+    /// <summary>A difference's second operand: -gradOutput summed to <paramref name="gradInput"/>'s shape.</summary>
+    public static void SubBackward(Tensor gradOutput, Tensor gradInput) => ElementwiseGradient.SubtrahendInto(gradOutput, gradInput);
+
+    /// <summary>A quotient's dividend: gradOutput / divisor, summed to <paramref name="gradInput"/>'s shape.</summary>
+    public static void DivBackward(Tensor gradOutput, Tensor divisor, Tensor scratch, Tensor gradInput) =>
+        ElementwiseGradient.DividendInto(gradOutput, divisor, scratch, gradInput);
+
+    /// <summary>A quotient's divisor: -gradOutput·dividend / divisor², summed to <paramref name="gradInput"/>'s shape.</summary>
+    public static void DivisorBackward(Tensor gradOutput, Tensor dividend, Tensor divisor, Tensor scratch, Tensor gradInput) =>
+        ElementwiseGradient.DivisorInto(gradOutput, dividend, divisor, scratch, gradInput);
+
+    /// <summary>
+    /// A transpose's or permute's backward: the gradient added into zeros of the input's shape through the view's
+    /// layout, the kernel eager autograd runs for every view.
+    /// </summary>
+    public static void PermuteBackward(Tensor gradOutput, StridedViewPlan plan, Tensor gradInput) =>
+        GradientKernels.ScatterAddInto(gradOutput, gradInput, plan.Layout);
+
+    /// <summary>gradInput = -gradOutput (negation's and <c>scalar - x</c>'s backward).</summary>
+    public static void NegBackward(Tensor gradOutput, Tensor gradInput) => Neg(gradOutput, gradInput);
+
+    /// <summary>gradInput = gradOutput·scalar (<c>x * scalar</c>'s backward).</summary>
+    public static void MulScalarBackward(Tensor gradOutput, float scalar, Tensor gradInput) => MulScalar(gradOutput, scalar, gradInput);
+
+    /// <summary>gradInput = gradOutput / scalar (<c>x / scalar</c>'s backward).</summary>
+    public static void DivScalarBackward(Tensor gradOutput, float scalar, Tensor gradInput) => DivScalar(gradOutput, scalar, gradInput);
+
+    /// <summary>
+    /// <c>scalar / x</c>'s backward from its input and output: gradInput = -gradOutput·output / input, the formula
+    /// eager autograd uses (<c>ElementwiseGradient.ScalarDivBy</c>), in its order of rounding.
+    /// </summary>
+    public static void RdivScalarBackward(Tensor gradOutput, Tensor input, Tensor output, Tensor gradInput) =>
+        ElementwiseGradient.ScalarDivByInto(gradOutput, input, output, gradInput);
 
     /// <summary>
     /// The gradients of <see cref="Conv2d"/>; with <paramref name="reluOutput"/> (a fused ReLU's output) the gradient
@@ -271,6 +420,30 @@ public static class GraphOps
         LayerNormKernel.Backward(mean.Length, RowLength(layer), input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset,
             mean, invStd, Dense(layer.Weight), gradInput is null ? null : AtStart(gradInput),
             gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+
+    /// <summary>
+    /// The gradients of <see cref="BatchNorm"/> for <paramref name="gradOutput"/> (the kernel eager autograd runs),
+    /// through the batch's statistics when the forward used them; each non-null target is overwritten.
+    /// </summary>
+    public static void BatchNormBackward(NN.BatchNorm layer, bool batchStatistics, Tensor gradOutput, Tensor input, float[] mean, float[] invStd,
+        Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias)
+    {
+        int n = input.Sizes[0], c = input.Sizes[1], s = input.Count / Math.Max(n * c, 1);
+        BatchNormKernel.Backward(n, c, s, input.FloatData, input.Offset, gradOutput.FloatData, gradOutput.Offset, mean, invStd, Dense(layer.Weight),
+            batchStatistics, gradInput is null ? null : AtStart(gradInput), gradWeight is null ? null : AtStart(gradWeight), gradBias is null ? null : AtStart(gradBias));
+    }
+
+    /// <summary>
+    /// The dense gradient of <see cref="Embedding"/>'s weight (eager autograd's kernel): each output-gradient row added
+    /// into its index's row of zeros, the padding index's row left at zero. Nothing is written when the weight needs no gradient.
+    /// </summary>
+    public static void EmbeddingBackward(NN.Embedding layer, Tensor gradOutput, Tensor indices, Tensor? gradWeight)
+    {
+        if (gradWeight is null) return;
+        int dim = layer.Weight.Sizes[1];
+        EmbeddingGradient.BackwardInto(Span(gradOutput), indices.LongData.AsSpan(indices.Offset, indices.Count), layer.Weight.Sizes[0], dim,
+            layer.PaddingIdx, AtStart(gradWeight));
+    }
 
     /// <summary>Softmax's backward from its output y: gradInput = y·(g - Σ g·y) along <paramref name="dim"/>.</summary>
     public static void SoftmaxBackward(Tensor gradOutput, Tensor output, int dim, Tensor gradInput) =>
@@ -387,4 +560,19 @@ public sealed class MaxPool2dPlan
 
     /// <summary>How many argmax entries the pool writes (one per output element).</summary>
     public int IndexCount { get; }
+}
+
+/// <summary>A transposed or permuted view's layout over its contiguous source, for one input shape; made once per plan.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class StridedViewPlan
+{
+    internal StridedViewPlan(Layout<int> layout) => Layout = layout;
+
+    internal Layout<int> Layout { get; }
+
+    /// <summary>The view's shape.</summary>
+    public int[] Sizes => Layout.Sizes;
+
+    /// <summary>The view's strides over its source's storage.</summary>
+    public int[] Strides => Layout.Strides;
 }

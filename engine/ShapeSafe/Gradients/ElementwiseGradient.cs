@@ -27,22 +27,116 @@ internal static class ElementwiseGradient
     public static Tensor?[] Sub(Tensor grad, int[] aSizes, int[] bSizes, bool needA, bool needB) => new[]
     {
         needA ? GradientKernels.SumToShape(grad, aSizes) : null,
-        needB ? GradientKernels.SumToShape(-grad, bSizes) : null,
+        needB ? (grad.DType == DType.Float32 && grad.IsContiguous ? Subtrahend(grad, bSizes) : GradientKernels.SumToShape(-grad, bSizes)) : null,
     };
+
+    static Tensor Subtrahend(Tensor grad, int[] shape)
+    {
+        var target = Tensor.Uninitialized(DType.Float32, (int[])shape.Clone());
+        SubtrahendInto(grad, target);
+        return target;
+    }
 
     /// <summary><c>a · b</c>: dA = g·b, dB = g·a.</summary>
-    public static Tensor?[] Mul(Tensor grad, Tensor a, Tensor b, bool needA, bool needB) => new[]
-    {
-        needA ? GradientKernels.SumToShape(grad * b, a.Sizes) : null,
-        needB ? GradientKernels.SumToShape(grad * a, b.Sizes) : null,
-    };
+    public static Tensor?[] Mul(Tensor grad, Tensor a, Tensor b, bool needA, bool needB) => IsFloat32(grad, a, b)
+        ? new[]
+        {
+            needA ? Into(grad, a.Sizes, Rules.Broadcast(grad.Sizes, b.Sizes, "Mul"), (g, scratch, target) => FactorInto(g, b, scratch, target)) : null,
+            needB ? Into(grad, b.Sizes, Rules.Broadcast(grad.Sizes, a.Sizes, "Mul"), (g, scratch, target) => FactorInto(g, a, scratch, target)) : null,
+        }
+        : new[]
+        {
+            needA ? GradientKernels.SumToShape(grad * b, a.Sizes) : null,
+            needB ? GradientKernels.SumToShape(grad * a, b.Sizes) : null,
+        };
 
     /// <summary><c>a / b</c>: dA = g / b, dB = -g·a / b².</summary>
-    public static Tensor?[] Div(Tensor grad, Tensor a, Tensor b, bool needA, bool needB) => new[]
+    public static Tensor?[] Div(Tensor grad, Tensor a, Tensor b, bool needA, bool needB) => IsFloat32(grad, a, b)
+        ? new[]
+        {
+            needA ? Into(grad, a.Sizes, Rules.Broadcast(grad.Sizes, b.Sizes, "Div"), (g, scratch, target) => DividendInto(g, b, scratch, target)) : null,
+            needB ? Into(grad, b.Sizes, Rules.Broadcast(Rules.Broadcast(grad.Sizes, a.Sizes, "Div"), b.Sizes, "Div"),
+                (g, scratch, target) => DivisorInto(g, a, b, scratch, target)) : null,
+        }
+        : new[]
+        {
+            needA ? GradientKernels.SumToShape(grad / b, a.Sizes) : null,
+            needB ? GradientKernels.SumToShape(-grad * a / (b * b), b.Sizes) : null,
+        };
+
+    // The Float32 gradients of a broadcasting difference, product and quotient, written into buffers the caller
+    // owns: eager autograd allocates them (Into), compiled graphs pass their planned buffers. Each forms the
+    // gradient at the output's shape, in the scratch when the operand was broadcast, and sums it back to the
+    // operand's shape; an operand of the output's shape is written directly, as SumToShape hands it on.
+
+    /// <summary>A difference's second operand: -g summed to <paramref name="target"/>'s shape.</summary>
+    public static void SubtrahendInto(Tensor grad, Tensor target) => GradientKernels.SumToShapeInto(grad, target, negate: true);
+
+    /// <summary>One factor of a product: g·<paramref name="other"/> summed to <paramref name="target"/>'s shape.</summary>
+    public static void FactorInto(Tensor grad, Tensor other, Tensor scratch, Tensor target)
     {
-        needA ? GradientKernels.SumToShape(grad / b, a.Sizes) : null,
-        needB ? GradientKernels.SumToShape(-grad * a / (b * b), b.Sizes) : null,
-    };
+        var product = AtOutputShape(grad, scratch, target);
+        ElementwiseKernel.BinaryInto<float, MulOp<float>>(grad, other, default, product);
+        SumBack(product, target);
+    }
+
+    /// <summary>A quotient's dividend: g / <paramref name="divisor"/> summed to <paramref name="target"/>'s shape.</summary>
+    public static void DividendInto(Tensor grad, Tensor divisor, Tensor scratch, Tensor target)
+    {
+        var quotient = AtOutputShape(grad, scratch, target);
+        ElementwiseKernel.BinaryInto<float, DivOp>(grad, divisor, default, quotient);
+        SumBack(quotient, target);
+    }
+
+    /// <summary>
+    /// A quotient's divisor: -g·a / b² summed to <paramref name="target"/>'s shape, each step rounded to float in
+    /// the order the tensor expression <c>-g * a / (b * b)</c> takes.
+    /// </summary>
+    public static void DivisorInto(Tensor grad, Tensor dividend, Tensor divisor, Tensor scratch, Tensor target)
+    {
+        var result = AtOutputShape(grad, scratch, target);
+        ElementwiseKernel.BinaryInto<float, NegatedProductOp>(grad, dividend, default, result);
+        ElementwiseKernel.InPlace<float, DivideBySquareOp>(result, divisor, default, "Div");
+        SumBack(result, target);
+    }
+
+    static bool IsFloat32(Tensor grad, Tensor a, Tensor b) => grad.DType == DType.Float32 && a.DType == DType.Float32 && b.DType == DType.Float32;
+
+    /// <summary>A new gradient of <paramref name="shape"/> from one of the kernels above, with the scratch it needs.</summary>
+    static Tensor Into(Tensor grad, int[] shape, int[] outputShape, Action<Tensor, Tensor, Tensor> kernel)
+    {
+        var target = Tensor.Uninitialized(DType.Float32, (int[])shape.Clone());
+        bool direct = shape.AsSpan().SequenceEqual(outputShape);
+        kernel(grad, direct ? target : Tensor.Uninitialized(DType.Float32, (int[])outputShape.Clone()), target);
+        return target;
+    }
+
+    /// <summary>Where a gradient at the output's shape is formed: the target itself when it has that shape, else the scratch.</summary>
+    static Tensor AtOutputShape(Tensor grad, Tensor scratch, Tensor target) =>
+        target.Sizes.AsSpan().SequenceEqual(grad.Sizes) ? target : scratch;
+
+    static void SumBack(Tensor atOutputShape, Tensor target)
+    {
+        if (!ReferenceEquals(atOutputShape, target)) GradientKernels.SumToShapeInto(atOutputShape, target, negate: false);
+    }
+
+    /// <summary>(-x)·y, rounded after the negation and the product as the tensor ops round.</summary>
+    readonly struct NegatedProductOp : IBinaryOp<float>
+    {
+        public float Apply(float x, float y) => -x * y;
+        public void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = -x[i] * y[i]; }
+        public void Apply(ReadOnlySpan<float> x, float y, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = -x[i] * y; }
+        public void Apply(float x, ReadOnlySpan<float> y, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = -x * y[i]; }
+    }
+
+    /// <summary>x / (y·y), the square rounded to float before the division, as <c>x / (b * b)</c> rounds it.</summary>
+    readonly struct DivideBySquareOp : IBinaryOp<float>
+    {
+        public float Apply(float x, float y) => x / (y * y);
+        public void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = x[i] / (y[i] * y[i]); }
+        public void Apply(ReadOnlySpan<float> x, float y, Span<float> d) { float square = y * y; for (int i = 0; i < d.Length; i++) d[i] = x[i] / square; }
+        public void Apply(float x, ReadOnlySpan<float> y, Span<float> d) { for (int i = 0; i < d.Length; i++) d[i] = x / (y[i] * y[i]); }
+    }
 
     /// <summary>
     /// <c>a ** b</c>: dA = g·b·a^(b-1) (0 where b = 0), dB = g·a^b·ln a (0 where a = 0 and b ≥ 0), as PyTorch's
@@ -87,6 +181,13 @@ internal static class ElementwiseGradient
 
     /// <summary><c>s / x</c>: -g·s / x², written -g·result / x so only the result and x are read.</summary>
     public static Tensor ScalarDivBy(Tensor grad, Tensor x, Tensor result) => -grad * result / x;
+
+    /// <summary><see cref="ScalarDivBy"/> into <paramref name="target"/> (contiguous Float32 of x's shape), rounded in its order: (-g·result) / x.</summary>
+    public static void ScalarDivByInto(Tensor grad, Tensor x, Tensor result, Tensor target)
+    {
+        ElementwiseKernel.BinaryInto<float, NegatedProductOp>(grad, result, default, target);
+        ElementwiseKernel.BinaryInto<float, DivOp>(target, x, default, target);
+    }
 
     /// <summary><c>s ** x</c>: g·s^x·ln s (0 where s = 0 and x ≥ 0).</summary>
     public static Tensor ScalarPow(Tensor grad, float scalar, Tensor exponent) =>

@@ -21,13 +21,28 @@ internal static class EmbeddingGradient
     {
         var grad = Tensor.Zeros(numEmbeddings, dim);
         var g = gradOutput.Contiguous();
-        var target = grad.FloatData;
+        AddRows(g.FloatData.AsSpan(g.Offset, index.Length * dim), index, dim, paddingIdx, grad.FloatData);
+        return grad;
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> into <paramref name="target"/>, a dense weight gradient of <paramref name="numEmbeddings"/>
+    /// rows read from index 0 (a compiled graph's gradient for the weight): zeroed, then each row added in.
+    /// </summary>
+    public static void BackwardInto(ReadOnlySpan<float> gradOutput, ReadOnlySpan<long> index, int numEmbeddings, int dim, long? paddingIdx, float[] target)
+    {
+        target.AsSpan(0, numEmbeddings * dim).Clear();
+        AddRows(gradOutput, index, dim, paddingIdx, target);
+    }
+
+    /// <summary>Adds gradient row i into row <c>index[i]</c> of <paramref name="target"/>, in order, skipping the padding index.</summary>
+    static void AddRows(ReadOnlySpan<float> gradOutput, ReadOnlySpan<long> index, int dim, long? paddingIdx, float[] target)
+    {
         for (int i = 0; i < index.Length; i++)
         {
             if (index[i] == paddingIdx) continue;
             var row = target.AsSpan((int)index[i] * dim, dim);
-            TensorPrimitives.Add(row, g.FloatData.AsSpan(g.Offset + i * dim, dim), row);
+            TensorPrimitives.Add(row, gradOutput.Slice(i * dim, dim), row);
         }
-        return grad;
     }
 }

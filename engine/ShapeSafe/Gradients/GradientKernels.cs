@@ -78,24 +78,61 @@ internal static class GradientKernels
 
     static Tensor ScatterAdd<T>(Tensor grad, int[] inputSizes, Layout<int> relativeLayout) where T : unmanaged, System.Numerics.INumber<T>
     {
-        int count = grad.Count;
         var result = Tensor.Zeros(inputSizes, Tensor.DTypeOf<T>());
-        if (count == 0) return result;
-        var g = grad.Contiguous();
+        if (grad.Count > 0) AddThrough<T>(grad.Contiguous(), ElementwiseKernel.Data<T>(result), relativeLayout);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="ScatterAdd"/> of a contiguous Float32 gradient into <paramref name="target"/> (contiguous, of the
+    /// view's input shape; overwritten): what a compiled graph's transpose or permute runs backward, with the same
+    /// adds into zeros as eager autograd's.
+    /// </summary>
+    public static void ScatterAddInto(Tensor grad, Tensor target, Layout<int> relativeLayout)
+    {
+        var destination = target.FloatData.AsSpan(target.Offset, target.Count);
+        destination.Clear();
+        if (grad.Count == 0) return;
+        if (target.Offset != 0) throw new ArgumentException("ScatterAddInto: the target must start its storage", nameof(target));
+        AddThrough<float>(grad, target.FloatData, relativeLayout);
+    }
+
+    /// <summary>target[layout(i)] += grad[i] for each element i of the contiguous <paramref name="g"/>, in row-major order.</summary>
+    static void AddThrough<T>(Tensor g, T[] target, Layout<int> relativeLayout) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int count = g.Count;
         var source = ElementwiseKernel.Data<T>(g);
         int start = g.Offset;
-        var target = ElementwiseKernel.Data<T>(result);
 
         // A layout that is a plain row-major window (the view kind) copies in one run.
         if (Rules.IsContiguous(relativeLayout.Sizes, relativeLayout.Strides) == Truth.True)
         {
             TensorPrimitives.Add(target.AsSpan(relativeLayout.Offset, count), source.AsSpan(start, count), target.AsSpan(relativeLayout.Offset, count));
-            return result;
+            return;
         }
-        var offsets = count <= 4096 ? stackalloc int[count] : new int[count];
-        StridedLayout.Offsets(relativeLayout.Sizes, relativeLayout.Strides, relativeLayout.Offset, offsets);
-        for (int i = 0; i < count; i++) target[offsets[i]] += source[start + i];
-        return result;
+        int rank = relativeLayout.Rank;
+        if (rank == 0)
+        {
+            target[relativeLayout.Offset] += source[start];
+            return;
+        }
+        // Row by row in the gradient's order, the target's offset carried through the outer dims as an odometer,
+        // so no table of offsets is allocated (a compiled graph's transpose runs this every step).
+        var sizes = relativeLayout.Sizes;
+        var strides = relativeLayout.Strides;
+        Span<int> index = stackalloc int[rank];
+        int inner = sizes[rank - 1], innerStride = strides[rank - 1], at = relativeLayout.Offset;
+        for (int row = start; row < start + count; row += inner)
+        {
+            for (int i = 0; i < inner; i++) target[at + i * innerStride] += source[row + i];
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                at += strides[d];
+                if (++index[d] < sizes[d]) break;
+                at -= strides[d] * index[d];
+                index[d] = 0;
+            }
+        }
     }
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (the inverse of broadcasting).</summary>
@@ -103,7 +140,67 @@ internal static class GradientKernels
     {
         if (grad.Sizes.AsSpan().SequenceEqual(shape)) return grad;
         var expanded = Rules.Expand(Rules.Contiguous(shape), grad.Sizes, "SumToShape");
+        if (grad.DType == DType.Float32 && grad.IsContiguous)
+        {
+            var result = Tensor.Uninitialized(DType.Float32, (int[])shape.Clone());
+            SumToShapeInto(grad, result, negate: false);
+            return result;
+        }
         return ScatterAdd(grad, shape, expanded);
+    }
+
+    /// <summary>
+    /// <see cref="SumToShape"/> into <paramref name="target"/> (contiguous, Float32, of a shape that broadcasts to
+    /// the contiguous <paramref name="grad"/>'s; overwritten), of -grad when <paramref name="negate"/> (a
+    /// difference's second operand). Each target element starts at zero and adds the gradient's elements that
+    /// broadcast from it in row-major order, the order the scatter-add runs in, so eager autograd and compiled
+    /// graphs get the same bits. Equal shapes copy (or negate), as <see cref="SumToShape"/> hands the gradient on.
+    /// </summary>
+    public static void SumToShapeInto(Tensor grad, Tensor target, bool negate)
+    {
+        int count = grad.Count;
+        var source = grad.FloatData.AsSpan(grad.Offset, count);
+        var destination = target.FloatData.AsSpan(target.Offset, target.Count);
+        if (grad.Sizes.AsSpan().SequenceEqual(target.Sizes))
+        {
+            if (negate) TensorPrimitives.Negate(source, destination);
+            else source.CopyTo(destination);
+            return;
+        }
+        destination.Clear();
+        if (count == 0) return;
+        int rank = grad.Rank, pad = rank - target.Rank;
+        // The target's strides seen from the gradient's dims: 0 where the target broadcasts (a missing or size-1 dim).
+        Span<int> strides = stackalloc int[rank];
+        Span<int> index = stackalloc int[rank];
+        for (int d = rank - 1, stride = 1; d >= pad; d--)
+        {
+            int size = target.Sizes[d - pad];
+            strides[d] = size == 1 && grad.Sizes[d] != 1 ? 0 : stride;
+            stride *= size;
+        }
+        int inner = grad.Sizes[rank - 1], innerStride = strides[rank - 1], at = 0;
+        for (int start = 0; start < count; start += inner)
+        {
+            if (innerStride == 0)
+            {
+                float sum = destination[at];
+                for (int i = 0; i < inner; i++) sum += negate ? -source[start + i] : source[start + i];
+                destination[at] = sum;
+            }
+            else
+            {
+                for (int i = 0; i < inner; i++) destination[at + i] += negate ? -source[start + i] : source[start + i];
+            }
+            // The next row: carry through the outer dims, as an odometer.
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                at += strides[d];
+                if (++index[d] < grad.Sizes[d]) break;
+                at -= strides[d] * index[d];
+                index[d] = 0;
+            }
+        }
     }
 
     /// <summary>target += source, element by element through both layouts (same shape; Float32, or Float64 for both).</summary>

@@ -364,38 +364,10 @@ public static partial class F
         var x = input.Detach().Contiguous();
         var mean = new float[c];
         var invStd = new float[c];
-        if (training)
-        {
-            long count = (long)n * s;
-            if (count <= 1)
-                throw new ShapeException(op, $"Expected more than 1 value per channel when training, got input size {Rules.Format(input.Sizes)}");
-            var batchMean = new double[c];
-            var batchVar = new double[c];
-            BatchNormKernel.Statistics(n, c, s, x.FloatData, x.Offset, batchMean, batchVar);
-            for (int ch = 0; ch < c; ch++)
-            {
-                mean[ch] = (float)batchMean[ch];
-                invStd[ch] = (float)(1 / Math.Sqrt(batchVar[ch] + eps));
-            }
-            UpdateRunning(runningMean, runningVar, batchMean, batchVar, count, momentum);
-        }
-        else
-        {
-            if (runningMean is null || runningVar is null)
-                throw new ArgumentException($"{op}: running_mean and running_var must be given when not training (input {Rules.Format(input.Sizes)})");
-            var rm = runningMean.ToFloatArray();
-            var rv = runningVar.ToFloatArray();
-            float epsF = (float)eps;
-            for (int ch = 0; ch < c; ch++)
-            {
-                mean[ch] = rm[ch];
-                invStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsF);
-            }
-        }
-
         var w = weight?.Detach().Contiguous().ToFloatArray();
         var y = Tensor.Uninitialized(DType.Float32, (int[])input.Sizes.Clone());
-        BatchNormKernel.Normalize(n, c, s, x.FloatData, x.Offset, mean, invStd, w, bias?.Detach().ToFloatArray(), y.FloatData, 0);
+        BatchNormInto(x, runningMean, runningVar, w, bias?.Detach().ToFloatArray(), training, momentum, eps, mean, invStd,
+            training ? new double[c] : null, training ? new double[c] : null, y);
 
         bool needX = input.RequiresGrad, needW = weight?.RequiresGrad == true, needB = bias?.RequiresGrad == true;
         if (!(needX || needW || needB) || !Autograd.IsGradEnabled) return y;
@@ -411,9 +383,66 @@ public static partial class F
         });
     }
 
+    /// <summary>
+    /// <see cref="BatchNorm"/>'s forward on checked operands into buffers the caller owns (eager mode's new ones, a
+    /// compiled graph's planned ones): the statistics (the batch's in training, updating the running ones; else
+    /// the running ones) into <paramref name="mean"/> and <paramref name="invStd"/> for the backward, then the
+    /// normalized <paramref name="x"/> (contiguous [N, C, *]) into <paramref name="y"/>. <paramref name="weight"/> and
+    /// <paramref name="bias"/> are read from index 0; <paramref name="batchMean"/> and <paramref name="batchVar"/>
+    /// are the double-precision scratch of training mode.
+    /// </summary>
+    internal static void BatchNormInto(Tensor x, Tensor? runningMean, Tensor? runningVar, float[]? weight, float[]? bias,
+        bool training, double momentum, double eps, float[] mean, float[] invStd, double[]? batchMean, double[]? batchVar, Tensor y)
+    {
+        const string op = "BatchNorm";
+        int n = x.Sizes[0], c = x.Sizes[1], s = 1;
+        for (int d = 2; d < x.Rank; d++) s *= x.Sizes[d];
+        if (training)
+        {
+            long count = (long)n * s;
+            if (count <= 1)
+                throw new ShapeException(op, $"Expected more than 1 value per channel when training, got input size {Rules.Format(x.Sizes)}");
+            var bm = batchMean ?? throw new ArgumentNullException(nameof(batchMean));
+            var bv = batchVar ?? throw new ArgumentNullException(nameof(batchVar));
+            BatchNormKernel.Statistics(n, c, s, x.FloatData, x.Offset, bm, bv);
+            for (int ch = 0; ch < c; ch++)
+            {
+                mean[ch] = (float)bm[ch];
+                invStd[ch] = (float)(1 / Math.Sqrt(bv[ch] + eps));
+            }
+            UpdateRunning(runningMean, runningVar, bm, bv, count, momentum);
+        }
+        else
+        {
+            if (runningMean is null || runningVar is null)
+                throw new ArgumentException($"{op}: running_mean and running_var must be given when not training (input {Rules.Format(x.Sizes)})");
+            ReadOnlySpan<float> rm = runningMean is { DType: DType.Float32, IsContiguous: true }
+                ? runningMean.FloatData.AsSpan(runningMean.Offset, runningMean.Count) : runningMean.ToFloatArray();
+            ReadOnlySpan<float> rv = runningVar is { DType: DType.Float32, IsContiguous: true }
+                ? runningVar.FloatData.AsSpan(runningVar.Offset, runningVar.Count) : runningVar.ToFloatArray();
+            float epsF = (float)eps;
+            for (int ch = 0; ch < c; ch++)
+            {
+                mean[ch] = rm[ch];
+                invStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsF);
+            }
+        }
+        BatchNormKernel.Normalize(n, c, s, x.FloatData, x.Offset, mean, invStd, weight, bias, y.FloatData, y.Offset);
+    }
+
     // PyTorch's update, in double as ATen's accumulate type: running = momentum·batch + (1 - momentum)·running.
     static void UpdateRunning(Tensor? runningMean, Tensor? runningVar, double[] mean, double[] variance, long count, double momentum)
     {
+        // The layers' own statistics are contiguous Float32 buffers: updated where they are, with nothing allocated
+        // (a compiled graph runs this every training step).
+        if (runningMean is { DType: DType.Float32, IsContiguous: true } && runningVar is { DType: DType.Float32, IsContiguous: true })
+        {
+            var rm = runningMean.FloatData.AsSpan(runningMean.Offset, runningMean.Count);
+            var rv = runningVar.FloatData.AsSpan(runningVar.Offset, runningVar.Count);
+            for (int ch = 0; ch < rm.Length; ch++) rm[ch] = (float)(momentum * mean[ch] + (1 - momentum) * rm[ch]);
+            for (int ch = 0; ch < rv.Length; ch++) rv[ch] = (float)(momentum * (variance[ch] * count / (count - 1)) + (1 - momentum) * rv[ch]);
+            return;
+        }
         using var _ = Autograd.NoGrad();
         if (runningMean is not null)
         {
@@ -516,7 +545,7 @@ public static partial class F
             throw new ShapeException(op, $"weight must be 2-D [num_embeddings, embedding_dim], got {Rules.Format(weight.Sizes)}");
         int num = weight.Sizes[0], dim = weight.Sizes[1];
         var index = input.ToInt64Array();
-        Tensor.CheckIndices(op, index, num, nameof(input), () => $"{num} embeddings: weight {Rules.Format(weight.Sizes)}, indices of shape {Rules.Format(input.Sizes)}");
+        CheckEmbeddingIndices(index, input.Sizes, weight.Sizes);
         var outShape = new int[input.Rank + 1];
         input.Sizes.CopyTo(outShape, 0);
         outShape[^1] = dim;
@@ -527,6 +556,24 @@ public static partial class F
         return y.Recorded("EmbeddingBackward", new Tensor?[] { weight },
             g => new Tensor?[] { EmbeddingGradient.Backward(g, index, num, dim, paddingIdx) });
     }
+
+    /// <summary>
+    /// Refuses an index outside [0, num_embeddings) with <see cref="Embedding"/>'s error; allocates nothing while the
+    /// indices are in range (a compiled graph checks every call's indices with it).
+    /// </summary>
+    internal static void CheckEmbeddingIndices(ReadOnlySpan<long> index, int[] inputSizes, int[] weightSizes)
+    {
+        foreach (long i in index)
+            if ((ulong)i >= (ulong)weightSizes[0])
+            {
+                RefuseEmbeddingIndices(index, inputSizes, weightSizes);
+                return;
+            }
+    }
+
+    static void RefuseEmbeddingIndices(ReadOnlySpan<long> index, int[] inputSizes, int[] weightSizes) =>
+        Tensor.CheckIndices("Embedding", index, weightSizes[0], "input",
+            () => $"{weightSizes[0]} embeddings: weight {Rules.Format(weightSizes)}, indices of shape {Rules.Format(inputSizes)}");
 
     // ---------------------------------------------------------------- losses
 

@@ -24,16 +24,21 @@ namespace ShapeSafe.Generators.Graphs
         const int MaxInlineDepth = 8;
 
         readonly ModuleTypes _types;
+        readonly INamedTypeSymbol _root;
         readonly Compilation _compilation;
         readonly CancellationToken _cancellationToken;
         readonly List<GraphNode> _nodes = new List<GraphNode>();
         readonly List<BoundModule> _modules = new List<BoundModule>();
+        // The inputs an embedding reads as indices, and those other ops read.
+        readonly HashSet<int> _indexInputs = new HashSet<int>();
+        readonly HashSet<int> _floatInputs = new HashSet<int>();
         // A module array's children by the array's path (the inlined module's prefix and the member's name).
         readonly Dictionary<string, List<(string Path, INamedTypeSymbol Type)>> _elements =
             new Dictionary<string, List<(string, INamedTypeSymbol)>>(StringComparer.Ordinal);
 
-        ForwardCapture(ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
+        ForwardCapture(INamedTypeSymbol root, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
+            _root = root;
             _types = types;
             _compilation = compilation;
             _cancellationToken = cancellationToken;
@@ -72,7 +77,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Captures <paramref name="forward"/>, a method of a <c>[Module]</c> class.</summary>
         public static Result Capture(IMethodSymbol forward, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
-            var capture = new ForwardCapture(types, compilation, cancellationToken);
+            var capture = new ForwardCapture(forward.ContainingType, types, compilation, cancellationToken);
             var inputs = new List<int>();
             foreach (var parameter in forward.Parameters)
             {
@@ -179,10 +184,19 @@ namespace ShapeSafe.Generators.Graphs
                     return l;
                 case IInvocationOperation invocation:
                     return Invocation(invocation, scope);
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Multiply } binary
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } binary
                     when _types.IsTensor(binary.LeftOperand.Type) && _types.IsTensor(binary.RightOperand.Type):
-                    return Add(binary.OperatorKind == BinaryOperatorKind.Add ? GraphOp.Add : GraphOp.Mul,
+                    return Add(Arithmetic(binary.OperatorKind),
                         new[] { Value(binary.LeftOperand, scope), Value(binary.RightOperand, scope) }, "", binary);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } binary
+                    when _types.IsTensor(binary.LeftOperand.Type) != _types.IsTensor(binary.RightOperand.Type):
+                {
+                    bool scalarFirst = !_types.IsTensor(binary.LeftOperand.Type);
+                    var (tensor, scalar) = scalarFirst ? (binary.RightOperand, binary.LeftOperand) : (binary.LeftOperand, binary.RightOperand);
+                    return WithScalar(binary.OperatorKind, scalarFirst, tensor, scalar, binary, scope);
+                }
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } negation when _types.IsTensor(negation.Operand.Type):
+                    return Add(GraphOp.Neg, new[] { Value(negation.Operand, scope) }, "", negation);
                 default:
                     throw Break(operation, Describe(operation) + ", which the generator does not compile");
             }
@@ -205,10 +219,26 @@ namespace ShapeSafe.Generators.Graphs
             if (method.Name is "Softmax" or "LogSoftmax" && SoftmaxOperands(invocation, containing) is var (source, dimension))
                 return Add(method.Name == "Softmax" ? GraphOp.Softmax : GraphOp.LogSoftmax, new[] { Value(source, scope) }, "", invocation,
                     dimension.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // Tensor.Add(a, b) and the other static forms.
+            if (containing == "ShapeSafe.Tensor" && method.IsStatic && MethodArithmetic(method.Name) is { } staticKind
+                && invocation.Arguments.Length == 2 && invocation.Arguments.All(a => _types.IsTensor(a.Value.Type)))
+                return Add(Arithmetic(staticKind), new[] { Value(invocation.Arguments[0].Value, scope), Value(invocation.Arguments[1].Value, scope) }, "", invocation);
             if (containing == "ShapeSafe.Tensor" && !method.IsStatic && invocation.Instance is { } tensor)
             {
                 if (invocation.Arguments.Length == 0 && Activation(method.Name) is { } activation)
                     return Add(activation, new[] { Value(tensor, scope) }, "", invocation);
+                if (Layout(invocation, scope) is { } layout)
+                    return Add(layout.Op, new[] { Value(tensor, scope) }, "", invocation, layout.Arguments);
+                if (method.Name == "Neg" && invocation.Arguments.Length == 0)
+                    return Add(GraphOp.Neg, new[] { Value(tensor, scope) }, "", invocation);
+                // x.Add(y), x.Mul(0.5), ...: one operand, a tensor or a scalar (Add's alpha is not compiled).
+                if (MethodArithmetic(method.Name) is { } kind && invocation.Arguments.Length == 1)
+                {
+                    var other = invocation.Arguments[0].Value;
+                    return _types.IsTensor(other.Type)
+                        ? Add(Arithmetic(kind), new[] { Value(tensor, scope), Value(other, scope) }, "", invocation)
+                        : WithScalar(kind, scalarFirst: false, tensor, other, invocation, scope);
+                }
                 if (method.Name == "Flatten" && invocation.Arguments.Length == 2
                     && invocation.Arguments.All(a => a.Value.ConstantValue is { HasValue: true, Value: int }))
                 {
@@ -509,6 +539,126 @@ namespace ShapeSafe.Generators.Graphs
             return (source, constant);
         }
 
+        /// <summary>
+        /// A view or layout method with arguments known when the plan is made: <c>View</c> and <c>Reshape</c> (constant
+        /// sizes, or sizes of an input), <c>Squeeze</c>, <c>Unsqueeze</c>, <c>Transpose</c> and <c>Permute</c> with
+        /// constant dims, and <c>Contiguous()</c>; null for any other call.
+        /// </summary>
+        (GraphOp Op, string[] Arguments)? Layout(IInvocationOperation invocation, Scope scope)
+        {
+            var arguments = invocation.Arguments;
+            switch (invocation.TargetMethod.Name)
+            {
+                case "View" or "Reshape" when arguments.Length == 1 && Elements(arguments[0].Value) is { } sizes:
+                    return (GraphOp.View, new[] { invocation.TargetMethod.Name }.Concat(sizes.Select(size => Size(size, scope))).ToArray());
+                case "Permute" when arguments.Length == 1 && Elements(arguments[0].Value) is { } dims:
+                    return (GraphOp.Permute, dims.Select(dim => ConstantInt(dim) ?? throw Break(dim, "a Permute dim that is not a constant")).ToArray());
+                case "Transpose" when arguments.Length == 2 && arguments.All(a => ConstantInt(a.Value) is not null):
+                    return (GraphOp.Transpose, arguments.Select(a => ConstantInt(a.Value)!).ToArray());
+                case "Squeeze" when arguments.Length == 0 || arguments.Length == 1 && ConstantInt(arguments[0].Value) is not null:
+                    return (GraphOp.Squeeze, arguments.Select(a => ConstantInt(a.Value)!).ToArray());
+                case "Unsqueeze" when arguments.Length == 1 && ConstantInt(arguments[0].Value) is { } dim:
+                    return (GraphOp.Unsqueeze, new[] { dim });
+                case "Contiguous" when arguments.Length == 0:
+                    return (GraphOp.Contiguous, Array.Empty<string>());
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The elements of a <c>params int[]</c> argument or an array written in place (<c>new[] { 4, -1 }</c>).</summary>
+        static IReadOnlyList<IOperation>? Elements(IOperation argument)
+        {
+            while (argument is IConversionOperation { Conversion.IsImplicit: true } conversion) argument = conversion.Operand;
+            return argument is IArrayCreationOperation { Initializer: { } initializer } ? initializer.ElementValues : null;
+        }
+
+        static string? ConstantInt(IOperation value) =>
+            value.ConstantValue is { HasValue: true, Value: int constant } ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+
+        /// <summary>A view's size: a constant, or <c>x.Size(d)</c> or <c>x.Shape[d]</c> of one of the graph's inputs (read when the plan is made).</summary>
+        string Size(IOperation size, Scope scope)
+        {
+            if (ConstantInt(size) is { } constant) return constant;
+            var (tensor, dim) = size switch
+            {
+                IInvocationOperation { TargetMethod.Name: "Size", Instance: { } instance, Arguments.Length: 1 } call
+                    when _types.IsTensor(instance.Type) => (instance, call.Arguments[0].Value),
+                IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: IPropertyReferenceOperation { Property.Name: "Shape", Instance: { } instance } } indexer
+                    when _types.IsTensor(instance.Type) => (instance, indexer.Arguments[0].Value),
+                _ => (null, null),
+            };
+            if (tensor is null || ConstantInt(dim!) is not { } d)
+                throw Break(size, "a view size that is not a constant or x.Size(d) or x.Shape[d] of an input with a constant d");
+            var node = Value(tensor, scope);
+            if (_nodes[node].Op != GraphOp.Input)
+                throw Break(size, "a view size read from a value that is not one of Forward's inputs (only their shapes are known when the plan is made)");
+            return "@" + node.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + d;
+        }
+
+        /// <summary>Whether a node's value is a strided view (a transpose or permute), which most kernels cannot read.</summary>
+        bool IsStrided(int node) => _nodes[node].Op is GraphOp.Transpose or GraphOp.Permute;
+
+        static GraphOp Arithmetic(BinaryOperatorKind kind) => kind switch
+        {
+            BinaryOperatorKind.Add => GraphOp.Add,
+            BinaryOperatorKind.Subtract => GraphOp.Sub,
+            BinaryOperatorKind.Multiply => GraphOp.Mul,
+            _ => GraphOp.Div,
+        };
+
+        /// <summary>The tensor methods of arithmetic (<c>Add</c>, <c>Sub</c>, <c>Mul</c>, <c>Div</c>) as their operators.</summary>
+        static BinaryOperatorKind? MethodArithmetic(string name) => name switch
+        {
+            "Add" => BinaryOperatorKind.Add,
+            "Sub" => BinaryOperatorKind.Subtract,
+            "Mul" => BinaryOperatorKind.Multiply,
+            "Div" => BinaryOperatorKind.Divide,
+            _ => null,
+        };
+
+        /// <summary><c>x op s</c>, or <c>s op x</c> when <paramref name="scalarFirst"/>, with a scalar known when the graph is bound.</summary>
+        int WithScalar(BinaryOperatorKind kind, bool scalarFirst, IOperation tensor, IOperation scalar, IOperation at, Scope scope)
+        {
+            var arguments = ScalarArguments(scalar, scope)
+                ?? throw Break(scalar, "a scalar operand that is not a constant or a readonly float or double field of " + _root.Name
+                    + " (the compiled graph reads it once, when it is bound)");
+            var op = kind switch
+            {
+                BinaryOperatorKind.Add => GraphOp.AddScalar,
+                BinaryOperatorKind.Subtract => scalarFirst ? GraphOp.RsubScalar : GraphOp.SubScalar,
+                BinaryOperatorKind.Multiply => GraphOp.MulScalar,
+                _ => scalarFirst ? GraphOp.RdivScalar : GraphOp.DivScalar,
+            };
+            return Add(op, new[] { Value(tensor, scope) }, "", at, arguments);
+        }
+
+        /// <summary>
+        /// A scalar operand as the generated code reads it: a constant as the float literal the eager op computes
+        /// with (a double or integer is rounded to float once, as for a Float32 tensor), or a readonly float or
+        /// double field of the compiled class itself, which the graph copies when it is bound.
+        /// </summary>
+        string[]? ScalarArguments(IOperation scalar, Scope scope)
+        {
+            if (scalar.ConstantValue is { HasValue: true, Value: { } constant } && constant is double or float or int or long or short or byte or sbyte or ushort or uint)
+                return new[] { FloatLiteral((float)Convert.ToDouble(constant, System.Globalization.CultureInfo.InvariantCulture)) };
+            while (scalar is IConversionOperation { Conversion.IsImplicit: true, Conversion.IsNumeric: true } widening) scalar = widening.Operand;
+            if (scope.Prefix.Length == 0
+                && scalar is IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: { IsReadOnly: true } field }
+                && field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                && SymbolEqualityComparer.Default.Equals(field.ContainingType, _root))
+                return new[] { "_" + field.Name.TrimStart('_') + "Scalar", field.Name };
+            return null;
+        }
+
+        static string FloatLiteral(float value)
+        {
+            if (float.IsNaN(value)) return "float.NaN";
+            if (float.IsPositiveInfinity(value)) return "float.PositiveInfinity";
+            if (float.IsNegativeInfinity(value)) return "float.NegativeInfinity";
+            return value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
+        }
+
         /// <summary>The element-wise activations compiled as functions (<c>F.Relu(x)</c>, <c>x.Relu()</c>).</summary>
         static GraphOp? Activation(string name) => name switch
         {
@@ -532,6 +682,8 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.Conv2d" => GraphOp.Conv2d,
             "ShapeSafe.NN.MaxPool2d" => GraphOp.MaxPool2d,
             "ShapeSafe.NN.LayerNorm" => GraphOp.LayerNorm,
+            "ShapeSafe.NN.Embedding" => GraphOp.Embedding,
+            "ShapeSafe.NN.BatchNorm1d" or "ShapeSafe.NN.BatchNorm2d" => GraphOp.BatchNorm,
             "ShapeSafe.NN.Dropout" => GraphOp.Dropout,
             "ShapeSafe.NN.Softmax" => GraphOp.Softmax,
             "ShapeSafe.NN.LogSoftmax" => GraphOp.LogSoftmax,
@@ -549,8 +701,30 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The compiled class's field that holds the child at <paramref name="path"/>.</summary>
         internal static string Member(string path) => "_" + path.Replace('.', '_');
 
-        int Add(GraphOp op, IReadOnlyList<int> inputs, string module, IOperation source, params string[] arguments) =>
-            Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
+        int Add(GraphOp op, IReadOnlyList<int> inputs, string module, IOperation source, params string[] arguments)
+        {
+            // The kernels read contiguous buffers; only arithmetic (through the broadcast iterator) and Contiguous()
+            // read a transposed view as eager ops do.
+            if (inputs.Any(IsStrided) && op is not (GraphOp.Add or GraphOp.Sub or GraphOp.Mul or GraphOp.Div or GraphOp.Contiguous))
+                throw Break(source, "a transposed or permuted view read by " + op + ", which the compiled graph takes contiguous (call Contiguous() first)");
+            // An embedding's indices are an Int64 input, which nothing else reads (the other kernels take Float32).
+            if (op == GraphOp.Embedding)
+            {
+                if (_nodes[inputs[0]].Op != GraphOp.Input || _floatInputs.Contains(inputs[0]))
+                    throw Break(source, "an Embedding whose indices are not one of Forward's inputs read by nothing else (the graph's guard takes them as Int64)");
+                _indexInputs.Add(inputs[0]);
+            }
+            else
+            {
+                foreach (var input in inputs.Where(i => _nodes[i].Op == GraphOp.Input))
+                {
+                    if (_indexInputs.Contains(input))
+                        throw Break(source, _nodes[input].Source + " is an Embedding's indices and is read by " + op + " too (the graph takes indices as Int64 only)");
+                    _floatInputs.Add(input);
+                }
+            }
+            return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
+        }
 
         int Add(GraphNode node)
         {

@@ -34,8 +34,7 @@ namespace ShapeSafe.Generators.Graphs
                 foreach (var step in _plan.Steps.Where(s => s.HasParameters))
                 {
                     if (_parameters.Any(p => p.Module == step.Module)) continue;
-                    _parameters.Add((step.Module, "Weight"));
-                    _parameters.Add((step.Module, "Bias"));
+                    foreach (var member in step.ParameterMembers) _parameters.Add((step.Module, member));
                     if (step.WeightMayBeNull) _nullableWeights.Add(step.Module);
                 }
             }
@@ -97,11 +96,18 @@ namespace ShapeSafe.Generators.Graphs
         {
             foreach (var module in LiveModules())
                 _w.Line("readonly " + module.Type + " " + ForwardCapture.Member(module.Path) + ";");
+            foreach (var (member, field) in BoundScalars())
+            {
+                _w.Line("/// <summary>The module's " + field + " as the float the eager op computes with, read when the graph is bound.</summary>");
+                _w.Line("readonly float " + member + ";");
+            }
             _w.Line();
             using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
                 foreach (var module in LiveModules())
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
+                foreach (var (member, field) in BoundScalars())
+                    _w.Line(member + " = (float)module." + field + ";");
             }
             _w.Line();
             _w.Line("/// <inheritdoc/>");
@@ -118,6 +124,11 @@ namespace ShapeSafe.Generators.Graphs
             return _forward.Graph!.Modules.Where(m => used.Contains(m.Path));
         }
 
+        /// <summary>The module's readonly fields that live scalar steps read: the compiled class's copy and the field.</summary>
+        IEnumerable<(string Member, string Field)> BoundScalars() =>
+            _plan!.Steps.Where(s => s.HasScalar && s.Nodes[0].Arguments.Count == 2)
+                .Select(s => (s.Nodes[0].Arguments[0], s.Nodes[0].Arguments[1])).Distinct();
+
         string Param(int index)
         {
             int p = index - _forward.Parameters.Count;
@@ -133,7 +144,11 @@ namespace ShapeSafe.Generators.Graphs
             using (_w.Block("public " + TensorType + " Forward(" + signature + ")"))
             {
                 var arguments = string.Join(", ", _forward.Parameters);
-                _w.Line("if (PlanFor<Plan>(" + arguments + ") is not { } plan) return Module.Forward(" + arguments + ");");
+                // The guard's dtypes: Float32, or Int64 for an embedding's indices.
+                var guarded = Enumerable.Range(0, _forward.Parameters.Count).Any(plan.IsIndexInput)
+                    ? string.Join(", ", _forward.Parameters.Select((p, i) => p + ", global::ShapeSafe.DType." + (plan.IsIndexInput(i) ? "Int64" : "Float32")))
+                    : arguments;
+                _w.Line("if (PlanFor<Plan>(" + guarded + ") is not { } plan) return Module.Forward(" + arguments + ");");
                 var needs = new List<string>();
                 for (int i = 0; i < Differentiable; i++)
                 {
@@ -216,6 +231,13 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.LayerNorm:
                     _w.Line(Ops + ".LayerNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd);");
                     break;
+                case StepKind.BatchNorm:
+                    _w.Line("b." + name + "BatchStatistics = " + Ops + ".BatchNorm(" + m + ", " + input + ", " + output + ", b." + name + "Mean, b." + name + "InvStd, b."
+                        + name + "BatchMean, b." + name + "BatchVar);");
+                    break;
+                case StepKind.Embedding:
+                    _w.Line(Ops + ".Embedding(" + m + ", " + input + ", " + output + ");");
+                    break;
                 case StepKind.Dropout:
                     _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
                     break;
@@ -231,16 +253,41 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.Add:
                 case StepKind.Mul:
+                case StepKind.Sub:
+                case StepKind.Div:
                     _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
                     break;
+                case StepKind.Neg:
+                    _w.Line(Ops + ".Neg(" + input + ", " + output + ");");
+                    break;
+                case StepKind.AddScalar:
+                case StepKind.SubScalar:
+                case StepKind.MulScalar:
+                case StepKind.DivScalar:
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + step.Nodes[0].Arguments[0] + ", " + output + ");");
+                    break;
+                case StepKind.RsubScalar:
+                case StepKind.RdivScalar:
+                    _w.Line(Ops + "." + step.Kind + "(" + step.Nodes[0].Arguments[0] + ", " + input + ", " + output + ");");
+                    break;
                 case StepKind.Flatten:
+                case StepKind.Reshape:
+                case StepKind.Permute:
                     if (step.Output.Home == Home.InputView)
-                        _w.Line("var " + output + " = " + Ops + ".View(" + input + ", plan." + name + "Shape);");
+                        _w.Line("var " + output + " = " + MakeView(step, input) + ";");
                     else
                         _w.Line("// " + name + " is a view of " + step.Inputs[0].Name + "'s buffer (made with the buffer set)");
                     break;
+                case StepKind.Contiguous:
+                    _w.Line(Ops + ".Copy(" + input + ", " + output + ");");
+                    break;
             }
         }
+
+        /// <summary>A view of an argument, made per call: contiguous in the view's shape, or laid over it by a transpose's strides.</summary>
+        static string MakeView(PlannedStep step, string source) => step.Kind == StepKind.Permute
+            ? Ops + ".Strided(" + source + ", plan." + step.Output.Name + "View)"
+            : Ops + ".View(" + source + ", plan." + step.Output.Name + "Shape)";
 
         static string Activation(PlannedStep step) =>
             "global::ShapeSafe.CompiledGraphs.FusedActivation." + (step.Kind is StepKind.LinearRelu or StepKind.Conv2dRelu ? "Relu" : "None");
@@ -257,7 +304,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("ulong needs = b.Needs;");
                 _w.Line("var g = " + Ops + ".Contiguous(gradOutput);");
                 foreach (var view in plan.Values.Where(v => v.Home == Home.InputView))
-                    _w.Line("var " + Expr(view, true) + " = " + Ops + ".View(" + Expr(plan.Steps[view.Producer].Inputs[0], true) + ", plan." + view.Name + "Shape);");
+                    _w.Line("var " + Expr(view, true) + " = " + MakeView(plan.Steps[view.Producer], Expr(plan.Steps[view.Producer].Inputs[0], true)) + ";");
                 var grads = Enumerable.Range(0, Differentiable).Select(GradientLocal).ToList();
                 _w.Line(TensorType + "? " + string.Join(" = null, ", grads) + " = null;");
                 var seenParameters = new HashSet<string>();
@@ -389,6 +436,24 @@ namespace ShapeSafe.Generators.Graphs
                     foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
                     break;
                 }
+                case StepKind.Embedding:
+                {
+                    // Indices take no gradient; the weight's is dense, as eager autograd's.
+                    var (weight, weightAfter) = ParameterGradient(step.Module, "Weight", seenParameters);
+                    _w.Line(Ops + ".EmbeddingBackward(" + m + ", " + gOut + ", " + input + ", " + weight + ");");
+                    if (weightAfter.Length > 0) _w.Line(weightAfter);
+                    break;
+                }
+                case StepKind.BatchNorm:
+                {
+                    var (target, after) = InputGradient(step, 0);
+                    var (weight, weightAfter) = ParameterGradient(step.Module, "Weight", seenParameters);
+                    var (bias, biasAfter) = ParameterGradient(step.Module, "Bias", seenParameters);
+                    _w.Line(Ops + ".BatchNormBackward(" + m + ", b." + name + "BatchStatistics, " + gOut + ", " + input + ", b." + name + "Mean, b." + name + "InvStd, "
+                        + target + ", " + weight + ", " + bias + ");");
+                    foreach (var line in new[] { after, weightAfter, biasAfter }.Where(l => l.Length > 0)) _w.Line(line);
+                    break;
+                }
                 case StepKind.Relu:
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
@@ -398,16 +463,48 @@ namespace ShapeSafe.Generators.Graphs
                     Elementwise(step, 0, (target) => Ops + ".GeluBackward(" + gOut + ", " + input + ", " + target + ");");
                     break;
                 case StepKind.Mul:
-                    // d(a·b)/da = g·b and d(a·b)/db = g·a.
-                    Elementwise(step, 0, (target) => Ops + ".MulBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + target + ");");
-                    Elementwise(step, 1, (target) => Ops + ".MulBackward(" + gOut + ", " + input + ", " + target + ");");
+                    // d(a·b)/da = g·b and d(a·b)/db = g·a, each summed to its operand's shape.
+                    Elementwise(step, 0, (target) => Ops + ".MulBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + Scratch(step) + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".MulBackward(" + gOut + ", " + input + ", " + Scratch(step) + ", " + target + ");");
+                    break;
+                case StepKind.Div:
+                    // d(a/b)/da = g/b and d(a/b)/db = -g·a/b².
+                    Elementwise(step, 0, (target) => Ops + ".DivBackward(" + gOut + ", " + Expr(step.Inputs[1], true) + ", " + Scratch(step) + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".DivisorBackward(" + gOut + ", " + input + ", " + Expr(step.Inputs[1], true) + ", " + Scratch(step) + ", " + target + ");");
                     break;
                 case StepKind.Add:
+                    for (int i = 0; i < step.Inputs.Count; i++) Elementwise(step, i, (target) => Ops + ".SumToShape(" + gOut + ", " + target + ");");
+                    break;
+                case StepKind.Sub:
+                    Elementwise(step, 0, (target) => Ops + ".SumToShape(" + gOut + ", " + target + ");");
+                    Elementwise(step, 1, (target) => Ops + ".SubBackward(" + gOut + ", " + target + ");");
+                    break;
+                case StepKind.Neg:
+                case StepKind.RsubScalar:
+                    Elementwise(step, 0, (target) => Ops + ".NegBackward(" + gOut + ", " + target + ");");
+                    break;
+                case StepKind.MulScalar:
+                case StepKind.DivScalar:
+                    Elementwise(step, 0, (target) => Ops + "." + step.Kind + "Backward(" + gOut + ", " + step.Nodes[0].Arguments[0] + ", " + target + ");");
+                    break;
+                case StepKind.RdivScalar:
+                    Elementwise(step, 0, (target) => Ops + ".RdivScalarBackward(" + gOut + ", " + input + ", " + output + ", " + target + ");");
+                    break;
+                case StepKind.AddScalar:
+                case StepKind.SubScalar:
                 case StepKind.Flatten:
+                case StepKind.Reshape:
+                case StepKind.Contiguous:
+                    // A contiguous view's gradient is the output's gradient in the input's shape: the same elements in the same order.
                     for (int i = 0; i < step.Inputs.Count; i++) PassThrough(step, i, gOut);
+                    break;
+                case StepKind.Permute:
+                    Elementwise(step, 0, (target) => Ops + ".PermuteBackward(" + gOut + ", plan." + name + "View, " + target + ");");
                     break;
             }
         }
+
+        static string Scratch(PlannedStep step) => "b." + GraphPlanner.ScratchName(step);
 
         /// <summary>The input gradient target of a kernel that writes several gradients (null when it is not needed).</summary>
         (string Target, string After) InputGradient(PlannedStep step, int i)
@@ -432,7 +529,7 @@ namespace ShapeSafe.Generators.Graphs
             }
         }
 
-        /// <summary>An add's or a view's backward: the gradient itself, copied into (or added to) the input's.</summary>
+        /// <summary>A contiguous view's or a scalar sum's backward: the gradient itself, copied into (or added to) the input's.</summary>
         void PassThrough(PlannedStep step, int i, string gOut)
         {
             var needed = GradientNeeded(step.Inputs[i]);
@@ -488,6 +585,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly int " + step.Output.Name + "Count;");
                 foreach (var step in plan.Steps.Where(s => s.HasDim))
                     _w.Line("public readonly int " + step.Output.Name + "Dim;");
+                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Permute))
+                    _w.Line("public readonly global::ShapeSafe.CompiledGraphs.StridedViewPlan " + step.Output.Name + "View;");
                 _w.Line();
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -547,6 +646,12 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(name + "Shape = " + input + ";");
                     break;
                 }
+                case StepKind.BatchNorm:
+                    _w.Line(name + "Shape = " + Ops + ".BatchNormShape(" + input + ", " + m + ");");
+                    break;
+                case StepKind.Embedding:
+                    _w.Line(name + "Shape = " + Ops + ".EmbeddingShape(" + input + ", " + m + ");");
+                    break;
                 case StepKind.LayerNorm:
                     _w.Line(name + "Shape = " + Ops + ".LayerNormShape(" + input + ", " + m + ");");
                     _w.Line(name + "Rows = " + Ops + ".LayerNormRows(" + input + ", " + m + ");");
@@ -555,10 +660,19 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Sigmoid:
                 case StepKind.Tanh:
                 case StepKind.Gelu:
+                case StepKind.Neg:
+                case StepKind.AddScalar:
+                case StepKind.SubScalar:
+                case StepKind.RsubScalar:
+                case StepKind.MulScalar:
+                case StepKind.DivScalar:
+                case StepKind.RdivScalar:
                     _w.Line(name + "Shape = " + input + ";");
                     break;
                 case StepKind.Add:
                 case StepKind.Mul:
+                case StepKind.Sub:
+                case StepKind.Div:
                     _w.Line(name + "Shape = " + Ops + "." + step.Kind + "Shape(" + input + ", " + step.Inputs[1].Name + "Shape);");
                     break;
                 case StepKind.Flatten:
@@ -566,7 +680,41 @@ namespace ShapeSafe.Generators.Graphs
                     var dims = step.Module.Length > 0 ? m + ".StartDim, " + m + ".EndDim" : string.Join(", ", node.Arguments);
                     _w.Line(name + "Shape = " + Ops + ".FlattenShape(" + input + ", " + dims + ");");
                     break;
+                case StepKind.Reshape:
+                {
+                    var arguments = step.Nodes[0].Arguments;
+                    var shape = step.Nodes[0].Op switch
+                    {
+                        GraphOp.View => Ops + ".ViewShape(" + input + ", new[] { " + string.Join(", ", arguments.Skip(1).Select(SizeExpression)) + " }, \"" + arguments[0] + "\")",
+                        GraphOp.Squeeze => Ops + ".SqueezeShape(" + string.Join(", ", new[] { input }.Concat(arguments)) + ")",
+                        GraphOp.Unsqueeze => Ops + ".UnsqueezeShape(" + input + ", " + arguments[0] + ")",
+                        _ => input,
+                    };
+                    _w.Line(name + "Shape = " + shape + ";");
+                    break;
+                }
+                case StepKind.Permute:
+                {
+                    var arguments = step.Nodes[0].Arguments;
+                    _w.Line(name + "View = " + (step.Nodes[0].Op == GraphOp.Transpose
+                        ? Ops + ".PlanTranspose(" + input + ", " + arguments[0] + ", " + arguments[1] + ")"
+                        : Ops + ".PlanPermute(" + input + ", new[] { " + string.Join(", ", arguments) + " })") + ";");
+                    _w.Line(name + "Shape = " + name + "View.Sizes;");
+                    break;
+                }
+                case StepKind.Contiguous:
+                    _w.Line(name + "Shape = " + input + ";");
+                    break;
             }
+        }
+
+        /// <summary>A view's size in the plan: a constant, or <c>@node:dim</c>, that input's size.</summary>
+        string SizeExpression(string size)
+        {
+            if (!size.StartsWith("@", System.StringComparison.Ordinal)) return size;
+            var colon = size.IndexOf(':');
+            var node = int.Parse(size.Substring(1, colon - 1), CultureInfo.InvariantCulture);
+            return Ops + ".SizeOf(" + _plan!.ValueOfNode[node]!.Name + "Shape, " + size.Substring(colon + 1) + ")";
         }
 
         void EmitBuffers()
@@ -598,6 +746,15 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s mean and 1/std of every row, for its backward.</summary>");
                     _w.Line("public readonly float[] " + step.Output.Name + "Mean, " + step.Output.Name + "InvStd;");
                 }
+                foreach (var step in plan.Steps.Where(s => s.HasChannelStatistics))
+                {
+                    var n = step.Output.Name;
+                    _w.Line("/// <summary>" + Xml(n) + "'s mean and 1/std of every channel, for its backward, and the batch's statistics in double as it sums them.</summary>");
+                    _w.Line("public readonly float[] " + n + "Mean, " + n + "InvStd;");
+                    _w.Line("public readonly double[] " + n + "BatchMean, " + n + "BatchVar;");
+                    _w.Line("/// <summary>Whether the last forward normalized " + Xml(n) + " with the batch's statistics (training mode, or no running ones).</summary>");
+                    _w.Line("public bool " + n + "BatchStatistics;");
+                }
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {
                     _w.Line("/// <summary>The convolution's own output and its gradient, for images convolved band by band (else null).</summary>");
@@ -619,7 +776,9 @@ namespace ShapeSafe.Generators.Graphs
                         _w.Line("var slot" + slot + " = Slot(" + string.Join(", ", shapes) + ");");
                     }
                     foreach (var buffer in plan.Buffers)
-                        _w.Line(buffer.Name + " = View(slot" + buffer.Slot + ", plan." + buffer.Shape + ");");
+                        _w.Line(buffer.Name + " = " + (buffer.Strided
+                            ? Ops + ".Strided(slot" + buffer.Slot + ", plan." + buffer.Name + "View)"
+                            : "View(slot" + buffer.Slot + ", plan." + buffer.Shape + ")") + ";");
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
                         _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
                     foreach (var step in plan.Steps.Where(s => s.HasMask))
@@ -628,6 +787,14 @@ namespace ShapeSafe.Generators.Graphs
                     {
                         _w.Line(step.Output.Name + "Mean = new float[plan." + step.Output.Name + "Rows];");
                         _w.Line(step.Output.Name + "InvStd = new float[plan." + step.Output.Name + "Rows];");
+                    }
+                    foreach (var step in plan.Steps.Where(s => s.HasChannelStatistics))
+                    {
+                        var n = step.Output.Name;
+                        foreach (var array in new[] { "Mean", "InvStd" })
+                            _w.Line(n + array + " = new float[plan." + n + "Shape[1]];");
+                        foreach (var array in new[] { "BatchMean", "BatchVar" })
+                            _w.Line(n + array + " = new double[plan." + n + "Shape[1]];");
                     }
                     foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                     {

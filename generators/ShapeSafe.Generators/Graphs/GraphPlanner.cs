@@ -16,13 +16,27 @@ namespace ShapeSafe.Generators.Graphs
         Conv2dReluMaxPool,
         MaxPool2d,
         LayerNorm,
+        BatchNorm,
+        Embedding,
         Dropout,
         Softmax,
         LogSoftmax,
         Relu,
         Flatten,
+        Reshape,
+        Permute,
+        Contiguous,
         Add,
         Mul,
+        Sub,
+        Div,
+        Neg,
+        AddScalar,
+        SubScalar,
+        RsubScalar,
+        MulScalar,
+        DivScalar,
+        RdivScalar,
         Sigmoid,
         Tanh,
         Gelu,
@@ -90,28 +104,47 @@ namespace ShapeSafe.Generators.Graphs
         public string PoolModule { get; }
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
-            or StepKind.LayerNorm;
+            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding;
+
+        /// <summary>The members of its module that are parameters (an embedding has no bias).</summary>
+        public IReadOnlyList<string> ParameterMembers => Kind == StepKind.Embedding ? new[] { "Weight" } : new[] { "Weight", "Bias" };
         public bool IsConvolution => Kind is StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
         public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
 
         /// <summary>Whether it saves per-row statistics for its backward (a layer norm's mean and 1/std).</summary>
         public bool HasStatistics => Kind == StepKind.LayerNorm;
 
+        /// <summary>Whether it saves per-channel statistics for its backward, and whether they were the batch's (a batch norm's).</summary>
+        public bool HasChannelStatistics => Kind == StepKind.BatchNorm;
+
         /// <summary>Whether it keeps a mask for its backward (a dropout's, drawn in training mode).</summary>
         public bool HasMask => Kind == StepKind.Dropout;
 
         /// <summary>Whether its module's weight may be null as well as its bias (a layer norm without an affine transform).</summary>
-        public bool WeightMayBeNull => Kind == StepKind.LayerNorm;
+        public bool WeightMayBeNull => Kind is StepKind.LayerNorm or StepKind.BatchNorm;
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
-            or StepKind.Sigmoid or StepKind.Tanh or StepKind.Softmax or StepKind.LogSoftmax;
+            or StepKind.Sigmoid or StepKind.Tanh or StepKind.Softmax or StepKind.LogSoftmax or StepKind.RdivScalar;
+
+        /// <summary>Whether its value is a view of its input's storage: contiguous (a flatten, view, squeeze...) or strided (a transpose or permute).</summary>
+        public bool IsView => Kind is StepKind.Flatten or StepKind.Reshape or StepKind.Permute;
 
         /// <summary>Whether it runs along a dim the plan works out (a softmax's).</summary>
         public bool HasDim => Kind is StepKind.Softmax or StepKind.LogSoftmax;
 
         /// <summary>Whether its backward reads its inputs (a weight gradient, GELU's derivative, a product's other operand).</summary>
-        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul;
+        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul or StepKind.Div or StepKind.RdivScalar;
+
+        /// <summary>
+        /// Whether its backward forms a gradient at its output's shape before summing it to a broadcast operand's (a
+        /// product's or a quotient's): it gets a scratch buffer of the output's shape for that.
+        /// </summary>
+        public bool HasScratch => Kind is StepKind.Mul or StepKind.Div;
+
+        /// <summary>Whether it combines its input with a scalar (the node's first argument).</summary>
+        public bool HasScalar => Kind is StepKind.AddScalar or StepKind.SubScalar or StepKind.RsubScalar or StepKind.MulScalar
+            or StepKind.DivScalar or StepKind.RdivScalar;
     }
 
     /// <summary>An arena buffer: a forward value, a gradient or a scratch tensor, with the steps it is live in.</summary>
@@ -139,6 +172,9 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>For a view: the buffer whose storage it shares.</summary>
         public PlannedBuffer? ViewOf { get; set; }
 
+        /// <summary>Whether it is a transposed or permuted view (laid over its storage by the plan's strides, not its shape's).</summary>
+        public bool Strided { get; set; }
+
         public int Slot { get; set; } = -1;
     }
 
@@ -161,6 +197,9 @@ namespace ShapeSafe.Generators.Graphs
         public PlannedValue?[] ValueOfNode { get; private set; } = Array.Empty<PlannedValue?>();
 
         public PlannedValue Output => ValueOfNode[Graph.Output]!;
+
+        /// <summary>Whether an argument holds indices (an embedding reads it), so the graph takes it as Int64.</summary>
+        public bool IsIndexInput(int input) => Steps.Any(s => s.Kind == StepKind.Embedding && s.Inputs[0].Node == input && s.Inputs[0].Home == Home.Input);
 
         /// <summary>The backward time of step <paramref name="step"/>.</summary>
         public int BackwardTime(int step) => 2 * Steps.Count - 1 - step;
@@ -218,6 +257,9 @@ namespace ShapeSafe.Generators.Graphs
                 var members = chain.Take(length).ToList();
                 foreach (var member in members) covered[member] = true;
                 var kind = Kind(node.Op, fusion);
+                // Contiguous() copies a strided view and hands any other value on as it is, as the eager method does.
+                if (node.Op == GraphOp.Contiguous)
+                    kind = nodes[node.Inputs[0]].Op is GraphOp.Transpose or GraphOp.Permute ? StepKind.Contiguous : StepKind.Reshape;
                 int outputNode = members[members.Count - 1];
                 var output = new PlannedValue(outputNode, UniqueName(Name(nodes[outputNode], members, nodes), names));
                 ValueOfNode[outputNode] = output;
@@ -236,11 +278,11 @@ namespace ShapeSafe.Generators.Graphs
             foreach (var step in Steps)
             {
                 var value = step.Output;
-                if (ReferenceEquals(value, Output) && step.Kind != StepKind.Flatten)
+                if (ReferenceEquals(value, Output) && !step.IsView)
                 {
                     value.Home = Home.Output;
                 }
-                else if (step.Kind == StepKind.Flatten)
+                else if (step.IsView)
                 {
                     // A view: of an argument, made per call; of a buffer, made once over its storage.
                     var source = step.Inputs[0];
@@ -255,7 +297,7 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>The output of the graph, when it is a view: copied into the returned tensor.</summary>
-        public bool OutputIsCopied => Steps.Count > 0 && Steps[Steps.Count - 1].Kind == StepKind.Flatten && ReferenceEquals(Steps[Steps.Count - 1].Output, Output)
+        public bool OutputIsCopied => Steps.Count > 0 && Steps[Steps.Count - 1].IsView && ReferenceEquals(Steps[Steps.Count - 1].Output, Output)
             || Output.Home == Home.Input;
 
         void PlanBuffers()
@@ -271,7 +313,10 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 if (Steps[value.Producer].SavesOutput) last = Math.Max(last, BackwardTime(value.Producer));
                 if (ReferenceEquals(value, Output)) last = Math.Max(last, Steps.Count - 1);
-                var buffer = new PlannedBuffer(value.Name, value.Name + "Shape", value.Producer, last, "the value of " + Steps[value.Producer].Nodes[0].Source);
+                var buffer = new PlannedBuffer(value.Name, value.Name + "Shape", value.Producer, last, "the value of " + Steps[value.Producer].Nodes[0].Source)
+                {
+                    Strided = Steps[value.Producer].Kind == StepKind.Permute,
+                };
                 if (value.ViewOf is { } root) buffer.ViewOf = forward[root];
                 forward[value] = buffer;
                 Buffers.Add(buffer);
@@ -293,6 +338,8 @@ namespace ShapeSafe.Generators.Graphs
                 int time = BackwardTime(step.Index);
                 if (step.Kind == StepKind.LinearRelu && ReferenceEquals(step.Output, Output))
                     Buffers.Add(new PlannedBuffer(step.Output.Name + "Masked", step.Output.Name + "Shape", time, time, "the gradient through " + step.Output.Name + "'s ReLU"));
+                if (step.HasScratch)
+                    Buffers.Add(new PlannedBuffer(ScratchName(step), step.Output.Name + "Shape", time, time, "an operand's gradient at " + step.Output.Name + "'s shape, before it is summed to the operand's"));
                 // A second path into a value: the step writes a partial gradient, then adds it.
                 for (int i = 0; i < step.Inputs.Count; i++)
                     if (NeedsPartial(step, i))
@@ -314,11 +361,14 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
-            Accumulates(step, i) && step.Kind is not (StepKind.Add or StepKind.Flatten) && step.Inputs[i].Home != Home.Input;
+            Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
+            && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
 
         public static string PartialName(PlannedStep step, int input) => step.Output.Name + "Partial" + input;
+
+        public static string ScratchName(PlannedStep step) => step.Output.Name + "Scratch";
 
         void AssignSlots()
         {
@@ -362,12 +412,25 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Conv2d => StepKind.Conv2d,
                 GraphOp.MaxPool2d => StepKind.MaxPool2d,
                 GraphOp.LayerNorm => StepKind.LayerNorm,
+                GraphOp.BatchNorm => StepKind.BatchNorm,
+                GraphOp.Embedding => StepKind.Embedding,
                 GraphOp.Dropout => StepKind.Dropout,
                 GraphOp.Softmax => StepKind.Softmax,
                 GraphOp.LogSoftmax => StepKind.LogSoftmax,
                 GraphOp.Relu => StepKind.Relu,
                 GraphOp.Flatten => StepKind.Flatten,
+                GraphOp.View or GraphOp.Squeeze or GraphOp.Unsqueeze => StepKind.Reshape,
+                GraphOp.Transpose or GraphOp.Permute => StepKind.Permute,
                 GraphOp.Mul => StepKind.Mul,
+                GraphOp.Sub => StepKind.Sub,
+                GraphOp.Div => StepKind.Div,
+                GraphOp.Neg => StepKind.Neg,
+                GraphOp.AddScalar => StepKind.AddScalar,
+                GraphOp.SubScalar => StepKind.SubScalar,
+                GraphOp.RsubScalar => StepKind.RsubScalar,
+                GraphOp.MulScalar => StepKind.MulScalar,
+                GraphOp.DivScalar => StepKind.DivScalar,
+                GraphOp.RdivScalar => StepKind.RdivScalar,
                 GraphOp.Sigmoid => StepKind.Sigmoid,
                 GraphOp.Tanh => StepKind.Tanh,
                 GraphOp.Gelu => StepKind.Gelu,
@@ -388,7 +451,7 @@ namespace ShapeSafe.Generators.Graphs
             string.Concat(path.Split('.', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
 
         /// <summary>The emitted Plan's and Buffers' own members that a value's <c>Shape</c>, buffer or gradient name could hit.</summary>
-        static readonly string[] ReservedNames = { "Output", "Inputs", "Needs" };
+        static readonly string[] ReservedNames = { "Output", "Inputs", "Needs", "Backward", "Released", "Slot", "View", "Indices" };
 
         static string UniqueName(string name, HashSet<string> used)
         {

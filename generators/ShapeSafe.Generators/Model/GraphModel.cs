@@ -18,6 +18,12 @@ namespace ShapeSafe.Generators.Model
         /// <summary>A <c>LayerNorm</c> child's <c>Forward</c>.</summary>
         LayerNorm,
 
+        /// <summary>A <c>BatchNorm1d</c> or <c>BatchNorm2d</c> child's <c>Forward</c> (with or without its weight, bias and running statistics).</summary>
+        BatchNorm,
+
+        /// <summary>An <c>Embedding</c> child's <c>Forward</c> on indices that are one of <c>Forward</c>'s inputs (an Int64 tensor).</summary>
+        Embedding,
+
         /// <summary>A <c>Dropout</c> child's <c>Forward</c>.</summary>
         Dropout,
 
@@ -33,11 +39,63 @@ namespace ShapeSafe.Generators.Model
         /// <summary><c>Flatten</c> as a child or <c>Tensor.Flatten</c>: a view.</summary>
         Flatten,
 
-        /// <summary><c>a + b</c> of two tensors of one shape.</summary>
+        /// <summary>
+        /// <c>x.View(sizes)</c> or <c>x.Reshape(sizes)</c> of a contiguous value: a view. The arguments are the method's
+        /// name, then each size: a constant (one may be -1), or <c>@node:dim</c>, a size of one of the inputs.
+        /// </summary>
+        View,
+
+        /// <summary><c>x.Squeeze()</c> or <c>x.Squeeze(dim)</c> (the dim as the argument): a view.</summary>
+        Squeeze,
+
+        /// <summary><c>x.Unsqueeze(dim)</c>: a view.</summary>
+        Unsqueeze,
+
+        /// <summary><c>x.Transpose(dim0, dim1)</c>: a strided view, read only by the ops that take one (arithmetic, <c>Contiguous</c>).</summary>
+        Transpose,
+
+        /// <summary><c>x.Permute(dims)</c>: a strided view, as <see cref="Transpose"/>.</summary>
+        Permute,
+
+        /// <summary><c>x.Contiguous()</c>: a copy of a strided view, else the value itself.</summary>
+        Contiguous,
+
+        /// <summary><c>a + b</c> (or <c>a.Add(b)</c>) of two tensors of broadcastable shapes.</summary>
         Add,
 
-        /// <summary><c>a * b</c> of two tensors of one shape.</summary>
+        /// <summary><c>a * b</c> (or <c>a.Mul(b)</c>) of two tensors of broadcastable shapes.</summary>
         Mul,
+
+        /// <summary><c>a - b</c> (or <c>a.Sub(b)</c>) of two tensors of broadcastable shapes.</summary>
+        Sub,
+
+        /// <summary><c>a / b</c> (or <c>a.Div(b)</c>) of two tensors of broadcastable shapes.</summary>
+        Div,
+
+        /// <summary><c>-x</c> or <c>x.Neg()</c>.</summary>
+        Neg,
+
+        /// <summary>
+        /// <c>x + s</c> with a scalar known when the graph is bound. The node's first argument is the scalar as the
+        /// generated code reads it: a float literal, or the compiled class's field that holds a readonly field of the
+        /// module (then the second argument is that field's name).
+        /// </summary>
+        AddScalar,
+
+        /// <summary><c>x - s</c>.</summary>
+        SubScalar,
+
+        /// <summary><c>s - x</c>.</summary>
+        RsubScalar,
+
+        /// <summary><c>x * s</c> or <c>s * x</c>.</summary>
+        MulScalar,
+
+        /// <summary><c>x / s</c>.</summary>
+        DivScalar,
+
+        /// <summary><c>s / x</c>.</summary>
+        RdivScalar,
 
         /// <summary><c>Sigmoid</c> as a child, <c>F.Sigmoid</c> or <c>Tensor.Sigmoid</c>.</summary>
         Sigmoid,

@@ -173,6 +173,119 @@ public class CompiledGraphTests
     }
 
     [Fact]
+    public void Broadcasting_arithmetic_and_scalars_match_eager_with_every_gradient_summed_to_its_operands_shape()
+    {
+        var eager = new Broadcasting(0.3);
+        var compiled = new Broadcasting(0.3).Compile();
+        Assert.True(compiled.IsCompiled);
+        var bias = Tensor.Randn(new[] { 6 }, new Generator(40));
+        foreach (var training in new[] { true, false })
+        {
+            eager.Train(training);
+            compiled.Module.Train(training);
+            foreach (var batch in new[] { 5, 2, 5 })
+            {
+                var data = Tensor.Randn(new[] { batch, 4, 6 }, new Generator(batch));
+                var (x1, b1, x2, b2) = (data.Clone(), bias.Clone(), data.Clone(), bias.Clone());
+                foreach (var t in new[] { x1, b1, x2, b2 }) t.RequiresGrad = true;
+                var (y1, g1, _) = Step(eager, _ => eager.Forward(x1, b1), x1);
+                var (y2, g2, _) = Step(compiled.Module, _ => compiled.Forward(x2, b2), x2);
+                string where = $"{(training ? "train" : "eval")} [{batch}, 4, 6]";
+                // The same kernels in the same order, each value's gradients added in the order eager autograd adds them.
+                AssertSame(y1, y2, where + " output", 0);
+                foreach (var (name, grad) in g1) AssertSame(grad, g2[name], where + " grad of " + name, 0);
+                AssertSame(x1.Grad!.ToFloatArray(), x2.Grad!.ToFloatArray(), where + " grad of x", 0);
+                AssertSame(b1.Grad!.ToFloatArray(), b2.Grad!.ToFloatArray(), where + " grad of bias", 0);
+                Assert.Equal(new[] { 6 }, b2.Grad!.Shape.ToArray());
+            }
+        }
+        Assert.Equal(0, compiled.EagerCalls);
+        // A field read when the graph is bound: a twin with another scale gives another output.
+        var x = Tensor.Randn(new[] { 2, 4, 6 }, new Generator(41));
+        Assert.NotEqual(compiled.Forward(x, bias).ToFloatArray(), new Broadcasting(0.6).Compile().Forward(x, bias).ToFloatArray());
+        // Shapes that do not broadcast throw the eager op's error.
+        var error = Assert.Throws<ShapeException>(() => compiled.Forward(x, Tensor.Randn(new[] { 5 }, null)));
+        Assert.Equal(Assert.Throws<ShapeException>(() => eager.Forward(x, Tensor.Randn(new[] { 5 }, null))).Message, error.Message);
+    }
+
+    [Fact]
+    public void Views_and_transposes_share_their_sources_storage_and_match_eager()
+    {
+        var compiled = new Views().Compile();
+        Assert.True(compiled.IsCompiled);
+        // A view's backward hands the gradient on, a transpose's adds it into zeros through the layout: eager's kernels.
+        AssertMatchesEager(new Views(), compiled.Module, _ => compiled.Forward, [5, 4, 6], [2, 4, 6], tolerance: 0, inputGrad: true);
+        Assert.Equal(0, compiled.EagerCalls);
+        var y = compiled.Forward(Tensor.Randn(new[] { 3, 4, 6 }, new Generator(42)));
+        Assert.Equal(new[] { 3, 3, 8 }, y.Shape.ToArray());
+        // A size the view cannot take throws the eager op's error.
+        var error = Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 2, 4, 5 }, null)));
+        Assert.Contains("Linear", error.Message);
+    }
+
+    [Fact]
+    public void Batch_norms_match_eager_bit_for_bit_and_update_the_running_statistics_as_eager_does()
+    {
+        var eager = new Normalized();
+        var compiled = new Normalized().Compile();
+        Assert.True(compiled.IsCompiled);
+        // Three training calls (two batch sizes) update the running statistics; the eval calls then read them.
+        AssertMatchesEager(eager, compiled.Module, _ => compiled.Forward, [8, 3, 6, 6], [3, 3, 6, 6], tolerance: 0, inputGrad: true);
+        Assert.Equal(0, compiled.EagerCalls);
+        var buffers = eager.NamedBuffers().ToList();
+        Assert.Equal(
+            ["bn2.running_mean", "bn2.running_var", "bn2.num_batches_tracked", "bn1.running_mean", "bn1.running_var", "bn1.num_batches_tracked",
+             "plain.running_mean", "plain.running_var", "plain.num_batches_tracked"],
+            buffers.Select(b => b.Name));
+        foreach (var ((name, expected), (_, actual)) in buffers.Zip(compiled.Module.NamedBuffers()))
+        {
+            if (expected.DType == DType.Int64) Assert.Equal(expected.ItemInt64(), actual.ItemInt64());
+            else AssertSame(expected.ToFloatArray(), actual.ToFloatArray(), name, 0);
+        }
+        Assert.Equal(3, compiled.Module.NamedBuffers().Single(b => b.Name == "bn1.num_batches_tracked").Buffer.ItemInt64());
+        // One value per channel in training throws the eager op's error, and a wrong channel count the convolution's.
+        compiled.Module.Train();
+        eager.Train();
+        Assert.Equal(Assert.Throws<ShapeException>(() => eager.Forward(Tensor.Randn(new[] { 1, 3, 6, 6 }, null))).Message,
+            Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 1, 3, 6, 6 }, null))).Message);
+        Assert.Equal(Assert.Throws<ShapeException>(() => eager.Forward(Tensor.Randn(new[] { 2, 4, 6, 6 }, null))).Message,
+            Assert.Throws<ShapeException>(() => compiled.Forward(Tensor.Randn(new[] { 2, 4, 6, 6 }, null))).Message);
+    }
+
+    [Fact]
+    public void An_embedding_takes_int64_indices_and_gives_the_eager_dense_weight_gradient_without_the_padding_row()
+    {
+        var eager = new Embedded();
+        var compiled = new Embedded().Compile();
+        Assert.True(compiled.IsCompiled);
+        foreach (var training in new[] { true, false })
+        {
+            eager.Train(training);
+            compiled.Module.Train(training);
+            foreach (var batch in new[] { 6, 3, 6 })
+            {
+                var ids = Tensor.Randint(0, 20, new[] { batch, 7 }, new Generator(batch));
+                ids[0, 0] = Tensor.Scalar(0L); // the padding index, at least once
+                var (y1, g1, _) = Step(eager, eager.Forward, ids);
+                var (y2, g2, _) = Step(compiled.Module, compiled.Forward, ids);
+                string where = $"{(training ? "train" : "eval")} [{batch}, 7]";
+                AssertSame(y1, y2, where + " output", 0);
+                foreach (var (name, grad) in g1) AssertSame(grad, g2[name], where + " grad of " + name, 0);
+                Assert.All(g2["tokens.weight"].Take(8), v => Assert.Equal(0f, v));
+                Assert.Contains(g2["tokens.weight"].Skip(8), v => v != 0f);
+            }
+        }
+        Assert.Equal(0, compiled.EagerCalls);
+        // A Float32 input fails the dtype guard and runs eagerly, which refuses it as eager mode does; so is a bad index refused.
+        var floats = Tensor.Zeros(2, 7);
+        Assert.Equal(Assert.Throws<ArgumentException>(() => eager.Forward(floats)).Message, Assert.Throws<ArgumentException>(() => compiled.Forward(floats)).Message);
+        Assert.Equal(1, compiled.EagerCalls);
+        var outside = Tensor.Randint(0, 20, new[] { 6, 7 }, new Generator(6)).Add(20L);
+        Assert.Equal(Assert.Throws<ArgumentOutOfRangeException>(() => eager.Forward(outside)).Message,
+            Assert.Throws<ArgumentOutOfRangeException>(() => compiled.Forward(outside)).Message);
+    }
+
+    [Fact]
     public void A_layer_used_twice_accumulates_its_gradients()
     {
         var compiled = new Shared(new Generator(4)).Compile();

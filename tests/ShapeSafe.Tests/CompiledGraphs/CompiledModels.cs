@@ -235,4 +235,104 @@ public static partial class CompiledModels
             return _head.Forward(F.Gelu(a * g));
         }
     }
+
+    /// <summary>
+    /// Arithmetic that broadcasts both ways, and with scalars: literals, a const, and readonly fields bound with the
+    /// graph. <c>x</c> is [N, 4, 6] and <c>bias</c> [6]; the gate is [N, 4, 1], so a quotient of the two broadcasts
+    /// each operand, and every gradient is summed back to its operand's shape.
+    /// </summary>
+    [Module]
+    public sealed partial class Broadcasting : Module
+    {
+        const double Half = 0.5;
+        readonly Linear _fc = new(6, 6, generator: new Generator(18));
+        readonly Linear _gate = new(6, 1, generator: new Generator(19));
+        readonly double _scale;
+        readonly float _shift = -1.25f;
+
+        public Broadcasting(double scale) => _scale = scale;
+
+        public Tensor Forward(Tensor x, Tensor bias)
+        {
+            var h = _fc.Forward(x) + bias;
+            var g = _gate.Forward(x).Sigmoid();
+            var y = h * g - bias / (g + 2);
+            y = -y.Div(g.Add(1.5)) * _scale + _shift;
+            var z = Tensor.Sub(y.Mul(bias), h.Sub(0.25f)) / 3;
+            return (1 - z) + Half * y.Tanh() - 2 / (g + 3);
+        }
+    }
+
+    /// <summary>
+    /// Views and layout: <c>View</c> and <c>Reshape</c> with constant sizes, -1 and an input's sizes, transposes and
+    /// permutes (of a buffer and of the input) read by arithmetic, <c>Contiguous</c>, <c>Squeeze</c> and
+    /// <c>Unsqueeze</c>, and a transposed output. <c>x</c> is [N, 4, 6] with N &gt; 1.
+    /// </summary>
+    [Module]
+    public sealed partial class Views : Module
+    {
+        readonly Linear _fc = new(6, 12, generator: new Generator(20));
+        readonly Linear _head = new(16, 8, generator: new Generator(21));
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = _fc.Forward(x).View(x.Size(0), 4, 3, -1);
+            var t = h.Transpose(1, 2) + h.Permute(0, 2, 3, 1);
+            var c = t.Contiguous().Reshape(x.Shape[0], 3, 16);
+            var u = x.Permute(0, 2, 1) * x.Transpose(1, 2);
+            var v = u.Contiguous().Unsqueeze(1).Squeeze(1).Flatten(1, 2).View(-1, 3, 8);
+            return (_head.Forward(c) + v).Unsqueeze(2).Squeeze().Transpose(0, 1);
+        }
+    }
+
+    /// <summary>
+    /// Batch norms of every kind: a <c>BatchNorm2d</c> after a convolution, a <c>BatchNorm1d</c> with a cumulative
+    /// average (momentum null), one without an affine transform and one without running statistics (batch
+    /// statistics in eval mode too). <c>x</c> is [N, 3, 6, 6].
+    /// </summary>
+    [Module]
+    public sealed partial class Normalized : Module
+    {
+        readonly Conv2d _conv = new(3, 4, 3, padding: 1, generator: new Generator(22));
+        readonly BatchNorm2d _bn2 = new(4);
+        readonly Linear _fc = new(4 * 6 * 6, 10, generator: new Generator(23));
+        readonly BatchNorm1d _bn1 = new(10, momentum: null);
+        readonly BatchNorm1d _plain = new(10, affine: false);
+        readonly BatchNorm1d _untracked = new(10, eps: 1e-3, trackRunningStats: false);
+
+        public Normalized()
+        {
+            // Not the ones the layers start with, so that a wrong weight or bias shows.
+            using (global::ShapeSafe.Autograd.NoGrad())
+            {
+                _bn2.Weight!.CopyFrom(Tensor.Randn(new[] { 4 }, new Generator(24)) * 0.5f + 1f);
+                _bn2.Bias!.CopyFrom(Tensor.Randn(new[] { 4 }, new Generator(25)));
+                _untracked.Weight!.CopyFrom(Tensor.Randn(new[] { 10 }, new Generator(26)) * 0.5f + 1f);
+            }
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            var h = F.Relu(_bn2.Forward(_conv.Forward(x)));
+            var z = _bn1.Forward(_fc.Forward(h.Flatten(1, -1)));
+            return _untracked.Forward(_plain.Forward(z).Tanh());
+        }
+    }
+
+    /// <summary>
+    /// An embedding with a padding index, read twice (its weight's gradients add up over both uses), into a head.
+    /// <c>ids</c> is an Int64 [N, 7].
+    /// </summary>
+    [Module]
+    public sealed partial class Embedded : Module
+    {
+        readonly Embedding _tokens = new(20, 8, paddingIdx: 0, generator: new Generator(27));
+        readonly Linear _fc = new(8, 5, generator: new Generator(28));
+
+        public Tensor Forward(Tensor ids)
+        {
+            var e = _tokens.Forward(ids);
+            return _fc.Forward(e.Tanh() + _tokens.Forward(ids) * e.Sigmoid());
+        }
+    }
 }

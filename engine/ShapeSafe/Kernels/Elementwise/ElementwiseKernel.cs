@@ -48,6 +48,41 @@ internal static class ElementwiseKernel
         return output;
     }
 
+    /// <summary>
+    /// <see cref="Binary{T, TOp}"/> into <paramref name="output"/>, a contiguous tensor of the broadcast shape that
+    /// the caller planned (a compiled graph's buffer, a gradient's scratch): the same op on the same elements, so
+    /// the same bits, with nothing allocated for the result.
+    /// </summary>
+    public static void BinaryInto<T, TOp>(Tensor a, Tensor b, TOp op, Tensor output)
+        where TOp : struct, IBinaryOp<T>
+    {
+        int n = output.Count;
+        if (a.IsContiguous && b.IsContiguous && a.Sizes.AsSpan().SequenceEqual(output.Sizes) && b.Sizes.AsSpan().SequenceEqual(output.Sizes))
+        {
+            op.Apply(Data<T>(a).AsSpan(a.Offset, n), Data<T>(b).AsSpan(b.Offset, n), Data<T>(output).AsSpan(output.Offset, n));
+            return;
+        }
+        // The operands' strides broadcast to the output's shape, on the stack: a compiled graph calls this every step.
+        Span<int> aStrides = stackalloc int[output.Rank];
+        Span<int> bStrides = stackalloc int[output.Rank];
+        BroadcastStridesInto(a, output.Sizes, aStrides);
+        BroadcastStridesInto(b, output.Sizes, bStrides);
+        var run = new BinaryRun<T, TOp> { Out = Data<T>(output), A = Data<T>(a), B = Data<T>(b), Op = op };
+        BroadcastIterator.Run(ref run, output.Sizes, output.StrideArray, output.Offset, aStrides, a.Offset, bStrides, b.Offset);
+    }
+
+    /// <summary><see cref="ElementwiseLayout.BroadcastStrides"/> into <paramref name="result"/> (leading dims the operand lacks get 0).</summary>
+    static void BroadcastStridesInto(Tensor operand, int[] outSizes, Span<int> result)
+    {
+        int pad = outSizes.Length - operand.Rank;
+        result[..pad].Clear();
+        for (int i = pad; i < outSizes.Length; i++)
+        {
+            int d = i - pad;
+            result[i] = operand.Sizes[d] == 1 && outSizes[i] != 1 ? 0 : operand.StrideArray[d];
+        }
+    }
+
     /// <summary><c>op(a, scalar)</c>, or <c>op(scalar, a)</c> when <paramref name="scalarFirst"/>; no tensor is made for the scalar.</summary>
     public static Tensor BinaryScalar<T, TOp>(Tensor a, T scalar, bool scalarFirst, TOp op)
         where TOp : struct, IBinaryOp<T>

@@ -82,12 +82,31 @@ public abstract partial class BatchNorm : Module
     private protected Tensor Normalize(Tensor input, bool rankAccepted, string expectedRank, string what)
     {
         ArgumentNullException.ThrowIfNull(input);
+        Check(input.Sizes, rankAccepted, expectedRank, what);
+        var (batchStatistics, runningMean, runningVar, factor) = CountBatch();
+        return F.BatchNorm(input, runningMean, runningVar, Weight, Bias, batchStatistics, factor, Eps);
+    }
+
+    /// <summary>Checks an input of <paramref name="sizes"/> as <c>Forward</c> does (a compiled graph's plan runs it once per shape).</summary>
+    internal abstract void CheckInput(int[] sizes);
+
+    private protected void Check(int[] sizes, bool rankAccepted, string expectedRank, string what)
+    {
         var name = GetName();
         if (!rankAccepted)
-            throw new ShapeException(name, $"expected {expectedRank} input (got {input.Rank}D input of shape {Rules.Format(input.Sizes)})");
-        if (input.Sizes[1] != NumFeatures)
-            throw new ShapeException(name, $"{name}({NumFeatures}) expects {NumFeatures} {what} in dim 1, got input {Rules.Format(input.Sizes)}");
+            throw new ShapeException(name, $"expected {expectedRank} input (got {sizes.Length}D input of shape {Rules.Format(sizes)})");
+        if (sizes[1] != NumFeatures)
+            throw new ShapeException(name, $"{name}({NumFeatures}) expects {NumFeatures} {what} in dim 1, got input {Rules.Format(sizes)}");
+    }
 
+    /// <summary>
+    /// What one call normalizes with, counting a training batch in <see cref="NumBatchesTracked"/> as it goes (eager
+    /// <c>Forward</c> and compiled graphs both call it once per call): whether the batch's statistics are used, the
+    /// running statistics to read or update, and the update's factor (the momentum, or 1/batches for a cumulative
+    /// average).
+    /// </summary>
+    internal (bool BatchStatistics, Tensor? RunningMean, Tensor? RunningVar, double Factor) CountBatch()
+    {
         double factor = Momentum ?? 0.0;
         if (Training && TrackRunningStats && NumBatchesTracked is not null)
         {
@@ -97,7 +116,7 @@ public abstract partial class BatchNorm : Module
         // Batch statistics in training, and also in eval when there are no running statistics.
         bool useBatchStats = Training || RunningMean is null;
         bool passRunning = !Training || TrackRunningStats;
-        return F.BatchNorm(input, passRunning ? RunningMean : null, passRunning ? RunningVar : null, Weight, Bias, useBatchStats, factor, Eps);
+        return (useBatchStats, passRunning ? RunningMean : null, passRunning ? RunningVar : null, factor);
     }
 
     /// <inheritdoc/>

@@ -23,4 +23,7 @@ public class BatchNorm1d : BatchNorm, ITensorModule
     [ShapeContract("SameShape")]
     public Tensor Forward(Tensor input) =>
         Normalize(input, input?.Rank is 2 or 3, "2D or 3D", "features");
+
+    /// <inheritdoc/>
+    internal override void CheckInput(int[] sizes) => Check(sizes, sizes.Length is 2 or 3, "2D or 3D", "features");
 }

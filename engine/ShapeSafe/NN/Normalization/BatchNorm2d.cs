@@ -22,4 +22,7 @@ public class BatchNorm2d : BatchNorm, ITensorModule
     [return: Shape("N, C, H, W")]
     public Tensor Forward([Shape("N, C, H, W")] Tensor input) =>
         Normalize(input, input?.Rank == 4, "4D", "channels");
+
+    /// <inheritdoc/>
+    internal override void CheckInput(int[] sizes) => Check(sizes, sizes.Length == 4, "4D", "channels");
 }
