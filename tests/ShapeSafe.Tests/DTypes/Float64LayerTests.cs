@@ -25,7 +25,7 @@ public class Float64LayerTests
     [
         "linear", "linear no bias", "linear 3-d", "layer norm", "layer norm no affine", "gelu", "gelu tanh",
         "softmax dim 0", "log softmax dim 1", "embedding", "embedding padding", "dropout", "cross entropy",
-        "cross entropy weighted smoothed sum", "cross entropy none", "nll", "sdpa causal",
+        "cross entropy weighted smoothed sum", "cross entropy none", "cross entropy [C]", "cross entropy [N, C, d]", "nll", "sdpa causal",
     ];
 
     static (Func<Tensor[], Tensor> Function, Tensor[] Inputs) Layer(string name) => name switch
@@ -48,6 +48,8 @@ public class Float64LayerTests
         "cross entropy weighted smoothed sum" => (x => F.CrossEntropy(x[0], Classes, ClassWeights.ToDType(x[0].DType), reduction: Reduction.Sum, labelSmoothing: 0.2),
             [Doubles(12, 6, 5)]),
         "cross entropy none" => (x => F.CrossEntropy(x[0], Classes, reduction: Reduction.None, labelSmoothing: 0.1), [Doubles(12, 6, 5)]),
+        "cross entropy [C]" => (x => F.CrossEntropy(x[0], Tensor.FromArray(new long[] { 2 }, 1).Squeeze(), reduction: Reduction.None), [Doubles(17, 5)]),
+        "cross entropy [N, C, d]" => (x => F.CrossEntropy(x[0], Tensor.FromArray(new long[] { 0, 2, 1, 1, 2, 0 }, 2, 3), labelSmoothing: 0.1), [Doubles(18, 2, 3, 3)]),
         "nll" => (x => F.NllLoss(x[0].LogSoftmax(1), Classes, ClassWeights.ToDType(x[0].DType)), [Doubles(12, 6, 5)]),
         "sdpa causal" => (x => F.ScaledDotProductAttention(x[0], x[1], x[2], isCausal: true), [Doubles(14, 2, 4, 3), Doubles(15, 2, 4, 3), Doubles(16, 2, 4, 3)]),
         _ => throw new ArgumentException(name),
