@@ -25,7 +25,7 @@ public class Float64LayerTests
     [
         "linear", "linear no bias", "linear 3-d", "layer norm", "layer norm no affine", "gelu", "gelu tanh",
         "softmax dim 0", "log softmax dim 1", "embedding", "embedding padding", "dropout", "cross entropy",
-        "cross entropy weighted smoothed sum", "cross entropy none", "cross entropy [C]", "cross entropy [N, C, d]", "nll", "sdpa causal",
+        "cross entropy weighted smoothed sum", "cross entropy none", "cross entropy [C]", "cross entropy [N, C, d]", "nll", "sdpa causal", "masked fill", "tril",
     ];
 
     static (Func<Tensor[], Tensor> Function, Tensor[] Inputs) Layer(string name) => name switch
@@ -52,6 +52,9 @@ public class Float64LayerTests
         "cross entropy [N, C, d]" => (x => F.CrossEntropy(x[0], Tensor.FromArray(new long[] { 0, 2, 1, 1, 2, 0 }, 2, 3), labelSmoothing: 0.1), [Doubles(18, 2, 3, 3)]),
         "nll" => (x => F.NllLoss(x[0].LogSoftmax(1), Classes, ClassWeights.ToDType(x[0].DType)), [Doubles(12, 6, 5)]),
         "sdpa causal" => (x => F.ScaledDotProductAttention(x[0], x[1], x[2], isCausal: true), [Doubles(14, 2, 4, 3), Doubles(15, 2, 4, 3), Doubles(16, 2, 4, 3)]),
+        // nanoGPT's attention without flash: scores.masked_fill(tril(ones) == 0, -inf), here with a finite fill.
+        "masked fill" => (x => x[0].MaskedFill(Tensor.Ones(4, 4).Tril().Eq(0.0), -1.5), [Doubles(19, 2, 4, 4)]),
+        "tril" => (x => x[0].Tril(), [Doubles(19, 2, 4, 4)]),
         _ => throw new ArgumentException(name),
     };
 
