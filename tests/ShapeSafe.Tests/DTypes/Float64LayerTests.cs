@@ -164,6 +164,9 @@ public class Float64LayerTests
         Assert.StartsWith("CrossEntropyLoss: expected weight to have the input's dtype Float64, got Float32 [3]", error.Message);
         error = Assert.Throws<ArgumentException>(() => F.CrossEntropy(Doubles(1, 2, 3), Tensor.FromArray(new long[] { 0, 3 }, 2)));
         Assert.StartsWith("CrossEntropyLoss: Target 3 is out of bounds: 3 classes", error.Message);
+        // Activations without a Float64 path name the dtype they were given (they used to say Int64 for any).
+        error = Assert.Throws<ArgumentException>(() => F.Silu(Doubles(1, 2, 3)));
+        Assert.StartsWith("Silu: not implemented for Float64 here (only Float32)", error.Message);
         error = Assert.Throws<ArgumentException>(() => F.Dropout(ints, 0.5));
         Assert.StartsWith("Dropout: expected a Float32 or Float64 input, got Int64 [2, 3]", error.Message);
     }
