@@ -145,6 +145,28 @@ static class AttentionCases
                 x => ours.Forward(x[0], x[1], x[2], S.Tensor.FromArray(paddingBool, 2, 6)).Output,
                 x => theirs.call(x[0], x[1], x[2], T.tensor(paddingBool, L(2, 6))).Item1);
         }
+        // ---- add_bias_kv and add_zero_attn: one more source position each, masks padded by a column that allows it
+        foreach (var (biasKv, zeroAttn) in new[] { (true, false), (false, true), (true, true) })
+        {
+            string options = string.Join(" ", new[] { biasKv ? "add_bias_kv" : null, zeroAttn ? "add_zero_attn" : null }.OfType<string>());
+            {
+                var ours = new MultiheadAttention(8, 2, addBiasKv: biasKv, addZeroAttn: zeroAttn);
+                var theirs = T.nn.MultiheadAttention(8, 2, add_bias_kv: biasKv, add_zero_attn: zeroAttn);
+                yield return MhaCase($"MHA {options}, bool masks", ours, theirs, [[5, 2, 8], [6, 2, 8], [6, 2, 8]],
+                    x => ours.Forward(x[0], x[1], x[2], S.Tensor.FromArray(paddingBool, 2, 6), attnMask: S.Tensor.FromArray(attnBool, 5, 6)).Output,
+                    x => theirs.call(x[0], x[1], x[2], T.tensor(paddingBool, L(2, 6)), true, Canonical(attnBool, 5, 6)).Item1);
+            }
+            {
+                var ours = new MultiheadAttention(8, 2, addBiasKv: biasKv, addZeroAttn: zeroAttn);
+                var theirs = T.nn.MultiheadAttention(8, 2, add_bias_kv: biasKv, add_zero_attn: zeroAttn);
+                yield return MhaCase($"MHA {options}, averaged weights", ours, theirs, [[4, 3, 8], [7, 3, 8], [7, 3, 8]],
+                    x => ours.Forward(x[0], x[1], x[2]).Weights!,
+                    x => theirs.call(x[0], x[1], x[2], null, true, null).Item2);
+            }
+        }
+        yield return Init("MHA add_bias_kv init", () => new MultiheadAttention(8, 2, addBiasKv: true),
+            () => T.nn.MultiheadAttention(8, 2, add_bias_kv: true));
+
         yield return Init("MHA kdim/vdim init q,k,v", () => new MultiheadAttention(8, 2, kdim: 5, vdim: 3),
             () => T.nn.MultiheadAttention(8, 2, kdim: 5, vdim: 3));
 

@@ -107,6 +107,23 @@ sealed class Case
 
     static int Count(int[] shape) => shape.Aggregate(1, (x, y) => x * y);
 
+    /// <summary><see cref="RelativeError(float[], float[])"/> in double, for the Float64 cases (whose errors are far below float's resolution).</summary>
+    public static double RelativeError(double[] a, double[] b)
+    {
+        if (a.Length != b.Length) return double.PositiveInfinity;
+        double scale = 0;
+        foreach (var y in b) scale = Math.Max(scale, Math.Abs(y));
+        double worst = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (double.IsNaN(a[i]) && double.IsNaN(b[i])) continue;
+            if (a[i] == b[i]) continue;
+            double err = Math.Abs(a[i] - b[i]) / Math.Max(Math.Max(Math.Abs(b[i]), 1e-3 * scale), 1e-300);
+            worst = Math.Max(worst, double.IsNaN(err) ? double.PositiveInfinity : err);
+        }
+        return worst;
+    }
+
     public static double RelativeError(float[] a, float[] b)
     {
         if (a.Length != b.Length) return double.PositiveInfinity;

@@ -403,13 +403,26 @@ public partial class Tensor
 
     Tensor SigmoidCore() => FloatUnary(new SigmoidOp(), "SigmoidBackward", saveResult: true, ElementwiseGradient.Sigmoid);
 
-    /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 only, as in PyTorch.</summary>
+    /// <summary>Exact GELU <c>x · Φ(x)</c> (the erf form, PyTorch's default <c>approximate='none'</c>). Float32 and Float64.</summary>
     [ShapeContract("SameShape")]
     public Tensor Gelu()
     {
         if (OpTrace.Recording) return OpTrace.Run("Gelu", [this], Gelu);
+        if (DType == DType.Float64) return GeluFloat64();
         var result = ElementwiseKernel.Unary<float, GeluOp>(FloatOnly("Gelu"), default);
         return MustRecord(this) ? RecordUnary(result, "GeluBackward", this, ElementwiseGradient.Gelu) : result;
+    }
+
+    /// <summary>
+    /// Float64 GELU in double throughout; its backward multiplies the gradient by the derivative <c>Φ(x) + x·φ(x)</c>
+    /// (a Float64 multiply, recorded as "GeluBackward"). Apart from the Float32 op, which keeps its fused float kernels.
+    /// </summary>
+    Tensor GeluFloat64()
+    {
+        var result = ElementwiseKernel.Unary<double, GeluDoubleOp>(this, default);
+        if (!MustRecord(this)) return result;
+        var input = Detach();
+        return RecordUnary(result, "GeluBackward", g => g * ElementwiseKernel.Unary<double, GeluDerivativeDoubleOp>(input, default));
     }
 
     /// <summary><c>x &gt; 0 ? x : negativeSlope * x</c>. Float32 only, as in PyTorch.</summary>

@@ -250,7 +250,7 @@ public partial class Tensor
 
     /// <summary>
     /// <c>exp(x) / Σ exp(x)</c> along <paramref name="dim"/>, computed stably (the max is subtracted first).
-    /// Float32 only, as in PyTorch (Int64 input throws).
+    /// Float32 and Float64, as in PyTorch (Int64 input throws).
     /// </summary>
     [ShapeContract("SameShapeDim")]
     public Tensor Softmax(int dim) => SoftmaxAlong(dim, log: false, "Softmax");
@@ -263,6 +263,7 @@ public partial class Tensor
     {
         if (OpTrace.Recording) return OpTrace.Run(op, [this], () => SoftmaxAlong(dim, log, op), ("dim", dim));
         int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
+        if (DType == DType.Float64) return SoftmaxFloat64(d, dim, log);
         var x = FloatOnly(op).Untracked().Contiguous();
         int outer = 1, size = Rank == 0 ? 1 : Sizes[d], inner = 1;
         for (int i = 0; i < d; i++) outer *= Sizes[i];
@@ -270,6 +271,47 @@ public partial class Tensor
         var result = Uninitialized(DType.Float32, (int[])Sizes.Clone());
         if (result.NumEl > 0)
             SoftmaxKernel.Run(x.FloatData, x.Offset, outer, size, inner, result.FloatData, log);
+        return MustRecord(this) ? RecordSoftmax(result, log, dim) : result;
+    }
+
+    /// <summary>
+    /// Softmax or log-softmax of Float64 along dim <paramref name="d"/>, in double as ATen's CPU kernel for double: the
+    /// max subtracted first, <c>x - max - log Σ e^(x - max)</c> for the log form. A loop of its own rather than the
+    /// Float32 kernel made generic, so the float path is untouched; the backward is the same tensor formula as Float32's.
+    /// </summary>
+    Tensor SoftmaxFloat64(int d, int dim, bool log)
+    {
+        var x = Untracked().Contiguous();
+        int outer = 1, size = Rank == 0 ? 1 : Sizes[d], inner = 1;
+        for (int i = 0; i < d; i++) outer *= Sizes[i];
+        for (int i = d + 1; i < Rank; i++) inner *= Sizes[i];
+        var result = Uninitialized(DType.Float64, (int[])Sizes.Clone());
+        var src = x.DoubleData;
+        var dst = result.DoubleData;
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * size * inner + i;
+                double max = double.NegativeInfinity;
+                for (int k = 0; k < size; k++) max = Math.Max(max, src[x.Offset + start + k * inner]);
+                // A row of -inf (or all +inf) keeps ATen's answer: NaN from -inf - -inf, as the float kernel gives.
+                double sum = 0;
+                for (int k = 0; k < size; k++)
+                {
+                    double e = Math.Exp(src[x.Offset + start + k * inner] - max);
+                    dst[start + k * inner] = e;
+                    sum += e;
+                }
+                if (log)
+                {
+                    double logSum = Math.Log(sum);
+                    for (int k = 0; k < size; k++) dst[start + k * inner] = src[x.Offset + start + k * inner] - max - logSum;
+                }
+                else
+                {
+                    for (int k = 0; k < size; k++) dst[start + k * inner] /= sum;
+                }
+            }
         return MustRecord(this) ? RecordSoftmax(result, log, dim) : result;
     }
 

@@ -11,7 +11,8 @@ namespace ShapeSafe;
 /// </summary>
 public partial class Tensor
 {
-    internal readonly Storage Storage;
+    // Not readonly for one caller: Module.To swaps a parameter's storage for one in another dtype (ChangeDTypeInPlace).
+    internal Storage Storage;
     internal readonly int[] Sizes;
     internal readonly int[] StrideArray;
     internal readonly int Offset;
@@ -28,6 +29,19 @@ public partial class Tensor
     internal Tensor(Storage storage, Layout<int> layout)
         : this(storage, layout.Sizes, layout.Strides, layout.Offset)
     {
+    }
+
+    /// <summary>
+    /// Replaces this tensor's storage by its whole storage converted to <paramref name="dtype"/>, keeping sizes,
+    /// strides and offset (so any layout stays valid) and converting the gradient (PyTorch's <c>param.data =
+    /// param.data.to(dtype)</c> inside <c>module.to</c>). Only for <c>Module.To</c>, on leaves.
+    /// </summary>
+    internal void ChangeDTypeInPlace(DType dtype)
+    {
+        if (dtype == DType) return;
+        var whole = new Tensor(Storage, new[] { Storage.Length }, new[] { 1 }, 0);
+        Storage = whole.ToDType(dtype).Storage;
+        if (_grad is { } grad) _grad = grad.ToDType(dtype);
     }
 
     /// <summary>A copy of another tensor's metadata over the same storage (used by <c>Parameter</c>).</summary>

@@ -102,6 +102,8 @@ internal sealed partial class OnnxGraph
     {
         var query = op.Inputs[0]!;
         var inWeight = op.Inputs[5] ?? throw Unsupported(op, "separate q/k/v projection weights (kdim or vdim other than embed_dim) are not exported");
+        if (op.Inputs.Count > 12 && op.Inputs[12] is not null || op.Attributes.TryGetValue("addZeroAttn", out var zeroAttn) && zeroAttn is true)
+            throw Unsupported(op, "add_bias_kv and add_zero_attn are not exported");
         if (op.Inputs[3] is { DType: DType.Bool } || op.Inputs[4] is { DType: DType.Bool })
             throw Unsupported(op, "Bool masks are not exported; pass the additive form (-inf where not allowed, 0 elsewhere)");
         // The is_causal hint needs the mask, and a right hint attends as the mask does: the mask is written.

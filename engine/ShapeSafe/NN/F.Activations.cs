@@ -39,8 +39,10 @@ public static partial class F
     static Tensor FloatInput(Tensor input, string op)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.DType != DType.Float32)
+        if (input.DType == DType.Int64)
             throw new ArgumentException($"{op}: not implemented for Int64 (PyTorch raises \"not implemented for 'Long'\") (shape {Rules.Format(input.Sizes)})", nameof(input));
+        if (input.DType != DType.Float32)
+            throw new ArgumentException($"{op}: not implemented for {input.DType} here (only Float32); convert with ToDType(DType.Float32) first (shape {Rules.Format(input.Sizes)})", nameof(input));
         return input.RequiresGrad ? input.Detach() : input;
     }
 

@@ -42,6 +42,7 @@ public static partial class F
         return approximate switch
         {
             "none" => input.Gelu(),
+            "tanh" when input.DType == DType.Float64 => GeluTanhFloat64(input),
             "tanh" => input * 0.5f * ((input + input * input * input * 0.044715f) * MathF.Sqrt(2f / MathF.PI)).Tanh().Add(1f),
             _ => throw new ArgumentException($"Gelu: approximate argument must be either none or tanh, got '{approximate}'", nameof(approximate)),
         };
@@ -107,7 +108,8 @@ public static partial class F
             (input, weight, bias) = (Tensor.AutocastLower(input), Tensor.AutocastLower(weight), Tensor.AutocastLowerOptional(bias));
         if (Tensor.AllBFloat16(input, weight, bias))
             return LinearBFloat16(input, weight, bias, activation);
-        RequireFloat(op, input, "input");
+        if (input.DType == DType.Float64) return LinearFloat64(input, weight, bias, activation);
+        RequireFloatOrDouble(op, input, "input");
         RequireFloat(op, weight, "weight");
         if (bias is not null) RequireFloat(op, bias, "bias");
         LinearShape(input.Sizes, weight.Sizes, bias?.Sizes);
@@ -302,11 +304,12 @@ public static partial class F
         if (channels && input.Rank < 2)
             throw new ShapeException(op, $"Feature dropout requires at least 2 dimensions in the input, got input of shape {Rules.Format(input.Sizes)}");
         if (p == 0 || !training || input.NumEl == 0) return input;
-        RequireFloat(op, input, "input");
 
         var maskShape = (int[])input.Sizes.Clone();
         if (channels)
             for (int d = 2; d < maskShape.Length; d++) maskShape[d] = 1;
+        if (input.DType == DType.Float64) return DropoutFloat64(input, p, generator, maskShape);
+        RequireFloatOrDouble(op, input, "input");
         var noise = Tensor.Uninitialized(DType.Float32, maskShape);
         if (p == 1) noise.FloatData.AsSpan().Clear();
         else DropoutKernel.Mask(noise.FloatData, p, generator);
@@ -472,10 +475,11 @@ public static partial class F
             return OpTrace.Run(op, [input, weight, bias], () => LayerNorm(input, normalizedShape, weight, bias, eps), ("normalizedShape", normalizedShape), ("eps", eps));
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(normalizedShape);
-        RequireFloat(op, input, "input");
-        int rows = LayerNormRows(input.Sizes, normalizedShape, weight, bias);
+        RequireFloatOrDouble(op, input, "input");
+        int rows = LayerNormRows(input.Sizes, normalizedShape, weight, bias, input.DType);
         int d = 1;
         foreach (var size in normalizedShape) d *= size;
+        if (input.DType == DType.Float64) return LayerNormFloat64(input, normalizedShape, weight, bias, eps, rows, d);
 
         var x = input.Detach().Contiguous();
         var w = weight?.Detach().ToFloatArray();
@@ -503,7 +507,7 @@ public static partial class F
     /// Checks <see cref="LayerNorm"/>'s operands (the input's trailing dims, the weight's and the bias's shapes against
     /// <paramref name="normalizedShape"/>) and returns the number of rows it normalizes.
     /// </summary>
-    internal static int LayerNormRows(int[] input, int[] normalizedShape, Tensor? weight, Tensor? bias)
+    internal static int LayerNormRows(int[] input, int[] normalizedShape, Tensor? weight, Tensor? bias, DType dtype = DType.Float32)
     {
         const string op = "LayerNorm";
         int k = normalizedShape.Length;
@@ -514,7 +518,9 @@ public static partial class F
         foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias") })
         {
             if (t is null) continue;
-            RequireFloat(op, t, name);
+            if (dtype == DType.Float32) RequireFloat(op, t, name);
+            else if (t.DType != dtype)
+                throw new ArgumentException($"{op}: expected {name} to have the input's dtype {dtype}, got {t.DType} {Rules.Format(t.Sizes)} (input {Rules.Format(input)})", name);
             if (!t.Sizes.AsSpan().SequenceEqual(normalizedShape))
                 throw new ShapeException(op, $"{name} of shape {Rules.Format(t.Sizes)} should have normalized_shape {Rules.Format(normalizedShape)} (input {Rules.Format(input)})");
         }
@@ -540,7 +546,7 @@ public static partial class F
         ArgumentNullException.ThrowIfNull(weight);
         if (input.DType != DType.Int64)
             throw new ArgumentException($"{op}: expected Int64 indices, got {input.DType} (shape {Rules.Format(input.Sizes)}); convert with ToDType(DType.Int64)", nameof(input));
-        RequireFloat(op, weight, "weight");
+        RequireFloatOrDouble(op, weight, "weight");
         if (weight.Rank != 2)
             throw new ShapeException(op, $"weight must be 2-D [num_embeddings, embedding_dim], got {Rules.Format(weight.Sizes)}");
         int num = weight.Sizes[0], dim = weight.Sizes[1];
@@ -549,6 +555,7 @@ public static partial class F
         var outShape = new int[input.Rank + 1];
         input.Sizes.CopyTo(outShape, 0);
         outShape[^1] = dim;
+        if (weight.DType == DType.Float64) return EmbeddingFloat64(index, outShape, weight, paddingIdx);
         var w = weight.Detach().Contiguous();
         var y = Tensor.Uninitialized(DType.Float32, outShape);
         EmbeddingGradient.Gather(index, w.FloatData, w.Offset, dim, y.FloatData);
@@ -651,7 +658,7 @@ public static partial class F
         ArgumentNullException.ThrowIfNull(target);
         if (target.DType == DType.Float32 && target.Sizes.AsSpan().SequenceEqual(input.Sizes))
             return CrossEntropyWithProbabilities(op, input, target, weight, ignoreIndex, reduction, labelSmoothing);
-        return ClassLoss(op, input, target, weight, ignoreIndex, reduction, (float)labelSmoothing, logits: true);
+        return ClassLoss(op, input, target, weight, ignoreIndex, reduction, labelSmoothing, logits: true);
     }
 
     /// <summary>
@@ -698,16 +705,16 @@ public static partial class F
     /// <exception cref="ShapeException">The target's shape does not fit the input's.</exception>
     /// <exception cref="ArgumentException">The target is not Int64, or a class index is out of range.</exception>
     public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean) =>
-        ClassLoss("NLLLoss", input, target, weight, ignoreIndex, reduction, 0f, logits: false);
+        ClassLoss("NLLLoss", input, target, weight, ignoreIndex, reduction, 0.0, logits: false);
 
-    static Tensor ClassLoss(string op, Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, float labelSmoothing, bool logits)
+    static Tensor ClassLoss(string op, Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction, double labelSmoothing, bool logits)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
         if (Autograd.IsAutocastEnabled)
             (input, target) = (Tensor.AutocastFloat32(input), Tensor.AutocastFloat32(target));
         if (Autograd.IsAutocastEnabled && weight is not null) weight = Tensor.AutocastFloat32(weight);
-        RequireFloat(op, input, "input");
+        RequireFloatOrDouble(op, input, "input");
         if (input.Rank == 0)
             throw new ShapeException(op, $"input must be [C], [N, C] or [N, C, d1, ...], got a 0-dim tensor (target {Rules.Format(target.Sizes)})");
         int classDim = input.Rank == 1 ? 0 : 1;
@@ -719,7 +726,7 @@ public static partial class F
             throw new ArgumentException($"{op}: expected target of dtype Int64 (class indices) for input {Rules.Format(input.Sizes)}, got {target.DType} {Rules.Format(target.Sizes)}", nameof(target));
         if (weight is not null)
         {
-            RequireFloat(op, weight, "weight");
+            if (input.DType == DType.Float32) RequireFloat(op, weight, "weight");
             if (weight.Rank != 1 || weight.Sizes[0] != classes)
                 throw new ShapeException(op, $"weight should have one element per class ([{classes}]), got {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
         }
@@ -736,6 +743,8 @@ public static partial class F
             return reduction == Reduction.None ? loss.Reshape(expected) : loss;
         }
 
+        if (input.DType == DType.Float64)
+            return ClassLossFloat64(op, input, target, weight, ignoreIndex, reduction, labelSmoothing, logits, expected);
         int n = input.Rank == 1 ? 1 : input.Sizes[0];
         var x = input.Detach().Contiguous();
         var t = target.Contiguous();
@@ -744,7 +753,7 @@ public static partial class F
         var rowMax = logits ? new float[n] : null;
         var rowLogSum = logits ? new float[n] : null;
         double divisor = logits
-            ? CrossEntropyKernel.Forward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowLoss, rowMax!, rowLogSum!, op)
+            ? CrossEntropyKernel.Forward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, (float)labelSmoothing, rowLoss, rowMax!, rowLogSum!, op)
             : NllLossKernel.Forward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, rowLoss, op);
 
         Tensor result = reduction switch
@@ -761,7 +770,7 @@ public static partial class F
             float scale = reduction == Reduction.None ? 0f : reduction == Reduction.Sum ? gc.Item() : (float)(gc.Item() / divisor);
             var grad = Tensor.BackwardGradient((int[])x.Sizes.Clone());
             if (logits)
-                CrossEntropyKernel.Backward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, labelSmoothing, rowMax!, rowLogSum!,
+                CrossEntropyKernel.Backward(n, classes, x.FloatData, x.Offset, t.LongData, t.Offset, w, ignoreIndex, (float)labelSmoothing, rowMax!, rowLogSum!,
                     scales, gc.Offset, scale, grad.FloatData, 0);
             else
                 NllLossKernel.Backward(n, classes, t.LongData, t.Offset, w, ignoreIndex, scales, gc.Offset, scale, grad.FloatData, 0);
@@ -880,6 +889,13 @@ public static partial class F
             throw new ShapeException(op, $"Expected target size {Rules.Format(input.Sizes)} (the input's size), got {Rules.Format(target.Sizes)}; broadcasting them would compute a different loss");
         RequireFloat(op, input, "input");
         RequireFloat(op, target, "target");
+    }
+
+    /// <summary>For the ops with a Float64 path as well (the GPT's layers): refuses any other dtype, naming both.</summary>
+    static void RequireFloatOrDouble(string op, Tensor t, string name)
+    {
+        if (t.DType is not (DType.Float32 or DType.Float64))
+            throw new ArgumentException($"{op}: expected a Float32 or Float64 {name}, got {t.DType} {Rules.Format(t.Sizes)}; convert with ToDType(DType.Float32) or ToDType(DType.Float64)", name);
     }
 
     static void RequireFloat(string op, Tensor t, string name)

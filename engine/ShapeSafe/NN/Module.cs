@@ -339,6 +339,43 @@ public abstract class Module
     /// <returns>This module.</returns>
     public Module Eval() => Train(false);
 
+    // ---------------------------------------------------------------- dtype
+
+    /// <summary>
+    /// Converts every floating parameter and buffer of this module and its descendants to <paramref name="dtype"/>
+    /// in place (<c>module.to(dtype)</c>): each <see cref="Parameter"/> and buffer object stays the same, with new
+    /// storage in the new dtype, so fields, optimizers' references and tied weights (one parameter in two places,
+    /// converted once) keep working. Gradients are converted too. Integer and Bool buffers are left alone, as
+    /// PyTorch leaves them. Views of the old storage taken earlier no longer alias the parameter, as in PyTorch.
+    /// </summary>
+    /// <param name="dtype">A floating dtype: Float32, Float64 or BFloat16.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is not floating.</exception>
+    public Module To(DType dtype)
+    {
+        if (dtype is not (DType.Float32 or DType.Float64 or DType.BFloat16))
+            throw new ArgumentException($"Module.To: nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}", nameof(dtype));
+        using var noGrad = Autograd.NoGrad();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var module in Modules())
+        {
+            foreach (var tensor in module._parameters.Values.Concat(module._buffers.Values))
+            {
+                if (tensor is null || !seen.Add(tensor) || tensor.DType is not (DType.Float32 or DType.Float64 or DType.BFloat16)) continue;
+                tensor.ChangeDTypeInPlace(dtype);
+            }
+        }
+        return this;
+    }
+
+    /// <summary>Converts floating parameters and buffers to Float64 in place (<c>module.double()</c>): <c>To(DType.Float64)</c>.</summary>
+    /// <returns>This module.</returns>
+    public Module Double() => To(DType.Float64);
+
+    /// <summary>Converts floating parameters and buffers to Float32 in place (<c>module.float()</c>): <c>To(DType.Float32)</c>.</summary>
+    /// <returns>This module.</returns>
+    public Module Float() => To(DType.Float32);
+
     /// <summary>
     /// Clears the gradients of every parameter (<c>zero_grad()</c>): sets them to null by default, as PyTorch does
     /// since 2.0; with <paramref name="setToNone"/> false, zeroes them in place instead.

@@ -151,6 +151,29 @@ internal readonly struct LeakyReluOp(float slope) : IUnaryOp<float>
     }
 }
 
+/// <summary>Exact GELU of Float64, <c>x/2 · erfc(-x/√2)</c> with <see cref="Erf.ErfcDouble"/> (the Float32 op's erfc is float-accurate only).</summary>
+internal readonly struct GeluDoubleOp : IUnaryOp<double>
+{
+    public double Apply(double x) => 0.5 * x * Erf.ErfcDouble(-x * 0.70710678118654752440);
+
+    public void Apply(ReadOnlySpan<double> x, Span<double> d)
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = Apply(x[i]);
+    }
+}
+
+/// <summary>The derivative of exact GELU in double, <c>Φ(x) + x·φ(x)</c>: Float64 GELU's backward multiplies the gradient by it.</summary>
+internal readonly struct GeluDerivativeDoubleOp : IUnaryOp<double>
+{
+    public double Apply(double x) =>
+        0.5 * Erf.ErfcDouble(-x * 0.70710678118654752440) + x * Math.Exp(-0.5 * x * x) * 0.39894228040143267794;
+
+    public void Apply(ReadOnlySpan<double> x, Span<double> d)
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = Apply(x[i]);
+    }
+}
+
 /// <summary>Exact GELU, <c>x · Φ(x) = x/2 · erfc(-x/√2)</c>, evaluated in double (TensorPrimitives has no erf).</summary>
 internal readonly struct GeluOp : IUnaryOp<float>
 {

@@ -26,8 +26,11 @@ namespace ShapeSafe.NN;
 /// <see cref="F.ScaledDotProductAttention"/>, as PyTorch's, and such a row's output is the output projection of zeros.
 /// </para>
 /// <para>
-/// Not supported: <c>add_bias_kv</c> and <c>add_zero_attn</c>. The forward is composed of differentiable ops, so
-/// autograd needs no backward of its own.
+/// <c>add_bias_kv</c> adds <c>bias_k</c> and <c>bias_v</c> [1, 1, E] (xavier_normal, drawn after the projections, as
+/// PyTorch), appended to the projected key and value as one more source position for every batch entry;
+/// <c>add_zero_attn</c> then appends a zero key and value per head. Each pads the masks by one column that allows
+/// attention, as PyTorch's <c>F.pad(mask, (0, 1))</c>. The forward is composed of differentiable ops, so autograd
+/// needs no backward of its own.
 /// </para>
 /// </remarks>
 [Module]
@@ -44,9 +47,11 @@ public partial class MultiheadAttention : Module
     /// <param name="generator">The generator the initial values are drawn from (the default generator when null).</param>
     /// <param name="kdim">The key's number of features (<c>kdim</c>); <paramref name="embedDim"/> when null.</param>
     /// <param name="vdim">The value's number of features (<c>vdim</c>); <paramref name="embedDim"/> when null.</param>
+    /// <param name="addBiasKv">Whether to learn <c>bias_k</c> and <c>bias_v</c>, appended to the key and value sequences (<c>add_bias_kv</c>).</param>
+    /// <param name="addZeroAttn">Whether to append a zero key and value to every head's sequence (<c>add_zero_attn</c>).</param>
     /// <exception cref="ShapeException"><paramref name="embedDim"/> is not divisible by <paramref name="numHeads"/>.</exception>
     public MultiheadAttention([Dim("E")] int embedDim, int numHeads, double dropout = 0, bool bias = true, bool batchFirst = false,
-        Generator? generator = null, int? kdim = null, int? vdim = null)
+        Generator? generator = null, int? kdim = null, int? vdim = null, bool addBiasKv = false, bool addZeroAttn = false)
     {
         if (embedDim <= 0)
             throw new ArgumentOutOfRangeException(nameof(embedDim), embedDim, $"{Op}: embed_dim must be greater than zero");
@@ -78,6 +83,12 @@ public partial class MultiheadAttention : Module
             VProjWeight = new Parameter(Tensor.Empty(embedDim, VDim));
         }
         InProjBias = bias ? new Parameter(Tensor.Empty(3 * embedDim)) : null;
+        if (addBiasKv)
+        {
+            BiasK = new Parameter(Tensor.Empty(1, 1, embedDim));
+            BiasV = new Parameter(Tensor.Empty(1, 1, embedDim));
+        }
+        AddZeroAttn = addZeroAttn;
         OutProj = new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias, generator);
         ResetParameters(generator);
     }
@@ -126,6 +137,17 @@ public partial class MultiheadAttention : Module
     [StateName("in_proj_bias")]
     public Parameter? InProjBias { get; }
 
+    /// <summary>The key bias appended to the projected key sequence, [1, 1, E], or null without <c>add_bias_kv</c>.</summary>
+    [StateName("bias_k")]
+    public Parameter? BiasK { get; }
+
+    /// <summary>The value bias appended to the projected value sequence, [1, 1, E], or null without <c>add_bias_kv</c>.</summary>
+    [StateName("bias_v")]
+    public Parameter? BiasV { get; }
+
+    /// <summary>Whether a zero key and value are appended to every head's sequence (<c>add_zero_attn</c>).</summary>
+    public bool AddZeroAttn { get; }
+
     /// <summary>The output projection, E → E.</summary>
     [StateName("out_proj")]
     public NonDynamicallyQuantizableLinear OutProj { get; }
@@ -133,7 +155,7 @@ public partial class MultiheadAttention : Module
     /// <summary>
     /// PyTorch's <c>_reset_parameters</c>: xavier_uniform on <c>in_proj_weight</c> (or on <c>q_proj_weight</c>,
     /// <c>k_proj_weight</c> and <c>v_proj_weight</c>, in order), zeros on both biases (out_proj's weight keeps its
-    /// <see cref="Linear"/> initialization).
+    /// <see cref="Linear"/> initialization), then xavier_normal on <c>bias_k</c> and <c>bias_v</c> when present.
     /// </summary>
     public void ResetParameters(Generator? generator = null)
     {
@@ -143,6 +165,8 @@ public partial class MultiheadAttention : Module
         if (VProjWeight is not null) Init.XavierUniform(VProjWeight, generator: generator);
         if (InProjBias is not null) Init.Zeros(InProjBias);
         if (OutProj.Bias is not null) Init.Zeros(OutProj.Bias);
+        if (BiasK is not null) Init.XavierNormal(BiasK, generator: generator);
+        if (BiasV is not null) Init.XavierNormal(BiasV, generator: generator);
     }
 
 
@@ -185,13 +209,13 @@ public partial class MultiheadAttention : Module
         {
             // Reported as one op, so an exporter writes the attention with a free batch dim (its reshapes here use sizes).
             var outputs = OpTrace.RunMany(Op, [query, key, value, keyPaddingMask, attnMask, InProjWeight, InProjBias, OutProj.Weight, OutProj.Bias,
-                    QProjWeight, KProjWeight, VProjWeight], () =>
+                    QProjWeight, KProjWeight, VProjWeight, BiasK, BiasV], () =>
                 {
                     var (o, w) = Forward(query, key, value, keyPaddingMask, needWeights, attnMask, averageAttnWeights, isCausal);
                     return w is null ? [o] : [o, w];
                 },
                 ("numHeads", NumHeads), ("batchFirst", BatchFirst), ("needWeights", needWeights), ("averageAttnWeights", averageAttnWeights),
-                ("isCausal", isCausal));
+                ("isCausal", isCausal), ("addZeroAttn", AddZeroAttn));
             return (outputs[0], outputs.Length > 1 ? outputs[1] : null);
         }
         string shapes = $"query {Rules.Format(query.Sizes)}, key {Rules.Format(key.Sizes)}, value {Rules.Format(value.Sizes)}";
@@ -236,6 +260,14 @@ public partial class MultiheadAttention : Module
         // PyTorch's hint: with no padding mask and no weights wanted, the given mask is dropped and SDPA runs causal.
         bool causal = isCausal && keyPaddingMask is null && !needWeights;
         var mask = CombinedMask(causal ? null : attnMask, keyPaddingMask, batched, batch, targetLength, sourceLength, query.DType, shapes);
+        // bias_k/bias_v and the zero attention each add a source position that every query may attend to.
+        int extra = (BiasK is null ? 0 : 1) + (AddZeroAttn ? 1 : 0);
+        if (mask is not null && extra > 0)
+        {
+            var columns = (int[])mask.Sizes.Clone();
+            columns[^1] = extra;
+            mask = Tensor.Cat([mask, Tensor.Zeros(columns, mask.DType)], -1);
+        }
 
         Tensor wq, wk, wv;
         if (InProjWeight is not null)
@@ -249,12 +281,27 @@ public partial class MultiheadAttention : Module
         }
         var b = InProjBias?.Chunk(3, 0);
         int heads = NumHeads, headDim = HeadDim;
-        // [len, N, features] → [N·heads, len, headDim]
-        Tensor Heads(Tensor x, Tensor weight, int i, int length) =>
-            F.Linear(x, weight, b?[i]).Reshape(length, batch * heads, headDim).Transpose(0, 1);
-        var qh = Heads(q, wq, 0, targetLength);
-        var kh = Heads(k, wk, 1, sourceLength);
-        var vh = Heads(v, wv, 2, sourceLength);
+        // [len, N, E] → [N·heads, len, headDim]
+        Tensor Heads(Tensor x) => x.Reshape(x.Sizes[0], batch * heads, headDim).Transpose(0, 1);
+        var qp = F.Linear(q, wq, b?[0]);
+        var kp = F.Linear(k, wk, b?[1]);
+        var vp = F.Linear(v, wv, b?[2]);
+        if (BiasK is not null && BiasV is not null)
+        {
+            // PyTorch's bias_k.repeat(1, N, 1), as an expand: the same values, and the gradient summed over the batch.
+            kp = Tensor.Cat([kp, BiasK.Expand(1, batch, EmbedDim)], 0);
+            vp = Tensor.Cat([vp, BiasV.Expand(1, batch, EmbedDim)], 0);
+        }
+        var qh = Heads(qp);
+        var kh = Heads(kp);
+        var vh = Heads(vp);
+        if (AddZeroAttn)
+        {
+            var zeros = Tensor.Zeros(new[] { batch * heads, 1, headDim }, kh.DType);
+            kh = Tensor.Cat([kh, zeros], 1);
+            vh = Tensor.Cat([vh, zeros], 1);
+        }
+        int attendedLength = kh.Sizes[1];
         double dropout = Training ? Dropout : 0;
 
         Tensor attended, weights = null!;
@@ -276,7 +323,7 @@ public partial class MultiheadAttention : Module
         output = !batched ? output.Squeeze(1) : BatchFirst ? output.Transpose(0, 1) : output;
 
         if (!needWeights) return (output, null);
-        var perHead = weights.Reshape(batch, heads, targetLength, sourceLength);
+        var perHead = weights.Reshape(batch, heads, targetLength, attendedLength);
         var returned = averageAttnWeights ? perHead.Mean(1) : perHead;
         return (output, batched ? returned : returned.Squeeze(0));
     }
