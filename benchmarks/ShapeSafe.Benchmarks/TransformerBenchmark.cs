@@ -18,6 +18,8 @@ internal static partial class TransformerBenchmark
     {
         readonly TransformerEncoderLayer _layer = new(256, 4, 1024, batchFirst: true);
 
+        public TransformerEncoderLayer Layer => _layer;
+
         public Tensor Forward(Tensor x) => _layer.Forward(x);
     }
 
@@ -35,6 +37,11 @@ internal static partial class TransformerBenchmark
         var x = Tensor.Randn(batch, 16, 256);
         x.RequiresGrad = true;
         var gradient = Tensor.Randn(batch, 16, 256);
+        if (args.Contains("--breakdown"))
+        {
+            Breakdown(model.Layer, x.Detach(), steps * rounds);
+            return 0;
+        }
 
         void Step(Func<Tensor, Tensor> forward)
         {
@@ -67,6 +74,58 @@ internal static partial class TransformerBenchmark
             ["speedup_median"] = BenchOutput.Median(ratios), ["rounds"] = rounds, ["steps"] = steps, ["clock"] = "thread-cpu",
         });
         return 0;
+    }
+
+    /// <summary>
+    /// Where eager mode spends the layer's time: each piece of its forward run alone on inputs of the shapes it sees
+    /// in the layer (post-norm, training mode), forward and backward, in thread CPU milliseconds per call. The pieces
+    /// are the public calls the layer makes, so their sum is near the whole layer's figure; the rest is the glue.
+    /// </summary>
+    static void Breakdown(TransformerEncoderLayer layer, Tensor x, int steps)
+    {
+        var attn = layer.SelfAttn;
+        int n = x.Sizes[0], l = x.Sizes[1], e = x.Sizes[2], heads = attn.NumHeads, headDim = e / heads;
+        var seqFirst = x.Transpose(0, 1).Contiguous();                                    // [L, N, E]
+        var head = Tensor.Randn(l, n * heads, headDim).Transpose(0, 1);                    // [N·heads, L, headDim], strided as the layer makes it
+        var attended = Tensor.Randn(n * heads, l, headDim);
+        var hidden = Tensor.Randn(n, l, layer.DimFeedforward);
+        var pieces = new (string Name, Func<Tensor[], Tensor> Forward, Tensor[] Inputs)[]
+        {
+            ("whole layer", t => layer.Forward(t[0]), [x]),
+            ("in-proj: 3 Linear on chunks", t => InProjection(attn, t[0]), [seqFirst]),
+            ("sdpa (dropout p)", t => F.ScaledDotProductAttention(t[0], t[1], t[2], null, layer.DropoutP, false), [head, head.Clone(), head.Clone()]),
+            ("head merge: transpose+reshape", t => t[0].Transpose(0, 1).Reshape(l * n, e), [attended]),
+            ("out-proj Linear", t => attn.OutProj.Forward(t[0]), [Tensor.Randn(l * n, e)]),
+            ("linear1 + relu", t => F.Relu(layer.Linear1.Forward(t[0])), [x]),
+            ("linear2", t => layer.Linear2.Forward(t[0]), [hidden]),
+            ("layer norm ×2", t => layer.Norm1.Forward(t[0]) + layer.Norm2.Forward(t[0]), [x]),
+            ("dropout: E ×2 + FF", t => F.Dropout(t[0], layer.DropoutP) + F.Dropout(t[0], layer.DropoutP) + F.Dropout(t[1], layer.DropoutP).Sum(), [x, hidden]),
+            ("residual add ×2", t => t[0] + t[1] + t[0], [x, x.Clone()]),
+        };
+        foreach (var (name, forward, inputs) in pieces)
+        {
+            var leaves = inputs.Select(t => { var leaf = t.Detach().Clone(); leaf.RequiresGrad = true; return leaf; }).ToArray();
+            var output = forward(leaves);
+            var grad = Tensor.OnesLike(output);
+            void Step()
+            {
+                layer.ZeroGrad();
+                foreach (var leaf in leaves) leaf.Grad = null;
+                forward(leaves).Backward(grad);
+            }
+            for (int i = 0; i < 20; i++) Step();
+            double both = Time(Step, steps);
+            double forwardOnly = Time(() => forward(leaves), steps);
+            Console.WriteLine($"  {name,-32} forward+backward {both * 1e3,8:F3} ms   forward {forwardOnly * 1e3,8:F3} ms");
+        }
+    }
+
+    /// <summary>The three projections as the layer computes them: a Linear on each third of the packed weight.</summary>
+    static Tensor InProjection(MultiheadAttention attn, Tensor x)
+    {
+        var w = attn.InProjWeight!.Chunk(3, 0);
+        var b = attn.InProjBias!.Chunk(3, 0);
+        return F.Linear(x, w[0], b[0]) + F.Linear(x, w[1], b[1]) + F.Linear(x, w[2], b[2]);
     }
 
     /// <summary>Thread CPU seconds per call of <paramref name="step"/>, over <paramref name="steps"/> calls.</summary>
