@@ -82,18 +82,29 @@ internal sealed class Mt19937
 
     private void Twist()
     {
-        uint[] s = _state;
-        for (int k = 0; k < StateSize; k++)
+        // The reference recurrence s[k] = s[k + 397 mod 624] ^ mix(s[k], s[k + 1 mod 624]) in its three index ranges,
+        // so that no step tests for the wrap, and with the odd-word constant selected without a branch. Words
+        // at k+1 are still old; from k = 227 on, the words at k+397 wrap to already-new ones, which is what the
+        // reference generator does.
+        Span<uint> st = _state;
+        const int Wrap = StateSize - ShiftSize;
+        for (int k = 0; k < Wrap; k++)
         {
-            // Words at k+1 are still old; words at k+397 past the end wrap to already-new ones,
-            // which is what the reference generator does.
-            uint following = s[k + 1 < StateSize ? k + 1 : 0];
-            uint mixed = (s[k] & UpperMask) | (following & LowerMask);
-            uint far = s[k + ShiftSize < StateSize ? k + ShiftSize : k + ShiftSize - StateSize];
-            s[k] = far ^ (mixed >> 1) ^ ((following & 1) != 0 ? MatrixA : 0u);
+            st[k] = st[k + ShiftSize] ^ Mix(st[k], st[k + 1]);
         }
+
+        for (int k = Wrap; k < StateSize - 1; k++)
+        {
+            st[k] = st[k - Wrap] ^ Mix(st[k], st[k + 1]);
+        }
+
+        st[StateSize - 1] = st[ShiftSize - 1] ^ Mix(st[StateSize - 1], st[0]);
 
         _left = StateSize;
         _next = 0;
     }
+
+    /// <summary>One step's twist of <paramref name="word"/> with its successor: the upper bit of one and the lower 31 of the other, shifted, and the matrix constant when the successor is odd.</summary>
+    private static uint Mix(uint word, uint following) =>
+        (((word & UpperMask) | (following & LowerMask)) >> 1) ^ ((0u - (following & 1)) & MatrixA);
 }
