@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ShapeSafe.Kernels.Gemm;
@@ -74,10 +73,10 @@ internal static class GemmBenchmark
             for (int r = 0; r < times.Length; r++)
             {
                 sw.Restart();
-                double cpuStart = cpuTime ? ThreadCpuSeconds() : 0;
+                double cpuStart = cpuTime ? CpuClock.ThreadSeconds() : 0;
                 for (int i = 0; i < iterations; i++)
                     Multiply();
-                times[r] = (cpuTime ? ThreadCpuSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / iterations;
+                times[r] = (cpuTime ? CpuClock.ThreadSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / iterations;
             }
             Array.Sort(times);
             double flop = 2.0 * m * n * (double)k;
@@ -93,23 +92,6 @@ internal static class GemmBenchmark
         return 0;
     }
 
-    private static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTime = 3;
-        if (clock_gettime(ClockThreadCpuTime, out var t) != 0)
-            throw new InvalidOperationException("clock_gettime failed");
-        return t.Seconds + t.Nanoseconds * 1e-9;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int clock_gettime(int clock, out Timespec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
 
     private static float[] RandomMatrix(Random rng, int count)
     {

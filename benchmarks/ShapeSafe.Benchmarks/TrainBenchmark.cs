@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using ShapeSafe.NN;
 using ShapeSafe.Optim;
 
@@ -87,10 +86,10 @@ internal static class TrainBenchmark
         var pauseBefore = GC.GetTotalPauseDuration();
         for (int r = 0; r < 5; r++)
         {
-            double cpuStart = cpuTime ? ProcessCpuSeconds() : 0;
+            double cpuStart = cpuTime ? CpuClock.ProcessSeconds() : 0;
             sw.Restart();
             for (int i = 0; i < steps; i++) Step();
-            times.Add((cpuTime ? ProcessCpuSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / steps);
+            times.Add((cpuTime ? CpuClock.ProcessSeconds() - cpuStart : sw.Elapsed.TotalSeconds) / steps);
         }
         double kbPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / (5 * steps);
         // Bytes one forward call allocates in steady state (the output tensor and, when recording, its node).
@@ -114,23 +113,5 @@ internal static class TrainBenchmark
             ["replicas"] = replicas, ["compiled"] = compiled, ["forward_bytes"] = forwardBytes, ["gen2_collections"] = gen2, ["gc_pause_ms_per_step"] = Math.Round(pauseMsPerStep, 3), ["clock"] = cpuTime ? "cpu" : "wall",
         });
         return 0;
-    }
-
-    static double ProcessCpuSeconds()
-    {
-        const int ClockProcessCpuTime = 2;
-        if (clock_gettime(ClockProcessCpuTime, out var t) != 0)
-            throw new InvalidOperationException("clock_gettime failed");
-        return t.Seconds + t.Nanoseconds * 1e-9;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    static extern int clock_gettime(int clock, out Timespec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
     }
 }

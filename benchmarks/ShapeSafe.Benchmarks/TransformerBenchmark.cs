@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using ShapeSafe.NN;
 
 namespace ShapeSafe.Benchmarks;
@@ -131,26 +130,8 @@ internal static partial class TransformerBenchmark
     /// <summary>Thread CPU seconds per call of <paramref name="step"/>, over <paramref name="steps"/> calls.</summary>
     static double Time(Action step, int steps)
     {
-        double start = ThreadCpuSeconds();
+        double start = CpuClock.ThreadSeconds();
         for (int i = 0; i < steps; i++) step();
-        return (ThreadCpuSeconds() - start) / steps;
-    }
-
-    static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTime = 3;
-        if (clock_gettime(ClockThreadCpuTime, out var t) != 0)
-            throw new InvalidOperationException("clock_gettime failed");
-        return t.Seconds + t.Nanoseconds * 1e-9;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    static extern int clock_gettime(int clock, out Timespec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
+        return (CpuClock.ThreadSeconds() - start) / steps;
     }
 }
