@@ -121,9 +121,18 @@ public partial class Tensor
         (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
         (int Height, int Width) poolDilation)
     {
-        if (Autograd.IsAutocastEnabled || input.DType == DType.BFloat16)
+        if (Autograd.IsAutocastEnabled)
+            (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
+        if (input.DType == DType.BFloat16)
         {
-            // The convolution autocasts (or runs in BFloat16) on its own; the pool then runs in its output's dtype.
+            if (AllBFloat16(input, weight, bias) && NonOverlapping(poolKernel, poolStride, poolDilation))
+            {
+                var geometry16 = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
+                CheckConv2dBias(bias, geometry16, input, weight);
+                if (!ConvolutionKernel.NeedsBands(geometry16))
+                    return Conv2dReluMaxPoolBFloat16(input, weight, bias, geometry16, poolKernel, poolStride, poolPadding, poolDilation);
+            }
+            // The convolution runs in BFloat16 on its own; the pool then runs in its output's dtype.
             return MaxPool2d(Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: true), poolKernel, poolStride, poolPadding, poolDilation);
         }
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
@@ -153,6 +162,42 @@ public partial class Tensor
         }
         values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input, weight, bias },
             g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: values, pool: fusion));
+        values.GradNode!.Released = () => BufferPool.ReturnInts(argmax);
+        return values;
+    }
+
+    // Whether no two pooling windows share an input position: then the fused BFloat16 backward, which adds each pooled
+    // gradient where its window's argmax lies, gives the sums the unfused ops would round (single values, exact).
+    static bool NonOverlapping((int Height, int Width) kernel, (int Height, int Width) stride, (int Height, int Width) dilation) =>
+        stride.Height >= dilation.Height * (kernel.Height - 1) + 1 && stride.Width >= dilation.Width * (kernel.Width - 1) + 1;
+
+    // The fused op for BFloat16 operands: the convolution's rounded output is pooled chunk by chunk as it is made, so the
+    // values, the argmax and the gradients are those of the unfused BFloat16 Conv2d + ReLU and MaxPool2d.
+    static Tensor Conv2dReluMaxPoolBFloat16(Tensor input, Tensor weight, Tensor? bias, Conv2dGeometry geometry,
+        (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
+        (int Height, int Width) poolDilation)
+    {
+        var x = input.Detach().Contiguous();
+        var w = weight.Detach().Contiguous();
+        var b = bias?.Detach().Contiguous();
+        int[] convShape = input.Rank == 4
+            ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
+            : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
+        var poolGeometry = Pool2dGeometry.Create(convShape, poolKernel, poolStride, poolPadding, poolDilation, "MaxPool2d");
+        var values = Uninitialized(DType.BFloat16, PooledShape(convShape, poolGeometry));
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        bool record = (inputGrad || weightGrad || biasGrad) && Autograd.IsGradEnabled;
+        int[] argmax = BufferPool.RentInts(values.Count);
+        var fusion = new MaxPoolFusion(poolGeometry, argmax, 0);
+        ConvolutionKernel.ForwardBFloat16(geometry, x.BFloat16Data, x.Offset, w.BFloat16Data, w.Offset, b?.BFloat16Data, b?.Offset ?? 0,
+            values.BFloat16Data, 0, relu: true, fusion);
+        if (!record)
+        {
+            BufferPool.ReturnInts(argmax);
+            return values;
+        }
+        values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input, weight, bias },
+            g => ConvolutionGradient.ComputeBFloat16(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: values, pool: fusion));
         values.GradNode!.Released = () => BufferPool.ReturnInts(argmax);
         return values;
     }

@@ -36,10 +36,11 @@ internal static class ConvolutionGradient
 
     /// <summary>
     /// <see cref="Compute"/> for a BFloat16 convolution: BFloat16 gradients, each the float32 one rounded once
-    /// (<paramref name="reluOutput"/>, when the forward fused a ReLU, is its BFloat16 output).
+    /// (<paramref name="reluOutput"/>, when the forward fused a ReLU, is its BFloat16 output; with <paramref name="pool"/>
+    /// the pooled values, and <paramref name="gradOutput"/> the pooled gradient).
     /// </summary>
     public static Tensor?[] ComputeBFloat16(Tensor gradOutput, Tensor input, Tensor weight, in Conv2dGeometry geometry,
-        bool needInput, bool needWeight, bool needBias, Tensor? reluOutput = null)
+        bool needInput, bool needWeight, bool needBias, Tensor? reluOutput = null, MaxPoolFusion? pool = null)
     {
         // The engine hands a BFloat16 output a BFloat16 gradient; As is a no-op then.
         var g = gradOutput.As(DType.BFloat16).Contiguous();
@@ -50,7 +51,7 @@ internal static class ConvolutionGradient
             input.BFloat16Data, input.Offset, weight.BFloat16Data, weight.Offset,
             g.BFloat16Data, g.Offset,
             gradInput?.BFloat16Data, 0, gradWeight?.BFloat16Data, 0, gradBias?.BFloat16Data, 0,
-            reluOutput?.BFloat16Data, reluOutput?.Offset ?? 0);
+            reluOutput?.BFloat16Data, reluOutput?.Offset ?? 0, pool: pool);
         return new[] { gradInput, gradWeight, gradBias };
     }
 }

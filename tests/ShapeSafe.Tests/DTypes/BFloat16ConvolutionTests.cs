@@ -235,4 +235,59 @@ public class BFloat16ConvolutionTests
                 new ushort[g.WeightCount], 0, null, 0, new ushort[g.Batch * g.OutImage], 0));
         Assert.Equal("ConvolutionKernel.ForwardBFloat16: an image of [1, 1400, 1400] needs bands, which only the float32 kernel cuts", ex.Message);
     }
+
+    // (pool kernel, stride, padding, dilation): the fused op pools the rounded output, so values, argmax (ties among
+    // rounded values included) and gradients are the unfused ops'. Overlapping windows run unfused.
+    [Theory]
+    [InlineData(2, 2, 0, 1, true)]
+    [InlineData(3, 3, 1, 1, true)]
+    [InlineData(2, 3, 0, 2, true)]
+    [InlineData(3, 2, 1, 1, false)]
+    public void TheFusedConvReluMaxPoolEqualsTheUnfusedBFloat16Ops(int kernel, int stride, int padding, int dilation, bool fuses)
+    {
+        var g = new Geometry("CNN conv2, 9 images", 9, 16, 14, 14, 32, 3, 3, (1, 1), (1, 1), (1, 1), 1, true);
+        var (x, w, b) = Operands(g, 12);
+        var (xr, wr, br) = Operands(g, 12);
+        var pool = (kernel, kernel);
+        var y = Tensor.Conv2dReluMaxPool(x, w, b, g.Stride, g.Padding, g.Dilation, g.Groups, pool, (stride, stride), (padding, padding), (dilation, dilation));
+        var reference = Tensor.MaxPool2d(Conv(g, xr, wr, br, relu: true), pool, (stride, stride), (padding, padding), (dilation, dilation));
+        Assert.Equal(DType.BFloat16, y.DType);
+        Assert.Equal(reference.Shape, y.Shape);
+        Assert.Equal(Bits(reference), Bits(y));
+        Assert.Equal(fuses ? "MaxPool2DWithIndicesBackward" : reference.GradFn, y.GradFn);
+        var upstream = UpstreamGradient(y, 13);
+        y.Backward(upstream);
+        reference.Backward(upstream);
+        Assert.Equal(Bits(xr.Grad!), Bits(x.Grad!));
+        Assert.Equal(Bits(wr.Grad!), Bits(w.Grad!));
+        Assert.Equal(Bits(br!.Grad!), Bits(b!.Grad!));
+    }
+
+    [Fact]
+    public void ASequentialFusesConvReluMaxPoolUnderAutocastWithTheUnfusedLayersResults()
+    {
+        Tensor.ManualSeed(5);
+        var model = new Sequential(new Conv2d(3, 8, 3, padding: 1), new ReLU(), new MaxPool2d(2));
+        var x = Tensor.Randn(5, 3, 12, 12);
+        Tensor fused, unfused;
+        using (Autograd.Autocast(DType.BFloat16))
+        {
+            fused = model.Forward(x);
+            unfused = x;
+            foreach (var layer in model.Children()) unfused = ((ITensorModule)layer).Forward(unfused);
+        }
+        Assert.Equal("MaxPool2DWithIndicesBackward", fused.GradFn);
+        Assert.Equal(DType.BFloat16, fused.DType);
+        Assert.Equal(Bits(unfused), Bits(fused));
+        var upstream = UpstreamGradient(fused, 3);
+        fused.Backward(upstream, retainGraph: true);
+        var conv = (Conv2d)model.Children().First();
+        var (gw, gb) = (conv.Weight.Grad!.Clone(), conv.Bias!.Grad!.Clone());
+        conv.Weight.Grad = null;
+        conv.Bias.Grad = null;
+        unfused.Backward(upstream);
+        Assert.Equal(DType.Float32, gw.DType);
+        Assert.Equal(Bits(conv.Weight.Grad!), Bits(gw));
+        Assert.Equal(Bits(conv.Bias.Grad!), Bits(gb));
+    }
 }

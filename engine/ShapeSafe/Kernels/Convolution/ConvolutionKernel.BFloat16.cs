@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using ShapeSafe.Kernels.Elementwise;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Parallel;
+using ShapeSafe.Kernels.Pooling;
 
 namespace ShapeSafe.Kernels.Convolution;
 
@@ -16,17 +17,19 @@ internal static partial class ConvolutionKernel
     /// <summary>
     /// <see cref="Forward"/> for BFloat16 operands and output: the float32 sums plus the bias (widened), then the ReLU
     /// when <paramref name="relu"/>, rounded once into <paramref name="output"/>. <paramref name="g"/> must not need bands.
+    /// With <paramref name="pool"/> the rounded values are max-pooled as they are made (the pool of the BFloat16 output, as
+    /// the unfused max pool would take it) and <paramref name="output"/> receives the pooled tensor.
     /// </summary>
     public static void ForwardBFloat16(in Conv2dGeometry g,
         ushort[] input, int inputOffset, ushort[] weight, int weightOffset, ushort[]? bias, int biasOffset,
-        ushort[] output, int outputOffset, bool relu = false)
+        ushort[] output, int outputOffset, bool relu = false, MaxPoolFusion? pool = null)
     {
         if (g.Batch == 0 || g.OutImage == 0)
             return;
         if (NeedsBands(g))
             throw new InvalidOperationException($"ConvolutionKernel.ForwardBFloat16: an image of [{g.InChannels}, {g.InHeight}, {g.InWidth}] needs bands, which only the float32 kernel cuts");
         int chunks = ChunkCount(g);
-        var body = new ForwardBFloat16Body(g, chunks, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu);
+        var body = new ForwardBFloat16Body(g, chunks, input, inputOffset, weight, weightOffset, bias, biasOffset, output, outputOffset, relu, pool);
         if (SplitBatch(g, chunks))
         {
             ParallelRuntime.For(chunks, ref body);
@@ -43,7 +46,9 @@ internal static partial class ConvolutionKernel
     /// gradient rounded once. <paramref name="reluOutput"/> is the (BFloat16) output of a forward that fused a ReLU: the
     /// gradient is zero where it is not positive, as ReLU's backward on that output would give. When
     /// <paramref name="gradInputBias"/> is given (a transposed convolution, whose forward is this input gradient), its
-    /// per-channel values are added to the float32 input gradient before the rounding. <paramref name="g"/> must not need bands.
+    /// per-channel values are added to the float32 input gradient before the rounding. When the forward fused a max pool
+    /// (<paramref name="pool"/>, with the indices it wrote), <paramref name="gradOutput"/> and <paramref name="reluOutput"/>
+    /// are the pooled gradient and values. <paramref name="g"/> must not need bands.
     /// </summary>
     public static void BackwardBFloat16(in Conv2dGeometry g,
         ushort[] input, int inputOffset, ushort[] weight, int weightOffset,
@@ -52,7 +57,7 @@ internal static partial class ConvolutionKernel
         ushort[]? gradWeight, int gradWeightOffset,
         ushort[]? gradBias, int gradBiasOffset,
         ushort[]? reluOutput = null, int reluOutputOffset = 0,
-        ushort[]? gradInputBias = null, int gradInputBiasOffset = 0)
+        ushort[]? gradInputBias = null, int gradInputBiasOffset = 0, MaxPoolFusion? pool = null)
     {
         if (g.Batch == 0 || g.OutImage == 0)
         {
@@ -82,7 +87,7 @@ internal static partial class ConvolutionKernel
         int partialStride = reduces ? g.WeightCount + g.OutChannels : 0;
         float[] partials = reduces ? ConvolutionBuffers.Partials(chunks * partialStride) : [];
         var body = new BackwardBFloat16Body(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
-            reluOutput, reluOutputOffset, gradInput, gradInputOffset, gradInputBias, gradInputBiasOffset,
+            reluOutput, reluOutputOffset, pool, gradInput, gradInputOffset, gradInputBias, gradInputBiasOffset,
             gradWeight is not null, gradBias is not null, partials, partialStride);
         if (SplitBatch(g, chunks))
         {
@@ -134,7 +139,7 @@ internal static partial class ConvolutionKernel
 
     private readonly struct ForwardBFloat16Body(Conv2dGeometry g, int chunks,
         ushort[] input, int inputOffset, ushort[] weight, int weightOffset, ushort[]? bias, int biasOffset,
-        ushort[] output, int outputOffset, bool relu) : IParallelBody
+        ushort[] output, int outputOffset, bool relu, MaxPoolFusion? pool) : IParallelBody
     {
         public void Invoke(int chunk)
         {
@@ -156,6 +161,11 @@ internal static partial class ConvolutionKernel
                     float? channelBias = bias is null ? null : DTypeConversion.FromBFloat16(bias[biasOffset + channel]);
                     var sums = products.AsSpan(o * width, width);
                     AddBiasRelu(sums, channelBias, relu);
+                    if (pool is { } fusion)
+                    {
+                        PoolRounded(fusion, first, count, channel, products, o * width);
+                        continue;
+                    }
                     for (int b = 0; b < count; b++)
                     {
                         DTypeConversion.ToBFloat16(sums.Slice(b * plane, plane),
@@ -164,11 +174,31 @@ internal static partial class ConvolutionKernel
                 }
             }
         }
+
+        // One channel's products of the chunk (bias and ReLU applied), rounded to BFloat16 values and then max-pooled
+        // plane by plane: the pool the unfused op takes of the rounded output, so the maxima and their argmax are its.
+        private void PoolRounded(in MaxPoolFusion fusion, int first, int count, int channel, float[] products, int at)
+        {
+            int width = count * g.OutPlane, pooledPlane = fusion.Geometry.OutPlane;
+            var sums = products.AsSpan(at, width);
+            ushort[] rounded = ConvolutionBuffers.Rounded(width);
+            DTypeConversion.ToBFloat16(sums, rounded.AsSpan(0, width));
+            DTypeConversion.FromBFloat16(rounded.AsSpan(0, width), sums);
+            float[] pooled = ConvolutionBuffers.Pooled(count * pooledPlane);
+            int[] argmax = ConvolutionBuffers.PooledIndices(count * pooledPlane);
+            MaxPoolKernel.ForwardPlanes(fusion.Geometry, 0, count, products, at, pooled, 0, argmax, 0);
+            for (int b = 0; b < count; b++)
+            {
+                int target = ((first + b) * g.OutChannels + channel) * pooledPlane;
+                DTypeConversion.ToBFloat16(pooled.AsSpan(b * pooledPlane, pooledPlane), output.AsSpan(outputOffset + target, pooledPlane));
+                argmax.AsSpan(b * pooledPlane, pooledPlane).CopyTo(fusion.Indices.AsSpan(fusion.IndicesOffset + target, pooledPlane));
+            }
+        }
     }
 
     private readonly struct BackwardBFloat16Body(Conv2dGeometry g, int chunks,
         ushort[] input, int inputOffset, ushort[] weight, int weightOffset,
-        ushort[] gradOutput, int gradOutputOffset, ushort[]? reluOutput, int reluOutputOffset,
+        ushort[] gradOutput, int gradOutputOffset, ushort[]? reluOutput, int reluOutputOffset, MaxPoolFusion? pool,
         ushort[]? gradInput, int gradInputOffset, ushort[]? gradInputBias, int gradInputBiasOffset,
         bool wantWeight, bool wantBias, float[] partials, int partialStride) : IParallelBody
     {
@@ -232,6 +262,11 @@ internal static partial class ConvolutionKernel
         {
             int plane = g.OutPlane, width = count * plane;
             float[] gradCat = ConvolutionBuffers.GradOutputs(g.OutChannels * width);
+            if (pool is { } fusion)
+            {
+                GatherThroughPool(fusion, first, count, gradCat);
+                return gradCat;
+            }
             for (int b = 0; b < count; b++)
             {
                 for (int o = 0; o < g.OutChannels; o++)
@@ -246,6 +281,31 @@ internal static partial class ConvolutionKernel
                 }
             }
             return gradCat;
+        }
+
+        // Max pool's backward then ReLU's: each pooled gradient (widened) goes to its window's argmax unless the pooled
+        // value is not positive. Windows do not overlap (the caller's condition), so no position receives two gradients
+        // and the sums the unfused ops would round are single values.
+        private void GatherThroughPool(in MaxPoolFusion fusion, int first, int count, float[] gradCat)
+        {
+            int plane = g.OutPlane, width = count * plane, pooledPlane = fusion.Geometry.OutPlane;
+            gradCat.AsSpan(0, g.OutChannels * width).Clear();
+            for (int b = 0; b < count; b++)
+            {
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    int at = ((first + b) * g.OutChannels + o) * pooledPlane;
+                    var gradient = gradOutput.AsSpan(gradOutputOffset + at, pooledPlane);
+                    var argmax = fusion.Indices.AsSpan(fusion.IndicesOffset + at, pooledPlane);
+                    var values = reluOutput is null ? default : reluOutput.AsSpan(reluOutputOffset + at, pooledPlane);
+                    var target = gradCat.AsSpan(o * width + b * plane, plane);
+                    for (int q = 0; q < pooledPlane; q++)
+                    {
+                        if (reluOutput is null || !(DTypeConversion.FromBFloat16(values[q]) <= 0f))
+                            target[argmax[q]] += DTypeConversion.FromBFloat16(gradient[q]);
+                    }
+                }
+            }
         }
     }
 
