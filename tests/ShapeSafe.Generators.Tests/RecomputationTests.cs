@@ -107,7 +107,24 @@ public class RecomputationTests
     }
 
     [Fact]
-    public void Products_convolutions_softmaxes_dropout_viewed_values_and_values_of_unsaved_operands_are_never_recomputed()
+    public void A_dropout_is_recomputed_with_the_mask_it_drew_and_never_draws_again()
+    {
+        // Its input, the GELU, is read by no backward (the dropout's reads its mask), so it is recomputed on the way.
+        var lines = Generate("_fc2.Forward(_drop.Forward(F.Gelu(_fc1.Forward(x))))", TwoLayers + "\nreadonly Dropout _drop = new(0.5);");
+        var kernels = Kernels(lines).ToList();
+        Assert.Single(lines, l => l == "b.DropMasked = " + Ops + "Dropout(_drop, b.Gelu, b.Drop, b.DropMask);");
+        int first = kernels.IndexOf("Gelu(b.Fc1, b.GeluRecomputed);");
+        Assert.Equal(new[]
+        {
+            "Gelu(b.Fc1, b.GeluRecomputed);",
+            "DropoutWithMask(b.DropMasked, b.GeluRecomputed, b.DropMask, b.DropRecomputed);",
+            "LinearBackward(g, b.DropRecomputed, _fc2.Weight, b.DropGrad, gradFc2Weight, gradFc2Bias);",
+            "DropoutBackward(b.DropMasked, b.DropGrad, b.DropMask, b.GeluGrad);",
+        }, kernels.Skip(first).Take(4));
+    }
+
+    [Fact]
+    public void Products_convolutions_softmaxes_viewed_values_and_values_of_unsaved_operands_are_never_recomputed()
     {
         string[][] graphs =
         {
@@ -116,7 +133,6 @@ public class RecomputationTests
             // A sigmoid's input is not saved (its backward reads its output), so its output is.
             Generate("_fc2.Forward(_fc1.Forward(x).Sigmoid())", TwoLayers),
             Generate("_fc2.Forward(F.Softmax(_fc1.Forward(x), 1))", TwoLayers),
-            Generate("_fc2.Forward(_drop.Forward(F.Gelu(_fc1.Forward(x))))", TwoLayers + "\nreadonly Dropout _drop = new(0.5);"),
             // A convolution is not recomputed, nor a value a view shares the storage of.
             Generate("_fc.Forward(F.Gelu(_conv.Forward(x)).Flatten(1, -1))", "readonly Conv2d _conv = new(1, 2, 3);\nreadonly Linear _fc = new(8, 2);"),
         };

@@ -30,9 +30,9 @@ public enum RecomputeMode
     /// <summary>
     /// AOTAutograd's min-cut rematerialization, by a simple rule: a value the backward reads is recomputed there,
     /// instead of saved, when an element-wise op (ReLU, GELU, sigmoid, tanh, negation, arithmetic with a tensor or a
-    /// scalar) makes it from values the backward has anyway (the arguments, values saved for other steps, other
-    /// recomputed values), at most four such ops from a saved value. Matrix products, convolutions, pools,
-    /// normalizations, softmaxes, dropout and views are never recomputed. Every value this drops is saved bytes
+    /// scalar, or a dropout by the mask it drew, which the graph keeps) makes it from values the backward has anyway
+    /// (the arguments, values saved for other steps, other recomputed values), at most four such ops from a saved
+    /// value. Matrix products, convolutions, pools, normalizations, softmaxes, random draws and views are never recomputed. Every value this drops is saved bytes
     /// gained, and the backward runs each element-wise op of the forward at most once more. The recomputation runs
     /// the forward's kernels on the same operands, so results are bit for bit those without it.
     /// </summary>

@@ -242,7 +242,10 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(Ops + ".Embedding(" + m + ", " + input + ", " + output + ");");
                     break;
                 case StepKind.Dropout:
-                    _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
+                    // Run again in the backward, it multiplies by the mask the forward drew.
+                    _w.Line(recompute
+                        ? Ops + ".DropoutWithMask(b." + name + "Masked, " + input + ", b." + name + "Mask, " + output + ");"
+                        : "b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
                     break;
                 case StepKind.Softmax:
                 case StepKind.LogSoftmax:

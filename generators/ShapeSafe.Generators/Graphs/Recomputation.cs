@@ -6,7 +6,7 @@ namespace ShapeSafe.Generators.Graphs
     /// <summary>
     /// Recomputation (<c>CompileOptions.Recompute</c>), the idea of AOTAutograd's min-cut partitioner done by a simple
     /// rule: a value the backward reads is recomputed there, instead of saved from the forward, when an element-wise
-    /// step makes it from values the backward has anyway. Those are the arguments, the values saved for other steps
+    /// step (or a dropout, with the mask it drew) makes it from values the backward has anyway. Those are the arguments, the values saved for other steps
     /// and other recomputed values, at most <see cref="MaxRecomputeDepth"/> element-wise steps from a saved one. So
     /// a recomputation never saves anything in place of what it drops: every value it drops is saved bytes gained. A
     /// value that only feeds such a chain (a scaled GELU's GELU) is recomputed on the way. Each element-wise step of
@@ -42,7 +42,11 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The backward time at which a recomputed value is computed again (before that step's backward).</summary>
         public int RecomputedAt(PlannedValue value) => _recomputed[value].At;
 
-        static bool IsElementwise(StepKind kind) => kind is StepKind.Relu or StepKind.Sigmoid or StepKind.Tanh or StepKind.Gelu
+        /// <summary>
+        /// The steps recomputed: element-wise ops, and a dropout, whose mask the buffer set keeps for its backward,
+        /// so that it is multiplied in again and never drawn again.
+        /// </summary>
+        static bool IsElementwise(StepKind kind) => kind is StepKind.Relu or StepKind.Sigmoid or StepKind.Tanh or StepKind.Gelu or StepKind.Dropout
             or StepKind.Add or StepKind.Sub or StepKind.Mul or StepKind.Div or StepKind.Neg
             or StepKind.AddScalar or StepKind.SubScalar or StepKind.RsubScalar or StepKind.MulScalar or StepKind.DivScalar or StepKind.RdivScalar;
 

@@ -100,6 +100,18 @@ public class RecomputationTests
     }
 
     [Fact]
+    public void Dropout_outputs_are_recomputed_with_the_masks_the_forward_drew()
+    {
+        // Twins whose dropouts draw from generators of the same seeds: the same masks, call after call, and the
+        // recomputing backward multiplies by them again rather than drawing.
+        AssertRecomputingMatches(() => new Dropped(), (m, o) => m.Compile(o), c => ((Dropped.Compiled)c).Forward, [16, 10], [5, 10], eagerTolerance: 0);
+        // Saving: the fused linear and ReLU's output, both dropouts' and the tanh's, [16, 32] each; recomputing drops
+        // the dropouts' outputs, made again from the two saved ones.
+        Assert.Equal(4 * 16 * 32 * 4, new Dropped().Compile().MemoryReport([16, 10]).SavedBytes);
+        Assert.Equal(2 * 16 * 32 * 4, new Dropped().Compile(Recompute).MemoryReport([16, 10]).SavedBytes);
+    }
+
+    [Fact]
     public void Graphs_with_nothing_to_recompute_are_the_same_with_the_option()
     {
         AssertRecomputingMatches(() => new Cnn(new Generator(2)), (m, o) => m.Compile(o), c => ((Cnn.Compiled)c).Forward, [3, 1, 28, 28], [2, 1, 28, 28], eagerTolerance: 1e-5);
