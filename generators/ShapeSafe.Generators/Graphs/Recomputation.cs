@@ -71,32 +71,30 @@ namespace ShapeSafe.Generators.Graphs
             // anyway; absent: the backward does not have it). A value the backward reads is recomputed when it can
             // be; one it does not read may still be recomputed as a link of a chain.
             var depth = new Dictionary<PlannedValue, int>();
-            var links = new Dictionary<PlannedValue, int>();
+            var recomputable = new HashSet<PlannedValue>();
             foreach (var value in Values)
             {
-                if (value.Home is Home.Input or Home.InputView) { depth[value] = 0; continue; }
-                int d = RecomputeDepth(value, viewed, depth);
-                if (reads.ContainsKey(value))
+                int d = value.Home is Home.Input or Home.InputView ? 0 : RecomputeDepth(value, viewed, depth);
+                if (d > 0)
                 {
-                    if (d > 0) links[value] = d;
-                    depth[value] = d > 0 ? d : 0;
-                }
-                else if (d > 0)
-                {
-                    links[value] = d;
+                    recomputable.Add(value);
                     depth[value] = d;
+                }
+                else if (value.Home is Home.Input or Home.InputView || reads.ContainsKey(value))
+                {
+                    depth[value] = 0;
                 }
             }
 
             // Recomputed: the values the backward reads that can be, and the links their chains pass through.
             var chosen = new HashSet<PlannedValue>();
-            var pending = new Stack<PlannedValue>(links.Keys.Where(reads.ContainsKey));
+            var pending = new Stack<PlannedValue>(Values.Where(v => recomputable.Contains(v) && reads.ContainsKey(v)));
             while (pending.Count > 0)
             {
                 var value = pending.Pop();
                 if (!chosen.Add(value)) continue;
                 foreach (var input in Steps[value.Producer].Inputs)
-                    if (links.ContainsKey(input)) pending.Push(input);
+                    if (recomputable.Contains(input)) pending.Push(input);
             }
             if (chosen.Count == 0) return;
             Recomputed.AddRange(Values.Where(chosen.Contains));
