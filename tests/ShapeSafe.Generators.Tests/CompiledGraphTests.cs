@@ -80,8 +80,10 @@ public class CompiledGraphTests
             // are formed in the step's scratch (the output's shape) and summed from there.
             "SumToShape(g, b.NegGrad);",
             "SumToShape(g, b.MulGrad);",
+            // 1 - x, which the product's backward reads, is recomputed from the argument when the graph recomputes.
+            "RsubScalar(1f, xData, b.RsubScalarRecomputed);",
             "MulBackward(b.MulGrad, yData, b.MulScratch, b.RsubScalarGrad);",
-            "MulBackward(b.MulGrad, b.RsubScalar, b.MulScratch, gradY!);",
+            "MulBackward(b.MulGrad, b.RsubScalarRecomputed, b.MulScratch, gradY!);",
             "NegBackward(b.RsubScalarGrad, gradX!);",
             "NegBackward(b.NegGrad, b.SubScalarGrad);",
             "Copy(b.SubScalarGrad, b.MulScalarGrad);",

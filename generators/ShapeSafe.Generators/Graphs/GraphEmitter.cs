@@ -10,7 +10,7 @@ namespace ShapeSafe.Generators.Graphs
     /// kernels (<c>GraphOps</c>), the backward in reverse calling the same gradient kernels eager autograd calls, a
     /// plan that works out every shape once per input shape, and the buffer set whose slots the buffers share.
     /// </summary>
-    internal sealed class GraphEmitter
+    internal sealed partial class GraphEmitter
     {
         const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps";
         const string TensorType = "global::ShapeSafe.Tensor";
@@ -85,6 +85,8 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line();
                 _w.Line("/// <inheritdoc/>");
                 _w.Line("protected override object CreatePlan(int[][] inputSizes) => new Plan(this, inputSizes);");
+                _w.Line();
+                EmitMemoryReport();
                 _w.Line();
                 EmitPlan();
                 _w.Line();
@@ -195,7 +197,7 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>Where a value is read: an argument, a per-call view of one, a buffer, or the output.</summary>
-        string Expr(PlannedValue value, bool backward) => value.Home switch
+        string Expr(PlannedValue value, bool backward) => backward && _plan!.IsRecomputed(value) ? "b." + _plan.RecomputedName(value) : value.Home switch
         {
             Home.Input => InputData(value.Node),
             Home.InputView => value.Name.Substring(0, 1).ToLowerInvariant() + value.Name.Substring(1),
@@ -205,10 +207,11 @@ namespace ShapeSafe.Generators.Graphs
 
         string Module(string path) => ForwardCapture.Member(path);
 
-        void ForwardStep(PlannedStep step)
+        /// <summary>A step's forward kernel; <paramref name="recompute"/>: run again in the backward, on the operands as the backward has them.</summary>
+        void ForwardStep(PlannedStep step, bool recompute = false)
         {
-            var input = Expr(step.Inputs[0], false);
-            var output = Expr(step.Output, false);
+            var input = Expr(step.Inputs[0], recompute);
+            var output = Expr(step.Output, recompute);
             var m = Module(step.Module);
             var name = step.Output.Name;
             switch (step.Kind)
@@ -239,7 +242,10 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(Ops + ".Embedding(" + m + ", " + input + ", " + output + ");");
                     break;
                 case StepKind.Dropout:
-                    _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
+                    // Run again in the backward, it multiplies by the mask the forward drew.
+                    _w.Line(recompute
+                        ? Ops + ".DropoutWithMask(b." + name + "Masked, " + input + ", b." + name + "Mask, " + output + ");"
+                        : "b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
                     break;
                 case StepKind.Softmax:
                 case StepKind.LogSoftmax:
@@ -255,7 +261,7 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Mul:
                 case StepKind.Sub:
                 case StepKind.Div:
-                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], recompute) + ", " + output + ");");
                     break;
                 case StepKind.Neg:
                     _w.Line(Ops + ".Neg(" + input + ", " + output + ");");
@@ -310,6 +316,7 @@ namespace ShapeSafe.Generators.Graphs
                 var seenParameters = new HashSet<string>();
                 foreach (var step in plan.Steps.AsEnumerable().Reverse())
                 {
+                    EmitRecomputation(step);
                     _w.Line();
                     Comment(step);
                     BackwardStep(step, seenParameters);
@@ -573,6 +580,7 @@ namespace ShapeSafe.Generators.Graphs
             using (_w.Block("sealed class Plan : global::ShapeSafe.CompiledGraphs.GraphPlan<Buffers>"))
             {
                 _w.Line("readonly Compiled _graph;");
+                EmitRecomputesField();
                 foreach (var value in plan.Values)
                     _w.Line("public readonly int[] " + value.Name + "Shape;");
                 foreach (var step in plan.Steps.Where(s => s.IsConvolution))
@@ -591,6 +599,7 @@ namespace ShapeSafe.Generators.Graphs
                 using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
                 {
                     _w.Line("_graph = graph;");
+                    EmitRecomputesAssignment();
                     for (int i = 0; i < _forward.Parameters.Count; i++)
                         _w.Line(plan.Values[i].Name + "Shape = inputSizes[" + i + "];");
                     foreach (var step in plan.Steps) PlanStep(step);
@@ -601,6 +610,8 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line();
                 _w.Line("/// <inheritdoc/>");
                 _w.Line("protected override Buffers CreateBuffers() => new Buffers(_graph, this);");
+                _w.Line();
+                EmitLifetimes();
             }
         }
 
@@ -721,16 +732,17 @@ namespace ShapeSafe.Generators.Graphs
         {
             var plan = _plan!;
             _w.Line("/// <summary>");
-            _w.Line("/// The buffers of one call in flight: " + plan.Buffers.Count + " buffers in " + plan.SlotCount + " slots, shared where lifetimes do not overlap");
+            _w.Line("/// The buffers of one call in flight: " + LayoutSummary() + ", shared where lifetimes do not overlap");
             _w.Line("/// (forward steps 0-" + (plan.Steps.Count - 1) + ", backward steps " + plan.Steps.Count + "-" + (2 * plan.Steps.Count - 1) + ").");
             _w.Line("/// </summary>");
             using (_w.Block("sealed class Buffers : global::ShapeSafe.CompiledGraphs.GraphBuffers"))
             {
                 foreach (var buffer in plan.Buffers)
                 {
-                    _w.Line("/// <summary>Slot " + buffer.Slot + ", steps " + buffer.First + "-" + buffer.Last + ": " + Xml(buffer.Purpose) + (buffer.ViewOf is null ? "" : " (a view of " + buffer.ViewOf.Name + ")") + ".</summary>");
+                    _w.Line("/// <summary>" + SlotAndSteps(buffer) + ": " + Xml(buffer.Purpose) + (buffer.ViewOf is null ? "" : " (a view of " + buffer.ViewOf.Name + ")") + ".</summary>");
                     _w.Line("public readonly " + TensorType + " " + buffer.Name + ";");
                 }
+                EmitRecomputedFields();
                 foreach (var step in plan.Steps.Where(s => s.HasIndices))
                 {
                     _w.Line("public readonly int[] " + step.Output.Name + "Indices;");
@@ -770,15 +782,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line();
                 using (_w.Block("public Buffers(Compiled graph, Plan plan)"))
                 {
-                    for (int slot = 0; slot < plan.SlotCount; slot++)
-                    {
-                        var shapes = plan.Buffers.Where(x => x.Slot == slot && x.ViewOf is null).Select(x => "plan." + x.Shape);
-                        _w.Line("var slot" + slot + " = Slot(" + string.Join(", ", shapes) + ");");
-                    }
-                    foreach (var buffer in plan.Buffers)
-                        _w.Line(buffer.Name + " = " + (buffer.Strided
-                            ? Ops + ".Strided(slot" + buffer.Slot + ", plan." + buffer.Name + "View)"
-                            : "View(slot" + buffer.Slot + ", plan." + buffer.Shape + ")") + ";");
+                    EmitLayouts();
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
                         _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
                     foreach (var step in plan.Steps.Where(s => s.HasMask))
