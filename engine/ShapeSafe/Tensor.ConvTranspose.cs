@@ -33,18 +33,25 @@ public partial class Tensor
             (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
         if (AllBFloat16(input, weight, bias))
             return ThroughFloat32(input, weight, bias, (x, w, b) => ConvTranspose2d(x, w!, b, stride, padding, outputPadding, groups, dilation));
-        CheckFloat(op, input, weight);
+        bool wide = input.DType == DType.Float64;
+        if (wide)
+        {
+            NN.F.RequireFloat64(op, input, weight, "weight");
+            NN.F.RequireFloat64(op, input, bias, "bias");
+        }
+        else CheckFloat(op, input, weight);
         var s = stride ?? (1, 1);
         var d = dilation ?? (1, 1);
         var outShape = Rules.ConvTranspose2d(input.Sizes, weight.Sizes, new[] { s.Height, s.Width }, new[] { padding.Height, padding.Width },
             new[] { outputPadding.Height, outputPadding.Width }, new[] { d.Height, d.Width }, groups);
         int outChannels = outShape[^3];
-        if (bias is not null && (bias.DType != DType.Float32 || bias.Rank != 1 || bias.Sizes[0] != outChannels))
-            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a Float32 [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
+        if (bias is not null && ((!wide && bias.DType != DType.Float32) || bias.Rank != 1 || bias.Sizes[0] != outChannels))
+            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a {(wide ? "Float64" : "Float32")} [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
         // The convolution from the output's shape back to the input's (the weight is read as [C, O/groups, kH, kW]).
         var geometry = Conv2dGeometry.Create(outShape, weight.Sizes, s, padding, d, groups);
         if (geometry.OutHeight != input.Sizes[^2] || geometry.OutWidth != input.Sizes[^1])
             throw new ShapeException(op, $"output padding {Rules.Format(new[] { outputPadding.Height, outputPadding.Width })} gives an output {Rules.Format(outShape)} that does not convolve back to input {Rules.Format(input.Sizes)}");
+        if (wide) return ConvTranspose2dFloat64(input, weight, bias, outShape, geometry);
         var x = input.Detach().Contiguous();
         var w = weight.Detach().Contiguous();
         // Zeros, not uninitialized: with no input channels the kernel writes nothing and the output is the bias alone.

@@ -53,6 +53,7 @@ public partial class Tensor
         // BFloat16: the float32 convolution on the widened operands, rounded once (float32 accumulation, as ATen's).
         if (AllBFloat16(input, weight, bias))
             return ThroughFloat32(input, weight, bias, (x, w, b) => Conv2dUntraced(x, w!, b, stride, padding, dilation, groups, relu));
+        if (input.DType == DType.Float64) return Conv2dFloat64(input, weight, bias, stride, padding, dilation, groups, relu);
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
         int[] outShape = input.Rank == 4
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
@@ -94,9 +95,9 @@ public partial class Tensor
         (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
         (int Height, int Width) poolDilation)
     {
-        if (Autograd.IsAutocastEnabled || input.DType == DType.BFloat16)
+        if (Autograd.IsAutocastEnabled || input.DType is DType.BFloat16 or DType.Float64)
         {
-            // The convolution autocasts (or runs in BFloat16) on its own; the pool then runs in its output's dtype.
+            // The convolution autocasts (or runs in BFloat16 or Float64) on its own; the pool then runs in its output's dtype.
             return MaxPool2d(Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: true), poolKernel, poolStride, poolPadding, poolDilation);
         }
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
@@ -203,6 +204,8 @@ public partial class Tensor
         (int Height, int Width)? stride, (int Height, int Width) padding, (int Height, int Width)? dilation, bool ceilMode, bool publicIndices)
     {
         const string op = "MaxPool2d";
+        if (input.DType == DType.Float64)
+            return MaxPool2dFloat64(input, Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode), publicIndices);
         CheckFloat(op, input);
         var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode);
         var x = input.Detach().Contiguous();
