@@ -70,9 +70,10 @@ static class UNetFloat64Cases
             {
                 int flips = 0, total = 0;
                 double worst = 0, error = 0;
+                var where = new List<string>();
                 for (int t = 0; t < reference.Relu.Count; t++)
                 {
-                    var (a, b) = (inputs.Relu[t], reference.Relu[t]);
+                    var (a, b) = (inputs.Relu[t].Values, reference.Relu[t].Values);
                     double scale = b.Max(Math.Abs);
                     error = Math.Max(error, Scale(a, b));
                     total += b.Length;
@@ -81,6 +82,7 @@ static class UNetFloat64Cases
                         if (a[k] > 0 == b[k] > 0) continue;
                         flips++;
                         worst = Math.Max(worst, (Math.Abs(a[k]) + Math.Abs(b[k])) / scale);
+                        if (where.Count < 3) where.Add($"{reference.Relu[t].Where}: {a[k]:G3} vs {b[k]:G3}");
                     }
                 }
                 // The max pools' argmax is the other kink: a window whose two largest values swap order routes
@@ -90,6 +92,7 @@ static class UNetFloat64Cases
                 foreach (var (a, b) in inputs.Pool.Zip(reference.Pool))
                 {
                     int size = 64 >> level++, planes = b.Length / (size * size);
+                    string stage = $"down{level}";
                     double scale = b.Max(Math.Abs);
                     for (int p = 0; p < planes; p++)
                         for (int i = 0; i + 1 < size; i += 2)
@@ -100,29 +103,31 @@ static class UNetFloat64Cases
                                 int ai = at.MaxBy(k => a[k]), bi = at.MaxBy(k => b[k]);
                                 if (ai == bi) continue;
                                 swaps++;
+                                if (where.Count < 3) where.Add($"{stage}.maxpool_conv.0 window at {at[0]}");
                                 closest = Math.Max(closest, Math.Abs(b[ai] - b[bi]) / scale);
                             }
                 }
                 if (side != "ShapeSafe f64") worstScale = Math.Max(worstScale, error);
                 if (side == "ShapeSafe f64" ? flips + swaps > 0 : worst > 1e-5 || closest > 1e-5) bad = true;
                 notes.Add($"{side}: {flips} of {total:N0} ReLU inputs differ in sign{(flips > 0 ? $", within {worst:0.0e+0} of the scale of zero" : "")} (values {error:0.0e+0}), " +
-                    $"{swaps} of {windows:N0} max-pool windows pick another element{(swaps > 0 ? $", their values within {closest:0.0e+0} of the scale" : "")}");
+                    $"{swaps} of {windows:N0} max-pool windows pick another element{(swaps > 0 ? $", their values within {closest:0.0e+0} of the scale" : "")}" +
+                    (where.Count > 0 ? $" ({string.Join("; ", where)})" : ""));
             }
             return new Result(worstScale, double.NaN, string.Join("; ", notes) + (bad ? "; MISMATCH a sign differs beyond rounding" : ""));
         },
     };
 
     // The UNet's forward, module by module, keeping the input of each DoubleConv's two ReLUs (positions 2 and 5).
-    static (List<double[]> Relu, List<double[]> Pool) ReluInputs<TTensor>(Func<string, TTensor, TTensor> apply, Func<TTensor, double[]> wide,
+    static (List<(string Where, double[] Values)> Relu, List<double[]> Pool) ReluInputs<TTensor>(Func<string, TTensor, TTensor> apply, Func<TTensor, double[]> wide,
         Func<TTensor, TTensor, TTensor> upAndCat, TTensor input)
     {
-        var kept = new List<double[]>();
+        var kept = new List<(string Where, double[] Values)>();
         var pooled = new List<double[]>();
         TTensor Double(string path, TTensor x)
         {
             for (int i = 0; i < 6; i++)
             {
-                if (i is 2 or 5) kept.Add(wide(x));
+                if (i is 2 or 5) kept.Add(($"{path}.{i - 1}", wide(x)));
                 x = apply($"{path}.{i}", x);
             }
             return x;
@@ -141,7 +146,7 @@ static class UNetFloat64Cases
         return (kept, pooled);
     }
 
-    static (List<double[]> Relu, List<double[]> Pool) OurReluInputs(Dictionary<string, T.Tensor> state, S.DType dtype, int[] shape, float[] data)
+    static (List<(string Where, double[] Values)> Relu, List<double[]> Pool) OurReluInputs(Dictionary<string, T.Tensor> state, S.DType dtype, int[] shape, float[] data)
     {
         var model = new UNet(3, 2, bilinear: false);
         model.LoadStateDict(ModelCases.ToOurs(state));
@@ -159,7 +164,7 @@ static class UNetFloat64Cases
             S.Tensor.FromArray((float[])data.Clone(), shape).ToDType(dtype));
     }
 
-    static (List<double[]> Relu, List<double[]> Pool) TheirReluInputs(Dictionary<string, T.Tensor> state, T.ScalarType dtype, int[] shape, float[] data)
+    static (List<(string Where, double[] Values)> Relu, List<double[]> Pool) TheirReluInputs(Dictionary<string, T.Tensor> state, T.ScalarType dtype, int[] shape, float[] data)
     {
         var model = new TorchUNet(3, 2, bilinear: false);
         model.load_state_dict(state);
