@@ -25,10 +25,14 @@ static class UNetFloat64Cases
 
     public static IEnumerable<Case> All()
     {
-        foreach (var (train, size, seed) in new[] { (true, 64, 5), (true, 64, 8), (true, 63, 5), (false, 64, 5), (false, 63, 5) })
+        foreach (var (train, size, seed, bilinear) in new[]
         {
-            string name = $"unet {(train ? "train" : "eval")} [1, 3, {size}, {size}]{(seed == 8 ? " input 2" : "")}";
-            var runs = new Lazy<Runs>(() => RunAll(train, [1, 3, size, size], seed));
+            (true, 64, 5, false), (true, 64, 8, false), (true, 63, 5, false), (false, 64, 5, false), (false, 63, 5, false),
+            (true, 63, 5, true), (false, 63, 5, true),
+        })
+        {
+            string name = $"unet{(bilinear ? " bilinear" : "")} {(train ? "train" : "eval")} [1, 3, {size}, {size}]{(seed == 8 ? " input 2" : "")}";
+            var runs = new Lazy<Runs>(() => RunAll(train, [1, 3, size, size], seed, bilinear));
             yield return new Case { Name = name + " Float64", Tolerance = Float64Tolerance, Body = () => Compare(runs.Value.Ours64, runs.Value.Theirs64, train, Float64Tolerance) };
             yield return new Case { Name = name + " LibTorch f32 vs f64", Tolerance = RoundingTolerance, Body = () => Compare(runs.Value.Theirs32, runs.Value.Theirs64, train, RoundingTolerance) };
             yield return new Case { Name = name + " ShapeSafe f32 vs LibTorch f64", Tolerance = RoundingTolerance, Body = () => Compare(runs.Value.Ours32, runs.Value.Theirs64, train, RoundingTolerance) };
@@ -188,26 +192,26 @@ static class UNetFloat64Cases
 
     sealed record Runs(Run Ours32, Run Ours64, Run Theirs32, Run Theirs64);
 
-    static Runs RunAll(bool train, int[] shape, int inputSeed)
+    static Runs RunAll(bool train, int[] shape, int inputSeed, bool bilinear)
     {
         // ModelCases' UNet pair: LibTorch's seeded weights, its batch norms spread, the state dict kept as it is now.
         T.manual_seed(12);
-        var seeded = new TorchUNet(3, 2, bilinear: false);
+        var seeded = new TorchUNet(3, 2, bilinear);
         ModelCases.SpreadNorms(seeded);
         var state = seeded.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         var data = ModelCases.Draw(new System.Random(inputSeed), shape.Aggregate(1, (a, b) => a * b));
         int outputs = shape[0] * 2 * shape[2] * shape[3];
         var v = ModelCases.Draw(new System.Random(6), outputs);
         return new Runs(
-            Ours(state, S.DType.Float32, train, shape, data, v),
-            Ours(state, S.DType.Float64, train, shape, data, v),
-            Theirs(state, T.ScalarType.Float32, train, shape, data, v),
-            Theirs(state, T.ScalarType.Float64, train, shape, data, v));
+            Ours(state, S.DType.Float32, train, shape, data, v, bilinear),
+            Ours(state, S.DType.Float64, train, shape, data, v, bilinear),
+            Theirs(state, T.ScalarType.Float32, train, shape, data, v, bilinear),
+            Theirs(state, T.ScalarType.Float64, train, shape, data, v, bilinear));
     }
 
-    static Run Ours(Dictionary<string, T.Tensor> state, S.DType dtype, bool train, int[] shape, float[] data, float[] v)
+    static Run Ours(Dictionary<string, T.Tensor> state, S.DType dtype, bool train, int[] shape, float[] data, float[] v, bool bilinear)
     {
-        var model = new UNet(3, 2, bilinear: false);
+        var model = new UNet(3, 2, bilinear);
         model.LoadStateDict(ModelCases.ToOurs(state));
         model.To(dtype);
         model.Train(train);
@@ -223,9 +227,9 @@ static class UNetFloat64Cases
         return new Run(y.ToDoubleArray(), gradients, statistics);
     }
 
-    static Run Theirs(Dictionary<string, T.Tensor> state, T.ScalarType dtype, bool train, int[] shape, float[] data, float[] v)
+    static Run Theirs(Dictionary<string, T.Tensor> state, T.ScalarType dtype, bool train, int[] shape, float[] data, float[] v, bool bilinear)
     {
-        var model = new TorchUNet(3, 2, bilinear: false);
+        var model = new TorchUNet(3, 2, bilinear);
         model.load_state_dict(state);
         model.to(dtype);
         model.train(train);
