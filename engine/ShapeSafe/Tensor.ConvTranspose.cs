@@ -32,15 +32,22 @@ public partial class Tensor
         if (Autograd.IsAutocastEnabled)
             (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
         bool bfloat16 = AllBFloat16(input, weight, bias);
-        if (!bfloat16)
+        bool wide = !bfloat16 && input.DType == DType.Float64;
+        if (wide)
+        {
+            NN.F.RequireFloat64(op, input, weight, "weight");
+            NN.F.RequireFloat64(op, input, bias, "bias");
+        }
+        else if (!bfloat16)
             CheckFloat(op, input, weight);
         var s = stride ?? (1, 1);
         var d = dilation ?? (1, 1);
         var outShape = Rules.ConvTranspose2d(input.Sizes, weight.Sizes, new[] { s.Height, s.Width }, new[] { padding.Height, padding.Width },
             new[] { outputPadding.Height, outputPadding.Width }, new[] { d.Height, d.Width }, groups);
         int outChannels = outShape[^3];
-        if (bias is not null && (bias.DType != (bfloat16 ? DType.BFloat16 : DType.Float32) || bias.Rank != 1 || bias.Sizes[0] != outChannels))
-            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a {(bfloat16 ? "BFloat16" : "Float32")} [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
+        var biasDType = bfloat16 ? DType.BFloat16 : wide ? DType.Float64 : DType.Float32;
+        if (bias is not null && (bias.DType != biasDType || bias.Rank != 1 || bias.Sizes[0] != outChannels))
+            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a {biasDType} [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
         // The convolution from the output's shape back to the input's (the weight is read as [C, O/groups, kH, kW]).
         var geometry = Conv2dGeometry.Create(outShape, weight.Sizes, s, padding, d, groups);
         if (geometry.OutHeight != input.Sizes[^2] || geometry.OutWidth != input.Sizes[^1])
@@ -48,6 +55,7 @@ public partial class Tensor
         if (bfloat16)
             return ConvTranspose2dBFloat16(input, weight, bias, geometry, outShape,
                 () => ThroughFloat32(input, weight, bias, (x, w, b) => ConvTranspose2d(x, w!, b, stride, padding, outputPadding, groups, dilation)));
+        if (wide) return ConvTranspose2dFloat64(input, weight, bias, outShape, geometry);
         var x = input.Detach().Contiguous();
         var w = weight.Detach().Contiguous();
         // Zeros, not uninitialized: with no input channels the kernel writes nothing and the output is the bias alone.

@@ -52,6 +52,7 @@ public partial class Tensor
             (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
         if (AllBFloat16(input, weight, bias))
             return Conv2dBFloat16(input, weight, bias, stride, padding, dilation, groups, relu);
+        if (input.DType == DType.Float64) return Conv2dFloat64(input, weight, bias, stride, padding, dilation, groups, relu);
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
         int[] outShape = input.Rank == 4
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
@@ -123,7 +124,7 @@ public partial class Tensor
     {
         if (Autograd.IsAutocastEnabled)
             (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
-        if (input.DType == DType.BFloat16)
+        if (input.DType is DType.BFloat16 or DType.Float64)
         {
             if (AllBFloat16(input, weight, bias) && NonOverlapping(poolKernel, poolStride, poolDilation))
             {
@@ -132,7 +133,7 @@ public partial class Tensor
                 if (!ConvolutionKernel.NeedsBands(geometry16))
                     return Conv2dReluMaxPoolBFloat16(input, weight, bias, geometry16, poolKernel, poolStride, poolPadding, poolDilation);
             }
-            // The convolution runs in BFloat16 on its own; the pool then runs in its output's dtype.
+            // The convolution runs in BFloat16 or Float64 on its own; the pool then runs in its output's dtype.
             return MaxPool2d(Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: true), poolKernel, poolStride, poolPadding, poolDilation);
         }
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
@@ -277,6 +278,8 @@ public partial class Tensor
         (int Height, int Width)? stride, (int Height, int Width) padding, (int Height, int Width)? dilation, bool ceilMode, bool publicIndices)
     {
         const string op = "MaxPool2d";
+        if (input.DType == DType.Float64)
+            return MaxPool2dFloat64(input, Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode), publicIndices);
         CheckFloat(op, input);
         var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode);
         var x = input.Detach().Contiguous();
