@@ -116,5 +116,6 @@ static class Cases
         foreach (var c in TaggerCases.All()) yield return c;
         foreach (var c in ModelCases.All()) yield return c;
         foreach (var c in GptCases.All()) yield return c;
+        foreach (var c in AutocastCases.All()) yield return c;
     }
 }
