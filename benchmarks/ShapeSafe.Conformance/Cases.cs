@@ -117,5 +117,6 @@ static class Cases
         foreach (var c in ModelCases.All()) yield return c;
         foreach (var c in GptCases.All()) yield return c;
         foreach (var c in AutocastCases.All()) yield return c;
+        foreach (var c in OptimizerCases.All()) yield return c;
     }
 }
