@@ -119,14 +119,14 @@ namespace ShapeSafe.Generators
                 var forward = Graphs.ForwardCapture.FindForward(type, types);
                 if (forward is null) return null;
                 var result = Graphs.ForwardCapture.Capture(forward, types, compilation, cancellationToken);
-                if (result.Graph is null && report is not null)
+                if (result.Graph is null && result.Variants is null && report is not null)
                 {
                     bool required = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.ModuleAttribute))
                         ?.NamedArguments.Any(a => a.Key == "Compile" && a.Value.Value is int mode && mode == 1) == true;
                     report(Diagnostic.Create(required ? GeneratorDiagnostics.RequiredGraphBreak : GeneratorDiagnostics.GraphBreak,
                         result.Location ?? forward.Locations.FirstOrDefault(), type.Name, result.Reason));
                 }
-                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types));
+                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types), result.Variants);
             }
 
             /// <summary>Whether a base class already has a generated (or compiled-in) <c>Compile</c>.</summary>
