@@ -111,11 +111,12 @@ namespace ShapeSafe.Generators
             /// <summary>
             /// The compiled graph of the class's <c>Forward</c>, or why it runs eagerly (reported as SS2009, or SS2010 under
             /// <c>Compile = CompileMode.Required</c>); null when there is no <c>Forward</c> to compile. The engine's own
-            /// layers are the graphs' primitives and are not compiled themselves.
+            /// layers are the graphs' primitives and are not compiled themselves. A generic class's graph is compiled
+            /// once for all its type arguments (its nested <c>Compiled</c> is generic with it).
             /// </summary>
             static ForwardModel? ParseForward(INamedTypeSymbol type, ModuleTypes types, Compilation compilation, Action<Diagnostic>? report, CancellationToken cancellationToken)
             {
-                if (compilation.AssemblyName == "ShapeSafe" || type.IsGenericType) return null;
+                if (compilation.AssemblyName == "ShapeSafe") return null;
                 var forward = Graphs.ForwardCapture.FindForward(type, types);
                 if (forward is null) return null;
                 var result = Graphs.ForwardCapture.Capture(forward, types, compilation, cancellationToken);

@@ -32,6 +32,9 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The outcomes this path takes for the first branches it meets; past them, each branch's true side.</summary>
         readonly IReadOnlyList<bool> _prescribed = Array.Empty<bool>();
 
+        /// <summary>The type of the module at each inlined prefix, as the parent constructs it (<c>Block&lt;float&gt;</c>, where the body reads <c>Block&lt;T&gt;</c>).</summary>
+        readonly Dictionary<string, INamedTypeSymbol> _inlinedTypes = new Dictionary<string, INamedTypeSymbol>(StringComparer.Ordinal);
+
         /// <summary>The branches this path met, in order, and where.</summary>
         readonly List<(BranchDecision Decision, IOperation At)> _decisions = new List<(BranchDecision, IOperation)>();
 
@@ -231,7 +234,7 @@ namespace ShapeSafe.Generators.Graphs
                     when SymbolEqualityComparer.Default.Equals(training.Property.ContainingType, _types.Module):
                     _paths.ReadsTraining = true;
                     // An inlined child's Training is taken to be the module's; the compiled class checks that it is.
-                    if (scope.Prefix.Length > 0) _paths.Child(scope.Prefix, instance.Type!, followsMode: true);
+                    if (scope.Prefix.Length > 0) _paths.Child(scope.Prefix, _inlinedTypes[scope.Prefix], followsMode: true);
                     return "training";
                 case IFieldReferenceOperation { Field.IsStatic: true } field:
                     throw new NotBindTimeException("the static field " + field.Field.Name);
@@ -241,7 +244,7 @@ namespace ShapeSafe.Generators.Graphs
                         throw new NotBindTimeException("the child module " + field.Field.Name + " compared with something other than null");
                     if (!_types.IsModule(field.Field.Type) && !IsOption(field.Field.Type))
                         throw new NotBindTimeException("the field " + field.Field.Name + " of type " + field.Field.Type.ToDisplayString());
-                    return FieldRead(field.Field, instance.Type!, scope);
+                    return FieldRead(field.Field, scope);
                 case IPropertyReferenceOperation property:
                     throw new NotBindTimeException("the property " + property.Property.Name);
                 case IBinaryOperation binary when BuiltIn(binary.OperatorMethod) && BinaryToken(binary.OperatorKind) is { } token
@@ -315,9 +318,10 @@ namespace ShapeSafe.Generators.Graphs
         /// A readonly field as the compiled class reads it: through <c>Module</c> for the module's own, through the bound
         /// child for an inlined child's; by name where the compiled class may name it, else through an accessor.
         /// </summary>
-        string FieldRead(IFieldSymbol field, ITypeSymbol instanceType, Scope scope)
+        string FieldRead(IFieldSymbol field, Scope scope)
         {
             string instance = "Module";
+            var instanceType = _inlinedTypes[scope.Prefix];
             if (scope.Prefix.Length > 0)
             {
                 _paths.Child(scope.Prefix, instanceType, followsMode: false);
@@ -325,9 +329,31 @@ namespace ShapeSafe.Generators.Graphs
             }
             if (_compilation.IsSymbolAccessibleWithin(field, _root, instanceType))
                 return instance + "." + Escape(field.Name);
+            if (field.ContainingType.IsGenericType)
+                throw new NotBindTimeException("the field " + field.Name + ", private to the generic class " + field.ContainingType.Name + " (an accessor cannot name it)");
             var name = field.ContainingType.Name + GraphPlanner.Pascal(field.Name);
             _paths.Accessor(new FieldAccessor(name, TypeName(field.ContainingType), field.Name, TypeName(field.Type)));
             return name + "(" + instance + ")";
+        }
+
+        /// <summary>A type parameter <paramref name="type"/> mentions that the compiled class does not have (one of an inlined generic child's own), or null.</summary>
+        ITypeParameterSymbol? ForeignTypeParameter(ITypeSymbol type)
+        {
+            switch (type)
+            {
+                case ITypeParameterSymbol parameter:
+                    for (var t = _root; t is not null; t = t.ContainingType)
+                        if (SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, t)) return null;
+                    return parameter;
+                case INamedTypeSymbol named:
+                    foreach (var argument in named.TypeArguments)
+                        if (ForeignTypeParameter(argument) is { } foreign) return foreign;
+                    return named.ContainingType is null ? null : ForeignTypeParameter(named.ContainingType);
+                case IArrayTypeSymbol array:
+                    return ForeignTypeParameter(array.ElementType);
+                default:
+                    return null;
+            }
         }
 
         /// <summary>The field types an option may have: bool, integers, float, double, string and enums.</summary>
@@ -442,7 +468,7 @@ namespace ShapeSafe.Generators.Graphs
             public void Child(string path, ITypeSymbol type, bool followsMode)
             {
                 int index = Children.FindIndex(c => c.Path == path);
-                if (index < 0) Children.Add(new BranchChild(path, "global::" + type.ToDisplayString(), followsMode));
+                if (index < 0) Children.Add(new BranchChild(path, TypeName(type), followsMode));
                 else if (followsMode && !Children[index].FollowsMode) Children[index] = Children[index] with { FollowsMode = true };
             }
 

@@ -110,7 +110,9 @@ namespace ShapeSafe.Generators.Graphs
             if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body)
                 throw new GraphBreakException(syntax.GetLocation(), forward.ContainingType.Name + ".Forward does not bind");
             var scope = new Scope(prefix, depth);
-            for (int i = 0; i < forward.Parameters.Length; i++) scope.Values[forward.Parameters[i]] = arguments[i];
+            // The body's operations name the original definition's parameters (those of Block<T>, for Block<float>).
+            for (int i = 0; i < forward.Parameters.Length; i++) scope.Values[forward.OriginalDefinition.Parameters[i]] = arguments[i];
+            _inlinedTypes[prefix] = forward.ContainingType;
             var block = body.BlockBody ?? body.ExpressionBody!;
             foreach (var statement in block.Operations)
             {
@@ -267,6 +269,8 @@ namespace ShapeSafe.Generators.Graphs
 
         int ChildForward(string path, INamedTypeSymbol type, List<int> input, IInvocationOperation call, Scope scope)
         {
+            if (ForeignTypeParameter(type) is { } foreign)
+                throw Break(call, "the child " + path + "'s type depends on " + foreign.Name + ", a type parameter of an inlined generic class, which the graph cannot name");
             var primitive = Primitive(type);
             if (primitive is { } op)
             {
@@ -298,6 +302,9 @@ namespace ShapeSafe.Generators.Graphs
                 IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Arguments.Length: 0 } property => property.Property,
                 _ => null,
             };
+            // A child typed by a type parameter may be any subclass, whose Forward the graph cannot know.
+            if (member is not null && instance.Type is ITypeParameterSymbol parameter && _types.IsModule(parameter))
+                throw Break(instance, member.Name + "'s type is the type parameter " + parameter.Name + " (a graph is compiled for a child's exact type)");
             if (member is null || instance.Type is not INamedTypeSymbol type || !_types.IsModule(type)) return null;
             var state = ModuleGenerator.Parser.StateOf(member, _types);
             if (state is null || state.Kind != StateKind.Child)

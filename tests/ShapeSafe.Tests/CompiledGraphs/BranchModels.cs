@@ -105,3 +105,27 @@ public static partial class CompiledModels
         public Tensor Forward(Tensor x) => _head.Forward(_block2.Forward(_block1.Forward(x)));
     }
 }
+
+/// <summary>Generic <c>[Module]</c> classes, which get a compiled graph generic with them.</summary>
+public static partial class CompiledModels
+{
+    /// <summary>A classifier generic over its labels: one output per member of <typeparamref name="TLabel"/>.</summary>
+    [Module]
+    public sealed partial class Classifier<TLabel> : Module where TLabel : struct, Enum
+    {
+        readonly Linear _fc1 = new(10, 16, generator: new Generator(81));
+        readonly Linear _fc2 = new(16, Enum.GetValues<TLabel>().Length, generator: new Generator(82));
+
+        public Tensor Forward(Tensor x) => _fc2.Forward(Training ? F.Relu(_fc1.Forward(x)) : _fc1.Forward(x).Tanh());
+    }
+
+    /// <summary>A stem and a constructed generic child, inlined into one graph.</summary>
+    [Module]
+    public sealed partial class ActivationClassifier : Module
+    {
+        readonly Linear _stem = new(10, 10, generator: new Generator(83));
+        readonly Classifier<Activation> _head = new();
+
+        public Tensor Forward(Tensor x) => _head.Forward(_stem.Forward(x).Sigmoid());
+    }
+}

@@ -11,7 +11,7 @@ namespace ShapeSafe.Tests.CompiledGraphs;
 public class CompiledBranchTests
 {
     /// <summary>Train, eval, train... with two batch sizes: each call's output and every gradient equal eager mode's bit for bit.</summary>
-    static void AssertMatchesEager(Module eager, Func<Tensor, Tensor> eagerForward, Module twin, Func<Tensor, Tensor> compiled, int[] shapeA, int[] shapeB)
+    internal static void AssertMatchesEager(Module eager, Func<Tensor, Tensor> eagerForward, Module twin, Func<Tensor, Tensor> compiled, int[] shapeA, int[] shapeB)
     {
         var calls = new[] { (true, shapeA), (false, shapeA), (true, shapeB), (false, shapeB), (false, shapeA), (true, shapeA), (true, shapeB) };
         foreach (var (training, shape) in calls)
@@ -92,5 +92,21 @@ public class CompiledBranchTests
         var x = Tensor.Randn(new[] { 5, 12 }, new Generator(91));
         AssertSame(eager.Forward(x).ToFloatArray(), compiled.Forward(x).ToFloatArray(), "block1 in eval mode", 0);
         Assert.Equal((0, 1), (compiled.PlannedShapes, compiled.EagerCalls));
+    }
+
+    [Fact]
+    public void A_generic_module_and_a_parent_that_inlines_one_match_eager()
+    {
+        var eager = new Classifier<Activation>();
+        var compiled = new Classifier<Activation>().Compile();
+        Assert.True(compiled.IsCompiled);
+        AssertMatchesEager(eager, eager.Forward, compiled.Module, compiled.Forward, [6, 10], [2, 10]);
+        Assert.Equal(3, compiled.Forward(Tensor.Randn(new[] { 2, 10 }, new Generator(92))).Size(1));
+
+        var parent = new ActivationClassifier();
+        var compiledParent = new ActivationClassifier().Compile();
+        Assert.True(compiledParent.IsCompiled);
+        AssertMatchesEager(parent, parent.Forward, compiledParent.Module, compiledParent.Forward, [6, 10], [2, 10]);
+        Assert.Equal((4, 0), (compiledParent.PlannedShapes, compiledParent.EagerCalls));
     }
 }
