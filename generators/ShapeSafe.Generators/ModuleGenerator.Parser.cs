@@ -111,22 +111,23 @@ namespace ShapeSafe.Generators
             /// <summary>
             /// The compiled graph of the class's <c>Forward</c>, or why it runs eagerly (reported as SS2009, or SS2010 under
             /// <c>Compile = CompileMode.Required</c>); null when there is no <c>Forward</c> to compile. The engine's own
-            /// layers are the graphs' primitives and are not compiled themselves.
+            /// layers are the graphs' primitives and are not compiled themselves. A generic class's graph is compiled
+            /// once for all its type arguments (its nested <c>Compiled</c> is generic with it).
             /// </summary>
             static ForwardModel? ParseForward(INamedTypeSymbol type, ModuleTypes types, Compilation compilation, Action<Diagnostic>? report, CancellationToken cancellationToken)
             {
-                if (compilation.AssemblyName == "ShapeSafe" || type.IsGenericType) return null;
+                if (compilation.AssemblyName == "ShapeSafe") return null;
                 var forward = Graphs.ForwardCapture.FindForward(type, types);
                 if (forward is null) return null;
                 var result = Graphs.ForwardCapture.Capture(forward, types, compilation, cancellationToken);
-                if (result.Graph is null && report is not null)
+                if (result.Graph is null && result.Variants is null && report is not null)
                 {
                     bool required = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.ModuleAttribute))
                         ?.NamedArguments.Any(a => a.Key == "Compile" && a.Value.Value is int mode && mode == 1) == true;
                     report(Diagnostic.Create(required ? GeneratorDiagnostics.RequiredGraphBreak : GeneratorDiagnostics.GraphBreak,
                         result.Location ?? forward.Locations.FirstOrDefault(), type.Name, result.Reason));
                 }
-                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types));
+                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types), result.Variants);
             }
 
             /// <summary>Whether a base class already has a generated (or compiled-in) <c>Compile</c>.</summary>

@@ -52,7 +52,7 @@ namespace ShapeSafe.Generators.Graphs
             var signature = string.Join(", ", _forward.Parameters.Select(p => TensorType + " " + p));
             _w.Line();
             _w.Line("/// <summary>");
-            _w.Line(_plan is null
+            _w.Line(_plan is null && _forward.Variants is null
                 ? "/// This module's <c>Forward</c> as a compiled module. The generator could not compile it (" + Xml(_forward.Break) + "), so its <c>Forward</c> runs eagerly."
                 : "/// This module's <c>Forward</c> as a graph compiled at build time: one autograd node per call, whose backward is generated code, training this module's own parameters.");
             _w.Line("/// </summary>");
@@ -61,11 +61,22 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line();
             _w.Line("global::ShapeSafe.NN.CompiledModule global::ShapeSafe.NN.ICompilableModule.Compile(global::ShapeSafe.NN.CompileOptions? options) => Compile(options);");
             _w.Line();
+            if (_forward.Variants is { } variants)
+            {
+                EmitVariants(variants, version);
+                return;
+            }
             _w.Line("/// <summary>The compiled graph of <see cref=\"Forward(" + string.Join(", ", _forward.Parameters.Select(_ => "ShapeSafe.Tensor")) + ")\"/>.</summary>");
             _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
             // A one-tensor Forward makes the graph usable by code written against ITensorModule, such as the trainer.
             var tensorModule = _forward.Parameters.Count == 1 ? ", global::ShapeSafe.NN.ITensorModule" : "";
-            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">" + tensorModule))
+            EmitGraphClass("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">" + tensorModule, signature);
+        }
+
+        /// <summary>The class of one graph: its bound children, forward, backward, plan and buffers (or, at a graph break, the eager Forward).</summary>
+        void EmitGraphClass(string header, string signature)
+        {
+            using (_w.Block(header))
             {
                 if (_plan is null)
                 {
@@ -104,7 +115,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("readonly float " + member + ";");
             }
             _w.Line();
-            using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
+            using (_w.Block(ConstructorAccess + " " + _className + "(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
                 foreach (var module in LiveModules())
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
@@ -143,7 +154,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             var plan = _plan!;
             _w.Line("/// <summary>Runs the compiled forward (the module's eager <c>Forward</c> when a guard does not hold).</summary>");
-            using (_w.Block("public " + TensorType + " Forward(" + signature + ")"))
+            using (_w.Block("public " + ForwardModifier + TensorType + " Forward(" + signature + ")"))
             {
                 var arguments = string.Join(", ", _forward.Parameters);
                 // The guard's dtypes: Float32, or Int64 for an embedding's indices.
@@ -306,7 +317,8 @@ namespace ShapeSafe.Generators.Graphs
             {
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("var " + InputData(i) + " = b.Inputs[" + i + "];");
-                _w.Line("var output = b.Output;");
+                // Set by the forward whose node runs this backward (a graph ending in a ReLU, a tanh, ... reads it).
+                _w.Line("var output = b.Output!;");
                 _w.Line("ulong needs = b.Needs;");
                 _w.Line("var g = " + Ops + ".Contiguous(gradOutput);");
                 foreach (var view in plan.Values.Where(v => v.Home == Home.InputView))
@@ -579,7 +591,7 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line("/// <summary>The shapes and kernel geometries for one input shape.</summary>");
             using (_w.Block("sealed class Plan : global::ShapeSafe.CompiledGraphs.GraphPlan<Buffers>"))
             {
-                _w.Line("readonly Compiled _graph;");
+                _w.Line("readonly " + _className + " _graph;");
                 EmitRecomputesField();
                 foreach (var value in plan.Values)
                     _w.Line("public readonly int[] " + value.Name + "Shape;");
@@ -596,7 +608,7 @@ namespace ShapeSafe.Generators.Graphs
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Permute))
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.StridedViewPlan " + step.Output.Name + "View;");
                 _w.Line();
-                using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
+                using (_w.Block("public Plan(" + _className + " graph, int[][] inputSizes) : base(inputSizes)"))
                 {
                     _w.Line("_graph = graph;");
                     EmitRecomputesAssignment();
@@ -780,7 +792,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("public readonly global::System.Func<" + TensorType + ", " + TensorType + "?[]> Backward;");
                 _w.Line("public readonly global::System.Action Released;");
                 _w.Line();
-                using (_w.Block("public Buffers(Compiled graph, Plan plan)"))
+                using (_w.Block("public Buffers(" + _className + " graph, Plan plan)"))
                 {
                     EmitLayouts();
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
