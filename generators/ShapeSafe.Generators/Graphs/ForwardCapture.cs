@@ -18,7 +18,7 @@ namespace ShapeSafe.Generators.Graphs
     /// branch it takes. Anything else is a graph break: the capture stops and says which line and why, and the module
     /// runs eagerly.
     /// </summary>
-    internal sealed class ForwardCapture
+    internal sealed partial class ForwardCapture
     {
         /// <summary>How deep child <c>[Module]</c> classes are inlined (a deeper one is a graph break).</summary>
         const int MaxInlineDepth = 8;
@@ -90,6 +90,9 @@ namespace ShapeSafe.Generators.Graphs
             try
             {
                 int output = capture.Inline(forward, "", inputs, depth: 0);
+                if (Differentiable(capture._nodes) > MaxDifferentiable)
+                    return new Result(null, "more than " + MaxDifferentiable + " inputs and parameters take gradients (the compiled node tracks one bit for each)",
+                        forward.Locations.FirstOrDefault());
                 return new Result(new CapturedGraph(capture._nodes.ToEquatableArray(), output, capture._modules.ToEquatableArray()), "", null);
             }
             catch (GraphBreakException e)
@@ -184,6 +187,10 @@ namespace ShapeSafe.Generators.Graphs
                     return l;
                 case IInvocationOperation invocation:
                     return Invocation(invocation, scope);
+                // A MultiheadAttention call's Output: its Forward returns the output and the weights as a tuple.
+                case IFieldReferenceOperation { Instance: IInvocationOperation { TargetMethod.Name: "Forward", Instance: { } layer } call } element
+                    when ChildPath(layer, scope) is { } attention && attention.Type.ToDisplayString() == MultiheadAttentionType:
+                    return AttentionOutput(element, call, attention, scope);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } binary
                     when _types.IsTensor(binary.LeftOperand.Type) && _types.IsTensor(binary.RightOperand.Type):
                     return Add(Arithmetic(binary.OperatorKind),
@@ -208,6 +215,7 @@ namespace ShapeSafe.Generators.Graphs
             // A child's Forward: this._fc1.Forward(x)
             if (method.Name == "Forward" && invocation.Instance is { } instance && ChildPath(instance, scope) is { } child)
             {
+                if (IsAttentionLayer(child.Type)) return AttentionForward(invocation, child, scope);
                 var input = invocation.Arguments.Select(a => Value(a.Value, scope)).ToList();
                 return ChildForward(child.Path, child.Type, input, invocation, scope);
             }
