@@ -122,7 +122,7 @@ public partial class CompiledGraphTests
         }
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "line 7: a key padding mask passed to TransformerEncoderLayer.Forward (masks are not compiled yet)"));
+            .WithArguments("Net", "line 7: a key padding mask passed to TransformerEncoderLayer.Forward (of the masks, only a causal attention's is compiled)"));
 
     [Fact]
     public Task SS2009_for_an_encoder_the_constructor_builds() => Diagnostics("""
@@ -138,4 +138,52 @@ public partial class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 8: _encoder's layers are not known at build time (unrolling a TransformerEncoder needs a read-only member initialized with new TransformerEncoder(layer, n) of a constant n, and a norm that is left out, null or a new LayerNorm)"));
+
+    [Fact]
+    public void A_causal_attentions_mask_is_an_input_whose_shape_alone_is_planned()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Decoder : Module
+            {
+                readonly MultiheadAttention _attention = new(16, 2);
+                public Tensor Forward(Tensor x, Tensor mask) => _attention.Forward(x, x, x, needWeights: false, attnMask: mask, isCausal: true).Output;
+            }
+            """);
+        var lines = Lines(files["Demo.Decoder.g.cs"]);
+        Assert.Contains("AttentionPlan = global::ShapeSafe.CompiledGraphs.GraphOps.PlanSelfAttention(XShape, graph._attention, causalMask: MaskShape);", lines);
+        Assert.Contains("SelfAttention(plan.AttentionPlan, _attention, xData, output, b.AttentionState);", Kernels(lines));
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_for_a_causal_mask_that_is_not_an_input() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly TransformerEncoderLayer _layer = new(16, 2, 32);
+            public Tensor Forward(Tensor x, Tensor mask) => {|#0:_layer.Forward(x, mask * 2, isCausal: true)|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: a causal mask that is not one of Forward's inputs passed to TransformerEncoderLayer.Forward (the graph plans its shape from the input's)"));
+
+    [Fact]
+    public Task SS2009_for_a_mask_without_the_causal_hint() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly TransformerEncoderLayer _layer = new(16, 2, 32);
+            public Tensor Forward(Tensor x, Tensor mask) => {|#0:_layer.Forward(x, mask)|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: an attention mask without isCausal: true passed to TransformerEncoderLayer.Forward (of the masks, only a causal attention's is compiled)"));
 }

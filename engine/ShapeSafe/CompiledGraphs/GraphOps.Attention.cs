@@ -20,16 +20,9 @@ public static partial class GraphOps
     /// input, no mask, no weights returned), as <see cref="MultiheadAttention.Forward"/> computes it with
     /// <c>needWeights: false</c>: the three projections, <see cref="F.ScaledDotProductAttention"/>'s products on the
     /// head views, its softmax and (in training mode) its dropout drawn from the default generator, the head merge
-    /// and the output projection.
+    /// and the output projection. A causal plan attends from query i to keys 0..i only (<c>isCausal</c>).
     /// </summary>
-    public static void SelfAttention(SelfAttentionPlan plan, MultiheadAttention layer, Tensor input, Tensor output, SelfAttentionState state) =>
-        SelfAttentionCore(plan, layer, input, output, state, causal: false);
-
-    /// <summary><see cref="SelfAttention"/> where query i attends to keys 0..i only (<c>isCausal</c>).</summary>
-    public static void CausalSelfAttention(SelfAttentionPlan plan, MultiheadAttention layer, Tensor input, Tensor output, SelfAttentionState state) =>
-        SelfAttentionCore(plan, layer, input, output, state, causal: true);
-
-    static void SelfAttentionCore(SelfAttentionPlan plan, MultiheadAttention layer, Tensor input, Tensor output, SelfAttentionState s, bool causal)
+    public static void SelfAttention(SelfAttentionPlan plan, MultiheadAttention layer, Tensor input, Tensor output, SelfAttentionState s)
     {
         int length = plan.Length, batch = plan.Batch, embed = plan.Embed, headDim = plan.HeadDim, heads = plan.Heads * batch;
         var x = SeqFirst(plan, input, s.SeqFirst);
@@ -48,7 +41,7 @@ public static partial class GraphOps
         var weights = s.Weights.FloatData.AsSpan(0, heads * square);
         // The scale after the product and the float it is rounded to, as ScaledDotProductAttention multiplies.
         TensorPrimitives.Multiply(weights, plan.Scale, weights);
-        if (causal)
+        if (plan.Causal)
             for (int b = 0; b < heads; b++)
                 for (int i = 0; i < length; i++)
                     weights.Slice(b * square + i * length + i + 1, length - i - 1).Fill(float.NegativeInfinity);
@@ -119,6 +112,11 @@ public static partial class GraphOps
         }
         var dScores = s.GradScores.FloatData.AsSpan(0, heads * square);
         ReductionGradient.SoftmaxLastDimInto(s.GradWeights.FloatData.AsSpan(0, heads * square), weights, length, dScores);
+        // The causal mask's backward (eager mode's Where): no gradient where the key is masked.
+        if (plan.Causal)
+            for (int b = 0; b < heads; b++)
+                for (int i = 0; i < length; i++)
+                    dScores.Slice(b * square + i * length + i + 1, length - i - 1).Clear();
         TensorPrimitives.Multiply(dScores, plan.Scale, dScores);
         GemmKernel.SgemmBatched(heads, length, headDim, length, 1f,
             s.GradScores.FloatData, 0, square, length, 1,
@@ -264,10 +262,16 @@ public static partial class GraphOps
     }
 
     /// <summary>The output shape of <paramref name="layer"/>'s self-attention on an input of <paramref name="input"/> (its input's), checked as eager mode checks it.</summary>
-    public static SelfAttentionPlan PlanSelfAttention(int[] input, MultiheadAttention layer) => new(input, layer);
+    /// <remarks>
+    /// With <paramref name="causalMask"/>, the shape of the mask passed with <c>isCausal: true</c>, the attention is
+    /// causal; as in eager mode (PyTorch's hint), only the mask's rank is checked and its values are not read.
+    /// </remarks>
+    public static SelfAttentionPlan PlanSelfAttention(int[] input, MultiheadAttention layer, int[]? causalMask = null) => new(input, layer, causalMask);
 
     /// <summary>The shapes of <paramref name="layer"/>'s steps on an input of <paramref name="input"/>, checked as eager mode checks them.</summary>
-    public static EncoderLayerPlan PlanTransformerEncoderLayer(int[] input, NN.TransformerEncoderLayer layer) => new(input, layer);
+    /// <remarks>With <paramref name="causalMask"/>, the self-attention is causal (<see cref="PlanSelfAttention"/>).</remarks>
+    public static EncoderLayerPlan PlanTransformerEncoderLayer(int[] input, NN.TransformerEncoderLayer layer, int[]? causalMask = null) =>
+        new(input, layer, causalMask);
 
     // The input as the [L·N, E] rows the projections read: itself when sequence-first, else a copy in sequence-first
     // order (eager mode's Reshape of the transposed view).
@@ -304,7 +308,7 @@ public sealed class SelfAttentionPlan
 {
     const string Op = "MultiheadAttention";
 
-    internal SelfAttentionPlan(int[] input, MultiheadAttention layer)
+    internal SelfAttentionPlan(int[] input, MultiheadAttention layer, int[]? causalMask)
     {
         if (!layer.QkvSameEmbedDim || layer.BiasK is not null || layer.AddZeroAttn)
             throw new NotSupportedException($"Compile: MultiheadAttention with kdim/vdim, addBiasKv or addZeroAttn is not compiled yet (input {Rules.Format(input)}); call the module's Forward instead of the compiled one");
@@ -318,6 +322,9 @@ public sealed class SelfAttentionPlan
         Embed = layer.EmbedDim;
         if (input[^1] != Embed)
             throw new ShapeException(Op, $"was expecting embedding dimension of {Embed}, but got {input[^1]} ({shapes})");
+        if (causalMask is not null && causalMask.Length is not (2 or 3))
+            throw new ShapeException(Op, $"For {(batched ? "batched (3-D)" : "unbatched (2-D)")} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {causalMask.Length}-D tensor instead ({shapes})");
+        Causal = causalMask is not null;
         Heads = layer.NumHeads;
         HeadDim = layer.HeadDim;
         Scale = (float)(1.0 / Math.Sqrt(HeadDim));
@@ -330,6 +337,9 @@ public sealed class SelfAttentionPlan
     internal int Heads { get; }
     internal int HeadDim { get; }
     internal bool BatchFirst { get; }
+
+    /// <summary>Whether query i attends to keys 0..i only.</summary>
+    internal bool Causal { get; }
 
     /// <summary>The scores' factor, 1/sqrt(headDim) rounded to float as the eager product by a double rounds it.</summary>
     internal float Scale { get; }
@@ -399,9 +409,9 @@ public sealed class SelfAttentionState
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class EncoderLayerPlan
 {
-    internal EncoderLayerPlan(int[] input, NN.TransformerEncoderLayer layer)
+    internal EncoderLayerPlan(int[] input, NN.TransformerEncoderLayer layer, int[]? causalMask)
     {
-        Attention = new SelfAttentionPlan(input, layer.SelfAttn);
+        Attention = new SelfAttentionPlan(input, layer.SelfAttn, causalMask);
         Rows = F.LayerNormRows(input, layer.Norm1.NormalizedShape, layer.Norm1.Weight, layer.Norm1.Bias);
         F.LayerNormRows(input, layer.Norm2.NormalizedShape, layer.Norm2.Weight, layer.Norm2.Bias);
         Hidden = F.LinearShape(input, layer.Linear1.Weight.Sizes, layer.Linear1.Bias?.Sizes);

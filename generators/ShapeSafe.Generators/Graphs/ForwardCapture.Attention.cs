@@ -37,10 +37,9 @@ namespace ShapeSafe.Generators.Graphs
             if (Argument(call, "needWeights") is not { ConstantValue: { HasValue: true, Value: false } })
                 throw Break(call, "a MultiheadAttention call with needWeights true (the default; the weights are a second output, which is not compiled: pass needWeights: false)");
             RequireNoMask(call, "keyPaddingMask", "a key padding mask");
-            RequireNoMask(call, "attnMask", "an attention mask");
-            RequireFalse(call, "isCausal");
+            var causal = CausalMask(call, "attnMask", scope);
             Bind(child.Path, child.Type);
-            return Add(GraphOp.SelfAttention, new[] { query }, child.Path, call);
+            return Add(GraphOp.SelfAttention, causal is int mask ? new[] { query, mask } : new[] { query }, child.Path, call);
         }
 
         /// <summary>
@@ -53,22 +52,23 @@ namespace ShapeSafe.Generators.Graphs
             if (type == MultiheadAttentionType)
                 throw Break(call, "a MultiheadAttention call whose tuple is used whole (read its Output, with needWeights: false)");
             int x = Value(Argument(call, "src")!, scope);
-            RequireNoMask(call, type == EncoderType ? "mask" : "srcMask", "an attention mask");
             RequireNoMask(call, "srcKeyPaddingMask", "a key padding mask");
+            // The encoder's isCausal is a bool?: left out or null, it is detected from the mask's values, so only an
+            // encoder without a mask compiles then.
+            if (type == EncoderType && IsNullOrDefault(call, "isCausal")) RequireNoMask(call, "mask", "an attention mask without isCausal: true");
+            var causal = CausalMask(call, type == EncoderType ? "mask" : "srcMask", scope);
+            int[] Operands(int value) => causal is int mask ? new[] { value, mask } : new[] { value };
             if (type == EncoderLayerType)
             {
-                RequireFalse(call, "isCausal");
                 Bind(child.Path, child.Type);
-                return Add(GraphOp.TransformerEncoderLayer, new[] { x }, child.Path, call);
+                return Add(GraphOp.TransformerEncoderLayer, Operands(x), child.Path, call);
             }
-            // The encoder's isCausal is a bool?: left out or null (detected from the mask, of which there is none), or false.
-            if (!IsNullOrDefault(call, "isCausal")) RequireFalse(call, "isCausal");
             var (layers, layerType, norm) = EncoderStack(call);
             for (int i = 0; i < layers; i++)
             {
                 var path = child.Path + ".layers." + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 Bind(path, layerType);
-                x = Add(GraphOp.TransformerEncoderLayer, new[] { x }, path, call);
+                x = Add(GraphOp.TransformerEncoderLayer, Operands(x), path, call);
             }
             if (norm is not null)
             {
@@ -135,7 +135,7 @@ namespace ShapeSafe.Generators.Graphs
         void RequireNoMask(IInvocationOperation call, string parameter, string what)
         {
             if (!IsNullOrDefault(call, parameter))
-                throw Break(call, what + " passed to " + call.TargetMethod.ContainingType.Name + ".Forward (masks are not compiled yet)");
+                throw Break(call, what + " passed to " + call.TargetMethod.ContainingType.Name + ".Forward (of the masks, only a causal attention's is compiled)");
         }
 
         /// <summary>Whether the argument for <paramref name="parameter"/> is left out (its default) or a null literal.</summary>
@@ -148,10 +148,34 @@ namespace ShapeSafe.Generators.Graphs
             return value.ConstantValue is { HasValue: true, Value: null } || value is IDefaultValueOperation;
         }
 
-        void RequireFalse(IInvocationOperation call, string parameter)
+        /// <summary>
+        /// The mask of a causal attention, or null for none: with <c>isCausal: true</c> and no key padding mask, the
+        /// eager layer checks the mask's rank and attends causally without reading it (PyTorch's hint), so the mask
+        /// must be one of <c>Forward</c>'s inputs and the graph only plans its shape. Any other mask is a graph break.
+        /// </summary>
+        int? CausalMask(IInvocationOperation call, string maskParameter, Scope scope)
         {
-            if (Argument(call, parameter) is { } value && value.ConstantValue is not { HasValue: true, Value: false })
-                throw Break(call, "an isCausal hint that is not the constant false passed to " + call.TargetMethod.ContainingType.Name + ".Forward (the causal attention is not compiled yet)");
+            var layer = call.TargetMethod.ContainingType.Name;
+            bool causal = Argument(call, "isCausal") is { } hint && !IsNullOrDefault(call, "isCausal") && Constant(hint) is true;
+            if (!causal && !IsNullOrDefault(call, "isCausal") && Constant(Argument(call, "isCausal")!) is not false)
+                throw Break(call, "an isCausal hint that is not a constant passed to " + layer + ".Forward");
+            if (IsNullOrDefault(call, maskParameter))
+            {
+                if (causal) throw Break(call, "isCausal: true without a mask passed to " + layer + ".Forward (the eager layer requires the mask)");
+                return null;
+            }
+            if (!causal)
+                throw Break(call, "an attention mask without isCausal: true passed to " + layer + ".Forward (of the masks, only a causal attention's is compiled)");
+            int mask = Value(Argument(call, maskParameter)!, scope);
+            if (_nodes[mask].Op != GraphOp.Input)
+                throw Break(call, "a causal mask that is not one of Forward's inputs passed to " + layer + ".Forward (the graph plans its shape from the input's)");
+            return mask;
+        }
+
+        static object? Constant(IOperation value)
+        {
+            while (value is IConversionOperation { Conversion.IsImplicit: true } conversion) value = conversion.Operand;
+            return value.ConstantValue.HasValue ? value.ConstantValue.Value : null;
         }
 
         /// <summary>The tensors a graph's node takes gradients for: its inputs and each bound module's parameters.</summary>

@@ -16,7 +16,9 @@ namespace ShapeSafe.Generators.Graphs
         void AttentionPlanStep(PlannedStep step, string input, string module)
         {
             var name = step.Output.Name;
-            _w.Line(name + "Plan = " + Ops + (step.Kind == StepKind.SelfAttention ? ".PlanSelfAttention(" : ".PlanTransformerEncoderLayer(") + input + ", " + module + ");");
+            // A causal attention's mask is only checked: its shape is planned, its values are never read.
+            var mask = step.Inputs.Count == 2 ? ", causalMask: " + step.Inputs[1].Name + "Shape" : "";
+            _w.Line(name + "Plan = " + Ops + (step.Kind == StepKind.SelfAttention ? ".PlanSelfAttention(" : ".PlanTransformerEncoderLayer(") + input + ", " + module + mask + ");");
             _w.Line(name + "Shape = " + name + "Plan.OutputSizes;");
         }
 

@@ -41,7 +41,8 @@ public class CompiledAttentionTests
         }
     }
 
-    static void AssertMatchesEager(Module eager, Module twin, Func<Tensor, Tensor> compiled, int[] shapeA, int[] shapeB, double outputTolerance, double gradTolerance)
+    static void AssertMatchesEager(Module eager, Module twin, Func<Tensor, Tensor> compiled, int[] shapeA, int[] shapeB, double outputTolerance, double gradTolerance,
+        Func<Tensor, Tensor>? eagerForward = null)
     {
         foreach (var training in new[] { true, false })
         {
@@ -51,7 +52,7 @@ public class CompiledAttentionTests
             {
                 var data = Tensor.Randn(shape, new Generator(shape.Sum()));
                 long seed = shape.Sum() + (training ? 100 : 0);
-                var (y1, g1, dx1) = Step(eager, t => ((dynamic)eager).Forward(t), data, seed);
+                var (y1, g1, dx1) = Step(eager, eagerForward ?? (t => ((dynamic)eager).Forward(t)), data, seed);
                 var (y2, g2, dx2) = Step(twin, compiled, data, seed);
                 string where = $"{eager.GetType().Name} {(training ? "train" : "eval")} [{string.Join(", ", shape)}]";
                 AssertSame(y1, y2, where + " output", outputTolerance);
@@ -93,5 +94,23 @@ public class CompiledAttentionTests
         var compiled = new EncoderNet().Compile();
         Assert.True(compiled.IsCompiled);
         AssertMatchesEager(new EncoderNet(), compiled.Module, compiled.Forward, [3, 7, 16], [2, 4, 16], 0, 0);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Causal_encoder_layer_matches_eager_without_reading_the_mask(bool batchFirst)
+    {
+        var compiled = new CausalEncoderLayerNet(batchFirst, new Generator(9)).Compile();
+        Assert.True(compiled.IsCompiled);
+        var eager = new CausalEncoderLayerNet(batchFirst, new Generator(9));
+        Tensor Mask(Tensor x) => Transformer.GenerateSquareSubsequentMask(x.Size(batchFirst ? 1 : 0));
+        int[] a = batchFirst ? [3, 6, 16] : [6, 3, 16], b = batchFirst ? [2, 4, 16] : [4, 2, 16];
+        AssertMatchesEager(eager, compiled.Module, x => compiled.Forward(x, Mask(x)), a, b, 0, 0, x => eager.Forward(x, Mask(x)));
+        Assert.Equal(0, compiled.EagerCalls);
+        // As the eager layer with the hint, the mask's values are not read: any mask of its rank gives the causal attention.
+        compiled.Module.Eval();
+        var input = Tensor.Randn(a, new Generator(3));
+        Assert.Equal(compiled.Forward(input, Mask(input)).ToFloatArray(), compiled.Forward(input, Tensor.Zeros(new[] { 6, 6 }, DType.Float32)).ToFloatArray());
     }
 }

@@ -43,4 +43,16 @@ public static partial class CompiledModels
 
         public Tensor Forward(Tensor x) => _encoder.Forward(x);
     }
+
+    /// <summary>An encoder layer given the causal mask with the isCausal hint (as a decoder-only model calls it).</summary>
+    [Module]
+    public sealed partial class CausalEncoderLayerNet : Module
+    {
+        readonly TransformerEncoderLayer _layer;
+
+        public CausalEncoderLayerNet(bool batchFirst, Generator generator) =>
+            _layer = new TransformerEncoderLayer(16, 2, 32, 0.2, batchFirst: batchFirst, generator: generator);
+
+        public Tensor Forward(Tensor x, Tensor mask) => _layer.Forward(x, mask, isCausal: true);
+    }
 }
