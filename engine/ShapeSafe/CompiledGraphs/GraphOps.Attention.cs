@@ -310,8 +310,8 @@ public sealed class SelfAttentionPlan
 
     internal SelfAttentionPlan(int[] input, MultiheadAttention layer, int[]? causalMask)
     {
-        if (!layer.QkvSameEmbedDim || layer.BiasK is not null || layer.AddZeroAttn)
-            throw new NotSupportedException($"Compile: MultiheadAttention with kdim/vdim, addBiasKv or addZeroAttn is not compiled yet (input {Rules.Format(input)}); call the module's Forward instead of the compiled one");
+        if (layer.BiasK is not null || layer.AddZeroAttn)
+            throw new NotSupportedException($"Compile: MultiheadAttention with addBiasKv or addZeroAttn is not compiled yet (input {Rules.Format(input)}); call the module's Forward instead of the compiled one");
         string shapes = $"query {Rules.Format(input)}, key {Rules.Format(input)}, value {Rules.Format(input)}";
         if (input.Length is not (2 or 3))
             throw new ShapeException(Op, $"query should be unbatched 2D or batched 3D tensor but received {input.Length}-D query tensor ({shapes})");
@@ -322,6 +322,11 @@ public sealed class SelfAttentionPlan
         Embed = layer.EmbedDim;
         if (input[^1] != Embed)
             throw new ShapeException(Op, $"was expecting embedding dimension of {Embed}, but got {input[^1]} ({shapes})");
+        // The key and value are the query: kdim and vdim must be E, as the eager layer checks.
+        if (layer.KDim != Embed)
+            throw new ShapeException(Op, $"expecting key with kdim={layer.KDim} features, but got {input[^1]} ({shapes})");
+        if (layer.VDim != Embed)
+            throw new ShapeException(Op, $"expecting value with vdim={layer.VDim} features, but got {input[^1]} ({shapes})");
         if (causalMask is not null && causalMask.Length is not (2 or 3))
             throw new ShapeException(Op, $"For {(batched ? "batched (3-D)" : "unbatched (2-D)")} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {causalMask.Length}-D tensor instead ({shapes})");
         Causal = causalMask is not null;

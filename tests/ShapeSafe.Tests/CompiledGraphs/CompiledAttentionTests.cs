@@ -1,4 +1,5 @@
 using ShapeSafe.NN;
+using ShapeSafe.Shapes;
 using static ShapeSafe.Tests.CompiledGraphs.CompiledModels;
 
 namespace ShapeSafe.Tests.CompiledGraphs;
@@ -112,5 +113,16 @@ public class CompiledAttentionTests
         compiled.Module.Eval();
         var input = Tensor.Randn(a, new Generator(3));
         Assert.Equal(compiled.Forward(input, Mask(input)).ToFloatArray(), compiled.Forward(input, Tensor.Zeros(new[] { 6, 6 }, DType.Float32)).ToFloatArray());
+    }
+
+    [Fact]
+    public void A_shape_the_attention_refuses_throws_the_eager_layers_error()
+    {
+        var compiled = new AttentionNet(batchFirst: false, bias: true, new Generator(8)).Compile();
+        var x = Tensor.Randn(new[] { 5, 4, 20 }, new Generator(1));
+        var eager = Assert.Throws<ShapeException>(() => compiled.Module.Forward(x));
+        var error = Assert.Throws<ShapeException>(() => compiled.Forward(x));
+        Assert.Equal(eager.Message, error.Message);
+        Assert.StartsWith("MultiheadAttention: was expecting embedding dimension of 24, but got 20", error.Message);
     }
 }
