@@ -186,4 +186,18 @@ public partial class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 7: an attention mask without isCausal: true passed to TransformerEncoderLayer.Forward (of the masks, only a causal attention's is compiled)"));
+
+    [Fact]
+    public Task SS2009_for_more_tensors_taking_gradients_than_the_node_tracks() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly TransformerEncoder _encoder = new(new TransformerEncoderLayer(16, 2, 32), 6);
+            public Tensor {|#0:Forward|}(Tensor x) => _encoder.Forward(x);
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "more than 64 inputs and parameters take gradients (the compiled node tracks one bit for each)"));
 }
