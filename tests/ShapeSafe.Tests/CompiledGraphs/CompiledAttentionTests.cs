@@ -125,4 +125,27 @@ public class CompiledAttentionTests
         Assert.Equal(eager.Message, error.Message);
         Assert.StartsWith("MultiheadAttention: was expecting embedding dimension of 24, but got 20", error.Message);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Encoder_layer_whose_input_takes_no_gradient_trains_its_parameters_as_eager(bool normFirst)
+    {
+        var compiled = new BareEncoderLayer(normFirst, new Generator(10)).Compile();
+        var eager = new BareEncoderLayer(normFirst, new Generator(10));
+        var x = Tensor.Randn(new[] { 5, 3, 16 }, new Generator(4));
+        Dictionary<string, float[]> Gradients(Module model, Func<Tensor, Tensor> forward)
+        {
+            model.ZeroGrad();
+            Generator.Default.ManualSeed(77);
+            var y = forward(x);
+            y.Mul(Tensor.Arange(y.NumEl).Reshape(y.Shape.ToArray()).Mul(0.01f).Sin()).Sum().Backward();
+            return model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Grad!.ToFloatArray());
+        }
+        var expected = Gradients(eager, eager.Forward);
+        var actual = Gradients(compiled.Module, compiled.Forward);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (name, grad) in expected) AssertSame(grad, actual[name], "grad of " + name, 0);
+        Assert.Null(x.Grad);
+    }
 }

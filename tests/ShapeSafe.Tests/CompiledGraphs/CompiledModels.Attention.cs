@@ -55,4 +55,16 @@ public static partial class CompiledModels
 
         public Tensor Forward(Tensor x, Tensor mask) => _layer.Forward(x, mask, isCausal: true);
     }
+
+    /// <summary>An encoder layer on the input itself, as the benchmark runs it (the input takes no gradient there).</summary>
+    [Module]
+    public sealed partial class BareEncoderLayer : Module
+    {
+        readonly TransformerEncoderLayer _layer;
+
+        public BareEncoderLayer(bool normFirst, Generator generator) =>
+            _layer = new TransformerEncoderLayer(16, 2, 32, 0.2, "gelu", normFirst: normFirst, generator: generator);
+
+        public Tensor Forward(Tensor x) => _layer.Forward(x);
+    }
 }
