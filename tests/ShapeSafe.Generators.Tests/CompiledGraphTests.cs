@@ -8,7 +8,7 @@ namespace ShapeSafe.Generators.Tests;
 /// order, the backward in reverse, that the output compiles without warnings, and the graph-break diagnostics.
 /// (The values it computes are tested against eager mode in the engine's tests, ShapeSafe.Tests/CompiledGraphs.)
 /// </summary>
-public class CompiledGraphTests
+public partial class CompiledGraphTests
 {
     const string Mlp = """
         using ShapeSafe;

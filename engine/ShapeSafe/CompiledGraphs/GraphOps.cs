@@ -32,7 +32,7 @@ public enum FusedActivation
 /// This is the surface of generated code, not an API to program against.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class GraphOps
+public static partial class GraphOps
 {
     // ------------------------------------------------------------------ shapes and plans
 

@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Reduction;
+
 namespace ShapeSafe.Gradients;
 
 /// <summary>
@@ -125,8 +128,40 @@ internal static class ReductionGradient
     }
 
     /// <summary>Softmax from its result y: y·(g - Σ g·y) along <paramref name="dim"/>.</summary>
-    public static Tensor Softmax(Tensor grad, Tensor result, int dim) =>
-        (grad - (grad * result).Sum(dim, keepDim: true)) * result;
+    public static Tensor Softmax(Tensor grad, Tensor result, int dim)
+    {
+        if (dim == result.Rank - 1 && result.NumEl > 0 && grad.DType == DType.Float32 && result.DType == DType.Float32
+            && grad.IsContiguous && result.IsContiguous && grad.Sizes.AsSpan().SequenceEqual(result.Sizes))
+        {
+            var gradInput = Tensor.Uninitialized(DType.Float32, (int[])result.Sizes.Clone());
+            int length = result.Sizes[^1];
+            SoftmaxLastDimInto(grad.FloatData.AsSpan(grad.Offset, gradInput.Count), result.FloatData.AsSpan(result.Offset, gradInput.Count), length,
+                gradInput.FloatData);
+            return gradInput;
+        }
+        return (grad - (grad * result).Sum(dim, keepDim: true)) * result;
+    }
+
+    /// <summary>
+    /// Softmax's backward along the last dim of contiguous rows of <paramref name="length"/>, into
+    /// <paramref name="gradInput"/>: per row g·y, its pairwise sum (as <see cref="Tensor.Sum(int, bool)"/> sums a
+    /// row), then (g - Σ)·y, the same roundings as the composed ops. <paramref name="gradInput"/> may be
+    /// <paramref name="grad"/> itself.
+    /// </summary>
+    public static void SoftmaxLastDimInto(ReadOnlySpan<float> grad, ReadOnlySpan<float> result, int length, Span<float> gradInput)
+    {
+        Span<float> product = length <= 1024 ? stackalloc float[length] : new float[length];
+        for (int start = 0; start < result.Length; start += length)
+        {
+            var g = grad.Slice(start, length);
+            var y = result.Slice(start, length);
+            var dx = gradInput.Slice(start, length);
+            TensorPrimitives.Multiply(g, y, product);
+            float sum = SumKernel.PairwiseSum(product);
+            TensorPrimitives.Subtract(g, sum, dx);
+            TensorPrimitives.Multiply(dx, y, dx);
+        }
+    }
 
     /// <summary>Log-softmax from its result y: g - exp(y)·Σ g along <paramref name="dim"/>.</summary>
     public static Tensor LogSoftmax(Tensor grad, Tensor result, int dim) =>

@@ -97,6 +97,9 @@ namespace ShapeSafe.Generators.Graphs
         {
             var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name))).ToList();
             int output = Inline(forward, "", inputs, depth: 0);
+            if (Differentiable(_nodes) > MaxDifferentiable)
+                throw new GraphBreakException(forward.Locations.FirstOrDefault(),
+                    "more than " + MaxDifferentiable + " inputs and parameters take gradients (the compiled node tracks one bit for each)");
             return new CapturedGraph(_nodes.ToEquatableArray(), output, _modules.ToEquatableArray());
         }
 
@@ -194,6 +197,10 @@ namespace ShapeSafe.Generators.Graphs
                     return l;
                 case IInvocationOperation invocation:
                     return Invocation(invocation, scope);
+                // A MultiheadAttention call's Output: its Forward returns the output and the weights as a tuple.
+                case IFieldReferenceOperation { Instance: IInvocationOperation { TargetMethod.Name: "Forward", Instance: { } layer } call } element
+                    when ChildPath(layer, scope) is { } attention && attention.Type.ToDisplayString() == MultiheadAttentionType:
+                    return AttentionOutput(element, call, attention, scope);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } binary
                     when _types.IsTensor(binary.LeftOperand.Type) && _types.IsTensor(binary.RightOperand.Type):
                     return Add(Arithmetic(binary.OperatorKind),
@@ -226,6 +233,7 @@ namespace ShapeSafe.Generators.Graphs
             // A child's Forward: this._fc1.Forward(x)
             if (method.Name == "Forward" && invocation.Instance is { } instance && ChildPath(instance, scope) is { } child)
             {
+                if (IsAttentionLayer(child.Type)) return AttentionForward(invocation, child, scope);
                 var input = invocation.Arguments.Select(a => Value(a.Value, scope)).ToList();
                 return ChildForward(child.Path, child.Type, input, invocation, scope);
             }

@@ -20,8 +20,8 @@ namespace ShapeSafe.Generators.Graphs
         readonly ForwardModel _forward;
         readonly GraphPlanner? _plan;
         readonly List<(string Module, string Member)> _parameters = new List<(string, string)>();
-        // Modules whose weight, like every bias, may be null (a layer norm without an affine transform).
-        readonly HashSet<string> _nullableWeights = new HashSet<string>();
+        // Parameters declared nullable: every bias, a layer norm's weight (without an affine transform), ...
+        readonly HashSet<(string Module, string Member)> _nullable = new HashSet<(string, string)>();
 
         GraphEmitter(SourceWriter writer, string moduleType, ForwardModel forward)
         {
@@ -34,8 +34,11 @@ namespace ShapeSafe.Generators.Graphs
                 foreach (var step in _plan.Steps.Where(s => s.HasParameters))
                 {
                     if (_parameters.Any(p => p.Module == step.Module)) continue;
-                    foreach (var member in step.ParameterMembers) _parameters.Add((step.Module, member));
-                    if (step.WeightMayBeNull) _nullableWeights.Add(step.Module);
+                    foreach (var member in step.ParameterMembers)
+                    {
+                        _parameters.Add((step.Module, member));
+                        if (step.MayBeNull(member)) _nullable.Add((step.Module, member));
+                    }
                 }
             }
         }
@@ -128,7 +131,7 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line();
         }
 
-        bool MayBeNull((string Module, string Member) parameter) => parameter.Member == "Bias" || _nullableWeights.Contains(parameter.Module);
+        bool MayBeNull((string Module, string Member) parameter) => _nullable.Contains(parameter);
 
         /// <summary>The children the planned steps call: a child only dead code used is neither bound nor checked.</summary>
         IEnumerable<BoundModule> LiveModules()
@@ -298,6 +301,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Contiguous:
                     _w.Line(Ops + ".Copy(" + input + ", " + output + ");");
                     break;
+                case StepKind.SelfAttention:
+                case StepKind.TransformerEncoderLayer:
+                    AttentionForwardStep(step, input, output);
+                    break;
             }
         }
 
@@ -340,7 +347,7 @@ namespace ShapeSafe.Generators.Graphs
 
         string GradientLocal(int index) => index < _forward.Parameters.Count
             ? "grad" + char.ToUpperInvariant(_forward.Parameters[index][0]) + _forward.Parameters[index].Substring(1)
-            : "grad" + GraphPlanner.Pascal(_parameters[index - _forward.Parameters.Count].Module) + _parameters[index - _forward.Parameters.Count].Member;
+            : "grad" + GraphPlanner.Pascal(_parameters[index - _forward.Parameters.Count].Module) + _parameters[index - _forward.Parameters.Count].Member.Replace(".", "");
 
         /// <summary>The gradient arriving at a step's output.</summary>
         string GradOf(PlannedValue value) => value.Home == Home.Output || ReferenceEquals(value, _plan!.Output) ? "g" : "b." + GraphPlanner.GradName(value);
@@ -520,6 +527,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Permute:
                     Elementwise(step, 0, (target) => Ops + ".PermuteBackward(" + gOut + ", plan." + name + "View, " + target + ");");
                     break;
+                case StepKind.SelfAttention:
+                case StepKind.TransformerEncoderLayer:
+                    AttentionBackwardStep(step, gOut, input, seenParameters);
+                    break;
             }
         }
 
@@ -607,6 +618,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly int " + step.Output.Name + "Dim;");
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Permute))
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.StridedViewPlan " + step.Output.Name + "View;");
+                foreach (var step in plan.Steps.Where(s => s.IsAttention))
+                    _w.Line("public readonly " + AttentionPlanType(step) + " " + step.Output.Name + "Plan;");
                 _w.Line();
                 using (_w.Block("public Plan(" + _className + " graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -728,6 +741,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Contiguous:
                     _w.Line(name + "Shape = " + input + ";");
                     break;
+                case StepKind.SelfAttention:
+                case StepKind.TransformerEncoderLayer:
+                    AttentionPlanStep(step, input, m);
+                    break;
             }
         }
 
@@ -779,6 +796,11 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("/// <summary>Whether the last forward normalized " + Xml(n) + " with the batch's statistics (training mode, or no running ones).</summary>");
                     _w.Line("public bool " + n + "BatchStatistics;");
                 }
+                foreach (var step in plan.Steps.Where(s => s.IsAttention))
+                {
+                    _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s intermediates for its backward and its gradient scratch.</summary>");
+                    _w.Line("public readonly " + AttentionStateType(step) + " " + step.Output.Name + "State;");
+                }
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {
                     _w.Line("/// <summary>The convolution's own output and its gradient, for images convolved band by band (else null).</summary>");
@@ -812,6 +834,8 @@ namespace ShapeSafe.Generators.Graphs
                         foreach (var array in new[] { "BatchMean", "BatchVar" })
                             _w.Line(n + array + " = new double[plan." + n + "Shape[1]];");
                     }
+                    foreach (var step in plan.Steps.Where(s => s.IsAttention))
+                        _w.Line(step.Output.Name + "State = new " + AttentionStateType(step) + "(plan." + step.Output.Name + "Plan);");
                     foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                     {
                         var n = step.Output.Name;

@@ -40,6 +40,8 @@ namespace ShapeSafe.Generators.Graphs
         Sigmoid,
         Tanh,
         Gelu,
+        SelfAttention,
+        TransformerEncoderLayer,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -104,10 +106,37 @@ namespace ShapeSafe.Generators.Graphs
         public string PoolModule { get; }
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
-            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding;
+            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding || IsAttention;
 
-        /// <summary>The members of its module that are parameters (an embedding has no bias).</summary>
-        public IReadOnlyList<string> ParameterMembers => Kind == StepKind.Embedding ? new[] { "Weight" } : new[] { "Weight", "Bias" };
+        /// <summary>The members of its module that are parameters (an embedding has no bias), as paths from the module.</summary>
+        public IReadOnlyList<string> ParameterMembers => Kind switch
+        {
+            StepKind.Embedding => new[] { "Weight" },
+            StepKind.SelfAttention => AttentionParameters,
+            StepKind.TransformerEncoderLayer => EncoderLayerParameters,
+            _ => new[] { "Weight", "Bias" },
+        };
+
+        /// <summary>
+        /// Whether its module's parameter <paramref name="member"/> is declared nullable: every bias, a norm's weight,
+        /// and the attention's packed projection (null when key and value have other widths).
+        /// </summary>
+        public bool MayBeNull(string member) => member.EndsWith("Bias", StringComparison.Ordinal) || member.EndsWith("InProjWeight", StringComparison.Ordinal)
+            || member.StartsWith("Norm", StringComparison.Ordinal) || WeightMayBeNull && member == "Weight";
+
+        /// <summary>Whether it is an attention layer's composite step, whose kernels keep their own state (a self-attention or an encoder layer).</summary>
+        public bool IsAttention => Kind is StepKind.SelfAttention or StepKind.TransformerEncoderLayer;
+
+        /// <summary>A <c>MultiheadAttention</c>'s parameters in its registration order.</summary>
+        static readonly string[] AttentionParameters = { "InProjWeight", "InProjBias", "OutProj.Weight", "OutProj.Bias" };
+
+        /// <summary>A <c>TransformerEncoderLayer</c>'s parameters in its registration order.</summary>
+        static readonly string[] EncoderLayerParameters =
+        {
+            "SelfAttn.InProjWeight", "SelfAttn.InProjBias", "SelfAttn.OutProj.Weight", "SelfAttn.OutProj.Bias",
+            "Linear1.Weight", "Linear1.Bias", "Linear2.Weight", "Linear2.Bias",
+            "Norm1.Weight", "Norm1.Bias", "Norm2.Weight", "Norm2.Bias",
+        };
         public bool IsConvolution => Kind is StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool;
         public bool HasIndices => Kind is StepKind.MaxPool2d or StepKind.Conv2dReluMaxPool;
 
@@ -363,6 +392,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
             Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
+            && !step.IsAttention
             && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
@@ -436,6 +466,8 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Sigmoid => StepKind.Sigmoid,
                 GraphOp.Tanh => StepKind.Tanh,
                 GraphOp.Gelu => StepKind.Gelu,
+                GraphOp.SelfAttention => StepKind.SelfAttention,
+                GraphOp.TransformerEncoderLayer => StepKind.TransformerEncoderLayer,
                 _ => StepKind.Add,
             },
         };

@@ -105,6 +105,12 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary>Exact GELU: <c>F.Gelu</c> (approximate "none") or <c>Tensor.Gelu</c>.</summary>
         Gelu,
+
+        /// <summary>A <c>MultiheadAttention</c> child's self-attention, <c>Forward(x, x, x, needWeights: false).Output</c>.</summary>
+        SelfAttention,
+
+        /// <summary>A <c>TransformerEncoderLayer</c> child's <c>Forward(x)</c>, or one layer of a <c>TransformerEncoder</c> child.</summary>
+        TransformerEncoderLayer,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
