@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Parallel;
+
+namespace ShapeSafe.Benchmarks;
+
+/// <summary>
+/// Where a square <c>Tensor.Mm</c> spends its time beyond the arithmetic, in alternating rounds so that a shared
+/// machine's load disturbs every variant alike: an empty parallel loop (the fork-join cost a kernel pays per
+/// loop), the GEMM kernel into one reused output (as the <c>gemm</c> command), the kernel into a fresh output
+/// array per call (what <c>Tensor.Mm</c> allocates), and <c>Tensor.Mm</c> itself. Microseconds per call, best and
+/// median of the rounds.
+/// </summary>
+internal static class MmCostBenchmark
+{
+    public static int Run(string[] args)
+    {
+        var sizes = BenchOutput.Option(args, "--sizes", "64,128,256").Split(',').Select(int.Parse).ToArray();
+        int rounds = int.Parse(BenchOutput.Option(args, "--rounds", "9"));
+        ParallelRuntime.NumThreads = Tensor.GetNumThreads();
+        var empty = new EmptyBody();
+        Report("empty parallel loop (2 iterations)", 0, rounds, () => ParallelRuntime.For(2, ref empty));
+        if (ParallelRuntime.NumThreads >= 2)
+        {
+            // The empty loop's caller may run both iterations before the worker arrives; here each iteration waits
+            // for the other to start, so every call pays the worker's arrival and the join.
+            var meet = new RendezvousBody(new Counter());
+            Report("rendezvous of 2 threads", 0, rounds, () => { meet.Arrived.Value = 0; ParallelRuntime.For(2, ref meet); });
+        }
+
+        Tensor.ManualSeed(1);
+        foreach (int n in sizes)
+        {
+            var (ta, tb) = (Tensor.Randn(n, n), Tensor.Randn(n, n));
+            float[] a = ta.ToFloatArray(), b = tb.ToFloatArray(), reused = new float[n * n];
+            var variants = new (string Name, Action Call)[]
+            {
+                ("kernel, reused output", () => GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f, reused, 0, n, 1)),
+                ("kernel, fresh output", () => GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f,
+                    GC.AllocateUninitializedArray<float>(n * n), 0, n, 1)),
+                ("Tensor.Mm", () => GC.KeepAlive(Tensor.Mm(ta, tb))),
+            };
+            var times = Measure(variants.Select(v => v.Call).ToArray(), rounds);
+            for (int v = 0; v < variants.Length; v++)
+                Row(variants[v].Name, n, times[v]);
+        }
+        return 0;
+    }
+
+    static void Report(string name, int n, int rounds, Action call) => Row(name, n, Measure([call], rounds)[0]);
+
+    // times[variant][round], seconds per call; the variants take turns within each round.
+    static double[][] Measure(Action[] calls, int rounds)
+    {
+        var iterations = new int[calls.Length];
+        for (int v = 0; v < calls.Length; v++)
+        {
+            for (int w = 0; w < 5; w++) calls[v]();
+            var sw = Stopwatch.StartNew();
+            calls[v]();
+            iterations[v] = Math.Max(1, (int)(0.05 / Math.Max(sw.Elapsed.TotalSeconds, 1e-7)));
+        }
+        var times = calls.Select(_ => new double[rounds]).ToArray();
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int v = 0; v < calls.Length; v++)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < iterations[v]; i++) calls[v]();
+                times[v][r] = sw.Elapsed.TotalSeconds / iterations[v];
+            }
+        }
+        return times;
+    }
+
+    static void Row(string name, int n, double[] seconds)
+    {
+        var row = new Dictionary<string, object?> { ["bench"] = "mm-cost", ["what"] = name };
+        if (n > 0)
+        {
+            row["n"] = n;
+            row["gflops_best"] = 2.0 * n * n * n / seconds.Min() / 1e9;
+        }
+        row["us_best"] = seconds.Min() * 1e6;
+        row["us_median"] = BenchOutput.Median(seconds) * 1e6;
+        BenchOutput.Row(row);
+    }
+
+    private readonly struct EmptyBody : IParallelBody
+    {
+        public void Invoke(int index) { }
+    }
+
+    private sealed class Counter
+    {
+        public int Value;
+    }
+
+    private readonly struct RendezvousBody(Counter arrived) : IParallelBody
+    {
+        public Counter Arrived => arrived;
+
+        public void Invoke(int index)
+        {
+            Interlocked.Increment(ref arrived.Value);
+            // Bounded, in case one thread ends up running both iterations (a busy pool runs loops serially).
+            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
+            while (Volatile.Read(ref arrived.Value) < 2 && Stopwatch.GetTimestamp() < deadline)
+                Thread.SpinWait(1);
+        }
+    }
+}
