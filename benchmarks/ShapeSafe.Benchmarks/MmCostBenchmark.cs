@@ -8,8 +8,10 @@ namespace ShapeSafe.Benchmarks;
 /// Where a square <c>Tensor.Mm</c> spends its time beyond the arithmetic, in alternating rounds so that a shared
 /// machine's load disturbs every variant alike: an empty parallel loop (the fork-join cost a kernel pays per
 /// loop), the GEMM kernel into one reused output (as the <c>gemm</c> command), the kernel into a fresh output
-/// array per call (what <c>Tensor.Mm</c> allocates), and <c>Tensor.Mm</c> itself. Microseconds per call, best and
-/// median of the rounds.
+/// array per call (what <c>Tensor.Mm</c> allocates), and <c>Tensor.Mm</c> itself; then what a fresh array costs
+/// alone: allocating it, and writing one float per cache line of it against the same writes to the reused array. Microseconds per call, best and
+/// median of the rounds; with <c>--cpu-time</c> the calling thread's CPU time instead of wall time (steadier under
+/// load, meaningful at one thread only).
 /// </summary>
 internal static class MmCostBenchmark
 {
@@ -17,6 +19,7 @@ internal static class MmCostBenchmark
     {
         var sizes = BenchOutput.Option(args, "--sizes", "64,128,256").Split(',').Select(int.Parse).ToArray();
         int rounds = int.Parse(BenchOutput.Option(args, "--rounds", "9"));
+        s_cpuTime = args.Contains("--cpu-time");
         ParallelRuntime.NumThreads = Tensor.GetNumThreads();
         var empty = new EmptyBody();
         Report("empty parallel loop (2 iterations)", 0, rounds, () => ParallelRuntime.For(2, ref empty));
@@ -39,6 +42,9 @@ internal static class MmCostBenchmark
                 ("kernel, fresh output", () => GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f,
                     GC.AllocateUninitializedArray<float>(n * n), 0, n, 1)),
                 ("Tensor.Mm", () => GC.KeepAlive(Tensor.Mm(ta, tb))),
+                ("fresh output alone", () => GC.KeepAlive(GC.AllocateUninitializedArray<float>(n * n))),
+                ("fresh output, every line written", () => { var x = GC.AllocateUninitializedArray<float>(n * n); for (int i = 0; i < x.Length; i += 16) x[i] = 1; GC.KeepAlive(x); }),
+                ("reused output, every line written", () => { var x = reused; for (int i = 0; i < x.Length; i += 16) x[i] = 1; GC.KeepAlive(x); }),
             };
             var times = Measure(variants.Select(v => v.Call).ToArray(), rounds);
             for (int v = 0; v < variants.Length; v++)
@@ -46,6 +52,10 @@ internal static class MmCostBenchmark
         }
         return 0;
     }
+
+    static bool s_cpuTime;
+
+    static double Now() => s_cpuTime ? CpuClock.ThreadSeconds() : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
     static void Report(string name, int n, int rounds, Action call) => Row(name, n, Measure([call], rounds)[0]);
 
@@ -65,9 +75,9 @@ internal static class MmCostBenchmark
         {
             for (int v = 0; v < calls.Length; v++)
             {
-                var sw = Stopwatch.StartNew();
+                double start = Now();
                 for (int i = 0; i < iterations[v]; i++) calls[v]();
-                times[v][r] = sw.Elapsed.TotalSeconds / iterations[v];
+                times[v][r] = (Now() - start) / iterations[v];
             }
         }
         return times;
