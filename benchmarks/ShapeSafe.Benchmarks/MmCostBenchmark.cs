@@ -10,7 +10,7 @@ namespace ShapeSafe.Benchmarks;
 /// loop), the GEMM kernel into one reused output (as the <c>gemm</c> command), the kernel into a fresh output
 /// array per call (what <c>Tensor.Mm</c> allocates), and <c>Tensor.Mm</c> itself; then what a fresh array costs
 /// alone: allocating it, and writing one float per cache line of it against the same writes to the reused array. Microseconds per call, best and
-/// median of the rounds; with <c>--cpu-time</c> the calling thread's CPU time instead of wall time (steadier under
+/// median of the rounds, and the shortest single call (wall time: under load, the call no preemption hit); with <c>--cpu-time</c> the calling thread's CPU time instead of wall time (steadier under
 /// load, meaningful at one thread only).
 /// </summary>
 internal static class MmCostBenchmark
@@ -47,8 +47,9 @@ internal static class MmCostBenchmark
                 ("reused output, every line written", () => { var x = reused; for (int i = 0; i < x.Length; i += 16) x[i] = 1; GC.KeepAlive(x); }),
             };
             var times = Measure(variants.Select(v => v.Call).ToArray(), rounds);
+            var shortest = s_shortestCall;
             for (int v = 0; v < variants.Length; v++)
-                Row(variants[v].Name, n, times[v]);
+                Row(variants[v].Name, n, times[v], shortest[v]);
         }
         return 0;
     }
@@ -57,7 +58,15 @@ internal static class MmCostBenchmark
 
     static double Now() => s_cpuTime ? CpuClock.ThreadSeconds() : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
-    static void Report(string name, int n, int rounds, Action call) => Row(name, n, Measure([call], rounds)[0]);
+    static void Report(string name, int n, int rounds, Action call)
+    {
+        var times = Measure([call], rounds);
+        Row(name, n, times[0], s_shortestCall[0]);
+    }
+
+    // The shortest single call of each variant (wall time) over every round of the last Measure: on a loaded machine
+    // the one call during which no thread of it lost its core, so nearer a quiet machine's time than any average.
+    static double[] s_shortestCall = [];
 
     // times[variant][round], seconds per call; the variants take turns within each round.
     static double[][] Measure(Action[] calls, int rounds)
@@ -71,19 +80,26 @@ internal static class MmCostBenchmark
             iterations[v] = Math.Max(1, (int)(0.05 / Math.Max(sw.Elapsed.TotalSeconds, 1e-7)));
         }
         var times = calls.Select(_ => new double[rounds]).ToArray();
+        var shortest = calls.Select(_ => long.MaxValue).ToArray();
         for (int r = 0; r < rounds; r++)
         {
             for (int v = 0; v < calls.Length; v++)
             {
                 double start = Now();
-                for (int i = 0; i < iterations[v]; i++) calls[v]();
+                for (int i = 0; i < iterations[v]; i++)
+                {
+                    long before = Stopwatch.GetTimestamp();
+                    calls[v]();
+                    shortest[v] = Math.Min(shortest[v], Stopwatch.GetTimestamp() - before);
+                }
                 times[v][r] = (Now() - start) / iterations[v];
             }
         }
+        s_shortestCall = shortest.Select(t => t / (double)Stopwatch.Frequency).ToArray();
         return times;
     }
 
-    static void Row(string name, int n, double[] seconds)
+    static void Row(string name, int n, double[] seconds, double shortestCall)
     {
         var row = new Dictionary<string, object?> { ["bench"] = "mm-cost", ["what"] = name };
         if (n > 0)
@@ -93,6 +109,9 @@ internal static class MmCostBenchmark
         }
         row["us_best"] = seconds.Min() * 1e6;
         row["us_median"] = BenchOutput.Median(seconds) * 1e6;
+        row["us_shortest_call"] = shortestCall * 1e6;
+        if (n > 0)
+            row["gflops_shortest_call"] = 2.0 * n * n * n / shortestCall / 1e9;
         BenchOutput.Row(row);
     }
 
