@@ -14,6 +14,8 @@ switch (command)
         return GemmBenchmark.Run(rest);
     case "api":
         return ApiBenchmark.Run(rest);
+    case "mm-cost":
+        return MmCostBenchmark.Run(rest);
     case "overhead":
         return OverheadBenchmark.Run(rest);
     case "train":
@@ -36,6 +38,7 @@ switch (command)
             usage: ShapeSafe.Benchmarks <command> [options]
               gemm [--threads N] [--sizes 128,256,...] [--kernel NAME] [--route auto|packed|unpacked] [--mc N --kc N --nc N] [--repeat N] [--cpu-time] [--transpose-b] [--json]
               api [--threads N] [--sizes 128,256,512,1024] [--ops mm,matmul,linear,conv2d] [--json]   public calls on fresh outputs, with GC counts
+              mm-cost [--threads N] [--sizes 64,128,256] [--rounds N] [--cpu-time] [--json]   microseconds per call: an empty parallel loop, the kernel into a reused and a fresh output, Tensor.Mm
               overhead [--json]                          a + b on 4 elements, microseconds per op
               train --model mlp|mlpbig|cnn [--threads N] [--cpu-time] [--json]   SGD samples/s on fixed random batches
               fashion [--epochs N] [--threads N] [--data DIR] [--autocast] [--json]   the CNN on Fashion-MNIST (--autocast: under Autograd.Autocast(BFloat16))

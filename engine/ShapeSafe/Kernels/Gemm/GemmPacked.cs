@@ -13,10 +13,20 @@ namespace ShapeSafe.Kernels.Gemm;
 /// own KC x NC block of B, which stays in its core's private L2, and sweeps it with one A micro-panel
 /// (MR x KC, resident in L1) at a time. This is BLIS's order seen through C^T = B^T A^T: the operand
 /// broadcast from L1 is the narrow one, the streamed one is the wide one.
+/// Products whose whole packed B is no bigger than one such B block run with several threads as a row split
+/// instead (see <see cref="RunRowSplit"/>): one parallel loop per call rather than two per k block.
 /// </remarks>
 internal static unsafe class GemmPacked
 {
     private const int MaxTileFloats = 1024;
+
+    // The largest whole packed B (floats) the row split takes: 512 KB, the size of one thread's B block
+    // (KC x NC = 512 x 256) in the general loop nest, so it stays in the core's private L2 as that block does.
+    internal const int RowSplitMaxPackedB = 512 * 256;
+
+    // Tells a thread whether the whole packed B in its workspace is the current call's: each row-split call
+    // takes a new stamp, and stamps are never reused.
+    private static long s_rowSplitStamp;
 
     public static void Run(in GemmProblem p, GemmMicroKernel kernel, int threads) =>
         Run(p, new Float32Panels(p), kernel, threads);
@@ -34,6 +44,11 @@ internal static unsafe class GemmPacked
         // Even k blocks: with KC = 512 a 600-deep product runs as 300 + 300 rather than 512 + 88.
         int kBlocks = CeilDiv(p.K, kernel.Kc);
         int kcMax = CeilDiv(p.K, kBlocks);
+        if (UsesRowSplit(p.M, p.N, p.K, kernel, threads))
+        {
+            RunRowSplit(p, panels, kernel, threads, kBlocks, kcMax);
+            return;
+        }
         int mcMax = Math.Min(RoundUp(p.M, mr), Math.Max(mr, kernel.Mc / mr * mr));
         int ncPanels = Math.Max(1, kernel.Nc / nr);
         int nPanels = CeilDiv(p.N, nr);
@@ -73,6 +88,35 @@ internal static unsafe class GemmPacked
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether an M x N x K product with <paramref name="threads"/> threads runs as a row split: with more than one
+    /// thread, at least two row panels per thread, and a whole packed B of at most <see cref="RowSplitMaxPackedB"/> floats.
+    /// </summary>
+    internal static bool UsesRowSplit(int m, int n, int k, GemmMicroKernel kernel, int threads)
+    {
+        if (threads == 1 || CeilDiv(m, kernel.Mr) < 2 * threads)
+            return false;
+        int kBlocks = CeilDiv(k, kernel.Kc);
+        return (long)kBlocks * CeilDiv(k, kBlocks) * RoundUp(n, kernel.Nr) <= RowSplitMaxPackedB;
+    }
+
+    /// <summary>
+    /// The row split: units of whole row panels (about four per thread, handed out as threads arrive); the first unit a
+    /// thread takes packs all of B, every k block, into that thread's workspace, and each unit then packs one A panel
+    /// at a time (it stays in L1) and runs it over all of B's panels and k blocks. So a call is one parallel loop with
+    /// no barrier between packing and compute, at the price of each further thread repeating B's K x N copy (against the
+    /// M / threads x N x K multiply-adds it feeds). The tiles, their k blocks and their order are those of the general
+    /// loop nest, so results are bitwise the same.
+    /// </summary>
+    private static void RunRowSplit<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int threads, int kBlocks, int kcMax)
+        where TPanels : struct, IGemmPanels
+    {
+        int mPanels = CeilDiv(p.M, kernel.Mr);
+        int units = Math.Min(mPanels, 4 * threads);
+        var body = new RowSplitBody<TPanels>(p, panels, kernel, kBlocks, kcMax, units, Interlocked.Increment(ref s_rowSplitStamp));
+        ParallelRuntime.For(units, ref body);
     }
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
@@ -144,33 +188,115 @@ internal static unsafe class GemmPacked
                     int panelNr = last ? lastNr : nr;
                     float* bPanel = packedB + (nint)(jq - nFirst) * nr * kc;
                     float* cTile = cRowBlock + j0 * cCol;
-                    if (rows == mr && cols == panelNr && cCol == 1)
-                    {
-                        compute(kc, aPanel, bPanel, cTile, cRow, alpha, beta);
-                    }
-                    else
-                    {
-                        // Edge or strided tile: compute the full tile aside, then write the part inside C.
-                        compute(kc, aPanel, bPanel, tile, panelNr, 1f, 0f);
-                        StoreTile(tile, panelNr, rows, cols, cTile, cRow, cCol, alpha, beta);
-                    }
+                    Tile(compute, kc, aPanel, bPanel, panelNr, mr, rows, cols, cTile, cRow, cCol, alpha, beta, tile);
                     if (_epilogue)
                         _p.Epilogue.Apply(cTile, cRow, cCol, rows, cols, ic + i0, j0);
                 }
             }
         }
+    }
 
-        // Same arithmetic as the kernels' own store, so a C element's value never depends on its tile's path.
-        private static void StoreTile(float* tile, int nr, int rows, int cols, float* c, nint cRow, nint cCol, float alpha, float beta)
+    private readonly struct RowSplitBody<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int kBlocks, int kcMax,
+        int units, long stamp) : IParallelBody
+        where TPanels : struct, IGemmPanels
+    {
+        private readonly GemmProblem _p = p;
+        private readonly bool _epilogue = !p.Epilogue.IsNone;
+        private readonly delegate*<int, float*, float*, float*, nint, float, float, void> _kernel = kernel.Compute;
+        private readonly int _mr = kernel.Mr, _nr = kernel.Nr;
+        private readonly GemmMicroKernel _lastKernel = kernel.NarrowestCovering(p.N - (p.N - 1) / kernel.Nr * kernel.Nr);
+
+        [SkipLocalsInit]
+        public void Invoke(int unit)
         {
-            for (int i = 0; i < rows; i++)
+            int mr = _mr, nr = _nr;
+            int mPanels = CeilDiv(_p.M, mr), nPanels = CeilDiv(_p.N, nr);
+            int first = (int)((long)unit * mPanels / units), end = (int)((long)(unit + 1) * mPanels / units);
+            float* packedB = PackedB(nPanels);
+            float* aPanel = GemmWorkspace.PackedA.Get(mr * kcMax);
+            float* tile = stackalloc float[MaxTileFloats];
+            nint cRow = _p.CRowStride, cCol = _p.CColStride;
+            float alpha = _p.Alpha;
+            int lastNr = _lastKernel.Nr;
+            for (int q = first; q < end; q++)
             {
-                for (int j = 0; j < cols; j++)
+                int i0 = q * mr;
+                int rows = Math.Min(mr, _p.M - i0);
+                float* cRowBlock = _p.C + i0 * cRow;
+                for (int kb = 0; kb < kBlocks; kb++)
                 {
-                    float* cij = c + i * cRow + j * cCol;
-                    float acc = tile[i * nr + j];
-                    *cij = beta == 0 ? acc * alpha : MathF.FusedMultiplyAdd(acc, alpha, beta * *cij);
+                    int pc = kb * kcMax;
+                    int kc = Math.Min(kcMax, _p.K - pc);
+                    panels.PackA(i0, pc, rows, kc, mr, aPanel);
+                    float beta = pc == 0 ? _p.Beta : 1f;
+                    bool epilogue = _epilogue && pc + kc == _p.K;
+                    for (int jq = 0; jq < nPanels; jq++)
+                    {
+                        int j0 = jq * nr;
+                        int cols = Math.Min(nr, _p.N - j0);
+                        bool last = jq == nPanels - 1;
+                        float* cTile = cRowBlock + j0 * cCol;
+                        Tile(last ? _lastKernel.Compute : _kernel, kc, aPanel, packedB + ((nint)kb * nPanels + jq) * nr * kcMax,
+                            last ? lastNr : nr, mr, rows, cols, cTile, cRow, cCol, alpha, beta, tile);
+                        if (epilogue)
+                            _p.Epilogue.Apply(cTile, cRow, cCol, rows, cols, i0, j0);
+                    }
                 }
+            }
+        }
+
+        // This thread's copy of all of B: panel jq of k block kb at (kb * nPanels + jq) * Nr * kcMax, packed by the
+        // first unit the thread takes in this call.
+        private float* PackedB(int nPanels)
+        {
+            var workspace = GemmWorkspace.PackedB;
+            float* packed = workspace.Get(kBlocks * nPanels * _nr * kcMax);
+            if (workspace.Stamp == stamp)
+                return packed;
+            int nr = _nr, lastNr = _lastKernel.Nr;
+            for (int kb = 0; kb < kBlocks; kb++)
+            {
+                int pc = kb * kcMax;
+                int kc = Math.Min(kcMax, _p.K - pc);
+                for (int jq = 0; jq < nPanels; jq++)
+                {
+                    int j0 = jq * nr;
+                    panels.PackB(pc, j0, Math.Min(nr, _p.N - j0), kc, jq == nPanels - 1 ? lastNr : nr,
+                        packed + ((nint)kb * nPanels + jq) * nr * kcMax);
+                }
+            }
+            workspace.Stamp = stamp;
+            return packed;
+        }
+    }
+
+    // One tile of C over one k block: straight into C when the tile is whole and C's columns are contiguous.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(delegate*<int, float*, float*, float*, nint, float, float, void> compute, int kc, float* aPanel, float* bPanel,
+        int panelNr, int mr, int rows, int cols, float* cTile, nint cRow, nint cCol, float alpha, float beta, float* tile)
+    {
+        if (rows == mr && cols == panelNr && cCol == 1)
+        {
+            compute(kc, aPanel, bPanel, cTile, cRow, alpha, beta);
+        }
+        else
+        {
+            // Edge or strided tile: compute the full tile aside, then write the part inside C.
+            compute(kc, aPanel, bPanel, tile, panelNr, 1f, 0f);
+            StoreTile(tile, panelNr, rows, cols, cTile, cRow, cCol, alpha, beta);
+        }
+    }
+
+    // Same arithmetic as the kernels' own store, so a C element's value never depends on its tile's path.
+    private static void StoreTile(float* tile, int nr, int rows, int cols, float* c, nint cRow, nint cCol, float alpha, float beta)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                float* cij = c + i * cRow + j * cCol;
+                float acc = tile[i * nr + j];
+                *cij = beta == 0 ? acc * alpha : MathF.FusedMultiplyAdd(acc, alpha, beta * *cij);
             }
         }
     }

@@ -28,7 +28,13 @@ internal sealed unsafe class GemmWorkspace
     /// <summary>This thread's row of accumulators for the unpacked small-matrix path.</summary>
     public static GemmWorkspace RowAccumulator => t_rowAccumulator ??= new GemmWorkspace();
 
-    /// <summary>At least <paramref name="floats"/> floats; contents are undefined.</summary>
+    /// <summary>
+    /// Which row-split GEMM call's whole packed B the buffer holds (see <see cref="GemmPacked"/>); other writers leave
+    /// it alone, which is safe because every row-split call takes a new stamp.
+    /// </summary>
+    public long Stamp { get; set; }
+
+    /// <summary>At least <paramref name="floats"/> floats; contents are undefined (growing them keeps <see cref="Stamp"/>, so callers ask for the same size within one call).</summary>
     public float* Get(int floats)
     {
         if (floats > _capacity)
