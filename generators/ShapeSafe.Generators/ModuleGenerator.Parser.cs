@@ -126,7 +126,14 @@ namespace ShapeSafe.Generators
                     report(Diagnostic.Create(required ? GeneratorDiagnostics.RequiredGraphBreak : GeneratorDiagnostics.GraphBreak,
                         result.Location ?? forward.Locations.FirstOrDefault(), type.Name, result.Reason));
                 }
-                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types));
+                (GraphShapes Shapes, List<Graphs.SymbolicShapes.Problem> Problems)? shapes = result.Graph is null ? null : Graphs.SymbolicShapes.Infer(forward, result.Graph, result.Inlined, types, compilation, cancellationToken);
+                if (shapes is { Problems: var problems } && report is not null)
+                {
+                    foreach (var problem in problems)
+                        report(Diagnostic.Create(problem.Descriptor, result.Locations[problem.Node] ?? forward.Locations.FirstOrDefault(), type.Name, problem.Message));
+                }
+                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types),
+                    shapes?.Shapes);
             }
 
             /// <summary>Whether a base class already has a generated (or compiled-in) <c>Compile</c>.</summary>

@@ -29,6 +29,10 @@ namespace ShapeSafe.Generators.Graphs
         readonly CancellationToken _cancellationToken;
         readonly List<GraphNode> _nodes = new List<GraphNode>();
         readonly List<BoundModule> _modules = new List<BoundModule>();
+        // Where each node comes from: the code in the compiled Forward itself, or the call of an inlined child.
+        readonly List<bool> _inlined = new List<bool>();
+        readonly List<Location?> _locations = new List<Location?>();
+        Location? _inlinedCall;
         // The inputs an embedding reads as indices, and those other ops read.
         readonly HashSet<int> _indexInputs = new HashSet<int>();
         readonly HashSet<int> _floatInputs = new HashSet<int>();
@@ -47,11 +51,13 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The result of a capture: a graph, or the reason and place of the break.</summary>
         internal sealed class Result
         {
-            public Result(CapturedGraph? graph, string reason, Location? location)
+            public Result(CapturedGraph? graph, string reason, Location? location, IReadOnlyList<bool>? inlined = null, IReadOnlyList<Location?>? locations = null)
             {
                 Graph = graph;
                 Reason = reason;
                 Location = location;
+                Inlined = inlined ?? Array.Empty<bool>();
+                Locations = locations ?? Array.Empty<Location?>();
             }
 
             public CapturedGraph? Graph { get; }
@@ -61,6 +67,12 @@ namespace ShapeSafe.Generators.Graphs
 
             /// <summary>Where it stopped.</summary>
             public Location? Location { get; }
+
+            /// <summary>By node: whether it comes from an inlined child's <c>Forward</c> rather than the compiled <c>Forward</c>'s own code.</summary>
+            public IReadOnlyList<bool> Inlined { get; }
+
+            /// <summary>By node: where the compiled <c>Forward</c> computes it (for an inlined node, the call of the child).</summary>
+            public IReadOnlyList<Location?> Locations { get; }
         }
 
         /// <summary>The <c>Forward</c> the generator compiles: public, returning a tensor, of one or two tensor parameters.</summary>
@@ -85,12 +97,13 @@ namespace ShapeSafe.Generators.Graphs
                 if (Array.IndexOf(GeneratedLocals, parameter.Name) >= 0)
                     return new Result(null, "the parameter name '" + parameter.Name + "' is one of the compiled Forward's own locals ("
                         + string.Join(", ", GeneratedLocals) + "); rename the parameter", parameter.Locations.FirstOrDefault());
-                inputs.Add(capture.Add(new GraphNode(GraphOp.Input, default, "", default, parameter.Name)));
+                inputs.Add(capture.Add(new GraphNode(GraphOp.Input, default, "", default, parameter.Name), parameter.Locations.FirstOrDefault()));
             }
             try
             {
                 int output = capture.Inline(forward, "", inputs, depth: 0);
-                return new Result(new CapturedGraph(capture._nodes.ToEquatableArray(), output, capture._modules.ToEquatableArray()), "", null);
+                return new Result(new CapturedGraph(capture._nodes.ToEquatableArray(), output, capture._modules.ToEquatableArray()), "", null,
+                    capture._inlined, capture._locations);
             }
             catch (GraphBreakException e)
             {
@@ -264,7 +277,16 @@ namespace ShapeSafe.Generators.Graphs
             {
                 if (scope.Depth + 1 > MaxInlineDepth)
                     throw Break(call, type.Name + " is nested more than " + MaxInlineDepth + " [Module] classes deep");
-                return Inline(forward, path, input, scope.Depth + 1);
+                var outer = _inlinedCall;
+                _inlinedCall ??= call.Syntax.GetLocation();
+                try
+                {
+                    return Inline(forward, path, input, scope.Depth + 1);
+                }
+                finally
+                {
+                    _inlinedCall = outer;
+                }
             }
             throw Break(call, "a call to " + type.Name + ".Forward, which the generator cannot see into (only the engine's compiled layers and [Module] classes of this project are compiled)");
         }
@@ -723,12 +745,14 @@ namespace ShapeSafe.Generators.Graphs
                     _floatInputs.Add(input);
                 }
             }
-            return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
+            return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)), source.Syntax.GetLocation());
         }
 
-        int Add(GraphNode node)
+        int Add(GraphNode node, Location? location)
         {
             _nodes.Add(node);
+            _inlined.Add(_inlinedCall is not null);
+            _locations.Add(_inlinedCall ?? location);
             return _nodes.Count - 1;
         }
 

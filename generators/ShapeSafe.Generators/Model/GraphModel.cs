@@ -131,5 +131,6 @@ namespace ShapeSafe.Generators.Model
     /// <param name="Graph">The graph, or null at a graph break.</param>
     /// <param name="Break">Why there is no graph (with its source line), or empty.</param>
     /// <param name="HidesBase">Whether a base class's generated <c>Compile</c> is hidden (so it is declared <c>new</c>).</param>
-    internal sealed record ForwardModel(EquatableArray<string> Parameters, CapturedGraph? Graph, string Break, bool HidesBase);
+    /// <param name="Shapes">The graph's symbolic shapes, worked out at build time (null at a graph break).</param>
+    internal sealed record ForwardModel(EquatableArray<string> Parameters, CapturedGraph? Graph, string Break, bool HidesBase, GraphShapes? Shapes = null);
 }

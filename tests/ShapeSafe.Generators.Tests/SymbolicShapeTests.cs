@@ -1,0 +1,154 @@
+using ShapeSafe.Generators.Model;
+
+namespace ShapeSafe.Generators.Tests;
+
+/// <summary>
+/// The symbolic shapes the generator works out at build time for every value and gradient of a compiled graph, with
+/// the shape core's rules. (The diagnostics the shapes prove, SS2011 and SS2012, are in
+/// <see cref="GraphShapeDiagnosticTests"/>.)
+/// </summary>
+public class SymbolicShapeTests
+{
+    /// <summary>The shapes of the graph of <paramref name="typeName"/>'s Forward, as the generator's model holds them.</summary>
+    static GraphShapes Shapes(string source, string typeName)
+    {
+        var compilation = GeneratorHarness.Compile(("Model0.cs", source));
+        var type = compilation.GetTypeByMetadataName(typeName)!;
+        var model = ModuleGenerator.Parser.Parse(type, ModuleTypes.TryCreate(compilation)!, report: null, CancellationToken.None, compilation)!;
+        return model.Forward!.Shapes!;
+    }
+
+    static string[] Parameters(GraphShapes shapes) => shapes.Parameters.Select(p => p.Path + " " + p.Shape + " <- " + p.Gradient).ToArray();
+
+    const string Mlp = """
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        namespace Demo;
+        [Module]
+        public partial class Mlp : Module
+        {
+            readonly Linear _fc1 = new(784, 128);
+            readonly Linear _fc2 = new(128, 10);
+            public Tensor Forward([Shape("B, 784")] Tensor x) => _fc2.Forward(F.Relu(_fc1.Forward(x)));
+        }
+        """;
+
+    [Fact]
+    public void An_mlps_values_and_gradients_follow_from_the_input_annotation_and_the_layers_arguments()
+    {
+        var shapes = Shapes(Mlp, "Demo.Mlp");
+        // x, fc1, relu, fc2.
+        Assert.Equal(new[] { "[B, 784]", "[B, 128]", "[B, 128]", "[B, 10]" }, shapes.Values);
+        Assert.Equal(new[] { "[B, 784]", "[B, 128]", "[B, 128]", "[B, 10]" }, shapes.Gradients);
+        Assert.Equal(new[]
+        {
+            "fc1.weight [128, 784] <- [128, 784]",
+            "fc1.bias [128] <- [128]",
+            "fc2.weight [10, 128] <- [10, 128]",
+            "fc2.bias [10] <- [10]",
+        }, Parameters(shapes));
+    }
+
+    [Fact]
+    public void Without_an_annotation_the_shapes_are_partial()
+    {
+        var shapes = Shapes(Mlp.Replace("[Shape(\"B, 784\")] ", ""), "Demo.Mlp");
+        Assert.Equal(new[] { "[...]", "[..., 128]", "[..., 128]", "[..., 10]" }, shapes.Values);
+        // The weight's gradient is gradᵀ·x: x's last dim is not known at build time (the plan checks it when it runs).
+        Assert.Equal(new[]
+        {
+            "fc1.weight [128, 784] <- [128, ?]",
+            "fc1.bias [128] <- [128]",
+            "fc2.weight [10, 128] <- [10, 128]",
+            "fc2.bias [10] <- [10]",
+        }, Parameters(shapes));
+    }
+
+    [Fact]
+    public void A_cnns_convolutions_pools_and_flatten_are_worked_out_by_the_shape_rules()
+    {
+        var shapes = Shapes("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Cnn : Module
+            {
+                readonly Conv2d _conv1 = new(1, 16, 3, padding: 1);
+                readonly MaxPool2d _pool = new(2);
+                readonly Conv2d _conv2 = new(16, 32, 3, padding: 1);
+                readonly Linear _fc = new(32 * 7 * 7, 10);
+
+                public Tensor Forward([Shape("N, 1, 28, 28")] Tensor x)
+                {
+                    var h = _pool.Forward(F.Relu(_conv1.Forward(x)));
+                    h = _pool.Forward(F.Relu(_conv2.Forward(h)));
+                    return _fc.Forward(h.Flatten(1, -1));
+                }
+            }
+            """, "Demo.Cnn");
+        // x, conv1, relu, pool, conv2, relu, pool, flatten, fc.
+        Assert.Equal(new[]
+        {
+            "[N, 1, 28, 28]", "[N, 16, 28, 28]", "[N, 16, 28, 28]", "[N, 16, 14, 14]",
+            "[N, 32, 14, 14]", "[N, 32, 14, 14]", "[N, 32, 7, 7]", "[N, 1568]", "[N, 10]",
+        }, shapes.Values);
+        Assert.Equal(shapes.Values, shapes.Gradients);
+        Assert.Equal(new[]
+        {
+            "conv1.weight [16, 1, 3, 3] <- [16, 1, 3, 3]",
+            "conv1.bias [16] <- [16]",
+            "conv2.weight [32, 16, 3, 3] <- [32, 16, 3, 3]",
+            "conv2.bias [32] <- [32]",
+            "fc.weight [10, 1568] <- [10, 1568]",
+            "fc.bias [10] <- [10]",
+        }, Parameters(shapes));
+    }
+
+    [Fact]
+    public void Broadcast_operands_get_the_broadcast_shape_and_their_gradients_their_own()
+    {
+        var shapes = Shapes("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Gated : Module
+            {
+                readonly Linear _fc = new(8, 2);
+                public Tensor Forward([Shape("B, 1, 8")] Tensor x, [Shape("T, 8")] Tensor y) => _fc.Forward(x * y - y).Transpose(0, 2).Contiguous() / 2;
+            }
+            """, "Demo.Gated");
+        // x, y, x * y, - y, fc, transpose, contiguous, / 2.
+        Assert.Equal(new[] { "[B, 1, 8]", "[T, 8]", "[B, T, 8]", "[B, T, 8]", "[B, T, 2]", "[2, T, B]", "[2, T, B]", "[2, T, B]" }, shapes.Values);
+        // Each operand's gradient is summed back to its own shape; the transpose's goes back through the transpose.
+        Assert.Equal(new[] { "[B, 1, 8]", "[T, 8]", "[B, T, 8]", "[B, T, 8]", "[B, T, 2]", "[2, T, B]", "[2, T, B]", "[2, T, B]" }, shapes.Gradients);
+        Assert.Equal(new[] { "fc.weight [2, 8] <- [2, 8]", "fc.bias [2] <- [2]" }, Parameters(shapes));
+    }
+
+    [Fact]
+    public void Views_reshape_by_the_element_count_and_a_children_arguments_come_from_their_creation()
+    {
+        var shapes = Shapes("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Block : Module
+            {
+                readonly Linear _fc;
+                public Block(int width, [Dim("H")] int hidden) => _fc = new Linear(width, hidden);
+                public Tensor Forward(Tensor x) => _fc.Forward(x);
+            }
+            [Module]
+            public partial class Net : Module
+            {
+                readonly Block _block = new(64, 32);
+                public Tensor Forward([Shape("B, 4, 16")] Tensor x) => _block.Forward(x.View(x.Size(0), -1)).Unsqueeze(1);
+            }
+            """, "Demo.Net");
+        Assert.Equal(new[] { "[B, 4, 16]", "[B, 64]", "[B, 32]", "[B, 1, 32]" }, shapes.Values);
+        Assert.Equal(new[] { "[B, 4, 16]", "[B, 64]", "[B, 32]", "[B, 1, 32]" }, shapes.Gradients);
+        Assert.Equal(new[] { "block.fc.weight [32, 64] <- [32, 64]", "block.fc.bias [32] <- [32]" }, Parameters(shapes));
+    }
+}
