@@ -4,8 +4,8 @@ namespace ShapeSafe.Generators.Tests;
 
 /// <summary>
 /// The symbolic shapes the generator works out at build time for every value and gradient of a compiled graph, with
-/// the shape core's rules. (The diagnostics the shapes prove, SS2011 and SS2012, are in
-/// <see cref="GraphShapeDiagnosticTests"/>.)
+/// the shape core's rules, and the comments that write them beside the generated steps. (The diagnostics the shapes
+/// prove, SS2011 and SS2012, are in <see cref="GraphShapeDiagnosticTests"/>.)
 /// </summary>
 public class SymbolicShapeTests
 {
@@ -19,6 +19,8 @@ public class SymbolicShapeTests
     }
 
     static string[] Parameters(GraphShapes shapes) => shapes.Parameters.Select(p => p.Path + " " + p.Shape + " <- " + p.Gradient).ToArray();
+
+    static string[] Lines(string text) => text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
 
     const string Mlp = """
         using ShapeSafe;
@@ -150,5 +152,27 @@ public class SymbolicShapeTests
         Assert.Equal(new[] { "[B, 4, 16]", "[B, 64]", "[B, 32]", "[B, 1, 32]" }, shapes.Values);
         Assert.Equal(new[] { "[B, 4, 16]", "[B, 64]", "[B, 32]", "[B, 1, 32]" }, shapes.Gradients);
         Assert.Equal(new[] { "block.fc.weight [32, 64] <- [32, 64]", "block.fc.bias [32] <- [32]" }, Parameters(shapes));
+    }
+
+    [Fact]
+    public void The_generated_code_names_each_values_shape_beside_its_step_and_each_gradients_in_the_backward()
+    {
+        var (files, output) = GeneratorHarness.Run(Mlp);
+        var lines = Lines(files["Demo.Mlp.g.cs"]);
+        int Line(string text) => Array.IndexOf(lines, text);
+        // The input's shape above the code that reads it.
+        Assert.Equal(Line("var xData = global::ShapeSafe.CompiledGraphs.GraphOps.Contiguous(x);") - 1, Line("// x: [B, 784]"));
+        // Each forward step: the source lines it came from, then the value it writes and its shape.
+        int fc1 = Line("// Fc1: [B, 128]");
+        Assert.Equal("// Model0.cs(9): F.Relu(_fc1.Forward(x))", lines[fc1 - 1]);
+        Assert.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(xData, _fc1.Weight", lines[fc1 + 1], StringComparison.Ordinal);
+        int fc2 = Line("// output: [B, 10]");
+        Assert.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.Linear(b.Fc1, _fc2.Weight", lines[fc2 + 1], StringComparison.Ordinal);
+        // Each backward step: the gradients it writes, named as the code names them.
+        int back2 = Line("// Fc1Grad: [B, 128]; gradFc2Weight: [10, 128]; gradFc2Bias: [10]");
+        int back1 = Line("// gradX: [B, 784]; gradFc1Weight: [128, 784]; gradFc1Bias: [128]");
+        Assert.True(fc2 < back2 && back2 < back1, "the backward's comments come after the forward's, in reverse order");
+        Assert.Contains(lines.Skip(back1).Take(6), l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.LinearBackward(b.Fc1Grad, xData", StringComparison.Ordinal));
+        Assert.Empty(GeneratorHarness.Problems(output));
     }
 }

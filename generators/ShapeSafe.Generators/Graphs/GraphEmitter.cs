@@ -10,7 +10,7 @@ namespace ShapeSafe.Generators.Graphs
     /// kernels (<c>GraphOps</c>), the backward in reverse calling the same gradient kernels eager autograd calls, a
     /// plan that works out every shape once per input shape, and the buffer set whose slots the buffers share.
     /// </summary>
-    internal sealed class GraphEmitter
+    internal sealed partial class GraphEmitter
     {
         const string Ops = "global::ShapeSafe.CompiledGraphs.GraphOps";
         const string TensorType = "global::ShapeSafe.Tensor";
@@ -161,6 +161,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line((i == 0 ? "ulong needs = " : "    | ") + needs[i] + (i == needs.Count - 1 ? ";" : ""));
                 _w.Line("bool record = needs != 0 && global::ShapeSafe.Autograd.IsGradEnabled;");
                 _w.Line("var b = plan.Rent();");
+                InputShapeComments();
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("var " + InputData(i) + " = " + Ops + ".Contiguous(" + _forward.Parameters[i] + ");");
                 _w.Line("var output = NewOutput(plan.OutputShape);");
@@ -168,6 +169,7 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line();
                     Comment(step);
+                    ShapeComment(step, backward: false);
                     ForwardStep(step);
                 }
                 if (plan.OutputIsCopied)
@@ -312,6 +314,7 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line();
                     Comment(step);
+                    ShapeComment(step, backward: true);
                     BackwardStep(step, seenParameters);
                 }
                 _w.Line();
