@@ -76,7 +76,7 @@ public class CachingTests
         Assert.Contains("AssignParameter(\"gain\", this.gain);", result.GeneratedSources.Single().SourceText.ToString());
     }
 
-    static void AssertNoWork(GeneratorDriverRunResult run)
+    internal static void AssertNoWork(GeneratorDriverRunResult run)
     {
         var result = run.Results.Single();
         foreach (var step in TrackedSteps)

@@ -155,6 +155,19 @@ public class SymbolicShapeTests
     }
 
     [Fact]
+    public void The_shapes_are_plain_values_so_a_second_run_is_cached()
+    {
+        var compilation = GeneratorHarness.Compile(("Model0.cs", Mlp));
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+
+        var run = driver.RunGenerators(compilation.Clone()).GetRunResult();
+
+        var model = (ModuleModel)run.Results.Single().TrackedSteps[TrackingNames.Modules].Single().Outputs.Single().Value;
+        Assert.Equal("[B, 128]", model.Forward!.Shapes!.Values[1]);
+        CachingTests.AssertNoWork(run);
+    }
+
+    [Fact]
     public void The_generated_code_names_each_values_shape_beside_its_step_and_each_gradients_in_the_backward()
     {
         var (files, output) = GeneratorHarness.Run(Mlp);
