@@ -155,6 +155,28 @@ public class SymbolicShapeTests
     }
 
     [Fact]
+    public void Sizes_past_what_a_dim_holds_leave_the_shapes_unknown_and_the_generator_running()
+    {
+        var source = """
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Huge : Module
+            {
+                readonly Linear _fc = new(784, 10);
+                public Tensor Forward([Shape("1000000, 1000000, 1000000, 1000000, 784")] Tensor x) => _fc.Forward(x).View(-1);
+            }
+            """;
+        var shapes = Shapes(source, "Demo.Huge");
+        // The linear layer's result has more elements than a tensor holds; the view of it is unknown too.
+        Assert.Equal(new[] { "[1000000, 1000000, 1000000, 1000000, 784]", "[1000000, 1000000, 1000000, 1000000, 10]", "[...]" }, shapes.Values);
+        Assert.Empty(shapes.Parameters);
+        var (_, output) = GeneratorHarness.Run(source);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
     public void The_shapes_are_plain_values_so_a_second_run_is_cached()
     {
         var compilation = GeneratorHarness.Compile(("Model0.cs", Mlp));

@@ -132,12 +132,19 @@ namespace ShapeSafe.Generators.Graphs
                         ?.ConstructorArguments.FirstOrDefault().Value is string name && DimParser.TryParseDim(name, out var dim, out _) ? dim : null;
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply } arithmetic
                     when Evaluate(arithmetic.LeftOperand, bound) is Dim left && Evaluate(arithmetic.RightOperand, bound) is Dim right:
-                    return arithmetic.OperatorKind switch
+                    try
                     {
-                        BinaryOperatorKind.Add => left + right,
-                        BinaryOperatorKind.Subtract => left - right,
-                        _ => left * right,
-                    };
+                        return arithmetic.OperatorKind switch
+                        {
+                            BinaryOperatorKind.Add => left + right,
+                            BinaryOperatorKind.Subtract => left - right,
+                            _ => left * right,
+                        };
+                    }
+                    catch (ArithmeticException)
+                    {
+                        return null; // past what a dim holds: unknown, as the analyzer reads it
+                    }
                 case ITupleOperation tuple:
                     return Sizes(tuple.Elements, bound);
                 case IArrayCreationOperation { Initializer: { } initializer }:

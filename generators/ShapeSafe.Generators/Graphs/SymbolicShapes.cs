@@ -83,7 +83,7 @@ namespace ShapeSafe.Generators.Graphs
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
                 bool reported = false;
-                foreach (var (path, shape, gradient) in shapes.ParameterGradients(i))
+                foreach (var (path, shape, gradient) in shapes.SafeParameterGradients(i))
                 {
                     parameters.Add(new ParameterShape(path, i, shape.ToString(), gradient.ToString()));
                     if (reported || (!inlined[i] && shapes._refusals[i] is not null) || Proven(shape, gradient) is not { } why) continue;
@@ -152,7 +152,7 @@ namespace ShapeSafe.Generators.Graphs
                     ? new Shape(x.Partial, x.Dims.Take(Math.Max(0, x.Dims.Length - 1)).Concat(new[] { linear.Int("outFeatures") }).ToArray())
                     : Shape.Unknown;
             }
-            catch (Exception e) when (e is UndecidableShapeException or ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+            catch (Exception e) when (e is UndecidableShapeException or ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or FormatException)
             {
                 return Shape.Unknown;
             }
@@ -330,6 +330,19 @@ namespace ShapeSafe.Generators.Graphs
                 inverse[d < 0 ? d + inverse.Length : d] = i;
             }
             return inverse;
+        }
+
+        /// <summary>The parameters' gradients of node <paramref name="index"/>, or none where the sizes overflow (a rule's arithmetic on huge constants).</summary>
+        List<(string Path, Shape Shape, Shape Gradient)> SafeParameterGradients(int index)
+        {
+            try
+            {
+                return ParameterGradients(index).ToList();
+            }
+            catch (Exception e) when (e is ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+            {
+                return new List<(string, Shape, Shape)>();
+            }
         }
 
         /// <summary>
