@@ -129,6 +129,27 @@ public class SymbolicShapeTests
     }
 
     [Fact]
+    public void A_partial_operand_broadcasts_over_the_dims_both_are_known_to_have()
+    {
+        var shapes = Shapes("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Scaled : Module
+            {
+                readonly Linear _fc = new(8, 2);
+                public Tensor Forward(Tensor x, [Shape("T, 8")] Tensor y) => _fc.Forward(x * y);
+            }
+            """, "Demo.Scaled");
+        // x, y, x * y, fc: x's leading dims stay unknown, but the product's last dim is y's.
+        Assert.Equal(new[] { "[...]", "[T, 8]", "[..., T, 8]", "[..., T, 2]" }, shapes.Values);
+        Assert.Equal(new[] { "[...]", "[T, 8]", "[..., T, 8]", "[..., T, 2]" }, shapes.Gradients);
+        // So the weight's gradient is proven to be [2, 8] although x has no annotation.
+        Assert.Equal(new[] { "fc.weight [2, 8] <- [2, 8]", "fc.bias [2] <- [2]" }, Parameters(shapes));
+    }
+
+    [Fact]
     public void Views_reshape_by_the_element_count_and_a_children_arguments_come_from_their_creation()
     {
         var shapes = Shapes("""

@@ -254,14 +254,19 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>
-        /// The broadcast of two shapes. When either is partial only the dims both are known to have are broadcast
-        /// (an unknown leading dim may still stretch a known one).
+        /// The broadcast of two shapes. When either is partial, the dims both are known to have are broadcast by the
+        /// rule; past them the longer operand's dims meet unknown ones, and each is the result's where it is not 1 (the
+        /// unknown one is 1 or equal, or the op fails when it runs), while a 1 may be stretched to any size.
         /// </summary>
         static Shape Broadcast(Shape a, Shape b, string op)
         {
             if (!a.Partial && !b.Partial) return new Shape(false, R.Broadcast(a.Dims, b.Dims, op));
             int known = Math.Min(a.Partial ? a.Dims.Length : int.MaxValue, b.Partial ? b.Dims.Length : int.MaxValue);
-            return new Shape(true, R.Broadcast(Last(a.Dims, known), Last(b.Dims, known), op));
+            var both = R.Broadcast(Last(a.Dims, known), Last(b.Dims, known), op);
+            var longer = a.Dims.Length >= b.Dims.Length ? a.Dims : b.Dims;
+            var beyond = longer.Take(Math.Max(0, longer.Length - both.Length))
+                .Select(d => default(SymbolicDims).Equal(d, Dim.One) == Truth.False ? d : Dim.Anonymous());
+            return new Shape(true, beyond.Concat(both).ToArray());
         }
 
         static Dim[] Last(Dim[] dims, int count) => dims.Skip(Math.Max(0, dims.Length - count)).ToArray();
