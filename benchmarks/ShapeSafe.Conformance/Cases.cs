@@ -115,6 +115,10 @@ static class Cases
         foreach (var c in RecurrentCases.All()) yield return c;
         foreach (var c in TaggerCases.All()) yield return c;
         foreach (var c in ModelCases.All()) yield return c;
+        foreach (var c in Float64SpatialCases.All()) yield return c;
+        foreach (var c in UNetFloat64Cases.All()) yield return c;
         foreach (var c in GptCases.All()) yield return c;
+        foreach (var c in AutocastCases.All()) yield return c;
+        foreach (var c in OptimizerCases.All()) yield return c;
     }
 }

@@ -28,6 +28,9 @@ sealed class Case
     public bool Ties { get; init; }
     public bool Positive { get; init; }
     public bool NoGrad { get; init; }
+
+    /// <summary>Also requires the output's and every gradient's dtype to be LibTorch's (the autocast cases).</summary>
+    public bool CheckDType { get; init; }
     public double Tolerance { get; init; } = 1e-5;
     public int Seed { get; init; } = 1;
 
@@ -66,20 +69,36 @@ sealed class Case
             int differ = x.Zip(y).Count(t => t.First != t.Second);
             return new Result(double.NaN, double.NaN, differ == 0 ? "Int64 exact" : $"MISMATCH {differ} of {x.Length} Int64 elements differ");
         }
+        var notes = new List<string>();
+        if (CheckDType) CompareDType(a, b, "output", notes);
         double output = RelativeError(a.ToFloatArray(), b.to_type(T.ScalarType.Float32).data<float>().ToArray());
-        if (NoGrad || !a.RequiresGrad) return new Result(output, double.NaN, "");
+        if (NoGrad || !a.RequiresGrad) return new Result(output, double.NaN, string.Join("; ", notes));
 
         var v = Draw(new System.Random(Seed + 1000), (int)a.NumEl);
         (a * S.Tensor.FromArray((float[])v.Clone(), a.Shape.ToArray())).Sum().Backward();
         (b * T.tensor(v, b.shape)).sum().backward();
         double gradient = 0;
-        var notes = new List<string>();
         for (int i = 0; i < Shapes.Length; i++)
             gradient = Math.Max(gradient, Compare(ours[i].Grad, theirs[i].grad, $"input {i}", notes));
         if (parameters is { } q)
             for (int i = 0; i < q.Ours.Length; i++)
                 gradient = Math.Max(gradient, Compare(q.Ours[i].Grad, q.Theirs[i].grad, $"parameter {i}", notes));
+        if (CheckDType)
+        {
+            for (int i = 0; i < Shapes.Length; i++)
+                if (ours[i].Grad is { } g && theirs[i].grad is { } h) CompareDType(g, h, $"input {i} gradient", notes);
+            if (parameters is { } r)
+                for (int i = 0; i < r.Ours.Length; i++)
+                    if (r.Ours[i].Grad is { } g && r.Theirs[i].grad is { } h) CompareDType(g, h, $"parameter {i} gradient", notes);
+        }
         return new Result(output, gradient, string.Join("; ", notes));
+    }
+
+    // ShapeSafe's DType names are LibTorch's ScalarType names (Float32, Float64, BFloat16, Int64, Bool).
+    static void CompareDType(S.Tensor ours, T.Tensor theirs, string what, List<string> notes)
+    {
+        if (ours.DType.ToString() != theirs.dtype.ToString())
+            notes.Add($"MISMATCH {what} dtype {ours.DType} vs {theirs.dtype}");
     }
 
     static double Compare(S.Tensor? ours, T.Tensor? theirs, string what, List<string> notes)

@@ -1,12 +1,13 @@
 namespace ShapeSafe;
 
 // Autocast's two casts (ATen's cached_cast): an op on the lower-precision list casts its floating operands other than
-// Float64 to BFloat16, an op on the float32 list casts them to Float32. Both casts are ToDType, so gradients flow back
+// Float64 to BFloat16 (reusing the region's cached copy of a Float32 weight, see Autograd.CastToAutocastDType), an op on
+// the float32 list casts them to Float32 (never cached). Both casts are ToDType, so gradients flow back
 // to the operands in their own dtypes. Ops not on a list never call these. See docs/mixed-precision.md.
 public partial class Tensor
 {
     /// <summary>Under autocast, <paramref name="t"/> in BFloat16 when it is Float32; otherwise <paramref name="t"/> itself.</summary>
-    internal static Tensor AutocastLower(Tensor t) => t.DType == DType.Float32 ? t.ToDType(Autograd.AutocastDType) : t;
+    internal static Tensor AutocastLower(Tensor t) => t.DType == DType.Float32 ? Autograd.CastToAutocastDType(t) : t;
 
     /// <summary><see cref="AutocastLower(Tensor)"/> for an optional operand.</summary>
     internal static Tensor? AutocastLowerOptional(Tensor? t) => t is null ? null : AutocastLower(t);
@@ -26,7 +27,7 @@ public partial class Tensor
     internal static Tensor ThroughFloat32(Tensor a, Tensor? b, Tensor? c, Func<Tensor, Tensor?, Tensor?, Tensor> op)
     {
         Tensor result;
-        using (Autograd.Autocast(enabled: false))
+        using (Autograd.AutocastDisabled())
             result = op(AutocastFloat32(a), b is null ? null : AutocastFloat32(b), c is null ? null : AutocastFloat32(c));
         return result.ToDType(DType.BFloat16);
     }

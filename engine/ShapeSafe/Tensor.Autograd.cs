@@ -59,6 +59,12 @@ public partial class Tensor
     /// <summary>True for tensors not computed by a recorded op (users' tensors, parameters, detached results).</summary>
     public bool IsLeaf => GradNode is null;
 
+    /// <summary>
+    /// Whether a view op (View, Transpose, Slice, ...) made this tensor, whether or not it was recorded (PyTorch's
+    /// <c>_is_view()</c>); Detach, Clone and copies are not views. Autocast's cast cache skips views.
+    /// </summary>
+    internal bool IsView { get; private set; }
+
     /// <summary>The name of the op that produced this tensor, for example <c>"MulBackward"</c>; null for leaves.</summary>
     public string? GradFn => GradNode?.Name;
 
@@ -149,10 +155,14 @@ public partial class Tensor
     /// </summary>
     internal Tensor RecordView(Tensor view, string name, Func<Layout<int>, Layout<int>> op)
     {
-        if (!MustRecord(this)) return view;
+        if (!MustRecord(this))
+        {
+            view.IsView = true;
+            return view;
+        }
         var sizes = Sizes;
         var relative = op(Rules.Contiguous(sizes));
-        var result = new Tensor(view.Storage, view.Sizes, view.StrideArray, view.Offset);
+        var result = new Tensor(view.Storage, view.Sizes, view.StrideArray, view.Offset) { IsView = true };
         return result.Recorded(name, new Tensor?[] { this }, g => new Tensor?[] { GradientKernels.ScatterAdd(g, sizes, relative) });
     }
 

@@ -31,20 +31,31 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(weight);
         if (Autograd.IsAutocastEnabled)
             (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
-        if (AllBFloat16(input, weight, bias))
-            return ThroughFloat32(input, weight, bias, (x, w, b) => ConvTranspose2d(x, w!, b, stride, padding, outputPadding, groups, dilation));
-        CheckFloat(op, input, weight);
+        bool bfloat16 = AllBFloat16(input, weight, bias);
+        bool wide = !bfloat16 && input.DType == DType.Float64;
+        if (wide)
+        {
+            NN.F.RequireFloat64(op, input, weight, "weight");
+            NN.F.RequireFloat64(op, input, bias, "bias");
+        }
+        else if (!bfloat16)
+            CheckFloat(op, input, weight);
         var s = stride ?? (1, 1);
         var d = dilation ?? (1, 1);
         var outShape = Rules.ConvTranspose2d(input.Sizes, weight.Sizes, new[] { s.Height, s.Width }, new[] { padding.Height, padding.Width },
             new[] { outputPadding.Height, outputPadding.Width }, new[] { d.Height, d.Width }, groups);
         int outChannels = outShape[^3];
-        if (bias is not null && (bias.DType != DType.Float32 || bias.Rank != 1 || bias.Sizes[0] != outChannels))
-            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a Float32 [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
+        var biasDType = bfloat16 ? DType.BFloat16 : wide ? DType.Float64 : DType.Float32;
+        if (bias is not null && (bias.DType != biasDType || bias.Rank != 1 || bias.Sizes[0] != outChannels))
+            throw new ShapeException(op, $"bias of shape {Rules.Format(bias.Sizes)} should be a {biasDType} [{outChannels}], one per output channel of weight {Rules.Format(weight.Sizes)}");
         // The convolution from the output's shape back to the input's (the weight is read as [C, O/groups, kH, kW]).
         var geometry = Conv2dGeometry.Create(outShape, weight.Sizes, s, padding, d, groups);
         if (geometry.OutHeight != input.Sizes[^2] || geometry.OutWidth != input.Sizes[^1])
             throw new ShapeException(op, $"output padding {Rules.Format(new[] { outputPadding.Height, outputPadding.Width })} gives an output {Rules.Format(outShape)} that does not convolve back to input {Rules.Format(input.Sizes)}");
+        if (bfloat16)
+            return ConvTranspose2dBFloat16(input, weight, bias, geometry, outShape,
+                () => ThroughFloat32(input, weight, bias, (x, w, b) => ConvTranspose2d(x, w!, b, stride, padding, outputPadding, groups, dilation)));
+        if (wide) return ConvTranspose2dFloat64(input, weight, bias, outShape, geometry);
         var x = input.Detach().Contiguous();
         var w = weight.Detach().Contiguous();
         // Zeros, not uninitialized: with no input channels the kernel writes nothing and the output is the bias alone.
@@ -55,6 +66,25 @@ public partial class Tensor
         if (!((inputGrad || weightGrad || biasGrad) && Autograd.IsGradEnabled)) return result;
         return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
             g => ConvTransposeGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
+    }
+
+    // BFloat16 operands: the float32 kernel's sums (the bias added in float32) rounded once, the operands widened where
+    // the kernels pack them (see Conv2dBFloat16); geometries that need bands go through float32 tensors (throughFloat32).
+    static Tensor ConvTranspose2dBFloat16(Tensor input, Tensor weight, Tensor? bias, Conv2dGeometry geometry, int[] outShape,
+        Func<Tensor> throughFloat32)
+    {
+        if (ConvolutionKernel.NeedsBands(geometry))
+            return throughFloat32();
+        var x = input.Detach().Contiguous();
+        var w = weight.Detach().Contiguous();
+        var b = bias?.Detach().Contiguous();
+        var result = Uninitialized(DType.BFloat16, outShape);
+        ConvolutionKernel.BackwardBFloat16(geometry, [], 0, w.BFloat16Data, w.Offset, x.BFloat16Data, x.Offset,
+            result.BFloat16Data, 0, null, 0, null, 0, gradInputBias: b?.BFloat16Data, gradInputBiasOffset: b?.Offset ?? 0);
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        if (!((inputGrad || weightGrad || biasGrad) && Autograd.IsGradEnabled)) return result;
+        return result.Recorded("ConvolutionBackward", new Tensor?[] { input, weight, bias },
+            g => ConvTransposeGradient.ComputeBFloat16(g, x, w, geometry, inputGrad, weightGrad, biasGrad));
     }
 
     /// <summary>output[n, c, ...] += bias[c] for a contiguous [N, C, *] (or [C, *]) tensor.</summary>

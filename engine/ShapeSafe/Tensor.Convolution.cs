@@ -50,9 +50,9 @@ public partial class Tensor
     {
         if (Autograd.IsAutocastEnabled)
             (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
-        // BFloat16: the float32 convolution on the widened operands, rounded once (float32 accumulation, as ATen's).
         if (AllBFloat16(input, weight, bias))
-            return ThroughFloat32(input, weight, bias, (x, w, b) => Conv2dUntraced(x, w!, b, stride, padding, dilation, groups, relu));
+            return Conv2dBFloat16(input, weight, bias, stride, padding, dilation, groups, relu);
+        if (input.DType == DType.Float64) return Conv2dFloat64(input, weight, bias, stride, padding, dilation, groups, relu);
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
         int[] outShape = input.Rank == 4
             ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
@@ -71,6 +71,34 @@ public partial class Tensor
         // The ReLU's mask is applied inside the convolution's backward, as it gathers the gradient.
         return result.Recorded("ReluBackward", new Tensor?[] { input, weight, bias },
             g => ConvolutionGradient.Compute(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: result));
+    }
+
+    // BFloat16 operands: float32 sums of the widened operands, rounded once (as ATen's CPU kernels), by the BFloat16
+    // kernels, which widen the operands where they pack them, so no operand is converted whole. The gradients are the
+    // float32 ones, each rounded once. An image too large for one column matrix (the banded kernels are float32 only)
+    // goes through float32 tensors instead, with the same values.
+    static Tensor Conv2dBFloat16(Tensor input, Tensor weight, Tensor? bias,
+        (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation,
+        int groups, bool relu)
+    {
+        var geometry = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
+        CheckConv2dBias(bias, geometry, input, weight);
+        if (ConvolutionKernel.NeedsBands(geometry))
+            return ThroughFloat32(input, weight, bias, (x, w, b) => Conv2dUntraced(x, w!, b, stride, padding, dilation, groups, relu));
+        var x = input.Detach().Contiguous();
+        var w = weight.Detach().Contiguous();
+        var b = bias?.Detach().Contiguous();
+        int[] outShape = input.Rank == 4
+            ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
+            : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
+        var result = Uninitialized(DType.BFloat16, outShape);
+        ConvolutionKernel.ForwardBFloat16(geometry, x.BFloat16Data, x.Offset, w.BFloat16Data, w.Offset, b?.BFloat16Data, b?.Offset ?? 0,
+            result.BFloat16Data, 0, relu);
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        if (!(inputGrad || weightGrad || biasGrad) || !Autograd.IsGradEnabled)
+            return result;
+        return result.Recorded(relu ? "ReluBackward" : "ConvolutionBackward", new Tensor?[] { input, weight, bias },
+            g => ConvolutionGradient.ComputeBFloat16(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: relu ? result : null));
     }
 
     /// <summary>
@@ -94,9 +122,18 @@ public partial class Tensor
         (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
         (int Height, int Width) poolDilation)
     {
-        if (Autograd.IsAutocastEnabled || input.DType == DType.BFloat16)
+        if (Autograd.IsAutocastEnabled)
+            (input, weight, bias) = (AutocastLower(input), AutocastLower(weight), AutocastLowerOptional(bias));
+        if (input.DType is DType.BFloat16 or DType.Float64)
         {
-            // The convolution autocasts (or runs in BFloat16) on its own; the pool then runs in its output's dtype.
+            if (AllBFloat16(input, weight, bias) && NonOverlapping(poolKernel, poolStride, poolDilation))
+            {
+                var geometry16 = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
+                CheckConv2dBias(bias, geometry16, input, weight);
+                if (!ConvolutionKernel.NeedsBands(geometry16))
+                    return Conv2dReluMaxPoolBFloat16(input, weight, bias, geometry16, poolKernel, poolStride, poolPadding, poolDilation);
+            }
+            // The convolution runs in BFloat16 or Float64 on its own; the pool then runs in its output's dtype.
             return MaxPool2d(Conv2dCore(input, weight, bias, stride, padding, dilation, groups, relu: true), poolKernel, poolStride, poolPadding, poolDilation);
         }
         var (geometry, x, w, b) = PrepareConv2d(input, weight, bias, stride, padding, dilation, groups);
@@ -130,6 +167,42 @@ public partial class Tensor
         return values;
     }
 
+    // Whether no two pooling windows share an input position: then the fused BFloat16 backward, which adds each pooled
+    // gradient where its window's argmax lies, gives the sums the unfused ops would round (single values, exact).
+    static bool NonOverlapping((int Height, int Width) kernel, (int Height, int Width) stride, (int Height, int Width) dilation) =>
+        stride.Height >= dilation.Height * (kernel.Height - 1) + 1 && stride.Width >= dilation.Width * (kernel.Width - 1) + 1;
+
+    // The fused op for BFloat16 operands: the convolution's rounded output is pooled chunk by chunk as it is made, so the
+    // values, the argmax and the gradients are those of the unfused BFloat16 Conv2d + ReLU and MaxPool2d.
+    static Tensor Conv2dReluMaxPoolBFloat16(Tensor input, Tensor weight, Tensor? bias, Conv2dGeometry geometry,
+        (int Height, int Width) poolKernel, (int Height, int Width) poolStride, (int Height, int Width) poolPadding,
+        (int Height, int Width) poolDilation)
+    {
+        var x = input.Detach().Contiguous();
+        var w = weight.Detach().Contiguous();
+        var b = bias?.Detach().Contiguous();
+        int[] convShape = input.Rank == 4
+            ? new[] { geometry.Batch, geometry.OutChannels, geometry.OutHeight, geometry.OutWidth }
+            : new[] { geometry.OutChannels, geometry.OutHeight, geometry.OutWidth };
+        var poolGeometry = Pool2dGeometry.Create(convShape, poolKernel, poolStride, poolPadding, poolDilation, "MaxPool2d");
+        var values = Uninitialized(DType.BFloat16, PooledShape(convShape, poolGeometry));
+        bool inputGrad = input.RequiresGrad, weightGrad = weight.RequiresGrad, biasGrad = bias?.RequiresGrad == true;
+        bool record = (inputGrad || weightGrad || biasGrad) && Autograd.IsGradEnabled;
+        int[] argmax = BufferPool.RentInts(values.Count);
+        var fusion = new MaxPoolFusion(poolGeometry, argmax, 0);
+        ConvolutionKernel.ForwardBFloat16(geometry, x.BFloat16Data, x.Offset, w.BFloat16Data, w.Offset, b?.BFloat16Data, b?.Offset ?? 0,
+            values.BFloat16Data, 0, relu: true, fusion);
+        if (!record)
+        {
+            BufferPool.ReturnInts(argmax);
+            return values;
+        }
+        values.Recorded("MaxPool2DWithIndicesBackward", new Tensor?[] { input, weight, bias },
+            g => ConvolutionGradient.ComputeBFloat16(g, x, w, geometry, inputGrad, weightGrad, biasGrad, reluOutput: values, pool: fusion));
+        values.GradNode!.Released = () => BufferPool.ReturnInts(argmax);
+        return values;
+    }
+
     // The checks and contiguous operands every Conv2d variant starts from.
     static (Conv2dGeometry Geometry, Tensor X, Tensor W, Tensor? B) PrepareConv2d(Tensor input, Tensor weight, Tensor? bias,
         (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width)? dilation, int groups)
@@ -137,16 +210,18 @@ public partial class Tensor
         const string op = "Conv2d";
         CheckFloat(op, input, weight);
         var geometry = Conv2dGeometry.Create(input.Sizes, weight.Sizes, stride, padding, dilation ?? (1, 1), groups);
-        if (bias is not null)
-        {
-            if (bias.DType != DType.Float32)
-                throw new ArgumentException($"{op}: expected a Float32 bias, got {bias.DType}");
-            if (bias.Rank != 1 || bias.Sizes[0] != geometry.OutChannels)
-                throw new ShapeException(op,
-                    $"bias of shape {Rules.Format(bias.Sizes)} should be [{geometry.OutChannels}], one per output channel of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
-        }
+        if (bias is not null && bias.DType != DType.Float32)
+            throw new ArgumentException($"{op}: expected a Float32 bias, got {bias.DType}");
+        CheckConv2dBias(bias, geometry, input, weight);
         // The kernels read contiguous arrays; these copies are plumbing, not part of the graph.
         return (geometry, input.Detach().Contiguous(), weight.Detach().Contiguous(), bias?.Detach().Contiguous());
+    }
+
+    static void CheckConv2dBias(Tensor? bias, in Conv2dGeometry geometry, Tensor input, Tensor weight)
+    {
+        if (bias is not null && (bias.Rank != 1 || bias.Sizes[0] != geometry.OutChannels))
+            throw new ShapeException("Conv2d",
+                $"bias of shape {Rules.Format(bias.Sizes)} should be [{geometry.OutChannels}], one per output channel of weight {Rules.Format(weight.Sizes)} (input {Rules.Format(input.Sizes)})");
     }
 
     /// <summary>
@@ -203,6 +278,8 @@ public partial class Tensor
         (int Height, int Width)? stride, (int Height, int Width) padding, (int Height, int Width)? dilation, bool ceilMode, bool publicIndices)
     {
         const string op = "MaxPool2d";
+        if (input.DType == DType.Float64)
+            return MaxPool2dFloat64(input, Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode), publicIndices);
         CheckFloat(op, input);
         var geometry = Pool2dGeometry.Create(input.Sizes, kernelSize, stride ?? kernelSize, padding, dilation ?? (1, 1), op, ceilMode);
         var x = input.Detach().Contiguous();

@@ -61,6 +61,26 @@ public class GraphShapeDiagnosticTests
             + "the forward refuses its input too (Linear: [B, F] × [784, 128]: inner dims F and 784 differ)"));
 
     [Fact]
+    public Task SS2011_is_reported_once_when_every_variant_of_a_branch_on_training_shows_it() => Diagnostics(
+        Inlined("100").Replace("public Tensor Forward([Shape(\"B, 100\")] Tensor x) => {|#0:_block.Forward(x)|};", """
+            public Tensor Forward([Shape("B, 100")] Tensor x)
+            {
+                var h = {|#0:_block.Forward(x)|};
+                return Training ? h.Tanh() : h;
+            }
+            """),
+        Diagnostic("SS2011").WithLocation(0).WithArguments("Net",
+            "the gradient of 'block.fc.weight' [128, 784] is [128, 100] (the backward of Test0.cs(7): _fc.Forward(x)), which differs at dim 1: 100 is not 784; "
+            + "the forward refuses its input too (Linear: [B, 100] × [784, 128]: inner dims 100 and 784 differ)"));
+
+    [Fact]
+    public Task SS2011_stays_silent_when_only_some_combinations_of_options_show_it() => Diagnostics(
+        Inlined("100").Replace("public Tensor Forward([Shape(\"B, 100\")] Tensor x) => {|#0:_block.Forward(x)|};", """
+            readonly bool _wide;
+            public Tensor Forward([Shape("B, 100")] Tensor x) => _wide ? _block.Forward(x) : x.Relu();
+            """));
+
+    [Fact]
     public Task SS2011_stays_silent_when_the_gradient_has_the_parameters_shape_or_the_input_is_not_annotated() => Diagnostics(
         Inlined("784") + """
 

@@ -231,4 +231,89 @@ public class SymbolicShapeTests
         Assert.Contains(lines.Skip(back1).Take(6), l => l.StartsWith("global::ShapeSafe.CompiledGraphs.GraphOps.LinearBackward(b.Fc1Grad, xData", StringComparison.Ordinal));
         Assert.Empty(GeneratorHarness.Problems(output));
     }
+
+    const string Branches = """
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        namespace Demo;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly Linear _fc1 = new(784, 128);
+            readonly Dropout _drop = new(0.5);
+            readonly Linear _fc2 = new(128, 10);
+            public Tensor Forward([Shape("B, 784")] Tensor x)
+            {
+                var h = _fc1.Forward(x);
+                if (Training) h = _drop.Forward(h);
+                else h = h * 0.5;
+                return _fc2.Forward(h);
+            }
+        }
+        """;
+
+    [Fact]
+    public void Each_variant_of_a_branch_on_training_gets_the_shapes_and_comments_of_its_own_graph()
+    {
+        var compilation = GeneratorHarness.Compile(("Model0.cs", Branches));
+        var type = compilation.GetTypeByMetadataName("Demo.Net")!;
+        var forward = ModuleGenerator.Parser.Parse(type, ModuleTypes.TryCreate(compilation)!, report: null, CancellationToken.None, compilation)!.Forward!;
+        Assert.Null(forward.Shapes);
+        var variants = forward.Variants!.Variants;
+        Assert.Equal(2, variants.Count);
+        // x, fc1, dropout, fc2 in training; x, fc1, 0.5 times fc1, fc2 in eval.
+        Assert.Equal(new[] { "[B, 784]", "[B, 128]", "[B, 128]", "[B, 10]" }, variants[0].Shapes!.Values);
+        Assert.Equal(new[] { "[B, 784]", "[B, 128]", "[B, 128]", "[B, 10]" }, variants[1].Shapes!.Values);
+        foreach (var variant in variants)
+        {
+            Assert.Equal(new[]
+            {
+                "fc1.weight [128, 784] <- [128, 784]",
+                "fc1.bias [128] <- [128]",
+                "fc2.weight [10, 128] <- [10, 128]",
+                "fc2.bias [10] <- [10]",
+            }, Parameters(variant.Shapes!));
+        }
+
+        var (files, output) = GeneratorHarness.Run(Branches);
+        var lines = Lines(files["Demo.Net.g.cs"]);
+        int variant0 = Array.IndexOf(lines, "sealed class Variant0 : Variant");
+        int variant1 = Array.IndexOf(lines, "sealed class Variant1 : Variant");
+        Assert.True(variant0 >= 0 && variant1 > variant0, "two variant classes");
+        string[] Comments(IEnumerable<string> part) => part.Where(l => l.StartsWith("// ", StringComparison.Ordinal) && l.Contains(": [", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(new[]
+        {
+            "// x: [B, 784]",
+            "// Fc1: [B, 128]",
+            "// Drop: [B, 128]",
+            "// output: [B, 10]",
+            "// DropGrad: [B, 128]; gradFc2Weight: [10, 128]; gradFc2Bias: [10]",
+            "// Fc1Grad: [B, 128]",
+            "// gradX: [B, 784]; gradFc1Weight: [128, 784]; gradFc1Bias: [128]",
+        }, Comments(lines.Skip(variant0).Take(variant1 - variant0)));
+        Assert.Equal(new[]
+        {
+            "// x: [B, 784]",
+            "// Fc1: [B, 128]",
+            "// MulScalar: [B, 128]",
+            "// output: [B, 10]",
+            "// MulScalarGrad: [B, 128]; gradFc2Weight: [10, 128]; gradFc2Bias: [10]",
+            "// Fc1Grad: [B, 128]",
+            "// gradX: [B, 784]; gradFc1Weight: [128, 784]; gradFc1Bias: [128]",
+        }, Comments(lines.Skip(variant1)));
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void The_variants_shapes_are_plain_values_so_a_second_run_is_cached()
+    {
+        var compilation = GeneratorHarness.Compile(("Model0.cs", Branches));
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+
+        var run = driver.RunGenerators(compilation.Clone()).GetRunResult();
+
+        var model = (ModuleModel)run.Results.Single().TrackedSteps[TrackingNames.Modules].Single().Outputs.Single().Value;
+        Assert.All(model.Forward!.Variants!.Variants, v => Assert.Equal("[B, 128]", v.Shapes!.Values[1]));
+        CachingTests.AssertNoWork(run);
+    }
 }

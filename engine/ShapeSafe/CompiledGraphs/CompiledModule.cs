@@ -27,6 +27,8 @@ public abstract class CompiledModule
         Options = options ?? CompileOptions.Default;
         if (Options.CacheSizeLimit < 0)
             throw new ArgumentOutOfRangeException(nameof(options), Options.CacheSizeLimit, "Compile: CacheSizeLimit must be at least 0");
+        if (!Enum.IsDefined(Options.Recompute))
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Recompute, "Compile: Recompute must be RecomputeMode.None or RecomputeMode.MinCut");
     }
 
     /// <summary>The module whose parameters this graph trains.</summary>
@@ -36,6 +38,13 @@ public abstract class CompiledModule
 
     /// <summary>The options given to <c>Compile</c>.</summary>
     public CompileOptions Options { get; }
+
+    /// <summary>
+    /// Whether the backward recomputes the values the generator found it can recompute (<see cref="CompileOptions.Recompute"/>),
+    /// which decides the buffer set's layout.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool Recomputes => Options.Recompute == RecomputeMode.MinCut;
 
     /// <summary>Whether the generator compiled the module's <c>Forward</c> (false: it found a graph break, and every call runs eagerly).</summary>
     public abstract bool IsCompiled { get; }

@@ -217,13 +217,23 @@ public static class GraphOps
     {
         if (!layer.Training || layer.P == 0)
         {
-            Copy(input, output);
+            DropoutWithMask(false, input, mask, output);
             return false;
         }
         if (layer.P == 1) mask.AsSpan().Clear();
         else DropoutKernel.Mask(mask, layer.P, layer.Generator);
-        TensorPrimitives.Multiply(Span(input), mask, Span(output));
+        DropoutWithMask(true, input, mask, output);
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="Dropout"/>'s output from the mask it drew, drawing nothing: input·mask when <paramref name="masked"/>,
+    /// else a copy. A recomputing backward runs it to make the output again, bit for bit.
+    /// </summary>
+    public static void DropoutWithMask(bool masked, Tensor input, float[] mask, Tensor output)
+    {
+        if (masked) TensorPrimitives.Multiply(Span(input), mask, Span(output));
+        else Copy(input, output);
     }
 
     /// <summary>output = softmax(input) along <paramref name="dim"/> (normalized), with the kernel <see cref="Tensor.Softmax"/> runs.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using ShapeSafe.NN;
 
 namespace ShapeSafe.CompiledGraphs;
 
@@ -66,7 +67,7 @@ public abstract class GraphBuffers
     protected static int[] Indices(int count) => new int[count];
 }
 
-/// <summary>The part of a plan the guards read.</summary>
+/// <summary>The part of a plan the guards and the memory report read.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class GraphPlanBase
 {
@@ -75,4 +76,21 @@ public abstract class GraphPlanBase
 
     /// <summary>The input shapes this plan is for.</summary>
     public int[][] InputSizes { get; }
+
+    /// <summary>The memory of this plan's buffer set, laid out for the graph's options (see <see cref="CompiledMemoryReport"/>).</summary>
+    public CompiledMemoryReport MemoryReport() => CompiledMemoryReport.Measure(Lifetimes(), ForwardSteps);
+
+    /// <summary>How many steps the forward has; the backward has as many, so time runs from 0 to 2·<c>ForwardSteps</c> - 1.</summary>
+    protected abstract int ForwardSteps { get; }
+
+    /// <summary>Every buffer of the set but the views, with its shape, lifetime and slot, as the buffer set is laid out.</summary>
+    protected abstract BufferLifetime[] Lifetimes();
 }
+
+/// <summary>One buffer of a generated buffer set, for <see cref="CompiledMemoryReport"/>: its shape, the steps it is live in, its slot.</summary>
+/// <param name="Shape">Its shape (Float32).</param>
+/// <param name="First">The step that writes it first (forward steps 0 to n-1, then the backward's n to 2n-1).</param>
+/// <param name="Last">The last step that reads it.</param>
+/// <param name="Slot">The slot whose storage it shares with buffers of other lifetimes.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct BufferLifetime(int[] Shape, int First, int Last, int Slot);

@@ -44,7 +44,7 @@ internal static class BackwardEngine
     {
         using var _ = Autograd.NoGrad();
         // Gradients follow the dtypes of the forward pass; a backward run inside an autocast scope must not recast them.
-        using var noAutocast = Autograd.Autocast(enabled: false);
+        using var noAutocast = Autograd.AutocastDisabled();
         var captured = capture is null ? null : new Tensor?[capture.Count];
 
         // Count how many edges enter each node, so a node runs only after all its gradient has arrived.

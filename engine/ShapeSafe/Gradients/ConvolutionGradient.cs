@@ -33,4 +33,25 @@ internal static class ConvolutionGradient
             reluOutput?.FloatData, reluOutput?.Offset ?? 0, pool);
         return new[] { gradInput, gradWeight, gradBias };
     }
+
+    /// <summary>
+    /// <see cref="Compute"/> for a BFloat16 convolution: BFloat16 gradients, each the float32 one rounded once
+    /// (<paramref name="reluOutput"/>, when the forward fused a ReLU, is its BFloat16 output; with <paramref name="pool"/>
+    /// the pooled values, and <paramref name="gradOutput"/> the pooled gradient).
+    /// </summary>
+    public static Tensor?[] ComputeBFloat16(Tensor gradOutput, Tensor input, Tensor weight, in Conv2dGeometry geometry,
+        bool needInput, bool needWeight, bool needBias, Tensor? reluOutput = null, MaxPoolFusion? pool = null)
+    {
+        // The engine hands a BFloat16 output a BFloat16 gradient; As is a no-op then.
+        var g = gradOutput.As(DType.BFloat16).Contiguous();
+        var gradInput = needInput ? Tensor.Uninitialized(DType.BFloat16, (int[])input.Sizes.Clone()) : null;
+        var gradWeight = needWeight ? Tensor.Uninitialized(DType.BFloat16, (int[])weight.Sizes.Clone()) : null;
+        var gradBias = needBias ? Tensor.Uninitialized(DType.BFloat16, new[] { geometry.OutChannels }) : null;
+        ConvolutionKernel.BackwardBFloat16(geometry,
+            input.BFloat16Data, input.Offset, weight.BFloat16Data, weight.Offset,
+            g.BFloat16Data, g.Offset,
+            gradInput?.BFloat16Data, 0, gradWeight?.BFloat16Data, 0, gradBias?.BFloat16Data, 0,
+            reluOutput?.BFloat16Data, reluOutput?.Offset ?? 0, pool: pool);
+        return new[] { gradInput, gradWeight, gradBias };
+    }
 }

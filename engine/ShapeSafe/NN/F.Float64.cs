@@ -10,7 +10,7 @@ namespace ShapeSafe.NN;
 public static partial class F
 {
     /// <summary>Refuses an operand of another dtype than the input's Float64 (PyTorch: "expected ... to have the same dtype").</summary>
-    static void RequireFloat64(string op, Tensor input, Tensor? operand, string name)
+    internal static void RequireFloat64(string op, Tensor input, Tensor? operand, string name)
     {
         if (operand is not null && operand.DType != DType.Float64)
             throw new ArgumentException($"{op}: expected {name} to have the input's dtype Float64, got {operand.DType} {Rules.Format(operand.Sizes)} (input {Rules.Format(input.Sizes)}); convert with ToDType(DType.Float64)", name);

@@ -25,7 +25,7 @@ public static partial class F
             return OpTrace.Run(op, [input], () => Interpolate(input, size, scaleFactor, mode, alignCorners),
                 ("scaleFactor", scaleFactor is { } sf ? new[] { sf.Height, sf.Width } : Array.Empty<double>()), ("mode", mode), ("alignCorners", alignCorners ?? false));
         ArgumentNullException.ThrowIfNull(input);
-        RequireFloat(op, input, "input");
+        if (input.DType != DType.Float64) RequireFloat(op, input, "input");
         bool bilinear = mode switch
         {
             "nearest" => false,
@@ -37,6 +37,7 @@ public static partial class F
         var outShape = Rules.Interpolate2d(input.Sizes,
             size is { } s ? new[] { s.Height, s.Width } : null,
             scaleFactor is { } f ? new[] { f.Height, f.Width } : null, op);
+        if (input.DType == DType.Float64) return InterpolateFloat64Path(input, outShape, bilinear, alignCorners ?? false, scaleFactor);
         int planes = outShape[0] * outShape[1];
         var kernel = InterpolateKernel.Create(planes, input.Sizes[2], input.Sizes[3], outShape[2], outShape[3], bilinear,
             alignCorners ?? false, scaleFactor?.Height, scaleFactor?.Width);

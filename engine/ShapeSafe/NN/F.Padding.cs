@@ -28,6 +28,7 @@ public static partial class F
         var x = input.Detach().Contiguous();
         var result = Tensor.Uninitialized(input.DType, outShape);
         if (input.DType == DType.Float32) kernel.Forward(x.FloatData, x.Offset, (float)value, result.FloatData);
+        else if (input.DType == DType.Float64) kernel.Forward(x.DoubleData, x.Offset, value, result.DoubleData);
         else kernel.Forward(x.LongData, x.Offset, (long)value, result.LongData);
         if (!Tensor.MustRecord(input)) return result;
         var sizes = (int[])input.Sizes.Clone();
@@ -40,6 +41,8 @@ public static partial class F
             "circular" => "CircularPadBackward",
             _ => "ConstantPadNdBackward",
         };
+        if (input.DType == DType.Float64)
+            return result.Recorded(name, new Tensor?[] { input }, g => new Tensor?[] { PadGradientFloat64(g, sizes, kernel) });
         return result.Recorded(name, new Tensor?[] { input }, g => new Tensor?[] { PaddingGradient.Pad(g, sizes, kernel) });
     }
 }

@@ -351,7 +351,8 @@ public static partial class F
             return OpTrace.Run(op, [input, runningMean, runningVar, weight, bias], () => BatchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps),
                 ("training", training), ("eps", eps));
         ArgumentNullException.ThrowIfNull(input);
-        RequireFloat(op, input, "input");
+        bool wide = input.DType == DType.Float64;
+        if (!wide) RequireFloat(op, input, "input");
         if (input.Rank < 2)
             throw new ShapeException(op, $"expected an input of at least 2 dims [N, C, *], got {Rules.Format(input.Sizes)}");
         int n = input.Sizes[0], c = input.Sizes[1], s = 1;
@@ -359,10 +360,12 @@ public static partial class F
         foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
         {
             if (t is null) continue;
-            RequireFloat(op, t, name);
+            if (wide) RequireFloat64(op, input, t, name);
+            else RequireFloat(op, t, name);
             if (t.Rank != 1 || t.Sizes[0] != c)
                 throw new ShapeException(op, $"{name} should contain {c} elements (one per channel of input {Rules.Format(input.Sizes)}, dim 1), got shape {Rules.Format(t.Sizes)}");
         }
+        if (wide) return BatchNormFloat64(input, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s);
 
         var x = input.Detach().Contiguous();
         var mean = new float[c];

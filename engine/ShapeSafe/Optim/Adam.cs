@@ -59,9 +59,10 @@ public class Adam : Optimizer
         if (state.Count == 0)
         {
             state["step"] = Tensor.Scalar(0f);
-            state["exp_avg"] = Tensor.ZerosLike(p);
-            state["exp_avg_sq"] = Tensor.ZerosLike(p);
-            if (group.Amsgrad) state["max_exp_avg_sq"] = Tensor.ZerosLike(p);
+            // torch.zeros_like(p, memory_format=torch.preserve_format): the parameter's dtype (Float32 or Float64).
+            state["exp_avg"] = Tensor.Zeros(p.Sizes, p.DType);
+            state["exp_avg_sq"] = Tensor.Zeros(p.Sizes, p.DType);
+            if (group.Amsgrad) state["max_exp_avg_sq"] = Tensor.Zeros(p.Sizes, p.DType);
         }
         var stepTensor = state["step"];
         var expAvg = state["exp_avg"];
@@ -72,6 +73,12 @@ public class Adam : Optimizer
 
         // The step count is a Float32 tensor in PyTorch; the bias corrections read it back as a Python float.
         stepTensor.AddInPlace(1f);
+
+        if (p.DType == DType.Float64)
+        {
+            UpdateFloat64(group, p, grad, expAvg, expAvgSq, maxExpAvgSq, stepTensor.Item());
+            return;
+        }
 
         if (maxExpAvgSq is null && (weightDecay == 0 || _decoupledWeightDecay) && IsDense(p, grad, expAvg, expAvgSq))
         {
@@ -114,6 +121,47 @@ public class Adam : Optimizer
             denom = expAvgSq.Sqrt().DivInPlace((float)biasCorrection2Sqrt).AddInPlace((float)group.Eps);
         }
         p.AddCDivInPlace(expAvg, denom, (float)-stepSize);
+    }
+
+    // The op-by-op update for Float64 parameters and Float64 moments, with double scalars (nothing is rounded to
+    // float: ATen's opmath for double is double). The step count stays Float32, as PyTorch's.
+    void UpdateFloat64(AdamParamGroup group, Parameter p, Tensor gradient, Tensor expAvgTensor, Tensor expAvgSqTensor,
+        Tensor? maxExpAvgSqTensor, double step)
+    {
+        var (beta1, beta2) = group.Betas;
+        double lr = group.Lr, weightDecay = group.WeightDecay;
+        var grad = Float64StepKernel.Elements(Float64StepKernel.ContiguousCopy(gradient));
+        var param = p.IsContiguous ? p : Float64StepKernel.ContiguousCopy(p);
+        var weights = Float64StepKernel.Elements(param);
+        var expAvg = Float64StepKernel.Elements(expAvgTensor);
+        var expAvgSq = Float64StepKernel.Elements(expAvgSqTensor);
+        // Maximize has already negated the gradient (before the state's initialization, as PyTorch).
+        if (weightDecay != 0)
+        {
+            if (_decoupledWeightDecay) Float64StepKernel.Scale(weights, 1 - lr * weightDecay);
+            else Float64StepKernel.AddScaled(grad, weights, weightDecay);
+        }
+
+        Float64StepKernel.Lerp(expAvg, grad, 1 - beta1);
+        Float64StepKernel.Scale(expAvgSq, beta2);
+        Float64StepKernel.AddCMul(expAvgSq, grad, grad, 1 - beta2);
+
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
+        double stepSize = lr / biasCorrection1;
+        double biasCorrection2Sqrt = Math.Pow(biasCorrection2, 0.5);
+
+        ReadOnlySpan<double> v = expAvgSq;
+        if (maxExpAvgSqTensor is not null)
+        {
+            var max = Float64StepKernel.Elements(maxExpAvgSqTensor);
+            Float64StepKernel.Maximum(max, expAvgSq);
+            v = max;
+        }
+        // The gradient copy is no longer needed: it holds the denominator.
+        Float64StepKernel.Denominator(v, biasCorrection2Sqrt, group.Eps, grad);
+        Float64StepKernel.AddCDiv(weights, expAvg, grad, -stepSize);
+        if (!ReferenceEquals(param, p)) p.CopyFrom(param);
     }
 
     // Float32, contiguous and the same shape: what the one-pass kernel reads.

@@ -11,7 +11,7 @@ namespace ShapeSafe.Optim;
 /// </summary>
 /// <remarks>
 /// Per element, as the ops compute it: p = p·decay (AdamW only); m = fma(c, g − m, m or g) (ATen's lerp);
-/// v = v·β2, then v = v + ((1 − β2)·g)·g (addcmul, left to right); denom = √v / √bc2 + ε; p = p + ((−step)·m) / denom
+/// v = v·β2, then v = fma((1 − β2)·g, g, v) (ATen's addcmul); denom = √v / √bc2 + ε; p = p + ((−step)·m) / denom
 /// (addcdiv, left to right).
 /// </remarks>
 internal static class AdamKernel
@@ -70,7 +70,7 @@ internal static class AdamKernel
                     w *= decayV;
                 m = Vector256.FusedMultiplyAdd(c, g - m, fromStart ? m : g);
                 v *= beta2;
-                v += oneMinusBeta2 * g * g;
+                v = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g, g, v);
                 var denom = Vector256.Sqrt(v) / bc2 + eps;
                 w += negativeStep * m / denom;
                 m.CopyTo(expAvg[i..]);
@@ -85,7 +85,7 @@ internal static class AdamKernel
                 w *= s.Decay;
             m = MathF.FusedMultiplyAdd(coefficient, g - m, fromStart ? m : g);
             v *= s.Beta2;
-            v += s.OneMinusBeta2 * g * g;
+            v = MathF.FusedMultiplyAdd(s.OneMinusBeta2 * g, g, v);
             float denom = MathF.Sqrt(v) / s.BiasCorrection2Sqrt + s.Eps;
             w += s.NegativeStepSize * m / denom;
             expAvg[i] = m;

@@ -67,7 +67,12 @@ public abstract class Optimizer
                 var current = p.Grad!;
                 var grad = current.IsLeaf ? current : current.Detach();
                 if (grad.RequiresGrad) grad.RequiresGrad = false;
-                using (Autograd.NoGrad()) grad.ZeroInPlace();
+                using (Autograd.NoGrad())
+                {
+                    // ZeroInPlace fills Float32 tensors; a Float64 gradient is overwritten with zeros of its dtype.
+                    if (grad.DType == DType.Float32) grad.ZeroInPlace();
+                    else grad.CopyFrom(Tensor.Zeros(grad.Sizes, grad.DType));
+                }
                 p.Grad = grad;
             }
         }
@@ -87,8 +92,8 @@ public abstract class Optimizer
                 if (p.GradUnexposed is not { } grad) continue;
                 if (!grad.Sizes.AsSpan().SequenceEqual(p.Sizes))
                     throw new ShapeException("Step", $"a gradient of shape {Rules.Format(grad.Sizes)} for a parameter of shape {Rules.Format(p.Sizes)}");
-                if (grad.DType != DType.Float32)
-                    throw new ArgumentException($"Step: a gradient of dtype {grad.DType} for a Float32 parameter of shape {Rules.Format(p.Sizes)}");
+                if (grad.DType != p.DType)
+                    throw new ArgumentException($"Step: a gradient of dtype {grad.DType} for a {p.DType} parameter of shape {Rules.Format(p.Sizes)}");
             }
         }
         using (Autograd.NoGrad())
@@ -183,8 +188,10 @@ public abstract class Optimizer
             foreach (var (p, entries) in states)
             {
                 var copy = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+                // PyTorch's load_state_dict casts each state tensor to its parameter's dtype, except the step count,
+                // which stays Float32 (_process_value_according_to_param_policy).
                 foreach (var (name, value) in entries)
-                    copy[name] = CopyOf(value);
+                    copy[name] = CopyOf(value, name == "step" ? DType.Float32 : p.DType);
                 _state[p] = copy;
             }
         }
@@ -228,8 +235,8 @@ public abstract class Optimizer
         {
             if (!seen.Add(p))
                 throw new ArgumentException("optimizer contains a parameter group with duplicate parameters", nameof(group));
-            if (p.DType != DType.Float32)
-                throw new ArgumentException($"optimizers update Float32 parameters only; got an {p.DType} parameter of shape {Rules.Format(p.Sizes)}", nameof(group));
+            if (p.DType is not (DType.Float32 or DType.Float64))
+                throw new ArgumentException($"{Name}: optimizers update Float32 and Float64 parameters only; got a parameter of dtype {p.DType} and shape {Rules.Format(p.Sizes)}", nameof(group));
         }
         if (_groups.Any(g => g.Parameters.Any(seen.Contains)))
             throw new ArgumentException("some parameters appear in more than one parameter group", nameof(group));
@@ -395,9 +402,9 @@ public abstract class Optimizer
                     errors.Add($"expected a tensor for {key}, got null.");
                     continue;
                 }
-                if (tensor.DType != DType.Float32)
+                if (tensor.DType is not (DType.Float32 or DType.Float64 or DType.BFloat16))
                 {
-                    errors.Add($"{key} is {tensor.DType}; optimizer state is Float32.");
+                    errors.Add($"{key} is {tensor.DType}; optimizer state is floating point (Float32, Float64 or BFloat16).");
                     continue;
                 }
                 if (!perParameter.TryGetValue(target.Parameter, out var list))
@@ -442,9 +449,9 @@ public abstract class Optimizer
         return true;
     }
 
-    static Tensor CopyOf(Tensor source)
+    static Tensor CopyOf(Tensor source, DType dtype)
     {
-        var copy = Tensor.Zeros(source.Sizes, DType.Float32);
+        var copy = Tensor.Zeros(source.Sizes, dtype);
         copy.CopyFrom(source);
         return copy;
     }

@@ -35,6 +35,11 @@ public sealed class Sgd : Optimizer
     private protected override void Update(ParamGroup parameterGroup, Parameter p, Tensor grad, OrderedDictionary<string, Tensor> state)
     {
         var group = (SgdParamGroup)parameterGroup;
+        if (p.DType == DType.Float64)
+        {
+            UpdateFloat64(group, p, grad, state);
+            return;
+        }
         if (group.Maximize) grad = grad.Neg();
         if (group.WeightDecay != 0) grad = grad.Add(p, (float)group.WeightDecay);
 
@@ -53,6 +58,39 @@ public sealed class Sgd : Optimizer
             grad = group.Nesterov ? grad.Add(buffer, (float)momentum) : buffer;
         }
         p.AddInPlace(grad, (float)-group.Lr);
+    }
+
+    // The same steps on Float64 parameters, with double scalars (ATen rounds a scalar to the tensor's dtype, so for
+    // double nothing is rounded) and a Float64 momentum buffer.
+    static void UpdateFloat64(SgdParamGroup group, Parameter p, Tensor gradient, OrderedDictionary<string, Tensor> state)
+    {
+        var gradCopy = Float64StepKernel.ContiguousCopy(gradient);
+        var grad = Float64StepKernel.Elements(gradCopy);
+        var param = p.IsContiguous ? p : Float64StepKernel.ContiguousCopy(p);
+        var weights = Float64StepKernel.Elements(param);
+        if (group.Maximize) Float64StepKernel.Negate(grad);
+        if (group.WeightDecay != 0) Float64StepKernel.AddScaled(grad, weights, group.WeightDecay);
+
+        double momentum = group.Momentum;
+        var step = grad;
+        if (momentum != 0)
+        {
+            if (!state.TryGetValue("momentum_buffer", out var buffer))
+            {
+                buffer = Float64StepKernel.ContiguousCopy(gradCopy);
+                state["momentum_buffer"] = buffer;
+            }
+            else
+            {
+                var b = Float64StepKernel.Elements(buffer);
+                Float64StepKernel.Scale(b, momentum);
+                Float64StepKernel.AddScaled(b, grad, 1 - group.Dampening);
+            }
+            if (group.Nesterov) Float64StepKernel.AddScaled(grad, Float64StepKernel.Elements(buffer), momentum);
+            else step = Float64StepKernel.Elements(buffer);
+        }
+        Float64StepKernel.AddScaled(weights, step, -group.Lr);
+        if (!ReferenceEquals(param, p)) p.CopyFrom(param);
     }
 
     private protected override void ValidateState(ParamGroup group, Parameter parameter, IReadOnlyDictionary<string, Tensor> state, string prefix, List<string> errors) =>

@@ -11,7 +11,7 @@ namespace ShapeSafe.Serialization;
 /// Reads and writes the safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian
 /// header length N, N bytes of UTF-8 JSON describing each tensor (<c>dtype</c>, <c>shape</c>,
 /// <c>data_offsets</c> into the data section) plus optional <c>__metadata__</c> strings, padded with spaces to a
-/// multiple of 8, then the tensors' little-endian bytes. Float32 is <c>"F32"</c>, Int64 is <c>"I64"</c>.
+/// multiple of 8, then the tensors' little-endian bytes. Float32 is <c>"F32"</c>, Float64 <c>"F64"</c>, Int64 <c>"I64"</c>.
 /// </summary>
 /// <remarks>
 /// Files are written the way the reference (Rust) writer lays them out: metadata first, tensors ordered by
@@ -39,7 +39,7 @@ public static class Safetensors
     /// bytes go to a temporary file in the same folder, which is flushed to disk and then moved over the target.
     /// On any failure the temporary file is deleted and an existing file at <paramref name="path"/> is left as it was.
     /// </summary>
-    /// <exception cref="ArgumentException">A name is empty or <c>"__metadata__"</c>, or a tensor is null.</exception>
+    /// <exception cref="ArgumentException">A name is empty or <c>"__metadata__"</c>, a tensor is null, or its dtype is not Float32, Float64 or Int64.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -53,6 +53,8 @@ public static class Safetensors
                 throw new ArgumentException($"Safetensors.Save: '{MetadataKey}' is reserved for metadata and cannot name a tensor", nameof(tensors));
             if (tensor is null)
                 throw new ArgumentException($"Safetensors.Save: tensor '{name}' is null", nameof(tensors));
+            if (tensor.DType is not (DType.Float32 or DType.Float64 or DType.Int64))
+                throw new ArgumentException($"Safetensors.Save: tensor '{name}' has dtype {tensor.DType}, which ShapeSafe does not write (it writes F32, F64 and I64)", nameof(tensors));
             entries.Add((name, Encoding.UTF8.GetBytes(name), tensor, ElementSize(tensor.DType)));
         }
         if (metadata is not null)
@@ -167,6 +169,11 @@ public static class Safetensors
         if (tensor.DType == DType.Float32)
         {
             var data = tensor.IsContiguous ? tensor.FloatData.AsSpan(tensor.StorageOffset, tensor.Count) : tensor.ToFloatArray();
+            WriteLittleEndian(stream, data);
+        }
+        else if (tensor.DType == DType.Float64)
+        {
+            var data = tensor.IsContiguous ? tensor.DoubleData.AsSpan(tensor.StorageOffset, tensor.Count) : tensor.ToDoubleArray();
             WriteLittleEndian(stream, data);
         }
         else
@@ -328,9 +335,10 @@ public static class Safetensors
         var dtype = dtypeName switch
         {
             "F32" => DType.Float32,
+            "F64" => DType.Float64,
             "I64" => DType.Int64,
             _ => throw new CheckpointException(path, KnownDTypes.Contains(dtypeName)
-                ? $"tensor '{Excerpt(name)}' has dtype {Excerpt(dtypeName)}, which ShapeSafe does not load (it loads F32 and I64)"
+                ? $"tensor '{Excerpt(name)}' has dtype {Excerpt(dtypeName)}, which ShapeSafe does not load (it loads F32, F64 and I64)"
                 : $"tensor '{Excerpt(name)}' has unknown dtype '{Excerpt(dtypeName)}'"),
         };
 
@@ -416,6 +424,12 @@ public static class Safetensors
             ReadLittleEndian(stream, data);
             return Tensor.Create(new Storage(data), info.Shape);
         }
+        if (info.DType == DType.Float64)
+        {
+            var doubles = new double[count];
+            ReadLittleEndian(stream, doubles);
+            return Tensor.Create(new Storage(doubles), info.Shape);
+        }
         var longs = new long[count];
         ReadLittleEndian(stream, longs);
         return Tensor.Create(new Storage(longs), info.Shape);
@@ -437,11 +451,11 @@ public static class Safetensors
 
     static int ElementSize(DType dtype) => dtype == DType.Float32 ? 4 : 8;
 
-    static string DTypeName(DType dtype) => dtype == DType.Float32 ? "F32" : "I64";
+    static string DTypeName(DType dtype) => dtype switch { DType.Float32 => "F32", DType.Float64 => "F64", _ => "I64" };
 
     static void ReverseEndianness<T>(Span<T> data) where T : unmanaged
     {
-        if (typeof(T) == typeof(long))
+        if (System.Runtime.CompilerServices.Unsafe.SizeOf<T>() == 8)
         {
             var longs = MemoryMarshal.Cast<T, long>(data);
             BinaryPrimitives.ReverseEndianness(longs, longs);

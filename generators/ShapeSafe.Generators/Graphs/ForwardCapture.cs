@@ -16,9 +16,10 @@ namespace ShapeSafe.Generators.Graphs
     /// <c>[Module]</c> class of the compilation is inlined. Loops over module arrays whose elements the initializer
     /// lists, and <c>for</c> loops of constant bounds, are unrolled, and an <c>if</c> on an unrolled counter keeps the
     /// branch it takes. Anything else is a graph break: the capture stops and says which line and why, and the module
-    /// runs eagerly.
+    /// runs eagerly. Branches on values known when the graph is bound are captured once per outcome
+    /// (ForwardCapture.Branches.cs).
     /// </summary>
-    internal sealed class ForwardCapture
+    internal sealed partial class ForwardCapture
     {
         /// <summary>How deep child <c>[Module]</c> classes are inlined (a deeper one is a graph break).</summary>
         const int MaxInlineDepth = 8;
@@ -51,16 +52,22 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The result of a capture: a graph, or the reason and place of the break.</summary>
         internal sealed class Result
         {
-            public Result(CapturedGraph? graph, string reason, Location? location, IReadOnlyList<bool>? inlined = null, IReadOnlyList<Location?>? locations = null)
+            public Result(CapturedGraph? graph, string reason, Location? location, IReadOnlyList<bool>? inlined = null, IReadOnlyList<Location?>? locations = null,
+                GraphVariants? variants = null, IReadOnlyList<PathSources>? variantSources = null)
             {
                 Graph = graph;
                 Reason = reason;
                 Location = location;
                 Inlined = inlined ?? Array.Empty<bool>();
                 Locations = locations ?? Array.Empty<Location?>();
+                Variants = variants;
+                VariantSources = variantSources ?? Array.Empty<PathSources>();
             }
 
             public CapturedGraph? Graph { get; }
+
+            /// <summary>Instead of one graph: one per combination of the branches' outcomes.</summary>
+            public GraphVariants? Variants { get; }
 
             /// <summary>Why the capture stopped, with the line (empty when it did not).</summary>
             public string Reason { get; }
@@ -72,6 +79,23 @@ namespace ShapeSafe.Generators.Graphs
             public IReadOnlyList<bool> Inlined { get; }
 
             /// <summary>By node: where the compiled <c>Forward</c> computes it (for an inlined node, the call of the child).</summary>
+            public IReadOnlyList<Location?> Locations { get; }
+
+            /// <summary>By variant, in the order of <see cref="Variants"/>: where its own capture found each node of its graph.</summary>
+            public IReadOnlyList<PathSources> VariantSources { get; }
+        }
+
+        /// <summary>Where one path's capture found each node: <see cref="Result.Inlined"/> and <see cref="Result.Locations"/> of that path's graph.</summary>
+        internal sealed class PathSources
+        {
+            public PathSources(IReadOnlyList<bool> inlined, IReadOnlyList<Location?> locations)
+            {
+                Inlined = inlined;
+                Locations = locations;
+            }
+
+            public IReadOnlyList<bool> Inlined { get; }
+
             public IReadOnlyList<Location?> Locations { get; }
         }
 
@@ -89,26 +113,22 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Captures <paramref name="forward"/>, a method of a <c>[Module]</c> class.</summary>
         public static Result Capture(IMethodSymbol forward, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
         {
-            var capture = new ForwardCapture(forward.ContainingType, types, compilation, cancellationToken);
-            var inputs = new List<int>();
             foreach (var parameter in forward.Parameters)
             {
                 // The compiled Forward keeps the parameters' names, beside the locals of the code around the steps.
                 if (Array.IndexOf(GeneratedLocals, parameter.Name) >= 0)
                     return new Result(null, "the parameter name '" + parameter.Name + "' is one of the compiled Forward's own locals ("
                         + string.Join(", ", GeneratedLocals) + "); rename the parameter", parameter.Locations.FirstOrDefault());
-                inputs.Add(capture.Add(new GraphNode(GraphOp.Input, default, "", default, parameter.Name), parameter.Locations.FirstOrDefault()));
             }
-            try
-            {
-                int output = capture.Inline(forward, "", inputs, depth: 0);
-                return new Result(new CapturedGraph(capture._nodes.ToEquatableArray(), output, capture._modules.ToEquatableArray()), "", null,
-                    capture._inlined, capture._locations);
-            }
-            catch (GraphBreakException e)
-            {
-                return new Result(null, e.Message, e.Location);
-            }
+            return CaptureVariants(forward, types, compilation, cancellationToken);
+        }
+
+        /// <summary>Captures one path through <paramref name="forward"/> (the branches take the outcomes this capture's path prescribes).</summary>
+        CapturedGraph CapturePath(IMethodSymbol forward)
+        {
+            var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name), p.Locations.FirstOrDefault())).ToList();
+            int output = Inline(forward, "", inputs, depth: 0);
+            return new CapturedGraph(_nodes.ToEquatableArray(), output, _modules.ToEquatableArray());
         }
 
         /// <summary>Captures the body of <paramref name="forward"/> on the given input values; returns the value it returns.</summary>
@@ -121,7 +141,9 @@ namespace ShapeSafe.Generators.Graphs
             if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body)
                 throw new GraphBreakException(syntax.GetLocation(), forward.ContainingType.Name + ".Forward does not bind");
             var scope = new Scope(prefix, depth);
-            for (int i = 0; i < forward.Parameters.Length; i++) scope.Values[forward.Parameters[i]] = arguments[i];
+            // The body's operations name the original definition's parameters (those of Block<T>, for Block<float>).
+            for (int i = 0; i < forward.Parameters.Length; i++) scope.Values[forward.OriginalDefinition.Parameters[i]] = arguments[i];
+            _inlinedTypes[prefix] = forward.ContainingType;
             var block = body.BlockBody ?? body.ExpressionBody!;
             foreach (var statement in block.Operations)
             {
@@ -164,8 +186,14 @@ namespace ShapeSafe.Generators.Graphs
                 case IConditionalOperation branch when KnownBool(branch.Condition, scope) is bool taken:
                     // A condition known at build time (on an unrolled loop's counter): only the branch it takes is captured.
                     return (taken ? branch.WhenTrue : branch.WhenFalse) is { } chosen ? Statement(chosen, scope) : null;
-                case IConditionalOperation:
-                    throw Break(statement, "an if statement on a value not known at build time (branches are not compiled yet)");
+                case IConditionalOperation branch:
+                    // A condition known when the graph is bound (Training, a readonly option): this path's outcome.
+                    return (Branch(branch.Condition, branch, scope, "an if statement") ? branch.WhenTrue : branch.WhenFalse) is { } side
+                        ? Statement(side, scope) : null;
+                case ISwitchOperation @switch:
+                    return Switch(@switch, scope);
+                case IThrowOperation thrown:
+                    throw Throws(thrown);
                 case IForEachLoopOperation each:
                     ForEach(each, scope);
                     return null;
@@ -210,6 +238,14 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } negation when _types.IsTensor(negation.Operand.Type):
                     return Add(GraphOp.Neg, new[] { Value(negation.Operand, scope) }, "", negation);
+                case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                    return Value(Branch(conditional.Condition, conditional, scope, "a conditional expression") ? conditional.WhenTrue : whenFalse, scope);
+                case ISwitchExpressionOperation @switch:
+                    return SwitchExpression(@switch, scope);
+                case IThrowOperation thrown:
+                    throw Throws(thrown);
+                case IConversionOperation { Operand: IThrowOperation converted }:
+                    throw Throws(converted);
                 default:
                     throw Break(operation, Describe(operation) + ", which the generator does not compile");
             }
@@ -264,6 +300,8 @@ namespace ShapeSafe.Generators.Graphs
 
         int ChildForward(string path, INamedTypeSymbol type, List<int> input, IInvocationOperation call, Scope scope)
         {
+            if (ForeignTypeParameter(type) is { } foreign)
+                throw Break(call, "the child " + path + "'s type depends on " + foreign.Name + ", a type parameter of an inlined generic class, which the graph cannot name");
             var primitive = Primitive(type);
             if (primitive is { } op)
             {
@@ -304,6 +342,9 @@ namespace ShapeSafe.Generators.Graphs
                 IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Arguments.Length: 0 } property => property.Property,
                 _ => null,
             };
+            // A child typed by a type parameter may be any subclass, whose Forward the graph cannot know.
+            if (member is not null && instance.Type is ITypeParameterSymbol parameter && _types.IsModule(parameter))
+                throw Break(instance, member.Name + "'s type is the type parameter " + parameter.Name + " (a graph is compiled for a child's exact type)");
             if (member is null || instance.Type is not INamedTypeSymbol type || !_types.IsModule(type)) return null;
             var state = ModuleGenerator.Parser.StateOf(member, _types);
             if (state is null || state.Kind != StateKind.Child)

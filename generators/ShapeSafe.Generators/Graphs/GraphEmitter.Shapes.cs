@@ -5,6 +5,8 @@ namespace ShapeSafe.Generators.Graphs
 {
     // The symbolic shapes the generator worked out at build time, written as comments beside the steps, so that the
     // generated file reads like code written by hand: each value's shape in the forward, each gradient's in the backward.
+    // A variant's emitter has that variant's graph and shapes as _forward's (GraphEmitter.Variants.cs), so each variant's
+    // class gets the comments of its own graph.
     internal sealed partial class GraphEmitter
     {
         /// <summary>The arguments' shapes, from their <c>[Shape]</c> annotations: <c>// x: [B, 784]</c>.</summary>

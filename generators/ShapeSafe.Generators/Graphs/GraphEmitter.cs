@@ -52,7 +52,7 @@ namespace ShapeSafe.Generators.Graphs
             var signature = string.Join(", ", _forward.Parameters.Select(p => TensorType + " " + p));
             _w.Line();
             _w.Line("/// <summary>");
-            _w.Line(_plan is null
+            _w.Line(_plan is null && _forward.Variants is null
                 ? "/// This module's <c>Forward</c> as a compiled module. The generator could not compile it (" + Xml(_forward.Break) + "), so its <c>Forward</c> runs eagerly."
                 : "/// This module's <c>Forward</c> as a graph compiled at build time: one autograd node per call, whose backward is generated code, training this module's own parameters.");
             _w.Line("/// </summary>");
@@ -61,11 +61,22 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line();
             _w.Line("global::ShapeSafe.NN.CompiledModule global::ShapeSafe.NN.ICompilableModule.Compile(global::ShapeSafe.NN.CompileOptions? options) => Compile(options);");
             _w.Line();
+            if (_forward.Variants is { } variants)
+            {
+                EmitVariants(variants, version);
+                return;
+            }
             _w.Line("/// <summary>The compiled graph of <see cref=\"Forward(" + string.Join(", ", _forward.Parameters.Select(_ => "ShapeSafe.Tensor")) + ")\"/>.</summary>");
             _w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"ShapeSafe.Generators\", \"" + version + "\")]");
             // A one-tensor Forward makes the graph usable by code written against ITensorModule, such as the trainer.
             var tensorModule = _forward.Parameters.Count == 1 ? ", global::ShapeSafe.NN.ITensorModule" : "";
-            using (_w.Block("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">" + tensorModule))
+            EmitGraphClass("public " + @new + "sealed class Compiled : global::ShapeSafe.NN.CompiledModule<" + _moduleType + ">" + tensorModule, signature);
+        }
+
+        /// <summary>The class of one graph: its bound children, forward, backward, plan and buffers (or, at a graph break, the eager Forward).</summary>
+        void EmitGraphClass(string header, string signature)
+        {
+            using (_w.Block(header))
             {
                 if (_plan is null)
                 {
@@ -86,6 +97,8 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("/// <inheritdoc/>");
                 _w.Line("protected override object CreatePlan(int[][] inputSizes) => new Plan(this, inputSizes);");
                 _w.Line();
+                EmitMemoryReport();
+                _w.Line();
                 EmitPlan();
                 _w.Line();
                 EmitBuffers();
@@ -102,7 +115,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("readonly float " + member + ";");
             }
             _w.Line();
-            using (_w.Block("internal Compiled(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
+            using (_w.Block(ConstructorAccess + " " + _className + "(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
                 foreach (var module in LiveModules())
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
@@ -141,7 +154,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             var plan = _plan!;
             _w.Line("/// <summary>Runs the compiled forward (the module's eager <c>Forward</c> when a guard does not hold).</summary>");
-            using (_w.Block("public " + TensorType + " Forward(" + signature + ")"))
+            using (_w.Block("public " + ForwardModifier + TensorType + " Forward(" + signature + ")"))
             {
                 var arguments = string.Join(", ", _forward.Parameters);
                 // The guard's dtypes: Float32, or Int64 for an embedding's indices.
@@ -197,7 +210,7 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>Where a value is read: an argument, a per-call view of one, a buffer, or the output.</summary>
-        string Expr(PlannedValue value, bool backward) => value.Home switch
+        string Expr(PlannedValue value, bool backward) => backward && _plan!.IsRecomputed(value) ? "b." + _plan.RecomputedName(value) : value.Home switch
         {
             Home.Input => InputData(value.Node),
             Home.InputView => value.Name.Substring(0, 1).ToLowerInvariant() + value.Name.Substring(1),
@@ -207,10 +220,11 @@ namespace ShapeSafe.Generators.Graphs
 
         string Module(string path) => ForwardCapture.Member(path);
 
-        void ForwardStep(PlannedStep step)
+        /// <summary>A step's forward kernel; <paramref name="recompute"/>: run again in the backward, on the operands as the backward has them.</summary>
+        void ForwardStep(PlannedStep step, bool recompute = false)
         {
-            var input = Expr(step.Inputs[0], false);
-            var output = Expr(step.Output, false);
+            var input = Expr(step.Inputs[0], recompute);
+            var output = Expr(step.Output, recompute);
             var m = Module(step.Module);
             var name = step.Output.Name;
             switch (step.Kind)
@@ -241,7 +255,10 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(Ops + ".Embedding(" + m + ", " + input + ", " + output + ");");
                     break;
                 case StepKind.Dropout:
-                    _w.Line("b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
+                    // Run again in the backward, it multiplies by the mask the forward drew.
+                    _w.Line(recompute
+                        ? Ops + ".DropoutWithMask(b." + name + "Masked, " + input + ", b." + name + "Mask, " + output + ");"
+                        : "b." + name + "Masked = " + Ops + ".Dropout(" + m + ", " + input + ", " + output + ", b." + name + "Mask);");
                     break;
                 case StepKind.Softmax:
                 case StepKind.LogSoftmax:
@@ -257,7 +274,7 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Mul:
                 case StepKind.Sub:
                 case StepKind.Div:
-                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], false) + ", " + output + ");");
+                    _w.Line(Ops + "." + step.Kind + "(" + input + ", " + Expr(step.Inputs[1], recompute) + ", " + output + ");");
                     break;
                 case StepKind.Neg:
                     _w.Line(Ops + ".Neg(" + input + ", " + output + ");");
@@ -302,7 +319,8 @@ namespace ShapeSafe.Generators.Graphs
             {
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("var " + InputData(i) + " = b.Inputs[" + i + "];");
-                _w.Line("var output = b.Output;");
+                // Set by the forward whose node runs this backward (a graph ending in a ReLU, a tanh, ... reads it).
+                _w.Line("var output = b.Output!;");
                 _w.Line("ulong needs = b.Needs;");
                 _w.Line("var g = " + Ops + ".Contiguous(gradOutput);");
                 foreach (var view in plan.Values.Where(v => v.Home == Home.InputView))
@@ -312,6 +330,7 @@ namespace ShapeSafe.Generators.Graphs
                 var seenParameters = new HashSet<string>();
                 foreach (var step in plan.Steps.AsEnumerable().Reverse())
                 {
+                    EmitRecomputation(step);
                     _w.Line();
                     Comment(step);
                     ShapeComment(step, backward: true);
@@ -575,7 +594,8 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line("/// <summary>The shapes and kernel geometries for one input shape.</summary>");
             using (_w.Block("sealed class Plan : global::ShapeSafe.CompiledGraphs.GraphPlan<Buffers>"))
             {
-                _w.Line("readonly Compiled _graph;");
+                _w.Line("readonly " + _className + " _graph;");
+                EmitRecomputesField();
                 foreach (var value in plan.Values)
                     _w.Line("public readonly int[] " + value.Name + "Shape;");
                 foreach (var step in plan.Steps.Where(s => s.IsConvolution))
@@ -591,9 +611,10 @@ namespace ShapeSafe.Generators.Graphs
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Permute))
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.StridedViewPlan " + step.Output.Name + "View;");
                 _w.Line();
-                using (_w.Block("public Plan(Compiled graph, int[][] inputSizes) : base(inputSizes)"))
+                using (_w.Block("public Plan(" + _className + " graph, int[][] inputSizes) : base(inputSizes)"))
                 {
                     _w.Line("_graph = graph;");
+                    EmitRecomputesAssignment();
                     for (int i = 0; i < _forward.Parameters.Count; i++)
                         _w.Line(plan.Values[i].Name + "Shape = inputSizes[" + i + "];");
                     foreach (var step in plan.Steps) PlanStep(step);
@@ -604,6 +625,8 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line();
                 _w.Line("/// <inheritdoc/>");
                 _w.Line("protected override Buffers CreateBuffers() => new Buffers(_graph, this);");
+                _w.Line();
+                EmitLifetimes();
             }
         }
 
@@ -724,16 +747,17 @@ namespace ShapeSafe.Generators.Graphs
         {
             var plan = _plan!;
             _w.Line("/// <summary>");
-            _w.Line("/// The buffers of one call in flight: " + plan.Buffers.Count + " buffers in " + plan.SlotCount + " slots, shared where lifetimes do not overlap");
+            _w.Line("/// The buffers of one call in flight: " + LayoutSummary() + ", shared where lifetimes do not overlap");
             _w.Line("/// (forward steps 0-" + (plan.Steps.Count - 1) + ", backward steps " + plan.Steps.Count + "-" + (2 * plan.Steps.Count - 1) + ").");
             _w.Line("/// </summary>");
             using (_w.Block("sealed class Buffers : global::ShapeSafe.CompiledGraphs.GraphBuffers"))
             {
                 foreach (var buffer in plan.Buffers)
                 {
-                    _w.Line("/// <summary>Slot " + buffer.Slot + ", steps " + buffer.First + "-" + buffer.Last + ": " + Xml(buffer.Purpose) + (buffer.ViewOf is null ? "" : " (a view of " + buffer.ViewOf.Name + ")") + ".</summary>");
+                    _w.Line("/// <summary>" + SlotAndSteps(buffer) + ": " + Xml(buffer.Purpose) + (buffer.ViewOf is null ? "" : " (a view of " + buffer.ViewOf.Name + ")") + ".</summary>");
                     _w.Line("public readonly " + TensorType + " " + buffer.Name + ";");
                 }
+                EmitRecomputedFields();
                 foreach (var step in plan.Steps.Where(s => s.HasIndices))
                 {
                     _w.Line("public readonly int[] " + step.Output.Name + "Indices;");
@@ -771,17 +795,9 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("public readonly global::System.Func<" + TensorType + ", " + TensorType + "?[]> Backward;");
                 _w.Line("public readonly global::System.Action Released;");
                 _w.Line();
-                using (_w.Block("public Buffers(Compiled graph, Plan plan)"))
+                using (_w.Block("public Buffers(" + _className + " graph, Plan plan)"))
                 {
-                    for (int slot = 0; slot < plan.SlotCount; slot++)
-                    {
-                        var shapes = plan.Buffers.Where(x => x.Slot == slot && x.ViewOf is null).Select(x => "plan." + x.Shape);
-                        _w.Line("var slot" + slot + " = Slot(" + string.Join(", ", shapes) + ");");
-                    }
-                    foreach (var buffer in plan.Buffers)
-                        _w.Line(buffer.Name + " = " + (buffer.Strided
-                            ? Ops + ".Strided(slot" + buffer.Slot + ", plan." + buffer.Name + "View)"
-                            : "View(slot" + buffer.Slot + ", plan." + buffer.Shape + ")") + ";");
+                    EmitLayouts();
                     foreach (var step in plan.Steps.Where(s => s.HasIndices))
                         _w.Line(step.Output.Name + "Indices = Indices(plan." + step.Output.Name + "Pool.IndexCount);");
                     foreach (var step in plan.Steps.Where(s => s.HasMask))

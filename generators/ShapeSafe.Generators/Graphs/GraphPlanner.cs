@@ -183,7 +183,7 @@ namespace ShapeSafe.Generators.Graphs
     /// and the slots that buffers whose lifetimes do not overlap share. Time runs over the forward's steps
     /// (0 .. n-1) and then the backward's (n .. 2n-1, step k's backward at 2n-1-k).
     /// </summary>
-    internal sealed class GraphPlanner
+    internal sealed partial class GraphPlanner
     {
         GraphPlanner(CapturedGraph graph) => Graph = graph;
 
@@ -210,7 +210,8 @@ namespace ShapeSafe.Generators.Graphs
             planner.Fuse();
             planner.PlaceValues();
             planner.PlanBuffers();
-            planner.AssignSlots();
+            planner.SlotCount = AssignSlots(planner.Buffers);
+            planner.PlanRecomputation();
             return planner;
         }
 
@@ -370,11 +371,12 @@ namespace ShapeSafe.Generators.Graphs
 
         public static string ScratchName(PlannedStep step) => step.Output.Name + "Scratch";
 
-        void AssignSlots()
+        /// <summary>Gives each of <paramref name="buffers"/> a slot and returns how many there are.</summary>
+        static int AssignSlots(List<PlannedBuffer> buffers)
         {
             // Greedy over start time: a buffer takes the first slot whose buffers all ended before it starts.
             var slotEnds = new List<int>();
-            foreach (var buffer in Buffers.Where(b => b.ViewOf is null).OrderBy(b => b.First).ThenBy(b => Buffers.IndexOf(b)))
+            foreach (var buffer in buffers.Where(b => b.ViewOf is null).OrderBy(b => b.First).ThenBy(b => buffers.IndexOf(b)))
             {
                 int slot = slotEnds.FindIndex(end => end < buffer.First);
                 if (slot < 0)
@@ -388,8 +390,8 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 buffer.Slot = slot;
             }
-            foreach (var view in Buffers.Where(b => b.ViewOf is not null)) view.Slot = view.ViewOf!.Slot;
-            SlotCount = slotEnds.Count;
+            foreach (var view in buffers.Where(b => b.ViewOf is not null)) view.Slot = view.ViewOf!.Slot;
+            return slotEnds.Count;
         }
 
         static FusibleOp Fusible(GraphOp op) => op switch

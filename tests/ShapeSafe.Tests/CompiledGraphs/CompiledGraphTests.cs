@@ -11,7 +11,7 @@ namespace ShapeSafe.Tests.CompiledGraphs;
 public class CompiledGraphTests
 {
     /// <summary>Runs forward and backward (a weighted sum of the output, so every element's gradient differs) and returns the output and every gradient.</summary>
-    static (float[] Output, Dictionary<string, float[]> Grads, float[]? InputGrad) Step(Module model, Func<Tensor, Tensor> forward, Tensor x)
+    internal static (float[] Output, Dictionary<string, float[]> Grads, float[]? InputGrad) Step(Module model, Func<Tensor, Tensor> forward, Tensor x)
     {
         model.ZeroGrad();
         x.Grad = null;
@@ -23,7 +23,7 @@ public class CompiledGraphTests
     }
 
     /// <summary>Asserts bitwise equality, or within <paramref name="tolerance"/> relative to the largest magnitude.</summary>
-    static void AssertSame(float[] expected, float[] actual, string what, double tolerance)
+    internal static void AssertSame(float[] expected, float[] actual, string what, double tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
         double scale = expected.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();

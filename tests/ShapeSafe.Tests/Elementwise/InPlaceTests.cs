@@ -109,7 +109,7 @@ public class InPlaceTests
         v.AddCMulInPlace(g, g, 0.1f);
         var p = Tensor.FromArray(new[] { 0f, 0f }).AddCDivInPlace(g, v, -1f);
 
-        Assert.Equal(new[] { 1f + 0.1f * 2 * 2, 1f + 0.1f * 3 * 3 }, v.ToFloatArray());
+        Assert.Equal(new[] { MathF.FusedMultiplyAdd(0.1f * 2, 2, 1f), MathF.FusedMultiplyAdd(0.1f * 3, 3, 1f) }, v.ToFloatArray());
         Assert.Equal(new[] { -1f * 2 / v.ToFloatArray()[0], -1f * 3 / v.ToFloatArray()[1] }, p.ToFloatArray());
     }
 

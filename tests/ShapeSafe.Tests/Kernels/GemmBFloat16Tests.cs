@@ -95,4 +95,33 @@ public class GemmBFloat16Tests
             GemmBFloat16.Gemm(2, 2, 2, new ushort[3], 0, 2, 1, new ushort[4], 0, 2, 1, new float[4], 0, 2));
         Assert.StartsWith("Operand a reaches element 3 but its array holds 3.", ex.Message);
     }
+
+    // A BFloat16 A times a float32 B (a convolution's weight times its widened column matrix): bitwise what Sgemm gives
+    // on the widened A, on both routes and both layouts of A.
+    [Theory]
+    [InlineData(7, 13, 9)]          // unpacked: small
+    [InlineData(1, 300, 40)]        // unpacked: one row
+    [InlineData(40, 1, 300)]        // unpacked: one column
+    [InlineData(32, 784, 144)]      // packed: the CNN's second convolution
+    [InlineData(144, 784, 32)]      // packed: its input gradient (A transposed)
+    public void GemmWidenedAIsTheFloat32ProductOfTheWidenedAOnTheSameRoute(int m, int n, int k)
+    {
+        var rng = new System.Random(m + n + k);
+        var bits = new ushort[m * k];
+        DTypeConversion.ToBFloat16(Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), bits);
+        var widened = new float[bits.Length];
+        DTypeConversion.FromBFloat16(bits, widened);
+        var b = Enumerable.Range(0, k * n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        foreach (var (rowStride, colStride) in new[] { (k, 1), (1, m) })
+        {
+            foreach (var kernel in GemmMicroKernels.Supported)
+            {
+                var expected = new float[m * n];
+                GemmKernel.SgemmWith(kernel, GemmRoute.Auto, m, n, k, 1f, widened, 0, rowStride, colStride, b, 0, n, 1, 0f, expected, 0, n, 1);
+                var actual = Enumerable.Repeat(float.NaN, m * n).ToArray();
+                GemmBFloat16.GemmWidenedAWith(kernel, m, n, k, bits, 0, rowStride, colStride, b, 0, n, 1, actual, 0, n);
+                Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
 }

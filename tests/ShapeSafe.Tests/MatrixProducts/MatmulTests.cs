@@ -146,6 +146,38 @@ public class MatmulTests
         }
     }
 
+    [Fact]
+    public void A_batched_operand_times_a_matrix_gives_the_matrix_one_folded_gradient()
+    {
+        // PyTorch folds [2, 2, 1] × [1, 1] into one mm, so b's gradient is one BFloat16 product over all 4 rows:
+        // 256 + 1 + 1 + 0 = 258 (representable). Per-batch products summed after would round 257 to 256 first.
+        var a = Tensor.FromArray(new[] { 256f, 1f, 1f, 0f }, 2, 2, 1).ToDType(DType.BFloat16);
+        var b = Tensor.FromArray(new[] { 1f }, 1, 1).ToDType(DType.BFloat16);
+        b.RequiresGrad = true;
+        Tensor.Matmul(a, b).Sum().Backward();
+        Assert.Equal(new[] { 258f }, b.Grad!.ToFloatArray());
+
+        // The mirror image: a matrix times a batched operand, [1, 1] × [2, 1, 2].
+        var left = Tensor.FromArray(new[] { 1f }, 1, 1).ToDType(DType.BFloat16);
+        left.RequiresGrad = true;
+        var right = Tensor.FromArray(new[] { 256f, 1f, 1f, 0f }, 2, 1, 2).ToDType(DType.BFloat16);
+        Tensor.Matmul(left, right).Sum().Backward();
+        Assert.Equal(new[] { 258f }, left.Grad!.ToFloatArray());
+
+        // A vector on the right folds too, and Float32 gradients keep their shapes and values.
+        var x = Tensor.Randn(new[] { 3, 4, 5 }, new Generator(5));
+        var v = Tensor.Randn(new[] { 5 }, new Generator(6));
+        var w = Tensor.Randn(new[] { 5, 2 }, new Generator(7));
+        v.RequiresGrad = true;
+        w.RequiresGrad = true;
+        Tensor.Matmul(x, v).Sum().Backward();
+        Tensor.Matmul(x, w).Sum().Backward();
+        var rows = x.Reshape(12, 5);
+        AssertClose(rows.Sum(0).ToFloatArray(), v.Grad!.ToFloatArray());
+        Assert.Equal(new[] { 5, 2 }, w.Grad!.Shape);
+        AssertClose(Tensor.Mm(rows.Transpose(0, 1), Tensor.Ones(12, 2)).ToFloatArray(), w.Grad.ToFloatArray());
+    }
+
     static void AssertClose(float[] expected, float[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);

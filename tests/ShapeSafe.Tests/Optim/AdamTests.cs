@@ -123,7 +123,8 @@ public class AdamTests
     }
 
     // The update op by op in Float32, in ATen's order and with the engine's kernels (add with alpha and lerp are
-    // fused multiply-adds, as ATen's vectorized CPU kernels are; addcmul/addcdiv are self + value * t1 op t2).
+    // fused multiply-adds, as ATen's vectorized CPU kernels are; addcmul is fma(value * t1, t2, self), addcdiv
+    // self + value * t1 / t2).
     static float[] Float32Reference(int steps, double lr, double beta1, double beta2, double eps, double weightDecay, bool amsgrad, bool decoupled)
     {
         int n = Start.Length;
@@ -148,7 +149,7 @@ public class AdamTests
                 float w = (float)(1 - beta1);
                 m[i] = Math.Abs(w) < 0.5f ? MathF.FusedMultiplyAdd(w, g[i] - m[i], m[i]) : MathF.FusedMultiplyAdd(w - 1, g[i] - m[i], g[i]);
                 v[i] *= (float)beta2;
-                v[i] += (float)(1 - beta2) * g[i] * g[i];
+                v[i] = MathF.FusedMultiplyAdd((float)(1 - beta2) * g[i], g[i], v[i]);
                 vMax[i] = Math.Max(vMax[i], v[i]);
                 float denom = MathF.Sqrt(amsgrad ? vMax[i] : v[i]) / (float)bc2Sqrt + (float)eps;
                 p[i] += (float)-stepSize * m[i] / denom;

@@ -88,7 +88,8 @@ public class OptimizerTests
     {
         var ints = new Parameter(Tensor.FromArray(new long[] { 1, 2 }), requiresGrad: false);
 
-        Assert.Contains("Float32 parameters only", Assert.Throws<ArgumentException>(() => new Sgd(new[] { ints }, lr: 0.1)).Message);
+        Assert.Equal("Sgd: optimizers update Float32 and Float64 parameters only; got a parameter of dtype Int64 and shape [2] (Parameter 'group')",
+            Assert.Throws<ArgumentException>(() => new Sgd(new[] { ints }, lr: 0.1)).Message);
     }
 
     [Fact]

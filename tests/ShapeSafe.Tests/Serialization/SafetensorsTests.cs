@@ -212,7 +212,7 @@ public sealed class SafetensorsTests : IDisposable
         { "bad-json", "the header is not valid JSON" },
         { "bad-utf8", "the header is not valid UTF-8" },
         { "unknown-dtype", "tensor 'weight' has unknown dtype 'F17'" },
-        { "unsupported-dtype", "tensor 'weight' has dtype F16, which ShapeSafe does not load (it loads F32 and I64)" },
+        { "unsupported-dtype", "tensor 'weight' has dtype F16, which ShapeSafe does not load (it loads F32, F64 and I64)" },
         { "shape-offsets-disagree", "tensor 'weight': shape [2, 3] of F32 needs 24 bytes, but data_offsets [0, 20] span 20" },
         { "overlap", "tensor 'bias' (data_offsets [16, 24]) overlaps tensor 'weight' (data_offsets [0, 24])" },
         { "gap", "bytes [24, 28) of the data section belong to no tensor (before tensor 'bias')" },

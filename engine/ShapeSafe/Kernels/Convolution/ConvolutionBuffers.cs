@@ -16,6 +16,8 @@ internal static class ConvolutionBuffers
     [ThreadStatic] private static float[]? t_products;
     [ThreadStatic] private static float[]? t_gradOutputs;
     [ThreadStatic] private static float[]? t_pooled;
+    [ThreadStatic] private static float[]? t_inputGradients;
+    [ThreadStatic] private static ushort[]? t_rounded;
     [ThreadStatic] private static int[]? t_pooledIndices;
 
     /// <summary>This thread's column matrix of at least <paramref name="length"/> floats.</summary>
@@ -29,6 +31,12 @@ internal static class ConvolutionBuffers
 
     /// <summary>This thread's gathered output gradient of a chunk of images.</summary>
     public static float[] GradOutputs(int length) => Get(ref t_gradOutputs, length);
+
+    /// <summary>This thread's float32 input gradient of a chunk of images, before a BFloat16 kernel rounds it.</summary>
+    public static float[] InputGradients(int length) => Get(ref t_inputGradients, length);
+
+    /// <summary>This thread's BFloat16 bits of a chunk's channel, rounded before a fused max pool.</summary>
+    public static ushort[] Rounded(int length) => Get(ref t_rounded, length);
 
     /// <summary>This thread's max-pooled values of a chunk's channel, before they are copied to the output.</summary>
     public static float[] Pooled(int length) => Get(ref t_pooled, length);

@@ -24,7 +24,7 @@ namespace ShapeSafe.Kernels.Convolution;
 /// gradBias partial = its row sums, and gradInput = col2im(weightᵀ × that). The chunks depend only on the
 /// shapes and their partials are added in chunk order, so every result is bitwise the same for any thread count.</para>
 /// </remarks>
-internal static class ConvolutionKernel
+internal static partial class ConvolutionKernel
 {
     // One group's column matrix for a chunk is kept near this many floats (512 KiB: a Zen 4 core's L2 holds it
     // beside the GEMM's packed blocks). Measured on the CNN's layers, 64K..256K floats are within 5%.

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ShapeSafe.Kernels.Elementwise;
 
 namespace ShapeSafe.Kernels.Convolution;
 
@@ -29,7 +30,19 @@ internal static class Im2Col
     }
 
     /// <summary>
-    /// Adds each entry of the column matrix (laid out as in <see cref="Fill"/>) back onto the input position it
+    /// <see cref="Fill(in Conv2dGeometry, float[], int, int, float[], int, int)"/> from a BFloat16 input: each entry is
+    /// widened to float32 (exact) as it is copied, so the column matrix is the one the widened input would give and
+    /// the input is never converted whole.
+    /// </summary>
+    public static void Fill(in Conv2dGeometry g, ushort[] input, int inputOffset, int channels,
+        float[] columns, int columnsOffset, int ld)
+    {
+        var fill = new FillRowBFloat16(input, inputOffset, columns, columnsOffset, ld, HasContiguousRows(g));
+        ForEachRow(g, channels, ref fill);
+    }
+
+    /// <summary>
+    /// Adds each entry of the column matrix (laid out as in <see cref="Fill(in Conv2dGeometry, float[], int, int, float[], int, int)"/>) back onto the input position it
     /// was read from; padding entries are dropped: gradInput += col2im(columns). The padding entries of
     /// <paramref name="columns"/> may be overwritten with zeros.
     /// </summary>
@@ -121,6 +134,51 @@ internal static class Im2Col
                     int sw = g.StrideWidth;
                     for (int ow = r.OwFirst; ow < r.OwEnd; ow++)
                         dst[ow] = input[src + ow * sw];
+                }
+            }
+        }
+    }
+
+    // FillRow's walk over a BFloat16 input, widening each run as it copies it.
+    private readonly struct FillRowBFloat16(ushort[] input, int inputOffset, float[] columns, int columnsOffset, int ld, bool contiguousRows) : IRowBody
+    {
+        public void Invoke(in Conv2dGeometry g, in Row r)
+        {
+            int outWidth = g.OutWidth;
+            int channelStart = inputOffset + r.Channel * g.InPlane;
+            var rowSpan = columns.AsSpan(columnsOffset + r.Index * ld, g.OutPlane);
+            if (r.ReadsOnlyPadding)
+            {
+                rowSpan.Clear();
+                return;
+            }
+            if (contiguousRows)
+            {
+                int first = r.RunStart(outWidth), end = r.RunEnd(outWidth);
+                int delta = r.HShift * g.InWidth + r.WShift;
+                rowSpan[..first].Clear();
+                DTypeConversion.FromBFloat16(input.AsSpan(channelStart + delta + first, end - first), rowSpan[first..end]);
+                rowSpan[end..].Clear();
+                ZeroOutsideColumns(rowSpan, outWidth, r);
+                return;
+            }
+            rowSpan[..(r.OhFirst * outWidth)].Clear();
+            rowSpan[(r.OhEnd * outWidth)..].Clear();
+            for (int oh = r.OhFirst; oh < r.OhEnd; oh++)
+            {
+                var dst = rowSpan.Slice(oh * outWidth, outWidth);
+                dst[..r.OwFirst].Clear();
+                dst[r.OwEnd..].Clear();
+                int src = channelStart + (oh * g.StrideHeight + r.HShift) * g.InWidth + r.WShift;
+                if (g.StrideWidth == 1)
+                {
+                    DTypeConversion.FromBFloat16(input.AsSpan(src + r.OwFirst, r.OwEnd - r.OwFirst), dst[r.OwFirst..r.OwEnd]);
+                }
+                else
+                {
+                    int sw = g.StrideWidth;
+                    for (int ow = r.OwFirst; ow < r.OwEnd; ow++)
+                        dst[ow] = DTypeConversion.FromBFloat16(input[src + ow * sw]);
                 }
             }
         }

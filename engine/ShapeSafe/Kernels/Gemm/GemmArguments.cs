@@ -13,6 +13,21 @@ internal static class GemmArguments
         => ValidateBatched(1, m, n, k, a, aOffset, 0, aRowStride, aColStride,
             b, bOffset, 0, bRowStride, bColStride, c, cOffset, 0, cRowStride, cColStride);
 
+    /// <summary><see cref="Validate{T}"/> for operands of two element types (a BFloat16 A times a float32 B).</summary>
+    public static void ValidateMixed<TA, TB>(int m, int n, int k,
+        TA[] a, int aOffset, int aRowStride, int aColStride,
+        TB[] b, int bOffset, int bRowStride, int bColStride,
+        float[] c, int cOffset, int cRowStride, int cColStride)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckOperand(a, nameof(a), aOffset, 1, 0, m, aRowStride, k, aColStride);
+        CheckOperand(b, nameof(b), bOffset, 1, 0, k, bRowStride, n, bColStride);
+        CheckOperand(c, nameof(c), cOffset, 1, 0, m, cRowStride, n, cColStride);
+        CheckNoSelfOverlap(1, 0, m, cRowStride, n, cColStride);
+    }
+
     /// <remarks>A and B are float32, or BFloat16 bits for the BFloat16 products; C is always float32.</remarks>
     public static void ValidateBatched<T>(int batch, int m, int n, int k,
         T[] a, int aOffset, int aBatchStride, int aRowStride, int aColStride,

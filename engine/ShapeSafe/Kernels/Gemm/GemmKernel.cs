@@ -105,7 +105,7 @@ internal static unsafe class GemmKernel
         }
     }
 
-    private static void Run(GemmProblem problem, GemmMicroKernel kernel, GemmRoute route, bool allowParallel)
+    internal static void Run(GemmProblem problem, GemmMicroKernel kernel, GemmRoute route, bool allowParallel)
     {
         if (problem.K == 0 || problem.Alpha == 0)
         {
@@ -118,18 +118,21 @@ internal static unsafe class GemmKernel
         long work = (long)problem.M * problem.N * problem.K;
         int threads = allowParallel && work >= ParallelProductLimit && !ParallelRuntime.IsInsideParallelLoop
             ? ParallelRuntime.NumThreads : 1;
-        // Products with a single row or column are memory-bound: padding them to full tiles only wastes work.
         bool unpacked = route switch
         {
             GemmRoute.Packed => false,
             GemmRoute.Unpacked => true,
-            _ => work < SmallProductLimit || problem.M == 1 || problem.N == 1,
+            _ => TakesUnpackedRoute(problem.M, problem.N, problem.K),
         };
         if (unpacked)
             GemmSmall.Run(problem, threads);
         else
             GemmPacked.Run(problem, kernel, threads);
     }
+
+    /// <summary>Whether <see cref="GemmRoute.Auto"/> runs an m x n x k product unpacked (the rule is symmetric in m and n).</summary>
+    // Products with a single row or column are memory-bound: padding them to full tiles only wastes work.
+    internal static bool TakesUnpackedRoute(int m, int n, int k) => (long)m * n * k < SmallProductLimit || m == 1 || n == 1;
 
     // C = beta * C, without reading C when beta is 0.
     private static void ScaleC(in GemmProblem p)

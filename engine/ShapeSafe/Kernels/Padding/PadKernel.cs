@@ -6,7 +6,7 @@ namespace ShapeSafe.Kernels.Padding;
 /// over the same walk, and the backward adds each output gradient at the coordinate it was read from, so a value
 /// read several times (reflections, replication) gathers all of their gradients.
 /// </summary>
-internal sealed class PadKernel
+internal sealed partial class PadKernel
 {
     readonly int[][] _map;
     readonly int[] _inStrides, _outStrides, _outSizes;

@@ -89,7 +89,8 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
     /// <remarks>
     /// Runs of modules that <see cref="FusionRules"/> fuses run as one op (Linear or Conv2d followed by ReLU, Linear
     /// followed by exact GELU, Conv2d, ReLU, MaxPool2d): the activation (and pool) is applied in the layer's epilogue
-    /// and the intermediates, which nothing outside can see, are never stored. The compiled graphs of
+    /// and the intermediates, which nothing outside can see, are never stored. Under autocast only the Conv2d fusions
+    /// apply (they run the BFloat16 convolution kernels and give the unfused layers' values and gradients). The compiled graphs of
     /// <c>[Module]</c> classes apply the same rules. Exact types only: a subclass may override <c>Forward</c>.
     /// </remarks>
     /// <exception cref="InvalidOperationException">A module does not implement <see cref="ITensorModule"/>.</exception>
@@ -102,8 +103,11 @@ public class Sequential : Module, ITensorModule, IReadOnlyList<Module>
             var (name, module) = slots.GetAt(i);
             if (module is not ITensorModule step)
                 throw new InvalidOperationException($"Sequential.Forward: module ({name}) {module?.GetType().Name ?? "null"} has no Forward(Tensor) -> Tensor; only modules implementing ITensorModule can be chained.");
-            // Under autocast each layer casts on its own (the fused kernels are float32 ones).
-            var (fusion, length) = Autograd.IsAutocastEnabled ? (Fusion.None, 1) : FusionRules.Match(At(i), At(i + 1), At(i + 2));
+            var (fusion, length) = FusionRules.Match(At(i), At(i + 1), At(i + 2));
+            // Under autocast the convolution fusions run the BFloat16 kernels (with the unfused layers' results); the
+            // Linear fusions' kernels are float32 ones, so those layers cast on their own.
+            if (Autograd.IsAutocastEnabled && fusion is Fusion.LinearRelu or Fusion.LinearGelu)
+                (fusion, length) = (Fusion.None, 1);
             input = fusion switch
             {
                 Fusion.LinearRelu => LinearFused((Linear)module, input, GemmActivation.Relu),
