@@ -34,6 +34,12 @@ namespace ShapeSafe.Generators
 
         /// <summary>A graph break in a class marked <c>[Module(Compile = CompileMode.Required)]</c>.</summary>
         public const string RequiredGraphBreak = "SS2010";
+
+        /// <summary>A parameter's gradient in the compiled graph is not proven to have the parameter's shape.</summary>
+        public const string GradientShapeMismatch = "SS2011";
+
+        /// <summary>An op of the compiled graph refuses the shapes it gets there, in code the shape analyzer does not check with those shapes.</summary>
+        public const string GraphShapeMismatch = "SS2012";
     }
 
     /// <summary>The descriptors of the generator's diagnostics, each with its page under <c>docs/diagnostics/</c>.</summary>
@@ -104,6 +110,18 @@ namespace ShapeSafe.Generators
             "Forward must compile but breaks the graph",
             "{0} is marked Compile = CompileMode.Required, but its Forward cannot be compiled: {1}",
             "A class marked [Module(Compile = CompileMode.Required)] must compile into one graph. Rewrite the code named in the message with the ops the generator compiles (docs/compile.md), or drop Compile = CompileMode.Required to let it run eagerly.");
+
+        public static readonly DiagnosticDescriptor GradientShapeMismatch = Create(
+            GeneratorDiagnosticIds.GradientShapeMismatch,
+            "Gradient shape differs from its parameter's",
+            "{0}.Forward's compiled backward: {1}",
+            "The generator works out the symbolic shape of every value and gradient of a compiled graph with the shape rules the analyzer uses, from Forward's [Shape] annotations and the layers' constructor arguments. The gradient the backward computes for a parameter must have the parameter's shape; here it provably has another, or one that cannot be proven equal to it, so an optimizer step could not apply it.");
+
+        public static readonly DiagnosticDescriptor GraphShapeMismatch = Create(
+            GeneratorDiagnosticIds.GraphShapeMismatch,
+            "Compiled graph has a shape error",
+            "{0}.Forward's compiled graph: {1}",
+            "The generator works out the symbolic shape of every value of a compiled graph with the shape rules the analyzer uses. An op inside an inlined child's Forward refuses the shapes the caller gives it, so the first call would throw. The analyzer checks each Forward with its own annotations; this is what only the inlined graph shows.");
 
         static DiagnosticDescriptor Create(string id, string title, string message, string description,
             DiagnosticSeverity severity = DiagnosticSeverity.Error) =>

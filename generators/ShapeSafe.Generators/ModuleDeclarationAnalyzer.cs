@@ -7,8 +7,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace ShapeSafe.Generators
 {
     /// <summary>
-    /// Reports what the generator sees wrong in <c>[Module]</c> classes (SS2002–SS2008, from the generator's own
-    /// parser), and warns about a class that derives from <c>Module</c>, holds state and registers none of it
+    /// Reports what the generator sees wrong in <c>[Module]</c> classes (SS2002–SS2012, from the generator's own
+    /// parser: declarations, graph breaks and the compiled graph's shape errors), and warns about a class that derives from <c>Module</c>, holds state and registers none of it
     /// (SS2001): without <c>[Module]</c> such a model silently has no parameters, so an optimizer trains nothing.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -28,7 +28,9 @@ namespace ShapeSafe.Generators
             GeneratorDiagnostics.UnregisteredCollection,
             GeneratorDiagnostics.InvalidStateName,
             GeneratorDiagnostics.GraphBreak,
-            GeneratorDiagnostics.RequiredGraphBreak);
+            GeneratorDiagnostics.RequiredGraphBreak,
+            GeneratorDiagnostics.GradientShapeMismatch,
+            GeneratorDiagnostics.GraphShapeMismatch);
 
         /// <inheritdoc/>
         public override void Initialize(AnalysisContext context)

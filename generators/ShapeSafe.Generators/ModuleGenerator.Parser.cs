@@ -127,7 +127,61 @@ namespace ShapeSafe.Generators
                     report(Diagnostic.Create(required ? GeneratorDiagnostics.RequiredGraphBreak : GeneratorDiagnostics.GraphBreak,
                         result.Location ?? forward.Locations.FirstOrDefault(), type.Name, result.Reason));
                 }
-                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types), result.Variants);
+                // Each graph gets its symbolic shapes and the problems they prove.
+                (GraphShapes Shapes, List<ShapeProblem> Problems) Shapes(CapturedGraph graph, IReadOnlyList<bool> inlined, IReadOnlyList<Location?> locations)
+                {
+                    var (shapes, problems) = Graphs.SymbolicShapes.Infer(forward, graph, inlined, types, compilation, cancellationToken);
+                    return (shapes, problems.Select(p => new ShapeProblem(p.Descriptor, locations[p.Node] ?? forward.Locations.FirstOrDefault(), p.Message)).ToList());
+                }
+                var single = result.Graph is null ? default((GraphShapes Shapes, List<ShapeProblem> Problems)?) : Shapes(result.Graph, result.Inlined, result.Locations);
+                var problems = single?.Problems ?? new List<ShapeProblem>();
+                var variants = result.Variants;
+                if (variants is not null)
+                {
+                    var shaped = new List<GraphVariant>();
+                    var perVariant = new List<(GraphVariant Variant, List<ShapeProblem> Problems)>();
+                    for (int i = 0; i < variants.Variants.Count; i++)
+                    {
+                        var variant = variants.Variants[i];
+                        if (variant.Graph is null)
+                        {
+                            shaped.Add(variant);
+                            continue;
+                        }
+                        var (shapes, found) = Shapes(variant.Graph, result.VariantSources[i].Inlined, result.VariantSources[i].Locations);
+                        shaped.Add(variant with { Shapes = shapes });
+                        perVariant.Add((variant, found));
+                    }
+                    variants = variants with { Variants = shaped.ToEquatableArray() };
+                    problems = ProvenInEveryCombination(perVariant);
+                }
+                if (report is not null)
+                {
+                    foreach (var problem in problems)
+                        report(Diagnostic.Create(problem.Descriptor, problem.At, type.Name, problem.Message));
+                }
+                return new ForwardModel(forward.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), result.Graph, result.Reason, HidesBaseCompile(type, types),
+                    single?.Shapes, variants);
+            }
+
+            /// <summary>A shape problem of one graph, where it is reported: equal in two variants when it is the same problem.</summary>
+            readonly record struct ShapeProblem(DiagnosticDescriptor Descriptor, Location? At, string Message);
+
+            /// <summary>
+            /// The problems of a <c>Forward</c>'s variants that are certain, each once. The variants are grouped by the
+            /// outcomes of their branches on options (those on <c>Training</c> alone set the mode, and both modes run); a
+            /// problem is reported when a variant of every group shows it. A combination of options may be one the
+            /// constructor never makes (a block without its projection where the sizes differ), so a problem that only
+            /// some combinations show is left to the plan, which checks the concrete shapes when it runs.
+            /// </summary>
+            static List<ShapeProblem> ProvenInEveryCombination(List<(GraphVariant Variant, List<ShapeProblem> Problems)> variants)
+            {
+                var groups = variants
+                    .GroupBy(v => string.Join("\n", v.Variant.Decisions.Where(d => d.Condition != "training").Select(d => d.Condition + "=" + d.Taken)),
+                        StringComparer.Ordinal)
+                    .Select(g => new HashSet<ShapeProblem>(g.SelectMany(v => v.Problems)))
+                    .ToList();
+                return variants.SelectMany(v => v.Problems).Distinct().Where(p => groups.All(g => g.Contains(p))).ToList();
             }
 
             /// <summary>Whether a base class already has a generated (or compiled-in) <c>Compile</c>.</summary>

@@ -53,6 +53,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             var paths = new Paths();
             var variants = new List<GraphVariant>();
+            var sources = new List<PathSources>();
             IReadOnlyList<bool> prescribed = Array.Empty<bool>();
             while (true)
             {
@@ -74,8 +75,9 @@ namespace ShapeSafe.Generators.Graphs
                     throws = e.Message;
                 }
                 var decisions = capture._decisions;
-                if (decisions.Count == 0) return new Result(graph, "", null);
+                if (decisions.Count == 0) return new Result(graph, "", null, capture._inlined, capture._locations);
                 variants.Add(new GraphVariant(decisions.Select(d => d.Decision).ToEquatableArray(), graph, throws));
+                sources.Add(new PathSources(capture._inlined, capture._locations));
                 if (variants.Count > MaxVariants)
                 {
                     var tooMany = Break(decisions[decisions.Count - 1].At, "the branches on Training and readonly options have more than " + MaxVariants
@@ -89,8 +91,8 @@ namespace ShapeSafe.Generators.Graphs
             }
             if (variants.All(v => v.Graph is null))
                 return new Result(null, "every combination of the branches' outcomes ends in a throw", forward.Locations.FirstOrDefault());
-            return new Result(null, "", null, new GraphVariants(variants.ToEquatableArray(), paths.Children.ToEquatableArray(),
-                paths.Accessors.ToEquatableArray(), paths.ReadsTraining));
+            return new Result(null, "", null, variants: new GraphVariants(variants.ToEquatableArray(), paths.Children.ToEquatableArray(),
+                paths.Accessors.ToEquatableArray(), paths.ReadsTraining), variantSources: sources);
         }
 
         /// <summary>

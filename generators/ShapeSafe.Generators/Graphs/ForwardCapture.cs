@@ -30,6 +30,10 @@ namespace ShapeSafe.Generators.Graphs
         readonly CancellationToken _cancellationToken;
         readonly List<GraphNode> _nodes = new List<GraphNode>();
         readonly List<BoundModule> _modules = new List<BoundModule>();
+        // Where each node comes from: the code in the compiled Forward itself, or the call of an inlined child.
+        readonly List<bool> _inlined = new List<bool>();
+        readonly List<Location?> _locations = new List<Location?>();
+        Location? _inlinedCall;
         // The inputs an embedding reads as indices, and those other ops read.
         readonly HashSet<int> _indexInputs = new HashSet<int>();
         readonly HashSet<int> _floatInputs = new HashSet<int>();
@@ -48,12 +52,16 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The result of a capture: a graph, or the reason and place of the break.</summary>
         internal sealed class Result
         {
-            public Result(CapturedGraph? graph, string reason, Location? location, GraphVariants? variants = null)
+            public Result(CapturedGraph? graph, string reason, Location? location, IReadOnlyList<bool>? inlined = null, IReadOnlyList<Location?>? locations = null,
+                GraphVariants? variants = null, IReadOnlyList<PathSources>? variantSources = null)
             {
                 Graph = graph;
                 Reason = reason;
                 Location = location;
+                Inlined = inlined ?? Array.Empty<bool>();
+                Locations = locations ?? Array.Empty<Location?>();
                 Variants = variants;
+                VariantSources = variantSources ?? Array.Empty<PathSources>();
             }
 
             public CapturedGraph? Graph { get; }
@@ -66,6 +74,29 @@ namespace ShapeSafe.Generators.Graphs
 
             /// <summary>Where it stopped.</summary>
             public Location? Location { get; }
+
+            /// <summary>By node: whether it comes from an inlined child's <c>Forward</c> rather than the compiled <c>Forward</c>'s own code.</summary>
+            public IReadOnlyList<bool> Inlined { get; }
+
+            /// <summary>By node: where the compiled <c>Forward</c> computes it (for an inlined node, the call of the child).</summary>
+            public IReadOnlyList<Location?> Locations { get; }
+
+            /// <summary>By variant, in the order of <see cref="Variants"/>: where its own capture found each node of its graph.</summary>
+            public IReadOnlyList<PathSources> VariantSources { get; }
+        }
+
+        /// <summary>Where one path's capture found each node: <see cref="Result.Inlined"/> and <see cref="Result.Locations"/> of that path's graph.</summary>
+        internal sealed class PathSources
+        {
+            public PathSources(IReadOnlyList<bool> inlined, IReadOnlyList<Location?> locations)
+            {
+                Inlined = inlined;
+                Locations = locations;
+            }
+
+            public IReadOnlyList<bool> Inlined { get; }
+
+            public IReadOnlyList<Location?> Locations { get; }
         }
 
         /// <summary>The <c>Forward</c> the generator compiles: public, returning a tensor, of one or two tensor parameters.</summary>
@@ -95,7 +126,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Captures one path through <paramref name="forward"/> (the branches take the outcomes this capture's path prescribes).</summary>
         CapturedGraph CapturePath(IMethodSymbol forward)
         {
-            var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name))).ToList();
+            var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name), p.Locations.FirstOrDefault())).ToList();
             int output = Inline(forward, "", inputs, depth: 0);
             if (Differentiable(_nodes) > MaxDifferentiable)
                 throw new GraphBreakException(forward.Locations.FirstOrDefault(),
@@ -292,7 +323,16 @@ namespace ShapeSafe.Generators.Graphs
             {
                 if (scope.Depth + 1 > MaxInlineDepth)
                     throw Break(call, type.Name + " is nested more than " + MaxInlineDepth + " [Module] classes deep");
-                return Inline(forward, path, input, scope.Depth + 1);
+                var outer = _inlinedCall;
+                _inlinedCall ??= call.Syntax.GetLocation();
+                try
+                {
+                    return Inline(forward, path, input, scope.Depth + 1);
+                }
+                finally
+                {
+                    _inlinedCall = outer;
+                }
             }
             throw Break(call, "a call to " + type.Name + ".Forward, which the generator cannot see into (only the engine's compiled layers and [Module] classes of this project are compiled)");
         }
@@ -754,12 +794,14 @@ namespace ShapeSafe.Generators.Graphs
                     _floatInputs.Add(input);
                 }
             }
-            return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)));
+            return Add(new GraphNode(op, inputs.ToEquatableArray(), module, arguments.ToEquatableArray(), SourceOf(source)), source.Syntax.GetLocation());
         }
 
-        int Add(GraphNode node)
+        int Add(GraphNode node, Location? location)
         {
             _nodes.Add(node);
+            _inlined.Add(_inlinedCall is not null);
+            _locations.Add(_inlinedCall ?? location);
             return _nodes.Count - 1;
         }
 

@@ -16,7 +16,9 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Whether this graph is one variant of several (a nested class of <c>Compiled</c>, deriving from its <c>Variant</c>).</summary>
         readonly bool _isVariant;
 
-        GraphEmitter(SourceWriter writer, string moduleType, ForwardModel forward, string className) : this(writer, moduleType, forward)
+        /// <summary>The emitter of one variant's graph class: its graph and its symbolic shapes stand in for the module's own.</summary>
+        GraphEmitter(SourceWriter writer, string moduleType, ForwardModel forward, GraphVariant variant, string className)
+            : this(writer, moduleType, forward with { Graph = variant.Graph, Shapes = variant.Shapes, Variants = null })
         {
             _className = className;
             _isVariant = true;
@@ -117,7 +119,7 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line();
                     _w.Line("/// <summary>The graph of <c>" + Xml(Describe(variant)) + "</c>.</summary>");
-                    new GraphEmitter(_w, _moduleType, _forward with { Graph = variant.Graph, Variants = null }, "Variant" + index)
+                    new GraphEmitter(_w, _moduleType, _forward, variant, "Variant" + index)
                         .EmitGraphClass("sealed class Variant" + index + " : Variant", signature);
                 }
             }

@@ -177,6 +177,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line((i == 0 ? "ulong needs = " : "    | ") + needs[i] + (i == needs.Count - 1 ? ";" : ""));
                 _w.Line("bool record = needs != 0 && global::ShapeSafe.Autograd.IsGradEnabled;");
                 _w.Line("var b = plan.Rent();");
+                InputShapeComments();
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("var " + InputData(i) + " = " + Ops + ".Contiguous(" + _forward.Parameters[i] + ");");
                 _w.Line("var output = NewOutput(plan.OutputShape);");
@@ -184,6 +185,7 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line();
                     Comment(step);
+                    ShapeComment(step, backward: false);
                     ForwardStep(step);
                 }
                 if (plan.OutputIsCopied)
@@ -338,6 +340,7 @@ namespace ShapeSafe.Generators.Graphs
                     EmitRecomputation(step);
                     _w.Line();
                     Comment(step);
+                    ShapeComment(step, backward: true);
                     BackwardStep(step, seenParameters);
                 }
                 _w.Line();

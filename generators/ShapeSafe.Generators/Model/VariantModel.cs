@@ -11,7 +11,8 @@ namespace ShapeSafe.Generators.Model
     /// <param name="Decisions">The branches in the order the capture met them, each with its outcome on this path.</param>
     /// <param name="Graph">The graph of this path, or null where the path ends in a <c>throw</c> (eager mode runs it and throws).</param>
     /// <param name="Throws">For a throwing path: the line of the throw; else empty.</param>
-    internal sealed record GraphVariant(EquatableArray<BranchDecision> Decisions, CapturedGraph? Graph, string Throws);
+    /// <param name="Shapes">The symbolic shapes of this path's graph, worked out at build time (null where the path throws).</param>
+    internal sealed record GraphVariant(EquatableArray<BranchDecision> Decisions, CapturedGraph? Graph, string Throws, GraphShapes? Shapes = null);
 
     /// <summary>An inlined child whose options or mode the branches read, bound by its registry path.</summary>
     /// <param name="Path">The registry path (<c>block1</c>).</param>
