@@ -112,8 +112,13 @@ static class AutocastCases
         var probabilityTarget = S.Tensor.FromArray(probabilities, 5, 2);
         var theirProbabilityTarget = T.tensor(probabilities, new long[] { 5, 2 });
         yield return new Case { Name = "Autocast CrossEntropy of BFloat16 logits", Shapes = [[5, 4]], Tolerance = Tolerance, CheckDType = true, Ours = x => Autocast(() => F.CrossEntropy(Bf16(x[0]), classTarget)), Theirs = x => TF.cross_entropy(Full(Lower(x[0])), theirClassTarget) };
-        // ShapeSafe's LogSoftmax has no BFloat16 kernel: the log-probabilities are rounded to BFloat16 after it.
+        // LogSoftmax and Softmax are on neither CPU list: a BFloat16 input stays BFloat16 (computed in float32, rounded once).
         yield return new Case { Name = "Autocast NllLoss of BFloat16 log-probabilities", Shapes = [[5, 4]], Tolerance = Tolerance, CheckDType = true, Ours = x => Autocast(() => F.NllLoss(Bf16(F.LogSoftmax(x[0], 1)), classTarget)), Theirs = x => TF.nll_loss(Full(Lower(TF.log_softmax(x[0], 1))), theirClassTarget) };
+        yield return new Case { Name = "Autocast LogSoftmax of BFloat16 logits", Shapes = [[6, 9]], Tolerance = Tolerance, CheckDType = true, Ours = x => Autocast(() => F.LogSoftmax(Bf16(x[0]), 1)), Theirs = x => TF.log_softmax(Lower(x[0]), 1) };
+        // Both libraries compute in float32 and round once, but their float32 exp differs in the last bit, so an element
+        // near a BFloat16 rounding boundary lands one BFloat16 step apart; the backward's (g - Σ g·y)·y cancels, which
+        // makes that step 8.8e-2 relative on a small element of the gradient. Held to 1e-1; a real difference fails.
+        yield return new Case { Name = "Autocast Softmax of BFloat16 logits, dim 0", Shapes = [[6, 9]], Tolerance = 1e-1, CheckDType = true, Ours = x => Autocast(() => F.Softmax(Bf16(x[0]), 0)), Theirs = x => TF.softmax(Lower(x[0]), 0) };
         yield return new Case { Name = "Autocast MseLoss of BFloat16 inputs", Shapes = [[5, 3], [5, 3]], Tolerance = Tolerance, CheckDType = true, Ours = x => Autocast(() => F.MseLoss(Bf16(x[0]), Bf16(x[1]))), Theirs = x => TF.mse_loss(Full(Lower(x[0])), Full(Lower(x[1]))) };
         yield return new Case { Name = "Autocast BinaryCrossEntropy of BFloat16 Sigmoid", Shapes = [[5, 2]], Tolerance = Tolerance, CheckDType = true, Ours = x => Autocast(() => F.BinaryCrossEntropy(Bf16(x[0]).Sigmoid(), probabilityTarget)), Theirs = x => TF.binary_cross_entropy(Full(Lower(x[0]).sigmoid()), theirProbabilityTarget) };
         yield return new Case { Name = "Autocast BCEWithLogits of BFloat16 logits", Shapes = [[5, 2]], Tolerance = Tolerance, CheckDType = true, Ours = x => Autocast(() => F.BinaryCrossEntropyWithLogits(Bf16(x[0]), probabilityTarget)), Theirs = x => TF.binary_cross_entropy_with_logits(Full(Lower(x[0])), theirProbabilityTarget) };

@@ -250,7 +250,7 @@ public partial class Tensor
 
     /// <summary>
     /// <c>exp(x) / Σ exp(x)</c> along <paramref name="dim"/>, computed stably (the max is subtracted first).
-    /// Float32 and Float64, as in PyTorch (Int64 input throws).
+    /// Float32, Float64 and BFloat16 (computed in float32 and rounded once), as in PyTorch (Int64 input throws).
     /// </summary>
     [ShapeContract("SameShapeDim")]
     public Tensor Softmax(int dim) => SoftmaxAlong(dim, log: false, "Softmax");
@@ -264,6 +264,7 @@ public partial class Tensor
         if (OpTrace.Recording) return OpTrace.Run(op, [this], () => SoftmaxAlong(dim, log, op), ("dim", dim));
         int d = Rules.NormalizeDim(op, dim, Rank, Sizes);
         if (DType == DType.Float64) return SoftmaxFloat64(d, dim, log);
+        if (DType == DType.BFloat16) return SoftmaxBFloat16(dim, log, op);
         var x = FloatOnly(op).Untracked().Contiguous();
         int outer = 1, size = Rank == 0 ? 1 : Sizes[d], inner = 1;
         for (int i = 0; i < d; i++) outer *= Sizes[i];
@@ -313,6 +314,23 @@ public partial class Tensor
                 }
             }
         return MustRecord(this) ? RecordSoftmax(result, log, dim) : result;
+    }
+
+    /// <summary>
+    /// Softmax or log-softmax of BFloat16 as ATen's CPU kernels compute a reduced-precision input: widened to float32
+    /// (exact), the float32 kernel, the result rounded once. The backward widens the gradient and the rounded result
+    /// the same way, runs the float32 formula and rounds the input's gradient once.
+    /// </summary>
+    Tensor SoftmaxBFloat16(int dim, bool log, string op)
+    {
+        var result = RoundedToBFloat16(Untracked().As(DType.Float32).SoftmaxAlong(dim, log, op));
+        if (!MustRecord(this)) return result;
+        return result.Recorded(log ? "LogSoftmaxBackward" : "SoftmaxBackward", new Tensor?[] { this }, g =>
+        {
+            var grad = g.As(DType.Float32);
+            var y = result.As(DType.Float32);
+            return new Tensor?[] { RoundedToBFloat16(log ? ReductionGradient.LogSoftmax(grad, y, dim) : ReductionGradient.Softmax(grad, y, dim)) };
+        });
     }
 
     // ---- Autograd recording ------------------------------------------------------------------------------------
