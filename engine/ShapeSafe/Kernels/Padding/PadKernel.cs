@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace ShapeSafe.Kernels.Padding;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace ShapeSafe.Kernels.Padding;
 /// over the same walk, and the backward adds each output gradient at the coordinate it was read from, so a value
 /// read several times (reflections, replication) gathers all of their gradients.
 /// </summary>
-internal sealed partial class PadKernel
+internal sealed class PadKernel
 {
     readonly int[][] _map;
     readonly int[] _inStrides, _outStrides, _outSizes;
@@ -82,8 +84,11 @@ internal sealed partial class PadKernel
         }
     }
 
-    /// <summary>Adds the output gradient <paramref name="g"/> (contiguous) into <paramref name="dx"/> (zeroed, contiguous, the input's sizes).</summary>
-    public void Backward(float[] g, int start, float[] dx)
+    /// <summary>
+    /// Adds the output gradient <paramref name="g"/> (contiguous) into <paramref name="dx"/> (zeroed, contiguous, the
+    /// input's sizes); float and double alike.
+    /// </summary>
+    public void Backward<T>(T[] g, int start, T[] dx) where T : struct, IAdditionOperators<T, T, T>
     {
         if (dx.Length == 0 || g.Length == 0) return;
         if (_outSizes.Length == 0)
@@ -94,7 +99,7 @@ internal sealed partial class PadKernel
         Backward(0, 0, start, g, dx);
     }
 
-    void Backward(int d, int source, int target, float[] g, float[] dx)
+    void Backward<T>(int d, int source, int target, T[] g, T[] dx) where T : struct, IAdditionOperators<T, T, T>
     {
         var map = _map[d];
         bool last = d == _map.Length - 1;
