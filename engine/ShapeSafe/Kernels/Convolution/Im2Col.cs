@@ -25,7 +25,7 @@ internal static class Im2Col
     public static void Fill(in Conv2dGeometry g, float[] input, int inputOffset, int channels,
         float[] columns, int columnsOffset, int ld)
     {
-        var fill = new FillRow(input, inputOffset, columns, columnsOffset, ld, HasContiguousRows(g));
+        var fill = new FillRow<float, Float32Source>(input, inputOffset, columns, columnsOffset, ld, HasContiguousRows(g));
         ForEachRow(g, channels, ref fill);
     }
 
@@ -37,7 +37,7 @@ internal static class Im2Col
     public static void Fill(in Conv2dGeometry g, ushort[] input, int inputOffset, int channels,
         float[] columns, int columnsOffset, int ld)
     {
-        var fill = new FillRowBFloat16(input, inputOffset, columns, columnsOffset, ld, HasContiguousRows(g));
+        var fill = new FillRow<ushort, BFloat16Source>(input, inputOffset, columns, columnsOffset, ld, HasContiguousRows(g));
         ForEachRow(g, channels, ref fill);
     }
 
@@ -93,7 +93,35 @@ internal static class Im2Col
         }
     }
 
-    private readonly struct FillRow(float[] input, int inputOffset, float[] columns, int columnsOffset, int ld, bool contiguousRows) : IRowBody
+    /// <summary>How <see cref="FillRow{T, TSource}"/> reads an input of element type <typeparamref name="T"/> as float32.</summary>
+    private interface IFloat32Source<T>
+    {
+        /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> (the same length), widened to float32.</summary>
+        static abstract void Copy(ReadOnlySpan<T> source, Span<float> destination);
+
+        /// <summary>One element, widened to float32.</summary>
+        static abstract float Read(T value);
+    }
+
+    private readonly struct Float32Source : IFloat32Source<float>
+    {
+        public static void Copy(ReadOnlySpan<float> source, Span<float> destination) => source.CopyTo(destination);
+
+        public static float Read(float value) => value;
+    }
+
+    // BFloat16 is widened as it is copied (exact), so the input is never converted whole.
+    private readonly struct BFloat16Source : IFloat32Source<ushort>
+    {
+        public static void Copy(ReadOnlySpan<ushort> source, Span<float> destination) => DTypeConversion.FromBFloat16(source, destination);
+
+        public static float Read(ushort value) => DTypeConversion.FromBFloat16(value);
+    }
+
+    // One walk for every input element type: the JIT compiles it once per (T, TSource) pair of structs, so the float32
+    // path is the plain copy it always was.
+    private readonly struct FillRow<T, TSource>(T[] input, int inputOffset, float[] columns, int columnsOffset, int ld, bool contiguousRows) : IRowBody
+        where TSource : struct, IFloat32Source<T>
     {
         public void Invoke(in Conv2dGeometry g, in Row r)
         {
@@ -112,7 +140,7 @@ internal static class Im2Col
                 int first = r.RunStart(outWidth), end = r.RunEnd(outWidth);
                 int delta = r.HShift * g.InWidth + r.WShift;
                 rowSpan[..first].Clear();
-                input.AsSpan(channelStart + delta + first, end - first).CopyTo(rowSpan[first..]);
+                TSource.Copy(input.AsSpan(channelStart + delta + first, end - first), rowSpan[first..end]);
                 rowSpan[end..].Clear();
                 ZeroOutsideColumns(rowSpan, outWidth, r);
                 return;
@@ -127,58 +155,13 @@ internal static class Im2Col
                 int src = channelStart + (oh * g.StrideHeight + r.HShift) * g.InWidth + r.WShift;
                 if (g.StrideWidth == 1)
                 {
-                    input.AsSpan(src + r.OwFirst, r.OwEnd - r.OwFirst).CopyTo(dst[r.OwFirst..]);
+                    TSource.Copy(input.AsSpan(src + r.OwFirst, r.OwEnd - r.OwFirst), dst[r.OwFirst..r.OwEnd]);
                 }
                 else
                 {
                     int sw = g.StrideWidth;
                     for (int ow = r.OwFirst; ow < r.OwEnd; ow++)
-                        dst[ow] = input[src + ow * sw];
-                }
-            }
-        }
-    }
-
-    // FillRow's walk over a BFloat16 input, widening each run as it copies it.
-    private readonly struct FillRowBFloat16(ushort[] input, int inputOffset, float[] columns, int columnsOffset, int ld, bool contiguousRows) : IRowBody
-    {
-        public void Invoke(in Conv2dGeometry g, in Row r)
-        {
-            int outWidth = g.OutWidth;
-            int channelStart = inputOffset + r.Channel * g.InPlane;
-            var rowSpan = columns.AsSpan(columnsOffset + r.Index * ld, g.OutPlane);
-            if (r.ReadsOnlyPadding)
-            {
-                rowSpan.Clear();
-                return;
-            }
-            if (contiguousRows)
-            {
-                int first = r.RunStart(outWidth), end = r.RunEnd(outWidth);
-                int delta = r.HShift * g.InWidth + r.WShift;
-                rowSpan[..first].Clear();
-                DTypeConversion.FromBFloat16(input.AsSpan(channelStart + delta + first, end - first), rowSpan[first..end]);
-                rowSpan[end..].Clear();
-                ZeroOutsideColumns(rowSpan, outWidth, r);
-                return;
-            }
-            rowSpan[..(r.OhFirst * outWidth)].Clear();
-            rowSpan[(r.OhEnd * outWidth)..].Clear();
-            for (int oh = r.OhFirst; oh < r.OhEnd; oh++)
-            {
-                var dst = rowSpan.Slice(oh * outWidth, outWidth);
-                dst[..r.OwFirst].Clear();
-                dst[r.OwEnd..].Clear();
-                int src = channelStart + (oh * g.StrideHeight + r.HShift) * g.InWidth + r.WShift;
-                if (g.StrideWidth == 1)
-                {
-                    DTypeConversion.FromBFloat16(input.AsSpan(src + r.OwFirst, r.OwEnd - r.OwFirst), dst[r.OwFirst..r.OwEnd]);
-                }
-                else
-                {
-                    int sw = g.StrideWidth;
-                    for (int ow = r.OwFirst; ow < r.OwEnd; ow++)
-                        dst[ow] = DTypeConversion.FromBFloat16(input[src + ow * sw]);
+                        dst[ow] = TSource.Read(input[src + ow * sw]);
                 }
             }
         }
