@@ -6,7 +6,7 @@ namespace ShapeSafe.Gradients;
 internal static class ResamplingGradient
 {
     /// <summary>Each output gradient spread over the input elements it was interpolated from, with the same weights.</summary>
-    public static Tensor Interpolate(Tensor gradOutput, int[] inputSizes, InterpolateKernel kernel)
+    public static Tensor Interpolate(Tensor gradOutput, int[] inputSizes, TwoTapResampler<float> kernel)
     {
         var g = gradOutput.Contiguous();
         var gradInput = Tensor.Zeros(inputSizes);

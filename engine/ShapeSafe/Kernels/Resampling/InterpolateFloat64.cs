@@ -1,33 +1,19 @@
 namespace ShapeSafe.Kernels.Resampling;
 
 /// <summary>
-/// <see cref="InterpolateKernel"/> for double planes (Float64 <c>F.interpolate</c>): the same separable two-tap
-/// sampling, with ATen's double-input arithmetic: bilinear's scale, source coordinate and weights in double (its
-/// opmath type), nearest's index from a float scale (ATen's <c>nearest_idx</c> computes it in float for every dtype).
+/// <see cref="InterpolateKernel"/> for Float64 planes (Float64 <c>F.interpolate</c>): the indices and weights of the
+/// <see cref="TwoTapResampler{T}"/> of doubles that runs it, with ATen's double-input arithmetic: bilinear's scale,
+/// source coordinate and weights in double (its opmath type), nearest's index from a float scale (ATen's
+/// <c>nearest_idx</c> computes it in float for every dtype).
 /// </summary>
-internal sealed class InterpolateFloat64
+internal static class InterpolateFloat64
 {
-    /// <summary>The two sources and their weights for each output coordinate along one dim.</summary>
-    readonly record struct Axis(int[] I0, int[] I1, double[] W0, double[] W1);
-
-    readonly Axis _rows, _cols;
-    readonly int _planes, _h, _w;
-
-    InterpolateFloat64(Axis rows, Axis cols, int planes, int h, int w)
-    {
-        _rows = rows;
-        _cols = cols;
-        _planes = planes;
-        _h = h;
-        _w = w;
-    }
-
-    public static InterpolateFloat64 Create(int planes, int h, int w, int oh, int ow, bool bilinear, bool alignCorners, double? scaleH, double? scaleW) =>
+    public static TwoTapResampler<double> Create(int planes, int h, int w, int oh, int ow, bool bilinear, bool alignCorners, double? scaleH, double? scaleW) =>
         new(MakeAxis(h, oh, bilinear, alignCorners, scaleH), MakeAxis(w, ow, bilinear, alignCorners, scaleW), planes, h, w);
 
-    static Axis MakeAxis(int input, int output, bool bilinear, bool alignCorners, double? scaleFactor)
+    static TwoTapResampler<double>.Axis MakeAxis(int input, int output, bool bilinear, bool alignCorners, double? scaleFactor)
     {
-        var axis = new Axis(new int[output], new int[output], new double[output], new double[output]);
+        var axis = new TwoTapResampler<double>.Axis(output);
         for (int o = 0; o < output; o++)
         {
             if (!bilinear)
@@ -51,51 +37,5 @@ internal sealed class InterpolateFloat64
             axis.W1[o] = lambda1;
         }
         return axis;
-    }
-
-    /// <summary>Writes the resampled planes (contiguous, [planes, OH, OW]) from contiguous input data at <paramref name="start"/>.</summary>
-    public void Forward(double[] x, int start, double[] y)
-    {
-        int oh = _rows.I0.Length, ow = _cols.I0.Length;
-        for (int p = 0; p < _planes; p++)
-        {
-            int plane = start + p * _h * _w;
-            for (int i = 0; i < oh; i++)
-            {
-                int r0 = plane + _rows.I0[i] * _w, r1 = plane + _rows.I1[i] * _w;
-                double a0 = _rows.W0[i], a1 = _rows.W1[i];
-                for (int j = 0; j < ow; j++)
-                {
-                    int c0 = _cols.I0[j], c1 = _cols.I1[j];
-                    double b0 = _cols.W0[j], b1 = _cols.W1[j];
-                    y[(p * oh + i) * ow + j] = (x[r0 + c0] * b0 + x[r0 + c1] * b1) * a0 + (x[r1 + c0] * b0 + x[r1 + c1] * b1) * a1;
-                }
-            }
-        }
-    }
-
-    /// <summary>Adds each output gradient into <paramref name="dx"/> (zeroed, the input's shape) with the forward's weights.</summary>
-    public void Backward(double[] g, int start, double[] dx)
-    {
-        int oh = _rows.I0.Length, ow = _cols.I0.Length;
-        for (int p = 0; p < _planes; p++)
-        {
-            int plane = p * _h * _w;
-            for (int i = 0; i < oh; i++)
-            {
-                int r0 = plane + _rows.I0[i] * _w, r1 = plane + _rows.I1[i] * _w;
-                double a0 = _rows.W0[i], a1 = _rows.W1[i];
-                for (int j = 0; j < ow; j++)
-                {
-                    double grad = g[start + (p * oh + i) * ow + j];
-                    int c0 = _cols.I0[j], c1 = _cols.I1[j];
-                    double b0 = _cols.W0[j], b1 = _cols.W1[j];
-                    dx[r0 + c0] += grad * a0 * b0;
-                    dx[r0 + c1] += grad * a0 * b1;
-                    dx[r1 + c0] += grad * a1 * b0;
-                    dx[r1 + c1] += grad * a1 * b1;
-                }
-            }
-        }
     }
 }
