@@ -761,7 +761,8 @@ public static partial class F
 
         Tensor result = reduction switch
         {
-            Reduction.None => Tensor.FromArray(rowLoss, expected),
+            // Reshape, not FromArray's shape: an unbatched [C] input gives a 0-dim loss, which FromArray would make [1].
+            Reduction.None => Tensor.FromArray(rowLoss).Reshape(expected),
             Reduction.Sum => Tensor.Scalar((float)SumInOrder(rowLoss)),
             _ => Tensor.Scalar((float)(SumInOrder(rowLoss) / divisor)),
         };
@@ -842,7 +843,7 @@ public static partial class F
 
     static Tensor Reduce(float[] perElement, int[] shape, Reduction reduction) => reduction switch
     {
-        Reduction.None => Tensor.FromArray(perElement, shape),
+        Reduction.None => Tensor.FromArray(perElement).Reshape(shape), // a 0-dim input keeps its 0-dim loss
         Reduction.Sum => Tensor.Scalar((float)SumInOrder(perElement)),
         _ => Tensor.Scalar((float)(SumInOrder(perElement) / perElement.Length)),
     };

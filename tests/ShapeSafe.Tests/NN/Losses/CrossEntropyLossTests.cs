@@ -12,6 +12,15 @@ public class CrossEntropyLossTests
     static Tensor Targets() => Tensor.FromArray(new long[] { 1, 4, -100, 0 });
 
     [Fact]
+    public void An_unbatched_input_with_no_reduction_gives_a_0_dim_loss()
+    {
+        // torch.nn.functional.cross_entropy(torch.tensor([1., 2., 3.]), torch.tensor(2), reduction='none') has shape [].
+        var loss = F.CrossEntropy(Tensor.FromArray(new[] { 1f, 2f, 3f }), Tensor.FromArray(new long[] { 2 }, 1).Squeeze(), reduction: Reduction.None);
+        Assert.Equal(System.Array.Empty<int>(), loss.Sizes);
+        Assert.Equal(-MathF.Log(MathF.Exp(3f) / (MathF.Exp(1f) + MathF.Exp(2f) + MathF.Exp(3f))), loss.Item(), 6);
+    }
+
+    [Fact]
     public void Prints_and_registers_the_weight_buffer()
     {
         Assert.Equal("CrossEntropyLoss()", new CrossEntropyLoss().ToString());

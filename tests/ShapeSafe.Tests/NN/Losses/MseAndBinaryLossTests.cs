@@ -16,6 +16,15 @@ public class MseAndBinaryLossTests
     }
 
     [Fact]
+    public void A_0_dim_input_with_no_reduction_gives_a_0_dim_loss()
+    {
+        // torch.nn.functional.mse_loss(torch.tensor(3.), torch.tensor(1.), reduction='none') is tensor(4.), shape [].
+        var loss = F.MseLoss(Tensor.Scalar(3f), Tensor.Scalar(1f), reduction: Reduction.None);
+        Assert.Equal(System.Array.Empty<int>(), loss.Sizes);
+        Assert.Equal(4f, loss.Item());
+    }
+
+    [Fact]
     public void Mse_every_reduction_matches_a_double_reference()
     {
         var x = Tensor.FromArray(new float[] { 1, 2, 3, 4, -5, 0.5f }, 2, 3);
