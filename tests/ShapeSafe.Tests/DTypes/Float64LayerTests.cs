@@ -13,7 +13,7 @@ using Autograd = ShapeSafe.Autograd;
 /// </summary>
 public class Float64LayerTests
 {
-    static Tensor Doubles(int seed, params int[] shape) => Tensor.Randn(shape, new Generator(seed)).ToDType(DType.Float64);
+    static Tensor Doubles(int seed, params int[] shape) => Float64Agreement.Doubles(seed, shape);
 
     static readonly Tensor Classes = Tensor.FromArray(new long[] { 2, 0, 4, 1, -100, 3 }, 6);
     static readonly Tensor ClassWeights = Doubles(13, 5).Abs();
@@ -75,32 +75,7 @@ public class Float64LayerTests
     public void AgreesWithTheFloat32PathWithinFloat32Rounding(string name)
     {
         var (function, inputs) = Layer(name);
-        var doubles = inputs.Select(t => t.Detach().Contiguous()).ToArray();
-        var singles = inputs.Select(t => t.ToDType(DType.Float32)).ToArray();
-        foreach (var t in doubles.Concat(singles)) t.RequiresGrad = true;
-        var a = function(doubles);
-        var b = function(singles);
-        Assert.Equal(DType.Float64, a.DType);
-        Assert.Equal(DType.Float32, b.DType);
-        AssertClose(b.ToDoubleArray(), a.ToDoubleArray(), $"{name} output");
-
-        var v = Doubles(99, a.Shape.ToArray());
-        (a * v).Sum().Backward();
-        (b * v.ToDType(DType.Float32)).Sum().Backward();
-        for (int i = 0; i < doubles.Length; i++)
-        {
-            Assert.Equal(DType.Float64, doubles[i].Grad!.DType);
-            AssertClose(singles[i].Grad!.ToDoubleArray(), doubles[i].Grad!.ToDoubleArray(), $"{name} gradient {i}");
-        }
-    }
-
-    // Float32's results are within a few float ulps of the double ones, measured against the tensor's scale.
-    static void AssertClose(double[] float32, double[] float64, string what)
-    {
-        Assert.Equal(float64.Length, float32.Length);
-        double scale = Math.Max(1e-3, float64.Max(Math.Abs));
-        for (int i = 0; i < float64.Length; i++)
-            Assert.True(Math.Abs(float32[i] - float64[i]) <= 2e-6 * scale, $"{what}[{i}]: Float32 {float32[i]}, Float64 {float64[i]}");
+        Float64Agreement.AssertAgreesWithFloat32(name, function, inputs);
     }
 
     [Fact]
