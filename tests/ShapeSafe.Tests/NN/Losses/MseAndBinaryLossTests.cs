@@ -19,9 +19,16 @@ public class MseAndBinaryLossTests
     public void A_0_dim_input_with_no_reduction_gives_a_0_dim_loss()
     {
         // torch.nn.functional.mse_loss(torch.tensor(3.), torch.tensor(1.), reduction='none') is tensor(4.), shape [].
-        var loss = F.MseLoss(Tensor.Scalar(3f), Tensor.Scalar(1f), reduction: Reduction.None);
-        Assert.Equal(System.Array.Empty<int>(), loss.Sizes);
-        Assert.Equal(4f, loss.Item());
+        var mse = F.MseLoss(Tensor.Scalar(3f), Tensor.Scalar(1f), reduction: Reduction.None);
+        Assert.Equal(System.Array.Empty<int>(), mse.Sizes);
+        Assert.Equal(4f, mse.Item());
+        // binary_cross_entropy(torch.tensor(0.25), torch.tensor(1.), reduction='none') is tensor(1.3863) = -log 0.25, shape [].
+        var bce = F.BinaryCrossEntropy(Tensor.Scalar(0.25f), Tensor.Scalar(1f), reduction: Reduction.None);
+        Assert.Equal(System.Array.Empty<int>(), bce.Sizes);
+        Assert.Equal(-MathF.Log(0.25f), bce.Item(), 6);
+        var logits = F.BinaryCrossEntropyWithLogits(Tensor.Scalar(0f), Tensor.Scalar(1f), reduction: Reduction.None);
+        Assert.Equal(System.Array.Empty<int>(), logits.Sizes);
+        Assert.Equal(MathF.Log(2f), logits.Item(), 6);
     }
 
     [Fact]
