@@ -39,6 +39,7 @@ static class GptCases
             {
                 Name = "GPT 2 blocks n_embd 768 [2, 64, 768]",
                 Tolerance = Float32Tolerance,
+                ReportScale = true,
                 Shapes = [[2, 64, 768]],
                 Parameters = () => ByName(ours, theirs),
                 Ours = x => ForwardStack(ours, x[0]),
@@ -73,6 +74,7 @@ static class GptCases
             {
                 Name = "GPT 2 blocks ShapeSafe f32 vs LibTorch f64",
                 Tolerance = Float32Tolerance,
+                ReportScale = true,
                 Shapes = [[2, 64, 768]],
                 Parameters = () => ByName(ours, theirs64),
                 Ours = x => ForwardStack(ours, x[0]),
@@ -82,6 +84,7 @@ static class GptCases
             {
                 Name = "GPT 2 blocks LibTorch f32 vs LibTorch f64",
                 Tolerance = Float32Tolerance,
+                ReportScale = true,
                 NoGrad = true,
                 Shapes = [[2, 64, 768]],
                 Parameters = () =>
@@ -110,6 +113,7 @@ static class GptCases
             {
                 Name = "GPT vocab 512 2 layers n_embd 768 logits",
                 Tolerance = Float32Tolerance,
+                ReportScale = true,
                 Shapes = [],
                 Parameters = () =>
                 {
@@ -146,6 +150,7 @@ static class GptCases
             {
                 Name = "GPT safetensors by name, bitwise = direct copy",
                 Tolerance = Float32Tolerance,
+                ReportScale = true,
                 NoGrad = true,
                 Shapes = [],
                 Ours = _ =>

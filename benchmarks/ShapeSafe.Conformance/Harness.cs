@@ -31,6 +31,12 @@ sealed class Case
 
     /// <summary>Also requires the output's and every gradient's dtype to be LibTorch's (the autocast cases).</summary>
     public bool CheckDType { get; init; }
+
+    /// <summary>
+    /// Also reports, in the notes, the worst error against each tensor's scale (<see cref="ScaleError"/>), the measure
+    /// the whole-model cases of ModelCases are judged on, beside the element-wise columns.
+    /// </summary>
+    public bool ReportScale { get; init; }
     public double Tolerance { get; init; } = 1e-5;
     public int Seed { get; init; } = 1;
 
@@ -71,18 +77,26 @@ sealed class Case
         }
         var notes = new List<string>();
         if (CheckDType) CompareDType(a, b, "output", notes);
-        double output = RelativeError(a.ToFloatArray(), b.to_type(T.ScalarType.Float32).data<float>().ToArray());
-        if (NoGrad || !a.RequiresGrad) return new Result(output, double.NaN, string.Join("; ", notes));
+        var outputOurs = a.ToFloatArray();
+        var outputTheirs = b.to_type(T.ScalarType.Float32).data<float>().ToArray();
+        double output = RelativeError(outputOurs, outputTheirs);
+        double outputScale = ScaleError(outputOurs, outputTheirs);
+        if (NoGrad || !a.RequiresGrad)
+        {
+            if (ReportScale) notes.Add($"scale: output {outputScale:0.0e+0}");
+            return new Result(output, double.NaN, string.Join("; ", notes));
+        }
 
         var v = Draw(new System.Random(Seed + 1000), (int)a.NumEl);
         (a * S.Tensor.FromArray((float[])v.Clone(), a.Shape.ToArray())).Sum().Backward();
         (b * T.tensor(v, b.shape)).sum().backward();
-        double gradient = 0;
+        double gradient = 0, gradientScale = 0;
         for (int i = 0; i < Shapes.Length; i++)
-            gradient = Math.Max(gradient, Compare(ours[i].Grad, theirs[i].grad, $"input {i}", notes));
+            Accumulate(Compare(ours[i].Grad, theirs[i].grad, $"input {i}", notes));
         if (parameters is { } q)
             for (int i = 0; i < q.Ours.Length; i++)
-                gradient = Math.Max(gradient, Compare(q.Ours[i].Grad, q.Theirs[i].grad, $"parameter {i}", notes));
+                Accumulate(Compare(q.Ours[i].Grad, q.Theirs[i].grad, $"parameter {i}", notes));
+        if (ReportScale) notes.Add($"scale: output {outputScale:0.0e+0}, gradients {gradientScale:0.0e+0}");
         if (CheckDType)
         {
             for (int i = 0; i < Shapes.Length; i++)
@@ -92,6 +106,12 @@ sealed class Case
                     if (r.Ours[i].Grad is { } g && r.Theirs[i].grad is { } h) CompareDType(g, h, $"parameter {i} gradient", notes);
         }
         return new Result(output, gradient, string.Join("; ", notes));
+
+        void Accumulate((double Element, double Scale) e)
+        {
+            gradient = Math.Max(gradient, e.Element);
+            gradientScale = Math.Max(gradientScale, e.Scale);
+        }
     }
 
     // ShapeSafe's DType names are LibTorch's ScalarType names (Float32, Float64, BFloat16, Int64, Bool).
@@ -101,15 +121,18 @@ sealed class Case
             notes.Add($"MISMATCH {what} dtype {ours.DType} vs {theirs.dtype}");
     }
 
-    static double Compare(S.Tensor? ours, T.Tensor? theirs, string what, List<string> notes)
+    // The element-wise error (the column a case is judged on) and the error against the tensor's scale.
+    static (double Element, double Scale) Compare(S.Tensor? ours, T.Tensor? theirs, string what, List<string> notes)
     {
-        if (ours is null && theirs is null) return 0;
+        if (ours is null && theirs is null) return (0, 0);
         if (ours is null || theirs is null)
         {
             notes.Add($"MISMATCH {what}: gradient only on {(ours is null ? "LibTorch's" : "ShapeSafe's")} side");
-            return double.PositiveInfinity;
+            return (double.PositiveInfinity, double.PositiveInfinity);
         }
-        return RelativeError(ours.ToFloatArray(), theirs.to_type(T.ScalarType.Float32).data<float>().ToArray());
+        var a = ours.ToFloatArray();
+        var b = theirs.to_type(T.ScalarType.Float32).data<float>().ToArray();
+        return (RelativeError(a, b), ScaleError(a, b));
     }
 
     float[] Draw(System.Random rng, int count)
@@ -141,6 +164,24 @@ sealed class Case
             worst = Math.Max(worst, double.IsNaN(err) ? double.PositiveInfinity : err);
         }
         return worst;
+    }
+
+    /// <summary>
+    /// max_i |a_i - b_i| / max_j |b_j|: the error against the tensor's scale, what a model's tolerance is judged on
+    /// (a model's elements near zero carry the absolute rounding of their neighbours, which the element-wise
+    /// <see cref="RelativeError(float[], float[])"/> measures against their own small size).
+    /// </summary>
+    public static double ScaleError(float[] a, float[] b)
+    {
+        if (a.Length != b.Length) return double.PositiveInfinity;
+        double scale = 0, worst = 0;
+        for (int i = 0; i < b.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs((double)b[i]));
+            double d = Math.Abs((double)a[i] - b[i]);
+            worst = Math.Max(worst, double.IsNaN(d) ? double.PositiveInfinity : d);
+        }
+        return scale == 0 ? worst : worst / scale;
     }
 
     public static double RelativeError(float[] a, float[] b)
