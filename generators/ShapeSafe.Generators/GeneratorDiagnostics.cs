@@ -129,7 +129,7 @@ namespace ShapeSafe.Generators
         public static readonly DiagnosticDescriptor SplitGraphBreak = Create(
             GeneratorDiagnosticIds.SplitGraphBreak,
             "Forward compiled as several graphs (graph break)",
-            "{0}.Forward is compiled as {1} graphs: {2}",
+            "{0}.Forward is compiled as {1}: {2}",
             "The generator split a [Module] class's Forward at a graph break, as TorchDynamo does: the statements before it that compile are one graph, the statement named in the message runs eagerly as written, and the statements after it are another graph. Each graph is its own autograd node; gradients flow through the eager code between them. Mark the class [Module(Compile = CompileMode.Required)] to make any graph break an error.",
             DiagnosticSeverity.Info);
 

@@ -53,8 +53,9 @@ namespace ShapeSafe.Generators
                     foreach (var part in split.Parts.Where(p => p.Graph is null && p.Reason.Length > 0))
                     {
                         var what = part.IsBreak ? part.Reason + "; the graph is split there, and " + (part.LastLine > part.FirstLine ? "lines " + part.FirstLine + "-" + part.LastLine : "line " + part.FirstLine)
-                            + " run" + (part.LastLine > part.FirstLine ? "" : "s") + " eagerly between the compiled graphs" : part.Reason;
-                        report(Diagnostic.Create(GeneratorDiagnostics.SplitGraphBreak, part.Location ?? forward.Locations.FirstOrDefault(), type.Name, graphs, what));
+                            + " run" + (part.LastLine > part.FirstLine ? "" : "s") + " eagerly" : part.Reason;
+                        report(Diagnostic.Create(GeneratorDiagnostics.SplitGraphBreak, part.Location ?? forward.Locations.FirstOrDefault(), type.Name,
+                            graphs == 1 ? "1 graph" : graphs + " graphs", what));
                     }
                     foreach (var problem in problems.Distinct())
                         report(Diagnostic.Create(problem.Descriptor, problem.At, type.Name, problem.Message));

@@ -207,15 +207,15 @@ public class CompiledSplitTests
     public async Task Each_break_is_reported_with_its_line_and_reason_and_says_the_graph_is_split_there()
     {
         var reported = await Reported();
-        const string Eagerly = "; the graph is split there, and line {0} runs eagerly between the compiled graphs";
+        const string Eagerly = "; the graph is split there, and line {0} runs eagerly";
         string Split(int graphs, int line, string reason) =>
-            $"{{0}}.Forward is compiled as {graphs} graphs: line {line}: {reason}" + string.Format(System.Globalization.CultureInfo.InvariantCulture, Eagerly, line);
+            $"{{0}}.Forward is compiled as {graphs} graph{(graphs == 1 ? "" : "s")}: line {line}: {reason}" + string.Format(System.Globalization.CultureInfo.InvariantCulture, Eagerly, line);
         var expected = new List<(string, int, string)>
         {
             ("SS2013", 13, string.Format(Split(2, 13, "a call to Tensor.Exp, which the generator does not compile"), "UnknownCall")),
             ("SS2013", 26, "ValueBranch.Forward is compiled as 2 graphs: line 26: an if statement on a tensor's value (Item) (branches compile when their conditions "
                 + "read only Training, constants and readonly bool, integer, enum, string, float or double fields, or compare a readonly child module field with null); "
-                + "the graph is split there, and lines 26-27 run eagerly between the compiled graphs"),
+                + "the graph is split there, and lines 26-27 run eagerly"),
             ("SS2013", 41, string.Format(Split(2, 41, "a read of a tensor's value (Item) into a local of type float"), "ReadsValue")),
             ("SS2013", 42, string.Format(Split(2, 42, "an assignment to the field Peak (a side effect on state)"), "ReadsValue")),
             ("SS2013", 59, string.Format(Split(2, 59, "an update of the field _count (a side effect on state)"), "SideEffects")),

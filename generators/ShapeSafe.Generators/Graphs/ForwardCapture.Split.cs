@@ -332,8 +332,8 @@ namespace ShapeSafe.Generators.Graphs
         };
 
         /// <summary>
-        /// A compiled part's name, after what it computes: the children and ops it runs, in order (<c>Fc1Relu</c>), or the
-        /// first and the last of them when there are more than three (<c>Fc1ToFc3</c>).
+        /// A compiled part's name, after what it computes: the children and ops it runs, in order (<c>Fc1Relu</c>); past
+        /// three, the children it calls (<c>Layers0Layers1</c>), or the first and the last of them (<c>Fc1ToFc4</c>).
         /// </summary>
         internal static string PartName(CapturedGraph graph)
         {
@@ -343,14 +343,19 @@ namespace ShapeSafe.Generators.Graphs
                 if (live[i])
                     foreach (var input in graph.Nodes[i].Inputs) live[input] = true;
             var labels = new List<string>();
+            var children = new List<string>();
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
                 var node = graph.Nodes[i];
                 if (!live[i] || node.Op == GraphOp.Input) continue;
                 var label = node.Module.Length > 0 ? GraphPlanner.Pascal(node.Module) : Label(node.Op);
                 if (labels.Count == 0 || labels[labels.Count - 1] != label) labels.Add(label);
+                if (node.Module.Length > 0 && !children.Contains(label)) children.Add(label);
             }
-            return labels.Count <= 3 ? string.Concat(labels) : labels[0] + "To" + labels[labels.Count - 1];
+            if (labels.Count <= 3) return string.Concat(labels);
+            // Longer graphs are named after the children they call, the first and the last when there are many.
+            if (children.Count == 0) children = labels;
+            return children.Count <= 3 ? string.Concat(children) : children[0] + "To" + children[children.Count - 1];
         }
 
         static string Label(GraphOp op)
