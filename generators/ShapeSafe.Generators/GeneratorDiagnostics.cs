@@ -40,6 +40,9 @@ namespace ShapeSafe.Generators
 
         /// <summary>An op of the compiled graph refuses the shapes it gets there, in code the shape analyzer does not check with those shapes.</summary>
         public const string GraphShapeMismatch = "SS2012";
+
+        /// <summary>A graph break where <c>Forward</c> splits: the graph is split there, and the breaking statement runs eagerly between compiled graphs.</summary>
+        public const string SplitGraphBreak = "SS2013";
     }
 
     /// <summary>The descriptors of the generator's diagnostics, each with its page under <c>docs/diagnostics/</c>.</summary>
@@ -122,6 +125,13 @@ namespace ShapeSafe.Generators
             "Compiled graph has a shape error",
             "{0}.Forward's compiled graph: {1}",
             "The generator works out the symbolic shape of every value of a compiled graph with the shape rules the analyzer uses. An op inside an inlined child's Forward refuses the shapes the caller gives it, so the first call would throw. The analyzer checks each Forward with its own annotations; this is what only the inlined graph shows.");
+
+        public static readonly DiagnosticDescriptor SplitGraphBreak = Create(
+            GeneratorDiagnosticIds.SplitGraphBreak,
+            "Forward compiled as several graphs (graph break)",
+            "{0}.Forward is compiled as {1}: {2}",
+            "The generator split a [Module] class's Forward at a graph break, as TorchDynamo does: the statements before it that compile are one graph, the statement named in the message runs eagerly as written, and the statements after it are another graph. Each graph is its own autograd node; gradients flow through the eager code between them. Mark the class [Module(Compile = CompileMode.Required)] to make any graph break an error.",
+            DiagnosticSeverity.Info);
 
         static DiagnosticDescriptor Create(string id, string title, string message, string description,
             DiagnosticSeverity severity = DiagnosticSeverity.Error) =>

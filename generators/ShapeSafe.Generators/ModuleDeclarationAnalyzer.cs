@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace ShapeSafe.Generators
 {
     /// <summary>
-    /// Reports what the generator sees wrong in <c>[Module]</c> classes (SS2002–SS2012, from the generator's own
+    /// Reports what the generator sees wrong in <c>[Module]</c> classes (SS2002–SS2013, from the generator's own
     /// parser: declarations, graph breaks and the compiled graph's shape errors), and warns about a class that derives from <c>Module</c>, holds state and registers none of it
     /// (SS2001): without <c>[Module]</c> such a model silently has no parameters, so an optimizer trains nothing.
     /// </summary>
@@ -30,7 +30,8 @@ namespace ShapeSafe.Generators
             GeneratorDiagnostics.GraphBreak,
             GeneratorDiagnostics.RequiredGraphBreak,
             GeneratorDiagnostics.GradientShapeMismatch,
-            GeneratorDiagnostics.GraphShapeMismatch);
+            GeneratorDiagnostics.GraphShapeMismatch,
+            GeneratorDiagnostics.SplitGraphBreak);
 
         /// <inheritdoc/>
         public override void Initialize(AnalysisContext context)

@@ -40,7 +40,7 @@ namespace ShapeSafe.Generators
         /// findings, so the two never disagree.
         /// </summary>
         /// <returns>The model, or null when the class cannot be generated (not partial, not a Module, ...).</returns>
-        internal static class Parser
+        internal static partial class Parser
         {
             public static ModuleModel? Parse(INamedTypeSymbol type, ModuleTypes types, Action<Diagnostic>? report, CancellationToken cancellationToken, Compilation? compilation = null)
             {
@@ -120,10 +120,13 @@ namespace ShapeSafe.Generators
                 var forward = Graphs.ForwardCapture.FindForward(type, types);
                 if (forward is null) return null;
                 var result = Graphs.ForwardCapture.Capture(forward, types, compilation, cancellationToken);
+                bool required = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.ModuleAttribute))
+                    ?.NamedArguments.Any(a => a.Key == "Compile" && a.Value.Value is int mode && mode == 1) == true;
+                // A Forward that breaks splits there into graphs and eager code (reported as SS2013), unless it must compile whole.
+                if (result.Graph is null && result.Variants is null && !required && ParseSplit(type, forward, types, compilation, report, cancellationToken) is { } split)
+                    return split;
                 if (result.Graph is null && result.Variants is null && report is not null)
                 {
-                    bool required = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.ModuleAttribute))
-                        ?.NamedArguments.Any(a => a.Key == "Compile" && a.Value.Value is int mode && mode == 1) == true;
                     report(Diagnostic.Create(required ? GeneratorDiagnostics.RequiredGraphBreak : GeneratorDiagnostics.GraphBreak,
                         result.Location ?? forward.Locations.FirstOrDefault(), type.Name, result.Reason));
                 }

@@ -167,6 +167,8 @@ namespace ShapeSafe.Generators.Graphs
                         var initializer = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
                         if (initializer is null)
                             throw Break(declarator, "a local declared without a value (" + declarator.Symbol.Name + ")");
+                        if (!_types.IsTensor(declarator.Symbol.Type) && ValueRead(initializer) is { } read)
+                            throw Break(declarator, "a read of a tensor's value (" + read + ") into a local of type " + declarator.Symbol.Type.ToDisplayString());
                         RequireTensor(declarator.Symbol.Type, declarator, "a local of type " + declarator.Symbol.Type.ToDisplayString());
                         scope.Values[declarator.Symbol] = Value(initializer, scope);
                     }
@@ -180,6 +182,10 @@ namespace ShapeSafe.Generators.Graphs
                     return null;
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }:
                     throw Break(assignment, "an assignment to " + Describe(assignment.Target) + " (a side effect on state)");
+                case IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } update }:
+                    throw Break(update, "an update of " + Describe(update.Target) + " (a side effect on state)");
+                case IExpressionStatementOperation { Operation: ICompoundAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } update }:
+                    throw Break(update, "an update of " + Describe(update.Target) + " (a side effect on state)");
                 case IReturnOperation { ReturnedValue: { } returned }:
                     return Value(returned, scope);
                 case IBlockOperation inner:
@@ -206,7 +212,7 @@ namespace ShapeSafe.Generators.Graphs
                 case ILoopOperation:
                     throw Break(statement, "a while loop (only foreach over a module array and for loops of constant bounds are unrolled)");
                 default:
-                    throw Break(statement, "a statement of kind " + statement.Kind);
+                    throw Break(statement, ValueRead(statement) is { } value ? "a read of a tensor's value (" + value + ")" : "a statement of kind " + statement.Kind);
             }
         }
 

@@ -55,7 +55,7 @@ namespace ShapeSafe.Generators.Graphs
             var signature = string.Join(", ", _forward.Parameters.Select(p => TensorType + " " + p));
             _w.Line();
             _w.Line("/// <summary>");
-            _w.Line(_plan is null && _forward.Variants is null
+            _w.Line(_plan is null && _forward.Variants is null && _forward.Split is null
                 ? "/// This module's <c>Forward</c> as a compiled module. The generator could not compile it (" + Xml(_forward.Break) + "), so its <c>Forward</c> runs eagerly."
                 : "/// This module's <c>Forward</c> as a graph compiled at build time: one autograd node per call, whose backward is generated code, training this module's own parameters.");
             _w.Line("/// </summary>");
@@ -67,6 +67,11 @@ namespace ShapeSafe.Generators.Graphs
             if (_forward.Variants is { } variants)
             {
                 EmitVariants(variants, version);
+                return;
+            }
+            if (_forward.Split is { } split)
+            {
+                EmitSplit(split, version);
                 return;
             }
             _w.Line("/// <summary>The compiled graph of <see cref=\"Forward(" + string.Join(", ", _forward.Parameters.Select(_ => "ShapeSafe.Tensor")) + ")\"/>.</summary>");
@@ -164,7 +169,7 @@ namespace ShapeSafe.Generators.Graphs
                 var guarded = Enumerable.Range(0, _forward.Parameters.Count).Any(plan.IsIndexInput)
                     ? string.Join(", ", _forward.Parameters.Select((p, i) => p + ", global::ShapeSafe.DType." + (plan.IsIndexInput(i) ? "Int64" : "Float32")))
                     : arguments;
-                _w.Line("if (PlanFor<Plan>(" + guarded + ") is not { } plan) return Module.Forward(" + arguments + ");");
+                _w.Line("if (PlanFor<Plan>(" + guarded + ") is not { } plan) return Module." + _eagerForward + "(" + arguments + ");");
                 var needs = new List<string>();
                 for (int i = 0; i < Differentiable; i++)
                 {

@@ -67,10 +67,12 @@ namespace ShapeSafe.Generators.Graphs
         /// is its finding, and only the nodes it cannot see with these shapes are reported here.
         /// </summary>
         public static (GraphShapes Shapes, List<Problem> Problems) Infer(IMethodSymbol forward, CapturedGraph graph, IReadOnlyList<bool> inlined,
-            ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
+            ModuleTypes types, Compilation compilation, CancellationToken cancellationToken, IReadOnlyList<IParameterSymbol?>? inputs = null)
         {
             var shapes = new SymbolicShapes(graph, forward.ContainingType, types, compilation, cancellationToken);
-            for (int i = 0; i < forward.Parameters.Length; i++) shapes._values[i] = Annotation(forward.Parameters[i]);
+            // A graph of part of a split Forward reads other values than Forward's parameters; those are not annotated.
+            inputs ??= forward.Parameters;
+            for (int i = 0; i < inputs.Count; i++) shapes._values[i] = inputs[i] is { } parameter ? Annotation(parameter) : Shape.Unknown;
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -139,6 +139,7 @@ namespace ShapeSafe.Generators.Model
     /// <param name="HidesBase">Whether a base class's generated <c>Compile</c> is hidden (so it is declared <c>new</c>).</param>
     /// <param name="Shapes">The graph's symbolic shapes, worked out at build time (null at a graph break, and with variants, whose graphs each have their own).</param>
     /// <param name="Variants">Instead of one graph: a graph per combination of the branches' outcomes (then <paramref name="Graph"/> is null).</param>
+    /// <param name="Split">Instead of one graph: the graphs of the parts between its graph breaks, and the eager code between them (then <paramref name="Graph"/> is null).</param>
     internal sealed record ForwardModel(EquatableArray<string> Parameters, CapturedGraph? Graph, string Break, bool HidesBase, GraphShapes? Shapes = null,
-        GraphVariants? Variants = null);
+        GraphVariants? Variants = null, SplitForward? Split = null);
 }

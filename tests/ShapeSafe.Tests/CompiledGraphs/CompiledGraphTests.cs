@@ -293,10 +293,11 @@ public class CompiledGraphTests
     }
 
     [Fact]
-    public void A_graph_break_runs_eagerly_with_the_same_results()
+    public void A_graph_break_splits_the_graph_and_runs_eagerly_there_with_the_same_results()
     {
+        // The if on a tensor's value runs eagerly; the linear layer before it is a graph of its own (SS2013).
         var compiled = new DataDependent(new Generator(5)).Compile();
-        Assert.False(compiled.IsCompiled);
+        Assert.True(compiled.IsCompiled);
         AssertMatchesEager(new DataDependent(new Generator(5)), compiled.Module, _ => compiled.Forward, [3, 4], [2, 4], tolerance: 0);
     }
 
