@@ -50,8 +50,15 @@ namespace ShapeSafe.Generators.Graphs
             if (!HasRecomputation) return;
             _w.Line("/// <summary>Whether the backward recomputes " + string.Join(", ", _plan!.Recomputed.Select(v => v.Name))
                 + " (CompileOptions.Recompute), which lays the buffers out differently.</summary>");
+            _w.Line("/// <remarks>The minimum cut of the graph: saving, the backward keeps " + SavedList(_plan.SavedWhenSaving)
+                + "; recomputing, " + SavedList(_plan.SavedWhenRecomputing) + ".</remarks>");
             _w.Line("public readonly bool Recomputes;");
         }
+
+        /// <summary>Saved values and their bytes, from their symbolic shapes: <c>Fc1, Gelu (64*B bytes)</c>.</summary>
+        string SavedList(List<PlannedValue> saved) => saved.Count == 0
+            ? "nothing"
+            : string.Join(", ", saved.Select(v => v.Name)) + " (" + GraphPlanner.FormatBytes(_plan!.SavedBytes(saved)) + " bytes)";
 
         void EmitRecomputesAssignment()
         {
