@@ -141,4 +141,20 @@ public class RecomputationCutTests
         Assert.Single(lines, l => l.Contains(Ops + "Dropout(_drop,", StringComparison.Ordinal));
         Assert.Contains("DropoutWithMask(b.DropMasked, b.GeluRecomputed, b.DropMask, b.DropRecomputed);", Kernels(lines));
     }
+
+    [Fact]
+    public void The_base_classs_memory_report_is_each_graphs_own_and_with_variants_the_one_the_mode_picks_named()
+    {
+        var single = Generate("Tensor x", "return _fc.Forward(x);", "readonly Linear _fc = new(4, 2);");
+        Assert.Contains("public override global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes) =>", single);
+        Assert.Contains("new Plan(this, CheckShapes(inputShapes, 1)).MemoryReport();", single);
+
+        var branching = Generate("Tensor x", "var h = _fc.Forward(x);\nif (Training) h = _drop.Forward(h);\nreturn h;",
+            "readonly Linear _fc = new(4, 2);\nreadonly Dropout _drop = new(0.5);");
+        int at = Array.IndexOf(branching, "public override global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes)");
+        Assert.Equal(new[] { "{", "var variant = training ? _trainingVariant : _evalVariant;", "return variant.MemoryReport(training, inputShapes);", "}" },
+            branching.Skip(at + 1).Take(4));
+        Assert.Contains("new Plan(this, CheckShapes(inputShapes, 1)).MemoryReport() with { Variant = \"Variant0: Training\" };", branching);
+        Assert.Contains("new Plan(this, CheckShapes(inputShapes, 1)).MemoryReport() with { Variant = \"Variant1: !Training\" };", branching);
+    }
 }

@@ -42,6 +42,15 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line("/// </summary>");
             _w.Line("public global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(" + string.Join(", ", shapes.Select(s => "int[] " + s)) + ") =>");
             _w.Line("    new Plan(this, new[] { " + string.Join(", ", shapes) + " }).MemoryReport();");
+            _w.Line();
+            // The base class's report, for code that holds a CompiledModule: one graph whatever the mode, or, for a
+            // variant, the graph of its path, named.
+            _w.Line(_isVariant
+                ? "/// <summary>This graph's report (<paramref name=\"training\"/> picked it), named <c>" + Xml(_variantName) + "</c>.</summary>"
+                : "/// <summary>This graph's report: the same in both modes, so <paramref name=\"training\"/> changes nothing.</summary>");
+            _w.Line("public override global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes) =>");
+            _w.Line("    new Plan(this, CheckShapes(inputShapes, " + shapes.Count + ")).MemoryReport()"
+                + (_isVariant ? " with { Variant = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(_variantName, true) + " }" : "") + ";");
         }
 
         /// <summary>The plan's choice of layout, when there is a choice.</summary>
