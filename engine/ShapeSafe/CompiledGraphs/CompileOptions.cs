@@ -28,13 +28,14 @@ public enum RecomputeMode
     None,
 
     /// <summary>
-    /// AOTAutograd's min-cut rematerialization, by a simple rule: a value the backward reads is recomputed there,
-    /// instead of saved, when an element-wise op (ReLU, GELU, sigmoid, tanh, negation, arithmetic with a tensor or a
-    /// scalar, or a dropout by the mask it drew, which the graph keeps) makes it from values the backward has anyway
-    /// (the arguments, values saved for other steps, other recomputed values), at most four such ops from a saved
-    /// value. Matrix products, convolutions, pools, normalizations, softmaxes, random draws and views are never recomputed. Every value this drops is saved bytes
-    /// gained, and the backward runs each element-wise op of the forward at most once more. The recomputation runs
-    /// the forward's kernels on the same operands, so results are bit for bit those without it.
+    /// AOTAutograd's min-cut rematerialization: of the values the backward reads, those element-wise ops make (ReLU,
+    /// GELU, sigmoid, tanh, negation, arithmetic with a tensor or a scalar, or a dropout by the mask it drew, which the
+    /// graph keeps) are recomputed there from the values a minimum cut of the graph saves, chosen at build time to
+    /// save the fewest bytes by the values' symbolic shapes (per unit of a named dim such as B first). The cut may
+    /// save a value the backward does not read, a narrow one, to recompute several wide ones. Matrix products,
+    /// convolutions, pools, normalizations, softmaxes, embeddings, attention layers, random draws and views are never
+    /// recomputed, and each element-wise op of the forward runs at most once more. The recomputation runs the
+    /// forward's kernels on the same operands, so results are bit for bit those without it.
     /// </summary>
     MinCut,
 }

@@ -4,7 +4,7 @@ using ShapeSafe.CompiledGraphs;
 namespace ShapeSafe.NN;
 
 /// <summary>
-/// The memory of a compiled graph's buffer set for one input shape, as the generated <c>MemoryReport(shape)</c>
+/// The memory of a compiled graph's buffer set for one input shape, as <see cref="CompiledModule.MemoryReport(int[][])"/>
 /// returns it. Only the arena counts: the slots of Float32 buffers that hold every intermediate value, gradient and
 /// scratch tensor. A pool's argmax, a dropout's mask and a norm's statistics live beside it, and the output and the
 /// parameters' gradients are allocated per call.
@@ -14,6 +14,12 @@ namespace ShapeSafe.NN;
 /// <param name="ArenaBytes">The bytes of the arena's slots: what one buffer set allocates, at least <paramref name="PeakBytes"/>.</param>
 public sealed record CompiledMemoryReport(long SavedBytes, long PeakBytes, long ArenaBytes)
 {
+    /// <summary>
+    /// For a module whose <c>Forward</c> branches (a graph per combination of outcomes): the graph reported, with the
+    /// conditions of its path (<c>Variant1: !Training</c>); empty for a module of one graph.
+    /// </summary>
+    public string Variant { get; init; } = "";
+
     /// <summary>
     /// The report of a buffer set laid out as <paramref name="buffers"/> (views left out: they share their source's
     /// storage) for a graph of <paramref name="forwardSteps"/> steps, whose time runs over the forward's steps and then

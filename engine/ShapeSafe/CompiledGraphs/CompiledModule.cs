@@ -54,6 +54,41 @@ public abstract class CompiledModule
 
     /// <summary>How many calls ran the eager <c>Forward</c> because a guard could not hold.</summary>
     public abstract int EagerCalls { get; }
+
+    /// <summary>
+    /// The memory of the buffer set a training step (forward and backward) runs in for inputs of
+    /// <paramref name="inputShapes"/> (one shape per <c>Forward</c> argument), in the module's current
+    /// <see cref="NN.Module.Training"/> mode: see <see cref="MemoryReport(bool, int[][])"/>.
+    /// </summary>
+    public CompiledMemoryReport MemoryReport(params int[][] inputShapes) => MemoryReport(Module.Training, inputShapes);
+
+    /// <summary>
+    /// The memory of the buffer set a training step (forward and backward) runs in for inputs of
+    /// <paramref name="inputShapes"/> (one shape per <c>Forward</c> argument), laid out for this graph's
+    /// <see cref="CompileOptions.Recompute"/>, from a plan of its own (the guards' cache is untouched). A module whose
+    /// <c>Forward</c> branches on <c>Training</c> has a graph per mode: <paramref name="training"/> picks it, and
+    /// <see cref="CompiledMemoryReport.Variant"/> names it; a graph without such branches is the same in both modes.
+    /// Gradient mode picks no graph: under <c>NoGrad</c> the same buffer set is rented and given back after the
+    /// forward, so the report is of a step with gradients.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not one shape per <c>Forward</c> argument.</exception>
+    /// <exception cref="NotSupportedException">The module runs eagerly (a graph break, or options whose path throws): it has no buffer set.</exception>
+    /// <exception cref="ShapeException">The layers refuse the shapes, as the module's first call would.</exception>
+    public virtual CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes)
+    {
+        ArgumentNullException.ThrowIfNull(inputShapes);
+        throw new NotSupportedException($"MemoryReport: {Module.GetType().Name} has no compiled graph (its Forward runs eagerly), so it has no buffer set to report");
+    }
+
+    /// <summary>Checks that <paramref name="inputShapes"/> has one shape per <c>Forward</c> argument, none null.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected int[][] CheckShapes(int[][] inputShapes, int inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputShapes);
+        if (inputShapes.Length != inputs || inputShapes.Any(s => s is null))
+            throw new ArgumentException($"MemoryReport: {Module.GetType().Name}'s Forward takes {inputs} tensor{(inputs == 1 ? "" : "s")}, so it needs {inputs} shape{(inputs == 1 ? "" : "s")}; got {inputShapes.Length}{(inputShapes.Any(s => s is null) ? " with a null one" : "")}", nameof(inputShapes));
+        return inputShapes.Select(s => (int[])s.Clone()).ToArray();
+    }
 }
 
 /// <summary>The compiled graph of a <typeparamref name="TModule"/>: see <see cref="CompiledModule"/>.</summary>

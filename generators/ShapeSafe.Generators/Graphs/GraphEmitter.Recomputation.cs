@@ -42,6 +42,15 @@ namespace ShapeSafe.Generators.Graphs
             _w.Line("/// </summary>");
             _w.Line("public global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(" + string.Join(", ", shapes.Select(s => "int[] " + s)) + ") =>");
             _w.Line("    new Plan(this, new[] { " + string.Join(", ", shapes) + " }).MemoryReport();");
+            _w.Line();
+            // The base class's report, for code that holds a CompiledModule: one graph whatever the mode, or, for a
+            // variant, the graph of its path, named.
+            _w.Line(_isVariant
+                ? "/// <summary>This graph's report (<paramref name=\"training\"/> picked it), named <c>" + Xml(_variantName) + "</c>.</summary>"
+                : "/// <summary>This graph's report: the same in both modes, so <paramref name=\"training\"/> changes nothing.</summary>");
+            _w.Line("public override global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes) =>");
+            _w.Line("    new Plan(this, CheckShapes(inputShapes, " + shapes.Count + ")).MemoryReport()"
+                + (_isVariant ? " with { Variant = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(_variantName, true) + " }" : "") + ";");
         }
 
         /// <summary>The plan's choice of layout, when there is a choice.</summary>
@@ -50,8 +59,15 @@ namespace ShapeSafe.Generators.Graphs
             if (!HasRecomputation) return;
             _w.Line("/// <summary>Whether the backward recomputes " + string.Join(", ", _plan!.Recomputed.Select(v => v.Name))
                 + " (CompileOptions.Recompute), which lays the buffers out differently.</summary>");
+            _w.Line("/// <remarks>The minimum cut of the graph: saving, the backward keeps " + SavedList(_plan.SavedWhenSaving)
+                + "; recomputing, " + SavedList(_plan.SavedWhenRecomputing) + ".</remarks>");
             _w.Line("public readonly bool Recomputes;");
         }
+
+        /// <summary>Saved values and their bytes, from their symbolic shapes: <c>Fc1, Gelu (64*B bytes)</c>.</summary>
+        string SavedList(List<PlannedValue> saved) => saved.Count == 0
+            ? "nothing"
+            : string.Join(", ", saved.Select(v => v.Name)) + " (" + GraphPlanner.FormatBytes(_plan!.SavedBytes(saved)) + " bytes)";
 
         void EmitRecomputesAssignment()
         {

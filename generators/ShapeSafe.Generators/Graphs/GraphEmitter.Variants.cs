@@ -22,7 +22,11 @@ namespace ShapeSafe.Generators.Graphs
         {
             _className = className;
             _isVariant = true;
+            _variantName = className + ": " + Describe(variant);
         }
+
+        /// <summary>For a variant: its class and the conditions of its path, as its memory report names it (<c>Variant1: !Training</c>).</summary>
+        readonly string _variantName = "";
 
         string ConstructorAccess => _isVariant ? "public" : "internal";
 
@@ -88,6 +92,8 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("public override int EagerCalls => " + (mayThrow || variants.Children.Any(c => c.FollowsMode) ? "_eagerCalls + " : "")
                     + SumOverVariants(fields, "EagerCalls", mayThrow) + ";");
                 _w.Line();
+                EmitVariantMemoryReport(fields, mayThrow);
+                _w.Line();
                 EmitSelect(variants, indexed, training);
                 _w.Line();
                 _w.Line("/// <summary>The graph of variant <paramref name=\"variant\"/>" + (mayThrow ? " (null for -1, a combination whose <c>Forward</c> throws: eager mode runs it and throws)" : "") + ".</summary>");
@@ -122,6 +128,20 @@ namespace ShapeSafe.Generators.Graphs
                     new GraphEmitter(_w, _moduleType, _forward, variant, "Variant" + index)
                         .EmitGraphClass("sealed class Variant" + index + " : Variant", signature);
                 }
+            }
+        }
+
+        /// <summary>The memory report of the variant a mode picks: the variant's own, which names it.</summary>
+        void EmitVariantMemoryReport(string[] fields, bool mayThrow)
+        {
+            _w.Line("/// <summary>The report of the graph the options pick in the mode <paramref name=\"training\"/>; <see cref=\"global::ShapeSafe.NN.CompiledMemoryReport.Variant\"/> names it.</summary>");
+            using (_w.Block("public override global::ShapeSafe.NN.CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes)"))
+            {
+                _w.Line("var variant = " + (fields.Length == 2 ? "training ? " + fields[0] + " : " + fields[1] : fields[0]) + ";");
+                if (mayThrow)
+                    _w.Line("if (variant is null) throw new global::System.NotSupportedException(\"MemoryReport: \" + Module.GetType().Name + \"'s options take a path of its Forward that throws"
+                        + (fields.Length == 2 ? " in \" + (training ? \"training\" : \"eval\") + \" mode" : "") + ", so it runs eagerly and has no buffer set\");");
+                _w.Line("return variant.MemoryReport(training, inputShapes);");
             }
         }
 

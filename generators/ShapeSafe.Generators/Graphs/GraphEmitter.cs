@@ -30,7 +30,7 @@ namespace ShapeSafe.Generators.Graphs
             _forward = forward;
             if (forward.Graph is { } graph)
             {
-                _plan = GraphPlanner.Plan(graph);
+                _plan = GraphPlanner.Plan(graph, forward.Shapes);
                 foreach (var step in _plan.Steps.Where(s => s.HasParameters))
                 {
                     if (_parameters.Any(p => p.Module == step.Module)) continue;

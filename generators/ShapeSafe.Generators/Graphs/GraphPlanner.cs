@@ -233,9 +233,10 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>The backward time of step <paramref name="step"/>.</summary>
         public int BackwardTime(int step) => 2 * Steps.Count - 1 - step;
 
-        public static GraphPlanner Plan(CapturedGraph graph)
+        /// <summary>The graph's plan; <paramref name="shapes"/>, its symbolic shapes, price the values recomputation may save.</summary>
+        public static GraphPlanner Plan(CapturedGraph graph, GraphShapes? shapes = null)
         {
-            var planner = new GraphPlanner(graph);
+            var planner = new GraphPlanner(graph) { Shapes = shapes };
             planner.Fuse();
             planner.PlaceValues();
             planner.PlanBuffers();

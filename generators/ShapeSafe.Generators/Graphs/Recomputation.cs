@@ -4,14 +4,12 @@ using System.Linq;
 namespace ShapeSafe.Generators.Graphs
 {
     /// <summary>
-    /// Recomputation (<c>CompileOptions.Recompute</c>), the idea of AOTAutograd's min-cut partitioner done by a simple
-    /// rule: a value the backward reads is recomputed there, instead of saved from the forward, when an element-wise
-    /// step (or a dropout, with the mask it drew) makes it from values the backward has anyway. Those are the arguments, the values saved for other steps
-    /// and other recomputed values, at most <see cref="MaxRecomputeDepth"/> element-wise steps from a saved one. So
-    /// a recomputation never saves anything in place of what it drops: every value it drops is saved bytes gained. A
-    /// value that only feeds such a chain (a scaled GELU's GELU) is recomputed on the way. Each element-wise step of
-    /// the forward runs at most once more, in the backward, on the same operands with the same kernel, so the results
-    /// are bit for bit those without recomputation.
+    /// Recomputation (<c>CompileOptions.Recompute</c>), AOTAutograd's min-cut partitioner: of the values the backward
+    /// reads, those an element-wise step (or a dropout, with the mask it drew) makes are recomputed there instead of
+    /// saved from the forward when that lowers the bytes saved, as the minimum cut of the graph's values chooses
+    /// (<see cref="ChooseRecomputed"/>). Each element-wise step of the forward runs at most once more, in the
+    /// backward, on the same operands with the same kernel, so the results are bit for bit those without
+    /// recomputation.
     /// </summary>
     /// <remarks>
     /// The option is read at run time, so the plan holds both layouts: the saving one (<see cref="Buffers"/>) and the
@@ -20,9 +18,6 @@ namespace ShapeSafe.Generators.Graphs
     /// </remarks>
     internal sealed partial class GraphPlanner
     {
-        /// <summary>How many element-wise steps a recomputed value may be from a saved one: a long chain keeps every fifth value.</summary>
-        public const int MaxRecomputeDepth = 4;
-
         readonly Dictionary<PlannedValue, (int At, int Last, string Name)> _recomputed = new Dictionary<PlannedValue, (int, int, string)>();
 
         /// <summary>The values the backward recomputes when the graph recomputes, in forward order.</summary>
@@ -65,37 +60,7 @@ namespace ShapeSafe.Generators.Graphs
                 if (step.SavesInput) foreach (var input in step.Inputs) Read(input, step.Index);
                 if (step.SavesOutput) Read(step.Output, step.Index);
             }
-            var viewed = new HashSet<PlannedValue>(Values.Where(v => v.ViewOf is not null).Select(v => v.ViewOf!));
-
-            // In forward order, each value's distance from a saved one if it is recomputed (0: the backward has it
-            // anyway; absent: the backward does not have it). A value the backward reads is recomputed when it can
-            // be; one it does not read may still be recomputed as a link of a chain.
-            var depth = new Dictionary<PlannedValue, int>();
-            var recomputable = new HashSet<PlannedValue>();
-            foreach (var value in Values)
-            {
-                int d = value.Home is Home.Input or Home.InputView ? 0 : RecomputeDepth(value, viewed, depth);
-                if (d > 0)
-                {
-                    recomputable.Add(value);
-                    depth[value] = d;
-                }
-                else if (value.Home is Home.Input or Home.InputView || reads.ContainsKey(value))
-                {
-                    depth[value] = 0;
-                }
-            }
-
-            // Recomputed: the values the backward reads that can be, and the links their chains pass through.
-            var chosen = new HashSet<PlannedValue>();
-            var pending = new Stack<PlannedValue>(Values.Where(v => recomputable.Contains(v) && reads.ContainsKey(v)));
-            while (pending.Count > 0)
-            {
-                var value = pending.Pop();
-                if (!chosen.Add(value)) continue;
-                foreach (var input in Steps[value.Producer].Inputs)
-                    if (recomputable.Contains(input)) pending.Push(input);
-            }
+            var chosen = ChooseRecomputed(reads);
             if (chosen.Count == 0) return;
             Recomputed.AddRange(Values.Where(chosen.Contains));
 
@@ -140,25 +105,6 @@ namespace ShapeSafe.Generators.Graphs
             foreach (var view in RecomputingBuffers.Where(b => b.ViewOf is not null))
                 view.ViewOf!.Last = System.Math.Max(view.ViewOf.Last, view.Last);
             RecomputingSlotCount = AssignSlots(RecomputingBuffers);
-        }
-
-        /// <summary>
-        /// How many element-wise steps <paramref name="value"/> is from values the backward has anyway, if it is
-        /// recomputed from its operands; 0 when it cannot be (not element-wise, a view or viewed, the output, an
-        /// operand the backward does not have, or too far).
-        /// </summary>
-        int RecomputeDepth(PlannedValue value, HashSet<PlannedValue> viewed, Dictionary<PlannedValue, int> depth)
-        {
-            var step = Steps[value.Producer];
-            if (value.Home != Home.Arena || value.ViewOf is not null || viewed.Contains(value) || !IsElementwise(step.Kind)) return 0;
-            int d = 1;
-            foreach (var input in step.Inputs)
-            {
-                // An operand the backward has: an argument or a saved value (depth 0), or a recomputed one.
-                if (!depth.TryGetValue(input, out var from)) return 0;
-                d = System.Math.Max(d, from + 1);
-            }
-            return d <= MaxRecomputeDepth ? d : 0;
         }
     }
 }

@@ -8,7 +8,7 @@ namespace ShapeSafe.Tests.CompiledGraphs;
 /// outputs and gradients of the same graph saving them, bit for bit, and of eager mode; and the memory report's
 /// exact bytes, counted by hand for a small model.
 /// </summary>
-public class RecomputationTests
+public partial class RecomputationTests
 {
     static readonly CompileOptions Recompute = new() { Recompute = RecomputeMode.MinCut };
 

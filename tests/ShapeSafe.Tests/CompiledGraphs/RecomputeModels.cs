@@ -21,8 +21,9 @@ public static partial class CompiledModels
 
     /// <summary>
     /// Chains of element-wise ops between layers: a GELU (recomputed from the linear output), a sigmoid (saved: its
-    /// input is not), then <c>relu(2s - 1)</c> (recomputed from the sigmoid, three ops on), a product with the sigmoid
-    /// and a sum with the GELU, five ops from a saved value and so saved. <c>x</c> is [N, 12].
+    /// input costs as much), then <c>relu(2s - 1)</c> (recomputed from the sigmoid, three ops on), and a product with
+    /// the sigmoid and a sum with the GELU, recomputed from those. The cut keeps fc1's output, the sigmoid and fc3's
+    /// fused output. <c>x</c> is [N, 12].
     /// </summary>
     [Module]
     public sealed partial class Chains : Module
