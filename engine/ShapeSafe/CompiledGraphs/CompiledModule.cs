@@ -72,11 +72,14 @@ public abstract class CompiledModule
     /// forward, so the report is of a step with gradients.
     /// </summary>
     /// <exception cref="ArgumentException">Not one shape per <c>Forward</c> argument.</exception>
-    /// <exception cref="NotSupportedException">The module runs eagerly (a graph break, or options whose path throws): it has no buffer set.</exception>
+    /// <exception cref="NotSupportedException">The module runs eagerly (a graph break, or options whose path throws), or its
+    /// <c>Forward</c> is split at graph breaks into several graphs: it has no one buffer set.</exception>
     /// <exception cref="ShapeException">The layers refuse the shapes, as the module's first call would.</exception>
     public virtual CompiledMemoryReport MemoryReport(bool training, params int[][] inputShapes)
     {
         ArgumentNullException.ThrowIfNull(inputShapes);
+        if (IsCompiled)
+            throw new NotSupportedException($"MemoryReport: {Module.GetType().Name}'s Forward is split into graphs at its graph breaks, and the shapes a later graph gets are known only when the eager code before it runs, so there is no one buffer set to report");
         throw new NotSupportedException($"MemoryReport: {Module.GetType().Name} has no compiled graph (its Forward runs eagerly), so it has no buffer set to report");
     }
 

@@ -64,9 +64,13 @@ public class CompiledMemoryReportTests
         Assert.StartsWith("MemoryReport: TwoGelu's Forward takes 1 tensor, so it needs 1 shape; got 2", e.Message);
         var shape = Assert.Throws<ShapeException>(() => compiled.MemoryReport([3, 5]));
         Assert.Contains("[3, 5]", shape.Message);
-        CompiledModule eager = new DataDependent(new Generator(5)).Compile();
+        CompiledModule eager = new WholeEager(new Generator(5)).Compile();
         Assert.False(eager.IsCompiled);
         var none = Assert.Throws<NotSupportedException>(() => eager.MemoryReport([3, 4]));
-        Assert.Equal("MemoryReport: DataDependent has no compiled graph (its Forward runs eagerly), so it has no buffer set to report", none.Message);
+        Assert.Equal("MemoryReport: WholeEager has no compiled graph (its Forward runs eagerly), so it has no buffer set to report", none.Message);
+        CompiledModule split = new DataDependent(new Generator(5)).Compile();
+        Assert.True(split.IsCompiled);
+        var several = Assert.Throws<NotSupportedException>(() => split.MemoryReport([3, 4]));
+        Assert.Equal("MemoryReport: DataDependent's Forward is split into graphs at its graph breaks, and the shapes a later graph gets are known only when the eager code before it runs, so there is no one buffer set to report", several.Message);
     }
 }

@@ -212,6 +212,17 @@ public static partial class CompiledModels
         }
     }
 
+    /// <summary>A break in an expression-bodied <c>Forward</c>: nothing to split, so the whole module runs eagerly (SS2009).</summary>
+    [Module]
+    public sealed partial class WholeEager : Module
+    {
+        readonly Linear _fc;
+
+        public WholeEager(Generator generator) => _fc = new Linear(4, 4, generator: generator);
+
+        public Tensor Forward(Tensor x) => x.Sum().Item() > 0 ? _fc.Forward(x) : x;
+    }
+
     /// <summary>A gated unit: tanh(fc(x)) · σ(gate(x)) through an exact GELU into a head, so x feeds two layers.</summary>
     [Module]
     public sealed partial class Gated : Module
