@@ -193,6 +193,7 @@ namespace ShapeSafe.Generators.Graphs
                         GraphOp.Embedding => 1,
                         GraphOp.SelfAttention => 4,
                         GraphOp.TransformerEncoderLayer => 12,
+                        GraphOp.Recurrent => RecurrentParameterCount(node),
                         _ => 0,
                     };
             }

@@ -99,12 +99,12 @@ namespace ShapeSafe.Generators.Graphs
             public IReadOnlyList<Location?> Locations { get; }
         }
 
-        /// <summary>The <c>Forward</c> the generator compiles: public, returning a tensor, of one or two tensor parameters.</summary>
+        /// <summary>The <c>Forward</c> the generator compiles: public, returning a tensor, of one to three tensor parameters.</summary>
         public static IMethodSymbol? FindForward(INamedTypeSymbol type, ModuleTypes types) =>
             type.GetMembers("Forward").OfType<IMethodSymbol>().FirstOrDefault(m =>
                 m.DeclaredAccessibility == Accessibility.Public && !m.IsStatic && m.TypeParameters.Length == 0
                 && SymbolEqualityComparer.Default.Equals(m.ReturnType, types.Tensor)
-                && m.Parameters.Length is 1 or 2
+                && m.Parameters.Length is >= 1 and <= 3
                 && m.Parameters.All(p => p.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(p.Type, types.Tensor)));
 
         /// <summary>The locals GraphEmitter declares in the compiled <c>Forward</c>, which a parameter must not be called.</summary>
@@ -180,6 +180,11 @@ namespace ShapeSafe.Generators.Graphs
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation parameter } assignment }:
                     scope.Values[parameter.Parameter] = Value(assignment.Value, scope);
                     return null;
+                // var (output, (h, c)) = _lstm.Forward(x);
+                case IExpressionStatementOperation { Operation: IDeconstructionAssignmentOperation deconstruction }
+                    when RecurrentChild(deconstruction.Value, scope) is { } recurrent:
+                    RecurrentDeconstruction(deconstruction, recurrent, scope);
+                    return null;
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }:
                     throw Break(assignment, "an assignment to " + Describe(assignment.Target) + " (a side effect on state)");
                 case IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } update }:
@@ -234,6 +239,13 @@ namespace ShapeSafe.Generators.Graphs
                     return l;
                 case IInvocationOperation invocation:
                     return Invocation(invocation, scope);
+                // A recurrent call's Output, Hidden or State.H: its Forward returns the output and the final states as a tuple.
+                case IFieldReferenceOperation element when IsRecurrentElement(element, scope):
+                    return RecurrentElement(element, scope);
+                // t[i]: t.Select(0, i).
+                case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: { } indexed } indexer
+                    when _types.IsTensor(indexed.Type) && indexer.Arguments[0].Value.Type?.SpecialType == SpecialType.System_Int32:
+                    return Indexer(indexer, scope);
                 // A MultiheadAttention call's Output: its Forward returns the output and the weights as a tuple.
                 case IFieldReferenceOperation { Instance: IInvocationOperation { TargetMethod.Name: "Forward", Instance: { } layer } call } element
                     when ChildPath(layer, scope) is { } attention && attention.Type.ToDisplayString() == MultiheadAttentionType:
@@ -271,6 +283,11 @@ namespace ShapeSafe.Generators.Graphs
             if (method.Name == "Forward" && invocation.Instance is { } instance && ChildPath(instance, scope) is { } child)
             {
                 if (IsAttentionLayer(child.Type)) return AttentionForward(invocation, child, scope);
+                if (IsRecurrentLayer(child.Type))
+                {
+                    RequireUnpacked(invocation, child);
+                    throw Break(invocation, "a " + child.Type.Name + " call whose tuple is used whole (deconstruct it, or read its Output, Hidden, State.H or State.C)");
+                }
                 var input = invocation.Arguments.Select(a => Value(a.Value, scope)).ToList();
                 return ChildForward(child.Path, child.Type, input, invocation, scope);
             }
@@ -292,6 +309,8 @@ namespace ShapeSafe.Generators.Graphs
                     return Add(activation, new[] { Value(tensor, scope) }, "", invocation);
                 if (Layout(invocation, scope) is { } layout)
                     return Add(layout.Op, new[] { Value(tensor, scope) }, "", invocation, layout.Arguments);
+                if (Slicing(invocation, tensor, scope) is { } slice)
+                    return slice;
                 if (method.Name == "Neg" && invocation.Arguments.Length == 0)
                     return Add(GraphOp.Neg, new[] { Value(tensor, scope) }, "", invocation);
                 // x.Add(y), x.Mul(0.5), ...: one operand, a tensor or a scalar (Add's alpha is not compiled).

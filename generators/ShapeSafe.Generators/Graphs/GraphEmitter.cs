@@ -312,6 +312,16 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.TransformerEncoderLayer:
                     AttentionForwardStep(step, input, output);
                     break;
+                case StepKind.Recurrent:
+                    RecurrentForwardStep(step, input, output, recompute);
+                    break;
+                case StepKind.RecurrentHidden:
+                case StepKind.RecurrentCell:
+                    RecurrentStateForwardStep(step, output);
+                    break;
+                case StepKind.Slice:
+                    _w.Line(Ops + ".Slice(" + input + ", plan." + name + "View, " + output + ");");
+                    break;
             }
         }
 
@@ -355,7 +365,8 @@ namespace ShapeSafe.Generators.Graphs
 
         string GradientLocal(int index) => index < _forward.Parameters.Count
             ? "grad" + char.ToUpperInvariant(_forward.Parameters[index][0]) + _forward.Parameters[index].Substring(1)
-            : "grad" + GraphPlanner.Pascal(_parameters[index - _forward.Parameters.Count].Module) + _parameters[index - _forward.Parameters.Count].Member.Replace(".", "");
+            : "grad" + GraphPlanner.Pascal(_parameters[index - _forward.Parameters.Count].Module)
+                + new string(_parameters[index - _forward.Parameters.Count].Member.Where(char.IsLetterOrDigit).ToArray());
 
         /// <summary>The gradient arriving at a step's output.</summary>
         string GradOf(PlannedValue value) => value.Home == Home.Output || ReferenceEquals(value, _plan!.Output) ? "g" : "b." + GraphPlanner.GradName(value);
@@ -539,6 +550,16 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.TransformerEncoderLayer:
                     AttentionBackwardStep(step, gOut, input, seenParameters);
                     break;
+                case StepKind.Recurrent:
+                    RecurrentBackwardStep(step, gOut, seenParameters);
+                    break;
+                case StepKind.RecurrentHidden:
+                case StepKind.RecurrentCell:
+                    RecurrentStateBackwardStep(step, gOut);
+                    break;
+                case StepKind.Slice:
+                    Elementwise(step, 0, (target) => Ops + ".SliceBackward(" + gOut + ", plan." + name + "View, " + target + ");");
+                    break;
             }
         }
 
@@ -624,8 +645,10 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly int " + step.Output.Name + "Count;");
                 foreach (var step in plan.Steps.Where(s => s.HasDim))
                     _w.Line("public readonly int " + step.Output.Name + "Dim;");
-                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Permute))
+                foreach (var step in plan.Steps.Where(s => s.Kind is StepKind.Permute or StepKind.Slice))
                     _w.Line("public readonly global::ShapeSafe.CompiledGraphs.StridedViewPlan " + step.Output.Name + "View;");
+                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Recurrent))
+                    _w.Line("public readonly " + RecurrentPlanType + " " + step.Output.Name + "Plan;");
                 foreach (var step in plan.Steps.Where(s => s.IsAttention))
                     _w.Line("public readonly " + AttentionPlanType(step) + " " + step.Output.Name + "Plan;");
                 _w.Line();
@@ -753,6 +776,16 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.TransformerEncoderLayer:
                     AttentionPlanStep(step, input, m);
                     break;
+                case StepKind.Recurrent:
+                    RecurrentPlanStep(step, input, m);
+                    break;
+                case StepKind.RecurrentHidden:
+                case StepKind.RecurrentCell:
+                    RecurrentStatePlanStep(step);
+                    break;
+                case StepKind.Slice:
+                    SlicePlanStep(step, input);
+                    break;
             }
         }
 
@@ -808,6 +841,11 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s intermediates for its backward and its gradient scratch.</summary>");
                     _w.Line("public readonly " + AttentionStateType(step) + " " + step.Output.Name + "State;");
+                }
+                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Recurrent))
+                {
+                    _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s tape and final states, for the steps that read them and its backward.</summary>");
+                    _w.Line("public readonly " + RecurrentStateType + " " + step.Output.Name + "State = new " + RecurrentStateType + "();");
                 }
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {

@@ -42,6 +42,10 @@ namespace ShapeSafe.Generators.Graphs
         Gelu,
         SelfAttention,
         TransformerEncoderLayer,
+        Recurrent,
+        RecurrentHidden,
+        RecurrentCell,
+        Slice,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -80,7 +84,7 @@ namespace ShapeSafe.Generators.Graphs
     }
 
     /// <summary>One step of the forward and, in reverse, of the backward.</summary>
-    internal sealed class PlannedStep
+    internal sealed partial class PlannedStep
     {
         public PlannedStep(int index, StepKind kind, IReadOnlyList<GraphNode> nodes, IReadOnlyList<PlannedValue> inputs, PlannedValue output, string module, string poolModule)
         {
@@ -106,7 +110,7 @@ namespace ShapeSafe.Generators.Graphs
         public string PoolModule { get; }
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
-            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding || IsAttention;
+            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding || IsAttention || Kind == StepKind.Recurrent;
 
         /// <summary>The members of its module that are parameters (an embedding has no bias), as paths from the module.</summary>
         public IReadOnlyList<string> ParameterMembers => Kind switch
@@ -114,6 +118,7 @@ namespace ShapeSafe.Generators.Graphs
             StepKind.Embedding => new[] { "Weight" },
             StepKind.SelfAttention => AttentionParameters,
             StepKind.TransformerEncoderLayer => EncoderLayerParameters,
+            StepKind.Recurrent => RecurrentParameters(Nodes[0]),
             _ => new[] { "Weight", "Bias" },
         };
 
@@ -393,7 +398,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
             Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
-            && !step.IsAttention
+            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind != StepKind.Recurrent
             && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
@@ -469,6 +474,10 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Gelu => StepKind.Gelu,
                 GraphOp.SelfAttention => StepKind.SelfAttention,
                 GraphOp.TransformerEncoderLayer => StepKind.TransformerEncoderLayer,
+                GraphOp.Recurrent => StepKind.Recurrent,
+                GraphOp.RecurrentHidden => StepKind.RecurrentHidden,
+                GraphOp.RecurrentCell => StepKind.RecurrentCell,
+                GraphOp.Select or GraphOp.Narrow => StepKind.Slice,
                 _ => StepKind.Add,
             },
         };

@@ -20,7 +20,7 @@ namespace ShapeSafe.Generators.Graphs
     /// size); the gradients of the parameters are compared with the parameters' shapes strictly: only what is
     /// proven equal passes.
     /// </summary>
-    internal sealed class SymbolicShapes
+    internal sealed partial class SymbolicShapes
     {
         /// <summary>A shape problem the rules prove at build time, by node.</summary>
         internal sealed class Problem
@@ -249,6 +249,12 @@ namespace ShapeSafe.Generators.Graphs
                 case GraphOp.Mul:
                 case GraphOp.Div:
                     return Broadcast(x, _values[node.Inputs[1]] ?? Shape.Unknown, node.Op.ToString());
+                case GraphOp.Recurrent:
+                case GraphOp.RecurrentHidden:
+                case GraphOp.RecurrentCell:
+                case GraphOp.Select:
+                case GraphOp.Narrow:
+                    return RecurrentRule(node, x);
                 default:
                     // Element-wise ops (activations, dropout, negation, scalars) and Contiguous keep the shape.
                     return x;

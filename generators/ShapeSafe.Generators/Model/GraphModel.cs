@@ -111,6 +111,25 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary>A <c>TransformerEncoderLayer</c> child's <c>Forward(x)</c>, or one layer of a <c>TransformerEncoder</c> child.</summary>
         TransformerEncoderLayer,
+
+        /// <summary>
+        /// An <c>LSTM</c>, <c>GRU</c> or <c>RNN</c> child's <c>Forward</c>: its value is the output; its inputs are the input
+        /// and the initial states passed. The arguments are the layer's kind, numLayers, bidirectional, bias, projSize
+        /// and how many initial states it reads (see ForwardCapture.Recurrent.cs).
+        /// </summary>
+        Recurrent,
+
+        /// <summary>The final hidden state of the <see cref="Recurrent"/> node it reads (<c>h_n</c>).</summary>
+        RecurrentHidden,
+
+        /// <summary>The final cell state of the LSTM <see cref="Recurrent"/> node it reads (<c>c_n</c>).</summary>
+        RecurrentCell,
+
+        /// <summary><c>x.Select(dim, index)</c> or <c>x[index]</c> with constant arguments (dim, index): a copy of the view.</summary>
+        Select,
+
+        /// <summary><c>x.Narrow(dim, start, length)</c> with constant arguments: a copy of the view.</summary>
+        Narrow,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
