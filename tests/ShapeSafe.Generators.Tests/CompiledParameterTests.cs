@@ -97,6 +97,20 @@ public class CompiledParameterTests
             public Tensor Forward(Tensor x) => Tensor.Mm(x - _offset, _w).Sigmoid();
         }
 
+        // A branch on Training: each mode's graph reads the parameter and the buffer.
+        [Module]
+        public partial class Moded : Module
+        {
+            readonly Parameter _gamma;
+            [Buffer] readonly Tensor _bias;
+            public Moded(Generator g)
+            {
+                _gamma = new Parameter(Tensor.Randn(new[] { 8 }, g));
+                _bias = Tensor.Randn(new[] { 8 }, g);
+            }
+            public Tensor Forward(Tensor x) => Training ? F.Gelu(x * _gamma) + _bias : (x + _bias) * _gamma;
+        }
+
         [Module]
         public partial class Batched : Module
         {
@@ -119,7 +133,7 @@ public class CompiledParameterTests
     static Module Create(string type, int seed) =>
         (Module)Activator.CreateInstance(Built.Value.Assembly.GetType("Params." + type, throwOnError: true)!, new Generator(seed))!;
 
-    static CompiledModule Compile(Module module) => ((ICompilableModule)module).Compile(null);
+    static CompiledModule Compile(Module module, CompileOptions? options = null) => ((ICompilableModule)module).Compile(options);
 
     static Tensor Run(CompiledModule compiled, Tensor x) => ((ITensorModule)compiled).Forward(x);
 
@@ -144,11 +158,13 @@ public class CompiledParameterTests
     }
 
     /// <summary>The compiled twin against the eager module, in training and eval mode, for each shape (the first again, from the cache).</summary>
-    static CompiledModule AssertMatchesEager(string type, params int[][] shapes)
+    static CompiledModule AssertMatchesEager(string type, params int[][] shapes) => AssertMatchesEager(type, null, shapes);
+
+    static CompiledModule AssertMatchesEager(string type, CompileOptions? options, params int[][] shapes)
     {
         var eager = Create(type, 7);
         var twin = Create(type, 7);
-        var compiled = Compile(twin);
+        var compiled = Compile(twin, options);
         Assert.True(compiled.IsCompiled);
         foreach (var training in new[] { true, false })
         {
@@ -189,6 +205,14 @@ public class CompiledParameterTests
     [Fact]
     public void A_layer_scale_of_an_inlined_child_and_a_broadcast_shift_match_eager_bit_for_bit() =>
         AssertMatchesEager("Scaled", [5, 8], [2, 7, 8]);
+
+    [Fact]
+    public void Recomputing_from_a_parameter_in_the_backward_matches_eager_bit_for_bit() =>
+        AssertMatchesEager("Scaled", new CompileOptions { Recompute = RecomputeMode.MinCut }, [5, 8], [2, 7, 8]);
+
+    [Fact]
+    public void Both_variants_of_a_branch_on_Training_read_the_parameter_and_the_buffer() =>
+        AssertMatchesEager("Moded", [4, 8], [2, 3, 8]);
 
     [Fact]
     public void A_parameter_read_three_times_gets_the_sum_of_its_gradients_bit_for_bit() =>
@@ -304,6 +328,8 @@ public class CompiledParameterTests
         var scaled = Lines(files["Params.Scaled.g.cs"]);
         Assert.Contains("_scale_gamma = module.GetParameter(\"scale.gamma\");", scaled);
         Assert.Contains("// scale.gamma: [8]", scaled);
+        // The tanh's input is recomputed in the backward from the argument and the bound gamma.
+        Assert.Contains("if (plan.Recomputes)", scaled);
 
         var tied = Lines(files["Params.Tied.g.cs"]);
         Assert.Single(tied, l => l.StartsWith("_w = module.GetParameter", StringComparison.Ordinal));
