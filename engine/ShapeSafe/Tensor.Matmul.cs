@@ -35,9 +35,20 @@ public partial class Tensor
     {
         var outShape = Rules.Matmul(a.Sizes, b.Sizes);
         CheckFloat("Matmul", a, b);
+        var result = Uninitialized(DType.Float32, outShape);
+        MatmulInto(a, b, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The Float32 product <c>a.Matmul(b)</c> into <paramref name="result"/> (contiguous, of the product's shape,
+    /// overwritten): the kernel calls of <see cref="Matmul(Tensor, Tensor)"/>'s forward, which compiled graphs share.
+    /// </summary>
+    internal static void MatmulInto(Tensor a, Tensor b, Tensor result)
+    {
+        var outShape = result.Sizes;
         a = a.Detach();     // the views below are plumbing, not part of the graph
         b = b.Detach();
-        var result = Uninitialized(DType.Float32, outShape);
 
         // Promote 1-D operands to matrices as PyTorch does: [k] → [1, k] on the left, [k] → [k, 1] on the right.
         var left = a.Rank == 1 ? a.Unsqueeze(0) : a;
@@ -46,15 +57,15 @@ public partial class Tensor
 
         if (left.Rank == 2 && right.Rank == 2)
         {
-            Gemm2D(left, right, result.FloatData, 0, n);
-            return result;
+            Gemm2D(left, right, result.FloatData, result.Offset, n);
+            return;
         }
 
         // [..., m, k] × [k, n]: fold the batch into m when that is a view (one big product, as PyTorch does).
         if (right.Rank == 2 && Rules.TryReshapeAsView(left.Layout, new[] { -1, k }, out _, out var folded))
         {
-            Gemm2D(left.WithLayout(folded), right, result.FloatData, 0, n);
-            return result;
+            Gemm2D(left.WithLayout(folded), right, result.FloatData, result.Offset, n);
+            return;
         }
 
         int batchRank = Math.Max(left.Rank, right.Rank) - 2;
@@ -62,8 +73,7 @@ public partial class Tensor
         Array.Copy(outShape, batch, batchRank);
         var leftFull = left.Expand(Concat(batch, m, k));
         var rightFull = right.Expand(Concat(batch, k, n));
-        BatchedGemm(leftFull, rightFull, batch, result.FloatData, m, n);
-        return result;
+        BatchedGemm(leftFull, rightFull, batch, result.FloatData, m, n, result.Offset);
     }
 
     /// <summary>Matrix product of two 2-D tensors.</summary>
@@ -116,7 +126,7 @@ public partial class Tensor
         MustRecord(a, b) ? result.Recorded(name, new Tensor?[] { a, b }, g => MatmulGradient.Compute(g, a, b)) : result;
 
     /// <summary>C[offset..] (row-major, row stride <paramref name="ldc"/>) = a × b for 2-D a and b, read through their strides.</summary>
-    static void Gemm2D(Tensor a, Tensor b, float[] c, int cOffset, int ldc)
+    internal static void Gemm2D(Tensor a, Tensor b, float[] c, int cOffset, int ldc)
     {
         int m = a.Sizes[0], k = a.Sizes[1], n = b.Sizes[1];
         GemmKernel.Sgemm(m, n, k, 1f,
@@ -125,8 +135,8 @@ public partial class Tensor
             0f, c, cOffset, ldc, 1);
     }
 
-    /// <summary>Products of [batch..., m, k] × [batch..., k, n] into a contiguous [batch..., m, n] buffer.</summary>
-    static void BatchedGemm(Tensor a, Tensor b, int[] batch, float[] c, int m, int n)
+    /// <summary>Products of [batch..., m, k] × [batch..., k, n] into a contiguous [batch..., m, n] buffer at <paramref name="cOffset"/>.</summary>
+    internal static void BatchedGemm(Tensor a, Tensor b, int[] batch, float[] c, int m, int n, int cOffset = 0)
     {
         int count = 1;
         foreach (var s in batch) count *= s;
@@ -145,7 +155,7 @@ public partial class Tensor
             GemmKernel.SgemmBatched(count, m, n, k, 1f,
                 a.FloatData, aOffsets[0], aStep, aRow, aCol,
                 b.FloatData, bOffsets[0], bStep, bRow, bCol,
-                0f, c, 0, m * n, n, 1);
+                0f, c, cOffset, m * n, n, 1);
             return;
         }
         for (int i = 0; i < count; i++)
@@ -153,7 +163,7 @@ public partial class Tensor
             GemmKernel.Sgemm(m, n, k, 1f,
                 a.FloatData, aOffsets[i], aRow, aCol,
                 b.FloatData, bOffsets[i], bRow, bCol,
-                0f, c, i * m * n, n, 1);
+                0f, c, cOffset + i * m * n, n, 1);
         }
     }
 

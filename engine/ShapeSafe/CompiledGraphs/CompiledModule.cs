@@ -230,6 +230,19 @@ public abstract class CompiledModule<TModule> : CompiledModule where TModule : M
         throw new InvalidOperationException($"Compile: {typeof(TModule).Name} has no child '{path}' (its Forward calls it; was it null when Compile() was called?)");
     }
 
+    /// <summary>
+    /// Whether a buffer the graph reads (re-read at every call) is still Float32 and of the sizes the plan was made
+    /// for; when it is not, the call must run eagerly, and it is counted in <see cref="EagerCalls"/>.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool Holds(Tensor buffer, int[] plannedSizes)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.DType == DType.Float32 && buffer.Sizes.AsSpan().SequenceEqual(plannedSizes)) return true;
+        _eagerCalls++;
+        return false;
+    }
+
     /// <summary>A new contiguous Float32 tensor for the graph's output (its contents are written by the graph).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected static Tensor NewOutput(int[] shape) => Tensor.Uninitialized(DType.Float32, shape, "Compile");

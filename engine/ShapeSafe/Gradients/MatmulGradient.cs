@@ -8,7 +8,10 @@ namespace ShapeSafe.Gradients;
 /// </summary>
 internal static class MatmulGradient
 {
-    public static Tensor?[] Compute(Tensor gradOutput, Tensor a, Tensor b)
+    public static Tensor?[] Compute(Tensor gradOutput, Tensor a, Tensor b) => Compute(gradOutput, a, b, a.RequiresGrad, b.RequiresGrad);
+
+    /// <summary>The same gradients, computed where <paramref name="needA"/> and <paramref name="needB"/> ask for them (a compiled graph's operands are plain data).</summary>
+    public static Tensor?[] Compute(Tensor gradOutput, Tensor a, Tensor b, bool needA, bool needB)
     {
         var left = a.Rank == 1 ? a.Detach().Unsqueeze(0) : a.Detach();
         var right = b.Rank == 1 ? b.Detach().Unsqueeze(1) : b.Detach();
@@ -22,7 +25,7 @@ internal static class MatmulGradient
         // float32 accumulation, rounded once for BFloat16, not per-batch products summed afterwards.
         int m = left.Sizes[^2], k = left.Sizes[^1], n = right.Sizes[^1];
         Tensor? gradA = null, gradB = null;
-        if (a.RequiresGrad)
+        if (needA)
         {
             if (left.Rank == 2 && right.Rank >= 3)
             {
@@ -37,7 +40,7 @@ internal static class MatmulGradient
                 gradA = GradientKernels.SumToShape(full, left.Sizes).Reshape(a.Sizes.ToArray());
             }
         }
-        if (b.RequiresGrad)
+        if (needB)
         {
             if (right.Rank == 2 && left.Rank >= 3)
             {

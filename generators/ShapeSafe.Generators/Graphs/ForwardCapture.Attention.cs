@@ -185,7 +185,7 @@ namespace ShapeSafe.Generators.Graphs
             var seen = new HashSet<string>();
             foreach (var node in nodes)
             {
-                if (node.Op == GraphOp.Input) count++;
+                if (node.Op is GraphOp.Input or GraphOp.Parameter) count++;
                 else if (node.Module.Length > 0 && seen.Add(node.Module))
                     count += node.Op switch
                     {

@@ -271,6 +271,9 @@ namespace ShapeSafe.Generators.Graphs
                     throw Throws(thrown);
                 case IConversionOperation { Operand: IThrowOperation converted }:
                     throw Throws(converted);
+                // A parameter or buffer of the module (ForwardCapture.Parameters.cs), and w.T.
+                case IFieldReferenceOperation or IPropertyReferenceOperation when StateValue(operation, scope) is int state:
+                    return state;
                 default:
                     throw Break(operation, Describe(operation) + ", which the generator does not compile");
             }
@@ -291,6 +294,7 @@ namespace ShapeSafe.Generators.Graphs
                 var input = invocation.Arguments.Select(a => Value(a.Value, scope)).ToList();
                 return ChildForward(child.Path, child.Type, input, invocation, scope);
             }
+            if (Product(invocation, scope) is int product) return product;
             var containing = method.ContainingType?.ToDisplayString();
             if (containing == "ShapeSafe.NN.F" && invocation.Arguments.Length >= 1 && Activation(method.Name) is { } function
                 && invocation.Arguments.Skip(1).All(ExactGelu))
@@ -801,7 +805,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             // The kernels read contiguous buffers; only arithmetic (through the broadcast iterator) and Contiguous()
             // read a transposed view as eager ops do.
-            if (inputs.Any(IsStrided) && op is not (GraphOp.Add or GraphOp.Sub or GraphOp.Mul or GraphOp.Div or GraphOp.Contiguous))
+            if (inputs.Any(IsStrided) && op is not (GraphOp.Add or GraphOp.Sub or GraphOp.Mul or GraphOp.Div or GraphOp.Contiguous) && !ReadsStrided(op, inputs))
                 throw Break(source, "a transposed or permuted view read by " + op + ", which the compiled graph takes contiguous (call Contiguous() first)");
             // An embedding's indices are an Int64 input, which nothing else reads (the other kernels take Float32).
             if (op == GraphOp.Embedding)

@@ -63,8 +63,8 @@ namespace ShapeSafe.Generators.Graphs
             bool accumulate = _plan!.Accumulates(step, 0);
             if (value.Home == Home.Input)
             {
-                var local = GradientLocal(value.Node);
-                if (!accumulate) _w.Line(local + " = " + Need(value.Node) + " ? " + Ops + ".NewGradient(plan." + value.Name + "Shape) : null;");
+                var local = LeafGradient(value);
+                if (!accumulate) _w.Line(local + " = " + LeafNeed(value) + " ? " + Ops + ".NewGradient(plan." + value.Name + "Shape) : null;");
                 return (local, accumulate);
             }
             var gradient = "b." + GraphPlanner.GradName(value);

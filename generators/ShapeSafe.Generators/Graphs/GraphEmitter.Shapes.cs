@@ -44,13 +44,13 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>A value as the comments name it: an argument by its name, the output as <c>output</c>, a buffer by its name.</summary>
         string ValueName(PlannedValue value) => value.Home switch
         {
-            Home.Input => _forward.Parameters[value.Node],
+            Home.Input => IsStateLeaf(value) ? StatePath(value) : _forward.Parameters[value.Node],
             Home.Output => "output",
             _ => value.Name,
         };
 
         /// <summary>Where the backward writes a value's gradient: an argument's local (<c>gradX</c>), else the value's gradient buffer.</summary>
-        string GradientName(PlannedValue value) => value.Home == Home.Input ? GradientLocal(value.Node) : GraphPlanner.GradName(value);
+        string GradientName(PlannedValue value) => value.Home == Home.Input ? LeafGradient(value) : GraphPlanner.GradName(value);
 
         /// <summary>The local a parameter's gradient is written to: <c>fc1.weight</c> is <c>gradFc1Weight</c>.</summary>
         static string ParameterGradientName(string path)

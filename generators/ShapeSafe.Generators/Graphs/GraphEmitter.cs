@@ -43,8 +43,8 @@ namespace ShapeSafe.Generators.Graphs
             }
         }
 
-        /// <summary>The tensors that take gradients, in the node's input order: the arguments, then each parameter.</summary>
-        int Differentiable => _forward.Parameters.Count + _parameters.Count;
+        /// <summary>The tensors that take gradients, in the node's input order: the arguments, each layer's parameter, then the module's own.</summary>
+        int Differentiable => _forward.Parameters.Count + _parameters.Count + OwnParameterCount;
 
         public static void Emit(SourceWriter writer, string moduleType, ForwardModel forward, string version) =>
             new GraphEmitter(writer, moduleType, forward).Emit(version);
@@ -122,6 +122,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("/// <summary>The module's " + field + " as the float the eager op computes with, read when the graph is bound.</summary>");
                 _w.Line("readonly float " + member + ";");
             }
+            EmitStateFields();
             _w.Line();
             using (_w.Block(ConstructorAccess + " " + _className + "(" + _moduleType + " module, global::ShapeSafe.NN.CompileOptions? options) : base(module, options)"))
             {
@@ -129,6 +130,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line(ForwardCapture.Member(module.Path) + " = Bind<" + module.Type + ">(\"" + module.Path + "\");");
                 foreach (var (member, field) in BoundScalars())
                     _w.Line(member + " = (float)module." + field + ";");
+                EmitStateBindings();
             }
             _w.Line();
             _w.Line("/// <inheritdoc/>");
@@ -152,6 +154,7 @@ namespace ShapeSafe.Generators.Graphs
 
         string Param(int index)
         {
+            if (IsOwnParameterIndex(index)) return StateField(OwnParameterAt(index));
             int p = index - _forward.Parameters.Count;
             return ForwardCapture.Member(_parameters[p].Module) + "." + _parameters[p].Member;
         }
@@ -170,11 +173,12 @@ namespace ShapeSafe.Generators.Graphs
                     ? string.Join(", ", _forward.Parameters.Select((p, i) => p + ", global::ShapeSafe.DType." + (plan.IsIndexInput(i) ? "Int64" : "Float32")))
                     : arguments;
                 _w.Line("if (PlanFor<Plan>(" + guarded + ") is not { } plan) return Module." + _eagerForward + "(" + arguments + ");");
+                EmitBufferReads(arguments);
                 var needs = new List<string>();
                 for (int i = 0; i < Differentiable; i++)
                 {
                     var tensor = i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i);
-                    var requires = i >= _forward.Parameters.Count && MayBeNull(_parameters[i - _forward.Parameters.Count]) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
+                    var requires = i >= _forward.Parameters.Count && !IsOwnParameterIndex(i) && MayBeNull(_parameters[i - _forward.Parameters.Count]) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
                     needs.Add("(" + requires + " ? 0x" + (1UL << i).ToString("X", CultureInfo.InvariantCulture) + "UL : 0UL)");
                 }
                 _w.Line("// Which of the arguments and parameters need a gradient, one bit each in the node's input order.");
@@ -183,8 +187,10 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("bool record = needs != 0 && global::ShapeSafe.Autograd.IsGradEnabled;");
                 _w.Line("var b = plan.Rent();");
                 InputShapeComments();
+                StateShapeComments();
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("var " + InputData(i) + " = " + Ops + ".Contiguous(" + _forward.Parameters[i] + ");");
+                EmitParameterReads();
                 _w.Line("var output = NewOutput(plan.OutputShape);");
                 foreach (var step in plan.Steps)
                 {
@@ -203,6 +209,7 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("b.Inputs[" + i + "] = " + InputData(i) + ";");
+                EmitStateSaves();
                 _w.Line("b.Output = output;");
                 _w.Line("b.Needs = needs;");
                 var inputs = Enumerable.Range(0, Differentiable).Select(i => i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i));
@@ -220,7 +227,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Where a value is read: an argument, a per-call view of one, a buffer, or the output.</summary>
         string Expr(PlannedValue value, bool backward) => backward && _plan!.IsRecomputed(value) ? "b." + _plan.RecomputedName(value) : value.Home switch
         {
-            Home.Input => InputData(value.Node),
+            Home.Input => LeafData(value),
             Home.InputView => value.Name.Substring(0, 1).ToLowerInvariant() + value.Name.Substring(1),
             Home.Output => "output",
             _ => "b." + value.Name,
@@ -322,6 +329,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Slice:
                     _w.Line(Ops + ".Slice(" + input + ", plan." + name + "View, " + output + ");");
                     break;
+                case StepKind.Matmul:
+                case StepKind.FunctionalLinear:
+                    ProductForwardStep(step, recompute);
+                    break;
             }
         }
 
@@ -341,6 +352,7 @@ namespace ShapeSafe.Generators.Graphs
             {
                 for (int i = 0; i < _forward.Parameters.Count; i++)
                     _w.Line("var " + InputData(i) + " = b.Inputs[" + i + "];");
+                EmitStateLoads();
                 // Set by the forward whose node runs this backward (a graph ending in a ReLU, a tanh, ... reads it).
                 _w.Line("var output = b.Output!;");
                 _w.Line("ulong needs = b.Needs;");
@@ -365,6 +377,7 @@ namespace ShapeSafe.Generators.Graphs
 
         string GradientLocal(int index) => index < _forward.Parameters.Count
             ? "grad" + char.ToUpperInvariant(_forward.Parameters[index][0]) + _forward.Parameters[index].Substring(1)
+            : IsOwnParameterIndex(index) ? "grad" + OwnParameterAt(index).Name
             : "grad" + GraphPlanner.Pascal(_parameters[index - _forward.Parameters.Count].Module)
                 + new string(_parameters[index - _forward.Parameters.Count].Member.Where(char.IsLetterOrDigit).ToArray());
 
@@ -375,14 +388,18 @@ namespace ShapeSafe.Generators.Graphs
         string GradientNeeded(PlannedValue value)
         {
             var plan = _plan!;
-            if (value.Home == Home.Input) return Need(value.Node);
+            if (value.Home == Home.Input) return LeafNeed(value);
             var inputs = new SortedSet<int>();
             var pending = new Stack<PlannedValue>();
             pending.Push(value);
             while (pending.Count > 0)
             {
                 var v = pending.Pop();
-                if (v.Home == Home.Input) { inputs.Add(v.Node); continue; }
+                if (v.Home == Home.Input)
+                {
+                    if (DifferentiableIndex(v) is int index) inputs.Add(index);
+                    continue;
+                }
                 var producer = plan.Steps[v.Producer];
                 if (producer.HasParameters) return "true";
                 foreach (var i in producer.Inputs) pending.Push(i);
@@ -401,15 +418,15 @@ namespace ShapeSafe.Generators.Graphs
             bool accumulates = plan.Accumulates(step, i);
             if (value.Home == Home.Input)
             {
-                var local = GradientLocal(value.Node);
+                var local = LeafGradient(value);
                 var shape = "plan." + value.Name + "Shape";
                 if (!accumulates)
                 {
-                    _w.Line(local + " = " + Need(value.Node) + " ? " + Ops + ".NewGradient(" + shape + ") : null;");
+                    _w.Line(local + " = " + LeafNeed(value) + " ? " + Ops + ".NewGradient(" + shape + ") : null;");
                     return (local, "");
                 }
                 var partial = local + "Partial" + step.Index;
-                _w.Line("var " + partial + " = " + Need(value.Node) + " ? " + Ops + ".NewGradient(" + shape + ") : null;");
+                _w.Line("var " + partial + " = " + LeafNeed(value) + " ? " + Ops + ".NewGradient(" + shape + ") : null;");
                 return (partial, "if (" + partial + " is not null) " + Ops + ".AddInPlace(" + local + "!, " + partial + ");");
             }
             var gradient = "b." + GraphPlanner.GradName(value);
@@ -560,6 +577,10 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Slice:
                     Elementwise(step, 0, (target) => Ops + ".SliceBackward(" + gOut + ", plan." + name + "View, " + target + ");");
                     break;
+                case StepKind.Matmul:
+                case StepKind.FunctionalLinear:
+                    ProductBackwardStep(step, gOut);
+                    break;
             }
         }
 
@@ -598,7 +619,7 @@ namespace ShapeSafe.Generators.Graphs
             {
                 if (_plan!.Accumulates(step, i))
                 {
-                    var target = value.Home == Home.Input ? GradientLocal(value.Node) + "!" : "b." + GraphPlanner.GradName(value);
+                    var target = value.Home == Home.Input ? LeafGradient(value) + "!" : "b." + GraphPlanner.GradName(value);
                     _w.Line(Ops + ".AddInPlace(" + target + ", " + gOut + ");");
                 }
                 else
@@ -658,6 +679,7 @@ namespace ShapeSafe.Generators.Graphs
                     EmitRecomputesAssignment();
                     for (int i = 0; i < _forward.Parameters.Count; i++)
                         _w.Line(plan.Values[i].Name + "Shape = inputSizes[" + i + "];");
+                    EmitStateShapes();
                     foreach (var step in plan.Steps) PlanStep(step);
                 }
                 _w.Line();
@@ -763,9 +785,7 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Permute:
                 {
                     var arguments = step.Nodes[0].Arguments;
-                    _w.Line(name + "View = " + (step.Nodes[0].Op == GraphOp.Transpose
-                        ? Ops + ".PlanTranspose(" + input + ", " + arguments[0] + ", " + arguments[1] + ")"
-                        : Ops + ".PlanPermute(" + input + ", new[] { " + string.Join(", ", arguments) + " })") + ";");
+                    _w.Line(name + "View = " + ViewPlan(step, input) + ";");
                     _w.Line(name + "Shape = " + name + "View.Sizes;");
                     break;
                 }
@@ -785,6 +805,10 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.Slice:
                     SlicePlanStep(step, input);
+                    break;
+                case StepKind.Matmul:
+                case StepKind.FunctionalLinear:
+                    ProductPlanStep(step);
                     break;
             }
         }
@@ -854,7 +878,7 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 _w.Line();
                 _w.Line("/// <summary>The call in flight: its contiguous arguments, its output, and which tensors need a gradient.</summary>");
-                _w.Line("public readonly " + TensorType + "[] Inputs = new " + TensorType + "[" + _forward.Parameters.Count + "];");
+                _w.Line("public readonly " + TensorType + "[] Inputs = new " + TensorType + "[" + (_forward.Parameters.Count + StateLeaves.Count) + "];");
                 _w.Line("public " + TensorType + "? Output;");
                 _w.Line("public ulong Needs;");
                 _w.Line("public readonly global::System.Func<" + TensorType + ", " + TensorType + "?[]> Backward;");

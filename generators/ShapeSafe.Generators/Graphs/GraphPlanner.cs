@@ -46,12 +46,14 @@ namespace ShapeSafe.Generators.Graphs
         RecurrentHidden,
         RecurrentCell,
         Slice,
+        Matmul,
+        FunctionalLinear,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
     internal enum Home
     {
-        /// <summary>One of <c>Forward</c>'s arguments.</summary>
+        /// <summary>One of <c>Forward</c>'s arguments, or a parameter or buffer of the module that <c>Forward</c> reads.</summary>
         Input,
 
         /// <summary>A view of an argument, made per call (a flattened input).</summary>
@@ -168,7 +170,8 @@ namespace ShapeSafe.Generators.Graphs
         public bool HasDim => Kind is StepKind.Softmax or StepKind.LogSoftmax;
 
         /// <summary>Whether its backward reads its inputs (a weight gradient, GELU's derivative, a product's other operand).</summary>
-        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul or StepKind.Div or StepKind.RdivScalar;
+        public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul or StepKind.Div or StepKind.RdivScalar
+            or StepKind.Matmul or StepKind.FunctionalLinear;
 
         /// <summary>
         /// Whether its backward forms a gradient at its output's shape before summing it to a broadcast operand's (a
@@ -272,9 +275,12 @@ namespace ShapeSafe.Generators.Graphs
             for (int i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[i];
-                if (node.Op == GraphOp.Input)
+                if (node.Op == GraphOp.Input || ForwardCapture.IsState(node.Op))
                 {
-                    var input = new PlannedValue(i, UniqueName(char.ToUpperInvariant(node.Source[0]) + node.Source.Substring(1), names)) { Home = Home.Input };
+                    // A parameter or buffer read by nothing the output depends on is never read.
+                    if (node.Op != GraphOp.Input && !live[i]) continue;
+                    var leafName = node.Op == GraphOp.Input ? char.ToUpperInvariant(node.Source[0]) + node.Source.Substring(1) : Pascal(node.Arguments[0]);
+                    var input = new PlannedValue(i, UniqueName(leafName, names)) { Home = Home.Input };
                     ValueOfNode[i] = input;
                     Values.Add(input);
                     continue;
@@ -478,6 +484,8 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.RecurrentHidden => StepKind.RecurrentHidden,
                 GraphOp.RecurrentCell => StepKind.RecurrentCell,
                 GraphOp.Select or GraphOp.Narrow => StepKind.Slice,
+                GraphOp.Matmul => StepKind.Matmul,
+                GraphOp.FunctionalLinear => StepKind.FunctionalLinear,
                 _ => StepKind.Add,
             },
         };

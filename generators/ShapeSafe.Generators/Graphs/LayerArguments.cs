@@ -166,7 +166,7 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>The creation of a child member: its initializer, else the one assignment the constructors make.</summary>
-        static IObjectCreationOperation? Creation(ISymbol member, Compilation compilation, CancellationToken cancellationToken)
+        internal static IObjectCreationOperation? Creation(ISymbol member, Compilation compilation, CancellationToken cancellationToken)
         {
             var syntax = member.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken);
             var initializer = syntax switch

@@ -46,6 +46,8 @@ namespace ShapeSafe.Generators.Graphs
         readonly Shape?[] _gradients;
         // Why the rules refuse a node's forward (the analyzer's reading: a name is any size), by node.
         readonly string?[] _refusals;
+        // Whether a node's value depends on a parameter or buffer of the module (SymbolicShapes.Parameters.cs), by node.
+        readonly bool[] _readsState;
         readonly Dictionary<string, LayerArguments?> _layers = new Dictionary<string, LayerArguments?>(StringComparer.Ordinal);
 
         SymbolicShapes(CapturedGraph graph, INamedTypeSymbol root, ModuleTypes types, Compilation compilation, CancellationToken cancellationToken)
@@ -58,6 +60,7 @@ namespace ShapeSafe.Generators.Graphs
             _values = new Shape?[graph.Nodes.Count];
             _gradients = new Shape?[graph.Nodes.Count];
             _refusals = new string?[graph.Nodes.Count];
+            _readsState = new bool[graph.Nodes.Count];
         }
 
         /// <summary>
@@ -76,10 +79,15 @@ namespace ShapeSafe.Generators.Graphs
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (graph.Nodes[i].Op != GraphOp.Input) shapes._values[i] = shapes.Forward(i);
+                shapes._readsState[i] = shapes.ReadsState(i);
+                if (ForwardCapture.IsState(graph.Nodes[i].Op)) shapes._values[i] = shapes.StateShape(graph.Nodes[i].Arguments[0]);
+                else if (graph.Nodes[i].Op != GraphOp.Input) shapes._values[i] = shapes.Forward(i);
             }
             shapes._gradients[graph.Output] = shapes._values[graph.Output];
             for (int i = graph.Nodes.Count - 1; i >= 0; i--) shapes.Backward(i);
+            // A buffer takes no gradient.
+            for (int i = 0; i < graph.Nodes.Count; i++)
+                if (graph.Nodes[i].Op == GraphOp.Buffer) shapes._gradients[i] = null;
             var parameters = new List<ParameterShape>();
             var problems = new List<Problem>();
             for (int i = 0; i < graph.Nodes.Count; i++)
@@ -94,7 +102,8 @@ namespace ShapeSafe.Generators.Graphs
                         shapes._refusals[i] is { } refusal ? "; the forward refuses its input too (" + refusal + ")" : "")));
                     reported = true;
                 }
-                if (!reported && inlined[i] && shapes._refusals[i] is { } refused)
+                // The shape analyzer reads neither an inlined child with its caller's shapes nor the module's parameters and buffers.
+                if (!reported && (inlined[i] || shapes._readsState[i]) && shapes._refusals[i] is { } refused)
                     problems.Add(new Problem(i, GeneratorDiagnostics.GraphShapeMismatch, graph.Nodes[i].Source + ": " + refused));
             }
             var result = new GraphShapes(
@@ -240,6 +249,12 @@ namespace ShapeSafe.Generators.Graphs
                     return x.With((node.Arguments.Count == 0 ? R.Squeeze(R.Contiguous(x.Dims), "Squeeze") : R.Squeeze(R.Contiguous(x.Dims), IntArgument(node, 0), "Squeeze")).Sizes);
                 case GraphOp.Unsqueeze:
                     return x.Partial ? Shape.Unknown : x.With(R.Unsqueeze(R.Contiguous(x.Dims), IntArgument(node, 0), "Unsqueeze").Sizes);
+                case GraphOp.Transpose when node.Arguments.Count == 1:
+                    return Reversed(x);
+                case GraphOp.Matmul:
+                    return MatmulRule(node, x);
+                case GraphOp.FunctionalLinear:
+                    return FunctionalLinearRule(node, x);
                 case GraphOp.Transpose:
                     return x.Partial ? Shape.Unknown : x.With(R.Transpose(R.Contiguous(x.Dims), IntArgument(node, 0), IntArgument(node, 1), "Transpose").Sizes);
                 case GraphOp.Permute:
@@ -319,6 +334,7 @@ namespace ShapeSafe.Generators.Graphs
                     gradient = node.Op switch
                     {
                         GraphOp.Linear when !g.Partial || g.Dims.Length > 0 => g.With(R.Matmul(g.Dims, new[] { Int(Layer(node.Module), "outFeatures"), Int(Layer(node.Module), "inFeatures") }, "LinearBackward")),
+                        GraphOp.Transpose when node.Arguments.Count == 1 => Reversed(g),
                         GraphOp.Transpose when !g.Partial => g.With(R.Transpose(R.Contiguous(g.Dims), IntArgument(node, 0), IntArgument(node, 1), "TransposeBackward").Sizes),
                         GraphOp.Permute when !g.Partial => g.With(R.Permute(R.Contiguous(g.Dims), Inverse(node), "PermuteBackward").Sizes),
                         GraphOp.View or GraphOp.Flatten or GraphOp.Squeeze or GraphOp.Unsqueeze when !g.Partial && !shape.Partial => new Shape(false, R.InferSize("ViewBackward", g.Dims, shape.Dims)),

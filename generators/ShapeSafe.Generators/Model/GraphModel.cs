@@ -51,7 +51,10 @@ namespace ShapeSafe.Generators.Model
         /// <summary><c>x.Unsqueeze(dim)</c>: a view.</summary>
         Unsqueeze,
 
-        /// <summary><c>x.Transpose(dim0, dim1)</c>: a strided view, read only by the ops that take one (arithmetic, <c>Contiguous</c>).</summary>
+        /// <summary>
+        /// <c>x.Transpose(dim0, dim1)</c>: a strided view, read only by the ops that take one (arithmetic, <c>Contiguous</c>,
+        /// matrix products). With the one argument <c>T</c>, <c>x.T</c>: the dims reversed.
+        /// </summary>
         Transpose,
 
         /// <summary><c>x.Permute(dims)</c>: a strided view, as <see cref="Transpose"/>.</summary>
@@ -130,6 +133,21 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary><c>x.Narrow(dim, start, length)</c> with constant arguments: a copy of the view.</summary>
         Narrow,
+
+        /// <summary>
+        /// A <c>Parameter</c> member of the module or of an inlined child, read by <c>Forward</c>: an input of the graph
+        /// that takes a gradient. The argument is its registry path (<c>weight</c>, <c>block.gamma</c>). ForwardCapture.Parameters.cs.
+        /// </summary>
+        Parameter,
+
+        /// <summary>A <c>[Buffer]</c> tensor member read by <c>Forward</c>: an input without a gradient, read again at each call. The argument is its registry path.</summary>
+        Buffer,
+
+        /// <summary><c>a.Matmul(b)</c>, <c>Tensor.Mm(a, b)</c> or <c>Tensor.Bmm(a, b)</c> of graph values; the argument is the method's name.</summary>
+        Matmul,
+
+        /// <summary><c>F.Linear(x, weight)</c> or <c>F.Linear(x, weight, bias)</c> with a weight and bias that are graph values (a module's own parameters).</summary>
+        FunctionalLinear,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
