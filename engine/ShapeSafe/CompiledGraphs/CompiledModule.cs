@@ -58,7 +58,7 @@ public abstract class CompiledModule
 
 /// <summary>The compiled graph of a <typeparamref name="TModule"/>: see <see cref="CompiledModule"/>.</summary>
 /// <typeparam name="TModule">The compiled module's type.</typeparam>
-public abstract class CompiledModule<TModule> : CompiledModule where TModule : Module
+public abstract partial class CompiledModule<TModule> : CompiledModule where TModule : Module
 {
     readonly List<object> _plans = new();
     readonly List<bool> _planTraining = new();
