@@ -111,20 +111,6 @@ public partial class CompiledGraphTests
             .WithArguments("Net", "line 7: a MultiheadAttention whose key or value is not its query (only self-attention is compiled)"));
 
     [Fact]
-    public Task SS2009_for_a_mask() => Diagnostics("""
-        using ShapeSafe;
-        using ShapeSafe.NN;
-        [Module]
-        public partial class Net : Module
-        {
-            readonly TransformerEncoderLayer _layer = new(16, 2, 32);
-            public Tensor Forward(Tensor x, Tensor padding) => {|#0:_layer.Forward(x, srcKeyPaddingMask: padding)|};
-        }
-        """,
-        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "line 7: a key padding mask passed to TransformerEncoderLayer.Forward (of the masks, only a causal attention's is compiled)"));
-
-    [Fact]
     public Task SS2009_for_an_encoder_the_constructor_builds() => Diagnostics("""
         using ShapeSafe;
         using ShapeSafe.NN;
@@ -172,32 +158,4 @@ public partial class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 7: a causal mask that is not one of Forward's inputs passed to TransformerEncoderLayer.Forward (the graph plans its shape from the input's)"));
-
-    [Fact]
-    public Task SS2009_for_a_mask_without_the_causal_hint() => Diagnostics("""
-        using ShapeSafe;
-        using ShapeSafe.NN;
-        [Module]
-        public partial class Net : Module
-        {
-            readonly TransformerEncoderLayer _layer = new(16, 2, 32);
-            public Tensor Forward(Tensor x, Tensor mask) => {|#0:_layer.Forward(x, mask)|};
-        }
-        """,
-        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "line 7: an attention mask without isCausal: true passed to TransformerEncoderLayer.Forward (of the masks, only a causal attention's is compiled)"));
-
-    [Fact]
-    public Task SS2009_for_more_tensors_taking_gradients_than_the_node_tracks() => Diagnostics("""
-        using ShapeSafe;
-        using ShapeSafe.NN;
-        [Module]
-        public partial class Net : Module
-        {
-            readonly TransformerEncoder _encoder = new(new TransformerEncoderLayer(16, 2, 32), 6);
-            public Tensor {|#0:Forward|}(Tensor x) => _encoder.Forward(x);
-        }
-        """,
-        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "more than 64 inputs and parameters take gradients (the compiled node tracks one bit for each)"));
 }

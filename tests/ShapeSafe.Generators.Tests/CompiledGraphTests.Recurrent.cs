@@ -84,7 +84,8 @@ public partial class CompiledGraphTests
         Assert.Contains("RecurrentCellBackward(b.LstmState, b.RecurrentCellGrad);", kernels);
         Assert.Contains("gradH0, accumulateH0: false, gradC0, accumulateC0: false,", lines);
         Assert.Contains("gradLstmAllWeights30, gradLstmAllWeights31, gradLstmAllWeights32, gradLstmAllWeights33); // weight_ih_l1_reverse, weight_hh_l1_reverse, bias_ih_l1_reverse, bias_hh_l1_reverse", lines);
-        Assert.Contains("if (PlanFor<Plan>(x, h0, c0) is not { } plan) return Module.Forward(x, h0, c0);", lines);
+        // Three inputs: each is guarded on its own (its shape and dtype are the plan's key).
+        Assert.Contains("if (PlanFor<Plan>(GuardInput(x), GuardInput(h0), GuardInput(c0)) is not { } plan) return Module.Forward(x, h0, c0);", lines);
         Assert.Contains("LstmPlan = global::ShapeSafe.CompiledGraphs.GraphOps.PlanRecurrent(XShape, H0Shape, C0Shape, graph._lstm, numLayers: 2, bidirectional: true, bias: true, projSize: 0);", lines);
         Assert.Contains("RecurrentHiddenShape = LstmPlan.HiddenSizes;", lines);
         Assert.Contains("RecurrentCellShape = LstmPlan.CellSizes!;", lines);

@@ -96,7 +96,7 @@ public abstract class CompiledModule
 
 /// <summary>The compiled graph of a <typeparamref name="TModule"/>: see <see cref="CompiledModule"/>.</summary>
 /// <typeparam name="TModule">The compiled module's type.</typeparam>
-public abstract class CompiledModule<TModule> : CompiledModule where TModule : Module
+public abstract partial class CompiledModule<TModule> : CompiledModule where TModule : Module
 {
     readonly List<object> _plans = new();
     readonly List<bool> _planTraining = new();
@@ -167,31 +167,6 @@ public abstract class CompiledModule<TModule> : CompiledModule where TModule : M
                 return (TPlan)_plans[i];
         }
         return Add((TPlan)CreatePlan(new[] { (int[])first.Sizes.Clone(), (int[])second.Sizes.Clone() }), training);
-    }
-
-    /// <summary><see cref="PlanFor{TPlan}(Tensor)"/> for a graph of three inputs (a sequence and an LSTM's two initial states).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(Tensor first, Tensor second, Tensor third) where TPlan : class =>
-        PlanFor<TPlan>(first, DType.Float32, second, DType.Float32, third, DType.Float32);
-
-    /// <summary><see cref="PlanFor{TPlan}(Tensor, Tensor, Tensor)"/> for inputs of the given dtypes (Int64 for an embedding's indices).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(Tensor first, DType firstType, Tensor second, DType secondType, Tensor third, DType thirdType) where TPlan : class
-    {
-        ArgumentNullException.ThrowIfNull(first);
-        ArgumentNullException.ThrowIfNull(second);
-        ArgumentNullException.ThrowIfNull(third);
-        if (first.DType != firstType || second.DType != secondType || third.DType != thirdType || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
-        bool training = Module.Training;
-        for (int i = 0; i < _plans.Count; i++)
-        {
-            if (_planTraining[i] != training) continue;
-            var plan = (GraphPlanBase)_plans[i];
-            if (plan.InputSizes[0].AsSpan().SequenceEqual(first.Sizes) && plan.InputSizes[1].AsSpan().SequenceEqual(second.Sizes)
-                && plan.InputSizes[2].AsSpan().SequenceEqual(third.Sizes))
-                return (TPlan)_plans[i];
-        }
-        return Add((TPlan)CreatePlan(new[] { (int[])first.Sizes.Clone(), (int[])second.Sizes.Clone(), (int[])third.Sizes.Clone() }), training);
     }
 
     TPlan? Add<TPlan>(TPlan plan, bool training) where TPlan : class

@@ -45,7 +45,9 @@ public static partial class GraphOps
             for (int b = 0; b < heads; b++)
                 for (int i = 0; i < length; i++)
                     weights.Slice(b * square + i * length + i + 1, length - i - 1).Fill(float.NegativeInfinity);
+        s.Masks?.Apply(plan.Masks!, weights);
         SoftmaxKernel.Run(s.Weights.FloatData, 0, heads * length, length, 1, s.Weights.FloatData, log: false);
+        s.Masks?.ClearDeadRows(weights, length);
 
         double p = layer.Training ? layer.Dropout : 0;
         s.Masked = p > 0;
@@ -117,6 +119,7 @@ public static partial class GraphOps
             for (int b = 0; b < heads; b++)
                 for (int i = 0; i < length; i++)
                     dScores.Slice(b * square + i * length + i + 1, length - i - 1).Clear();
+        s.Masks?.ClearDeadRows(dScores, length);
         TensorPrimitives.Multiply(dScores, plan.Scale, dScores);
         GemmKernel.SgemmBatched(heads, length, headDim, length, 1f,
             s.GradScores.FloatData, 0, square, length, 1,
@@ -311,7 +314,7 @@ public sealed class SelfAttentionPlan
     internal SelfAttentionPlan(int[] input, MultiheadAttention layer, int[]? causalMask)
     {
         if (layer.BiasK is not null || layer.AddZeroAttn)
-            throw new NotSupportedException($"Compile: MultiheadAttention with addBiasKv or addZeroAttn is not compiled yet (input {Rules.Format(input)}); call the module's Forward instead of the compiled one");
+            throw new CompiledGraphBreakException($"a MultiheadAttention with {(layer.BiasK is not null ? "addBiasKv" : "addZeroAttn")} (its extra key and value positions are not compiled; input {Rules.Format(input)})");
         string shapes = $"query {Rules.Format(input)}, key {Rules.Format(input)}, value {Rules.Format(input)}";
         if (input.Length is not (2 or 3))
             throw new ShapeException(Op, $"query should be unbatched 2D or batched 3D tensor but received {input.Length}-D query tensor ({shapes})");
@@ -345,6 +348,9 @@ public sealed class SelfAttentionPlan
 
     /// <summary>Whether query i attends to keys 0..i only.</summary>
     internal bool Causal { get; }
+
+    /// <summary>The masks' shapes when the attention is given masks (<see cref="GraphOps.PlanMaskedSelfAttention"/>), else null.</summary>
+    internal AttentionMasksPlan? Masks { get; set; }
 
     /// <summary>The scores' factor, 1/sqrt(headDim) rounded to float as the eager product by a double rounds it.</summary>
     internal float Scale { get; }
@@ -384,6 +390,7 @@ public sealed class SelfAttentionState
             GradProjected = New(projected);
             GradSeqFirst = New(projected);
         }
+        if (plan.Masks is not null) Masks = new AttentionMasksState(plan.Masks);
     }
 
     static Tensor New(int[] shape) => Tensor.Uninitialized(DType.Float32, shape);
@@ -408,6 +415,9 @@ public sealed class SelfAttentionState
     internal Tensor GradValue { get; }
     internal Tensor GradPartial { get; }
     internal Tensor? GradSeqFirst { get; }
+
+    /// <summary>The additive mask of the call in flight and its fully masked queries, when the attention is given masks.</summary>
+    internal AttentionMasksState? Masks { get; }
 }
 
 /// <summary>An encoder layer's shapes for one input shape, checked as its eager ops check them; made once per plan.</summary>

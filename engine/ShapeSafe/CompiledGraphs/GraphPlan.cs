@@ -77,6 +77,9 @@ public abstract class GraphPlanBase
     /// <summary>The input shapes this plan is for.</summary>
     public int[][] InputSizes { get; }
 
+    /// <summary>The input dtypes this plan is for, when the guard keys on them (a mask input's Bool or Float32), else null.</summary>
+    public DType[]? InputTypes { get; internal set; }
+
     /// <summary>The memory of this plan's buffer set, laid out for the graph's options (see <see cref="CompiledMemoryReport"/>).</summary>
     public CompiledMemoryReport MemoryReport() => CompiledMemoryReport.Measure(Lifetimes(), ForwardSteps);
 

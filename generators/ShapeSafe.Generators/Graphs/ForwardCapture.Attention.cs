@@ -16,9 +16,6 @@ namespace ShapeSafe.Generators.Graphs
         const string EncoderLayerType = "ShapeSafe.NN.TransformerEncoderLayer";
         const string EncoderType = "ShapeSafe.NN.TransformerEncoder";
 
-        /// <summary>How many tensors a compiled node can take gradients for: one bit each in the generated <c>needs</c> mask.</summary>
-        const int MaxDifferentiable = 64;
-
         /// <summary>Whether <paramref name="type"/> is one of the attention layers this file compiles.</summary>
         static bool IsAttentionLayer(INamedTypeSymbol type) => type.ToDisplayString() is MultiheadAttentionType or EncoderLayerType or EncoderType;
 
@@ -36,10 +33,9 @@ namespace ShapeSafe.Generators.Graphs
                 throw Break(call, "a MultiheadAttention whose key or value is not its query (only self-attention is compiled)");
             if (Argument(call, "needWeights") is not { ConstantValue: { HasValue: true, Value: false } })
                 throw Break(call, "a MultiheadAttention call with needWeights true (the default; the weights are a second output, which is not compiled: pass needWeights: false)");
-            RequireNoMask(call, "keyPaddingMask", "a key padding mask");
-            var causal = CausalMask(call, "attnMask", scope);
+            var (masks, roles) = AttentionMasks(call, "attnMask", "keyPaddingMask", scope);
             Bind(child.Path, child.Type);
-            return Add(GraphOp.SelfAttention, causal is int mask ? new[] { query, mask } : new[] { query }, child.Path, call);
+            return Add(GraphOp.SelfAttention, new[] { query }.Concat(masks).ToArray(), child.Path, call, roles);
         }
 
         /// <summary>
@@ -52,23 +48,23 @@ namespace ShapeSafe.Generators.Graphs
             if (type == MultiheadAttentionType)
                 throw Break(call, "a MultiheadAttention call whose tuple is used whole (read its Output, with needWeights: false)");
             int x = Value(Argument(call, "src")!, scope);
-            RequireNoMask(call, "srcKeyPaddingMask", "a key padding mask");
             // The encoder's isCausal is a bool?: left out or null, it is detected from the mask's values, so only an
             // encoder without a mask compiles then.
-            if (type == EncoderType && IsNullOrDefault(call, "isCausal")) RequireNoMask(call, "mask", "an attention mask without isCausal: true");
-            var causal = CausalMask(call, type == EncoderType ? "mask" : "srcMask", scope);
-            int[] Operands(int value) => causal is int mask ? new[] { value, mask } : new[] { value };
+            if (type == EncoderType && IsNullOrDefault(call, "isCausal") && !IsNullOrDefault(call, "mask"))
+                throw Break(call, "an attention mask without an isCausal hint passed to TransformerEncoder.Forward (the encoder detects a causal mask from the mask's values; pass isCausal: true or false)");
+            var (masks, roles) = AttentionMasks(call, type == EncoderType ? "mask" : "srcMask", "srcKeyPaddingMask", scope);
+            int[] Operands(int value) => new[] { value }.Concat(masks).ToArray();
             if (type == EncoderLayerType)
             {
                 Bind(child.Path, child.Type);
-                return Add(GraphOp.TransformerEncoderLayer, Operands(x), child.Path, call);
+                return Add(GraphOp.TransformerEncoderLayer, Operands(x), child.Path, call, roles);
             }
             var (layers, layerType, norm) = EncoderStack(call);
             for (int i = 0; i < layers; i++)
             {
                 var path = child.Path + ".layers." + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 Bind(path, layerType);
-                x = Add(GraphOp.TransformerEncoderLayer, Operands(x), path, call);
+                x = Add(GraphOp.TransformerEncoderLayer, Operands(x), path, call, roles);
             }
             if (norm is not null)
             {
@@ -131,13 +127,6 @@ namespace ShapeSafe.Generators.Graphs
         static IOperation? Argument(IInvocationOperation call, string parameter) =>
             call.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter)?.Value;
 
-        /// <summary>A mask argument must be left out or null (masks are graph breaks for now).</summary>
-        void RequireNoMask(IInvocationOperation call, string parameter, string what)
-        {
-            if (!IsNullOrDefault(call, parameter))
-                throw Break(call, what + " passed to " + call.TargetMethod.ContainingType.Name + ".Forward (of the masks, only a causal attention's is compiled)");
-        }
-
         /// <summary>Whether the argument for <paramref name="parameter"/> is left out (its default) or a null literal.</summary>
         static bool IsNullOrDefault(IInvocationOperation call, string parameter)
         {
@@ -148,56 +137,10 @@ namespace ShapeSafe.Generators.Graphs
             return value.ConstantValue is { HasValue: true, Value: null } || value is IDefaultValueOperation;
         }
 
-        /// <summary>
-        /// The mask of a causal attention, or null for none: with <c>isCausal: true</c> and no key padding mask, the
-        /// eager layer checks the mask's rank and attends causally without reading it (PyTorch's hint), so the mask
-        /// must be one of <c>Forward</c>'s inputs and the graph only plans its shape. Any other mask is a graph break.
-        /// </summary>
-        int? CausalMask(IInvocationOperation call, string maskParameter, Scope scope)
-        {
-            var layer = call.TargetMethod.ContainingType.Name;
-            bool causal = Argument(call, "isCausal") is { } hint && !IsNullOrDefault(call, "isCausal") && Constant(hint) is true;
-            if (!causal && !IsNullOrDefault(call, "isCausal") && Constant(Argument(call, "isCausal")!) is not false)
-                throw Break(call, "an isCausal hint that is not a constant passed to " + layer + ".Forward");
-            if (IsNullOrDefault(call, maskParameter))
-            {
-                if (causal) throw Break(call, "isCausal: true without a mask passed to " + layer + ".Forward (the eager layer requires the mask)");
-                return null;
-            }
-            if (!causal)
-                throw Break(call, "an attention mask without isCausal: true passed to " + layer + ".Forward (of the masks, only a causal attention's is compiled)");
-            int mask = Value(Argument(call, maskParameter)!, scope);
-            if (_nodes[mask].Op != GraphOp.Input)
-                throw Break(call, "a causal mask that is not one of Forward's inputs passed to " + layer + ".Forward (the graph plans its shape from the input's)");
-            return mask;
-        }
-
         static object? Constant(IOperation value)
         {
             while (value is IConversionOperation { Conversion.IsImplicit: true } conversion) value = conversion.Operand;
             return value.ConstantValue.HasValue ? value.ConstantValue.Value : null;
-        }
-
-        /// <summary>The tensors a graph's node takes gradients for: its inputs and each bound module's parameters.</summary>
-        static int Differentiable(IEnumerable<GraphNode> nodes)
-        {
-            int count = 0;
-            var seen = new HashSet<string>();
-            foreach (var node in nodes)
-            {
-                if (node.Op is GraphOp.Input or GraphOp.Parameter) count++;
-                else if (node.Module.Length > 0 && seen.Add(node.Module))
-                    count += node.Op switch
-                    {
-                        GraphOp.Linear or GraphOp.Conv2d or GraphOp.LayerNorm or GraphOp.BatchNorm => 2,
-                        GraphOp.Embedding => 1,
-                        GraphOp.SelfAttention => 4,
-                        GraphOp.TransformerEncoderLayer => 12,
-                        GraphOp.Recurrent => RecurrentParameterCount(node),
-                        _ => 0,
-                    };
-            }
-            return count;
         }
     }
 }

@@ -229,8 +229,6 @@ namespace ShapeSafe.Generators.Graphs
                     why = "the code reads " + inputs.Count + " tensors from the statements before them, and a compiled graph takes one or two";
                 if (why is null && inputs.FirstOrDefault(s => Array.IndexOf(GeneratedLocals, s.Name) >= 0) is { } taken)
                     why = "the code reads the local '" + taken.Name + "', named like one of the compiled Forward's own locals (" + string.Join(", ", GeneratedLocals) + ")";
-                if (why is null && Differentiable(capture._nodes) > MaxDifferentiable)
-                    why = "more than " + MaxDifferentiable + " inputs and parameters take gradients (the compiled node tracks one bit for each)";
                 if (why is not null)
                     return Eager(start, end, Lines(start, end) + " compile" + (end - start == 1 ? "s" : "") + ", but run" + (end - start == 1 ? "s" : "") + " eagerly: " + why,
                         isBreak: false, _statements[start].GetLocation());

@@ -99,13 +99,16 @@ namespace ShapeSafe.Generators.Graphs
             public IReadOnlyList<Location?> Locations { get; }
         }
 
-        /// <summary>The <c>Forward</c> the generator compiles: public, returning a tensor, of one to three tensor parameters.</summary>
+        /// <summary>The <c>Forward</c> the generator compiles: public, returning a tensor, of one to four tensor parameters (an input and its masks or initial states).</summary>
         public static IMethodSymbol? FindForward(INamedTypeSymbol type, ModuleTypes types) =>
             type.GetMembers("Forward").OfType<IMethodSymbol>().FirstOrDefault(m =>
                 m.DeclaredAccessibility == Accessibility.Public && !m.IsStatic && m.TypeParameters.Length == 0
                 && SymbolEqualityComparer.Default.Equals(m.ReturnType, types.Tensor)
-                && m.Parameters.Length is >= 1 and <= 3
+                && m.Parameters.Length is >= 1 and <= MaxInputs
                 && m.Parameters.All(p => p.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(p.Type, types.Tensor)));
+
+        /// <summary>The most tensor parameters a compiled <c>Forward</c> takes.</summary>
+        const int MaxInputs = 4;
 
         /// <summary>The locals GraphEmitter declares in the compiled <c>Forward</c>, which a parameter must not be called.</summary>
         static readonly string[] GeneratedLocals = { "plan", "needs", "record", "b", "output" };
@@ -128,9 +131,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name), p.Locations.FirstOrDefault())).ToList();
             int output = Inline(forward, "", inputs, depth: 0);
-            if (Differentiable(_nodes) > MaxDifferentiable)
-                throw new GraphBreakException(forward.Locations.FirstOrDefault(),
-                    "more than " + MaxDifferentiable + " inputs and parameters take gradients (the compiled node tracks one bit for each)");
+            RequireMasksReadAsMasks(output);
             return new CapturedGraph(_nodes.ToEquatableArray(), output, _modules.ToEquatableArray());
         }
 

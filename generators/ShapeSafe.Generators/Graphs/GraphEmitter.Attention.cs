@@ -15,6 +15,11 @@ namespace ShapeSafe.Generators.Graphs
 
         void AttentionPlanStep(PlannedStep step, string input, string module)
         {
+            if (IsMaskedAttention(step))
+            {
+                MaskedAttentionPlanStep(step, input, module);
+                return;
+            }
             var name = step.Output.Name;
             // A causal attention's mask is only checked: its shape is planned, its values are never read.
             var mask = step.Inputs.Count == 2 ? ", causalMask: " + step.Inputs[1].Name + "Shape" : "";
@@ -24,6 +29,11 @@ namespace ShapeSafe.Generators.Graphs
 
         void AttentionForwardStep(PlannedStep step, string input, string output)
         {
+            if (IsMaskedAttention(step))
+            {
+                MaskedAttentionForwardStep(step, input, output);
+                return;
+            }
             var name = step.Output.Name;
             _w.Line(Ops + "." + step.Kind + "(plan." + name + "Plan, " + Module(step.Module) + ", " + input + ", " + output + ", b." + name + "State);");
         }

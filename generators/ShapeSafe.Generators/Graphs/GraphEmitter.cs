@@ -159,7 +159,7 @@ namespace ShapeSafe.Generators.Graphs
             return ForwardCapture.Member(_parameters[p].Module) + "." + _parameters[p].Member;
         }
 
-        static string Need(int index) => "(needs & 0x" + (1UL << index).ToString("X", CultureInfo.InvariantCulture) + "UL) != 0";
+        string Need(int index) => WideNeeds ? "needs[" + index.ToString(CultureInfo.InvariantCulture) + "]" : "(needs & 0x" + (1UL << index).ToString("X", CultureInfo.InvariantCulture) + "UL) != 0";
 
         void EmitForward(string signature)
         {
@@ -169,22 +169,27 @@ namespace ShapeSafe.Generators.Graphs
             {
                 var arguments = string.Join(", ", _forward.Parameters);
                 // The guard's dtypes: Float32, or Int64 for an embedding's indices.
-                var guarded = Enumerable.Range(0, _forward.Parameters.Count).Any(plan.IsIndexInput)
+                var guarded = GuardsEachInput ? EachInputGuard()
+                    : Enumerable.Range(0, _forward.Parameters.Count).Any(plan.IsIndexInput)
                     ? string.Join(", ", _forward.Parameters.Select((p, i) => p + ", global::ShapeSafe.DType." + (plan.IsIndexInput(i) ? "Int64" : "Float32")))
                     : arguments;
                 _w.Line("if (PlanFor<Plan>(" + guarded + ") is not { } plan) return Module." + _eagerForward + "(" + arguments + ");");
                 EmitBufferReads(arguments);
-                var needs = new List<string>();
-                for (int i = 0; i < Differentiable; i++)
+                if (WideNeeds) EmitWideNeeds();
+                else
                 {
-                    var tensor = i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i);
-                    var requires = i >= _forward.Parameters.Count && !IsOwnParameterIndex(i) && MayBeNull(_parameters[i - _forward.Parameters.Count]) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
-                    needs.Add("(" + requires + " ? 0x" + (1UL << i).ToString("X", CultureInfo.InvariantCulture) + "UL : 0UL)");
+                    var needs = new List<string>();
+                    for (int i = 0; i < Differentiable; i++)
+                    {
+                        var tensor = i < _forward.Parameters.Count ? _forward.Parameters[i] : Param(i);
+                        var requires = i >= _forward.Parameters.Count && !IsOwnParameterIndex(i) && MayBeNull(_parameters[i - _forward.Parameters.Count]) ? tensor + "?.RequiresGrad == true" : tensor + ".RequiresGrad";
+                        needs.Add("(" + requires + " ? 0x" + (1UL << i).ToString("X", CultureInfo.InvariantCulture) + "UL : 0UL)");
+                    }
+                    _w.Line("// Which of the arguments and parameters need a gradient, one bit each in the node's input order.");
+                    for (int i = 0; i < needs.Count; i++)
+                        _w.Line((i == 0 ? "ulong needs = " : "    | ") + needs[i] + (i == needs.Count - 1 ? ";" : ""));
+                    _w.Line("bool record = needs != 0 && global::ShapeSafe.Autograd.IsGradEnabled;");
                 }
-                _w.Line("// Which of the arguments and parameters need a gradient, one bit each in the node's input order.");
-                for (int i = 0; i < needs.Count; i++)
-                    _w.Line((i == 0 ? "ulong needs = " : "    | ") + needs[i] + (i == needs.Count - 1 ? ";" : ""));
-                _w.Line("bool record = needs != 0 && global::ShapeSafe.Autograd.IsGradEnabled;");
                 _w.Line("var b = plan.Rent();");
                 InputShapeComments();
                 StateShapeComments();
@@ -355,7 +360,7 @@ namespace ShapeSafe.Generators.Graphs
                 EmitStateLoads();
                 // Set by the forward whose node runs this backward (a graph ending in a ReLU, a tanh, ... reads it).
                 _w.Line("var output = b.Output!;");
-                _w.Line("ulong needs = b.Needs;");
+                _w.Line((WideNeeds ? "var" : "ulong") + " needs = b.Needs;");
                 _w.Line("var g = " + Ops + ".Contiguous(gradOutput);");
                 foreach (var view in plan.Values.Where(v => v.Home == Home.InputView))
                     _w.Line("var " + Expr(view, true) + " = " + MakeView(plan.Steps[view.Producer], Expr(plan.Steps[view.Producer].Inputs[0], true)) + ";");
@@ -880,7 +885,7 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("/// <summary>The call in flight: its contiguous arguments, its output, and which tensors need a gradient.</summary>");
                 _w.Line("public readonly " + TensorType + "[] Inputs = new " + TensorType + "[" + (_forward.Parameters.Count + StateLeaves.Count) + "];");
                 _w.Line("public " + TensorType + "? Output;");
-                _w.Line("public ulong Needs;");
+                _w.Line(WideNeeds ? "public bool[] Needs = global::System.Array.Empty<bool>();" : "public ulong Needs;");
                 _w.Line("public readonly global::System.Func<" + TensorType + ", " + TensorType + "?[]> Backward;");
                 _w.Line("public readonly global::System.Action Released;");
                 _w.Line();

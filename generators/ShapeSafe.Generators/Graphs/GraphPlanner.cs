@@ -236,6 +236,9 @@ namespace ShapeSafe.Generators.Graphs
         public PlannedValue Output => ValueOfNode[Graph.Output]!;
 
         /// <summary>Whether an argument holds indices (an embedding reads it), so the graph takes it as Int64.</summary>
+        /// <summary>Whether Forward's input <paramref name="input"/> is an attention step's mask (Bool or Float32, guarded as such).</summary>
+        public bool IsMaskInput(int input) => Steps.Any(s => s.IsAttention && s.Inputs.Skip(1).Any(v => v.Node == input && v.Home == Home.Input));
+
         public bool IsIndexInput(int input) => Steps.Any(s => s.Kind == StepKind.Embedding && s.Inputs[0].Node == input && s.Inputs[0].Home == Home.Input);
 
         /// <summary>The backward time of step <paramref name="step"/>.</summary>
