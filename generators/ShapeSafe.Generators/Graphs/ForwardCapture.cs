@@ -340,6 +340,7 @@ namespace ShapeSafe.Generators.Graphs
         {
             if (ForeignTypeParameter(type) is { } foreign)
                 throw Break(call, "the child " + path + "'s type depends on " + foreign.Name + ", a type parameter of an inlined generic class, which the graph cannot name");
+            if (IsCompiledLayer(type)) return LayerForward(path, type, input, call);
             var primitive = Primitive(type);
             if (primitive is { } op)
             {
