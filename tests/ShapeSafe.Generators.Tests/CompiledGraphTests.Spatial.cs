@@ -103,4 +103,40 @@ public partial class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 8: Conv1d conv's bias is not known at build time (the graph takes a gradient for each of its parameters: create it in its member's initializer or the constructor with a constant bias)"));
+
+    [Fact]
+    public void F_pad_and_f_interpolate_with_constant_options_are_steps_over_the_eager_functions()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Net : Module
+            {
+                readonly Linear _fc = new(6, 6);
+                public Tensor Forward(Tensor x) => F.Interpolate(F.Pad(_fc.Forward(x), new[] { 1, 2, 0, 1 }, "reflect"), scaleFactor: 2.0);
+            }
+            """);
+        var lines = Lines(files["Demo.Net.g.cs"]);
+        var kernels = Kernels(lines);
+        Assert.Contains("Function(plan.PadPlan, static x => global::ShapeSafe.NN.F.Pad(x, pad: new[] { 1, 2, 0, 1 }, mode: \"reflect\"), b.Fc, b.Pad, b.PadState, record);", kernels);
+        Assert.Contains("Function(plan.InterpolatePlan, static x => global::ShapeSafe.NN.F.Interpolate(x, scaleFactor: 2.0), b.Pad, output, b.InterpolateState, record);", kernels);
+        Assert.Contains("FunctionBackward(b.PadState, b.PadGrad, b.FcGrad, accumulateInput: false);", kernels);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_for_an_f_pad_whose_sizes_are_not_constants() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly int[] _pad = { 1, 1 };
+            public Tensor Forward(Tensor x) => {|#0:F.Pad(x, _pad, "reflect")|};
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: F.Pad's pad is not a constant (the graph writes the call's options into its code)"));
 }

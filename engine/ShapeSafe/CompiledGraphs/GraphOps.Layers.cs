@@ -82,6 +82,39 @@ public static partial class GraphOps
         }
         s.Release();
     }
+
+    /// <summary>The plan of <paramref name="function"/> (an eager <c>F.Pad</c> or <c>F.Interpolate</c> call) on an input of <paramref name="input"/>, checked by the eager function.</summary>
+    public static LayerPlan PlanFunction(int[] input, Func<Tensor, Tensor> function)
+    {
+        using var mode = Autograd.NoGrad();
+        return new LayerPlan((int[])function(Tensor.Zeros((int[])input.Clone())).Sizes.Clone());
+    }
+
+    /// <summary>output = <paramref name="function"/>(<paramref name="input"/>), recorded in <paramref name="s"/> for <see cref="FunctionBackward"/> with <paramref name="record"/>.</summary>
+    public static void Function(LayerPlan plan, Func<Tensor, Tensor> function, Tensor input, Tensor output, LayerState s, bool record)
+    {
+        s.Release();
+        using var mode = Autograd.SetGradEnabled(record);
+        s.Input = input.Detach().Clone();
+        if (record) s.Input.RequiresGrad = true;
+        s.Output = function(s.Input);
+        Copy(s.Output, output);
+        s.Recorded = record;
+    }
+
+    /// <summary>The input's gradient of <see cref="Function"/> for <paramref name="gradOutput"/>, by the eager function's own backward (written, or added).</summary>
+    public static void FunctionBackward(LayerState s, Tensor gradOutput, Tensor? gradInput, bool accumulateInput)
+    {
+        if (!s.Recorded) throw new InvalidOperationException("Compile: the compiled backward of a function step ran without a recorded forward");
+        if (gradInput is not null)
+        {
+            var grad = Autograd.Grad(new[] { s.Output! }, new[] { s.Input! }, new[] { gradOutput.Detach().Clone() }, allowUnused: true)[0];
+            if (grad is null) { if (!accumulateInput) gradInput.FloatData.AsSpan(gradInput.Offset, gradInput.Count).Clear(); }
+            else if (accumulateInput) AddInPlace(gradInput, Contiguous(grad));
+            else Copy(Contiguous(grad), gradInput);
+        }
+        s.Release();
+    }
 }
 
 /// <summary>The output shape of one layer step, checked by the eager layer once per input shape.</summary>

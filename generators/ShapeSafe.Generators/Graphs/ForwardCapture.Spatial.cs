@@ -1,4 +1,8 @@
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis;
 using ShapeSafe.Generators.Model;
 
@@ -50,6 +54,45 @@ namespace ShapeSafe.Generators.Graphs
             }
             Bind(path, type);
             return Add(GraphOp.Layer, input, path, call, arguments.ToArray());
+        }
+
+        /// <summary>
+        /// <c>F.Pad(x, pad, mode, value)</c> and <c>F.Interpolate(x, ...)</c>: one composite step over the eager function,
+        /// whose arguments after the input must be constants (they are written into the generated call).
+        /// </summary>
+        int FunctionCall(IInvocationOperation invocation, Scope scope)
+        {
+            var method = invocation.TargetMethod.Name;
+            var rendered = new List<string>();
+            string mode = method == "Pad" ? "constant" : "";
+            var pad = new List<string>();
+            foreach (var argument in invocation.Arguments.Skip(1))
+            {
+                if (argument.ArgumentKind == ArgumentKind.DefaultValue) continue;
+                if (!IsConstantArgument(argument.Value) || argument.Syntax is not ArgumentSyntax syntax)
+                    throw Break(invocation, "F." + method + "'s " + argument.Parameter?.Name + " is not a constant (the graph writes the call's options into its code)");
+                rendered.Add(argument.Parameter!.Name + ": " + syntax.Expression);
+                if (method == "Pad" && argument.Parameter.Name == "mode" && argument.Value.ConstantValue.Value is string m) mode = m;
+                if (method == "Pad" && argument.Parameter.Name == "pad") pad.AddRange(ConstantElements(argument.Value).Select(e => Unwrap(e).ConstantValue.Value is int v ? v.ToString(CultureInfo.InvariantCulture) : "?"));
+            }
+            var arguments = new List<string> { string.Join(", ", rendered) };
+            if (method == "Pad") { arguments.Add(mode); arguments.AddRange(pad); }
+            return Add(method == "Pad" ? GraphOp.Pad : GraphOp.Interpolate, new[] { Value(invocation.Arguments[0].Value, scope) }, "", invocation, arguments.ToArray());
+        }
+
+        static IEnumerable<IOperation> ConstantElements(IOperation operation) => Unwrap(operation) switch
+        {
+            IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+            ITupleOperation tuple => tuple.Elements,
+            _ => Enumerable.Empty<IOperation>(),
+        };
+
+        static bool IsConstantArgument(IOperation operation)
+        {
+            operation = Unwrap(operation);
+            if (operation.ConstantValue.HasValue || operation is IDefaultValueOperation) return true;
+            return operation is IArrayCreationOperation { Initializer: not null } or ITupleOperation
+                && ConstantElements(operation).All(IsConstantArgument);
         }
     }
 }

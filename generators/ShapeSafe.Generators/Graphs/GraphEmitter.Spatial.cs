@@ -45,5 +45,33 @@ namespace ShapeSafe.Generators.Graphs
                 + ", accumulateInput: " + (accumulate ? "true" : "false") + parameters + ");" + comment);
             foreach (var line in afterwards.Where(l => l.Length > 0)) _w.Line(line);
         }
+
+        /// <summary>The eager function a function step runs, as a lambda: <c>static x => F.Pad(x, pad: new[] { 1, 1 }, mode: "reflect")</c>.</summary>
+        static string FunctionLambda(PlannedStep step)
+        {
+            var node = step.Nodes[0];
+            var rest = node.Arguments[0].Length == 0 ? "" : ", " + node.Arguments[0];
+            return "static x => global::ShapeSafe.NN.F." + node.Op + "(x" + rest + ")";
+        }
+
+        void FunctionPlanStep(PlannedStep step, string input)
+        {
+            var name = step.Output.Name;
+            _w.Line(name + "Plan = " + Ops + ".PlanFunction(" + input + ", " + FunctionLambda(step) + ");");
+            _w.Line(name + "Shape = " + name + "Plan.OutputSizes;");
+        }
+
+        void FunctionForwardStep(PlannedStep step, string input, string output)
+        {
+            var name = step.Output.Name;
+            _w.Line(Ops + ".Function(plan." + name + "Plan, " + FunctionLambda(step) + ", " + input + ", " + output + ", b." + name + "State, record);");
+        }
+
+        void FunctionBackwardStep(PlannedStep step, string gradOutput)
+        {
+            var (target, accumulate) = RecurrentInputGradient(step, 0);
+            if (target == "null") return;
+            _w.Line(Ops + ".FunctionBackward(b." + step.Output.Name + "State, " + gradOutput + ", " + target + ", accumulateInput: " + (accumulate ? "true" : "false") + ");");
+        }
     }
 }

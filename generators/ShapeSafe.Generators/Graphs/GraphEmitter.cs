@@ -341,6 +341,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Layer:
                     LayerForwardStep(step, input, output);
                     break;
+                case StepKind.Function:
+                    FunctionForwardStep(step, input, output);
+                    break;
             }
         }
 
@@ -592,6 +595,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Layer:
                     LayerBackwardStep(step, gOut, seenParameters);
                     break;
+                case StepKind.Function:
+                    FunctionBackwardStep(step, gOut);
+                    break;
             }
         }
 
@@ -683,7 +689,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly " + RecurrentPlanType + " " + step.Output.Name + "Plan;");
                 foreach (var step in plan.Steps.Where(s => s.IsAttention))
                     _w.Line("public readonly " + AttentionPlanType(step) + " " + step.Output.Name + "Plan;");
-                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Layer))
+                foreach (var step in plan.Steps.Where(s => s.Kind is StepKind.Layer or StepKind.Function))
                     _w.Line("public readonly " + LayerPlanType + " " + step.Output.Name + "Plan;");
                 _w.Line();
                 using (_w.Block("public Plan(" + _className + " graph, int[][] inputSizes) : base(inputSizes)"))
@@ -819,6 +825,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Layer:
                     LayerPlanStep(step, input, m);
                     break;
+                case StepKind.Function:
+                    FunctionPlanStep(step, input);
+                    break;
                 case StepKind.Slice:
                     SlicePlanStep(step, input);
                     break;
@@ -887,7 +896,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s tape and final states, for the steps that read them and its backward.</summary>");
                     _w.Line("public readonly " + RecurrentStateType + " " + step.Output.Name + "State = new " + RecurrentStateType + "();");
                 }
-                foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Layer))
+                foreach (var step in plan.Steps.Where(s => s.Kind is StepKind.Layer or StepKind.Function))
                 {
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s tape, for its backward.</summary>");
                     _w.Line("public readonly " + LayerStateType + " " + step.Output.Name + "State = new " + LayerStateType + "();");

@@ -49,6 +49,7 @@ namespace ShapeSafe.Generators.Graphs
         Matmul,
         FunctionalLinear,
         Layer,
+        Function,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -410,7 +411,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
             Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
-            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind is not (StepKind.Recurrent or StepKind.Layer)
+            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind is not (StepKind.Recurrent or StepKind.Layer or StepKind.Function)
             && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
@@ -493,6 +494,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Matmul => StepKind.Matmul,
                 GraphOp.FunctionalLinear => StepKind.FunctionalLinear,
                 GraphOp.Layer => StepKind.Layer,
+                GraphOp.Pad or GraphOp.Interpolate => StepKind.Function,
                 _ => StepKind.Add,
             },
         };

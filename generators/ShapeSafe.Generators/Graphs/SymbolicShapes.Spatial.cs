@@ -61,5 +61,13 @@ namespace ShapeSafe.Generators.Graphs
                     return Shape.Unknown;
             }
         }
+
+        /// <summary><c>F.Pad</c>'s shape by the shared rule when its pad sizes are constants; an interpolation's is left to the plan.</summary>
+        static Shape FunctionRule(GraphNode node, Shape x)
+        {
+            if (node.Op != GraphOp.Pad || x.Partial || node.Arguments.Count < 3 || node.Arguments.Skip(2).Any(a => a == "?")) return Shape.Unknown;
+            var pad = node.Arguments.Skip(2).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return x.With(R.Pad(x.Dims, pad, node.Arguments[1], "Pad"));
+        }
     }
 }

@@ -266,6 +266,9 @@ namespace ShapeSafe.Generators.Graphs
                     return Broadcast(x, _values[node.Inputs[1]] ?? Shape.Unknown, node.Op.ToString());
                 case GraphOp.Layer:
                     return LayerRule(node, x);
+                case GraphOp.Pad:
+                case GraphOp.Interpolate:
+                    return FunctionRule(node, x);
                 case GraphOp.Recurrent:
                 case GraphOp.RecurrentHidden:
                 case GraphOp.RecurrentCell:

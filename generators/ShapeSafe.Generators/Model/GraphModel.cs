@@ -156,6 +156,15 @@ namespace ShapeSafe.Generators.Model
         /// AdaptiveAvgPool2d, GroupNorm...). The arguments are the layer's type name, then its parameter members.
         /// </summary>
         Layer,
+
+        /// <summary>
+        /// <c>F.Pad(x, ...)</c> with constant arguments: one composite step over the eager function. The arguments are
+        /// the rendered arguments after the input, the mode, then the pad sizes.
+        /// </summary>
+        Pad,
+
+        /// <summary><c>F.Interpolate(x, ...)</c> with constant arguments; the argument is the rendered arguments after the input.</summary>
+        Interpolate,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>

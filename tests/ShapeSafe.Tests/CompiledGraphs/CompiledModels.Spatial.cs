@@ -80,4 +80,23 @@ public static partial class CompiledModels
 
         public Tensor Forward(Tensor x) => _nearest.Forward(_bilinear.Forward(_grouped.Forward(F.Relu(_up.Forward(x)))));
     }
+
+    /// <summary>The padding modes of F.Pad and F.Interpolate: reflect, replicate, circular and constant padding, bilinear and nearest resizing.</summary>
+    [Module]
+    public sealed partial class Paddings : Module
+    {
+        readonly Conv2d _conv;
+
+        public Paddings(Generator generator) => _conv = new Conv2d(2, 2, 3, generator: generator);
+
+        public Tensor Forward(Tensor x)
+        {
+            var a = F.Pad(x, new[] { 1, 2, 2, 1 }, "reflect");
+            var b = F.Pad(_conv.Forward(a), new[] { 1, 1, 0, 2 }, mode: "replicate");
+            var c = F.Pad(b, new[] { 2, 1, 1, 1 }, "circular");
+            var d = F.Pad(c, new[] { 1, -1, 0, 1 }, "constant", 0.5);
+            var e = F.Interpolate(d, scaleFactor: 1.5, mode: "bilinear", alignCorners: false);
+            return F.Interpolate(e, size: (6, 5));
+        }
+    }
 }

@@ -93,6 +93,15 @@ public class CompiledSpatialTests
     }
 
     [Fact]
+    public void Functional_padding_in_every_mode_and_interpolation_match_eager()
+    {
+        var compiled = new Paddings(new Generator(25)).Compile();
+        var eager = new Paddings(new Generator(25));
+        AssertMatchesEager(eager, compiled, compiled.Module, x => compiled.Forward(x), x => eager.Forward(x),
+            (n, s, g) => Tensor.Randn(new[] { n, 2, s / 2, s / 2 + 2 }, g));
+    }
+
+    [Fact]
     public void A_bad_input_shape_fails_when_the_plan_is_made_with_the_eager_layers_message()
     {
         var compiled = new SpatialPools().Compile();
