@@ -338,6 +338,12 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.FunctionalLinear:
                     ProductForwardStep(step, recompute);
                     break;
+                case StepKind.Layer:
+                    LayerForwardStep(step, input, output);
+                    break;
+                case StepKind.Function:
+                    FunctionForwardStep(step, input, output);
+                    break;
             }
         }
 
@@ -586,6 +592,12 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.FunctionalLinear:
                     ProductBackwardStep(step, gOut);
                     break;
+                case StepKind.Layer:
+                    LayerBackwardStep(step, gOut, seenParameters);
+                    break;
+                case StepKind.Function:
+                    FunctionBackwardStep(step, gOut);
+                    break;
             }
         }
 
@@ -677,6 +689,8 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly " + RecurrentPlanType + " " + step.Output.Name + "Plan;");
                 foreach (var step in plan.Steps.Where(s => s.IsAttention))
                     _w.Line("public readonly " + AttentionPlanType(step) + " " + step.Output.Name + "Plan;");
+                foreach (var step in plan.Steps.Where(s => s.Kind is StepKind.Layer or StepKind.Function))
+                    _w.Line("public readonly " + LayerPlanType + " " + step.Output.Name + "Plan;");
                 _w.Line();
                 using (_w.Block("public Plan(" + _className + " graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -808,6 +822,12 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.RecurrentCell:
                     RecurrentStatePlanStep(step);
                     break;
+                case StepKind.Layer:
+                    LayerPlanStep(step, input, m);
+                    break;
+                case StepKind.Function:
+                    FunctionPlanStep(step, input);
+                    break;
                 case StepKind.Slice:
                     SlicePlanStep(step, input);
                     break;
@@ -875,6 +895,11 @@ namespace ShapeSafe.Generators.Graphs
                 {
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s tape and final states, for the steps that read them and its backward.</summary>");
                     _w.Line("public readonly " + RecurrentStateType + " " + step.Output.Name + "State = new " + RecurrentStateType + "();");
+                }
+                foreach (var step in plan.Steps.Where(s => s.Kind is StepKind.Layer or StepKind.Function))
+                {
+                    _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s tape, for its backward.</summary>");
+                    _w.Line("public readonly " + LayerStateType + " " + step.Output.Name + "State = new " + LayerStateType + "();");
                 }
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {

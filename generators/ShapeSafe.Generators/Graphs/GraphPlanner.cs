@@ -48,6 +48,8 @@ namespace ShapeSafe.Generators.Graphs
         Slice,
         Matmul,
         FunctionalLinear,
+        Layer,
+        Function,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -112,7 +114,8 @@ namespace ShapeSafe.Generators.Graphs
         public string PoolModule { get; }
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
-            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding || IsAttention || Kind == StepKind.Recurrent;
+            or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding || IsAttention || Kind == StepKind.Recurrent
+            || Kind == StepKind.Layer && Nodes[0].Arguments.Count > 1;
 
         /// <summary>The members of its module that are parameters (an embedding has no bias), as paths from the module.</summary>
         public IReadOnlyList<string> ParameterMembers => Kind switch
@@ -121,6 +124,7 @@ namespace ShapeSafe.Generators.Graphs
             StepKind.SelfAttention => AttentionParameters,
             StepKind.TransformerEncoderLayer => EncoderLayerParameters,
             StepKind.Recurrent => RecurrentParameters(Nodes[0]),
+            StepKind.Layer => LayerParameters(Nodes[0]),
             _ => new[] { "Weight", "Bias" },
         };
 
@@ -157,7 +161,7 @@ namespace ShapeSafe.Generators.Graphs
         public bool HasMask => Kind == StepKind.Dropout;
 
         /// <summary>Whether its module's weight may be null as well as its bias (a layer norm without an affine transform).</summary>
-        public bool WeightMayBeNull => Kind is StepKind.LayerNorm or StepKind.BatchNorm;
+        public bool WeightMayBeNull => Kind is StepKind.LayerNorm or StepKind.BatchNorm || IsGroupNorm;
 
         /// <summary>Whether its backward reads its output (a ReLU's mask, a fused pool's values).</summary>
         public bool SavesOutput => Kind is StepKind.LinearRelu or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool or StepKind.Relu
@@ -407,7 +411,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
             Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
-            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind != StepKind.Recurrent
+            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind is not (StepKind.Recurrent or StepKind.Layer or StepKind.Function)
             && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
@@ -489,6 +493,8 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Select or GraphOp.Narrow => StepKind.Slice,
                 GraphOp.Matmul => StepKind.Matmul,
                 GraphOp.FunctionalLinear => StepKind.FunctionalLinear,
+                GraphOp.Layer => StepKind.Layer,
+                GraphOp.Pad or GraphOp.Interpolate => StepKind.Function,
                 _ => StepKind.Add,
             },
         };

@@ -264,6 +264,11 @@ namespace ShapeSafe.Generators.Graphs
                 case GraphOp.Mul:
                 case GraphOp.Div:
                     return Broadcast(x, _values[node.Inputs[1]] ?? Shape.Unknown, node.Op.ToString());
+                case GraphOp.Layer:
+                    return LayerRule(node, x);
+                case GraphOp.Pad:
+                case GraphOp.Interpolate:
+                    return FunctionRule(node, x);
                 case GraphOp.Recurrent:
                 case GraphOp.RecurrentHidden:
                 case GraphOp.RecurrentCell:

@@ -148,6 +148,23 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary><c>F.Linear(x, weight)</c> or <c>F.Linear(x, weight, bias)</c> with a weight and bias that are graph values (a module's own parameters).</summary>
         FunctionalLinear,
+
+        // The spatial and normalization layers (ForwardCapture.Spatial.cs).
+
+        /// <summary>
+        /// A child's <c>Forward</c> compiled as one composite step over the bound eager layer (AvgPool2d,
+        /// AdaptiveAvgPool2d, GroupNorm...). The arguments are the layer's type name, then its parameter members.
+        /// </summary>
+        Layer,
+
+        /// <summary>
+        /// <c>F.Pad(x, ...)</c> with constant arguments: one composite step over the eager function. The arguments are
+        /// the rendered arguments after the input, the mode, then the pad sizes.
+        /// </summary>
+        Pad,
+
+        /// <summary><c>F.Interpolate(x, ...)</c> with constant arguments; the argument is the rendered arguments after the input.</summary>
+        Interpolate,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
