@@ -26,7 +26,11 @@ public static partial class GraphOps
     {
         int length = plan.Length, batch = plan.Batch, embed = plan.Embed, headDim = plan.HeadDim, heads = plan.Heads * batch;
         var x = SeqFirst(plan, input, s.SeqFirst);
-        InProjection(plan, layer, x, s);
+        var (wq, wk, wv) = Thirds(layer.InProjWeight!);
+        var (bq, bk, bv) = layer.InProjBias is { } bias ? Thirds(bias) : (null, null, null);
+        LinearGradient.ForwardInto(x, wq, bq, GemmActivation.None, s.Query);
+        LinearGradient.ForwardInto(x, wk, bk, GemmActivation.None, s.Key);
+        LinearGradient.ForwardInto(x, wv, bv, GemmActivation.None, s.Value);
 
         // scores = q·kᵀ on the head views [N·heads, L, headDim]: head b starts at b·headDim, its rows N·E apart.
         int rowStride = batch * embed, square = length * length;
@@ -127,9 +131,14 @@ public static partial class GraphOps
             0f, s.GradKey.FloatData, 0, headDim, rowStride, 1);
 
         var x = plan.BatchFirst ? s.SeqFirst! : Rows(input, plan);
+        var (wq, wk, wv) = Thirds(layer.InProjWeight!);
+        var (gwq, gwk, gwv) = gradInProjWeight is null ? (null, null, null) : Thirds(gradInProjWeight);
+        var (gbq, gbk, gbv) = gradInProjBias is null ? (null, null, null) : Thirds(gradInProjBias);
         // x feeds all three projections: its gradient sums theirs in the order eager autograd reaches them (value,
         // key, query), each added straight into x's gradient (through its own transposed view when batch-first).
-        InProjectionBackward(plan, layer, s, x, gradInput, accumulate, gradInProjWeight, gradInProjBias);
+        ProjectionBackward(plan, s, s.GradValue, x, wv, gradInput, accumulate, gwv, gbv);
+        ProjectionBackward(plan, s, s.GradKey, x, wk, gradInput, true, gwk, gbk);
+        ProjectionBackward(plan, s, s.GradQuery, x, wq, gradInput, true, gwq, gbq);
     }
 
     // One projection's gradients; x's written into gradInput, or added to it when add is set.
@@ -374,7 +383,6 @@ public sealed class SelfAttentionState
         GradKey = New(projected);
         GradValue = New(projected);
         GradPartial = New(projected);
-        if (GraphOps.PacksInProjection(plan)) Packed = New(new[] { rows, 3 * plan.Embed });
         if (plan.BatchFirst)
         {
             SeqFirst = New(projected);
@@ -410,9 +418,6 @@ public sealed class SelfAttentionState
 
     /// <summary>The additive mask of the call in flight and its fully masked queries, when the attention is given masks.</summary>
     internal AttentionMasksState? Masks { get; }
-
-    /// <summary>The in-projection's packed [L·N, 3E] output, then its packed gradient, when the plan packs it.</summary>
-    internal Tensor? Packed { get; }
 }
 
 /// <summary>An encoder layer's shapes for one input shape, checked as its eager ops check them; made once per plan.</summary>

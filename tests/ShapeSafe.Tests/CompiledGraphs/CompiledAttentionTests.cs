@@ -14,7 +14,7 @@ public sealed class DefaultGeneratorCollection;
 /// two batch sizes.
 /// </summary>
 [Collection(nameof(DefaultGeneratorCollection))]
-public partial class CompiledAttentionTests
+public class CompiledAttentionTests
 {
     static (float[] Output, Dictionary<string, float[]> Grads, float[] InputGrad) Step(Module model, Func<Tensor, Tensor> forward, Tensor data, long seed)
     {
