@@ -32,6 +32,7 @@ internal static partial class TransformerBenchmark
         var (wq, wk, wv) = Chunks(attn.InProjWeight!);
         var (bq, bk, bv) = Chunks(attn.InProjBias!);
         float scale = (float)(1.0 / Math.Sqrt(headDim));
+        var scratch = Tensor.Uninitialized(DType.Float32, new[] { 256, 1024 });
 
         void Forward() => GraphOps.TransformerEncoderLayer(plan, layer, input, output, s);
         void Backward() => GraphOps.TransformerEncoderLayerBackward(plan, layer, s, gradient, input, gradInput, false,
@@ -111,6 +112,15 @@ internal static partial class TransformerBenchmark
                 GraphOps.ReluBackward(s.GradHidden, s.Hidden, s.GradHidden);
             }),
             ("bwd linear1", () => LinearGradient.BackwardInto(s.GradHidden, s.Normed1, layer.Linear1.Weight, s.Grad2, grads[4], grads[5])),
+            ("bwd linear1: dx alone", () => LinearGradient.BackwardInto(s.GradHidden, s.Normed1, layer.Linear1.Weight, s.Grad2, null, null)),
+            ("bwd linear1: dw alone", () => LinearGradient.BackwardInto(s.GradHidden, s.Normed1, layer.Linear1.Weight, null, grads[4], null)),
+            ("bwd linear1: dw as one gᵀ·x [1024, 256]", () => GemmKernel.Sgemm(1024, 256, 512, 1f,
+                s.GradHidden.FloatData, 0, 1, 1024, s.Normed1.FloatData, 0, 256, 1, 0f, grads[4].FloatData, 0, 256, 1)),
+            ("bwd linear1: dw as xᵀ·g [256, 1024] alone", () => GemmKernel.Sgemm(256, 1024, 512, 1f,
+                s.Normed1.FloatData, 0, 1, 256, s.GradHidden.FloatData, 0, 1024, 1, 0f, scratch.FloatData, 0, 1024, 1)),
+            ("bwd linear1: db alone", () => LinearGradient.BackwardInto(s.GradHidden, s.Normed1, layer.Linear1.Weight, null, null, grads[5])),
+            ("bwd linear2: dx alone", () => LinearGradient.BackwardInto(s.GradProjected2, s.DroppedHidden, layer.Linear2.Weight, s.GradHidden, null, null)),
+            ("bwd linear2: dw alone", () => LinearGradient.BackwardInto(s.GradProjected2, s.DroppedHidden, layer.Linear2.Weight, null, grads[6], null)),
             ("bwd add + norm1 + dropout1 + residual", () =>
             {
                 GraphOps.Add(s.Grad1, s.Grad2, s.Grad2);
