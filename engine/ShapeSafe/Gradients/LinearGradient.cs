@@ -9,7 +9,8 @@ namespace ShapeSafe.Gradients;
 /// the forward adds the bias (and applies an activation, if asked) in the GEMM's epilogue, tile by tile, so the
 /// output is produced in the GEMM's single pass with no separate broadcast add; the backward is
 /// dx = g·w, dw = gᵀ·x and db = Σ_rows g. Every operand is read through its strides (wᵀ and gᵀ are just swapped
-/// strides), so no transposed copy is ever made.
+/// strides), so no operand is copied transposed; only a widening layer's dw is computed as its transpose and then
+/// transposed into place, where that runs faster (see <see cref="TransposesWeightGradient"/>).
 /// </summary>
 internal static class LinearGradient
 {
