@@ -36,6 +36,11 @@ internal static partial class TransformerBenchmark
         var x = Tensor.Randn(batch, 16, 256);
         x.RequiresGrad = true;
         var gradient = Tensor.Randn(batch, 16, 256);
+        if (args.Contains("--compiled-breakdown"))
+        {
+            CompiledBreakdown(model, compiled.Forward, x, gradient, steps * rounds);
+            return 0;
+        }
         if (args.Contains("--breakdown"))
         {
             Breakdown(model.Layer, x.Detach(), steps * rounds);

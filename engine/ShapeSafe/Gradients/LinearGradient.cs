@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Memory;
 
 namespace ShapeSafe.Gradients;
 
@@ -8,7 +9,8 @@ namespace ShapeSafe.Gradients;
 /// the forward adds the bias (and applies an activation, if asked) in the GEMM's epilogue, tile by tile, so the
 /// output is produced in the GEMM's single pass with no separate broadcast add; the backward is
 /// dx = g·w, dw = gᵀ·x and db = Σ_rows g. Every operand is read through its strides (wᵀ and gᵀ are just swapped
-/// strides), so no transposed copy is ever made.
+/// strides), so no operand is copied transposed; only a widening layer's dw is computed as its transpose and then
+/// transposed into place, where that runs faster (see <see cref="TransposesWeightGradient"/>).
 /// </summary>
 internal static class LinearGradient
 {
@@ -82,7 +84,18 @@ internal static class LinearGradient
                 w.FloatData, w.Offset, w.StrideArray[0], w.StrideArray[1],
                 0f, gradX.FloatData, gradX.Offset, k, 1);
         }
-        if (gradW is not null)
+        if (gradW is not null && TransposesWeightGradient(n, k, m))
+        {
+            // dwᵀ[k, n] = xᵀ[k, m]·g[m, n] into a scratch, then transposed into dw (see TransposesWeightGradient).
+            var transposed = BufferPool.Rent(k * n);
+            GemmKernel.Sgemm(k, n, m, 1f,
+                x.FloatData, x.Offset, xCol, xRow,
+                g.FloatData, g.Offset, gRow, gCol,
+                0f, transposed, 0, n, 1);
+            Transpose.Into(transposed, k, n, gradW.FloatData, gradW.Offset);
+            BufferPool.Return(transposed);
+        }
+        else if (gradW is not null)
         {
             // dw[n, k] = gᵀ[n, m]·x[m, k]; gᵀ is g with its strides swapped.
             GemmKernel.Sgemm(n, k, m, 1f,
@@ -99,6 +112,16 @@ internal static class LinearGradient
                 TensorPrimitives.Add(sum, rows.FloatData.AsSpan(rows.Offset + i * n, n), sum);
         }
     }
+
+    /// <summary>
+    /// Whether the weight's gradient dw [n, k] of a layer that widens (n &gt; k, as a feed-forward block's first layer)
+    /// is computed as its transpose xᵀ·g [k, n] and then transposed. The packed kernel's tiles are wide in N, and the
+    /// narrow [n, k] orientation ran its [1024, 256] x 512 product about 0.5 ms slower than the wide one, against
+    /// 0.1 ms for the transpose. The floats are the same: each element is one chain of fused multiply-adds over the
+    /// same k blocks (which depend on the depth alone) of the same products, since x·g and g·x round alike; the
+    /// unpacked route, whose order follows the shape, keeps the one orientation.
+    /// </summary>
+    internal static bool TransposesWeightGradient(int n, int k, int m) => n > k && !GemmKernel.TakesUnpackedRoute(n, k, m);
 
     /// <summary>The rows of the product: the input's leading dims multiplied.</summary>
     static int Rows(Tensor x)

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ShapeSafe;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace ShapeSafe;
 /// twist that happens on the first draw after seeding and after every 624 draws.
 /// Not thread-safe: <see cref="Generator"/> serializes access.
 /// </summary>
-internal sealed class Mt19937
+internal sealed partial class Mt19937
 {
     internal const int StateSize = 624;
     private const int ShiftSize = 397;
@@ -82,6 +84,12 @@ internal sealed class Mt19937
 
     private void Twist()
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            TwistVectorized();
+            return;
+        }
+
         // The reference recurrence s[k] = s[k + 397 mod 624] ^ mix(s[k], s[k + 1 mod 624]) in its three index ranges,
         // so that no step tests for the wrap, and with the odd-word constant selected without a branch. Words
         // at k+1 are still old; from k = 227 on, the words at k+397 wrap to already-new ones, which is what the

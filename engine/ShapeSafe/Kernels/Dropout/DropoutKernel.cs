@@ -13,11 +13,12 @@ internal static class DropoutKernel
         double keep = 1 - p;
         float scale = 1f / (float)keep;
         var gen = generator ?? Generator.Default;
-        lock (gen.SyncRoot)
-        {
-            var engine = gen.Engine;
-            for (int i = 0; i < noise.Length; i++)
-                noise[i] = RandomKernels.UniformDouble(engine) < keep ? scale : 0f;
-        }
+        lock (gen.SyncRoot) gen.Engine.BernoulliBelow(noise, KeepThreshold(keep), scale);
     }
+
+    /// <summary>
+    /// The integer form of <c>u &lt; keep</c> for u = m·2^-53, m the 53-bit draw: the product is exact, so u &lt; keep
+    /// exactly when m &lt; keep·2^53 (also exact), which for an integer m is m &lt; ceil(keep·2^53).
+    /// </summary>
+    internal static ulong KeepThreshold(double keep) => (ulong)Math.Ceiling(keep * (1UL << 53));
 }

@@ -134,7 +134,7 @@ internal static unsafe partial class GemmPacking
     }
 
     // dst[q * dstStride + l] = src[l * srcStride + q] for l, q < 8, through AVX registers.
-    private static void Transpose8x8(float* src, nint srcStride, float* dst, nint dstStride)
+    internal static void Transpose8x8(float* src, nint srcStride, float* dst, nint dstStride)
     {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + srcStride);
