@@ -106,7 +106,8 @@ internal static unsafe class GemmPacked
     }
 
     /// <summary>
-    /// The row split: units of whole row panels (about four per thread, handed out as threads arrive); the first unit a
+    /// The row split: one unit per row panel, handed out as threads arrive, so the threads finish at most one panel apart
+    /// (at n = 256 the earlier units of five or six panels were each up to a quarter of a thread's share); the first unit a
     /// thread takes packs all of B, every k block, into that thread's workspace, and each unit then packs one A panel
     /// at a time (it stays in L1) and runs it over all of B's panels and k blocks. So a call is one parallel loop with
     /// no barrier between packing and compute, at the price of each further thread repeating B's K x N copy (against the
@@ -119,7 +120,7 @@ internal static unsafe class GemmPacked
         where TPanels : struct, IGemmPanels
     {
         int mPanels = CeilDiv(p.M, kernel.Mr);
-        int units = threads == 1 ? 1 : Math.Min(mPanels, 4 * threads);
+        int units = threads == 1 ? 1 : mPanels;
         var body = new RowSplitBody<TPanels>(p, panels, kernel, kBlocks, kcMax, units, Interlocked.Increment(ref s_rowSplitStamp));
         if (threads == 1)
             body.Invoke(0);
