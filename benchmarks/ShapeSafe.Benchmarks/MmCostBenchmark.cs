@@ -41,6 +41,10 @@ internal static class MmCostBenchmark
                 ("kernel, reused output", () => GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f, reused, 0, n, 1)),
                 ("kernel, fresh output", () => GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f,
                     GC.AllocateUninitializedArray<float>(n * n), 0, n, 1)),
+                ("kernel, fresh zeroed output", () => GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f,
+                    new float[n * n], 0, n, 1)),
+                ("kernel, fresh output cleared first", () => { var x = GC.AllocateUninitializedArray<float>(n * n); x.AsSpan().Clear();
+                    GemmKernel.Sgemm(n, n, n, 1f, a, 0, n, 1, b, 0, n, 1, 0f, x, 0, n, 1); }),
                 ("Tensor.Mm", () => GC.KeepAlive(Tensor.Mm(ta, tb))),
                 ("fresh output alone", () => GC.KeepAlive(GC.AllocateUninitializedArray<float>(n * n))),
                 ("fresh output, every line written", () => { var x = GC.AllocateUninitializedArray<float>(n * n); for (int i = 0; i < x.Length; i += 16) x[i] = 1; GC.KeepAlive(x); }),

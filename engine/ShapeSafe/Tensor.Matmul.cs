@@ -1,5 +1,6 @@
 using ShapeSafe.Gradients;
 using ShapeSafe.Kernels.Gemm;
+using ShapeSafe.Kernels.Parallel;
 using ShapeSafe.Kernels.Strided;
 using ShapeSafe.Tracing;
 
@@ -83,10 +84,19 @@ public partial class Tensor
         if (Autograd.IsAutocastEnabled) (a, b) = (AutocastLower(a), AutocastLower(b));
         var outShape = Rules.Mm(a.Sizes, b.Sizes);
         if (!CheckFloat("Mm", a, b)) return ProductOf(a, b, "MmBackward");
-        var result = Uninitialized(DType.Float32, outShape);
+        var result = (long)outShape[0] * outShape[1] <= ZeroedProductLimit && ParallelRuntime.NumThreads == 1
+            ? Create(Storage.Allocate(DType.Float32, outShape[0] * outShape[1]), outShape)
+            : Uninitialized(DType.Float32, outShape);
         Gemm2D(a, b, result.FloatData, 0, outShape[1]);
         return RecordProduct(result, "MmBackward", a, b);
     }
+
+    // A fresh output is cold in cache: the GC hands out new addresses across its gen-0 budget, and each of the kernel's
+    // tile stores waits for its line to be read first. Zeroed by the GC's memset, whose string stores take whole lines
+    // without reading them, the lines are in cache when the tiles arrive: on one thread that saved 2 to 5 % at n = 128
+    // and 256 (benchmarks/README.md, "Small products"). On two threads the caller's serial clear cost more than it saved,
+    // and so did it at n = 512, past half of L2.
+    private const long ZeroedProductLimit = 256 * 256;
 
     /// <summary>Batched matrix product of two 3-D tensors with the same batch size (no broadcasting).</summary>
     [ShapeContract("Bmm")]

@@ -4,8 +4,9 @@ using ShapeSafe.Tests.TestSupport;
 namespace ShapeSafe.Tests.Kernels;
 
 /// <summary>
-/// The packed loop nest's row split for small products on several threads (<see cref="GemmPacked.UsesRowSplit"/>):
-/// the values of the reference, bitwise those of one thread, for every shape and layout that reaches it.
+/// The packed loop nest's row split for small products (<see cref="GemmPacked.UsesRowSplit"/>), on one thread and on
+/// several, with A read in place where its rows are contiguous: the values of the reference, bitwise those of the general
+/// loop nest with every A panel packed (<see cref="GemmRoute.PackedGeneral"/>), for every shape and layout that reaches it.
 /// </summary>
 [Collection(nameof(GemmThreadingTests))]
 public class GemmRowSplitTests
@@ -25,19 +26,20 @@ public class GemmRowSplitTests
         { 1, 300, 200, OperandLayout.Plain, OperandLayout.Plain, OperandLayout.Plain },            // 1 x N: one row panel, general nest
         { 60, 128, 700, OperandLayout.Plain, OperandLayout.Transposed, OperandLayout.Plain },      // two k blocks: beta 1 on the second
         { 64, 96, 256, OperandLayout.BroadcastRows, OperandLayout.BroadcastColumns, OperandLayout.Plain }, // stride-0 operands
+        { 50, 120, 90, OperandLayout.Sliced, OperandLayout.Plain, OperandLayout.Plain },          // A in place with row stride > k; last panel 56 wide on the 64-wide kernel
     };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Matches_the_reference_and_one_thread_bitwise_on_every_thread_count(int m, int n, int k,
+    public void Matches_the_reference_and_the_general_nest_bitwise_on_every_thread_count(int m, int n, int k,
         OperandLayout aLayout, OperandLayout bLayout, OperandLayout cLayout)
     {
         var rng = new System.Random(m * 31 + n * 7 + k);
         var a = Operand.Create(rng, m, k, aLayout);
         var b = Operand.Create(rng, k, n, bLayout);
         var c = Operand.Create(rng, m, n, cLayout);
-        float[] one = Threads.With(1, () => GemmCheck.Matches(m, n, k, 1.5f, a, b, -0.5f, c, route: GemmRoute.Packed));
-        foreach (int threads in ThreadCounts[1..])
+        float[] one = Threads.With(1, () => GemmCheck.Matches(m, n, k, 1.5f, a, b, -0.5f, c, route: GemmRoute.PackedGeneral));
+        foreach (int threads in ThreadCounts)
         {
             float[] many = Threads.With(threads, () => GemmCheck.Matches(m, n, k, 1.5f, a, b, -0.5f, c, route: GemmRoute.Packed));
             Assert.Equal(one, many);
@@ -47,7 +49,7 @@ public class GemmRowSplitTests
     [Theory]
     [InlineData(128, 128, 128)]
     [InlineData(60, 128, 700)]
-    public void Epilogue_results_match_one_thread_bitwise(int m, int n, int k)
+    public void Epilogue_results_match_the_general_nest_bitwise(int m, int n, int k)
     {
         var rng = new System.Random(5);
         var a = Operand.Create(rng, m, k, OperandLayout.Plain);
@@ -56,15 +58,15 @@ public class GemmRowSplitTests
         foreach (var along in new[] { GemmBias.PerColumn, GemmBias.PerRow })
         {
             var epilogue = GemmEpilogueTests.Epilogue(rng, m, n, along, GemmActivation.Gelu, keepFor: c);
-            (float[] C, float[] Pre) Run(int threads) => Threads.With(threads, () =>
+            (float[] C, float[] Pre) Run(int threads, GemmRoute route) => Threads.With(threads, () =>
             {
                 var run = epilogue with { PreActivation = (float[])epilogue.PreActivation!.Clone() };
-                return (GemmCheck.Matches(m, n, k, 1f, a, b, 0f, c, route: GemmRoute.Packed, epilogue: run), run.PreActivation!);
+                return (GemmCheck.Matches(m, n, k, 1f, a, b, 0f, c, route: route, epilogue: run), run.PreActivation!);
             });
-            var one = Run(1);
-            foreach (int threads in ThreadCounts[1..])
+            var one = Run(1, GemmRoute.PackedGeneral);
+            foreach (int threads in ThreadCounts)
             {
-                var many = Run(threads);
+                var many = Run(threads, GemmRoute.Packed);
                 Assert.Equal(one.C, many.C);
                 Assert.Equal(one.Pre, many.Pre);
             }
@@ -107,19 +109,23 @@ public class GemmRowSplitTests
     }
 
     [Fact]
-    public void Small_products_split_rows_and_large_or_one_thread_ones_do_not()
+    public void Small_products_split_rows_and_large_ones_do_not()
     {
         var kernel = GemmKernel.MicroKernel;
-        // The shapes above that must reach the row split with two threads, so their tests exercise it.
+        // The shapes above that must reach the row split, so their tests exercise it.
         Assert.True(GemmPacked.UsesRowSplit(128, 128, 128, kernel, 2));
         Assert.True(GemmPacked.UsesRowSplit(256, 256, 256, kernel, 2));
         Assert.True(GemmPacked.UsesRowSplit(101, 77, 129, kernel, 4));
         Assert.True(GemmPacked.UsesRowSplit(1000, 20, 64, kernel, 2));
         Assert.True(GemmPacked.UsesRowSplit(200, 1, 300, kernel, 2));
         Assert.True(GemmPacked.UsesRowSplit(60, 128, 700, kernel, 2));
-        // One thread keeps the general nest; so do B blocks past one thread's L2 share and too few row panels.
-        Assert.False(GemmPacked.UsesRowSplit(128, 128, 128, kernel, 1));
+        Assert.True(GemmPacked.UsesRowSplit(128, 128, 128, kernel, 1));
+        Assert.True(GemmPacked.UsesRowSplit(256, 256, 256, kernel, 1));
+        Assert.True(GemmPacked.UsesRowSplit(50, 120, 90, kernel, 1));
+        // B blocks past one thread's L2 share and too few row panels keep the general nest.
+        Assert.False(GemmPacked.UsesRowSplit(512, 512, 512, kernel, 1));
         Assert.False(GemmPacked.UsesRowSplit(512, 512, 512, kernel, 2));
+        Assert.False(GemmPacked.UsesRowSplit(kernel.Mr, 128, 128, kernel, 1));
         Assert.False(GemmPacked.UsesRowSplit(1, 300, 200, kernel, 2));
         // Two row panels per thread at least: 3 panels do not split over two threads, 4 (the last one partial) do.
         Assert.False(GemmPacked.UsesRowSplit(3 * kernel.Mr, 128, 128, kernel, 2));

@@ -120,14 +120,14 @@ internal static unsafe class GemmKernel
             ? ParallelRuntime.NumThreads : 1;
         bool unpacked = route switch
         {
-            GemmRoute.Packed => false,
+            GemmRoute.Packed or GemmRoute.PackedGeneral => false,
             GemmRoute.Unpacked => true,
             _ => TakesUnpackedRoute(problem.M, problem.N, problem.K),
         };
         if (unpacked)
             GemmSmall.Run(problem, threads);
         else
-            GemmPacked.Run(problem, kernel, threads);
+            GemmPacked.Run(problem, kernel, threads, allowRowSplit: route != GemmRoute.PackedGeneral);
     }
 
     /// <summary>Whether <see cref="GemmRoute.Auto"/> runs an m x n x k product unpacked (the rule is symmetric in m and n).</summary>
@@ -169,4 +169,9 @@ internal enum GemmRoute
     Packed,
     /// <summary>Always the unpacked loops.</summary>
     Unpacked,
+    /// <summary>
+    /// Always the packed loop nest in its general form: no row split, every A panel packed. The order of sums that
+    /// <see cref="Packed"/> must reproduce bitwise on every path.
+    /// </summary>
+    PackedGeneral,
 }

@@ -39,6 +39,12 @@ internal sealed unsafe class GemmMicroKernel
     /// <summary>(kc, packed A panel, packed B panel, C tile, C row stride, alpha, beta).</summary>
     public delegate*<int, float*, float*, float*, nint, float, float, void> Compute { get; }
 
+    /// <summary>
+    /// The same kernel reading A in place, (kc, A, A's row stride, packed B panel, C tile, C row stride, alpha, beta) with
+    /// A[i, p] at <c>A[i * lda + p]</c>, bitwise the same results as <see cref="Compute"/>; null when the kernel has none.
+    /// </summary>
+    public delegate*<int, float*, nint, float*, float*, nint, float, float, void> ComputeRowA { get; init; }
+
     /// <summary>Rows of A packed at once into the block all threads share (meant for L3).</summary>
     public int Mc { get; init; }
 
@@ -64,7 +70,7 @@ internal sealed unsafe class GemmMicroKernel
     }
 
     /// <summary>The same kernel with other cache blocks, for tuning.</summary>
-    public GemmMicroKernel WithBlocking(int mc, int kc, int nc) => new(Name, Mr, Nr, Compute, mc, kc, nc, Narrow);
+    public GemmMicroKernel WithBlocking(int mc, int kc, int nc) => new(Name, Mr, Nr, Compute, mc, kc, nc, Narrow) { ComputeRowA = ComputeRowA };
 
     public override string ToString() => $"{Name} (MC={Mc}, KC={Kc}, NC={Nc})";
 }

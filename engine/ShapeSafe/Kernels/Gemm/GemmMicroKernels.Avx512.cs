@@ -53,6 +53,54 @@ internal static unsafe partial class GemmMicroKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="Avx512Kernel6x64"/> reading A where it lies instead of from a packed panel: A[i, p] is <c>a[i * lda + p]</c>
+    /// (rows of A contiguous). Every accumulator takes the same products in the same order, so its results are bitwise those
+    /// of the packed kernel; it saves the packing of A where each A panel meets only a few B panels (small products).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Kernel6x64RowA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero; Vector512<float> c0_2 = Vector512<float>.Zero; Vector512<float> c0_3 = Vector512<float>.Zero;
+        Vector512<float> c1_0 = Vector512<float>.Zero; Vector512<float> c1_1 = Vector512<float>.Zero; Vector512<float> c1_2 = Vector512<float>.Zero; Vector512<float> c1_3 = Vector512<float>.Zero;
+        Vector512<float> c2_0 = Vector512<float>.Zero; Vector512<float> c2_1 = Vector512<float>.Zero; Vector512<float> c2_2 = Vector512<float>.Zero; Vector512<float> c2_3 = Vector512<float>.Zero;
+        Vector512<float> c3_0 = Vector512<float>.Zero; Vector512<float> c3_1 = Vector512<float>.Zero; Vector512<float> c3_2 = Vector512<float>.Zero; Vector512<float> c3_3 = Vector512<float>.Zero;
+        Vector512<float> c4_0 = Vector512<float>.Zero; Vector512<float> c4_1 = Vector512<float>.Zero; Vector512<float> c4_2 = Vector512<float>.Zero; Vector512<float> c4_3 = Vector512<float>.Zero;
+        Vector512<float> c5_0 = Vector512<float>.Zero; Vector512<float> c5_1 = Vector512<float>.Zero; Vector512<float> c5_2 = Vector512<float>.Zero; Vector512<float> c5_3 = Vector512<float>.Zero;
+        float* r0 = a, r1 = a + lda, r2 = a + 2 * lda, r3 = a + 3 * lda, r4 = a + 4 * lda, r5 = a + 5 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Avx512F.LoadVector512(b); Vector512<float> b1 = Avx512F.LoadVector512(b + 16); Vector512<float> b2 = Avx512F.LoadVector512(b + 32); Vector512<float> b3 = Avx512F.LoadVector512(b + 48);
+            Vector512<float> a0 = Vector512.Create(r0[p]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1); c0_2 = Avx512F.FusedMultiplyAdd(a0, b2, c0_2); c0_3 = Avx512F.FusedMultiplyAdd(a0, b3, c0_3);
+            Vector512<float> a1 = Vector512.Create(r1[p]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1); c1_2 = Avx512F.FusedMultiplyAdd(a1, b2, c1_2); c1_3 = Avx512F.FusedMultiplyAdd(a1, b3, c1_3);
+            Vector512<float> a2 = Vector512.Create(r2[p]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1); c2_2 = Avx512F.FusedMultiplyAdd(a2, b2, c2_2); c2_3 = Avx512F.FusedMultiplyAdd(a2, b3, c2_3);
+            Vector512<float> a3 = Vector512.Create(r3[p]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1); c3_2 = Avx512F.FusedMultiplyAdd(a3, b2, c3_2); c3_3 = Avx512F.FusedMultiplyAdd(a3, b3, c3_3);
+            Vector512<float> a4 = Vector512.Create(r4[p]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1); c4_2 = Avx512F.FusedMultiplyAdd(a4, b2, c4_2); c4_3 = Avx512F.FusedMultiplyAdd(a4, b3, c4_3);
+            Vector512<float> a5 = Vector512.Create(r5[p]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1); c5_2 = Avx512F.FusedMultiplyAdd(a5, b2, c5_2); c5_3 = Avx512F.FusedMultiplyAdd(a5, b3, c5_3);
+            b += 64;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Avx512F.Store(c, Avx512F.Multiply(c0_0, va)); Avx512F.Store(c + 16, Avx512F.Multiply(c0_1, va)); Avx512F.Store(c + 32, Avx512F.Multiply(c0_2, va)); Avx512F.Store(c + 48, Avx512F.Multiply(c0_3, va));
+            Avx512F.Store(c + 1 * ldc, Avx512F.Multiply(c1_0, va)); Avx512F.Store(c + 1 * ldc + 16, Avx512F.Multiply(c1_1, va)); Avx512F.Store(c + 1 * ldc + 32, Avx512F.Multiply(c1_2, va)); Avx512F.Store(c + 1 * ldc + 48, Avx512F.Multiply(c1_3, va));
+            Avx512F.Store(c + 2 * ldc, Avx512F.Multiply(c2_0, va)); Avx512F.Store(c + 2 * ldc + 16, Avx512F.Multiply(c2_1, va)); Avx512F.Store(c + 2 * ldc + 32, Avx512F.Multiply(c2_2, va)); Avx512F.Store(c + 2 * ldc + 48, Avx512F.Multiply(c2_3, va));
+            Avx512F.Store(c + 3 * ldc, Avx512F.Multiply(c3_0, va)); Avx512F.Store(c + 3 * ldc + 16, Avx512F.Multiply(c3_1, va)); Avx512F.Store(c + 3 * ldc + 32, Avx512F.Multiply(c3_2, va)); Avx512F.Store(c + 3 * ldc + 48, Avx512F.Multiply(c3_3, va));
+            Avx512F.Store(c + 4 * ldc, Avx512F.Multiply(c4_0, va)); Avx512F.Store(c + 4 * ldc + 16, Avx512F.Multiply(c4_1, va)); Avx512F.Store(c + 4 * ldc + 32, Avx512F.Multiply(c4_2, va)); Avx512F.Store(c + 4 * ldc + 48, Avx512F.Multiply(c4_3, va));
+            Avx512F.Store(c + 5 * ldc, Avx512F.Multiply(c5_0, va)); Avx512F.Store(c + 5 * ldc + 16, Avx512F.Multiply(c5_1, va)); Avx512F.Store(c + 5 * ldc + 32, Avx512F.Multiply(c5_2, va)); Avx512F.Store(c + 5 * ldc + 48, Avx512F.Multiply(c5_3, va));
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(c0_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c)))); Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(c0_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 16)))); Avx512F.Store(c + 32, Avx512F.FusedMultiplyAdd(c0_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 32)))); Avx512F.Store(c + 48, Avx512F.FusedMultiplyAdd(c0_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 48))));
+            Avx512F.Store(c + 1 * ldc, Avx512F.FusedMultiplyAdd(c1_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc)))); Avx512F.Store(c + 1 * ldc + 16, Avx512F.FusedMultiplyAdd(c1_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 16)))); Avx512F.Store(c + 1 * ldc + 32, Avx512F.FusedMultiplyAdd(c1_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 32)))); Avx512F.Store(c + 1 * ldc + 48, Avx512F.FusedMultiplyAdd(c1_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 1 * ldc + 48))));
+            Avx512F.Store(c + 2 * ldc, Avx512F.FusedMultiplyAdd(c2_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc)))); Avx512F.Store(c + 2 * ldc + 16, Avx512F.FusedMultiplyAdd(c2_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 16)))); Avx512F.Store(c + 2 * ldc + 32, Avx512F.FusedMultiplyAdd(c2_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 32)))); Avx512F.Store(c + 2 * ldc + 48, Avx512F.FusedMultiplyAdd(c2_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 2 * ldc + 48))));
+            Avx512F.Store(c + 3 * ldc, Avx512F.FusedMultiplyAdd(c3_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc)))); Avx512F.Store(c + 3 * ldc + 16, Avx512F.FusedMultiplyAdd(c3_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 16)))); Avx512F.Store(c + 3 * ldc + 32, Avx512F.FusedMultiplyAdd(c3_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 32)))); Avx512F.Store(c + 3 * ldc + 48, Avx512F.FusedMultiplyAdd(c3_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 3 * ldc + 48))));
+            Avx512F.Store(c + 4 * ldc, Avx512F.FusedMultiplyAdd(c4_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc)))); Avx512F.Store(c + 4 * ldc + 16, Avx512F.FusedMultiplyAdd(c4_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 16)))); Avx512F.Store(c + 4 * ldc + 32, Avx512F.FusedMultiplyAdd(c4_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 32)))); Avx512F.Store(c + 4 * ldc + 48, Avx512F.FusedMultiplyAdd(c4_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 4 * ldc + 48))));
+            Avx512F.Store(c + 5 * ldc, Avx512F.FusedMultiplyAdd(c5_0, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc)))); Avx512F.Store(c + 5 * ldc + 16, Avx512F.FusedMultiplyAdd(c5_1, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 16)))); Avx512F.Store(c + 5 * ldc + 32, Avx512F.FusedMultiplyAdd(c5_2, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 32)))); Avx512F.Store(c + 5 * ldc + 48, Avx512F.FusedMultiplyAdd(c5_3, va, Avx512F.Multiply(vb, Avx512F.LoadVector512(c + 5 * ldc + 48))));
+        }
+    }
+
     /// <summary>6x32 with Vector512: for a last B panel at most 32 wide.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Kernel6x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)

@@ -18,7 +18,10 @@ internal static unsafe partial class GemmMicroKernels
     // of KC 256..768 and NC 128..384. MC only bounds the shared A block (L3).
     public static readonly GemmMicroKernel Avx512_6x64 = new("avx512-6x64", 6, 64, &Avx512Kernel6x64, mc: 4096, kc: 512, nc: 256,
         narrow: new("avx512-6x32", 6, 32, &Avx512Kernel6x32, 4096, 512, 256,
-            narrow: new("avx512-6x16", 6, 16, &Avx512Kernel6x16, 4096, 512, 256)));
+            narrow: new("avx512-6x16", 6, 16, &Avx512Kernel6x16, 4096, 512, 256)))
+    {
+        ComputeRowA = &Avx512Kernel6x64RowA,
+    };
     public static readonly GemmMicroKernel Avx512_12x32 = new("avx512-12x32", 12, 32, &Avx512Kernel12x32, mc: 4096, kc: 384, nc: 320,
         narrow: new("avx512-12x16", 12, 16, &Avx512Kernel12x16, 4096, 384, 320));
     public static readonly GemmMicroKernel Avx2_6x16 = new("avx2-6x16", 6, 16, &Avx2Kernel6x16, mc: 4096, kc: 512, nc: 256,

@@ -13,8 +13,9 @@ namespace ShapeSafe.Kernels.Gemm;
 /// own KC x NC block of B, which stays in its core's private L2, and sweeps it with one A micro-panel
 /// (MR x KC, resident in L1) at a time. This is BLIS's order seen through C^T = B^T A^T: the operand
 /// broadcast from L1 is the narrow one, the streamed one is the wide one.
-/// Products whose whole packed B is no bigger than one such B block run with several threads as a row split
-/// instead (see <see cref="RunRowSplit"/>): one parallel loop per call rather than two per k block.
+/// Products whose whole packed B is no bigger than one such B block run as a row split instead (see
+/// <see cref="RunRowSplit"/>): on several threads one parallel loop per call rather than two per k block, and on any
+/// thread count A read in place rather than packed when the micro-kernel can.
 /// </remarks>
 internal static unsafe class GemmPacked
 {
@@ -28,15 +29,16 @@ internal static unsafe class GemmPacked
     // takes a new stamp, and stamps are never reused.
     private static long s_rowSplitStamp;
 
-    public static void Run(in GemmProblem p, GemmMicroKernel kernel, int threads) =>
-        Run(p, new Float32Panels(p), kernel, threads);
+    public static void Run(in GemmProblem p, GemmMicroKernel kernel, int threads, bool allowRowSplit = true) =>
+        Run(p, new Float32Panels(p), kernel, threads, allowRowSplit);
 
     /// <summary>
     /// The loop nest with <paramref name="panels"/> packing A and B (so operands of another element type are widened to
     /// float32 as they are packed; <paramref name="p"/>'s A and B are then unused). Generic over the struct so each packer
-    /// compiles to its own direct calls.
+    /// compiles to its own direct calls. <paramref name="allowRowSplit"/> false keeps the general loop nest with every A
+    /// panel packed, the order the row split must reproduce bitwise (for tests).
     /// </summary>
-    public static void Run<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int threads)
+    public static void Run<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int threads, bool allowRowSplit = true)
         where TPanels : struct, IGemmPanels
     {
         int mr = kernel.Mr, nr = kernel.Nr;
@@ -44,7 +46,7 @@ internal static unsafe class GemmPacked
         // Even k blocks: with KC = 512 a 600-deep product runs as 300 + 300 rather than 512 + 88.
         int kBlocks = CeilDiv(p.K, kernel.Kc);
         int kcMax = CeilDiv(p.K, kBlocks);
-        if (UsesRowSplit(p.M, p.N, p.K, kernel, threads))
+        if (allowRowSplit && UsesRowSplit(p.M, p.N, p.K, kernel, threads))
         {
             RunRowSplit(p, panels, kernel, threads, kBlocks, kcMax);
             return;
@@ -91,32 +93,39 @@ internal static unsafe class GemmPacked
     }
 
     /// <summary>
-    /// Whether an M x N x K product with <paramref name="threads"/> threads runs as a row split: with more than one
-    /// thread, at least two row panels per thread, and a whole packed B of at most <see cref="RowSplitMaxPackedB"/> floats.
+    /// Whether an M x N x K product with <paramref name="threads"/> threads runs as a row split: at least two row panels
+    /// per thread, and a whole packed B of at most <see cref="RowSplitMaxPackedB"/> floats. One thread takes it too: it
+    /// then packs B as the general nest's single B block would, and the row split can read A in place.
     /// </summary>
     internal static bool UsesRowSplit(int m, int n, int k, GemmMicroKernel kernel, int threads)
     {
-        if (threads == 1 || CeilDiv(m, kernel.Mr) < 2 * threads)
+        if (CeilDiv(m, kernel.Mr) < 2 * threads)
             return false;
         int kBlocks = CeilDiv(k, kernel.Kc);
         return (long)kBlocks * CeilDiv(k, kBlocks) * RoundUp(n, kernel.Nr) <= RowSplitMaxPackedB;
     }
 
     /// <summary>
-    /// The row split: units of whole row panels (about four per thread, handed out as threads arrive); the first unit a
+    /// The row split: one unit per row panel, handed out as threads arrive, so the threads finish at most one panel apart
+    /// (at n = 256 the earlier units of five or six panels were each up to a quarter of a thread's share); the first unit a
     /// thread takes packs all of B, every k block, into that thread's workspace, and each unit then packs one A panel
     /// at a time (it stays in L1) and runs it over all of B's panels and k blocks. So a call is one parallel loop with
     /// no barrier between packing and compute, at the price of each further thread repeating B's K x N copy (against the
-    /// M / threads x N x K multiply-adds it feeds). The tiles, their k blocks and their order are those of the general
-    /// loop nest, so results are bitwise the same.
+    /// M / threads x N x K multiply-adds it feeds). Where A's rows are contiguous and the micro-kernel has a
+    /// <see cref="GemmMicroKernel.ComputeRowA"/> form, whole row panels are read in place instead of packed: an A panel meets
+    /// only N / Nr B panels here, too few to repay its copy (at n = 128, packing A took a tenth of the micro-kernel's
+    /// time). The tiles, their k blocks and their order are those of the general loop nest, so results are bitwise the same.
     /// </summary>
     private static void RunRowSplit<TPanels>(in GemmProblem p, TPanels panels, GemmMicroKernel kernel, int threads, int kBlocks, int kcMax)
         where TPanels : struct, IGemmPanels
     {
         int mPanels = CeilDiv(p.M, kernel.Mr);
-        int units = Math.Min(mPanels, 4 * threads);
+        int units = threads == 1 ? 1 : mPanels;
         var body = new RowSplitBody<TPanels>(p, panels, kernel, kBlocks, kcMax, units, Interlocked.Increment(ref s_rowSplitStamp));
-        ParallelRuntime.For(units, ref body);
+        if (threads == 1)
+            body.Invoke(0);
+        else
+            ParallelRuntime.For(units, ref body);
     }
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
@@ -206,6 +215,12 @@ internal static unsafe class GemmPacked
         private readonly int _mr = kernel.Mr, _nr = kernel.Nr;
         private readonly GemmMicroKernel _lastKernel = kernel.NarrowestCovering(p.N - (p.N - 1) / kernel.Nr * kernel.Nr);
 
+        // A read in place: float32 operands with contiguous rows of A, and a kernel that has the in-place form. The last
+        // B panel's narrower kernel has none, so when it is used that panel still takes a packed A panel.
+        private readonly delegate*<int, float*, nint, float*, float*, nint, float, float, void> _kernelRowA =
+            typeof(TPanels) == typeof(Float32Panels) && p.AColStride == 1 ? kernel.ComputeRowA : null;
+        private readonly bool _lastIsNarrow = kernel.NarrowestCovering(p.N - (p.N - 1) / kernel.Nr * kernel.Nr) != kernel;
+
         [SkipLocalsInit]
         public void Invoke(int unit)
         {
@@ -223,11 +238,15 @@ internal static unsafe class GemmPacked
                 int i0 = q * mr;
                 int rows = Math.Min(mr, _p.M - i0);
                 float* cRowBlock = _p.C + i0 * cRow;
+                // Only whole panels are read in place: a partial one would read past A's last row.
+                bool inPlace = _kernelRowA != null && rows == mr;
                 for (int kb = 0; kb < kBlocks; kb++)
                 {
                     int pc = kb * kcMax;
                     int kc = Math.Min(kcMax, _p.K - pc);
-                    panels.PackA(i0, pc, rows, kc, mr, aPanel);
+                    if (!inPlace || _lastIsNarrow)
+                        panels.PackA(i0, pc, rows, kc, mr, aPanel);
+                    float* aInPlace = _p.A + i0 * _p.ARowStride + pc;
                     float beta = pc == 0 ? _p.Beta : 1f;
                     bool epilogue = _epilogue && pc + kc == _p.K;
                     for (int jq = 0; jq < nPanels; jq++)
@@ -236,8 +255,11 @@ internal static unsafe class GemmPacked
                         int cols = Math.Min(nr, _p.N - j0);
                         bool last = jq == nPanels - 1;
                         float* cTile = cRowBlock + j0 * cCol;
-                        Tile(last ? _lastKernel.Compute : _kernel, kc, aPanel, packedB + ((nint)kb * nPanels + jq) * nr * kcMax,
-                            last ? lastNr : nr, mr, rows, cols, cTile, cRow, cCol, alpha, beta, tile);
+                        float* bPanel = packedB + ((nint)kb * nPanels + jq) * nr * kcMax;
+                        if (inPlace && !(last && _lastIsNarrow))
+                            TileRowA(_kernelRowA, kc, aInPlace, _p.ARowStride, bPanel, mr, nr, cols, cTile, cRow, cCol, alpha, beta, tile);
+                        else
+                            Tile(last ? _lastKernel.Compute : _kernel, kc, aPanel, bPanel, last ? lastNr : nr, mr, rows, cols, cTile, cRow, cCol, alpha, beta, tile);
                         if (epilogue)
                             _p.Epilogue.Apply(cTile, cRow, cCol, rows, cols, i0, j0);
                     }
@@ -284,6 +306,22 @@ internal static unsafe class GemmPacked
             // Edge or strided tile: compute the full tile aside, then write the part inside C.
             compute(kc, aPanel, bPanel, tile, panelNr, 1f, 0f);
             StoreTile(tile, panelNr, rows, cols, cTile, cRow, cCol, alpha, beta);
+        }
+    }
+
+    // One tile as in Tile, from A in place (the panel's rows are all inside A, so only columns can be at an edge).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileRowA(delegate*<int, float*, nint, float*, float*, nint, float, float, void> compute, int kc, float* a, nint lda,
+        float* bPanel, int mr, int nr, int cols, float* cTile, nint cRow, nint cCol, float alpha, float beta, float* tile)
+    {
+        if (cols == nr && cCol == 1)
+        {
+            compute(kc, a, lda, bPanel, cTile, cRow, alpha, beta);
+        }
+        else
+        {
+            compute(kc, a, lda, bPanel, tile, nr, 1f, 0f);
+            StoreTile(tile, nr, mr, cols, cTile, cRow, cCol, alpha, beta);
         }
     }
 
