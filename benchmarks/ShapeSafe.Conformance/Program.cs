@@ -5,6 +5,12 @@
 // elements near zero are measured against the tensor's scale. Int64 outputs must match exactly.
 using ShapeSafe.Conformance;
 
+if (args is ["--optim-goldens", var goldens])
+{
+    OptimizerGoldens.Write(goldens);
+    return 0;
+}
+
 string? filter = null;
 for (int i = 0; i < args.Length; i++)
     if (args[i] == "--filter") filter = args[++i];

@@ -252,6 +252,17 @@ public abstract class Optimizer
         return list;
     }
 
+    /// <summary>The live state of <paramref name="parameter"/>, created empty if it has none (for optimizers that fill it eagerly, as Adagrad).</summary>
+    private protected OrderedDictionary<string, Tensor> StateOf(Parameter parameter)
+    {
+        if (!_state.TryGetValue(parameter, out var state))
+        {
+            state = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+            _state[parameter] = state;
+        }
+        return state;
+    }
+
     /// <summary>Updates <paramref name="parameter"/> from <paramref name="grad"/>, reading and writing its <paramref name="state"/>.</summary>
     private protected abstract void Update(ParamGroup group, Parameter parameter, Tensor grad, OrderedDictionary<string, Tensor> state);
 

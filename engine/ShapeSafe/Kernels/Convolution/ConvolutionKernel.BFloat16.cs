@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using ShapeSafe.Kernels.Elementwise;
 using ShapeSafe.Kernels.Gemm;
 using ShapeSafe.Kernels.Parallel;
@@ -11,7 +10,8 @@ namespace ShapeSafe.Kernels.Convolution;
 // read as BFloat16 and widened where the float32 kernel copies them anyway: the input in im2col (Im2Col.Fill), the
 // output gradient as it is gathered per chunk, the weight in the GEMM's packing (GemmBFloat16.GemmWidenedA). The
 // chunks, GEMMs and sums are the float32 kernel's own, so each float32 result before its rounding is bitwise what
-// Forward / Backward give on the widened operands. Geometries that need bands (NeedsBands) are not handled here.
+// Forward / Backward give on the widened operands; the backward's chunk loop is the float32 kernel's own loop
+// (BackwardBody over BFloat16Operands). Geometries that need bands (NeedsBands) are not handled here.
 internal static partial class ConvolutionKernel
 {
     /// <summary>
@@ -86,7 +86,7 @@ internal static partial class ConvolutionKernel
         int chunks = ChunkCount(g);
         int partialStride = reduces ? g.WeightCount + g.OutChannels : 0;
         float[] partials = reduces ? ConvolutionBuffers.Partials(chunks * partialStride) : [];
-        var body = new BackwardBFloat16Body(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
+        var body = new BackwardBody<ushort, BFloat16Operands>(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
             reluOutput, reluOutputOffset, pool, gradInput, gradInputOffset, gradInputBias, gradInputBiasOffset,
             gradWeight is not null, gradBias is not null, partials, partialStride);
         if (SplitBatch(g, chunks))
@@ -194,139 +194,5 @@ internal static partial class ConvolutionKernel
                 argmax.AsSpan(b * pooledPlane, pooledPlane).CopyTo(fusion.Indices.AsSpan(fusion.IndicesOffset + target, pooledPlane));
             }
         }
-    }
-
-    private readonly struct BackwardBFloat16Body(Conv2dGeometry g, int chunks,
-        ushort[] input, int inputOffset, ushort[] weight, int weightOffset,
-        ushort[] gradOutput, int gradOutputOffset, ushort[]? reluOutput, int reluOutputOffset, MaxPoolFusion? pool,
-        ushort[]? gradInput, int gradInputOffset, ushort[]? gradInputBias, int gradInputBiasOffset,
-        bool wantWeight, bool wantBias, float[] partials, int partialStride) : IParallelBody
-    {
-        public void Invoke(int chunk)
-        {
-            var (first, count) = ChunkImages(g, chunk, chunks);
-            int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels, width = count * plane;
-            float[] gradCat = GatherGradOutput(first, count);
-            float[] columns = wantWeight ? ConvolutionBuffers.Columns(rows * width) : [];
-            float[] gradColumns = gradInput is not null ? ConvolutionBuffers.GradColumns(rows * width) : [];
-            // The chunk's float32 input gradient, before its one rounding.
-            float[] images = gradInput is not null ? ConvolutionBuffers.InputGradients(count * g.InImage) : [];
-            int weightPartial = chunk * partialStride;
-            if (gradInput is not null)
-                images.AsSpan(0, count * g.InImage).Clear();
-
-            for (int group = 0; group < g.Groups; group++)
-            {
-                int groupGrad = group * groupOut * width;
-                if (wantWeight)
-                {
-                    FillColumns(g, input, inputOffset, first, count, group, columns);
-                    WeightProduct(groupOut, rows, width, gradCat, groupGrad, columns,
-                        partials, weightPartial + group * groupOut * rows);
-                }
-                if (gradInput is not null)
-                {
-                    GemmBFloat16.GemmWidenedA(rows, width, groupOut,
-                        weight, weightOffset + group * groupOut * rows, 1, rows,
-                        gradCat, groupGrad, width, 1,
-                        gradColumns, 0, width);
-                    for (int b = 0; b < count; b++)
-                        Im2Col.Accumulate(g, gradColumns, b * plane, width, g.GroupInChannels, images, b * g.InImage + group * g.GroupInChannels * g.InPlane);
-                }
-            }
-
-            if (gradInput is not null)
-            {
-                for (int b = 0; b < count; b++)
-                {
-                    for (int c = 0; c < g.InChannels; c++)
-                    {
-                        var values = images.AsSpan(b * g.InImage + c * g.InPlane, g.InPlane);
-                        if (gradInputBias is not null)
-                            TensorPrimitives.Add(values, DTypeConversion.FromBFloat16(gradInputBias[gradInputBiasOffset + c]), values);
-                        DTypeConversion.ToBFloat16(values, gradInput.AsSpan(gradInputOffset + (first + b) * g.InImage + c * g.InPlane, g.InPlane));
-                    }
-                }
-            }
-
-            if (wantBias)
-            {
-                int biasPartial = weightPartial + g.WeightCount;
-                for (int o = 0; o < g.OutChannels; o++)
-                    partials[biasPartial + o] = TensorPrimitives.Sum(gradCat.AsSpan(o * width, width));
-            }
-        }
-
-        // gradCat[o, b·plane + l] = gradOutput[first + b, o, l] widened, zero where a fused ReLU's output was not positive.
-        private float[] GatherGradOutput(int first, int count)
-        {
-            int plane = g.OutPlane, width = count * plane;
-            float[] gradCat = ConvolutionBuffers.GradOutputs(g.OutChannels * width);
-            if (pool is { } fusion)
-            {
-                GatherThroughPool(fusion, first, count, gradCat);
-                return gradCat;
-            }
-            for (int b = 0; b < count; b++)
-            {
-                for (int o = 0; o < g.OutChannels; o++)
-                {
-                    int at = (first + b) * g.OutImage + o * plane;
-                    var source = gradOutput.AsSpan(gradOutputOffset + at, plane);
-                    var target = gradCat.AsSpan(o * width + b * plane, plane);
-                    if (reluOutput is null)
-                        DTypeConversion.FromBFloat16(source, target);
-                    else
-                        ReluBackwardWidened(source, reluOutput.AsSpan(reluOutputOffset + at, plane), target);
-                }
-            }
-            return gradCat;
-        }
-
-        // Max pool's backward then ReLU's: each pooled gradient (widened) goes to its window's argmax unless the pooled
-        // value is not positive. Windows do not overlap (the caller's condition), so no position receives two gradients
-        // and the sums the unfused ops would round are single values.
-        private void GatherThroughPool(in MaxPoolFusion fusion, int first, int count, float[] gradCat)
-        {
-            int plane = g.OutPlane, width = count * plane, pooledPlane = fusion.Geometry.OutPlane;
-            gradCat.AsSpan(0, g.OutChannels * width).Clear();
-            for (int b = 0; b < count; b++)
-            {
-                for (int o = 0; o < g.OutChannels; o++)
-                {
-                    int at = ((first + b) * g.OutChannels + o) * pooledPlane;
-                    var gradient = gradOutput.AsSpan(gradOutputOffset + at, pooledPlane);
-                    var argmax = fusion.Indices.AsSpan(fusion.IndicesOffset + at, pooledPlane);
-                    var values = reluOutput is null ? default : reluOutput.AsSpan(reluOutputOffset + at, pooledPlane);
-                    var target = gradCat.AsSpan(o * width + b * plane, plane);
-                    for (int q = 0; q < pooledPlane; q++)
-                    {
-                        if (reluOutput is null || !(DTypeConversion.FromBFloat16(values[q]) <= 0f))
-                            target[argmax[q]] += DTypeConversion.FromBFloat16(gradient[q]);
-                    }
-                }
-            }
-        }
-    }
-
-    // destination = widen(y) <= 0 ? 0 : widen(g) (threshold_backward, as ElementwiseGradient.ReluBackward on widened operands).
-    private static void ReluBackwardWidened(ReadOnlySpan<ushort> grad, ReadOnlySpan<ushort> result, Span<float> destination)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= destination.Length; i += 16)
-            {
-                var (gLo, gHi) = Vector256.Widen(Vector256.Create(grad.Slice(i, 16)));
-                var (yLo, yHi) = Vector256.Widen(Vector256.Create(result.Slice(i, 16)));
-                Mask(Vector256.ShiftLeft(gLo, 16).AsSingle(), Vector256.ShiftLeft(yLo, 16).AsSingle()).CopyTo(destination.Slice(i, 8));
-                Mask(Vector256.ShiftLeft(gHi, 16).AsSingle(), Vector256.ShiftLeft(yHi, 16).AsSingle()).CopyTo(destination.Slice(i + 8, 8));
-            }
-        }
-        for (; i < destination.Length; i++)
-            destination[i] = DTypeConversion.FromBFloat16(result[i]) <= 0f ? 0f : DTypeConversion.FromBFloat16(grad[i]);
-
-        static Vector256<float> Mask(Vector256<float> g, Vector256<float> y) =>
-            Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<float>.Zero), Vector256<float>.Zero, g);
     }
 }

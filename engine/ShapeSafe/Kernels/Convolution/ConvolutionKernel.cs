@@ -109,8 +109,8 @@ internal static partial class ConvolutionKernel
         int chunks = ChunkCount(g);
         int partialStride = reduces ? g.WeightCount + g.OutChannels : 0;
         float[] partials = reduces ? ConvolutionBuffers.Partials(chunks * partialStride) : [];
-        var body = new BackwardBody(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
-            reluOutput, reluOutputOffset, pool, gradInput, gradInputOffset, gradWeight is not null, gradBias is not null,
+        var body = new BackwardBody<float, Float32Operands>(g, chunks, input, inputOffset, weight, weightOffset, gradOutput, gradOutputOffset,
+            reluOutput, reluOutputOffset, pool, gradInput, gradInputOffset, null, 0, gradWeight is not null, gradBias is not null,
             partials, partialStride);
         if (SplitBatch(g, chunks))
         {
@@ -396,11 +396,15 @@ internal static partial class ConvolutionKernel
         }
     }
 
-    private readonly struct BackwardBody(Conv2dGeometry g, int chunks,
-        float[] input, int inputOffset, float[] weight, int weightOffset,
-        float[] gradOutput, int gradOutputOffset, float[]? reluOutput, int reluOutputOffset, MaxPoolFusion? pool,
-        float[]? gradInput, int gradInputOffset,
+    // One chunk of the backward for either element type (TOps says how operands are read into the float32 buffers and
+    // where the input gradient is summed): the same buffers, GEMMs and sums, so BFloat16's float32 results before their
+    // rounding are bitwise the float32 kernel's on the widened operands.
+    private readonly struct BackwardBody<T, TOps>(Conv2dGeometry g, int chunks,
+        T[] input, int inputOffset, T[] weight, int weightOffset,
+        T[] gradOutput, int gradOutputOffset, T[]? reluOutput, int reluOutputOffset, MaxPoolFusion? pool,
+        T[]? gradInput, int gradInputOffset, T[]? gradInputBias, int gradInputBiasOffset,
         bool wantWeight, bool wantBias, float[] partials, int partialStride) : IParallelBody
+        where TOps : struct, IConvOperands<T>
     {
         public void Invoke(int chunk)
         {
@@ -410,8 +414,8 @@ internal static partial class ConvolutionKernel
             float[] columns = wantWeight ? ConvolutionBuffers.Columns(rows * width) : [];
             float[] gradColumns = gradInput is not null ? ConvolutionBuffers.GradColumns(rows * width) : [];
             int weightPartial = chunk * partialStride;
-            if (gradInput is not null)
-                gradInput.AsSpan(gradInputOffset + first * g.InImage, count * g.InImage).Clear();
+            // The chunk's float32 input gradient: the float32 gradient itself, or scratch rounded at the end.
+            var (sums, sumsOffset) = gradInput is not null ? TOps.InputGradientSums(g, gradInput, gradInputOffset, first, count) : (Array.Empty<float>(), 0);
 
             for (int group = 0; group < g.Groups; group++)
             {
@@ -419,24 +423,27 @@ internal static partial class ConvolutionKernel
                 if (wantWeight)
                 {
                     // partial[o, r] = Σ_l gradCat[o, l] · columns[r, l]
-                    FillColumns(g, input, inputOffset, first, count, group, columns);
+                    for (int b = 0; b < count; b++)
+                    {
+                        int image = inputOffset + (first + b) * g.InImage + group * g.GroupInChannels * g.InPlane;
+                        TOps.FillColumns(g, input, image, g.GroupInChannels, columns, b * plane, width);
+                    }
                     WeightProduct(groupOut, rows, width, gradCat, groupGrad, columns,
                         partials, weightPartial + group * groupOut * rows);
                 }
                 if (gradInput is not null)
                 {
                     // gradColumns[r, l] = Σ_o weight[o, r] · gradCat[o, l], then col2im image by image.
-                    GemmKernel.Sgemm(rows, width, groupOut, 1f,
-                        weight, weightOffset + group * groupOut * rows, 1, rows,
-                        gradCat, groupGrad, width, 1,
-                        0f, gradColumns, 0, width, 1);
+                    TOps.TransposedWeightProduct(rows, width, groupOut, weight, weightOffset + group * groupOut * rows,
+                        gradCat, groupGrad, gradColumns);
                     for (int b = 0; b < count; b++)
-                    {
-                        int image = gradInputOffset + (first + b) * g.InImage + group * g.GroupInChannels * g.InPlane;
-                        Im2Col.Accumulate(g, gradColumns, b * plane, width, g.GroupInChannels, gradInput, image);
-                    }
+                        Im2Col.Accumulate(g, gradColumns, b * plane, width, g.GroupInChannels, sums,
+                            sumsOffset + b * g.InImage + group * g.GroupInChannels * g.InPlane);
                 }
             }
+
+            if (gradInput is not null)
+                TOps.FinishInputGradient(g, sums, gradInput, gradInputOffset, gradInputBias, gradInputBiasOffset, first, count);
 
             if (wantBias)
             {
@@ -446,7 +453,7 @@ internal static partial class ConvolutionKernel
             }
         }
 
-        // gradCat[o, b·plane + l] = gradOutput[first + b, o, l], zero where a fused ReLU's output was not positive.
+        // gradCat[o, b·plane + l] = gradOutput[first + b, o, l] as float32, zero where a fused ReLU's output was not positive.
         private float[] GatherGradOutput(int first, int count)
         {
             int plane = g.OutPlane, width = count * plane;
@@ -464,16 +471,17 @@ internal static partial class ConvolutionKernel
                     var source = gradOutput.AsSpan(gradOutputOffset + at, plane);
                     var target = gradCat.AsSpan(o * width + b * plane, plane);
                     if (reluOutput is null)
-                        source.CopyTo(target);
+                        TOps.Widen(source, target);
                     else
-                        ElementwiseGradient.ReluBackward(source, reluOutput.AsSpan(reluOutputOffset + at, plane), target);
+                        TOps.ReluBackward(source, reluOutput.AsSpan(reluOutputOffset + at, plane), target);
                 }
             }
             return gradCat;
         }
 
         // Max pool's backward then ReLU's: each pooled gradient goes to its window's argmax, unless the pooled value
-        // (the ReLU's output there) is not positive.
+        // (the ReLU's output there) is not positive. Windows do not overlap (the fusion's condition), so no position
+        // receives two gradients.
         private void GatherThroughPool(in MaxPoolFusion fusion, int first, int count, float[] gradCat)
         {
             int plane = g.OutPlane, width = count * plane, pooledPlane = fusion.Geometry.OutPlane;
@@ -489,8 +497,8 @@ internal static partial class ConvolutionKernel
                     var target = gradCat.AsSpan(o * width + b * plane, plane);
                     for (int q = 0; q < pooledPlane; q++)
                     {
-                        if (reluOutput is null || !(values[q] <= 0f))
-                            target[argmax[q]] += gradient[q];
+                        if (reluOutput is null || !(TOps.Widen(values[q]) <= 0f))
+                            target[argmax[q]] += TOps.Widen(gradient[q]);
                     }
                 }
             }
