@@ -53,33 +53,11 @@ public static partial class GraphOps
     public static void LayerBackward(ITensorModule layer, LayerState s, Tensor gradOutput, Tensor? gradInput, bool accumulateInput, params Tensor?[] gradParameters)
     {
         if (!s.Recorded) throw new InvalidOperationException($"{layer.GetType().Name}: the compiled backward ran without a recorded forward");
-        var parameters = ((Module)layer).Parameters().ToArray();
-        if (gradParameters.Length != parameters.Length)
-            throw new ArgumentException($"{layer.GetType().Name}: {gradParameters.Length} parameter gradients for {parameters.Length} parameters", nameof(gradParameters));
-        var targets = new List<(Tensor Leaf, Tensor Target, bool Accumulate)>();
-        if (gradInput is not null) targets.Add((s.Input!, gradInput, accumulateInput));
-        for (int i = 0; i < parameters.Length; i++)
-            if (gradParameters[i] is { } target && parameters[i].RequiresGrad) targets.Add((parameters[i], target, false));
-            else if (gradParameters[i] is { } frozen) frozen.FloatData.AsSpan(frozen.Offset, frozen.Count).Clear();
-        if (targets.Count > 0)
-        {
-            // The seed is a copy: the engine may recycle a gradient it is handed once the node that read it has run.
-            var grads = Autograd.Grad(new[] { s.Output! }, targets.Select(t => t.Leaf).ToList(), new[] { gradOutput.Detach().Clone() }, allowUnused: true);
-            for (int i = 0; i < targets.Count; i++)
-            {
-                var (_, target, accumulate) = targets[i];
-                if (grads[i] is { } grad)
-                {
-                    var contiguous = Contiguous(grad);
-                    if (accumulate) AddInPlace(target, contiguous);
-                    else Copy(contiguous, target);
-                }
-                else if (!accumulate)
-                {
-                    target.FloatData.AsSpan(target.Offset, target.Count).Clear();
-                }
-            }
-        }
+        var targets = new List<TapeTarget>();
+        if (gradInput is not null) targets.Add(new(s.Input!, gradInput, accumulateInput));
+        AddParameterTargets(targets, layer.GetType().Name, ((Module)layer).Parameters().ToArray(), gradParameters);
+        // The seed is a copy: the engine may recycle a gradient it is handed once the node that read it has run.
+        if (targets.Count > 0) RunTape(new[] { s.Output! }, new[] { gradOutput.Detach().Clone() }, targets);
         s.Release();
     }
 
@@ -107,12 +85,7 @@ public static partial class GraphOps
     {
         if (!s.Recorded) throw new InvalidOperationException("Compile: the compiled backward of a function step ran without a recorded forward");
         if (gradInput is not null)
-        {
-            var grad = Autograd.Grad(new[] { s.Output! }, new[] { s.Input! }, new[] { gradOutput.Detach().Clone() }, allowUnused: true)[0];
-            if (grad is null) { if (!accumulateInput) gradInput.FloatData.AsSpan(gradInput.Offset, gradInput.Count).Clear(); }
-            else if (accumulateInput) AddInPlace(gradInput, Contiguous(grad));
-            else Copy(Contiguous(grad), gradInput);
-        }
+            RunTape(new[] { s.Output! }, new[] { gradOutput.Detach().Clone() }, new List<TapeTarget> { new(s.Input!, gradInput, accumulateInput) });
         s.Release();
     }
 }

@@ -95,9 +95,6 @@ public static partial class GraphOps
         Tensor? gradInput, bool accumulateInput, Tensor? gradH0, bool accumulateH0, Tensor? gradC0, bool accumulateC0, params Tensor?[] gradParameters)
     {
         if (!s.Recorded) throw new InvalidOperationException($"{layer.GetType().Name}: the compiled backward ran without a recorded forward");
-        var parameters = layer.AllWeights.SelectMany(w => w).ToArray();
-        if (gradParameters.Length != parameters.Length)
-            throw new ArgumentException($"{layer.GetType().Name}: {gradParameters.Length} parameter gradients for {parameters.Length} parameters", nameof(gradParameters));
         var outputs = new List<Tensor>(3);
         var seeds = new List<Tensor>(3);
         // The seeds are copies: the engine may recycle a gradient it is handed once the node that read it has run.
@@ -105,31 +102,12 @@ public static partial class GraphOps
         if (s.GradH is not null) { outputs.Add(s.H!); seeds.Add(s.GradH); }
         if (s.GradC is not null) { outputs.Add(s.C!); seeds.Add(s.GradC); }
 
-        var targets = new List<(Tensor Leaf, Tensor Target, bool Accumulate)>();
-        if (gradInput is not null) targets.Add((s.Input!, gradInput, accumulateInput));
-        if (gradH0 is not null && s.H0 is not null) targets.Add((s.H0, gradH0, accumulateH0));
-        if (gradC0 is not null && s.C0 is not null) targets.Add((s.C0, gradC0, accumulateC0));
-        for (int i = 0; i < parameters.Length; i++)
-            if (gradParameters[i] is { } target && parameters[i].RequiresGrad) targets.Add((parameters[i], target, false));
-            else if (gradParameters[i] is { } frozen) frozen.FloatData.AsSpan(frozen.Offset, frozen.Count).Clear();
-
-        var grads = outputs.Count == 0 || targets.Count == 0
-            ? new Tensor?[targets.Count]
-            : Autograd.Grad(outputs, targets.Select(t => t.Leaf).ToList(), seeds, allowUnused: true);
-        for (int i = 0; i < targets.Count; i++)
-        {
-            var (_, target, accumulate) = targets[i];
-            if (grads[i] is { } grad)
-            {
-                var contiguous = Contiguous(grad);
-                if (accumulate) AddInPlace(target, contiguous);
-                else Copy(contiguous, target);
-            }
-            else if (!accumulate)
-            {
-                target.FloatData.AsSpan(target.Offset, target.Count).Clear();
-            }
-        }
+        var targets = new List<TapeTarget>();
+        if (gradInput is not null) targets.Add(new(s.Input!, gradInput, accumulateInput));
+        if (gradH0 is not null && s.H0 is not null) targets.Add(new(s.H0, gradH0, accumulateH0));
+        if (gradC0 is not null && s.C0 is not null) targets.Add(new(s.C0, gradC0, accumulateC0));
+        AddParameterTargets(targets, layer.GetType().Name, layer.AllWeights.SelectMany(w => w).ToArray(), gradParameters);
+        RunTape(outputs, seeds, targets);
         s.Release();
     }
 
