@@ -4,8 +4,9 @@ using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
-// The guard of a graph with any number of inputs, whose attention masks may be Bool or Float32: a mask's dtype is
-// part of the plan's key, as its shape is, so a Bool mask and a float mask each get a plan of their own.
+// The guard of every graph: each input's shape and dtype (and the training mode) are the plan's key. An attention
+// mask may be Bool or Float32, so a Bool mask and a float mask each get a plan of their own; the Tensor overloads of
+// PlanFor in CompiledModule.cs are this guard for inputs of one fixed dtype each.
 public abstract partial class CompiledModule<TModule>
 {
     string? _graphBreak;

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using ShapeSafe.CompiledGraphs;
-using ShapeSafe.Tracing;
 
 namespace ShapeSafe.NN;
 
@@ -136,15 +135,7 @@ public abstract partial class CompiledModule<TModule> : CompiledModule where TMo
     protected TPlan? PlanFor<TPlan>(Tensor input, DType dtype) where TPlan : class
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.DType != dtype || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
-        bool training = Module.Training;
-        for (int i = 0; i < _plans.Count; i++)
-        {
-            if (_planTraining[i] != training) continue;
-            var plan = (GraphPlanBase)_plans[i];
-            if (plan.InputSizes[0].AsSpan().SequenceEqual(input.Sizes)) return (TPlan)_plans[i];
-        }
-        return Add((TPlan)CreatePlan(new[] { (int[])input.Sizes.Clone() }), training);
+        return PlanFor<TPlan>(GuardInput(input, dtype));
     }
 
     /// <summary><see cref="PlanFor{TPlan}(Tensor)"/> for a graph of two inputs.</summary>
@@ -157,16 +148,7 @@ public abstract partial class CompiledModule<TModule> : CompiledModule where TMo
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        if (first.DType != firstType || second.DType != secondType || OpTrace.Active || Autograd.IsAutocastEnabled) return Eager<TPlan>();
-        bool training = Module.Training;
-        for (int i = 0; i < _plans.Count; i++)
-        {
-            if (_planTraining[i] != training) continue;
-            var plan = (GraphPlanBase)_plans[i];
-            if (plan.InputSizes[0].AsSpan().SequenceEqual(first.Sizes) && plan.InputSizes[1].AsSpan().SequenceEqual(second.Sizes))
-                return (TPlan)_plans[i];
-        }
-        return Add((TPlan)CreatePlan(new[] { (int[])first.Sizes.Clone(), (int[])second.Sizes.Clone() }), training);
+        return PlanFor<TPlan>(GuardInput(first, firstType), GuardInput(second, secondType));
     }
 
     TPlan? Add<TPlan>(TPlan plan, bool training) where TPlan : class
