@@ -7,7 +7,7 @@ using ShapeSafe.Generators.Model;
 
 namespace ShapeSafe.Generators.Graphs
 {
-    // The attention layers: MultiheadAttention as self-attention, TransformerEncoderLayer, and TransformerEncoder
+    // The attention layers: MultiheadAttention as self- or cross-attention, TransformerEncoderLayer, and TransformerEncoder
     // unrolled into its layers. Each layer is one composite step whose kernels read the layer's own configuration
     // (batch-first, pre- or post-norm, the activation, the dropout probability) when they run.
     internal sealed partial class ForwardCapture
@@ -20,21 +20,24 @@ namespace ShapeSafe.Generators.Graphs
         static bool IsAttentionLayer(INamedTypeSymbol type) => type.ToDisplayString() is MultiheadAttentionType or EncoderLayerType or EncoderType;
 
         /// <summary>
-        /// <c>_attn.Forward(x, x, x, needWeights: false).Output</c>: self-attention without weights, the one form of a
-        /// <c>MultiheadAttention</c> call that compiles (its <c>Forward</c> returns a tuple, so the call is captured
-        /// where its <c>Output</c> is read).
+        /// <c>_attn.Forward(x, x, x, needWeights: false).Output</c>: self-attention without weights, or
+        /// <c>_attn.Forward(q, kv, kv, needWeights: false).Output</c>, a cross-attention (its <c>Forward</c> returns a
+        /// tuple, so the call is captured where its <c>Output</c> is read).
         /// </summary>
         int AttentionOutput(IFieldReferenceOperation element, IInvocationOperation call, (string Path, INamedTypeSymbol Type) child, Scope scope)
         {
             if (element.Field.Name is not ("Output" or "Item1"))
                 throw Break(element, "MultiheadAttention's " + element.Field.Name + " (the attention weights are not compiled; read Output with needWeights: false)");
             int query = Value(Argument(call, "query")!, scope);
-            if (Value(Argument(call, "key")!, scope) != query || Value(Argument(call, "value")!, scope) != query)
-                throw Break(call, "a MultiheadAttention whose key or value is not its query (only self-attention is compiled)");
+            int key = Value(Argument(call, "key")!, scope), value = Value(Argument(call, "value")!, scope);
             if (Argument(call, "needWeights") is not { ConstantValue: { HasValue: true, Value: false } })
                 throw Break(call, "a MultiheadAttention call with needWeights true (the default; the weights are a second output, which is not compiled: pass needWeights: false)");
             var (masks, roles) = AttentionMasks(call, "attnMask", "keyPaddingMask", scope);
             Bind(child.Path, child.Type);
+            // A key or value that is not the query: a cross-attention, whose operands are all three (the same value twice
+            // when the key is the value).
+            if (key != query || value != query)
+                return Add(GraphOp.CrossAttention, new[] { query, key, value }.Concat(masks).ToArray(), child.Path, call, roles);
             return Add(GraphOp.SelfAttention, new[] { query }.Concat(masks).ToArray(), child.Path, call, roles);
         }
 

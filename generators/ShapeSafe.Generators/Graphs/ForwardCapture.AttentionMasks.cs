@@ -74,9 +74,10 @@ namespace ShapeSafe.Generators.Graphs
                 for (int i = 0; i < _nodes.Count; i++)
                 {
                     var node = _nodes[i];
-                    bool asMask = node.Op is GraphOp.SelfAttention or GraphOp.TransformerEncoderLayer;
+                    bool asMask = node.Op is GraphOp.SelfAttention or GraphOp.TransformerEncoderLayer or GraphOp.CrossAttention;
+                    int inputs = node.Op == GraphOp.CrossAttention ? 3 : 1;
                     for (int k = 0; k < node.Inputs.Count; k++)
-                        if (node.Inputs[k] == mask && (!asMask || k == 0))
+                        if (node.Inputs[k] == mask && (!asMask || k < inputs))
                             throw Break(pair.Value, name + " is an attention mask and is read by " + node.Source.Substring(node.Source.IndexOf(": ", StringComparison.Ordinal) + 2)
                                 + " too (a mask may be Bool, so it is read by the attention layers' masks only)");
                 }

@@ -33,9 +33,10 @@ namespace ShapeSafe.Generators.Graphs
                 _plan = GraphPlanner.Plan(graph);
                 foreach (var step in _plan.Steps.Where(s => s.HasParameters))
                 {
-                    if (_parameters.Any(p => p.Module == step.Module)) continue;
+                    // A module's parameters are taken once (a layer called twice, or as self- and cross-attention).
                     foreach (var member in step.ParameterMembers)
                     {
+                        if (_parameters.Contains((step.Module, member))) continue;
                         _parameters.Add((step.Module, member));
                         if (step.MayBeNull(member)) _nullable.Add((step.Module, member));
                     }
@@ -310,6 +311,7 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.SelfAttention:
                 case StepKind.TransformerEncoderLayer:
+                case StepKind.CrossAttention:
                     AttentionForwardStep(step, input, output);
                     break;
             }
@@ -537,6 +539,7 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.SelfAttention:
                 case StepKind.TransformerEncoderLayer:
+                case StepKind.CrossAttention:
                     AttentionBackwardStep(step, gOut, input, seenParameters);
                     break;
             }
@@ -751,6 +754,7 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.SelfAttention:
                 case StepKind.TransformerEncoderLayer:
+                case StepKind.CrossAttention:
                     AttentionPlanStep(step, input, m);
                     break;
             }

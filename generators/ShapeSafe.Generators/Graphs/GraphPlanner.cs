@@ -42,6 +42,7 @@ namespace ShapeSafe.Generators.Graphs
         Gelu,
         SelfAttention,
         TransformerEncoderLayer,
+        CrossAttention,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -114,21 +115,33 @@ namespace ShapeSafe.Generators.Graphs
             StepKind.Embedding => new[] { "Weight" },
             StepKind.SelfAttention => AttentionParameters,
             StepKind.TransformerEncoderLayer => EncoderLayerParameters,
+            StepKind.CrossAttention => CrossAttentionParameters,
             _ => new[] { "Weight", "Bias" },
         };
 
         /// <summary>
         /// Whether its module's parameter <paramref name="member"/> is declared nullable: every bias, a norm's weight,
-        /// and the attention's packed projection (null when key and value have other widths).
+        /// and the attention's projections (the packed one is null when key and value have other widths, the separate
+        /// q/k/v ones otherwise).
         /// </summary>
-        public bool MayBeNull(string member) => member.EndsWith("Bias", StringComparison.Ordinal) || member.EndsWith("InProjWeight", StringComparison.Ordinal)
+        public bool MayBeNull(string member) => member.EndsWith("Bias", StringComparison.Ordinal) || member.EndsWith("ProjWeight", StringComparison.Ordinal)
             || member.StartsWith("Norm", StringComparison.Ordinal) || WeightMayBeNull && member == "Weight";
 
         /// <summary>Whether it is an attention layer's composite step, whose kernels keep their own state (a self-attention or an encoder layer).</summary>
-        public bool IsAttention => Kind is StepKind.SelfAttention or StepKind.TransformerEncoderLayer;
+        public bool IsAttention => Kind is StepKind.SelfAttention or StepKind.TransformerEncoderLayer or StepKind.CrossAttention;
+
+        /// <summary>How many of its first operands are the attention's inputs (the query, key and value of a cross-attention), before its masks.</summary>
+        public int AttentionInputs => Kind == StepKind.CrossAttention ? 3 : 1;
 
         /// <summary>A <c>MultiheadAttention</c>'s parameters in its registration order.</summary>
         static readonly string[] AttentionParameters = { "InProjWeight", "InProjBias", "OutProj.Weight", "OutProj.Bias" };
+
+        /// <summary>
+        /// A cross-attention's parameters in registration order, for either form of the layer: the packed projection
+        /// or the separate q/k/v ones of a kdim/vdim layer (the other form's are null).
+        /// </summary>
+        static readonly string[] CrossAttentionParameters =
+            { "InProjWeight", "QProjWeight", "KProjWeight", "VProjWeight", "InProjBias", "OutProj.Weight", "OutProj.Bias" };
 
         /// <summary>A <c>TransformerEncoderLayer</c>'s parameters in its registration order.</summary>
         static readonly string[] EncoderLayerParameters =
@@ -229,7 +242,7 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether an argument holds indices (an embedding reads it), so the graph takes it as Int64.</summary>
         /// <summary>Whether Forward's input <paramref name="input"/> is an attention step's mask (Bool or Float32, guarded as such).</summary>
-        public bool IsMaskInput(int input) => Steps.Any(s => s.IsAttention && s.Inputs.Skip(1).Any(v => v.Node == input && v.Home == Home.Input));
+        public bool IsMaskInput(int input) => Steps.Any(s => s.IsAttention && s.Inputs.Skip(s.AttentionInputs).Any(v => v.Node == input && v.Home == Home.Input));
 
         public bool IsIndexInput(int input) => Steps.Any(s => s.Kind == StepKind.Embedding && s.Inputs[0].Node == input && s.Inputs[0].Home == Home.Input);
 
@@ -471,6 +484,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Gelu => StepKind.Gelu,
                 GraphOp.SelfAttention => StepKind.SelfAttention,
                 GraphOp.TransformerEncoderLayer => StepKind.TransformerEncoderLayer,
+                GraphOp.CrossAttention => StepKind.CrossAttention,
                 _ => StepKind.Add,
             },
         };

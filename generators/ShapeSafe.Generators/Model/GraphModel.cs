@@ -111,6 +111,13 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary>A <c>TransformerEncoderLayer</c> child's <c>Forward(x)</c>, or one layer of a <c>TransformerEncoder</c> child.</summary>
         TransformerEncoderLayer,
+
+        /// <summary>
+        /// A <c>MultiheadAttention</c> child's attention from its query to another key and value,
+        /// <c>Forward(q, kv, kv, needWeights: false).Output</c>: the operands are the query, the key and the value, then
+        /// the masks (their roles as the arguments, as for <see cref="SelfAttention"/>).
+        /// </summary>
+        CrossAttention,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
