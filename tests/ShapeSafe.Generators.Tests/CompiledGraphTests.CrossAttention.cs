@@ -135,4 +135,110 @@ public partial class CompiledGraphTests
         """,
         Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
             .WithArguments("Net", "line 7: mask is an attention mask and is read by _attention.Forward(x, mask, mask, needWeights: false, attnMask: mask) too (a mask may be Bool, so it is read by the attention layers' masks only)"));
+
+    [Fact]
+    public void Deconstructed_weights_are_a_node_of_their_own_whose_gradient_the_attention_step_keeps()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Weighted : Module
+            {
+                readonly MultiheadAttention _attention = new(16, 2, batchFirst: true);
+                public Tensor Forward([Shape("N, L, 16")] Tensor x, [Shape("N, S, 16")] Tensor memory)
+                {
+                    var (y, w) = _attention.Forward(x, memory, memory);
+                    return y.Unsqueeze(2) * w!.Unsqueeze(-1);
+                }
+            }
+            """);
+        var lines = Lines(files["Demo.Weighted.g.cs"]);
+        Assert.Contains("AttentionPlan = global::ShapeSafe.CompiledGraphs.GraphOps.PlanCrossAttention(XShape, MemoryShape, MemoryShape, graph._attention, needWeights: true, averageAttnWeights: true);", lines);
+        Assert.Contains("AttentionWeightsShape = AttentionPlan.WeightsSizes;", lines);
+        var kernels = Kernels(lines);
+        Assert.Equal("CrossAttention(plan.AttentionPlan, _attention, xData, memoryData, memoryData, attnMask: null, keyPaddingMask: null, b.Attention, b.AttentionState);", kernels[0]);
+        Assert.Equal("AttentionWeights(plan.AttentionPlan, b.AttentionState, b.AttentionWeights);", kernels[1]);
+        // In reverse order the weights' gradient is kept first, then the attention's backward reads it.
+        int weights = Array.FindIndex(kernels, k => k.StartsWith("AttentionWeightsBackward(plan.AttentionPlan, b.AttentionState, b.AttentionWeightsGrad);", StringComparison.Ordinal));
+        int attention = Array.FindIndex(kernels, k => k.StartsWith("CrossAttentionBackward(", StringComparison.Ordinal));
+        Assert.True(weights >= 0 && weights < attention);
+        // The output's gradient is the product's alone: the weights add none to it.
+        Assert.Contains("gradX, accumulateQuery: false, gradMemory, accumulateKey: false, gradMemory, accumulateValue: false,", lines);
+        Assert.Contains("// AttentionWeights: [N, L, S]", lines);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public void The_default_needWeights_compiles_on_the_weights_path_and_ignores_the_causal_hint()
+    {
+        var (files, output) = GeneratorHarness.Run("""
+            using ShapeSafe;
+            using ShapeSafe.NN;
+            namespace Demo;
+            [Module]
+            public partial class Default : Module
+            {
+                readonly MultiheadAttention _attention = new(16, 2);
+                public Tensor Forward(Tensor x, Tensor mask) => _attention.Forward(x, x, x, attnMask: mask, averageAttnWeights: false, isCausal: true).Output;
+            }
+            """);
+        var lines = Lines(files["Demo.Default.g.cs"]);
+        // With the weights, PyTorch applies the mask as given: it is read per call.
+        Assert.Contains("AttentionPlan = global::ShapeSafe.CompiledGraphs.GraphOps.PlanCrossAttention(XShape, XShape, XShape, graph._attention, attnMask: MaskShape, keyPaddingMask: null, needWeights: true, averageAttnWeights: false);", lines);
+        Assert.Contains("CrossAttention(plan.AttentionPlan, _attention, xData, xData, xData, attnMask: maskData, keyPaddingMask: null, output, b.AttentionState);", Kernels(lines));
+        Assert.DoesNotContain(Kernels(lines), k => k.StartsWith("AttentionWeights(", StringComparison.Ordinal));
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Fact]
+    public Task SS2009_for_weights_whose_attention_output_is_not_used() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly MultiheadAttention _attention = new(16, 2);
+            public Tensor Forward(Tensor x)
+            {
+                var (_, w) = {|#0:_attention.Forward(x, x, x)|};
+                return w! * 2f;
+            }
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 9: the weights of a MultiheadAttention whose output is not used (eager autograd never reaches the output projection then; use the output too)"));
+
+    [Fact]
+    public Task SS2009_for_weights_read_as_a_member() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly MultiheadAttention _attention = new(16, 2);
+            public Tensor Forward(Tensor x) => {|#0:_attention.Forward(x, x, x).Weights|}!;
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 7: MultiheadAttention's Weights read without its Output (eager autograd never reaches the output projection then; read both with var (output, weights) = _attn.Forward(...) and use the output)"));
+
+    [Fact]
+    public Task SS2009_for_the_weights_of_a_call_without_them() => Diagnostics("""
+        using ShapeSafe;
+        using ShapeSafe.NN;
+        [Module]
+        public partial class Net : Module
+        {
+            readonly MultiheadAttention _attention = new(16, 2);
+            public Tensor Forward(Tensor x)
+            {
+                var (y, w) = {|#0:_attention.Forward(x, x, x, needWeights: false)|};
+                return y + w!;
+            }
+        }
+        """,
+        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("Net", "line 9: the weights of a MultiheadAttention call with needWeights: false (they are null)"));
 }

@@ -24,9 +24,14 @@ public static partial class GraphOps
     /// shape of a mask passed with <c>isCausal: true</c> and no padding mask, the attention is causal (query i attends
     /// to keys 0..i, PyTorch's top-left alignment) and only that mask's rank is checked.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="needWeights"/>, the attention runs as the eager layer's <c>needWeights: true</c> path (the
+    /// query scaled before the product, the explicit softmax) and keeps its weights for <see cref="AttentionWeights"/>:
+    /// averaged over the heads, [N, L, S], or per head, [N, heads, L, S], as <paramref name="averageAttnWeights"/> says.
+    /// </remarks>
     public static CrossAttentionPlan PlanCrossAttention(int[] query, int[] key, int[] value, MultiheadAttention layer,
-        int[]? attnMask = null, int[]? keyPaddingMask = null, int[]? causalMask = null) =>
-        new(query, key, value, layer, attnMask, keyPaddingMask, causalMask);
+        int[]? attnMask = null, int[]? keyPaddingMask = null, int[]? causalMask = null, bool needWeights = false, bool averageAttnWeights = true) =>
+        new(query, key, value, layer, attnMask, keyPaddingMask, causalMask, needWeights, averageAttnWeights);
 
     /// <summary>
     /// output = <paramref name="layer"/>'s attention from <paramref name="query"/> to <paramref name="key"/> and
@@ -37,6 +42,7 @@ public static partial class GraphOps
         Tensor? attnMask, Tensor? keyPaddingMask, Tensor output, CrossAttentionState s)
     {
         if (plan.Masks is not null) s.Masks!.Combine(plan.Masks, attnMask, keyPaddingMask);
+        s.WeightsGradient = false;
         int length = plan.Length, source = plan.Source, batch = plan.Batch, embed = plan.Embed, headDim = plan.HeadDim, heads = plan.Heads * batch;
         var (wq, wk, wv) = Projections(layer);
         var (bq, bk, bv) = layer.InProjBias is { } bias ? Thirds(bias) : (null, null, null);
@@ -47,17 +53,26 @@ public static partial class GraphOps
         // scores = q·kᵀ on the head views [N·heads, L, headDim] and [N·heads, S, headDim]: head b starts at b·headDim,
         // its rows N·E apart.
         int rowStride = batch * embed, area = length * source;
+        // With the weights, the eager layer scales the query before the product (qh * sqrt(1/headDim), a float);
+        // without them, scaled_dot_product_attention scales the scores after it.
+        var scaled = s.Query;
+        if (plan.NeedWeights)
+        {
+            TensorPrimitives.Multiply(s.Query.FloatData.AsSpan(0, length * rowStride), plan.QueryScale, s.ScaledQuery!.FloatData.AsSpan(0, length * rowStride));
+            scaled = s.ScaledQuery;
+        }
         GemmKernel.SgemmBatched(heads, length, source, headDim, 1f,
-            s.Query.FloatData, 0, headDim, rowStride, 1,
+            scaled.FloatData, 0, headDim, rowStride, 1,
             s.Key.FloatData, 0, headDim, 1, rowStride,
             0f, s.Weights.FloatData, 0, area, source, 1);
         var weights = s.Weights.FloatData.AsSpan(0, heads * area);
-        // The scale after the product, as scaled_dot_product_attention multiplies.
-        TensorPrimitives.Multiply(weights, plan.Scale, weights);
+        if (!plan.NeedWeights) TensorPrimitives.Multiply(weights, plan.Scale, weights);
         if (plan.Causal) FillCausal(weights, heads, length, source, float.NegativeInfinity);
         s.Masks?.Apply(plan.Masks!, weights);
         SoftmaxKernel.Run(s.Weights.FloatData, 0, heads * length, source, 1, s.Weights.FloatData, log: false);
-        s.Masks?.ClearDeadRows(weights, source);
+        // scaled_dot_product_attention's safe softmax gives a fully masked query zero weights; the explicit softmax of
+        // the weights path leaves them NaN, as eager mode does.
+        if (!plan.NeedWeights) s.Masks?.ClearDeadRows(weights, source);
 
         double p = layer.Training ? layer.Dropout : 0;
         s.Masked = p > 0;
@@ -120,24 +135,29 @@ public static partial class GraphOps
             attended.FloatData, 0, area, 1, source,
             s.GradMerged.FloatData, 0, headDim, rowStride, 1,
             0f, s.GradValue.FloatData, 0, headDim, rowStride, 1);
-        if (s.Masked)
-        {
-            var dw = s.GradWeights.FloatData.AsSpan(0, heads * area);
-            TensorPrimitives.Multiply(dw, s.Mask.AsSpan(0, heads * area), dw);
-        }
+        var dw = s.GradWeights.FloatData.AsSpan(0, heads * area);
+        // The returned weights' gradient (AttentionWeightsBackward's) joins the product's: the weights after dropout
+        // are read by both.
+        if (s.WeightsGradient) TensorPrimitives.Add(dw, s.GradReturned!.FloatData.AsSpan(0, heads * area), dw);
+        if (s.Masked) TensorPrimitives.Multiply(dw, s.Mask.AsSpan(0, heads * area), dw);
         var dScores = s.GradScores.FloatData.AsSpan(0, heads * area);
-        ReductionGradient.SoftmaxLastDimInto(s.GradWeights.FloatData.AsSpan(0, heads * area), s.Weights.FloatData.AsSpan(0, heads * area), source, dScores);
+        ReductionGradient.SoftmaxLastDimInto(dw, s.Weights.FloatData.AsSpan(0, heads * area), source, dScores);
         // The causal mask's backward (eager mode's Where): no gradient where the key is masked.
         if (plan.Causal) FillCausal(dScores, heads, length, source, 0f);
-        s.Masks?.ClearDeadRows(dScores, source);
-        TensorPrimitives.Multiply(dScores, plan.Scale, dScores);
+        if (!plan.NeedWeights)
+        {
+            s.Masks?.ClearDeadRows(dScores, source);
+            TensorPrimitives.Multiply(dScores, plan.Scale, dScores);
+        }
         GemmKernel.SgemmBatched(heads, length, headDim, source, 1f,
             s.GradScores.FloatData, 0, area, source, 1,
             s.Key.FloatData, 0, headDim, rowStride, 1,
             0f, s.GradQuery.FloatData, 0, headDim, rowStride, 1);
+        // The weights path: the scaled query's gradient, then the scale's (qh * s), and the key's from the scaled query.
+        if (plan.NeedWeights) TensorPrimitives.Multiply(s.GradQuery.FloatData.AsSpan(0, length * rowStride), plan.QueryScale, s.GradQuery.FloatData.AsSpan(0, length * rowStride));
         GemmKernel.SgemmBatched(heads, source, headDim, length, 1f,
             s.GradScores.FloatData, 0, area, 1, source,
-            s.Query.FloatData, 0, headDim, rowStride, 1,
+            (plan.NeedWeights ? s.ScaledQuery! : s.Query).FloatData, 0, headDim, rowStride, 1,
             0f, s.GradKey.FloatData, 0, headDim, rowStride, 1);
 
         var (wq, wk, wv) = Projections(layer);
@@ -152,6 +172,45 @@ public static partial class GraphOps
         CrossProjectionBackward(plan, s.GradValue, xv, wv, gradValue, accumulateValue, source, plan.ValueFeatures, s.GradValueSeqFirst, s.GradValuePartial, gwv, gbv);
         CrossProjectionBackward(plan, s.GradKey, xk, wk, gradKey, keyAdds, source, plan.KeyFeatures, s.GradKeySeqFirst, s.GradKeyPartial, gwk, gbk);
         CrossProjectionBackward(plan, s.GradQuery, xq, wq, gradQuery, queryAdds, length, embed, s.GradQuerySeqFirst, s.GradQueryPartial, gwq, gbq);
+    }
+
+    /// <summary>
+    /// output = the attention weights of the call in flight, as <see cref="MultiheadAttention.Forward"/> returns them
+    /// with <c>needWeights: true</c> (after dropout): averaged over the heads with eager mode's mean (the sum kernel over
+    /// the heads, then the division by their count), or per head.
+    /// </summary>
+    public static void AttentionWeights(CrossAttentionPlan plan, CrossAttentionState s, Tensor output)
+    {
+        if (!plan.NeedWeights) throw new ArgumentException("Compile: the attention's plan does not keep its weights", nameof(plan));
+        var weights = s.Masked ? s.Dropped : s.Weights;
+        int count = plan.Heads * plan.Batch * plan.Length * plan.Source;
+        if (!plan.AverageWeights)
+        {
+            weights.FloatData.AsSpan(0, count).CopyTo(output.FloatData.AsSpan(output.Offset, count));
+            return;
+        }
+        var perHead = View(weights, new[] { plan.Batch, plan.Heads, plan.Length, plan.Source });
+        var mean = s.Averaged!;
+        SumKernel.Sum(ReductionPlan.Create(perHead, new[] { false, true, false, false }), mean);
+        TensorPrimitives.Divide(mean, (float)plan.Heads, mean);
+        mean.CopyTo(output.FloatData.AsSpan(output.Offset, mean.Length));
+    }
+
+    /// <summary>
+    /// Keeps the returned weights' gradient for the attention's backward (<see cref="CrossAttentionBackward"/>), as the
+    /// mean's backward gives it: each head's share is the gradient divided by the heads' count.
+    /// </summary>
+    public static void AttentionWeightsBackward(CrossAttentionPlan plan, CrossAttentionState s, Tensor gradWeights)
+    {
+        int area = plan.Length * plan.Source, heads = plan.Heads;
+        var to = s.GradReturned!.FloatData;
+        var g = gradWeights.FloatData.AsSpan(gradWeights.Offset, (plan.AverageWeights ? 1 : heads) * plan.Batch * area);
+        if (!plan.AverageWeights) g.CopyTo(to);
+        else
+            for (int b = 0; b < plan.Batch; b++)
+                for (int h = 0; h < heads; h++)
+                    TensorPrimitives.Divide(g.Slice(b * area, area), (float)heads, to.AsSpan((b * heads + h) * area, area));
+        s.WeightsGradient = true;
     }
 
     // One projection's gradients; its input's written into gradInput (in the input's layout), or added to it.
@@ -196,7 +255,8 @@ public sealed class CrossAttentionPlan
 {
     const string Op = "MultiheadAttention";
 
-    internal CrossAttentionPlan(int[] query, int[] key, int[] value, MultiheadAttention layer, int[]? attnMask, int[]? keyPaddingMask, int[]? causalMask)
+    internal CrossAttentionPlan(int[] query, int[] key, int[] value, MultiheadAttention layer, int[]? attnMask, int[]? keyPaddingMask, int[]? causalMask,
+        bool needWeights, bool averageAttnWeights)
     {
         string shapes = $"query {Rules.Format(query)}, key {Rules.Format(key)}, value {Rules.Format(value)}";
         if (layer.BiasK is not null || layer.AddZeroAttn)
@@ -237,6 +297,12 @@ public sealed class CrossAttentionPlan
         Heads = layer.NumHeads;
         HeadDim = layer.HeadDim;
         Scale = (float)(1.0 / Math.Sqrt(HeadDim));
+        QueryScale = (float)Math.Sqrt(1.0 / HeadDim);
+        NeedWeights = needWeights;
+        AverageWeights = averageAttnWeights;
+        WeightsSizes = !needWeights ? Array.Empty<int>()
+            : batched ? (averageAttnWeights ? new[] { Batch, Length, Source } : new[] { Batch, Heads, Length, Source })
+            : (averageAttnWeights ? new[] { Length, Source } : new[] { Heads, Length, Source });
         if (attnMask is not null || keyPaddingMask is not null)
             Masks = new AttentionMasksPlan(Length, Source, Batch, Heads, batched, shapes, attnMask, keyPaddingMask);
         OutputSizes = query;
@@ -268,8 +334,20 @@ public sealed class CrossAttentionPlan
     /// <summary>The scores' factor, 1/sqrt(headDim) rounded to float as the eager product by a double rounds it.</summary>
     internal float Scale { get; }
 
+    /// <summary>The query's factor on the weights path, sqrt(1/headDim) as a float, as the eager layer multiplies.</summary>
+    internal float QueryScale { get; }
+
+    /// <summary>Whether the attention runs the eager layer's weights path and keeps its weights (<c>needWeights: true</c>).</summary>
+    internal bool NeedWeights { get; }
+
+    /// <summary>Whether the returned weights are averaged over the heads (<c>averageAttnWeights</c>).</summary>
+    internal bool AverageWeights { get; }
+
     /// <summary>The attention's output shape (its query's).</summary>
     public int[] OutputSizes { get; }
+
+    /// <summary>The returned weights' shape: [N, L, S] averaged, [N, heads, L, S] per head ([L, S] or [heads, L, S] unbatched); empty without weights.</summary>
+    public int[] WeightsSizes { get; }
 
     /// <summary>An input (or its gradient) as the [length·N, features] rows its projection reads.</summary>
     internal Tensor Rows(Tensor t, int length, int features) => t.Rank == 2 ? t : GraphOps.View(t, new[] { length * Batch, features });
@@ -327,9 +405,21 @@ public sealed class CrossAttentionState
             GradValueSeqFirst = New(valueRows);
         }
         if (plan.Masks is not null) Masks = new AttentionMasksState(plan.Masks);
+        if (plan.NeedWeights)
+        {
+            ScaledQuery = New(projected);
+            GradReturned = New(scores);
+            if (plan.AverageWeights) Averaged = new float[plan.Batch * plan.Length * plan.Source];
+        }
     }
 
     static Tensor New(int[] shape) => Tensor.Uninitialized(DType.Float32, shape);
+
+    /// <summary>The weights path's scaled query, its returned weights' gradient and whether the backward in flight has one, and the mean's scratch.</summary>
+    internal Tensor? ScaledQuery { get; }
+    internal Tensor? GradReturned { get; }
+    internal bool WeightsGradient { get; set; }
+    internal float[]? Averaged { get; }
 
     internal Tensor? QuerySeqFirst { get; }
     internal Tensor? KeySeqFirst { get; }

@@ -26,19 +26,11 @@ namespace ShapeSafe.Generators.Graphs
         /// </summary>
         int AttentionOutput(IFieldReferenceOperation element, IInvocationOperation call, (string Path, INamedTypeSymbol Type) child, Scope scope)
         {
+            if (element.Field.Name is "Weights" or "Item2")
+                throw Break(element, "MultiheadAttention's Weights read without its Output (eager autograd never reaches the output projection then; read both with var (output, weights) = _attn.Forward(...) and use the output)");
             if (element.Field.Name is not ("Output" or "Item1"))
-                throw Break(element, "MultiheadAttention's " + element.Field.Name + " (the attention weights are not compiled; read Output with needWeights: false)");
-            int query = Value(Argument(call, "query")!, scope);
-            int key = Value(Argument(call, "key")!, scope), value = Value(Argument(call, "value")!, scope);
-            if (Argument(call, "needWeights") is not { ConstantValue: { HasValue: true, Value: false } })
-                throw Break(call, "a MultiheadAttention call with needWeights true (the default; the weights are a second output, which is not compiled: pass needWeights: false)");
-            var (masks, roles) = AttentionMasks(call, "attnMask", "keyPaddingMask", scope);
-            Bind(child.Path, child.Type);
-            // A key or value that is not the query: a cross-attention, whose operands are all three (the same value twice
-            // when the key is the value).
-            if (key != query || value != query)
-                return Add(GraphOp.CrossAttention, new[] { query, key, value }.Concat(masks).ToArray(), child.Path, call, roles);
-            return Add(GraphOp.SelfAttention, new[] { query }.Concat(masks).ToArray(), child.Path, call, roles);
+                throw Break(element, "MultiheadAttention's " + element.Field.Name);
+            return AttentionCall(call, child, scope, readsWeights: false).Output;
         }
 
         /// <summary>

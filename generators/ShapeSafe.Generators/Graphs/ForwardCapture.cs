@@ -132,6 +132,7 @@ namespace ShapeSafe.Generators.Graphs
             var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name), p.Locations.FirstOrDefault())).ToList();
             int output = Inline(forward, "", inputs, depth: 0);
             RequireMasksReadAsMasks(output);
+            RequireAttentionOutputsRead(output);
             return new CapturedGraph(_nodes.ToEquatableArray(), output, _modules.ToEquatableArray());
         }
 
@@ -178,6 +179,9 @@ namespace ShapeSafe.Generators.Graphs
                     return null;
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation parameter } assignment }:
                     scope.Values[parameter.Parameter] = Value(assignment.Value, scope);
+                    return null;
+                case IExpressionStatementOperation { Operation: IDeconstructionAssignmentOperation deconstruction }:
+                    Deconstruct(deconstruction, scope);
                     return null;
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }:
                     throw Break(assignment, "an assignment to " + Describe(assignment.Target) + " (a side effect on state)");

@@ -24,6 +24,12 @@ namespace ShapeSafe.Generators.Graphs
                 _w.Line("// The masks' shapes are checked as the eager layer checks them; their values are read per call.");
                 masks = ", attnMask: " + Shape(ForwardCapture.AttnMaskRole) + ", keyPaddingMask: " + Shape(ForwardCapture.KeyPaddingMaskRole);
             }
+            var arguments = step.Nodes[0].Arguments;
+            if (arguments.Contains(ForwardCapture.AveragedWeights) || arguments.Contains(ForwardCapture.HeadWeights))
+            {
+                _w.Line("// The eager layer's weights path (needWeights: true): the query scaled before the product, the weights kept.");
+                masks += ", needWeights: true, averageAttnWeights: " + (arguments.Contains(ForwardCapture.AveragedWeights) ? "true" : "false");
+            }
             _w.Line(name + "Plan = " + Ops + ".PlanCrossAttention(" + shapes + ", " + module + masks + ");");
             _w.Line(name + "Shape = " + name + "Plan.OutputSizes;");
         }
@@ -85,7 +91,26 @@ namespace ShapeSafe.Generators.Graphs
         }
 
         /// <summary>Whether a cross-attention is causal: given a mask without a role (passed with <c>isCausal: true</c>, its values never read).</summary>
-        static bool IsCausalCrossAttention(PlannedStep step) => step.Inputs.Count > 3 && step.Nodes[0].Arguments.Count == 0;
+        static bool IsCausalCrossAttention(PlannedStep step) => step.Inputs.Count > 3
+            && !step.Nodes[0].Arguments.Contains(ForwardCapture.AttnMaskRole) && !step.Nodes[0].Arguments.Contains(ForwardCapture.KeyPaddingMaskRole);
+
+        /// <summary>An attention's weights: their shape is the attention plan's.</summary>
+        void AttentionWeightsPlanStep(PlannedStep step) =>
+            _w.Line(step.Output.Name + "Shape = " + step.Inputs[0].Name + "Plan.WeightsSizes;");
+
+        /// <summary>The weights the attention step kept, averaged over the heads or per head.</summary>
+        void AttentionWeightsForwardStep(PlannedStep step, string output)
+        {
+            var attention = step.Inputs[0].Name;
+            _w.Line(Ops + ".AttentionWeights(plan." + attention + "Plan, b." + attention + "State, " + output + ");");
+        }
+
+        /// <summary>The weights' gradient, kept in the attention's state for its backward (which runs next in reverse order).</summary>
+        void AttentionWeightsBackwardStep(PlannedStep step, string gradOutput)
+        {
+            var attention = step.Inputs[0].Name;
+            _w.Line(Ops + ".AttentionWeightsBackward(plan." + attention + "Plan, b." + attention + "State, " + gradOutput + ");");
+        }
 
         /// <summary>The mask operand in <paramref name="role"/> of an attention step whose masks follow its first <paramref name="inputs"/> operands, or null.</summary>
         static PlannedValue? MaskOperand(PlannedStep step, string role, int inputs)

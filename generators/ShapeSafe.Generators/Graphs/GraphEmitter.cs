@@ -314,6 +314,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.CrossAttention:
                     AttentionForwardStep(step, input, output);
                     break;
+                case StepKind.AttentionWeights:
+                    AttentionWeightsForwardStep(step, output);
+                    break;
             }
         }
 
@@ -542,6 +545,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.CrossAttention:
                     AttentionBackwardStep(step, gOut, input, seenParameters);
                     break;
+                case StepKind.AttentionWeights:
+                    AttentionWeightsBackwardStep(step, gOut);
+                    break;
             }
         }
 
@@ -756,6 +762,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.TransformerEncoderLayer:
                 case StepKind.CrossAttention:
                     AttentionPlanStep(step, input, m);
+                    break;
+                case StepKind.AttentionWeights:
+                    AttentionWeightsPlanStep(step);
                     break;
             }
         }

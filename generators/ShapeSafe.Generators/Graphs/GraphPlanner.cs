@@ -43,6 +43,7 @@ namespace ShapeSafe.Generators.Graphs
         SelfAttention,
         TransformerEncoderLayer,
         CrossAttention,
+        AttentionWeights,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -397,9 +398,10 @@ namespace ShapeSafe.Generators.Graphs
         public bool Accumulates(PlannedStep step, int i)
         {
             var value = step.Inputs[i];
-            // Contributions arrive in backward order: from the last reader first.
+            // Contributions arrive in backward order: from the last reader first. An attention's weights read its step's
+            // value but hand their gradient to the step's state, not to that value.
             var order = new List<(int Step, int Slot)>();
-            foreach (var s in Steps.OrderByDescending(s => s.Index))
+            foreach (var s in Steps.OrderByDescending(s => s.Index).Where(s => s.Kind != StepKind.AttentionWeights))
                 for (int k = 0; k < s.Inputs.Count; k++)
                     if (ReferenceEquals(s.Inputs[k], value)) order.Add((s.Index, k));
             return !(order[0].Step == step.Index && order[0].Slot == i);
@@ -485,6 +487,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.SelfAttention => StepKind.SelfAttention,
                 GraphOp.TransformerEncoderLayer => StepKind.TransformerEncoderLayer,
                 GraphOp.CrossAttention => StepKind.CrossAttention,
+                GraphOp.AttentionWeights => StepKind.AttentionWeights,
                 _ => StepKind.Add,
             },
         };
@@ -492,6 +495,8 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>A value's name: its module's path in Pascal case (<c>Block1Conv</c>), or its op's.</summary>
         static string Name(GraphNode last, List<int> members, IReadOnlyList<GraphNode> nodes)
         {
+            // An attention's weights are named after it: AttentionWeights beside Attention.
+            if (last.Op == GraphOp.AttentionWeights) return Pascal(last.Module) + "Weights";
             var named = members.Select(m => nodes[m]).LastOrDefault(n => n.Module.Length > 0);
             var basis = named?.Module ?? "";
             return basis.Length == 0 ? last.Op.ToString() : Pascal(basis);

@@ -118,6 +118,14 @@ namespace ShapeSafe.Generators.Model
         /// the masks (their roles as the arguments, as for <see cref="SelfAttention"/>).
         /// </summary>
         CrossAttention,
+
+        /// <summary>
+        /// The weights of a <c>MultiheadAttention</c> call with <c>needWeights: true</c>
+        /// (<c>var (y, w) = _attn.Forward(...)</c>), whose one input is the attention's node (a
+        /// <see cref="CrossAttention"/> on the weights path): they are kept by its step, and their gradient is handed to
+        /// its backward.
+        /// </summary>
+        AttentionWeights,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>

@@ -224,4 +224,36 @@ public class CompiledCrossAttentionTests
         Assert.Equal("MultiheadAttention: expecting key_padding_mask shape of [3, 7], but got [3, 5] (query [5, 3, 16], key [7, 3, 16], value [7, 3, 16])", paddingError.Message);
         Assert.Equal(0, compiled.PlannedShapes);
     }
+
+    [Fact]
+    public void Returned_weights_averaged_over_the_heads_and_their_gradient_match_eager()
+    {
+        var compiled = new AveragedWeightsNet(new Generator(51)).Compile();
+        Assert.True(compiled.IsCompiled);
+        var eager = new AveragedWeightsNet(new Generator(51));
+        AssertMatchesEager(eager, compiled.Module, t => eager.Forward(t[0], t[1], t[2]), t => compiled.Forward(t[0], t[1], t[2]),
+            (l, s, n) => ([Sequence(l, n, 16, true, l * 10 + n), Sequence(s, n, 16, true, s * 10 + n + 5)], [BoolPadding(s, n, oneEntryFullyPadded: false)]),
+            3, compiled);
+    }
+
+    [Fact]
+    public void Returned_weights_per_head_with_an_attention_mask_match_eager()
+    {
+        var compiled = new HeadWeightsNet(new Generator(52)).Compile();
+        Assert.True(compiled.IsCompiled);
+        var eager = new HeadWeightsNet(new Generator(52));
+        // Self-attention: the key length is the query's, so each call's L is its S. The float mask leaves every query a key.
+        AssertMatchesEager(eager, compiled.Module, t => eager.Forward(t[0], t[1]), t => compiled.Forward(t[0], t[1]),
+            (l, s, n) => ([Sequence(s, n, 16, false, s * 10 + n)], [AttnMask(s, s, n * 4, false, true, s)]), 3, compiled);
+    }
+
+    [Fact]
+    public void The_output_of_the_weights_path_alone_matches_eager()
+    {
+        var compiled = new DefaultWeightsNet(new Generator(53)).Compile();
+        Assert.True(compiled.IsCompiled);
+        var eager = new DefaultWeightsNet(new Generator(53));
+        AssertMatchesEager(eager, compiled.Module, t => eager.Forward(t[0], t[1], t[2]), t => compiled.Forward(t[0], t[1], t[2]),
+            (l, s, n) => ([Sequence(l, n, 16, false, l + n), Sequence(s, n, 12, false, s + n + 1), Sequence(s, n, 10, false, s + n + 2)], []), 3, compiled);
+    }
 }
