@@ -83,34 +83,6 @@ public partial class CompiledGraphTests
     }
 
     [Fact]
-    public Task SS2009_for_attention_weights() => Diagnostics("""
-        using ShapeSafe;
-        using ShapeSafe.NN;
-        [Module]
-        public partial class Net : Module
-        {
-            readonly MultiheadAttention _attention = new(16, 2);
-            public Tensor Forward(Tensor x) => {|#0:_attention.Forward(x, x, x)|}.Output;
-        }
-        """,
-        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "line 7: a MultiheadAttention call with needWeights true (the default; the weights are a second output, which is not compiled: pass needWeights: false)"));
-
-    [Fact]
-    public Task SS2009_for_cross_attention() => Diagnostics("""
-        using ShapeSafe;
-        using ShapeSafe.NN;
-        [Module]
-        public partial class Net : Module
-        {
-            readonly MultiheadAttention _attention = new(16, 2);
-            public Tensor Forward(Tensor x, Tensor memory) => {|#0:_attention.Forward(x, memory, memory, needWeights: false)|}.Output;
-        }
-        """,
-        Diagnostic("SS2009", DiagnosticSeverity.Info).WithLocation(0)
-            .WithArguments("Net", "line 7: a MultiheadAttention whose key or value is not its query (only self-attention is compiled)"));
-
-    [Fact]
     public Task SS2009_for_an_encoder_the_constructor_builds() => Diagnostics("""
         using ShapeSafe;
         using ShapeSafe.NN;

@@ -57,30 +57,36 @@ public sealed class AttentionMasksPlan
 {
     const string Op = "MultiheadAttention";
 
+    // The key and the value are the query: S = L.
     internal AttentionMasksPlan(SelfAttentionPlan attention, int[] input, int[]? attnMask, int[]? keyPaddingMask)
+        : this(attention.Length, attention.Length, attention.Batch, attention.Heads, input.Length == 3,
+            $"query {Rules.Format(input)}, key {Rules.Format(input)}, value {Rules.Format(input)}", attnMask, keyPaddingMask)
+    {
+    }
+
+    /// <summary>The masks of an attention from <paramref name="length"/> queries to <paramref name="source"/> keys (a cross-attention's S).</summary>
+    internal AttentionMasksPlan(int length, int source, int batch, int heads, bool batched, string shapes, int[]? attnMask, int[]? keyPaddingMask)
     {
         if (attnMask is null && keyPaddingMask is null)
             throw new ArgumentException("Compile: a masked attention's plan needs a mask", nameof(attnMask));
-        // The key and the value are the query: S = L.
-        string shapes = $"query {Rules.Format(input)}, key {Rules.Format(input)}, value {Rules.Format(input)}";
-        bool batched = input.Length == 3;
-        int length = attention.Length, rows = attention.Batch * attention.Heads;
+        int rows = batch * heads;
         if (keyPaddingMask is not null && batched && keyPaddingMask.Length != 2)
             throw new ShapeException(Op, $"For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found {keyPaddingMask.Length}-D tensor instead ({shapes})");
         if (attnMask is not null && attnMask.Length is not (2 or 3))
             throw new ShapeException(Op, $"For {(batched ? "batched (3-D)" : "unbatched (2-D)")} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attnMask.Length}-D tensor instead ({shapes})");
-        if (attnMask is { Length: 2 } && (attnMask[0] != length || attnMask[1] != length))
-            throw new ShapeException(Op, $"The shape of the 2D attn_mask is {Rules.Format(attnMask)}, but should be [{length}, {length}] ({shapes})");
-        if (attnMask is { Length: 3 } && (attnMask[0] != rows || attnMask[1] != length || attnMask[2] != length))
-            throw new ShapeException(Op, $"The shape of the 3D attn_mask is {Rules.Format(attnMask)}, but should be [{rows}, {length}, {length}] ({shapes})");
+        if (attnMask is { Length: 2 } && (attnMask[0] != length || attnMask[1] != source))
+            throw new ShapeException(Op, $"The shape of the 2D attn_mask is {Rules.Format(attnMask)}, but should be [{length}, {source}] ({shapes})");
+        if (attnMask is { Length: 3 } && (attnMask[0] != rows || attnMask[1] != length || attnMask[2] != source))
+            throw new ShapeException(Op, $"The shape of the 3D attn_mask is {Rules.Format(attnMask)}, but should be [{rows}, {length}, {source}] ({shapes})");
         if (keyPaddingMask is not null)
         {
-            var expected = batched ? new[] { attention.Batch, length } : new[] { length };
+            var expected = batched ? new[] { batch, source } : new[] { source };
             if (!keyPaddingMask.AsSpan().SequenceEqual(expected))
                 throw new ShapeException(Op, $"expecting key_padding_mask shape of {Rules.Format(expected)}, but got {Rules.Format(keyPaddingMask)} ({shapes})");
         }
         Length = length;
-        Heads = attention.Heads;
+        Source = source;
+        Heads = heads;
         PerHead = attnMask is { Length: 3 };
         HasAttnMask = attnMask is not null;
         HasPadding = keyPaddingMask is not null;
@@ -92,6 +98,10 @@ public sealed class AttentionMasksPlan
     }
 
     internal int Length { get; }
+
+    /// <summary>The keys' count, S (the query's L in a self-attention).</summary>
+    internal int Source { get; }
+
     internal int Heads { get; }
     internal bool PerHead { get; }
     internal bool HasAttnMask { get; }
@@ -113,7 +123,7 @@ public sealed class AttentionMasksState
 {
     internal AttentionMasksState(AttentionMasksPlan plan)
     {
-        Additive = new float[plan.MaskRows * plan.MaskQueries * plan.Length];
+        Additive = new float[plan.MaskRows * plan.MaskQueries * plan.Source];
         Dead = new bool[plan.ScoreRows];
     }
 
@@ -133,23 +143,23 @@ public sealed class AttentionMasksState
     {
         if (plan.HasAttnMask != attnMask is not null || plan.HasPadding != keyPaddingMask is not null)
             throw new ArgumentException("Compile: the masks of the call are not those the attention's plan was made for");
-        int length = plan.Length, heads = plan.Heads;
+        int length = plan.Length, source = plan.Source, heads = plan.Heads;
         for (int b = 0; b < plan.MaskRows; b++)
             for (int i = 0; i < plan.MaskQueries; i++)
             {
-                int row = (b * plan.MaskQueries + i) * length;
-                for (int j = 0; j < length; j++)
+                int row = (b * plan.MaskQueries + i) * source;
+                for (int j = 0; j < source; j++)
                 {
                     float value;
                     if (attnMask is not null)
                     {
-                        int at = ((plan.PerHead ? b * length : 0) + i) * length + j;
+                        int at = ((plan.PerHead ? b * length : 0) + i) * source + j;
                         value = AdditiveValue(attnMask, at);
-                        if (keyPaddingMask is not null) value += AdditiveValue(keyPaddingMask, b / heads * length + j);
+                        if (keyPaddingMask is not null) value += AdditiveValue(keyPaddingMask, b / heads * source + j);
                     }
                     else
                     {
-                        value = AdditiveValue(keyPaddingMask!, b / heads * length + j);
+                        value = AdditiveValue(keyPaddingMask!, b / heads * source + j);
                     }
                     Additive[row + j] = value;
                 }
@@ -167,15 +177,15 @@ public sealed class AttentionMasksState
     /// </summary>
     internal void Apply(AttentionMasksPlan plan, Span<float> scores)
     {
-        int length = plan.Length, rows = plan.ScoreRows / length;
+        int length = plan.Length, source = plan.Source, rows = length == 0 ? 0 : plan.ScoreRows / length;
         AnyDead = false;
         for (int b = 0; b < rows; b++)
             for (int i = 0; i < length; i++)
             {
-                var row = scores.Slice((b * length + i) * length, length);
-                var mask = Additive.AsSpan(((plan.MaskRows == 1 ? 0 : b) * plan.MaskQueries + (plan.MaskQueries == 1 ? 0 : i)) * length, length);
-                bool dead = length > 0;
-                for (int j = 0; j < length; j++)
+                var row = scores.Slice((b * length + i) * source, source);
+                var mask = Additive.AsSpan(((plan.MaskRows == 1 ? 0 : b) * plan.MaskQueries + (plan.MaskQueries == 1 ? 0 : i)) * source, source);
+                bool dead = source > 0;
+                for (int j = 0; j < source; j++)
                 {
                     row[j] += mask[j];
                     dead &= float.IsNegativeInfinity(row[j]);

@@ -7,7 +7,7 @@ using ShapeSafe.Generators.Model;
 
 namespace ShapeSafe.Generators.Graphs
 {
-    // The attention layers: MultiheadAttention as self-attention, TransformerEncoderLayer, and TransformerEncoder
+    // The attention layers: MultiheadAttention as self- or cross-attention, TransformerEncoderLayer, and TransformerEncoder
     // unrolled into its layers. Each layer is one composite step whose kernels read the layer's own configuration
     // (batch-first, pre- or post-norm, the activation, the dropout probability) when they run.
     internal sealed partial class ForwardCapture
@@ -20,22 +20,17 @@ namespace ShapeSafe.Generators.Graphs
         static bool IsAttentionLayer(INamedTypeSymbol type) => type.ToDisplayString() is MultiheadAttentionType or EncoderLayerType or EncoderType;
 
         /// <summary>
-        /// <c>_attn.Forward(x, x, x, needWeights: false).Output</c>: self-attention without weights, the one form of a
-        /// <c>MultiheadAttention</c> call that compiles (its <c>Forward</c> returns a tuple, so the call is captured
-        /// where its <c>Output</c> is read).
+        /// <c>_attn.Forward(x, x, x, needWeights: false).Output</c>: self-attention without weights, or
+        /// <c>_attn.Forward(q, kv, kv, needWeights: false).Output</c>, a cross-attention (its <c>Forward</c> returns a
+        /// tuple, so the call is captured where its <c>Output</c> is read).
         /// </summary>
         int AttentionOutput(IFieldReferenceOperation element, IInvocationOperation call, (string Path, INamedTypeSymbol Type) child, Scope scope)
         {
+            if (element.Field.Name is "Weights" or "Item2")
+                throw Break(element, "MultiheadAttention's Weights read without its Output (eager autograd never reaches the output projection then; read both with var (output, weights) = _attn.Forward(...) and use the output)");
             if (element.Field.Name is not ("Output" or "Item1"))
-                throw Break(element, "MultiheadAttention's " + element.Field.Name + " (the attention weights are not compiled; read Output with needWeights: false)");
-            int query = Value(Argument(call, "query")!, scope);
-            if (Value(Argument(call, "key")!, scope) != query || Value(Argument(call, "value")!, scope) != query)
-                throw Break(call, "a MultiheadAttention whose key or value is not its query (only self-attention is compiled)");
-            if (Argument(call, "needWeights") is not { ConstantValue: { HasValue: true, Value: false } })
-                throw Break(call, "a MultiheadAttention call with needWeights true (the default; the weights are a second output, which is not compiled: pass needWeights: false)");
-            var (masks, roles) = AttentionMasks(call, "attnMask", "keyPaddingMask", scope);
-            Bind(child.Path, child.Type);
-            return Add(GraphOp.SelfAttention, new[] { query }.Concat(masks).ToArray(), child.Path, call, roles);
+                throw Break(element, "MultiheadAttention's " + element.Field.Name);
+            return AttentionCall(call, child, scope, readsWeights: false).Output;
         }
 
         /// <summary>

@@ -21,17 +21,19 @@ namespace ShapeSafe.Generators.Graphs
         /// The masks of an attention call, as operands after its input, and their roles. With <c>isCausal: true</c> and
         /// no key padding mask, the eager layer checks the attention mask's rank and attends causally without reading it
         /// (PyTorch's hint): the mask alone, without a role. Otherwise each mask given is applied as eager mode applies
-        /// it (the hint is ignored when there is a key padding mask, as PyTorch ignores it).
+        /// it (the hint is ignored when there is a key padding mask, as PyTorch ignores it, and when
+        /// <paramref name="hintApplies"/> is false: a <c>MultiheadAttention</c> call with <c>needWeights: true</c>).
         /// </summary>
-        (int[] Masks, string[] Roles) AttentionMasks(IInvocationOperation call, string attnParameter, string paddingParameter, Scope scope)
+        (int[] Masks, string[] Roles) AttentionMasks(IInvocationOperation call, string attnParameter, string paddingParameter, Scope scope, bool hintApplies = true)
         {
             var layer = call.TargetMethod.ContainingType.Name;
-            bool causal = Argument(call, "isCausal") is { } hint && !IsNullOrDefault(call, "isCausal") && Constant(hint) is true;
-            if (!causal && !IsNullOrDefault(call, "isCausal") && Constant(Argument(call, "isCausal")!) is not false)
+            bool hinted = Argument(call, "isCausal") is { } hint && !IsNullOrDefault(call, "isCausal") && Constant(hint) is true;
+            if (!hinted && !IsNullOrDefault(call, "isCausal") && Constant(Argument(call, "isCausal")!) is not false)
                 throw Break(call, "an isCausal hint that is not a constant passed to " + layer + ".Forward");
             bool attnMask = !IsNullOrDefault(call, attnParameter), padding = !IsNullOrDefault(call, paddingParameter);
-            if (causal && !attnMask)
+            if (hinted && !attnMask)
                 throw Break(call, "isCausal: true without a mask passed to " + layer + ".Forward (the eager layer requires the mask)");
+            bool causal = hinted && hintApplies;
             if (causal && !padding)
                 return (new[] { MaskInput(call, attnParameter, scope, "a causal mask", "the graph plans its shape from the input's") }, Array.Empty<string>());
             var masks = new List<int>();
@@ -74,9 +76,11 @@ namespace ShapeSafe.Generators.Graphs
                 for (int i = 0; i < _nodes.Count; i++)
                 {
                     var node = _nodes[i];
-                    bool asMask = node.Op is GraphOp.SelfAttention or GraphOp.TransformerEncoderLayer;
+                    bool asMask = node.Op is GraphOp.SelfAttention or GraphOp.TransformerEncoderLayer or GraphOp.CrossAttention;
+                    if (node.Op == GraphOp.AttentionWeights) continue;
+                    int inputs = node.Op == GraphOp.CrossAttention ? 3 : 1;
                     for (int k = 0; k < node.Inputs.Count; k++)
-                        if (node.Inputs[k] == mask && (!asMask || k == 0))
+                        if (node.Inputs[k] == mask && (!asMask || k < inputs))
                             throw Break(pair.Value, name + " is an attention mask and is read by " + node.Source.Substring(node.Source.IndexOf(": ", StringComparison.Ordinal) + 2)
                                 + " too (a mask may be Bool, so it is read by the attention layers' masks only)");
                 }

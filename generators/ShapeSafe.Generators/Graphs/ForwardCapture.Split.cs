@@ -222,6 +222,19 @@ namespace ShapeSafe.Generators.Graphs
                     else if (live.Count == 1) output = live[0];
                 }
                 int result = returned ?? (output is not null && scope.Values.TryGetValue(output, out int value) ? value : -1);
+                try
+                {
+                    // The checks a whole Forward's capture makes on its output hold for each graph's output too.
+                    if (result >= 0)
+                    {
+                        capture.RequireMasksReadAsMasks(result);
+                        capture.RequireAttentionOutputsRead(result);
+                    }
+                }
+                catch (GraphBreakException e)
+                {
+                    return Eager(start, end, e.Message, isBreak: true, e.Location);
+                }
                 // Statements that compute no op later code reads (a return of a local, an alias) are plain code: they run as written.
                 if (why is null && (result < 0 || capture._nodes[result].Op == GraphOp.Input))
                     return Eager(start, end, "", isBreak: false, null);

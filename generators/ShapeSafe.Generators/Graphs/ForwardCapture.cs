@@ -132,6 +132,7 @@ namespace ShapeSafe.Generators.Graphs
             var inputs = forward.Parameters.Select(p => Add(new GraphNode(GraphOp.Input, default, "", default, p.Name), p.Locations.FirstOrDefault())).ToList();
             int output = Inline(forward, "", inputs, depth: 0);
             RequireMasksReadAsMasks(output);
+            RequireAttentionOutputsRead(output);
             return new CapturedGraph(_nodes.ToEquatableArray(), output, _modules.ToEquatableArray());
         }
 
@@ -185,6 +186,10 @@ namespace ShapeSafe.Generators.Graphs
                 case IExpressionStatementOperation { Operation: IDeconstructionAssignmentOperation deconstruction }
                     when RecurrentChild(deconstruction.Value, scope) is { } recurrent:
                     RecurrentDeconstruction(deconstruction, recurrent, scope);
+                    return null;
+                // var (y, w) = _attn.Forward(q, k, v);
+                case IExpressionStatementOperation { Operation: IDeconstructionAssignmentOperation deconstruction }:
+                    Deconstruct(deconstruction, scope);
                     return null;
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }:
                     throw Break(assignment, "an assignment to " + Describe(assignment.Target) + " (a side effect on state)");

@@ -8,13 +8,18 @@ namespace ShapeSafe.Generators.Graphs
     internal sealed partial class GraphEmitter
     {
         static string AttentionPlanType(PlannedStep step) =>
-            "global::ShapeSafe.CompiledGraphs." + (step.Kind == StepKind.SelfAttention ? "SelfAttentionPlan" : "EncoderLayerPlan");
+            "global::ShapeSafe.CompiledGraphs." + step.Kind switch { StepKind.SelfAttention => "SelfAttentionPlan", StepKind.CrossAttention => "CrossAttentionPlan", _ => "EncoderLayerPlan" };
 
         static string AttentionStateType(PlannedStep step) =>
-            "global::ShapeSafe.CompiledGraphs." + (step.Kind == StepKind.SelfAttention ? "SelfAttentionState" : "EncoderLayerState");
+            "global::ShapeSafe.CompiledGraphs." + step.Kind switch { StepKind.SelfAttention => "SelfAttentionState", StepKind.CrossAttention => "CrossAttentionState", _ => "EncoderLayerState" };
 
         void AttentionPlanStep(PlannedStep step, string input, string module)
         {
+            if (step.Kind == StepKind.CrossAttention)
+            {
+                CrossAttentionPlanStep(step, module);
+                return;
+            }
             if (IsMaskedAttention(step))
             {
                 MaskedAttentionPlanStep(step, input, module);
@@ -29,6 +34,11 @@ namespace ShapeSafe.Generators.Graphs
 
         void AttentionForwardStep(PlannedStep step, string input, string output)
         {
+            if (step.Kind == StepKind.CrossAttention)
+            {
+                CrossAttentionForwardStep(step, output);
+                return;
+            }
             if (IsMaskedAttention(step))
             {
                 MaskedAttentionForwardStep(step, input, output);
@@ -40,6 +50,11 @@ namespace ShapeSafe.Generators.Graphs
 
         void AttentionBackwardStep(PlannedStep step, string gradOutput, string input, HashSet<string> seenParameters)
         {
+            if (step.Kind == StepKind.CrossAttention)
+            {
+                CrossAttentionBackwardStep(step, gradOutput, seenParameters);
+                return;
+            }
             var name = step.Output.Name;
             var (target, accumulate) = AttentionInputGradient(step);
             var gradients = new List<string>();

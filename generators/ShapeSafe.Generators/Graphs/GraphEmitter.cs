@@ -33,9 +33,10 @@ namespace ShapeSafe.Generators.Graphs
                 _plan = GraphPlanner.Plan(graph, forward.Shapes);
                 foreach (var step in _plan.Steps.Where(s => s.HasParameters))
                 {
-                    if (_parameters.Any(p => p.Module == step.Module)) continue;
+                    // A module's parameters are taken once (a layer called twice, or as self- and cross-attention).
                     foreach (var member in step.ParameterMembers)
                     {
+                        if (_parameters.Contains((step.Module, member))) continue;
                         _parameters.Add((step.Module, member));
                         if (step.MayBeNull(member)) _nullable.Add((step.Module, member));
                     }
@@ -322,6 +323,7 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.SelfAttention:
                 case StepKind.TransformerEncoderLayer:
+                case StepKind.CrossAttention:
                     AttentionForwardStep(step, input, output);
                     break;
                 case StepKind.Recurrent:
@@ -343,6 +345,9 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.Function:
                     FunctionForwardStep(step, input, output);
+                    break;
+                case StepKind.AttentionWeights:
+                    AttentionWeightsForwardStep(step, output);
                     break;
             }
         }
@@ -576,6 +581,7 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.SelfAttention:
                 case StepKind.TransformerEncoderLayer:
+                case StepKind.CrossAttention:
                     AttentionBackwardStep(step, gOut, input, seenParameters);
                     break;
                 case StepKind.Recurrent:
@@ -597,6 +603,9 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.Function:
                     FunctionBackwardStep(step, gOut);
+                    break;
+                case StepKind.AttentionWeights:
+                    AttentionWeightsBackwardStep(step, gOut);
                     break;
             }
         }
@@ -813,6 +822,7 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.SelfAttention:
                 case StepKind.TransformerEncoderLayer:
+                case StepKind.CrossAttention:
                     AttentionPlanStep(step, input, m);
                     break;
                 case StepKind.Recurrent:
@@ -834,6 +844,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Matmul:
                 case StepKind.FunctionalLinear:
                     ProductPlanStep(step);
+                    break;
+                case StepKind.AttentionWeights:
+                    AttentionWeightsPlanStep(step);
                     break;
             }
         }

@@ -50,6 +50,8 @@ namespace ShapeSafe.Generators.Graphs
         FunctionalLinear,
         Layer,
         Function,
+        CrossAttention,
+        AttentionWeights,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -125,21 +127,33 @@ namespace ShapeSafe.Generators.Graphs
             StepKind.TransformerEncoderLayer => EncoderLayerParameters,
             StepKind.Recurrent => RecurrentParameters(Nodes[0]),
             StepKind.Layer => LayerParameters(Nodes[0]),
+            StepKind.CrossAttention => CrossAttentionParameters,
             _ => new[] { "Weight", "Bias" },
         };
 
         /// <summary>
         /// Whether its module's parameter <paramref name="member"/> is declared nullable: every bias, a norm's weight,
-        /// and the attention's packed projection (null when key and value have other widths).
+        /// and the attention's projections (the packed one is null when key and value have other widths, the separate
+        /// q/k/v ones otherwise).
         /// </summary>
-        public bool MayBeNull(string member) => member.EndsWith("Bias", StringComparison.Ordinal) || member.EndsWith("InProjWeight", StringComparison.Ordinal)
+        public bool MayBeNull(string member) => member.EndsWith("Bias", StringComparison.Ordinal) || member.EndsWith("ProjWeight", StringComparison.Ordinal)
             || member.StartsWith("Norm", StringComparison.Ordinal) || WeightMayBeNull && member == "Weight";
 
         /// <summary>Whether it is an attention layer's composite step, whose kernels keep their own state (a self-attention or an encoder layer).</summary>
-        public bool IsAttention => Kind is StepKind.SelfAttention or StepKind.TransformerEncoderLayer;
+        public bool IsAttention => Kind is StepKind.SelfAttention or StepKind.TransformerEncoderLayer or StepKind.CrossAttention;
+
+        /// <summary>How many of its first operands are the attention's inputs (the query, key and value of a cross-attention), before its masks.</summary>
+        public int AttentionInputs => Kind == StepKind.CrossAttention ? 3 : 1;
 
         /// <summary>A <c>MultiheadAttention</c>'s parameters in its registration order.</summary>
         static readonly string[] AttentionParameters = { "InProjWeight", "InProjBias", "OutProj.Weight", "OutProj.Bias" };
+
+        /// <summary>
+        /// A cross-attention's parameters in registration order, for either form of the layer: the packed projection
+        /// or the separate q/k/v ones of a kdim/vdim layer (the other form's are null).
+        /// </summary>
+        static readonly string[] CrossAttentionParameters =
+            { "InProjWeight", "QProjWeight", "KProjWeight", "VProjWeight", "InProjBias", "OutProj.Weight", "OutProj.Bias" };
 
         /// <summary>A <c>TransformerEncoderLayer</c>'s parameters in its registration order.</summary>
         static readonly string[] EncoderLayerParameters =
@@ -241,7 +255,7 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether an argument holds indices (an embedding reads it), so the graph takes it as Int64.</summary>
         /// <summary>Whether Forward's input <paramref name="input"/> is an attention step's mask (Bool or Float32, guarded as such).</summary>
-        public bool IsMaskInput(int input) => Steps.Any(s => s.IsAttention && s.Inputs.Skip(1).Any(v => v.Node == input && v.Home == Home.Input));
+        public bool IsMaskInput(int input) => Steps.Any(s => s.IsAttention && s.Inputs.Skip(s.AttentionInputs).Any(v => v.Node == input && v.Home == Home.Input));
 
         public bool IsIndexInput(int input) => Steps.Any(s => s.Kind == StepKind.Embedding && s.Inputs[0].Node == input && s.Inputs[0].Home == Home.Input);
 
@@ -400,9 +414,10 @@ namespace ShapeSafe.Generators.Graphs
         public bool Accumulates(PlannedStep step, int i)
         {
             var value = step.Inputs[i];
-            // Contributions arrive in backward order: from the last reader first.
+            // Contributions arrive in backward order: from the last reader first. An attention's weights read its step's
+            // value but hand their gradient to the step's state, not to that value.
             var order = new List<(int Step, int Slot)>();
-            foreach (var s in Steps.OrderByDescending(s => s.Index))
+            foreach (var s in Steps.OrderByDescending(s => s.Index).Where(s => s.Kind != StepKind.AttentionWeights))
                 for (int k = 0; k < s.Inputs.Count; k++)
                     if (ReferenceEquals(s.Inputs[k], value)) order.Add((s.Index, k));
             return !(order[0].Step == step.Index && order[0].Slot == i);
@@ -495,6 +510,8 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.FunctionalLinear => StepKind.FunctionalLinear,
                 GraphOp.Layer => StepKind.Layer,
                 GraphOp.Pad or GraphOp.Interpolate => StepKind.Function,
+                GraphOp.CrossAttention => StepKind.CrossAttention,
+                GraphOp.AttentionWeights => StepKind.AttentionWeights,
                 _ => StepKind.Add,
             },
         };
@@ -502,6 +519,8 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>A value's name: its module's path in Pascal case (<c>Block1Conv</c>), or its op's.</summary>
         static string Name(GraphNode last, List<int> members, IReadOnlyList<GraphNode> nodes)
         {
+            // An attention's weights are named after it: AttentionWeights beside Attention.
+            if (last.Op == GraphOp.AttentionWeights) return Pascal(last.Module) + "Weights";
             var named = members.Select(m => nodes[m]).LastOrDefault(n => n.Module.Length > 0);
             var basis = named?.Module ?? "";
             return basis.Length == 0 ? last.Op.ToString() : Pascal(basis);

@@ -275,6 +275,8 @@ namespace ShapeSafe.Generators.Graphs
                 case GraphOp.Select:
                 case GraphOp.Narrow:
                     return RecurrentRule(node, x);
+                case GraphOp.AttentionWeights:
+                    return AttentionWeightsShape(node);
                 default:
                     // Element-wise ops (activations, dropout, negation, scalars) and Contiguous keep the shape.
                     return x;
@@ -315,6 +317,26 @@ namespace ShapeSafe.Generators.Graphs
             int dim = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
             if (input.Partial) return Dim.Anonymous();
             return input.Dims[R.ExistingDim("Size", dim, input.Dims)];
+        }
+
+        /// <summary>
+        /// An attention's returned weights: [N, L, S] averaged over the heads or [N, heads, L, S] per head ([L, S] or
+        /// [heads, L, S] unbatched), L the query's length and S the key's; unknown when batch-first is not known at build time.
+        /// </summary>
+        Shape AttentionWeightsShape(GraphNode weights)
+        {
+            var attention = _graph.Nodes[weights.Inputs[0]];
+            var (query, key) = (_values[attention.Inputs[0]] ?? Shape.Unknown, _values[attention.Inputs[1]] ?? Shape.Unknown);
+            if (query.Partial || key.Partial || query.Dims.Length != key.Dims.Length || query.Dims.Length is not (2 or 3)) return Shape.Unknown;
+            var layer = Layer(weights.Module);
+            bool averaged = attention.Arguments.Contains(ForwardCapture.AveragedWeights);
+            var heads = Int(layer, "numHeads");
+            if (query.Dims.Length == 2)
+                return new Shape(false, averaged ? new[] { query.Dims[0], key.Dims[0] } : new[] { heads, query.Dims[0], key.Dims[0] });
+            if (layer is null || layer.Flag("batchFirst", true) != layer.Flag("batchFirst", false)) return Shape.Unknown;
+            bool batchFirst = layer.Flag("batchFirst", false);
+            var (batch, length, source) = batchFirst ? (query.Dims[0], query.Dims[1], key.Dims[1]) : (query.Dims[1], query.Dims[0], key.Dims[0]);
+            return new Shape(false, averaged ? new[] { batch, length, source } : new[] { batch, heads, length, source });
         }
 
         static int IntArgument(GraphNode node, int i) => int.Parse(node.Arguments[i], System.Globalization.CultureInfo.InvariantCulture);

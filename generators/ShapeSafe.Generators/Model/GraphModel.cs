@@ -165,6 +165,21 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary><c>F.Interpolate(x, ...)</c> with constant arguments; the argument is the rendered arguments after the input.</summary>
         Interpolate,
+
+        /// <summary>
+        /// A <c>MultiheadAttention</c> child's attention from its query to another key and value,
+        /// <c>Forward(q, kv, kv, needWeights: false).Output</c>: the operands are the query, the key and the value, then
+        /// the masks (their roles as the arguments, as for <see cref="SelfAttention"/>).
+        /// </summary>
+        CrossAttention,
+
+        /// <summary>
+        /// The weights of a <c>MultiheadAttention</c> call with <c>needWeights: true</c>
+        /// (<c>var (y, w) = _attn.Forward(...)</c>), whose one input is the attention's node (a
+        /// <see cref="CrossAttention"/> on the weights path): they are kept by its step, and their gradient is handed to
+        /// its backward.
+        /// </summary>
+        AttentionWeights,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
