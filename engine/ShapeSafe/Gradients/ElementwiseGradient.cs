@@ -269,6 +269,10 @@ internal static class ElementwiseGradient
         for (int i = 0; i < destination.Length; i++) destination[i] = grad[i] * (1f - result[i]) * result[i];
     }
 
+    /// <summary><see cref="LeakyRelu(Tensor, Tensor, float)"/> on contiguous spans, by the same vectorized rule (the destination may be the gradient).</summary>
+    internal static void LeakyReluBackward(ReadOnlySpan<float> grad, ReadOnlySpan<float> x, float negativeSlope, Span<float> destination) =>
+        ApplyVectorized(grad, x, destination, new LeakyReluRule(negativeSlope));
+
     /// <summary><see cref="Gelu(Tensor, Tensor)"/> on contiguous spans.</summary>
     internal static void GeluBackward(ReadOnlySpan<float> grad, ReadOnlySpan<float> x, Span<float> destination)
     {

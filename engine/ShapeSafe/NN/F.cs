@@ -292,6 +292,14 @@ public static partial class F
     public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null) =>
         DropoutCore(input, p, training, generator, channels: false, "Dropout");
 
+    /// <summary>Channel dropout's check of its input's shape: at least 2 dims, [N, C, *].</summary>
+    /// <exception cref="ShapeException">The input has fewer than 2 dims.</exception>
+    internal static void CheckFeatureDropout(string op, int[] input)
+    {
+        if (input.Length < 2)
+            throw new ShapeException(op, $"Feature dropout requires at least 2 dimensions in the input, got input of shape {Rules.Format(input)}");
+    }
+
     /// <summary>
     /// Dropout and channel dropout (ATen's <c>dropout</c> and <c>feature_dropout</c>): one mask drawn as LibTorch's
     /// <c>bernoulli_(1 - p).div_(1 - p)</c>, of the input's shape, or of [N, C, 1, ...] for <paramref name="channels"/>
@@ -301,8 +309,7 @@ public static partial class F
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckProbability(op, p);
-        if (channels && input.Rank < 2)
-            throw new ShapeException(op, $"Feature dropout requires at least 2 dimensions in the input, got input of shape {Rules.Format(input.Sizes)}");
+        if (channels) CheckFeatureDropout(op, input.Sizes);
         if (p == 0 || !training || input.NumEl == 0) return input;
 
         var maskShape = (int[])input.Sizes.Clone();

@@ -25,6 +25,7 @@ namespace ShapeSafe.Generators.Graphs
             "ShapeSafe.NN.Conv1d",
             "ShapeSafe.NN.ConvTranspose2d",
             "ShapeSafe.NN.Upsample",
+            "ShapeSafe.NN.PixelShuffle",
         };
 
         static bool IsCompiledLayer(INamedTypeSymbol type) => CompiledLayers.Contains(type.ToDisplayString());

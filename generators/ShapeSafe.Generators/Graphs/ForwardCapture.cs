@@ -303,6 +303,7 @@ namespace ShapeSafe.Generators.Graphs
             if (Product(invocation, scope) is int product) return product;
             var containing = method.ContainingType?.ToDisplayString();
             if (containing == "ShapeSafe.NN.F" && method.Name is "Pad" or "Interpolate") return FunctionCall(invocation, scope);
+            if (ActivationFunction(invocation, containing, scope) is int activated) return activated;
             if (containing == "ShapeSafe.NN.F" && invocation.Arguments.Length >= 1 && Activation(method.Name) is { } function
                 && invocation.Arguments.Skip(1).All(ExactGelu))
                 return Add(function, new[] { Value(invocation.Arguments[0].Value, scope) }, "", invocation);
@@ -347,6 +348,7 @@ namespace ShapeSafe.Generators.Graphs
             if (ForeignTypeParameter(type) is { } foreign)
                 throw Break(call, "the child " + path + "'s type depends on " + foreign.Name + ", a type parameter of an inlined generic class, which the graph cannot name");
             if (IsCompiledLayer(type)) return LayerForward(path, type, input, call);
+            if (SmallLayer(path, type, input, call) is int small) return small;
             var primitive = Primitive(type);
             if (primitive is { } op)
             {

@@ -51,7 +51,9 @@ namespace ShapeSafe.Generators.Graphs
         {
             var node = step.Nodes[0];
             var rest = node.Arguments[0].Length == 0 ? "" : ", " + node.Arguments[0];
-            return "static x => global::ShapeSafe.NN.F." + node.Op + "(x" + rest + ")";
+            // GELU's tanh form is F.Gelu with its approximate.
+            var function = node.Op == Model.GraphOp.GeluTanh ? "Gelu" : node.Op.ToString();
+            return "static x => global::ShapeSafe.NN.F." + function + "(x" + rest + ")";
         }
 
         void FunctionPlanStep(PlannedStep step, string input)

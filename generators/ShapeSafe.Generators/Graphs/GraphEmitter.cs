@@ -349,6 +349,12 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.AttentionWeights:
                     AttentionWeightsForwardStep(step, output);
                     break;
+                case StepKind.Activation:
+                    ActivationForwardStep(step, input, output);
+                    break;
+                case StepKind.Dropout2d:
+                    Dropout2dForwardStep(step, input, output, recompute);
+                    break;
             }
         }
 
@@ -607,6 +613,12 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.AttentionWeights:
                     AttentionWeightsBackwardStep(step, gOut);
                     break;
+                case StepKind.Activation:
+                    Elementwise(step, 0, (target) => ActivationBackwardCall(step, gOut, input, target));
+                    break;
+                case StepKind.Dropout2d:
+                    Elementwise(step, 0, (target) => Ops + ".Dropout2dBackward(b." + name + "Masked, " + gOut + ", b." + name + "Mask, " + target + ");");
+                    break;
             }
         }
 
@@ -847,6 +859,13 @@ namespace ShapeSafe.Generators.Graphs
                     break;
                 case StepKind.AttentionWeights:
                     AttentionWeightsPlanStep(step);
+                    break;
+                case StepKind.Activation:
+                    _w.Line(name + "Shape = " + input + ";");
+                    break;
+                case StepKind.Dropout2d:
+                    _w.Line(name + "Shape = " + input + ";");
+                    _w.Line(name + "Count = " + Ops + ".Dropout2dMaskCount(" + input + ");");
                     break;
             }
         }

@@ -52,6 +52,8 @@ namespace ShapeSafe.Generators.Graphs
         Function,
         CrossAttention,
         AttentionWeights,
+        Activation,
+        Dropout2d,
     }
 
     /// <summary>Where a value of the graph lives.</summary>
@@ -172,7 +174,7 @@ namespace ShapeSafe.Generators.Graphs
         public bool HasChannelStatistics => Kind == StepKind.BatchNorm;
 
         /// <summary>Whether it keeps a mask for its backward (a dropout's, drawn in training mode).</summary>
-        public bool HasMask => Kind == StepKind.Dropout;
+        public bool HasMask => Kind is StepKind.Dropout or StepKind.Dropout2d;
 
         /// <summary>Whether its module's weight may be null as well as its bias (a layer norm without an affine transform).</summary>
         public bool WeightMayBeNull => Kind is StepKind.LayerNorm or StepKind.BatchNorm || IsGroupNorm;
@@ -189,7 +191,7 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether its backward reads its inputs (a weight gradient, GELU's derivative, a product's other operand).</summary>
         public bool SavesInput => HasParameters || Kind is StepKind.Gelu or StepKind.Mul or StepKind.Div or StepKind.RdivScalar
-            or StepKind.Matmul or StepKind.FunctionalLinear;
+            or StepKind.Matmul or StepKind.FunctionalLinear or StepKind.Activation;
 
         /// <summary>
         /// Whether its backward forms a gradient at its output's shape before summing it to a broadcast operand's (a
@@ -509,7 +511,9 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Matmul => StepKind.Matmul,
                 GraphOp.FunctionalLinear => StepKind.FunctionalLinear,
                 GraphOp.Layer => StepKind.Layer,
-                GraphOp.Pad or GraphOp.Interpolate => StepKind.Function,
+                GraphOp.Pad or GraphOp.Interpolate or GraphOp.GeluTanh or GraphOp.PixelShuffle => StepKind.Function,
+                GraphOp.Activation => StepKind.Activation,
+                GraphOp.Dropout2d => StepKind.Dropout2d,
                 GraphOp.CrossAttention => StepKind.CrossAttention,
                 GraphOp.AttentionWeights => StepKind.AttentionWeights,
                 _ => StepKind.Add,
@@ -521,6 +525,8 @@ namespace ShapeSafe.Generators.Graphs
         {
             // An attention's weights are named after it: AttentionWeights beside Attention.
             if (last.Op == GraphOp.AttentionWeights) return Pascal(last.Module) + "Weights";
+            // A functional activation is named after its kernel: Silu, LeakyRelu.
+            if (last.Op == GraphOp.Activation && last.Module.Length == 0) return last.Arguments[0];
             var named = members.Select(m => nodes[m]).LastOrDefault(n => n.Module.Length > 0);
             var basis = named?.Module ?? "";
             return basis.Length == 0 ? last.Op.ToString() : Pascal(basis);

@@ -39,6 +39,17 @@ namespace ShapeSafe.Generators.Graphs
         public int? Constant(string name) =>
             _values.TryGetValue(name, out var value) && value is Dim dim && dim.TryGetConstant(out long v) && v >= int.MinValue && v <= int.MaxValue ? (int)v : null;
 
+        /// <summary>A number argument known at build time (an activation's slope or beta), or null.</summary>
+        public double? Number(string name) => _values.TryGetValue(name, out var value) ? value switch
+        {
+            double d => d,
+            Dim dim when dim.TryGetConstant(out long v) => v,
+            _ => null,
+        } : null;
+
+        /// <summary>A string argument known at build time (GELU's approximate), or null.</summary>
+        public string? Text(string name) => _values.TryGetValue(name, out var value) ? value as string : null;
+
         /// <summary>A bool argument; <paramref name="fallback"/> when it is absent or not known at build time.</summary>
         public bool Flag(string name, bool fallback) => _values.TryGetValue(name, out var value) && value is bool b ? b : fallback;
 
@@ -111,6 +122,9 @@ namespace ShapeSafe.Generators.Graphs
                     bool b => b,
                     int i => Dim.Of(i),
                     long l => Dim.Of(l),
+                    double d => d,
+                    float f => (double)f,
+                    string text => text,
                     _ => null,
                 };
             }

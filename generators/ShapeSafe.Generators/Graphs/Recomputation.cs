@@ -42,6 +42,7 @@ namespace ShapeSafe.Generators.Graphs
         /// so that it is multiplied in again and never drawn again.
         /// </summary>
         static bool IsElementwise(StepKind kind) => kind is StepKind.Relu or StepKind.Sigmoid or StepKind.Tanh or StepKind.Gelu or StepKind.Dropout
+            or StepKind.Activation or StepKind.Dropout2d
             or StepKind.Add or StepKind.Sub or StepKind.Mul or StepKind.Div or StepKind.Neg
             or StepKind.AddScalar or StepKind.SubScalar or StepKind.RsubScalar or StepKind.MulScalar or StepKind.DivScalar or StepKind.RdivScalar;
 

@@ -32,6 +32,8 @@ namespace ShapeSafe.Generators.Graphs
                 }
                 case "GroupNorm":
                     return x;
+                case "PixelShuffle":
+                    return PixelShuffleLayerRule(node, x);
                 case "Conv1d":
                 {
                     if (layer is null || x.Partial || layer.Constant("kernelSize") is not int kernel || layer.Constant("padding") is not int padding) return Shape.Unknown;

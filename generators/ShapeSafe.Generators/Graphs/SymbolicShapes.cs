@@ -269,6 +269,8 @@ namespace ShapeSafe.Generators.Graphs
                 case GraphOp.Pad:
                 case GraphOp.Interpolate:
                     return FunctionRule(node, x);
+                case GraphOp.PixelShuffle:
+                    return PixelShuffleFunctionRule(node, x);
                 case GraphOp.Recurrent:
                 case GraphOp.RecurrentHidden:
                 case GraphOp.RecurrentCell:

@@ -180,6 +180,28 @@ namespace ShapeSafe.Generators.Model
         /// its backward.
         /// </summary>
         AttentionWeights,
+
+        // The activation and small layers (ForwardCapture.Activations.cs).
+
+        /// <summary>
+        /// An element-wise activation of its input: <c>SiLU</c>, <c>Mish</c>, <c>Softplus</c>, <c>Hardswish</c> or
+        /// <c>LeakyReLU</c> as a child, its <c>F.</c> function or tensor method. The arguments are the kernel's name
+        /// (<c>Silu</c>), then its options as float literals (Softplus's beta and threshold, LeakyReLU's slope).
+        /// </summary>
+        Activation,
+
+        /// <summary>
+        /// GELU's tanh approximation (a <c>GELU("tanh")</c> child or <c>F.Gelu(x, approximate: "tanh")</c>), which eager
+        /// mode composes of several ops: one composite step over the eager function, as <see cref="Pad"/>. The argument
+        /// is the rendered arguments after the input.
+        /// </summary>
+        GeluTanh,
+
+        /// <summary><c>F.PixelShuffle(x, r)</c> with a constant r: one composite step over the eager function; the argument is the rendered arguments after the input.</summary>
+        PixelShuffle,
+
+        /// <summary>A <c>Dropout2d</c> child's <c>Forward</c>: one mask value per channel, drawn from the layer's generator in training mode.</summary>
+        Dropout2d,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
