@@ -32,7 +32,7 @@ public abstract partial class CompiledModule<TModule>
     /// finds its plan allocates nothing: the inputs are held on the stack, as they are by the overloads of more inputs.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TPlan? PlanFor<TPlan>(GuardedInput first) where TPlan : class => PlanFor<TPlan>(new ReadOnlySpan<GuardedInput>(ref first));
+    protected TPlan? PlanFor<TPlan>(GuardedInput first) where TPlan : class => GuardedPlanFor<TPlan>(new ReadOnlySpan<GuardedInput>(ref first));
 
     /// <summary><see cref="PlanFor{TPlan}(GuardedInput)"/> for a graph of two inputs.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -41,7 +41,7 @@ public abstract partial class CompiledModule<TModule>
         var inputs = new GuardedInputs();
         inputs[0] = first;
         inputs[1] = second;
-        return PlanFor<TPlan>(((ReadOnlySpan<GuardedInput>)inputs)[..2]);
+        return GuardedPlanFor<TPlan>(((ReadOnlySpan<GuardedInput>)inputs)[..2]);
     }
 
     /// <summary><see cref="PlanFor{TPlan}(GuardedInput)"/> for a graph of three inputs.</summary>
@@ -52,7 +52,7 @@ public abstract partial class CompiledModule<TModule>
         inputs[0] = first;
         inputs[1] = second;
         inputs[2] = third;
-        return PlanFor<TPlan>(((ReadOnlySpan<GuardedInput>)inputs)[..3]);
+        return GuardedPlanFor<TPlan>(((ReadOnlySpan<GuardedInput>)inputs)[..3]);
     }
 
     /// <summary><see cref="PlanFor{TPlan}(GuardedInput)"/> for a graph of four inputs (an input and its masks, say).</summary>
@@ -64,7 +64,7 @@ public abstract partial class CompiledModule<TModule>
         inputs[1] = second;
         inputs[2] = third;
         inputs[3] = fourth;
-        return PlanFor<TPlan>((ReadOnlySpan<GuardedInput>)inputs);
+        return GuardedPlanFor<TPlan>((ReadOnlySpan<GuardedInput>)inputs);
     }
 
     /// <summary>The guarded inputs of one call, on the stack: a graph takes four at most.</summary>
@@ -74,7 +74,15 @@ public abstract partial class CompiledModule<TModule>
         GuardedInput _first;
     }
 
-    TPlan? PlanFor<TPlan>(ReadOnlySpan<GuardedInput> inputs) where TPlan : class
+    /// <summary>
+    /// <see cref="PlanFor{TPlan}(GuardedInput)"/> for a graph of any number of inputs (a graph of a split <c>Forward</c>
+    /// takes every tensor it reads from the statements before it). The arguments are held on the stack, so a step that
+    /// finds its plan allocates nothing.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected TPlan? PlanFor<TPlan>(params ReadOnlySpan<GuardedInput> inputs) where TPlan : class => GuardedPlanFor<TPlan>(inputs);
+
+    TPlan? GuardedPlanFor<TPlan>(ReadOnlySpan<GuardedInput> inputs) where TPlan : class
     {
         for (int i = 0; i < inputs.Length; i++)
         {

@@ -16,9 +16,9 @@ namespace ShapeSafe.Generators.Graphs
     /// order, each run of statements that compiles becomes a graph of its own (with its own autograd node, plan and
     /// buffers), and each statement that breaks runs eagerly between them, as written (TorchDynamo's resume functions).
     /// The values a graph computes that later statements read are its output; those it reads from earlier statements
-    /// are its inputs. The compiled graphs keep the shape of one graph today: one or two tensor inputs and one output.
-    /// A run of statements that needs more, computes nothing later code reads, or branches on <c>Training</c> or an
-    /// option, runs eagerly too.
+    /// are its inputs, any number of them, in declaration order. A graph hands on one output today: a run of statements
+    /// that computes more values later code reads, computes nothing later code reads, or branches on <c>Training</c> or
+    /// an option, runs eagerly too.
     /// </summary>
     internal sealed partial class ForwardCapture
     {
@@ -238,8 +238,8 @@ namespace ShapeSafe.Generators.Graphs
                 // Statements that compute no op later code reads (a return of a local, an alias) are plain code: they run as written.
                 if (why is null && (result < 0 || capture._nodes[result].Op == GraphOp.Input))
                     return Eager(start, end, "", isBreak: false, null);
-                if (why is null && inputs.Count is 0 or > 2)
-                    why = "the code reads " + inputs.Count + " tensors from the statements before them, and a compiled graph takes one or two";
+                if (why is null && inputs.Count == 0)
+                    why = "the code reads no tensor from the statements before it, and a compiled graph takes at least one";
                 if (why is null && inputs.FirstOrDefault(s => Array.IndexOf(GeneratedLocals, s.Name) >= 0) is { } taken)
                     why = "the code reads the local '" + taken.Name + "', named like one of the compiled Forward's own locals (" + string.Join(", ", GeneratedLocals) + ")";
                 if (why is not null)

@@ -35,14 +35,21 @@ namespace ShapeSafe.Generators.Graphs
         /// </summary>
         bool GuardsEachInput => _forward.Parameters.Count > 2 || _plan!.Steps.Any(s => s.IsAttention);
 
-        /// <summary>The arguments of the per-input guard: each input's dtype, a mask's either of two.</summary>
+        /// <summary>
+        /// The arguments of the per-input guard: each input's dtype, a mask's either of two. Past four inputs (a graph of a
+        /// split <c>Forward</c>), they are one collection expression, which the span overload holds on the stack.
+        /// </summary>
         string EachInputGuard()
         {
             var plan = _plan!;
-            return string.Join(", ", _forward.Parameters.Select((p, i) =>
+            var guards = string.Join(", ", _forward.Parameters.Select((p, i) =>
                 plan.IsMaskInput(i) ? "GuardMask(" + p + ")"
                 : plan.IsIndexInput(i) ? "GuardInput(" + p + ", global::ShapeSafe.DType.Int64)"
                 : "GuardInput(" + p + ")"));
+            return _forward.Parameters.Count > FixedGuardInputs ? "[" + guards + "]" : guards;
         }
+
+        /// <summary>The most inputs the guard's fixed overloads take; more are passed as one span.</summary>
+        const int FixedGuardInputs = 4;
     }
 }
