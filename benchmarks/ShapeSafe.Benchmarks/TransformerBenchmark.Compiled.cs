@@ -46,6 +46,18 @@ internal static partial class TransformerBenchmark
         Forward();
         Backward();
 
+        // The whole step against the composite step alone, in alternating rounds (the medians), so that the gap
+        // between them is not the drift of the machine's load between two rows.
+        var whole = new List<double>();
+        var composite = new List<double>();
+        for (int i = 0; i < 5; i++) { Step(); Forward(); Backward(); }
+        for (int r = 0; r < 7; r++)
+        {
+            whole.Add(Time(Step, Math.Max(1, steps / 7)));
+            composite.Add(Time(() => { Forward(); Backward(); }, Math.Max(1, steps / 7)));
+        }
+        Console.WriteLine($"  {"whole step / composite, alternated",-40} {BenchOutput.Median(whole) * 1e3,8:F3} ms {BenchOutput.Median(composite) * 1e3,8:F3} ms (medians of 7 rounds)");
+
         var pieces = new (string Name, Action Run)[]
         {
             ("whole compiled step", Step),

@@ -54,6 +54,22 @@ internal static partial class TransformerBenchmark
             forward(x).Backward(gradient);
         }
 
+        // One column alone for a profiler (perf record): --only eager|compiled, steps·rounds steps after the warm-up.
+        if (BenchOutput.Option(args, "--only", "") is { Length: > 0 } only)
+        {
+            Func<Tensor, Tensor> forward = only == "eager" ? model.Forward : compiled.Forward;
+            var start = Stopwatch.StartNew();
+            while (start.Elapsed.TotalSeconds < 1.5) Step(forward);
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+            double seconds = Time(() => Step(forward), steps * rounds);
+            double perStep = 1.0 / (steps * rounds);
+            Console.WriteLine($"{only}: {seconds * 1e3:F3} ms per step (thread CPU, {steps * rounds} steps), "
+                + $"{(GC.GetAllocatedBytesForCurrentThread() - allocated) * perStep / 1024:F1} KiB allocated per step, "
+                + $"GCs per step: {(GC.CollectionCount(0) - gen0) * perStep:F2} (gen 2: {(GC.CollectionCount(2) - gen2) * perStep:F2})");
+            return 0;
+        }
+
         // Warm up both paths for at least 1.5 s so the tiered JIT has moved the kernels' loops to optimized code.
         var warmup = Stopwatch.StartNew();
         while (warmup.Elapsed.TotalSeconds < 1.5)
