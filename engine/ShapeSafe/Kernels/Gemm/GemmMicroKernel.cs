@@ -40,10 +40,14 @@ internal sealed unsafe class GemmMicroKernel
     public delegate*<int, float*, float*, float*, nint, float, float, void> Compute { get; }
 
     /// <summary>
-    /// The same kernel reading A in place, (kc, A, A's row stride, packed B panel, C tile, C row stride, alpha, beta) with
-    /// A[i, p] at <c>A[i * lda + p]</c>, bitwise the same results as <see cref="Compute"/>; null when the kernel has none.
+    /// The same kernel reading A in place, (rows, kc, A, A's row stride, packed B panel, C tile, C row stride, alpha, beta)
+    /// with A[i, p] at <c>A[i * lda + p]</c> for the first <c>rows</c> (1 to <see cref="Mr"/>) rows of the tile, which alone
+    /// are read and written; bitwise the same results as <see cref="Compute"/> on those rows. Null when the kernel has none.
     /// </summary>
-    public delegate*<int, float*, nint, float*, float*, nint, float, float, void> ComputeRowA { get; init; }
+    public delegate*<int, int, float*, nint, float*, float*, nint, float, float, void> ComputeRowA { get; init; }
+
+    /// <summary>Whether the kernel has a <see cref="ComputeRowA"/> form.</summary>
+    public bool HasRowA => ComputeRowA != null;
 
     /// <summary>Rows of A packed at once into the block all threads share (meant for L3).</summary>
     public int Mc { get; init; }

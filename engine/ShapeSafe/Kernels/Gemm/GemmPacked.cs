@@ -112,7 +112,8 @@ internal static unsafe class GemmPacked
     /// at a time (it stays in L1) and runs it over all of B's panels and k blocks. So a call is one parallel loop with
     /// no barrier between packing and compute, at the price of each further thread repeating B's K x N copy (against the
     /// M / threads x N x K multiply-adds it feeds). Where A's rows are contiguous and the micro-kernel has a
-    /// <see cref="GemmMicroKernel.ComputeRowA"/> form, whole row panels are read in place instead of packed: an A panel meets
+    /// <see cref="GemmMicroKernel.ComputeRowA"/> form, row panels (an edge panel of fewer rows included, computed with only
+    /// its rows) are read in place instead of packed: an A panel meets
     /// only N / Nr B panels here, too few to repay its copy (at n = 128, packing A took a tenth of the micro-kernel's
     /// time). The tiles, their k blocks and their order are those of the general loop nest, so results are bitwise the same.
     /// </summary>
@@ -217,7 +218,7 @@ internal static unsafe class GemmPacked
 
         // A read in place: float32 operands with contiguous rows of A, and a kernel that has the in-place form. The last
         // B panel's narrower kernel has none, so when it is used that panel still takes a packed A panel.
-        private readonly delegate*<int, float*, nint, float*, float*, nint, float, float, void> _kernelRowA =
+        private readonly delegate*<int, int, float*, nint, float*, float*, nint, float, float, void> _kernelRowA =
             typeof(TPanels) == typeof(Float32Panels) && p.AColStride == 1 ? kernel.ComputeRowA : null;
         private readonly bool _lastIsNarrow = kernel.NarrowestCovering(p.N - (p.N - 1) / kernel.Nr * kernel.Nr) != kernel;
 
@@ -238,8 +239,8 @@ internal static unsafe class GemmPacked
                 int i0 = q * mr;
                 int rows = Math.Min(mr, _p.M - i0);
                 float* cRowBlock = _p.C + i0 * cRow;
-                // Only whole panels are read in place: a partial one would read past A's last row.
-                bool inPlace = _kernelRowA != null && rows == mr;
+                // An edge panel of fewer rows is read in place too: the kernel then reads and writes only its rows.
+                bool inPlace = _kernelRowA != null;
                 for (int kb = 0; kb < kBlocks; kb++)
                 {
                     int pc = kb * kcMax;
@@ -257,7 +258,7 @@ internal static unsafe class GemmPacked
                         float* cTile = cRowBlock + j0 * cCol;
                         float* bPanel = packedB + ((nint)kb * nPanels + jq) * nr * kcMax;
                         if (inPlace && !(last && _lastIsNarrow))
-                            TileRowA(_kernelRowA, kc, aInPlace, _p.ARowStride, bPanel, mr, nr, cols, cTile, cRow, cCol, alpha, beta, tile);
+                            TileRowA(_kernelRowA, rows, kc, aInPlace, _p.ARowStride, bPanel, nr, cols, cTile, cRow, cCol, alpha, beta, tile);
                         else
                             Tile(last ? _lastKernel.Compute : _kernel, kc, aPanel, bPanel, last ? lastNr : nr, mr, rows, cols, cTile, cRow, cCol, alpha, beta, tile);
                         if (epilogue)
@@ -309,19 +310,20 @@ internal static unsafe class GemmPacked
         }
     }
 
-    // One tile as in Tile, from A in place (the panel's rows are all inside A, so only columns can be at an edge).
+    // One tile as in Tile, from A in place: the kernel computes and stores only the panel's rows, so an edge panel of
+    // fewer rows goes straight into C as well; only a column edge (or strided C) takes the tile aside.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TileRowA(delegate*<int, float*, nint, float*, float*, nint, float, float, void> compute, int kc, float* a, nint lda,
-        float* bPanel, int mr, int nr, int cols, float* cTile, nint cRow, nint cCol, float alpha, float beta, float* tile)
+    private static void TileRowA(delegate*<int, int, float*, nint, float*, float*, nint, float, float, void> compute, int rows, int kc,
+        float* a, nint lda, float* bPanel, int nr, int cols, float* cTile, nint cRow, nint cCol, float alpha, float beta, float* tile)
     {
         if (cols == nr && cCol == 1)
         {
-            compute(kc, a, lda, bPanel, cTile, cRow, alpha, beta);
+            compute(rows, kc, a, lda, bPanel, cTile, cRow, alpha, beta);
         }
         else
         {
-            compute(kc, a, lda, bPanel, tile, nr, 1f, 0f);
-            StoreTile(tile, nr, mr, cols, cTile, cRow, cCol, alpha, beta);
+            compute(rows, kc, a, lda, bPanel, tile, nr, 1f, 0f);
+            StoreTile(tile, nr, rows, cols, cTile, cRow, cCol, alpha, beta);
         }
     }
 
