@@ -10,7 +10,7 @@ namespace ShapeSafe.Benchmarks;
 /// on 1 and 2 threads, with GFLOP/s for the convolutions (2 flops per multiply-add), plus the same
 /// step through the Tensor API with autograd.
 /// </summary>
-/// <remarks>Usage: <c>conv [--batch 64] [--threads 1,2] [--reps 30]</c>. Prints the median and best of the repetitions.</remarks>
+/// <remarks>Usage: <c>conv [--batch 64] [--threads 1,2] [--reps 30] [--no-direct]</c>. Prints the median and best of the repetitions.</remarks>
 public static class ConvBenchmark
 {
     public static void Run(string[] args)
@@ -18,6 +18,8 @@ public static class ConvBenchmark
         int batch = IntOption(args, "--batch", 64);
         int reps = IntOption(args, "--reps", 30);
         int[] threadCounts = Option(args, "--threads")?.Split(',').Select(int.Parse).ToArray() ?? new[] { 1, 2 };
+        // --no-direct: the first layer by im2col + GEMM, as before the direct loop (ConvolutionKernel.Direct.cs).
+        ConvolutionKernel.DirectEnabled = !args.Contains("--no-direct");
 
         var conv1 = Conv2dGeometry.Create(new[] { batch, 1, 28, 28 }, new[] { 16, 1, 3, 3 }, (1, 1), (1, 1), (1, 1));
         var pool1 = Pool2dGeometry.Create(new[] { batch, 16, 28, 28 }, (2, 2), (2, 2), (0, 0), (1, 1), "MaxPool2d");

@@ -30,6 +30,8 @@ switch (command)
         return TransformerBenchmark.Run(rest);
     case "recompute":
         return RecomputeBenchmark.Run(rest);
+    case "compiled-step":
+        return CompiledStepBenchmark.Run(rest);
     case "conv":
         ConvBenchmark.Run(rest);
         return 0;
@@ -43,7 +45,8 @@ switch (command)
               train --model mlp|mlpbig|cnn [--threads N] [--cpu-time] [--json]   SGD samples/s on fixed random batches
               fashion [--epochs N] [--threads N] [--data DIR] [--autocast] [--json]   the CNN on Fashion-MNIST (--autocast: under Autograd.Autocast(BFloat16))
               bf16 [--only conv,gemm,train] [--sizes 256,512,1024] [--steps N] [--rounds N] [--threads N] [--json]   BFloat16 against float32 in alternating rounds: the CNN's convolutions, GEMM kernels, Tensor.Mm, the CNN's training step under autocast
-              conv [--batch 64] [--threads 1,2] [--reps N]   the CNN's conv and pool layers
+              compiled-step --model mlp|cnn [--rounds N] [--steps N] [--reps N] [--threads N] [--json]   the training step eager against compiled in alternating rounds of thread CPU time, and each generated call alone
+              conv [--batch 64] [--threads 1,2] [--reps N] [--no-direct]   the CNN's conv and pool layers
               transformer [--batch 32] [--rounds N] [--steps N] [--eval] [--threads N] [--breakdown | --compiled-breakdown] [--json]   TransformerEncoderLayer(256, 4, 1024) forward + backward, eager against compiled, alternating rounds of thread CPU time
               recompute [--batch 256] [--rounds N] [--steps N] [--threads N] [--json]   a 16-layer GELU MLP (width 1024) compiled saving and recomputing (CompileOptions.Recompute): memory report and step time, alternating rounds of thread CPU time
               trainer [--reps N] [--threads N] [--samples N] [--cpu-time] [--compiled] [--json]   Trainer.Fit against a hand-written loop on the MLP; a TensorBoard file's size and write time

@@ -19,6 +19,7 @@ internal static class ConvolutionBuffers
     [ThreadStatic] private static float[]? t_inputGradients;
     [ThreadStatic] private static ushort[]? t_rounded;
     [ThreadStatic] private static int[]? t_pooledIndices;
+    [ThreadStatic] private static float[]? t_padded;
 
     /// <summary>This thread's column matrix of at least <paramref name="length"/> floats.</summary>
     public static float[] Columns(int length) => Get(ref t_columns, length);
@@ -43,6 +44,9 @@ internal static class ConvolutionBuffers
 
     /// <summary>This thread's argmax of <see cref="Pooled"/>.</summary>
     public static int[] PooledIndices(int length) => Get(ref t_pooledIndices, length);
+
+    /// <summary>This thread's zero-padded copy of one input image, for the direct convolution of a first layer.</summary>
+    public static float[] Padded(int length) => Get(ref t_padded, length);
 
     /// <summary>This thread's per-chunk partial sums (weight and bias gradients) of at least <paramref name="length"/> floats.</summary>
     public static float[] Partials(int length) => Get(ref t_partials, length);

@@ -334,27 +334,35 @@ internal static partial class ConvolutionKernel
         {
             var (first, count) = ChunkImages(g, chunk, chunks);
             int rows = g.ColumnRows, plane = g.OutPlane, groupOut = g.GroupOutChannels, width = count * plane;
-            float[] columns = ConvolutionBuffers.Columns(rows * width);
+            float[] columns = UsesDirect(g) ? [] : ConvolutionBuffers.Columns(rows * width);
             // One image's product is its output already; several images' products (or pooled ones) go through a scratch matrix.
             bool direct = count == 1 && pool is null;
             float[] products = direct ? output : ConvolutionBuffers.Products(groupOut * width);
             for (int group = 0; group < g.Groups; group++)
             {
-                FillColumns(g, input, inputOffset, first, count, group, columns);
                 int productsOffset = direct ? outputOffset + first * g.OutImage + group * groupOut * plane : 0;
-                // Output channel o of the group is row o of the product: the GEMM's epilogue adds the bias down the
-                // rows and applies the ReLU to each tile while it is in cache.
-                var epilogue = new GemmEpilogue
+                if (UsesDirect(g))
                 {
-                    BiasAlong = bias is null ? GemmBias.None : GemmBias.PerRow,
-                    Bias = bias,
-                    BiasOffset = bias is null ? 0 : biasOffset + group * groupOut,
-                    Activation = relu ? GemmActivation.Relu : GemmActivation.None,
-                };
-                GemmKernel.Sgemm(groupOut, width, rows, 1f,
-                    weight, weightOffset + group * groupOut * rows, rows, 1,
-                    columns, 0, width, 1,
-                    0f, products, productsOffset, width, 1, epilogue);
+                    // A first layer's few taps: the same products as below, without the column matrix (ConvolutionKernel.Direct.cs).
+                    DirectProducts(g, input, inputOffset, first, count, weight, weightOffset, bias, biasOffset, relu, products, productsOffset, width);
+                }
+                else
+                {
+                    FillColumns(g, input, inputOffset, first, count, group, columns);
+                    // Output channel o of the group is row o of the product: the GEMM's epilogue adds the bias down the
+                    // rows and applies the ReLU to each tile while it is in cache.
+                    var epilogue = new GemmEpilogue
+                    {
+                        BiasAlong = bias is null ? GemmBias.None : GemmBias.PerRow,
+                        Bias = bias,
+                        BiasOffset = bias is null ? 0 : biasOffset + group * groupOut,
+                        Activation = relu ? GemmActivation.Relu : GemmActivation.None,
+                    };
+                    GemmKernel.Sgemm(groupOut, width, rows, 1f,
+                        weight, weightOffset + group * groupOut * rows, rows, 1,
+                        columns, 0, width, 1,
+                        0f, products, productsOffset, width, 1, epilogue);
+                }
                 if (pool is { } fusion)
                 {
                     PoolProducts(fusion, first, count, group, products);
