@@ -24,15 +24,16 @@ namespace ShapeSafe.Generators.Graphs
         /// it (the hint is ignored when there is a key padding mask, as PyTorch ignores it, and when
         /// <paramref name="hintApplies"/> is false: a <c>MultiheadAttention</c> call with <c>needWeights: true</c>).
         /// </summary>
-        (int[] Masks, string[] Roles) AttentionMasks(IInvocationOperation call, string attnParameter, string paddingParameter, Scope scope, bool hintApplies = true)
+        (int[] Masks, string[] Roles) AttentionMasks(IInvocationOperation call, string attnParameter, string paddingParameter, Scope scope, bool hintApplies = true,
+            string hintParameter = "isCausal")
         {
             var layer = call.TargetMethod.ContainingType.Name;
-            bool hinted = Argument(call, "isCausal") is { } hint && !IsNullOrDefault(call, "isCausal") && Constant(hint) is true;
-            if (!hinted && !IsNullOrDefault(call, "isCausal") && Constant(Argument(call, "isCausal")!) is not false)
-                throw Break(call, "an isCausal hint that is not a constant passed to " + layer + ".Forward");
+            bool hinted = Argument(call, hintParameter) is { } hint && !IsNullOrDefault(call, hintParameter) && Constant(hint) is true;
+            if (!hinted && !IsNullOrDefault(call, hintParameter) && Constant(Argument(call, hintParameter)!) is not false)
+                throw Break(call, "an " + hintParameter + " hint that is not a constant passed to " + layer + ".Forward");
             bool attnMask = !IsNullOrDefault(call, attnParameter), padding = !IsNullOrDefault(call, paddingParameter);
             if (hinted && !attnMask)
-                throw Break(call, "isCausal: true without a mask passed to " + layer + ".Forward (the eager layer requires the mask)");
+                throw Break(call, hintParameter + ": true without a mask passed to " + layer + ".Forward (the eager layer requires the mask)");
             bool causal = hinted && hintApplies;
             if (causal && !padding)
                 return (new[] { MaskInput(call, attnParameter, scope, "a causal mask", "the graph plans its shape from the input's") }, Array.Empty<string>());
@@ -76,9 +77,9 @@ namespace ShapeSafe.Generators.Graphs
                 for (int i = 0; i < _nodes.Count; i++)
                 {
                     var node = _nodes[i];
-                    bool asMask = node.Op is GraphOp.SelfAttention or GraphOp.TransformerEncoderLayer or GraphOp.CrossAttention;
+                    bool asMask = node.Op is GraphOp.SelfAttention or GraphOp.TransformerEncoderLayer or GraphOp.CrossAttention or GraphOp.TransformerDecoderLayer;
                     if (node.Op == GraphOp.AttentionWeights) continue;
-                    int inputs = node.Op == GraphOp.CrossAttention ? 3 : 1;
+                    int inputs = node.Op == GraphOp.CrossAttention ? 3 : node.Op == GraphOp.TransformerDecoderLayer ? 2 : 1;
                     for (int k = 0; k < node.Inputs.Count; k++)
                         if (node.Inputs[k] == mask && (!asMask || k < inputs))
                             throw Break(pair.Value, name + " is an attention mask and is read by " + node.Source.Substring(node.Source.IndexOf(": ", StringComparison.Ordinal) + 2)

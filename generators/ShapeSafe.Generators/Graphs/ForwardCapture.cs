@@ -292,6 +292,7 @@ namespace ShapeSafe.Generators.Graphs
             if (method.Name == "Forward" && invocation.Instance is { } instance && ChildPath(instance, scope) is { } child)
             {
                 if (IsAttentionLayer(child.Type)) return AttentionForward(invocation, child, scope);
+                if (IsDecoderLayer(child.Type)) return DecoderForward(invocation, child, scope);
                 if (IsRecurrentLayer(child.Type))
                 {
                     RequireUnpacked(invocation, child);

@@ -329,6 +329,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Recurrent:
                     RecurrentForwardStep(step, input, output, recompute);
                     break;
+                case StepKind.TransformerDecoderLayer:
+                    DecoderForwardStep(step, input, output, recompute);
+                    break;
                 case StepKind.RecurrentHidden:
                 case StepKind.RecurrentCell:
                     RecurrentStateForwardStep(step, output);
@@ -593,6 +596,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Recurrent:
                     RecurrentBackwardStep(step, gOut, seenParameters);
                     break;
+                case StepKind.TransformerDecoderLayer:
+                    DecoderBackwardStep(step, gOut, seenParameters);
+                    break;
                 case StepKind.RecurrentHidden:
                 case StepKind.RecurrentCell:
                     RecurrentStateBackwardStep(step, gOut);
@@ -712,6 +718,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("public readonly " + AttentionPlanType(step) + " " + step.Output.Name + "Plan;");
                 foreach (var step in plan.Steps.Where(s => s.Kind is StepKind.Layer or StepKind.Function))
                     _w.Line("public readonly " + LayerPlanType + " " + step.Output.Name + "Plan;");
+                foreach (var step in plan.Steps.Where(s => s.IsDecoderLayer)) DecoderPlanField(step);
                 _w.Line();
                 using (_w.Block("public Plan(" + _className + " graph, int[][] inputSizes) : base(inputSizes)"))
                 {
@@ -840,6 +847,9 @@ namespace ShapeSafe.Generators.Graphs
                 case StepKind.Recurrent:
                     RecurrentPlanStep(step, input, m);
                     break;
+                case StepKind.TransformerDecoderLayer:
+                    DecoderPlanStep(step, input, m);
+                    break;
                 case StepKind.RecurrentHidden:
                 case StepKind.RecurrentCell:
                     RecurrentStatePlanStep(step);
@@ -933,6 +943,7 @@ namespace ShapeSafe.Generators.Graphs
                     _w.Line("/// <summary>" + Xml(step.Output.Name) + "'s tape, for its backward.</summary>");
                     _w.Line("public readonly " + LayerStateType + " " + step.Output.Name + "State = new " + LayerStateType + "();");
                 }
+                foreach (var step in plan.Steps.Where(s => s.IsDecoderLayer)) DecoderStateField(step);
                 foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Conv2dReluMaxPool))
                 {
                     _w.Line("/// <summary>The convolution's own output and its gradient, for images convolved band by band (else null).</summary>");

@@ -42,6 +42,7 @@ namespace ShapeSafe.Generators.Graphs
         Gelu,
         SelfAttention,
         TransformerEncoderLayer,
+        TransformerDecoderLayer,
         Recurrent,
         RecurrentHidden,
         RecurrentCell,
@@ -119,7 +120,8 @@ namespace ShapeSafe.Generators.Graphs
 
         public bool HasParameters => Kind is StepKind.Linear or StepKind.LinearRelu or StepKind.Conv2d or StepKind.Conv2dRelu or StepKind.Conv2dReluMaxPool
             or StepKind.LayerNorm or StepKind.BatchNorm or StepKind.Embedding || IsAttention || Kind == StepKind.Recurrent
-            || Kind == StepKind.Layer && Nodes[0].Arguments.Count > 1;
+            || Kind == StepKind.Layer && Nodes[0].Arguments.Count > 1
+            || Kind == StepKind.TransformerDecoderLayer;
 
         /// <summary>The members of its module that are parameters (an embedding has no bias), as paths from the module.</summary>
         public IReadOnlyList<string> ParameterMembers => Kind switch
@@ -130,6 +132,7 @@ namespace ShapeSafe.Generators.Graphs
             StepKind.Recurrent => RecurrentParameters(Nodes[0]),
             StepKind.Layer => LayerParameters(Nodes[0]),
             StepKind.CrossAttention => CrossAttentionParameters,
+            StepKind.TransformerDecoderLayer => DecoderLayerParameters(Nodes[0]),
             _ => new[] { "Weight", "Bias" },
         };
 
@@ -145,7 +148,7 @@ namespace ShapeSafe.Generators.Graphs
         public bool IsAttention => Kind is StepKind.SelfAttention or StepKind.TransformerEncoderLayer or StepKind.CrossAttention;
 
         /// <summary>How many of its first operands are the attention's inputs (the query, key and value of a cross-attention), before its masks.</summary>
-        public int AttentionInputs => Kind == StepKind.CrossAttention ? 3 : 1;
+        public int AttentionInputs => Kind == StepKind.CrossAttention ? 3 : IsDecoderLayer ? 2 : 1;
 
         /// <summary>A <c>MultiheadAttention</c>'s parameters in its registration order.</summary>
         static readonly string[] AttentionParameters = { "InProjWeight", "InProjBias", "OutProj.Weight", "OutProj.Bias" };
@@ -257,7 +260,7 @@ namespace ShapeSafe.Generators.Graphs
 
         /// <summary>Whether an argument holds indices (an embedding reads it), so the graph takes it as Int64.</summary>
         /// <summary>Whether Forward's input <paramref name="input"/> is an attention step's mask (Bool or Float32, guarded as such).</summary>
-        public bool IsMaskInput(int input) => Steps.Any(s => s.IsAttention && s.Inputs.Skip(s.AttentionInputs).Any(v => v.Node == input && v.Home == Home.Input));
+        public bool IsMaskInput(int input) => Steps.Any(s => (s.IsAttention || s.IsDecoderLayer) && s.Inputs.Skip(s.AttentionInputs).Any(v => v.Node == input && v.Home == Home.Input));
 
         public bool IsIndexInput(int input) => Steps.Any(s => s.Kind == StepKind.Embedding && s.Inputs[0].Node == input && s.Inputs[0].Home == Home.Input);
 
@@ -428,7 +431,7 @@ namespace ShapeSafe.Generators.Graphs
         /// <summary>Whether the step needs a scratch buffer for input <paramref name="i"/>'s partial gradient (a kernel that writes, not adds).</summary>
         public bool NeedsPartial(PlannedStep step, int i) =>
             Accumulates(step, i) && step.Kind is not (StepKind.Flatten or StepKind.Reshape or StepKind.Contiguous or StepKind.AddScalar or StepKind.SubScalar)
-            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind is not (StepKind.Recurrent or StepKind.Layer or StepKind.Function)
+            && !step.IsAttention && !step.ReadsRecurrentState && step.Kind is not (StepKind.Recurrent or StepKind.Layer or StepKind.Function or StepKind.TransformerDecoderLayer)
             && step.Inputs[i].Home != Home.Input;
 
         public static string GradName(PlannedValue value) => value.Name + "Grad";
@@ -504,6 +507,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.Gelu => StepKind.Gelu,
                 GraphOp.SelfAttention => StepKind.SelfAttention,
                 GraphOp.TransformerEncoderLayer => StepKind.TransformerEncoderLayer,
+                GraphOp.TransformerDecoderLayer => StepKind.TransformerDecoderLayer,
                 GraphOp.Recurrent => StepKind.Recurrent,
                 GraphOp.RecurrentHidden => StepKind.RecurrentHidden,
                 GraphOp.RecurrentCell => StepKind.RecurrentCell,

@@ -116,6 +116,12 @@ namespace ShapeSafe.Generators.Model
         TransformerEncoderLayer,
 
         /// <summary>
+        /// One <c>TransformerDecoderLayer</c> (a child, or a layer of a <c>TransformerDecoder</c> or <c>Transformer</c>):
+        /// its operands are the target, the memory and the masks passed (see ForwardCapture.Decoder.cs).
+        /// </summary>
+        TransformerDecoderLayer,
+
+        /// <summary>
         /// An <c>LSTM</c>, <c>GRU</c> or <c>RNN</c> child's <c>Forward</c>: its value is the output; its inputs are the input
         /// and the initial states passed. The arguments are the layer's kind, numLayers, bidirectional, bias, projSize
         /// and how many initial states it reads (see ForwardCapture.Recurrent.cs).
