@@ -29,7 +29,7 @@ public class CompiledSplitMultiTests
             public Tensor Forward(Tensor x)
             {
                 var h = F.Relu(_fc1.Forward(x));
-                var s = h.Exp();
+                var s = h.Sin();
                 var c = h.Cos();
                 return _fc2.Forward(h * s + c);
             }
@@ -44,7 +44,7 @@ public class CompiledSplitMultiTests
             public Tensor Forward(Tensor x)
             {
                 var h = F.Tanh(_fc1.Forward(x));
-                var s = h.Exp();
+                var s = h.Cos();
                 var c = h.Sin();
                 return _fc2.Forward(h * s - c) + _fc3.Forward(x);
             }
@@ -59,7 +59,7 @@ public class CompiledSplitMultiTests
             public Tensor Forward(Tensor x, Tensor y)
             {
                 var h = F.Sigmoid(_fc1.Forward(x));
-                var s = h.Exp();
+                var s = h.Sin();
                 var c = h.Cos();
                 return _fc2.Forward(h * s + c * y) + _fc3.Forward(x);
             }
@@ -195,11 +195,11 @@ public class CompiledSplitMultiTests
         }
         var expected = new List<(string, int, string)>
         {
-            ("SS2013", LineOf("ThreeInputs", "var s = h.Exp();"), Break("ThreeInputs", "var s = h.Exp();", "Exp")),
+            ("SS2013", LineOf("ThreeInputs", "var s = h.Sin();"), Break("ThreeInputs", "var s = h.Sin();", "Sin")),
             ("SS2013", LineOf("ThreeInputs", "var c = h.Cos();"), Break("ThreeInputs", "var c = h.Cos();", "Cos")),
-            ("SS2013", LineOf("FourInputs", "var s = h.Exp();"), Break("FourInputs", "var s = h.Exp();", "Exp")),
+            ("SS2013", LineOf("FourInputs", "var s = h.Cos();"), Break("FourInputs", "var s = h.Cos();", "Cos")),
             ("SS2013", LineOf("FourInputs", "var c = h.Sin();"), Break("FourInputs", "var c = h.Sin();", "Sin")),
-            ("SS2013", LineOf("FiveInputs", "var s = h.Exp();"), Break("FiveInputs", "var s = h.Exp();", "Exp")),
+            ("SS2013", LineOf("FiveInputs", "var s = h.Sin();"), Break("FiveInputs", "var s = h.Sin();", "Sin")),
             ("SS2013", LineOf("FiveInputs", "var c = h.Cos();"), Break("FiveInputs", "var c = h.Cos();", "Cos")),
         };
         Assert.Equal(expected, await Reported());
@@ -210,7 +210,7 @@ public class CompiledSplitMultiTests
     {
         var lines = Lines(File("ThreeInputs"));
         Assert.Contains("var h = graphs.Fc1Relu.Forward(x);", lines);
-        Assert.Contains("var s = h.Exp();", lines);
+        Assert.Contains("var s = h.Sin();", lines);
         Assert.Contains("var c = h.Cos();", lines);
         Assert.Contains("return graphs.MulAddFc2.Forward(h, s, c);", lines);
         Assert.Contains("if (PlanFor<Plan>(GuardInput(h), GuardInput(s), GuardInput(c)) is not { } plan) return Module.MulAddFc2Eager(h, s, c);", lines);

@@ -248,6 +248,9 @@ namespace ShapeSafe.Generators.Graphs
                 // A recurrent call's Output, Hidden or State.H: its Forward returns the output and the final states as a tuple.
                 case IFieldReferenceOperation element when IsRecurrentElement(element, scope):
                     return RecurrentElement(element, scope);
+                // x.Max(dim).Values (ForwardCapture.TensorOps.cs).
+                case IFieldReferenceOperation element when IsExtremumValues(element):
+                    return ExtremumValues(element, scope);
                 // t[i]: t.Select(0, i).
                 case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: { } indexed } indexer
                     when _types.IsTensor(indexed.Type) && indexer.Arguments[0].Value.Type?.SpecialType == SpecialType.System_Int32:
@@ -341,6 +344,7 @@ namespace ShapeSafe.Generators.Graphs
                     return Add(GraphOp.Flatten, new[] { Value(tensor, scope) }, "", invocation, dims.ToArray());
                 }
             }
+            if (TensorMethod(invocation, containing, scope) is int computed) return computed;
             throw Break(invocation, "a call to " + (method.ContainingType?.Name ?? "?") + "." + method.Name + ", which the generator does not compile");
         }
 

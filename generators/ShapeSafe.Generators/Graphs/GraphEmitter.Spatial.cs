@@ -50,6 +50,7 @@ namespace ShapeSafe.Generators.Graphs
         static string FunctionLambda(PlannedStep step)
         {
             var node = step.Nodes[0];
+            if (node.Op == Model.GraphOp.TensorFunction) return "static x => " + node.Arguments[1];
             var rest = node.Arguments[0].Length == 0 ? "" : ", " + node.Arguments[0];
             // GELU's tanh form is F.Gelu with its approximate.
             var function = node.Op == Model.GraphOp.GeluTanh ? "Gelu" : node.Op.ToString();

@@ -516,6 +516,7 @@ namespace ShapeSafe.Generators.Graphs
                 GraphOp.FunctionalLinear => StepKind.FunctionalLinear,
                 GraphOp.Layer => StepKind.Layer,
                 GraphOp.Pad or GraphOp.Interpolate or GraphOp.GeluTanh or GraphOp.PixelShuffle => StepKind.Function,
+                GraphOp.TensorFunction => StepKind.Function,
                 GraphOp.Activation => StepKind.Activation,
                 GraphOp.Dropout2d => StepKind.Dropout2d,
                 GraphOp.CrossAttention => StepKind.CrossAttention,
@@ -531,6 +532,8 @@ namespace ShapeSafe.Generators.Graphs
             if (last.Op == GraphOp.AttentionWeights) return Pascal(last.Module) + "Weights";
             // A functional activation is named after its kernel: Silu, LeakyRelu.
             if (last.Op == GraphOp.Activation && last.Module.Length == 0) return last.Arguments[0];
+            // A tensor method is named after it: Sum, Exp.
+            if (last.Op == GraphOp.TensorFunction) return last.Arguments[0];
             var named = members.Select(m => nodes[m]).LastOrDefault(n => n.Module.Length > 0);
             var basis = named?.Module ?? "";
             return basis.Length == 0 ? last.Op.ToString() : Pascal(basis);

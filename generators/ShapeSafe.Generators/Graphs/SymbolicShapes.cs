@@ -271,6 +271,8 @@ namespace ShapeSafe.Generators.Graphs
                     return FunctionRule(node, x);
                 case GraphOp.PixelShuffle:
                     return PixelShuffleFunctionRule(node, x);
+                case GraphOp.TensorFunction:
+                    return TensorFunctionRule(node, x);
                 case GraphOp.Recurrent:
                 case GraphOp.RecurrentHidden:
                 case GraphOp.RecurrentCell:

@@ -208,6 +208,17 @@ namespace ShapeSafe.Generators.Model
 
         /// <summary>A <c>Dropout2d</c> child's <c>Forward</c>: one mask value per channel, drawn from the layer's generator in training mode.</summary>
         Dropout2d,
+
+        // The tensor methods (ForwardCapture.TensorOps.cs).
+
+        /// <summary>
+        /// A tensor method on one tensor with constant arguments (<c>x.Sum(1, keepDim: true)</c>, <c>x.Exp()</c>,
+        /// <c>x.Max(1).Values</c>): one composite step over the eager method, as <see cref="Pad"/>. The arguments are the
+        /// method's name, the lambda's body (<c>x.Sum(dim: 1, keepDim: true)</c>), the shape rule (<c>Reduce</c>,
+        /// <c>Elementwise</c>, <c>Triangle</c>, <c>Expand</c>), then what the rule reads: a reduction's keepDim and dims
+        /// (none for the whole tensor), the expanded sizes.
+        /// </summary>
+        TensorFunction,
     }
 
     /// <summary>One node of a captured graph; its value is the node's index.</summary>
