@@ -258,8 +258,17 @@ public static partial class GraphOps
     {
         DropoutBackward(s.Masked2, gradOutput, s.Mask2, s.GradProjected2);
         LinearGradient.BackwardInto(s.GradProjected2, s.DroppedHidden, layer.Linear2.Weight, s.GradHidden, gradLinear2Weight, gradLinear2Bias);
-        DropoutBackward(s.MaskedHidden, s.GradHidden, s.MaskHidden, s.GradHidden);
-        if (layer.Activation == "gelu") GeluBackward(s.GradHidden, s.PreActivation!, s.GradHidden);
+        if (layer.Activation == "gelu")
+        {
+            DropoutBackward(s.MaskedHidden, s.GradHidden, s.MaskHidden, s.GradHidden);
+            GeluBackward(s.GradHidden, s.PreActivation!, s.GradHidden);
+        }
+        else if (s.MaskedHidden)
+        {
+            // Dropout's product and ReLU's mask in one pass, the same floats as the two passes.
+            var hidden = Span(s.GradHidden);
+            DropoutReluGradient.Backward(hidden, s.MaskHidden, Span(s.Hidden), hidden);
+        }
         else ReluBackward(s.GradHidden, s.Hidden, s.GradHidden);
         LinearGradient.BackwardInto(s.GradHidden, input, layer.Linear1.Weight, gradInput, gradLinear1Weight, gradLinear1Bias);
     }
